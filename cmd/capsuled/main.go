@@ -1,0 +1,250 @@
+// Command capsuled is the capsuled service manager. With --system it is the
+// host's manager, which starts capsules (capsule@NAME.service); with --user
+// it is the manager inside one capsule. The same binary is also the
+// executor that sets up a unit's sandbox before exec.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/manager"
+	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/units"
+)
+
+func main() {
+	exec.IsExecutor(os.Args)
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "capsuled: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("capsuled", flag.ContinueOnError)
+	system := fs.Bool("system", false, "run the host's system manager")
+	user := fs.Bool("user", false, "run a capsule's (per-user) manager")
+	unitName := fs.String("unit", "", "unit to start at boot (user mode: capsule@NAME.target)")
+	runtimeDir := fs.String("runtime-dir", "/run/capsuled", "system mode: directory of the control and notify sockets")
+	cgroupPath := fs.String("cgroup", "", "system mode: cgroup to work in (default: a \"capsuled\" child of the current cgroup)")
+	version := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *version {
+		fmt.Println("capsuled", manager.Version)
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case *system == *user:
+		return errors.New("choose exactly one of --system or --user")
+	case *system:
+		return runSystem(*runtimeDir, *cgroupPath, *unitName)
+	default:
+		return runUser(*unitName)
+	}
+}
+
+func runSystem(runtimeDir, cgPath, boot string) error {
+	if os.Geteuid() != 0 {
+		return errors.New("the system manager must run as root")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	h, err := hierarchy()
+	if err != nil {
+		return err
+	}
+	if cgPath == "" {
+		self, err := cgroup.Self()
+		if err != nil {
+			return err
+		}
+		// Not being PID 1, we work below our own cgroup, in a child we
+		// create, never at a path someone else owns.
+		cgPath = filepath.Join(self, "capsuled")
+	}
+	if err := os.MkdirAll(runtimeDir, 0o755); err != nil {
+		return err
+	}
+	lock, err := lockInstance(filepath.Join(runtimeDir, "lock"))
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := os.MkdirAll(filepath.Join(runtimeDir, "root"), 0o700); err != nil {
+		return err
+	}
+	if err := h.Create(cgPath); err != nil {
+		return err
+	}
+	m, err := manager.New(manager.Config{
+		Mode:       manager.System,
+		RuntimeDir: runtimeDir,
+		UnitPaths:  []string{"/etc/capsuled/system", filepath.Join(runtimeDir, "system")},
+		Builtin:    units.System(),
+		Cgroups:    h,
+		CgroupBase: cgPath,
+		Users:      &dynuser.Allocator{},
+		Exe:        exe,
+		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"},
+	})
+	if err != nil {
+		return err
+	}
+	err = serve(m, boot, func() { h.RemoveTree(cgPath) })
+	return err
+}
+
+func runUser(boot string) error {
+	if boot == "" {
+		return errors.New("user mode needs --unit=capsule@NAME.target")
+	}
+	n, err := unit.ParseName(boot)
+	if err != nil {
+		return err
+	}
+	rt := os.Getenv("XDG_RUNTIME_DIR")
+	if rt == "" {
+		return errors.New("trying to run as user instance, but $XDG_RUNTIME_DIR is not set")
+	}
+	home := os.Getenv("HOME")
+	if home == "" {
+		return errors.New("trying to run as user instance, but $HOME is not set")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	h, err := hierarchy()
+	if err != nil {
+		return err
+	}
+	self, err := cgroup.Self()
+	if err != nil {
+		return err
+	}
+	base := self
+	if filepath.Base(self) == "init.scope" {
+		base = filepath.Dir(self)
+	} else {
+		// Started by hand: keep ourselves in init.scope so our units'
+		// cgroups can be siblings.
+		if err := h.Create(filepath.Join(self, "init.scope")); err != nil {
+			return err
+		}
+		if err := h.AddPID(filepath.Join(self, "init.scope"), os.Getpid()); err != nil {
+			return err
+		}
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "NOTIFY_SOCKET", "INVOCATION_ID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "LISTEN_FDS", "LISTEN_PID":
+			continue
+		}
+		env = append(env, kv)
+	}
+	cfgHome := os.Getenv("XDG_CONFIG_HOME")
+	if cfgHome == "" {
+		cfgHome = filepath.Join(home, ".config")
+	}
+	m, err := manager.New(manager.Config{
+		Mode:       manager.User,
+		Capsule:    n.Instance,
+		RuntimeDir: filepath.Join(rt, "capsuled"),
+		UnitPaths: []string{filepath.Join(cfgHome, "systemd/user"), "/etc/capsuled/user", "/etc/systemd/user",
+			"/run/systemd/user", "/usr/local/lib/systemd/user", "/usr/lib/systemd/user"},
+		Builtin:    units.User(),
+		Cgroups:    h,
+		CgroupBase: base,
+		Exe:        exe,
+		Env:        env,
+		Home:       home,
+	})
+	if err != nil {
+		return err
+	}
+	return serve(m, boot, nil)
+}
+
+// serve runs a manager: socket up, boot unit started, READY=1 sent, then
+// calls answered until SIGTERM or SIGINT, after which every unit stops.
+func serve(m *manager.Manager, boot string, cleanup func()) error {
+	l, err := m.Listen()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	served := make(chan error, 1)
+	go func() { served <- m.Serve(ctx, l) }()
+	m.SetState("starting")
+	if boot != "" {
+		if _, err := m.Start(ctx, boot); err != nil {
+			fmt.Fprintf(os.Stderr, "Failed to start %s: %v\n", boot, err)
+		}
+	}
+	m.SetState("running")
+	daemon.SdNotify(false, "READY=1\nSTATUS=Ready.")
+	select {
+	case <-sigs:
+	case err = <-served:
+	}
+	daemon.SdNotify(false, "STOPPING=1")
+	// New calls are refused from here on, but status queries keep working
+	// while units stop.
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	m.Shutdown(stopCtx)
+	stopCancel()
+	l.Close()
+	os.Remove(m.SocketPath())
+	if cleanup != nil {
+		cleanup()
+	}
+	return err
+}
+
+func hierarchy() (cgroup.Hierarchy, error) {
+	root, err := cgroup.Mountpoint()
+	if err != nil {
+		return cgroup.Hierarchy{}, fmt.Errorf("%w: capsuled needs cgroup v2 for process tracking", err)
+	}
+	return cgroup.Hierarchy{Root: root}, nil
+}
+
+// lockInstance makes sure only one system manager uses runtimeDir.
+func lockInstance(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another capsuled --system is already running with %s (%w); stop it first", filepath.Dir(path), err)
+	}
+	return f, nil
+}

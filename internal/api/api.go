@@ -1,0 +1,141 @@
+// Package api holds the types of the io.capsuled.Manager varlink interface
+// (see io.capsuled.Manager.varlink), shared by the managers and capsulectl.
+package api
+
+import _ "embed"
+
+// Interface is the varlink interface name; methods are Interface+"."+Method.
+const Interface = "io.capsuled.Manager"
+
+// Definition is the interface definition, the contract of this package.
+//
+//go:embed io.capsuled.Manager.varlink
+var Definition string
+
+// Method names.
+const (
+	MethodGetManager   = Interface + ".GetManager"
+	MethodListUnits    = Interface + ".ListUnits"
+	MethodGetUnit      = Interface + ".GetUnit"
+	MethodStartUnit    = Interface + ".StartUnit"
+	MethodStopUnit     = Interface + ".StopUnit"
+	MethodRestartUnit  = Interface + ".RestartUnit"
+	MethodCleanUnit    = Interface + ".CleanUnit"
+	MethodResetFailed  = Interface + ".ResetFailed"
+	MethodRunTransient = Interface + ".RunTransient"
+)
+
+// Error names.
+const (
+	ErrNoSuchUnit       = Interface + ".NoSuchUnit"
+	ErrUnitBusy         = Interface + ".UnitBusy"
+	ErrInvalidArgument  = Interface + ".InvalidArgument"
+	ErrPermissionDenied = Interface + ".PermissionDenied"
+	ErrJobFailed        = Interface + ".JobFailed"
+	ErrUnitExists       = Interface + ".UnitExists"
+	ErrNothingToClean   = Interface + ".NothingToClean"
+	ErrShuttingDown     = Interface + ".ShuttingDown"
+)
+
+// Manager describes a running manager.
+type Manager struct {
+	State        string `json:"state"` // initializing, starting, running, degraded, stopping
+	Mode         string `json:"mode"`  // system or user
+	Capsule      string `json:"capsule,omitempty"`
+	Version      string `json:"version"`
+	PID          int    `json:"pid"`
+	ControlGroup string `json:"controlGroup"`
+	Units        int    `json:"units"`
+	Jobs         int    `json:"jobs"`
+	Failed       int    `json:"failed"`
+	Since        int64  `json:"since"` // µs since the epoch
+}
+
+// Process is one process of a unit's cgroup.
+type Process struct {
+	PID     int    `json:"pid"`
+	Command string `json:"command"`
+	// Cgroup is the process's cgroup relative to the unit's.
+	Cgroup string `json:"cgroup,omitempty"`
+}
+
+// Unit is the status of one unit.
+type Unit struct {
+	Name          string    `json:"name"`
+	Description   string    `json:"description"`
+	LoadState     string    `json:"loadState"` // loaded, not-found, masked, error
+	LoadError     string    `json:"loadError,omitempty"`
+	ActiveState   string    `json:"activeState"` // active, inactive, activating, deactivating, failed, maintenance
+	SubState      string    `json:"subState"`
+	Fragment      string    `json:"fragment,omitempty"`
+	DropIns       []string  `json:"dropIns,omitempty"`
+	Transient     bool      `json:"transient,omitempty"`
+	UnitFileState string    `json:"unitFileState,omitempty"`
+	InvocationID  string    `json:"invocationID,omitempty"`
+	MainPID       int       `json:"mainPID,omitempty"`
+	StatusText    string    `json:"statusText,omitempty"`
+	ControlGroup  string    `json:"controlGroup,omitempty"`
+	Processes     []Process `json:"processes,omitempty"`
+	StateChange   int64     `json:"stateChange,omitempty"` // µs since the epoch
+	Result        string    `json:"result,omitempty"`
+	ExitCode      string    `json:"exitCode,omitempty"` // exited, killed, dumped
+	ExitStatus    int       `json:"exitStatus,omitempty"`
+	User          string    `json:"user,omitempty"`
+	UID           int       `json:"uid,omitempty"`
+	Log           []string  `json:"log,omitempty"`
+}
+
+// UnitName names a unit.
+type UnitName struct {
+	Name string `json:"name"`
+	// Lines of log to include in GetUnit.
+	Lines int `json:"lines,omitempty"`
+}
+
+// UnitList is the reply of ListUnits.
+type UnitList struct {
+	Units []Unit `json:"units"`
+}
+
+// Clean asks to remove a unit's resources.
+type Clean struct {
+	Name string   `json:"name"`
+	What []string `json:"what"`
+}
+
+// Cleaned lists what CleanUnit removed.
+type Cleaned struct {
+	Removed []string `json:"removed"`
+}
+
+// Stdio modes of RunTransient.
+const (
+	StdioLog = "log" // output goes to the unit's log
+	StdioFDs = "fds" // three descriptors passed with the call
+	StdioPTY = "pty" // the terminal named in PTY
+)
+
+// Run starts a transient service.
+type Run struct {
+	Unit             string   `json:"unit,omitempty"`
+	Description      string   `json:"description,omitempty"`
+	Argv             []string `json:"argv"`
+	Environment      []string `json:"environment,omitempty"`
+	Properties       []string `json:"properties,omitempty"`
+	WorkingDirectory string   `json:"workingDirectory,omitempty"`
+	Stdio            string   `json:"stdio,omitempty"`
+	PTY              string   `json:"pty,omitempty"`
+	Wait             bool     `json:"wait,omitempty"`
+	Collect          bool     `json:"collect,omitempty"`
+}
+
+// RunReply is sent when the unit started and, with Wait, again when it ended.
+type RunReply struct {
+	Unit         string `json:"unit"`
+	InvocationID string `json:"invocationID"`
+	MainPID      int    `json:"mainPID,omitempty"`
+	Done         bool   `json:"done,omitempty"`
+	Result       string `json:"result,omitempty"`
+	ExitCode     string `json:"exitCode,omitempty"`
+	ExitStatus   int    `json:"exitStatus,omitempty"`
+}

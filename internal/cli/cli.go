@@ -1,0 +1,438 @@
+// Package cli implements capsulectl: systemctl's and systemd-run's grammar,
+// output and exit codes, spoken to capsuled over varlink.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/varlink"
+)
+
+// Exit codes as systemctl uses them (LSB for status/is-active).
+const (
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInactive    = 3
+	exitNoSuchUnit  = 4
+	exitNotLoaded   = 5
+	exitUnspecified = 1
+)
+
+// exitError carries an exit code and an optional message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func fail(code int, format string, args ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// IO is what a command reads and writes.
+type IO struct {
+	Stdin          *os.File
+	Stdout, Stderr io.Writer
+}
+
+// options are the global options, valid before or after the verb.
+type options struct {
+	capsule string
+	output  string
+	all     bool
+	lines   int
+	what    []string
+	quiet   bool
+	help    bool
+}
+
+func (o *options) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.capsule, "capsule", o.capsule, "operate on the manager of capsule `NAME`")
+	fs.StringVar(&o.capsule, "C", o.capsule, "short for --capsule")
+	fs.StringVar(&o.output, "output", o.output, "output `mode`: json for machine-readable output")
+	fs.StringVar(&o.output, "o", o.output, "short for --output")
+	fs.BoolVar(&o.all, "all", o.all, "list-units: show inactive units too")
+	fs.BoolVar(&o.all, "a", o.all, "short for --all")
+	fs.IntVar(&o.lines, "lines", o.lines, "status: number of log lines to show")
+	fs.IntVar(&o.lines, "n", o.lines, "short for --lines")
+	fs.Func("what", "clean: runtime, state, cache, logs, configuration, fdstore or all (repeatable, comma-separated)", func(s string) error {
+		if s == "" {
+			return errors.New("--what= requires arguments (see --what=help)")
+		}
+		o.what = append(o.what, strings.Split(s, ",")...)
+		return nil
+	})
+	fs.BoolVar(&o.quiet, "quiet", o.quiet, "suppress informational messages")
+	fs.BoolVar(&o.quiet, "q", o.quiet, "short for --quiet")
+	fs.BoolVar(&o.help, "help", false, "show help")
+	fs.BoolVar(&o.help, "h", false, "short for --help")
+	fs.Bool("no-pager", false, "accepted for compatibility; capsulectl never pages")
+	fs.Bool("no-block", false, "accepted for compatibility")
+}
+
+const usage = `capsulectl [OPTIONS...] COMMAND ...
+
+Control capsuled and the managers of its capsules.
+
+Commands:
+  list-units                   List loaded units (default)
+  status UNIT...               Show the status of units
+  is-active UNIT...            Print whether units are active
+  start UNIT...                Start units and wait until they are up
+  stop UNIT...                 Stop units
+  restart UNIT...              Stop, then start units
+  reset-failed [UNIT...]       Forget failed states
+  clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
+  is-system-running            Print the manager's state (exit 0 if running)
+  run [OPTIONS] COMMAND...     Run a command as a transient service
+
+Options:
+  -C --capsule=NAME            Talk to the manager of capsule NAME
+  -o --output=json             Machine-readable output
+  -a --all                     list-units: include inactive units
+  -n --lines=N                 status: log lines to show (default 10)
+     --what=KIND               clean: runtime,state,cache,logs,configuration,fdstore,all
+  -q --quiet                   Fewer messages
+
+run options:
+  -u --unit=NAME               Name of the transient unit
+  -t --pty                     Run on a new terminal connected to this one
+  -P --pipe                    Connect the command to this stdin/stdout/stderr
+     --wait                    Wait until the command ends; exit with its status
+  -p --property=KEY=VALUE      Set a unit property
+  -E --setenv=NAME=VALUE       Set an environment variable
+  -G --collect                 Unload the unit even if it failed
+     --description=TEXT        Unit description
+     --working-directory=DIR   Working directory of the command
+`
+
+// Main runs capsulectl with args (without the program name) and returns
+// the exit code.
+func Main(args []string, stdio IO, paths Paths) int {
+	err := run(args, stdio, paths)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stdio.Stderr, ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stdio.Stderr, err)
+	return exitFailure
+}
+
+func run(args []string, stdio IO, paths Paths) error {
+	o := &options{lines: 10}
+	verb, rest, err := splitVerb(args, o)
+	if err != nil {
+		return err
+	}
+	if o.help {
+		fmt.Fprint(stdio.Stdout, usage)
+		return nil
+	}
+	if verb == "run" {
+		return runCommand(rest, o, stdio, paths)
+	}
+	pos, err := parseInterleaved(rest, o)
+	if err != nil {
+		return err
+	}
+	if o.help {
+		fmt.Fprint(stdio.Stdout, usage)
+		return nil
+	}
+	if o.output != "" && o.output != "json" {
+		return fail(exitUsage, "Unknown output mode %q (only json is supported)", o.output)
+	}
+	for _, w := range o.what {
+		if w == "help" {
+			fmt.Fprintln(stdio.Stdout, "runtime\nstate\ncache\nlogs\nconfiguration\nfdstore\nall")
+			return nil
+		}
+	}
+	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true, "clean": true}
+	need, known := needUnits[verb]
+	switch verb {
+	case "list-units", "is-system-running", "reset-failed":
+		known = true
+	}
+	if !known {
+		return fail(exitUsage, "Unknown command verb '%s'; see capsulectl --help.", verb)
+	}
+	if need && len(pos) == 0 {
+		return fail(exitUsage, "Too few arguments: %s needs at least one unit name.", verb)
+	}
+	if err := checkRoot(); err != nil {
+		return fail(exitFailure, "%v", err)
+	}
+	t, err := connect(paths, o.capsule)
+	if err != nil {
+		return fail(exitFailure, "%v", err)
+	}
+	defer t.client.Close()
+	c := &ctl{t: t, o: o, io: stdio}
+	switch verb {
+	case "list-units":
+		return c.listUnits(pos)
+	case "is-system-running":
+		return c.isSystemRunning()
+	case "status":
+		return c.status(pos)
+	case "is-active":
+		return c.isActive(pos)
+	case "start", "stop", "restart":
+		return c.job(verb, pos)
+	case "clean":
+		return c.clean(pos)
+	case "reset-failed":
+		return c.resetFailed(pos)
+	}
+	return nil
+}
+
+// splitVerb parses global options up to the verb.
+func splitVerb(args []string, o *options) (string, []string, error) {
+	fs := newFlagSet()
+	o.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return "", nil, fail(exitUsage, "%v", err)
+	}
+	if fs.NArg() == 0 {
+		return "list-units", nil, nil
+	}
+	return fs.Arg(0), fs.Args()[1:], nil
+}
+
+// parseInterleaved accepts options anywhere among positional arguments.
+func parseInterleaved(args []string, o *options) ([]string, error) {
+	var pos []string
+	for {
+		fs := newFlagSet()
+		o.register(fs)
+		if err := fs.Parse(args); err != nil {
+			return nil, fail(exitUsage, "%v", err)
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("capsulectl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// ctl runs manager verbs against one connected manager.
+type ctl struct {
+	t  *target
+	o  *options
+	io IO
+}
+
+func (c *ctl) json(v any) error {
+	enc := json.NewEncoder(c.io.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *ctl) listUnits(patterns []string) error {
+	var l api.UnitList
+	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
+		return fail(exitFailure, "Failed to list units: %v", err)
+	}
+	var shown []api.Unit
+	for _, u := range l.Units {
+		if !c.o.all && u.ActiveState == "inactive" {
+			continue
+		}
+		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
+			continue
+		}
+		shown = append(shown, u)
+	}
+	sort.Slice(shown, func(i, j int) bool { return shown[i].Name < shown[j].Name })
+	if c.o.output == "json" {
+		return c.json(shown)
+	}
+	printUnitTable(c.io.Stdout, shown)
+	return nil
+}
+
+func (c *ctl) isSystemRunning() error {
+	var m api.Manager
+	if err := c.t.client.Call(api.MethodGetManager, struct{}{}, &m); err != nil {
+		return fail(exitFailure, "Failed to query manager: %v", err)
+	}
+	if c.o.output == "json" {
+		c.json(m)
+	} else {
+		fmt.Fprintln(c.io.Stdout, m.State)
+	}
+	if m.State != "running" {
+		return fail(exitFailure, "")
+	}
+	return nil
+}
+
+func (c *ctl) status(names []string) error {
+	if len(names) == 0 {
+		var m api.Manager
+		if err := c.t.client.Call(api.MethodGetManager, struct{}{}, &m); err != nil {
+			return fail(exitFailure, "Failed to query manager: %v", err)
+		}
+		if c.o.output == "json" {
+			return c.json(m)
+		}
+		printManager(c.io.Stdout, &m)
+		return nil
+	}
+	code := 0
+	for i, name := range names {
+		name = withSuffix(name)
+		var u api.Unit
+		err := c.t.client.Call(api.MethodGetUnit, api.UnitName{Name: name, Lines: c.o.lines}, &u)
+		if varlink.IsError(err, api.ErrNoSuchUnit) {
+			fmt.Fprintf(c.io.Stderr, "Unit %s could not be found.\n", name)
+			code = max(code, exitNoSuchUnit)
+			continue
+		}
+		if err != nil {
+			return fail(exitFailure, "Failed to get status of %s: %v", name, err)
+		}
+		if i > 0 {
+			fmt.Fprintln(c.io.Stdout)
+		}
+		if c.o.output == "json" {
+			c.json(u)
+		} else {
+			printStatus(c.io.Stdout, &u)
+		}
+		if u.ActiveState != "active" && u.ActiveState != "reloading" {
+			code = max(code, exitInactive)
+		}
+	}
+	if code != 0 {
+		return fail(code, "")
+	}
+	return nil
+}
+
+func (c *ctl) isActive(names []string) error {
+	code := exitInactive
+	for _, name := range names {
+		name = withSuffix(name)
+		var u api.Unit
+		err := c.t.client.Call(api.MethodGetUnit, api.UnitName{Name: name}, &u)
+		state := "inactive"
+		if err == nil {
+			state = u.ActiveState
+		} else if !varlink.IsError(err, api.ErrNoSuchUnit) {
+			return fail(exitFailure, "Failed to get state of %s: %v", name, err)
+		}
+		if !c.o.quiet {
+			fmt.Fprintln(c.io.Stdout, state)
+		}
+		if state == "active" {
+			code = 0
+		}
+	}
+	if code != 0 {
+		return fail(code, "")
+	}
+	return nil
+}
+
+func (c *ctl) job(verb string, names []string) error {
+	method := map[string]string{"start": api.MethodStartUnit, "stop": api.MethodStopUnit,
+		"restart": api.MethodRestartUnit}[verb]
+	for _, name := range names {
+		name = withSuffix(name)
+		var u api.Unit
+		err := c.t.client.Call(method, api.UnitName{Name: name}, &u)
+		switch {
+		case err == nil:
+		case verb == "stop" && varlink.IsError(err, api.ErrNoSuchUnit):
+			return fail(exitNotLoaded, "Failed to stop %s: %v", name, err)
+		case varlink.IsError(err, api.ErrNoSuchUnit):
+			return fail(exitNotLoaded, "Failed to %s %s: %v", verb, name, err)
+		case varlink.IsError(err, api.ErrInvalidArgument):
+			return fail(exitFailure, "Failed to %s %s: %v", verb, name, err)
+		default:
+			return fail(exitFailure, "Job for %s failed: %v\nSee \"capsulectl%s status %s\" for details.",
+				name, err, c.capsuleArg(), name)
+		}
+	}
+	return nil
+}
+
+func (c *ctl) capsuleArg() string {
+	if c.t.capsule == "" {
+		return ""
+	}
+	return " -C " + c.t.capsule
+}
+
+func (c *ctl) clean(names []string) error {
+	for _, name := range names {
+		name = withSuffix(name)
+		var r api.Cleaned
+		if err := c.t.client.Call(api.MethodCleanUnit, api.Clean{Name: name, What: c.o.what}, &r); err != nil {
+			return fail(exitFailure, "Failed to clean unit %s: %v", name, err)
+		}
+		if c.o.output == "json" {
+			c.json(r)
+		}
+	}
+	return nil
+}
+
+func (c *ctl) resetFailed(names []string) error {
+	if len(names) == 0 {
+		names = []string{""}
+	}
+	for _, name := range names {
+		if name != "" {
+			name = withSuffix(name)
+		}
+		if err := c.t.client.Call(api.MethodResetFailed, api.UnitName{Name: name}, nil); err != nil {
+			return fail(exitFailure, "Failed to reset failed state of %s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+// withSuffix adds ".service" to a name without a unit type, as systemctl does.
+func withSuffix(name string) string {
+	for _, t := range []string{".service", ".target", ".slice", ".socket", ".scope", ".timer", ".path", ".mount"} {
+		if strings.HasSuffix(name, t) {
+			return name
+		}
+	}
+	return name + ".service"
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := matchGlob(p, name); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/varlink"
+)
+
+// Paths says where the managers' sockets are.
+type Paths struct {
+	// SystemRuntime is the system manager's runtime directory.
+	SystemRuntime string
+	// CapsulesRuntime holds one runtime directory per capsule.
+	CapsulesRuntime string
+}
+
+// DefaultPaths are the paths on a normal host.
+var DefaultPaths = Paths{SystemRuntime: "/run/capsuled", CapsulesRuntime: "/run/capsules"}
+
+// target is a connected manager.
+type target struct {
+	client  *varlink.Client
+	capsule string
+	uid     int // owner of the capsule (for a pty)
+	gid     int
+}
+
+// connect reaches the system manager or, with capsule set, that capsule's
+// manager.
+func connect(p Paths, capsule string) (*target, error) {
+	if capsule == "" {
+		path := filepath.Join(p.SystemRuntime, api.Interface)
+		c, err := varlink.Dial(path)
+		if err != nil {
+			return nil, connectError("capsuled", path, err,
+				"is capsuled --system running?")
+		}
+		return &target{client: c}, nil
+	}
+	if err := dynuser.ValidCapsuleName(capsule); err != nil {
+		return nil, fmt.Errorf("Invalid capsule name: %w", err)
+	}
+	dir := filepath.Join(p.CapsulesRuntime, capsule)
+	// The capsule owns its runtime directory and could put a symlink where
+	// the socket should be, pointing root at another socket. Open every
+	// component without following symlinks, check the owner, and connect
+	// through the pinned inode.
+	dfd, err := unix.Openat2(unix.AT_FDCWD, dir, &unix.OpenHow{
+		Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS})
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, fmt.Errorf("Failed to connect to capsule %s: capsule is not running (%s does not exist); start it with: capsulectl start capsule@%s.service", capsule, dir, capsule)
+		}
+		return nil, fmt.Errorf("Failed to connect to capsule %s: %w", capsule, err)
+	}
+	defer unix.Close(dfd)
+	var dst unix.Stat_t
+	if err := unix.Fstat(dfd, &dst); err != nil {
+		return nil, err
+	}
+	rel := filepath.Join("capsuled", api.Interface)
+	sfd, err := unix.Openat2(dfd, rel, &unix.OpenHow{
+		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH})
+	if err != nil {
+		return nil, connectError("capsule "+capsule, filepath.Join(dir, rel), err, "the capsule's manager is not up")
+	}
+	defer unix.Close(sfd)
+	var sst unix.Stat_t
+	if err := unix.Fstat(sfd, &sst); err != nil {
+		return nil, err
+	}
+	if sst.Mode&unix.S_IFMT != unix.S_IFSOCK || sst.Uid != dst.Uid {
+		return nil, fmt.Errorf("Failed to connect to capsule %s: %s is not a socket owned by the capsule's user (UID %d); refusing", capsule, filepath.Join(dir, rel), dst.Uid)
+	}
+	uc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: fmt.Sprintf("/proc/self/fd/%d", sfd), Net: "unix"})
+	if err != nil {
+		return nil, connectError("capsule "+capsule, filepath.Join(dir, rel), err, "")
+	}
+	return &target{client: varlink.NewClient(uc), capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
+}
+
+func connectError(what, path string, err error, hint string) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED):
+		if hint != "" {
+			return fmt.Errorf("Failed to connect to %s at %s: not running (%s)", what, path, hint)
+		}
+		return fmt.Errorf("Failed to connect to %s at %s: not running", what, path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("Failed to connect to %s at %s: permission denied; capsulectl must run as root", what, path)
+	}
+	return fmt.Errorf("Failed to connect to %s at %s: %w", what, path, err)
+}
+
+// selfUID is the caller's effective UID; the managers only talk to root.
+func checkRoot() error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("capsulectl must run as root (effective UID is %d): capsules and their managers only accept root", os.Geteuid())
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/api"
+)
+
+func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, name) }
+
+// printUnitTable prints units the way systemctl list-units does.
+func printUnitTable(w io.Writer, units []api.Unit) {
+	wName, wLoad, wActive, wSub := len("UNIT"), len("LOAD"), len("ACTIVE"), len("SUB")
+	for _, u := range units {
+		wName = max(wName, len(u.Name))
+		wLoad = max(wLoad, len(u.LoadState))
+		wActive = max(wActive, len(u.ActiveState))
+		wSub = max(wSub, len(u.SubState))
+	}
+	fmt.Fprintf(w, "  %-*s %-*s %-*s %-*s %s\n", wName, "UNIT", wLoad, "LOAD", wActive, "ACTIVE", wSub, "SUB", "DESCRIPTION")
+	for _, u := range units {
+		mark := " "
+		if u.ActiveState == "failed" {
+			mark = "●"
+		}
+		fmt.Fprintf(w, "%s %-*s %-*s %-*s %-*s %s\n", mark, wName, u.Name, wLoad, u.LoadState, wActive, u.ActiveState,
+			wSub, u.SubState, u.Description)
+	}
+	fmt.Fprintf(w, "\nLegend: LOAD   → Reflects whether the unit definition was properly loaded.\n")
+	fmt.Fprintf(w, "        ACTIVE → The high-level unit activation state, i.e. generalization of SUB.\n")
+	fmt.Fprintf(w, "        SUB    → The low-level unit activation state, values depend on unit type.\n\n")
+	fmt.Fprintf(w, "%d loaded units listed.\n", len(units))
+}
+
+func printManager(w io.Writer, m *api.Manager) {
+	name := "capsuled"
+	if m.Capsule != "" {
+		name = m.Capsule
+	}
+	fmt.Fprintf(w, "● %s\n", name)
+	fmt.Fprintf(w, "    State: %s\n", m.State)
+	fmt.Fprintf(w, "    Units: %d loaded\n", m.Units)
+	fmt.Fprintf(w, "     Jobs: %d queued\n", m.Jobs)
+	fmt.Fprintf(w, "   Failed: %d units\n", m.Failed)
+	fmt.Fprintf(w, "    Since: %s\n", since(m.Since))
+	fmt.Fprintf(w, " capsuled: %s (%s mode, PID %d)\n", m.Version, m.Mode, m.PID)
+	fmt.Fprintf(w, "   CGroup: %s\n", m.ControlGroup)
+}
+
+func since(us int64) string {
+	t := time.UnixMicro(us)
+	return fmt.Sprintf("%s; %s ago", t.Format("Mon 2006-01-02 15:04:05 MST"), ago(time.Since(t)))
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dmin %ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh %dmin", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// printStatus prints one unit like systemctl status.
+func printStatus(w io.Writer, u *api.Unit) {
+	bullet := "●"
+	switch u.ActiveState {
+	case "inactive", "maintenance":
+		bullet = "○"
+	case "failed":
+		bullet = "×"
+	}
+	fmt.Fprintf(w, "%s %s - %s\n", bullet, u.Name, u.Description)
+	loaded := u.LoadState
+	if u.Fragment != "" {
+		loaded = fmt.Sprintf("%s (%s; %s)", u.LoadState, u.Fragment, u.UnitFileState)
+	}
+	fmt.Fprintf(w, "     Loaded: %s\n", loaded)
+	if len(u.DropIns) > 0 {
+		fmt.Fprintf(w, "    Drop-In: %s\n", strings.Join(u.DropIns, "\n             "))
+	}
+	if u.Transient {
+		fmt.Fprintf(w, "  Transient: yes\n")
+	}
+	active := fmt.Sprintf("%s (%s)", u.ActiveState, u.SubState)
+	if u.ActiveState == "failed" && u.Result != "" {
+		active = fmt.Sprintf("failed (Result: %s)", u.Result)
+	}
+	if u.StateChange != 0 {
+		active += " since " + since(u.StateChange)
+	}
+	fmt.Fprintf(w, "     Active: %s\n", active)
+	if u.InvocationID != "" && u.ActiveState != "inactive" {
+		fmt.Fprintf(w, " Invocation: %s\n", u.InvocationID)
+	}
+	switch {
+	case u.MainPID > 0:
+		comm := ""
+		for _, p := range u.Processes {
+			if p.PID == u.MainPID {
+				comm = " (" + path.Base(strings.Fields(p.Command + " x")[0]) + ")"
+			}
+		}
+		fmt.Fprintf(w, "   Main PID: %d%s\n", u.MainPID, comm)
+	case u.ExitCode != "":
+		fmt.Fprintf(w, "   Main PID: (code=%s, status=%d)\n", u.ExitCode, u.ExitStatus)
+	}
+	if u.StatusText != "" {
+		fmt.Fprintf(w, "     Status: %q\n", u.StatusText)
+	}
+	if u.ControlGroup != "" {
+		fmt.Fprintf(w, "     CGroup: %s\n", u.ControlGroup)
+		printTree(w, u.Processes)
+	}
+	if len(u.Log) > 0 {
+		fmt.Fprintln(w)
+		for _, l := range u.Log {
+			fmt.Fprintln(w, l)
+		}
+	}
+}
+
+// printTree shows processes grouped by their sub-cgroup.
+func printTree(w io.Writer, procs []api.Process) {
+	groups := map[string][]api.Process{}
+	var names []string
+	for _, p := range procs {
+		if _, ok := groups[p.Cgroup]; !ok {
+			names = append(names, p.Cgroup)
+		}
+		groups[p.Cgroup] = append(groups[p.Cgroup], p)
+	}
+	sort.Strings(names)
+	const indent = "             "
+	for gi, g := range names {
+		lastGroup := gi == len(names)-1
+		prefix := indent
+		if g != "" {
+			branch, cont := "├─", "│ "
+			if lastGroup {
+				branch, cont = "└─", "  "
+			}
+			fmt.Fprintf(w, "%s%s%s\n", indent, branch, g)
+			prefix = indent + cont
+		}
+		ps := groups[g]
+		for i, p := range ps {
+			branch := "├─"
+			if i == len(ps)-1 {
+				branch = "└─"
+			}
+			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, p.Command)
+		}
+	}
+}

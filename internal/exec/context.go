@@ -1,0 +1,63 @@
+// Package exec starts unit processes. Go cannot run code between fork and
+// exec, so a process that needs a sandbox is started through the manager's
+// own binary re-executed as an executor: it reads a Context from fd 3, sets up
+// the mount namespace and credentials, then execs the command.
+package exec
+
+// Context is everything the executor needs to turn itself into the command.
+type Context struct {
+	Path string   `json:"path"`
+	Argv []string `json:"argv"`
+	Env  []string `json:"env"`
+	Dir  string   `json:"dir,omitempty"`
+
+	// Credentials are applied only when SetCreds is true.
+	SetCreds bool     `json:"setCreds,omitempty"`
+	UID      uint32   `json:"uid"`
+	GID      uint32   `json:"gid"`
+	Groups   []uint32 `json:"groups,omitempty"`
+
+	NoNewPrivs bool `json:"noNewPrivs,omitempty"`
+
+	Mounts *MountPlan `json:"mounts,omitempty"`
+}
+
+// MountPlan describes the private mount namespace of a sandboxed process.
+type MountPlan struct {
+	// Staging is an existing empty directory on the host where the new root
+	// is assembled before pivot_root.
+	Staging string `json:"staging"`
+	// ReadOnly makes every mount of the cloned tree read-only
+	// (ProtectSystem=strict); writable places are added back as Binds.
+	ReadOnly bool    `json:"readOnly,omitempty"`
+	Tmpfs    []Tmpfs `json:"tmpfs,omitempty"`
+	Binds    []Bind  `json:"binds,omitempty"`
+}
+
+// Tmpfs mounts a fresh tmpfs, e.g. a private /tmp or a cover that hides a
+// directory's other entries.
+type Tmpfs struct {
+	Path string `json:"path"`
+	Mode uint32 `json:"mode"`
+	// Dirs are created inside the fresh tmpfs (as mount points for binds).
+	Dirs []string `json:"dirs,omitempty"`
+}
+
+// Bind makes a host path visible at Target inside the sandbox.
+type Bind struct {
+	Source   string `json:"source"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"readOnly,omitempty"`
+	NoSuid   bool   `json:"noSuid,omitempty"`
+	NoDev    bool   `json:"noDev,omitempty"`
+	NoExec   bool   `json:"noExec,omitempty"`
+	// IDMap, when set, shows files owned by IDMap.From on disk as owned by
+	// IDMap.To inside the sandbox (ID-mapped mount).
+	IDMap *IDMap `json:"idmap,omitempty"`
+}
+
+// IDMap maps one on-disk ID to one ID seen through the mount; 0 stays 0.
+type IDMap struct {
+	From uint32 `json:"from"`
+	To   uint32 `json:"to"`
+}

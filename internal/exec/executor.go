@@ -1,0 +1,152 @@
+package exec
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	osexec "os/exec"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExecutorArg is argv[1] of the manager binary when it runs as executor.
+const ExecutorArg = "--executor"
+
+// holdArg is argv[1] when the binary only has to exist inside a new user
+// namespace until its ID map has been taken.
+const holdArg = "--hold-userns"
+
+// contextFD is where the executor finds its serialized Context.
+const contextFD = 3
+
+// Command prepares the executor process for c. The caller sets stdio,
+// SysProcAttr (new mount namespace, cgroup) and starts it.
+func Command(exe string, c *Context) (*osexec.Cmd, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode exec context: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("exec context pipe: %w", err)
+	}
+	// The pipe holds 64 KiB; contexts are far smaller, so this cannot block.
+	if len(data) > 60*1024 {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("exec context too large (%d bytes)", len(data))
+	}
+	if _, err := w.Write(data); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("write exec context: %w", err)
+	}
+	w.Close()
+	cmd := &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg}, ExtraFiles: []*os.File{r}}
+	return cmd, nil
+}
+
+// IsExecutor reports whether args ask this binary to act as executor, and
+// runs that mode if so. It never returns when it handled the call.
+func IsExecutor(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[1] {
+	case ExecutorArg:
+		err := runExecutor()
+		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		os.Exit(exitCode(err))
+	case holdArg:
+		// Block until killed; the parent only needs our user namespace.
+		select {}
+	}
+	return false
+}
+
+// Exit codes of the executor follow systemd's for the same failures, so
+// that status output reads the same.
+const (
+	exitExec      = 203
+	exitNamespace = 226
+	exitUser      = 217
+	exitNoNewPriv = 218
+	exitChdir     = 200
+)
+
+type stepError struct {
+	code int
+	err  error
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if se, ok := err.(*stepError); ok {
+		return se.code
+	}
+	return 1
+}
+
+func step(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{code: code, err: err}
+}
+
+func runExecutor() error {
+	// prctl and exec must happen on the same thread, and the mount
+	// namespace set-up relies on a stable current directory.
+	runtime.LockOSThread()
+	f := os.NewFile(contextFD, "exec-context")
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read exec context: %w", err)
+	}
+	var c Context
+	if err := json.Unmarshal(data, &c); err != nil {
+		return fmt.Errorf("decode exec context: %w", err)
+	}
+	if c.Mounts != nil {
+		if err := step(exitNamespace, setupMounts(c.Mounts)); err != nil {
+			return fmt.Errorf("set up mount namespace: %w", err)
+		}
+	}
+	if c.SetCreds {
+		groups := make([]int, len(c.Groups))
+		for i, g := range c.Groups {
+			groups[i] = int(g)
+		}
+		if err := syscall.Setgroups(groups); err != nil {
+			return step(exitUser, fmt.Errorf("setgroups: %w", err))
+		}
+		if err := syscall.Setresgid(int(c.GID), int(c.GID), int(c.GID)); err != nil {
+			return step(exitUser, fmt.Errorf("setresgid %d: %w", c.GID, err))
+		}
+		if err := syscall.Setresuid(int(c.UID), int(c.UID), int(c.UID)); err != nil {
+			return step(exitUser, fmt.Errorf("setresuid %d: %w", c.UID, err))
+		}
+	}
+	if c.NoNewPrivs {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return step(exitNoNewPriv, fmt.Errorf("set no_new_privs: %w", err))
+		}
+	}
+	if c.Dir != "" {
+		if err := os.Chdir(c.Dir); err != nil {
+			return step(exitChdir, fmt.Errorf("change directory: %w", err))
+		}
+	}
+	path := c.Path
+	if path == "" && len(c.Argv) > 0 {
+		path = c.Argv[0]
+	}
+	err = syscall.Exec(path, c.Argv, c.Env)
+	return step(exitExec, fmt.Errorf("execute %s: %w", path, err))
+}

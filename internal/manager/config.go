@@ -1,0 +1,342 @@
+package manager
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// serviceConfig is the [Service] section (plus the exec settings that
+// matter here) of a loaded unit, with specifiers expanded.
+type serviceConfig struct {
+	Type             string
+	ExecStart        []unit.Command
+	ExecStartPre     []unit.Command
+	ExecStartPost    []unit.Command
+	ExecStop         []unit.Command
+	ExecStopPost     []unit.Command
+	RemainAfterExit  bool
+	Environment      []string
+	User, Group      string
+	DynamicUser      bool
+	WorkingDirectory string
+	Slice            string
+	KillMode         string
+	KillSignal       int
+	TimeoutStart     time.Duration
+	TimeoutStop      time.Duration
+	Delegate         bool
+	DelegateSubgroup string
+	NoNewPrivileges  bool
+	ProtectSystem    string
+	ProtectHome      string
+	PrivateTmp       bool
+	RemoveIPC        bool
+	Dirs             map[dirType][]string
+	StandardOutput   string
+}
+
+// dirType is one of the exec directory kinds (StateDirectory= etc.).
+type dirType string
+
+const (
+	dirRuntime dirType = "runtime"
+	dirState   dirType = "state"
+	dirCache   dirType = "cache"
+	dirLogs    dirType = "logs"
+	dirConfig  dirType = "configuration"
+)
+
+var dirTypes = []dirType{dirRuntime, dirState, dirCache, dirLogs, dirConfig}
+
+func (d dirType) key() string {
+	switch d {
+	case dirRuntime:
+		return "RuntimeDirectory"
+	case dirState:
+		return "StateDirectory"
+	case dirCache:
+		return "CacheDirectory"
+	case dirLogs:
+		return "LogsDirectory"
+	default:
+		return "ConfigurationDirectory"
+	}
+}
+
+// knownKeys are the directives this manager acts on. Others draw a warning.
+var knownKeys = map[string]map[string]bool{
+	"Unit": set("Description", "Documentation", "Requires", "Wants", "After", "Before", "BindsTo",
+		"Requisite", "PartOf", "Conflicts", "DefaultDependencies", "AllowIsolate", "StopWhenUnneeded",
+		"RefuseManualStart", "RefuseManualStop", "ConditionPathExists", "IgnoreOnIsolate"),
+	"Service": set("Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost",
+		"RemainAfterExit", "Environment", "User", "Group", "DynamicUser", "WorkingDirectory", "Slice",
+		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
+		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC",
+		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
+		"StandardOutput", "StandardError", "Restart", "TasksMax", "OOMScoreAdjust", "KeyringMode",
+		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
+	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
+	"Slice":   set(),
+}
+
+func set(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// unknownDirectives lists "file:line: Unknown key" warnings for o.
+func unknownDirectives(o *unit.Options) []string {
+	var w []string
+	for _, e := range o.Entries() {
+		keys, ok := knownKeys[e.Section]
+		if !ok {
+			w = append(w, fmt.Sprintf("%s:%d: unknown section [%s], ignoring", e.File, e.Line, e.Section))
+			continue
+		}
+		if !keys[e.Key] {
+			w = append(w, fmt.Sprintf("%s:%d: unknown key %s= in [%s], ignoring", e.File, e.Line, e.Key, e.Section))
+		}
+	}
+	return w
+}
+
+// parseService reads [Service]; exp expands specifiers.
+func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceConfig, error) {
+	get := func(key, def string) (string, error) {
+		v, ok := o.Get("Service", key)
+		if !ok || v == "" {
+			return def, nil
+		}
+		return exp(v)
+	}
+	boolean := func(key string, def bool) (bool, error) {
+		b, err := o.Bool("Service", key, def)
+		if err != nil {
+			return false, fmt.Errorf("%s=: %w", key, err)
+		}
+		return b, nil
+	}
+	c := &serviceConfig{Dirs: map[dirType][]string{}}
+	var err error
+	if c.Type, err = get("Type", "simple"); err != nil {
+		return nil, err
+	}
+	switch c.Type {
+	case "simple", "exec", "notify", "notify-reload", "oneshot":
+	default:
+		return nil, fmt.Errorf("Type=%s is not supported (use simple, exec, notify, notify-reload or oneshot)", c.Type)
+	}
+	cmds := func(key string) ([]unit.Command, error) {
+		var out []unit.Command
+		for _, v := range o.List("Service", key) {
+			x, err := exp(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s=: %w", key, err)
+			}
+			cmd, err := unit.ParseCommand(x)
+			if err != nil {
+				return nil, fmt.Errorf("%s=: %w", key, err)
+			}
+			out = append(out, cmd)
+		}
+		return out, nil
+	}
+	if c.ExecStart, err = cmds("ExecStart"); err != nil {
+		return nil, err
+	}
+	if len(c.ExecStart) == 0 && c.Type != "oneshot" {
+		return nil, fmt.Errorf("service has no ExecStart= setting, which is only allowed for Type=oneshot")
+	}
+	if len(c.ExecStart) > 1 && c.Type != "oneshot" {
+		return nil, fmt.Errorf("service has more than one ExecStart= setting, which is only allowed for Type=oneshot")
+	}
+	for key, dst := range map[string]*[]unit.Command{"ExecStartPre": &c.ExecStartPre,
+		"ExecStartPost": &c.ExecStartPost, "ExecStop": &c.ExecStop, "ExecStopPost": &c.ExecStopPost} {
+		if *dst, err = cmds(key); err != nil {
+			return nil, err
+		}
+	}
+	if c.RemainAfterExit, err = boolean("RemainAfterExit", false); err != nil {
+		return nil, err
+	}
+	for _, v := range o.List("Service", "Environment") {
+		x, err := exp(v)
+		if err != nil {
+			return nil, fmt.Errorf("Environment=: %w", err)
+		}
+		words, err := unit.ParseCommand("env " + x)
+		if err != nil {
+			return nil, fmt.Errorf("Environment=: %w", err)
+		}
+		for _, w := range words.Argv[1:] {
+			if !strings.Contains(w, "=") {
+				return nil, fmt.Errorf("Environment=: %q is not an assignment", w)
+			}
+			c.Environment = append(c.Environment, w)
+		}
+	}
+	if c.User, err = get("User", ""); err != nil {
+		return nil, err
+	}
+	if c.Group, err = get("Group", ""); err != nil {
+		return nil, err
+	}
+	if c.DynamicUser, err = boolean("DynamicUser", false); err != nil {
+		return nil, err
+	}
+	if c.WorkingDirectory, err = get("WorkingDirectory", ""); err != nil {
+		return nil, err
+	}
+	if c.Slice, err = get("Slice", ""); err != nil {
+		return nil, err
+	}
+	if c.KillMode, err = get("KillMode", "control-group"); err != nil {
+		return nil, err
+	}
+	switch c.KillMode {
+	case "control-group", "mixed", "process", "none":
+	default:
+		return nil, fmt.Errorf("KillMode=%s is invalid (use control-group, mixed, process or none)", c.KillMode)
+	}
+	c.KillSignal = 15
+	if v, _ := get("KillSignal", ""); v != "" {
+		if c.KillSignal, err = parseSignal(v); err != nil {
+			return nil, fmt.Errorf("KillSignal=: %w", err)
+		}
+	}
+	c.TimeoutStart, c.TimeoutStop = 90*time.Second, 90*time.Second
+	for key, dsts := range map[string][]*time.Duration{"TimeoutSec": {&c.TimeoutStart, &c.TimeoutStop},
+		"TimeoutStartSec": {&c.TimeoutStart}, "TimeoutStopSec": {&c.TimeoutStop}} {
+		if v, _ := get(key, ""); v != "" {
+			d, err := parseTimespan(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s=: %w", key, err)
+			}
+			for _, dst := range dsts {
+				*dst = d
+			}
+		}
+	}
+	if v, _ := get("Delegate", ""); v != "" {
+		// Delegate= takes a boolean or a controller list; a list means yes.
+		b, berr := o.Bool("Service", "Delegate", false)
+		c.Delegate = berr != nil || b
+	}
+	if c.DelegateSubgroup, err = get("DelegateSubgroup", ""); err != nil {
+		return nil, err
+	}
+	if c.NoNewPrivileges, err = boolean("NoNewPrivileges", false); err != nil {
+		return nil, err
+	}
+	if c.ProtectSystem, err = get("ProtectSystem", "no"); err != nil {
+		return nil, err
+	}
+	if c.ProtectHome, err = get("ProtectHome", "no"); err != nil {
+		return nil, err
+	}
+	if c.PrivateTmp, err = boolean("PrivateTmp", false); err != nil {
+		return nil, err
+	}
+	if c.RemoveIPC, err = boolean("RemoveIPC", false); err != nil {
+		return nil, err
+	}
+	if c.StandardOutput, err = get("StandardOutput", "journal"); err != nil {
+		return nil, err
+	}
+	for _, d := range dirTypes {
+		for _, v := range o.ListFields("Service", d.key()) {
+			x, err := exp(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s=: %w", d.key(), err)
+			}
+			if x == "" || strings.HasPrefix(x, "/") || strings.Contains(x, "..") {
+				return nil, fmt.Errorf("%s=%s: must be a relative path without \"..\"", d.key(), x)
+			}
+			c.Dirs[d] = append(c.Dirs[d], x)
+		}
+	}
+	if c.DynamicUser {
+		// What DynamicUser= implies, as systemd does: the user can only
+		// write to its own directories, so removing them removes it all.
+		c.NoNewPrivileges = true
+		c.RemoveIPC = true
+		c.PrivateTmp = true
+		if c.ProtectSystem == "no" || c.ProtectSystem == "" {
+			c.ProtectSystem = "strict"
+		}
+		if c.ProtectHome == "no" || c.ProtectHome == "" {
+			c.ProtectHome = "read-only"
+		}
+		if c.User == "" {
+			return nil, fmt.Errorf("DynamicUser=yes needs User= here")
+		}
+		if c.Group == "" {
+			c.Group = c.User
+		}
+	}
+	return c, nil
+}
+
+var signals = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15, "CONT": 18, "STOP": 19}
+
+func parseSignal(v string) (int, error) {
+	if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65 {
+		return n, nil
+	}
+	s := strings.TrimPrefix(strings.ToUpper(v), "SIG")
+	if n, ok := signals[s]; ok {
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q", v)
+}
+
+// parseTimespan accepts systemd time spans: "90", "5s", "2min", "1min 30s",
+// "500ms", "infinity".
+func parseTimespan(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "infinity" {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"usec", time.Microsecond}, {"us", time.Microsecond}, {"msec", time.Millisecond}, {"ms", time.Millisecond},
+		{"seconds", time.Second}, {"second", time.Second}, {"sec", time.Second}, {"s", time.Second},
+		{"minutes", time.Minute}, {"minute", time.Minute}, {"min", time.Minute}, {"m", time.Minute},
+		{"hours", time.Hour}, {"hour", time.Hour}, {"hr", time.Hour}, {"h", time.Hour},
+		{"days", 24 * time.Hour}, {"day", 24 * time.Hour}, {"d", 24 * time.Hour}}
+	var total time.Duration
+	for _, word := range strings.Fields(v) {
+		i := strings.IndexFunc(word, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+		num, suffix := word, ""
+		if i >= 0 {
+			num, suffix = word[:i], word[i:]
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid time span %q", v)
+		}
+		mult := time.Second
+		if suffix != "" {
+			found := false
+			for _, u := range units {
+				if suffix == u.suffix {
+					mult, found = u.d, true
+					break
+				}
+			}
+			if !found {
+				return 0, fmt.Errorf("invalid time unit %q in %q", suffix, v)
+			}
+		}
+		total += time.Duration(f * float64(mult))
+	}
+	return total, nil
+}

@@ -1,0 +1,310 @@
+// Package manager is the unit engine shared by the system manager and the
+// capsule (user mode) managers: it loads units, runs jobs and tracks the
+// state of services, targets and slices.
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Mode says which kind of manager this is.
+type Mode int
+
+const (
+	// System is the root manager of the host (capsuled --system).
+	System Mode = iota
+	// User is a per-capsule manager running as the capsule's user.
+	User
+)
+
+func (m Mode) String() string {
+	if m == System {
+		return "system"
+	}
+	return "user"
+}
+
+// Version is reported by GetManager.
+const Version = "0.1.0"
+
+// Config holds everything a Manager depends on.
+type Config struct {
+	Mode Mode
+	// Capsule is the capsule name in user mode.
+	Capsule string
+	// RuntimeDir holds the control socket, the notify socket and transient
+	// unit files (/run/capsuled, or $XDG_RUNTIME_DIR/capsuled).
+	RuntimeDir string
+	// UnitPaths are searched in order; Builtin after them.
+	UnitPaths []string
+	Builtin   fs.FS
+	Cgroups   cgroup.Hierarchy
+	// CgroupBase is the cgroup (relative to Cgroups.Root) below which all
+	// slices and units live.
+	CgroupBase string
+	// Users allocates dynamic users (system mode only).
+	Users *dynuser.Allocator
+	// Exe is the manager binary, re-executed as executor.
+	Exe string
+	// Log receives the manager's own log lines.
+	Log io.Writer
+	// Env is the base environment of every unit.
+	Env []string
+	// Home is the default working directory of units in user mode.
+	Home string
+	// Roots of the exec directory kinds; empty means the standard paths.
+	Roots map[dirType]string
+	// Hostname is shown in log lines.
+	Hostname string
+}
+
+// Manager is one instance of the unit engine.
+type Manager struct {
+	cfg    Config
+	loader *unit.Loader
+
+	mu       sync.Mutex
+	units    map[string]*Unit
+	jobs     int
+	state    string
+	since    time.Time
+	stopping bool
+
+	notify     *net.UnixConn
+	log        *logstore.Ring
+	idmapCache map[string]bool
+}
+
+// New creates a manager; Run makes it serve.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Log == nil {
+		cfg.Log = os.Stderr
+	}
+	if cfg.Roots == nil {
+		cfg.Roots = map[dirType]string{dirRuntime: "/run", dirState: "/var/lib", dirCache: "/var/cache",
+			dirLogs: "/var/log", dirConfig: "/etc"}
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	paths := append([]string{filepath.Join(cfg.RuntimeDir, "transient")}, cfg.UnitPaths...)
+	m := &Manager{
+		cfg:    cfg,
+		loader: &unit.Loader{Paths: paths, Builtin: cfg.Builtin},
+		units:  map[string]*Unit{},
+		state:  "initializing",
+		since:  time.Now(),
+		log:    logstore.NewRing(500),
+	}
+	return m, nil
+}
+
+// logf writes a manager log line, attributed to u when it is not nil.
+func (m *Manager) logf(u *Unit, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	line := logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Message: msg}
+	m.log.Add(line)
+	if u != nil {
+		u.log.Add(line)
+	}
+	fmt.Fprintln(m.cfg.Log, msg)
+}
+
+// unitLog records a line a unit's process wrote.
+func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
+	u.log.Add(logstore.Line{Time: time.Now(), Ident: ident, PID: pid, Message: msg})
+	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", ident, pid, msg)
+}
+
+// Listen creates the runtime directory, the notify socket and the control
+// socket. The returned listener is served by Serve.
+func (m *Manager) Listen() (*net.UnixListener, error) {
+	if err := os.MkdirAll(filepath.Join(m.cfg.RuntimeDir, "transient"), 0o755); err != nil {
+		return nil, fmt.Errorf("create runtime directory: %w", err)
+	}
+	// Units in this manager are spawned from our notify socket only.
+	nconn, err := listenNotify(filepath.Join(m.cfg.RuntimeDir, "notify"))
+	if err != nil {
+		return nil, err
+	}
+	m.notify = nconn
+	go m.readNotify()
+	path := filepath.Join(m.cfg.RuntimeDir, api.Interface)
+	os.Remove(path)
+	old := syscall.Umask(0o077)
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// SocketPath is where Listen puts the control socket.
+func (m *Manager) SocketPath() string { return filepath.Join(m.cfg.RuntimeDir, api.Interface) }
+
+// SetState records the manager's overall state.
+func (m *Manager) SetState(s string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.state = s
+}
+
+// State returns running or degraded once start-up is over.
+func (m *Manager) State() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state != "running" {
+		return m.state
+	}
+	for _, u := range m.units {
+		if u.active == stateFailed {
+			return "degraded"
+		}
+	}
+	return m.state
+}
+
+// Shutdown stops every unit, most recently started first, and closes the
+// notify socket.
+func (m *Manager) Shutdown(ctx context.Context) {
+	m.mu.Lock()
+	m.stopping = true
+	m.state = "stopping"
+	var active []*Unit
+	for _, u := range m.units {
+		if u.active != stateInactive && u.active != stateFailed {
+			active = append(active, u)
+		}
+	}
+	m.mu.Unlock()
+	// Services first (newest first), then targets, then slices (deepest
+	// first), so that a slice's cgroup is empty when it goes.
+	sort.Slice(active, func(i, j int) bool {
+		a, b := active[i], active[j]
+		if a.kindOrder() != b.kindOrder() {
+			return a.kindOrder() < b.kindOrder()
+		}
+		if a.kind == "slice" {
+			return len(a.name) > len(b.name)
+		}
+		return a.since.After(b.since)
+	})
+	var wg sync.WaitGroup
+	for _, u := range active {
+		if u.kind == "service" {
+			wg.Add(1)
+			go func(u *Unit) {
+				defer wg.Done()
+				m.Stop(ctx, u.name)
+			}(u)
+		}
+	}
+	wg.Wait()
+	for _, u := range active {
+		if u.kind != "service" {
+			m.Stop(ctx, u.name)
+		}
+	}
+	if m.notify != nil {
+		m.notify.Close()
+	}
+	os.Remove(filepath.Join(m.cfg.RuntimeDir, "notify"))
+}
+
+// errNoSuchUnit wraps lookups of units that have no file.
+var errNoSuchUnit = errors.New("no such unit")
+
+// errBusy is returned for operations refused because of the unit's state.
+var errBusy = errors.New("unit busy")
+
+// errInvalid marks bad input from a caller.
+var errInvalid = errors.New("invalid argument")
+
+// load returns the unit, loading its file on first use.
+func (m *Manager) load(name string) (*Unit, error) {
+	n, err := unit.ParseName(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errInvalid, err)
+	}
+	if n.IsTemplate() {
+		return nil, fmt.Errorf("%w: unit name %s is a template; name an instance such as %s", errInvalid,
+			name, strings.Replace(name, "@.", "@NAME.", 1))
+	}
+	m.mu.Lock()
+	u, ok := m.units[name]
+	m.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	f, err := m.loader.Load(name)
+	if err != nil {
+		if errors.Is(err, unit.ErrNotFound) {
+			return nil, fmt.Errorf("%w: Unit %s not found.", errNoSuchUnit, name)
+		}
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	u, err = m.newUnit(n, f)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	for _, w := range unknownDirectives(f.Options) {
+		m.logf(u, "%s", w)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if existing, ok := m.units[name]; ok {
+		return existing, nil
+	}
+	m.units[name] = u
+	return u, nil
+}
+
+// unload forgets a unit that is inactive and not needed any more.
+func (m *Manager) unload(u *Unit) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.units[u.name] == u && u.job == nil {
+		delete(m.units, u.name)
+	}
+}
+
+// Reload forgets every inactive unit so its file is read again on next use.
+func (m *Manager) Reload() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, u := range m.units {
+		if (u.active == stateInactive) && u.job == nil {
+			delete(m.units, name)
+		}
+	}
+}
+
+func (m *Manager) snapshot() []*Unit {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	us := make([]*Unit, 0, len(m.units))
+	for _, u := range m.units {
+		us = append(us, u)
+	}
+	sort.Slice(us, func(i, j int) bool { return us[i].name < us[j].name })
+	return us
+}

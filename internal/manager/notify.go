@@ -1,0 +1,111 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// listenNotify opens the sd_notify datagram socket. Anyone may send (it is
+// reachable from inside sandboxes); messages count only when they come from
+// a unit's main process, which the kernel vouches for with SCM_CREDENTIALS.
+func listenNotify(path string) (*net.UnixConn, error) {
+	os.Remove(path)
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		return nil, fmt.Errorf("listen on notify socket %s: %w", path, err)
+	}
+	raw, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	var serr error
+	raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
+	})
+	if serr != nil {
+		c.Close()
+		return nil, fmt.Errorf("enable SO_PASSCRED on notify socket: %w", serr)
+	}
+	if err := os.Chmod(path, 0o777); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (m *Manager) readNotify() {
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
+	for {
+		n, oobn, _, _, err := m.notify.ReadMsgUnix(buf, oob)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		pid := 0
+		msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
+		for _, cm := range msgs {
+			if cm.Header.Type == unix.SCM_CREDENTIALS {
+				if cred, err := unix.ParseUnixCredentials(&cm); err == nil {
+					pid = int(cred.Pid)
+				}
+			}
+			if cm.Header.Type == unix.SCM_RIGHTS {
+				// Descriptors for a store we do not have: close them.
+				if fds, err := unix.ParseUnixRights(&cm); err == nil {
+					for _, fd := range fds {
+						unix.Close(fd)
+					}
+				}
+			}
+		}
+		if pid > 0 {
+			m.handleNotify(pid, string(buf[:n]))
+		}
+	}
+}
+
+func (m *Manager) handleNotify(pid int, msg string) {
+	m.mu.Lock()
+	var u *Unit
+	for _, x := range m.units {
+		if x.run != nil && x.run.main != nil && x.run.main.pid == pid {
+			u = x
+			break
+		}
+	}
+	if u == nil {
+		m.mu.Unlock()
+		return
+	}
+	rs := u.run
+	ready := false
+	for _, line := range strings.Split(msg, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "READY":
+			ready = v == "1"
+		case "STATUS":
+			u.statusText = v
+		case "STOPPING":
+			if v == "1" && u.active == stateActive {
+				u.setState(stateDeactivating, "stop-sigterm")
+			}
+		}
+	}
+	m.mu.Unlock()
+	if ready {
+		rs.markReady()
+	}
+}

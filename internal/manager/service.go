@@ -1,0 +1,694 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// runState is one invocation of a service, from start to its end.
+type runState struct {
+	invocation string
+	cgroup     string // unit cgroup, relative to the hierarchy root
+	procGroup  string // where processes go (DelegateSubgroup)
+	user       *dynuser.User
+	uid, gid   int
+	userName   string
+	binds      []exec.Bind
+	dirEnv     []string
+	runtime    []string // runtime directories to remove at the end
+	stdio      *stdioSpec
+	collect    bool
+	extraEnv   []string
+
+	main      *process
+	ready     chan struct{}
+	readyOnce sync.Once
+	done      chan struct{} // closed when the invocation has ended
+	endOnce   sync.Once
+	stopping  bool // guarded by Manager.mu
+}
+
+// stdioSpec overrides where a transient service's stdio goes.
+type stdioSpec struct {
+	files []*os.File // stdin, stdout, stderr
+	tty   string
+}
+
+type process struct {
+	pid    int
+	comm   string
+	exited chan struct{}
+	status syscall.WaitStatus
+}
+
+func (p *process) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// markReady is called for READY=1.
+func (rs *runState) markReady() { rs.readyOnce.Do(func() { close(rs.ready) }) }
+
+func (m *Manager) startService(ctx context.Context, u *Unit) error {
+	svc := u.svc
+	rs := &runState{invocation: newInvocationID(), ready: make(chan struct{}), done: make(chan struct{})}
+	m.mu.Lock()
+	if u.run != nil && u.run.stdio != nil && u.run.main == nil {
+		// A transient unit's stdio and options were attached before start.
+		rs.stdio, rs.collect, rs.extraEnv = u.run.stdio, u.run.collect, u.run.extraEnv
+	}
+	u.run = rs
+	u.invocation = rs.invocation
+	u.result, u.exitCode, u.exitStatus, u.statusText = "", "", 0, ""
+	u.setState(stateActivating, "start")
+	m.mu.Unlock()
+
+	if err := m.prepare(u, rs); err != nil {
+		m.finish(u, rs, "resources")
+		m.closeStdio(rs)
+		return fmt.Errorf("start %s: %w", u.name, err)
+	}
+	for _, c := range svc.ExecStartPre {
+		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStart); err != nil {
+			m.finish(u, rs, "exit-code")
+			m.closeStdio(rs)
+			return fmt.Errorf("start %s: ExecStartPre: %w", u.name, err)
+		}
+	}
+	if len(svc.ExecStart) == 0 {
+		m.closeStdio(rs)
+		return m.enterRunning(u, rs, svc.RemainAfterExit)
+	}
+	if svc.Type == "oneshot" {
+		// Every ExecStart= of a oneshot runs to completion, in order.
+		for i, c := range svc.ExecStart {
+			p, err := m.spawn(u, rs, c, i == len(svc.ExecStart)-1)
+			if err != nil {
+				m.finish(u, rs, "resources")
+				return fmt.Errorf("start %s: %w", u.name, err)
+			}
+			m.mu.Lock()
+			rs.main = p
+			m.mu.Unlock()
+			if err := m.waitExit(ctx, p, svc.TimeoutStart); err != nil {
+				m.killAll(u, rs)
+				m.finish(u, rs, "timeout")
+				return fmt.Errorf("start %s: %w", u.name, err)
+			}
+			if res := m.exitResult(u, p, false); res != "success" && !c.IgnoreFailure {
+				m.finish(u, rs, res)
+				return fmt.Errorf("start %s: %s", u.name, m.describeExit(p))
+			}
+		}
+		if !svc.RemainAfterExit {
+			m.finish(u, rs, "success")
+			return nil
+		}
+		return m.enterRunning(u, rs, true)
+	}
+	p, err := m.spawn(u, rs, svc.ExecStart[0], true)
+	if err != nil {
+		m.finish(u, rs, "resources")
+		return fmt.Errorf("start %s: %w", u.name, err)
+	}
+	m.mu.Lock()
+	rs.main = p
+	m.mu.Unlock()
+	go m.watchMain(u, rs, p)
+	if svc.Type == "notify" || svc.Type == "notify-reload" {
+		var timeout <-chan time.Time
+		if svc.TimeoutStart > 0 {
+			t := time.NewTimer(svc.TimeoutStart)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-rs.ready:
+		case <-p.exited:
+			res := m.exitResult(u, p, false)
+			if res == "success" {
+				res = "protocol"
+			}
+			m.finish(u, rs, res)
+			return fmt.Errorf("start %s: main process exited before it was ready: %s", u.name, m.describeExit(p))
+		case <-timeout:
+			m.killAll(u, rs)
+			m.finish(u, rs, "timeout")
+			return fmt.Errorf("start %s: not ready after %s (TimeoutStartSec=)", u.name, svc.TimeoutStart)
+		case <-ctx.Done():
+			m.killAll(u, rs)
+			m.finish(u, rs, "canceled")
+			return fmt.Errorf("start %s: %w", u.name, ctx.Err())
+		}
+	}
+	return m.enterRunning(u, rs, false)
+}
+
+func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
+	for _, c := range u.svc.ExecStartPost {
+		if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStart); err != nil {
+			m.killAll(u, rs)
+			m.finish(u, rs, "exit-code")
+			return fmt.Errorf("start %s: ExecStartPost: %w", u.name, err)
+		}
+	}
+	m.mu.Lock()
+	if u.active == stateActivating {
+		if exited {
+			u.setState(stateActive, "exited")
+		} else {
+			u.setState(stateActive, "running")
+		}
+	}
+	m.mu.Unlock()
+	m.logf(u, "Started %s - %s.", u.name, u.description)
+	return nil
+}
+
+// watchMain finishes the unit when its main process ends by itself.
+func (m *Manager) watchMain(u *Unit, rs *runState, p *process) {
+	<-p.exited
+	m.mu.Lock()
+	stopping := rs.stopping
+	m.mu.Unlock()
+	if stopping {
+		return // the stop job finishes the unit
+	}
+	done, err := m.beginJob(context.Background(), u, false)
+	if err != nil || done == nil {
+		return
+	}
+	defer m.endJob(u, done)
+	m.mu.Lock()
+	current := u.run == rs
+	if current {
+		u.setState(stateDeactivating, "stop-sigterm")
+	}
+	m.mu.Unlock()
+	if !current {
+		return
+	}
+	res := m.exitResult(u, p, false)
+	m.killAll(u, rs)
+	m.finish(u, rs, res)
+}
+
+func (m *Manager) stopService(ctx context.Context, u *Unit) {
+	m.mu.Lock()
+	rs := u.run
+	if rs == nil {
+		u.setState(stateInactive, "dead")
+		m.mu.Unlock()
+		return
+	}
+	rs.stopping = true
+	u.setState(stateDeactivating, "stop-sigterm")
+	p := rs.main
+	m.mu.Unlock()
+	m.logf(u, "Stopping %s - %s...", u.name, u.description)
+	svc := u.svc
+	for _, c := range svc.ExecStop {
+		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStop); err != nil {
+			m.logf(u, "%s: ExecStop: %v", u.name, err)
+		}
+	}
+	result := "success"
+	if p != nil && !p.hasExited() {
+		sig := syscall.Signal(svc.KillSignal)
+		switch svc.KillMode {
+		case "control-group":
+			m.cfg.Cgroups.Signal(rs.cgroup, sig, true)
+		case "mixed", "process":
+			syscall.Kill(p.pid, sig)
+		}
+		if err := m.waitExit(ctx, p, svc.TimeoutStop); err != nil {
+			m.logf(u, "%s: processes still running after %s, killing them.", u.name, svc.TimeoutStop)
+			result = "timeout"
+		}
+	}
+	if p != nil && p.hasExited() && result == "success" {
+		result = m.exitResult(u, p, true)
+	}
+	m.killAll(u, rs)
+	m.finish(u, rs, result)
+}
+
+// killAll ends whatever is left in the unit's cgroup, as KillMode= says.
+func (m *Manager) killAll(u *Unit, rs *runState) {
+	if rs.cgroup == "" || u.svc.KillMode == "none" || u.svc.KillMode == "process" {
+		return
+	}
+	h := m.cfg.Cgroups
+	if pop, err := h.Populated(rs.cgroup); err != nil || !pop {
+		return
+	}
+	if u.svc.KillMode == "control-group" {
+		h.Signal(rs.cgroup, syscall.Signal(u.svc.KillSignal), true)
+		ctx, cancel := context.WithTimeout(context.Background(), grace(u.svc.TimeoutStop))
+		err := h.WaitEmpty(ctx, rs.cgroup)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	if err := h.Kill(rs.cgroup); err != nil {
+		m.logf(u, "%s: kill remaining processes: %v", u.name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.WaitEmpty(ctx, rs.cgroup); err != nil {
+		m.logf(u, "%s: cgroup not empty after SIGKILL: %v", u.name, err)
+	}
+}
+
+// grace bounds how long left-over processes get after SIGTERM.
+func grace(timeout time.Duration) time.Duration {
+	if timeout <= 0 || timeout > 5*time.Second {
+		return 5 * time.Second
+	}
+	return timeout
+}
+
+func (m *Manager) waitExit(ctx context.Context, p *process, timeout time.Duration) error {
+	var tc <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		tc = t.C
+	}
+	select {
+	case <-p.exited:
+		return nil
+	case <-tc:
+		return fmt.Errorf("timed out after %s", timeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// exitResult maps how p ended to a unit result. A signal we sent while
+// stopping, or one of the signals a clean shutdown uses, is success.
+func (m *Manager) exitResult(u *Unit, p *process, stopping bool) string {
+	ws := p.status
+	code, status := "exited", ws.ExitStatus()
+	if ws.Signaled() {
+		code, status = "killed", int(ws.Signal())
+		if ws.CoreDump() {
+			code = "dumped"
+		}
+	}
+	m.mu.Lock()
+	if u.run != nil && u.run.main == p {
+		u.exitCode, u.exitStatus = code, status
+	}
+	m.mu.Unlock()
+	switch {
+	case ws.Exited() && status == 0:
+		return "success"
+	case ws.Exited():
+		return "exit-code"
+	}
+	switch ws.Signal() {
+	case syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE:
+		return "success"
+	case syscall.SIGKILL:
+		if stopping {
+			return "success"
+		}
+	}
+	if ws.CoreDump() {
+		return "core-dump"
+	}
+	return "signal"
+}
+
+func (m *Manager) describeExit(p *process) string {
+	ws := p.status
+	if ws.Signaled() {
+		return fmt.Sprintf("killed by signal %s", ws.Signal())
+	}
+	return fmt.Sprintf("exit status %d", ws.ExitStatus())
+}
+
+// finish tears an invocation down and records the result. It runs once.
+func (m *Manager) finish(u *Unit, rs *runState, result string) {
+	rs.endOnce.Do(func() {
+		for _, c := range u.svc.ExecStopPost {
+			if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStop); err != nil {
+				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
+			}
+		}
+		m.release(u, rs)
+		m.mu.Lock()
+		u.result = result
+		if result == "success" {
+			u.setState(stateInactive, "dead")
+		} else {
+			u.setState(stateFailed, "failed")
+		}
+		m.mu.Unlock()
+		if result == "success" {
+			if rs.main != nil && u.svc.Type != "oneshot" && !rs.stopping {
+				m.logf(u, "%s: Deactivated successfully.", u.name)
+			}
+			if rs.stopping {
+				m.logf(u, "Stopped %s - %s.", u.name, u.description)
+			}
+		} else {
+			if rs.main != nil && rs.main.hasExited() {
+				m.logf(u, "%s: Main process exited, code=%s, status=%d", u.name, u.exitCode, u.exitStatus)
+			}
+			m.logf(u, "%s: Failed with result '%s'.", u.name, result)
+		}
+		close(rs.done)
+	})
+}
+
+// release frees what prepare set up: cgroup, runtime directories, the
+// dynamic user.
+func (m *Manager) release(u *Unit, rs *runState) {
+	if rs.cgroup != "" {
+		if err := m.cfg.Cgroups.RemoveTree(rs.cgroup); err != nil {
+			m.logf(u, "%s: remove cgroup: %v", u.name, err)
+		}
+	}
+	for _, d := range rs.runtime {
+		if err := os.RemoveAll(d); err != nil {
+			m.logf(u, "%s: remove runtime directory: %v", u.name, err)
+		}
+	}
+	if rs.user != nil {
+		if u.svc.RemoveIPC && !rs.user.Static {
+			if err := dynuser.RemoveIPC(uint32(rs.uid), uint32(rs.gid)); err != nil {
+				m.logf(u, "%s: remove IPC objects: %v", u.name, err)
+			}
+		}
+		if err := rs.user.Release(); err != nil {
+			m.logf(u, "%s: release user %s: %v", u.name, rs.user.Name, err)
+		}
+	}
+}
+
+func (m *Manager) closeStdio(rs *runState) {
+	if rs.stdio != nil {
+		for _, f := range rs.stdio.files {
+			f.Close()
+		}
+		rs.stdio.files = nil
+	}
+}
+
+// prepare allocates the user, directories and cgroup of an invocation.
+func (m *Manager) prepare(u *Unit, rs *runState) error {
+	svc := u.svc
+	rs.uid, rs.gid = os.Getuid(), os.Getgid()
+	switch {
+	case svc.DynamicUser && m.cfg.Mode == System:
+		usr, err := m.cfg.Users.Acquire(svc.User, m.suggestedPaths(u))
+		if err != nil {
+			return fmt.Errorf("allocate dynamic user %s: %w", svc.User, err)
+		}
+		rs.user = usr
+		rs.uid, rs.gid, rs.userName = int(usr.UID), int(usr.UID), usr.Name
+		if !usr.Static {
+			if err := m.cfg.Users.Publish(usr, "/"); err != nil {
+				return fmt.Errorf("publish user record of %s: %w", svc.User, err)
+			}
+		}
+	case svc.User != "" && m.cfg.Mode == System:
+		pw, err := user.Lookup(svc.User)
+		if err != nil {
+			return fmt.Errorf("look up User=%s: %w", svc.User, err)
+		}
+		rs.uid, _ = strconv.Atoi(pw.Uid)
+		rs.gid, _ = strconv.Atoi(pw.Gid)
+		rs.userName = svc.User
+	}
+	if err := m.setupDirs(u, rs); err != nil {
+		return err
+	}
+	rs.cgroup = m.cgroupPath(u)
+	rs.procGroup = rs.cgroup
+	h := m.cfg.Cgroups
+	if err := h.Create(rs.cgroup); err != nil {
+		return err
+	}
+	delegateTo := svc.Delegate && rs.uid != os.Getuid()
+	if delegateTo {
+		if err := h.Delegate(rs.cgroup, rs.uid, rs.gid); err != nil {
+			return err
+		}
+	}
+	if svc.Delegate && svc.DelegateSubgroup != "" {
+		rs.procGroup = filepath.Join(rs.cgroup, svc.DelegateSubgroup)
+		if err := h.Create(rs.procGroup); err != nil {
+			return err
+		}
+		if delegateTo {
+			if err := h.Delegate(rs.procGroup, rs.uid, rs.gid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// environment builds the environment of a process of u.
+func (m *Manager) environment(u *Unit, rs *runState) []string {
+	env := newEnv(m.cfg.Env)
+	if env.get("PATH") == "" {
+		env.set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	if rs.userName != "" {
+		env.set("USER", rs.userName)
+		env.set("LOGNAME", rs.userName)
+	}
+	env.set("INVOCATION_ID", rs.invocation)
+	for _, kv := range rs.dirEnv {
+		env.add(kv)
+	}
+	for _, kv := range u.svc.Environment {
+		env.add(kv)
+	}
+	for _, kv := range rs.extraEnv {
+		env.add(kv)
+	}
+	if u.svc.Type == "notify" || u.svc.Type == "notify-reload" {
+		env.set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
+	}
+	return env.list()
+}
+
+// runHelper runs an ExecStartPre=/ExecStop= style command to completion.
+func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.Command, timeout time.Duration) error {
+	saved := rs.stdio
+	rs.stdio = nil
+	p, err := m.spawn(u, rs, c, false)
+	rs.stdio = saved
+	if err != nil {
+		if c.IgnoreFailure {
+			return nil
+		}
+		return err
+	}
+	if err := m.waitExit(ctx, p, timeout); err != nil {
+		syscall.Kill(p.pid, syscall.SIGKILL)
+		return err
+	}
+	if p.status.ExitStatus() != 0 && !c.IgnoreFailure {
+		return fmt.Errorf("%s: %s", c.Path, m.describeExit(p))
+	}
+	return nil
+}
+
+// spawn starts one process of u in its cgroup.
+func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*process, error) {
+	envList := m.environment(u, rs)
+	envMap := map[string]string{}
+	for _, kv := range envList {
+		k, v, _ := strings.Cut(kv, "=")
+		envMap[k] = v
+	}
+	argv := c.ExpandEnv(envMap)
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("empty command line")
+	}
+	// Bare names are found next to the manager binary first, so built-in
+	// units can run capsuled wherever it is installed.
+	path, err := lookPath(c.Path, filepath.Dir(m.cfg.Exe)+":"+envMap["PATH"])
+	if err != nil {
+		return nil, err
+	}
+	dir := u.svc.WorkingDirectory
+	if dir == "~" || (dir == "" && m.cfg.Mode == User) {
+		dir = m.cfg.Home
+	}
+	if dir == "" {
+		dir = "/"
+	}
+	cgfd, err := m.cfg.Cgroups.OpenDir(rs.procGroup)
+	if err != nil {
+		return nil, err
+	}
+	defer cgfd.Close()
+
+	var stdin, stdout, stderr *os.File
+	var toClose []*os.File
+	var logR *os.File
+	tty := false
+	switch {
+	case main && rs.stdio != nil && rs.stdio.tty != "":
+		t, err := os.OpenFile(rs.stdio.tty, os.O_RDWR|syscall.O_NOCTTY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open terminal %s: %w", rs.stdio.tty, err)
+		}
+		stdin, stdout, stderr, tty = t, t, t, true
+		toClose = append(toClose, t)
+	case main && rs.stdio != nil && len(rs.stdio.files) == 3:
+		stdin, stdout, stderr = rs.stdio.files[0], rs.stdio.files[1], rs.stdio.files[2]
+		toClose = append(toClose, rs.stdio.files...)
+		rs.stdio.files = nil
+	default:
+		null, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, err
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			null.Close()
+			return nil, err
+		}
+		stdin, stdout, stderr, logR = null, w, w, r
+		toClose = append(toClose, null, w)
+	}
+	defer func() {
+		for _, f := range toClose {
+			f.Close()
+		}
+	}()
+
+	var cmd *osexec.Cmd
+	attr := &syscall.SysProcAttr{Setsid: true, UseCgroupFD: true, CgroupFD: int(cgfd.Fd())}
+	plan := m.sandbox(u, rs)
+	if m.cfg.Mode == System && (plan != nil || rs.uid != 0) {
+		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir,
+			SetCreds: rs.uid != 0 || rs.gid != 0, UID: uint32(rs.uid), GID: uint32(rs.gid),
+			NoNewPrivs: u.svc.NoNewPrivileges, Mounts: plan}
+		if rs.uid != 0 {
+			ec.Groups = []uint32{uint32(rs.gid)}
+		}
+		cmd, err = exec.Command(m.cfg.Exe, ec)
+		if err != nil {
+			if logR != nil {
+				logR.Close()
+			}
+			return nil, err
+		}
+		toClose = append(toClose, cmd.ExtraFiles...)
+		if plan != nil {
+			attr.Cloneflags = syscall.CLONE_NEWNS
+		}
+	} else {
+		cmd = &osexec.Cmd{Path: path, Args: argv, Env: envList, Dir: dir}
+	}
+	if tty {
+		attr.Setctty, attr.Ctty = true, 0
+	}
+	cmd.SysProcAttr = attr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	if err := cmd.Start(); err != nil {
+		if logR != nil {
+			logR.Close()
+		}
+		return nil, fmt.Errorf("execute %s: %w", path, err)
+	}
+	p := &process{pid: cmd.Process.Pid, comm: filepath.Base(argv[0]), exited: make(chan struct{})}
+	if logR != nil {
+		go logstore.Copy(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) })
+	}
+	go func() {
+		cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+			p.status = ws
+		}
+		if logR != nil {
+			// The pipe may stay open in left-over children; the reader
+			// ends when they do.
+			_ = logR
+		}
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// lookPath resolves a command the way systemd does for a bare name: in a
+// fixed search path.
+func lookPath(name, path string) (string, error) {
+	if strings.Contains(name, "/") {
+		if !filepath.IsAbs(name) {
+			return "", fmt.Errorf("executable path %q is not absolute", name)
+		}
+		return name, nil
+	}
+	for _, d := range filepath.SplitList(path) {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("executable %q not found in %s", name, path)
+}
+
+// env is an ordered environment where later assignments win.
+type env struct {
+	keys []string
+	vals map[string]string
+}
+
+func newEnv(base []string) *env {
+	e := &env{vals: map[string]string{}}
+	for _, kv := range base {
+		e.add(kv)
+	}
+	return e
+}
+
+func (e *env) add(kv string) {
+	k, v, _ := strings.Cut(kv, "=")
+	e.set(k, v)
+}
+
+func (e *env) set(k, v string) {
+	if _, ok := e.vals[k]; !ok {
+		e.keys = append(e.keys, k)
+	}
+	e.vals[k] = v
+}
+
+func (e *env) get(k string) string { return e.vals[k] }
+
+func (e *env) list() []string {
+	out := make([]string, 0, len(e.keys))
+	for _, k := range e.keys {
+		out = append(out, k+"="+e.vals[k])
+	}
+	return out
+}

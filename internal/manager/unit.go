@@ -1,0 +1,378 @@
+package manager
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Active states, as systemd names them.
+const (
+	stateActive       = "active"
+	stateInactive     = "inactive"
+	stateActivating   = "activating"
+	stateDeactivating = "deactivating"
+	stateFailed       = "failed"
+	stateMaintenance  = "maintenance"
+)
+
+// Unit is a loaded unit and its runtime state. Fields below mu-protected
+// are guarded by Manager.mu.
+type Unit struct {
+	name        string
+	kind        string // service, target, slice
+	file        *unit.Unit
+	description string
+	requires    []string
+	wants       []string
+	slice       string
+	svc         *serviceConfig
+	transient   bool
+	log         *logstore.Ring
+
+	// Guarded by Manager.mu.
+	active     string
+	sub        string
+	since      time.Time
+	job        chan struct{}
+	invocation string
+	result     string
+	exitCode   string
+	exitStatus int
+	statusText string
+	run        *runState
+}
+
+func (u *Unit) kindOrder() int {
+	switch u.kind {
+	case "service":
+		return 0
+	case "target":
+		return 1
+	default:
+		return 2
+	}
+}
+
+// newUnit builds a Unit from its loaded file.
+func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
+	u := &Unit{name: n.String(), kind: n.Type, file: f, active: stateInactive, sub: "dead",
+		log: logstore.NewRing(200)}
+	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
+	exp := m.specifiers(n).Expand
+	o := f.Options
+	desc, _ := o.Get("Unit", "Description")
+	if desc == "" {
+		desc = u.name
+	}
+	var err error
+	if u.description, err = exp(desc); err != nil {
+		return nil, fmt.Errorf("Description=: %w", err)
+	}
+	deps := func(key string) ([]string, error) {
+		var out []string
+		for _, v := range o.ListFields("Unit", key) {
+			x, err := exp(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s=: %w", key, err)
+			}
+			out = append(out, x)
+		}
+		return out, nil
+	}
+	if u.requires, err = deps("Requires"); err != nil {
+		return nil, err
+	}
+	more, err := deps("BindsTo")
+	if err != nil {
+		return nil, err
+	}
+	u.requires = append(append(u.requires, more...), f.Requires...)
+	if u.wants, err = deps("Wants"); err != nil {
+		return nil, err
+	}
+	u.wants = append(u.wants, f.Wants...)
+	switch u.kind {
+	case "service":
+		if u.svc, err = parseService(o, exp); err != nil {
+			return nil, err
+		}
+		u.slice = u.svc.Slice
+		if u.slice == "" {
+			u.slice = m.defaultSlice()
+		}
+	case "target", "slice":
+	default:
+		return nil, fmt.Errorf("unit type %s is not supported yet", u.kind)
+	}
+	if u.kind == "slice" {
+		if parent := parentSlice(u.name); parent != "" {
+			u.requires = append(u.requires, parent)
+		}
+	}
+	return u, nil
+}
+
+func (m *Manager) defaultSlice() string {
+	if m.cfg.Mode == User {
+		return "app.slice"
+	}
+	return "system.slice"
+}
+
+// parentSlice returns "a-b.slice" for "a-b-c.slice", "" for top-level slices.
+func parentSlice(name string) string {
+	base := strings.TrimSuffix(name, ".slice")
+	i := strings.LastIndex(base, "-")
+	if i <= 0 || base == "-" {
+		return ""
+	}
+	return base[:i] + ".slice"
+}
+
+// slicePath is the cgroup path of a slice below the base: a-b.slice lives
+// in a.slice/a-b.slice.
+func slicePath(name string) string {
+	base := strings.TrimSuffix(name, ".slice")
+	if base == "-" || base == "" {
+		return ""
+	}
+	parts := strings.Split(base, "-")
+	var out []string
+	for i := range parts {
+		out = append(out, strings.Join(parts[:i+1], "-")+".slice")
+	}
+	return strings.Join(out, "/")
+}
+
+// cgroupPath is the unit's cgroup relative to the hierarchy root.
+func (m *Manager) cgroupPath(u *Unit) string {
+	switch u.kind {
+	case "slice":
+		return filepath.Join(m.cfg.CgroupBase, slicePath(u.name))
+	case "service":
+		return filepath.Join(m.cfg.CgroupBase, slicePath(u.slice), u.name)
+	}
+	return ""
+}
+
+func (m *Manager) specifiers(n unit.Name) unit.Specifiers {
+	s := unit.Specifiers{Name: n.String(), Hostname: m.cfg.Hostname, TempDir: "/tmp"}
+	if m.cfg.Mode == User {
+		s.RuntimeDir = filepath.Dir(m.cfg.RuntimeDir)
+		s.Home = m.cfg.Home
+		s.StateDir = filepath.Join(m.cfg.Home, ".local/state")
+		s.CacheDir = filepath.Join(m.cfg.Home, ".cache")
+		s.LogsDir = filepath.Join(m.cfg.Home, ".local/state/log")
+		s.ConfigDir = filepath.Join(m.cfg.Home, ".config")
+		s.UID = fmt.Sprint(os.Getuid())
+		s.User = os.Getenv("USER")
+	} else {
+		s.RuntimeDir, s.StateDir, s.CacheDir, s.LogsDir, s.ConfigDir = "/run", "/var/lib", "/var/cache", "/var/log", "/etc"
+		s.Home, s.UID, s.User = "/root", "0", "root"
+	}
+	return s
+}
+
+func newInvocationID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// setState records a state change; callers hold m.mu.
+func (u *Unit) setState(active, sub string) {
+	u.active, u.sub = active, sub
+	u.since = time.Now()
+}
+
+// Start runs a start job for name and its dependencies and returns when it
+// is done.
+func (m *Manager) Start(ctx context.Context, name string) (*Unit, error) {
+	return m.start(ctx, name, map[string]bool{})
+}
+
+func (m *Manager) start(ctx context.Context, name string, visiting map[string]bool) (*Unit, error) {
+	u, err := m.load(name)
+	if err != nil {
+		return nil, err
+	}
+	if visiting[name] {
+		return u, nil // ordering cycle: the outer job finishes it
+	}
+	visiting[name] = true
+	done, err := m.beginJob(ctx, u, true)
+	if err != nil || done == nil {
+		return u, err
+	}
+	defer m.endJob(u, done)
+	if u.kind == "service" {
+		if _, err := m.start(ctx, u.slice, visiting); err != nil {
+			m.fail(u, "resources")
+			return u, fmt.Errorf("start %s: slice %s: %w", name, u.slice, err)
+		}
+	}
+	for _, r := range u.requires {
+		if _, err := m.start(ctx, r, visiting); err != nil {
+			m.fail(u, "dependency")
+			return u, fmt.Errorf("start %s: dependency %s failed: %w", name, r, err)
+		}
+	}
+	for _, w := range u.wants {
+		if _, err := m.start(ctx, w, visiting); err != nil {
+			m.logf(u, "%s: wanted unit %s not started: %v", name, w, err)
+		}
+	}
+	switch u.kind {
+	case "target":
+		m.mu.Lock()
+		u.setState(stateActive, "active")
+		m.mu.Unlock()
+		m.logf(u, "Reached target %s - %s.", u.name, u.description)
+	case "slice":
+		if err := m.cfg.Cgroups.Create(m.cgroupPath(u)); err != nil {
+			m.fail(u, "resources")
+			return u, fmt.Errorf("start %s: %w", name, err)
+		}
+		m.mu.Lock()
+		u.setState(stateActive, "active")
+		m.mu.Unlock()
+		m.logf(u, "Created slice %s - %s.", u.name, u.description)
+	case "service":
+		if err := m.startService(ctx, u); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}
+
+// beginJob waits for any job on u to finish and then claims u for a new
+// one. It returns a nil channel when nothing is to be done.
+func (m *Manager) beginJob(ctx context.Context, u *Unit, start bool) (chan struct{}, error) {
+	for {
+		m.mu.Lock()
+		if m.stopping && start {
+			m.mu.Unlock()
+			return nil, fmt.Errorf("%w: manager is shutting down", errBusy)
+		}
+		if u.job != nil {
+			ch := u.job
+			m.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if start && u.active == stateActive {
+			m.mu.Unlock()
+			return nil, nil
+		}
+		if !start && (u.active == stateInactive || u.active == stateFailed) {
+			m.mu.Unlock()
+			return nil, nil
+		}
+		ch := make(chan struct{})
+		u.job = ch
+		m.jobs++
+		m.mu.Unlock()
+		return ch, nil
+	}
+}
+
+func (m *Manager) endJob(u *Unit, ch chan struct{}) {
+	m.mu.Lock()
+	u.job = nil
+	m.jobs--
+	m.mu.Unlock()
+	close(ch)
+	m.collect(u)
+}
+
+// collect unloads units nobody needs: transient units once they are dead.
+func (m *Manager) collect(u *Unit) {
+	m.mu.Lock()
+	dead := u.job == nil && (u.active == stateInactive || (u.active == stateFailed && u.run != nil && u.run.collect))
+	m.mu.Unlock()
+	if !dead || !u.transient {
+		return
+	}
+	m.unload(u)
+	if u.file != nil {
+		os.Remove(u.file.Fragment)
+	}
+}
+
+// fail marks u failed with result.
+func (m *Manager) fail(u *Unit, result string) {
+	m.mu.Lock()
+	u.result = result
+	u.setState(stateFailed, "failed")
+	m.mu.Unlock()
+}
+
+// Stop runs a stop job for name.
+func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
+	m.mu.Lock()
+	u, ok := m.units[name]
+	m.mu.Unlock()
+	if !ok {
+		if _, err := m.loader.Load(name); err != nil {
+			if errors.Is(err, unit.ErrNotFound) {
+				return nil, fmt.Errorf("%w: Unit %s not loaded.", errNoSuchUnit, name)
+			}
+			return nil, fmt.Errorf("stop %s: %w", name, err)
+		}
+		return nil, nil
+	}
+	done, err := m.beginJob(ctx, u, false)
+	if err != nil || done == nil {
+		return u, err
+	}
+	defer m.endJob(u, done)
+	switch u.kind {
+	case "service":
+		m.stopService(ctx, u)
+	case "slice":
+		if err := m.cfg.Cgroups.RemoveTree(m.cgroupPath(u)); err != nil {
+			m.logf(u, "%s: %v", u.name, err)
+		}
+		m.mu.Lock()
+		u.setState(stateInactive, "dead")
+		m.mu.Unlock()
+		m.logf(u, "Removed slice %s - %s.", u.name, u.description)
+	default:
+		m.mu.Lock()
+		u.setState(stateInactive, "dead")
+		m.mu.Unlock()
+		m.logf(u, "Stopped target %s - %s.", u.name, u.description)
+	}
+	return u, nil
+}
+
+// ResetFailed returns a failed unit to inactive and forgets its result.
+func (m *Manager) ResetFailed(name string) {
+	m.mu.Lock()
+	var us []*Unit
+	for _, u := range m.units {
+		if (name == "" || u.name == name) && u.active == stateFailed && u.job == nil {
+			u.setState(stateInactive, "dead")
+			u.result = "success"
+			us = append(us, u)
+		}
+	}
+	m.mu.Unlock()
+	for _, u := range us {
+		m.collect(u)
+	}
+}

@@ -1,0 +1,150 @@
+// Package varlink implements the varlink wire protocol (NUL-terminated JSON
+// messages over a Unix stream socket) with one extension the managers need:
+// file descriptors may ride along with a call as SCM_RIGHTS, so a client can
+// hand its stdio to a command it starts.
+package varlink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxFDs bounds how many descriptors one message may carry.
+const maxFDs = 16
+
+// Message is one varlink message, call or reply.
+type Message struct {
+	Method     string          `json:"method,omitempty"`
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	More       bool            `json:"more,omitempty"`
+	Oneway     bool            `json:"oneway,omitempty"`
+	Continues  bool            `json:"continues,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// Error is a varlink error reply.
+type Error struct {
+	Name       string
+	Parameters json.RawMessage
+}
+
+func (e *Error) Error() string {
+	var p struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(e.Parameters, &p) == nil && p.Message != "" {
+		return p.Message
+	}
+	return e.Name
+}
+
+// IsError reports whether err is a varlink error with the given name.
+func IsError(err error, name string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Name == name
+}
+
+// conn frames messages on a Unix socket and collects passed descriptors.
+type conn struct {
+	c       *net.UnixConn
+	buf     []byte
+	fds     []*os.File
+	writeMu sync.Mutex
+}
+
+func newConn(c *net.UnixConn) *conn { return &conn{c: c} }
+
+// read returns the next message and the descriptors that arrived with it.
+func (c *conn) read() (*Message, []*os.File, error) {
+	for {
+		if i := bytes.IndexByte(c.buf, 0); i >= 0 {
+			var m Message
+			err := json.Unmarshal(c.buf[:i], &m)
+			c.buf = c.buf[i+1:]
+			fds := c.fds
+			c.fds = nil
+			if err != nil {
+				closeAll(fds)
+				return nil, nil, fmt.Errorf("malformed varlink message: %w", err)
+			}
+			return &m, fds, nil
+		}
+		p := make([]byte, 64*1024)
+		oob := make([]byte, unix.CmsgSpace(4*maxFDs))
+		n, oobn, _, _, err := c.c.ReadMsgUnix(p, oob)
+		if oobn > 0 {
+			c.fds = append(c.fds, parseRights(oob[:oobn])...)
+		}
+		if n == 0 && err == nil {
+			err = errors.New("connection closed")
+		}
+		if err != nil {
+			closeAll(c.fds)
+			c.fds = nil
+			return nil, nil, err
+		}
+		c.buf = append(c.buf, p[:n]...)
+	}
+}
+
+func parseRights(oob []byte) []*os.File {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var files []*os.File
+	for _, m := range msgs {
+		fds, err := unix.ParseUnixRights(&m)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			unix.CloseOnExec(fd)
+			files = append(files, os.NewFile(uintptr(fd), "passed-fd"))
+		}
+	}
+	return files
+}
+
+// write sends one message, with descriptors attached to its first byte.
+func (c *conn) write(m *Message, fds []*os.File) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	b = append(b, 0)
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if len(fds) > 0 {
+		raw := make([]int, len(fds))
+		for i, f := range fds {
+			raw[i] = int(f.Fd())
+		}
+		n, _, err := c.c.WriteMsgUnix(b, unix.UnixRights(raw...), nil)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	for len(b) > 0 {
+		n, err := c.c.Write(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
