@@ -9,5 +9,11 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, cli.DefaultPaths))
+	paths := cli.DefaultPaths
+	// Lets a second system manager (capsuled --system --runtime-dir=DIR)
+	// be reached, e.g. in tests.
+	if dir := os.Getenv("CAPSULED_RUNTIME_DIR"); dir != "" {
+		paths.SystemRuntime = dir
+	}
+	os.Exit(cli.Main(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, paths))
 }

@@ -57,7 +57,7 @@ func (m *Manager) handle(ctx context.Context, c *varlink.Call) {
 // cleanMessage drops the sentinel prefixes from an error's text.
 func cleanMessage(err error) string {
 	s := err.Error()
-	for _, e := range []error{errNoSuchUnit, errBusy, errInvalid, errExists, errNothing} {
+	for _, e := range []error{errNoSuchUnit, errBusy, errInvalid, errExists, errNothing, errUnsupported} {
 		s = strings.ReplaceAll(s, e.Error()+": ", "")
 	}
 	return s

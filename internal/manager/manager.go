@@ -236,6 +236,9 @@ var errNoSuchUnit = errors.New("no such unit")
 // errBusy is returned for operations refused because of the unit's state.
 var errBusy = errors.New("unit busy")
 
+// errUnsupported marks unit types this manager cannot run yet.
+var errUnsupported = errors.New("unsupported")
+
 // errInvalid marks bad input from a caller.
 var errInvalid = errors.New("invalid argument")
 
@@ -264,6 +267,9 @@ func (m *Manager) load(name string) (*Unit, error) {
 	}
 	u, err = m.newUnit(n, f)
 	if err != nil {
+		if errors.Is(err, errUnsupported) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	for _, w := range unknownDirectives(f.Options) {

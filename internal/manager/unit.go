@@ -112,7 +112,7 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		}
 	case "target", "slice":
 	default:
-		return nil, fmt.Errorf("unit type %s is not supported yet", u.kind)
+		return nil, fmt.Errorf("%w: unit type %s is not supported yet", errUnsupported, u.kind)
 	}
 	if u.kind == "slice" {
 		if parent := parentSlice(u.name); parent != "" {
@@ -229,7 +229,7 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 	}
 	for _, w := range u.wants {
 		if _, err := m.start(ctx, w, visiting); err != nil {
-			m.logf(u, "%s: wanted unit %s not started: %v", name, w, err)
+			m.logf(u, "%s: wanted unit %s not started: %s", name, w, cleanMessage(err))
 		}
 	}
 	switch u.kind {
