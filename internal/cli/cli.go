@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/varlink"
 )
 
@@ -364,6 +365,9 @@ func (c *ctl) job(verb string, names []string) error {
 		"restart": api.MethodRestartUnit}[verb]
 	for _, name := range names {
 		name = withSuffix(name)
+		if err := checkCapsuleUnit(name); err != nil {
+			return err
+		}
 		var u api.Unit
 		err := c.t.client.Call(method, api.UnitName{Name: name}, &u)
 		switch {
@@ -392,6 +396,9 @@ func (c *ctl) capsuleArg() string {
 func (c *ctl) clean(names []string) error {
 	for _, name := range names {
 		name = withSuffix(name)
+		if err := checkCapsuleUnit(name); err != nil {
+			return err
+		}
 		var r api.Cleaned
 		if err := c.t.client.Call(api.MethodCleanUnit, api.Clean{Name: name, What: c.o.what}, &r); err != nil {
 			return fail(exitFailure, "Failed to clean unit %s: %v", name, err)
@@ -414,6 +421,19 @@ func (c *ctl) resetFailed(names []string) error {
 		if err := c.t.client.Call(api.MethodResetFailed, api.UnitName{Name: name}, nil); err != nil {
 			return fail(exitFailure, "Failed to reset failed state of %s: %v", name, err)
 		}
+	}
+	return nil
+}
+
+// checkCapsuleUnit validates the capsule name in capsule@NAME.service
+// before anything is sent.
+func checkCapsuleUnit(name string) error {
+	inst, ok := strings.CutPrefix(name, "capsule@")
+	if !ok || !strings.HasSuffix(inst, ".service") {
+		return nil
+	}
+	if err := dynuser.ValidCapsuleName(strings.TrimSuffix(inst, ".service")); err != nil {
+		return fail(exitFailure, "Invalid capsule name: %v", err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	osexec "os/exec"
 	"runtime"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -113,6 +114,16 @@ func runExecutor() error {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("decode exec context: %w", err)
 	}
+	path := c.Path
+	if path == "" && len(c.Argv) > 0 {
+		path = c.Argv[0]
+	}
+	// Pin the program before the file system changes: it may live where
+	// the sandbox hides things (a binary under /tmp, say).
+	progFD, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return step(exitExec, fmt.Errorf("open %s: %w", path, err))
+	}
 	if c.Mounts != nil {
 		if err := step(exitNamespace, setupMounts(c.Mounts)); err != nil {
 			return fmt.Errorf("set up mount namespace: %w", err)
@@ -143,10 +154,29 @@ func runExecutor() error {
 			return step(exitChdir, fmt.Errorf("change directory: %w", err))
 		}
 	}
-	path := c.Path
-	if path == "" && len(c.Argv) > 0 {
-		path = c.Argv[0]
+	if _, serr := os.Stat(path); serr == nil {
+		err = syscall.Exec(path, c.Argv, c.Env)
+	} else {
+		err = execveat(progFD, c.Argv, c.Env)
 	}
-	err = syscall.Exec(path, c.Argv, c.Env)
 	return step(exitExec, fmt.Errorf("execute %s: %w", path, err))
+}
+
+// execveat runs the program behind fd (execveat with AT_EMPTY_PATH).
+func execveat(fd int, argv, env []string) error {
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return err
+	}
+	empty, err := syscall.BytePtrFromString("")
+	if err != nil {
+		return err
+	}
+	_, _, errno := syscall.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
+	return errno
 }

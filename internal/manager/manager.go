@@ -91,6 +91,7 @@ type Manager struct {
 	notify     *net.UnixConn
 	log        *logstore.Ring
 	idmapCache map[string]bool
+	reaper     *reaper
 }
 
 // New creates a manager; Run makes it serve.
@@ -113,6 +114,7 @@ func New(cfg Config) (*Manager, error) {
 		state:  "initializing",
 		since:  time.Now(),
 		log:    logstore.NewRing(500),
+		reaper: newReaper(),
 	}
 	return m, nil
 }
@@ -139,6 +141,9 @@ func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
 func (m *Manager) Listen() (*net.UnixListener, error) {
 	if err := os.MkdirAll(filepath.Join(m.cfg.RuntimeDir, "transient"), 0o755); err != nil {
 		return nil, fmt.Errorf("create runtime directory: %w", err)
+	}
+	if err := m.reaper.start(); err != nil {
+		return nil, fmt.Errorf("become child subreaper: %w", err)
 	}
 	// Units in this manager are spawned from our notify socket only.
 	nconn, err := listenNotify(filepath.Join(m.cfg.RuntimeDir, "notify"))
@@ -251,6 +256,13 @@ func (m *Manager) load(name string) (*Unit, error) {
 	if n.IsTemplate() {
 		return nil, fmt.Errorf("%w: unit name %s is a template; name an instance such as %s", errInvalid,
 			name, strings.Replace(name, "@.", "@NAME.", 1))
+	}
+	if m.cfg.Mode == System && n.Prefix == "capsule" && n.Type == "service" && n.IsInstance() {
+		// capsule@NAME.service is an ordinary template, but its instance
+		// becomes a user name and file names: refuse bad ones up front.
+		if err := dynuser.ValidCapsuleName(n.Instance); err != nil {
+			return nil, fmt.Errorf("%w: %v", errInvalid, err)
+		}
 	}
 	m.mu.Lock()
 	u, ok := m.units[name]

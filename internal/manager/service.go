@@ -266,6 +266,7 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 		err := h.WaitEmpty(ctx, rs.cgroup)
 		cancel()
 		if err == nil {
+			m.reaper.reap()
 			return
 		}
 	}
@@ -277,6 +278,8 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 	if err := h.WaitEmpty(ctx, rs.cgroup); err != nil {
 		m.logf(u, "%s: cgroup not empty after SIGKILL: %v", u.name, err)
 	}
+	// Killed orphans are our children now; do not leave them as zombies.
+	m.reaper.reap()
 }
 
 // grace bounds how long left-over processes get after SIGTERM.
@@ -614,7 +617,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	cmd.SysProcAttr = attr
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	if err := cmd.Start(); err != nil {
+	err = m.reaper.spawn(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
+	if err != nil {
 		if logR != nil {
 			logR.Close()
 		}
@@ -626,13 +635,11 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	go func() {
 		cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-			p.status = ws
-		}
-		if logR != nil {
-			// The pipe may stay open in left-over children; the reader
-			// ends when they do.
-			_ = logR
+		m.reaper.forget(p.pid)
+		if cmd.ProcessState != nil {
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+				p.status = ws
+			}
 		}
 		close(p.exited)
 	}()

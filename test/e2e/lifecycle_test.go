@@ -1,0 +1,184 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/dynuser"
+)
+
+func TestCapsuleLifecycle(t *testing.T) {
+	name := newCapsule(t, "life")
+	unit := "capsule@" + name + ".service"
+	hashUID := dynuser.HashUID("c-" + name)
+	_, hashTaken := os.Stat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", hashUID))
+
+	ctl(t, 0, "start", unit)
+
+	// Identity: resolvable through NSS, in range, the hashed UID when free.
+	uid, ok := capsuleUID(t, name)
+	if !ok {
+		t.Fatalf("getent passwd c-%s failed while the capsule runs", name)
+	}
+	if uid < 61184 || uid > 65519 {
+		t.Errorf("UID %d outside 61184-65519", uid)
+	}
+	if hashTaken != nil && uid != int(hashUID) {
+		t.Errorf("UID %d, want the hashed candidate %d (it was free)", uid, hashUID)
+	}
+	lock, err := os.ReadFile(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid))
+	if err != nil || string(lock) != "c-"+name+"\n" {
+		t.Errorf("lock file: %q, %v", lock, err)
+	}
+
+	// Directories.
+	var st syscall.Stat_t
+	if err := syscall.Lstat("/run/capsules/"+name, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR || int(st.Uid) != uid {
+		t.Errorf("/run/capsules/%s: want a directory owned by %d, got uid %d mode %o (%v)", name, uid, st.Uid, st.Mode, err)
+	}
+	if target, err := os.Readlink("/var/lib/capsules/" + name); err != nil || target != "../private/capsules/"+name {
+		t.Errorf("/var/lib/capsules/%s -> %q (%v), want ../private/capsules/%s", name, target, err, name)
+	}
+	if err := syscall.Stat("/var/lib/private", &st); err != nil || st.Mode&0o7777 != 0o700 || st.Uid != 0 {
+		t.Errorf("/var/lib/private: mode %o uid %d (%v), want 0700 root", st.Mode&0o7777, st.Uid, err)
+	}
+
+	// The manager process: UID, no new privileges, environment, cgroup.
+	pid := managerPID(t, name)
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, want := range []string{fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", uid, uid, uid, uid), "NoNewPrivs:\t1", "CapEff:\t0000000000000000"} {
+		if !strings.Contains(string(status), want) {
+			t.Errorf("manager /proc/%d/status lacks %q", pid, want)
+		}
+	}
+	environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	for _, want := range []string{"HOME=/var/lib/capsules/" + name, "XDG_RUNTIME_DIR=/run/capsules/" + name} {
+		if !strings.Contains(string(environ), want+"\x00") {
+			t.Errorf("manager environment lacks %s", want)
+		}
+	}
+	cg, err := cgroup.OfPID(pid)
+	if err != nil || !strings.HasSuffix(cg, "/capsule.slice/capsule@"+name+".service/init.scope") {
+		t.Errorf("manager cgroup %q (%v)", cg, err)
+	}
+
+	// Manager verbs.
+	if r := ctl(t, 0, "-C", name, "is-system-running"); strings.TrimSpace(r.stdout) != "running" {
+		t.Errorf("is-system-running printed %q", r.stdout)
+	}
+	if r := ctl(t, 0, "-C", name, "list-units"); !strings.Contains(r.stdout, "capsule@"+name+".target") {
+		t.Errorf("list-units lacks capsule@%s.target:\n%s", name, r.stdout)
+	}
+	if r := ctl(t, 0, "-C", name, "is-active", "capsule@"+name+".target"); strings.TrimSpace(r.stdout) != "active" {
+		t.Errorf("is-active printed %q", r.stdout)
+	}
+	ctl(t, 0, "status", unit)
+
+	// A second start is a no-op; clean is refused while it runs.
+	ctl(t, 0, "start", unit)
+	if pid2 := managerPID(t, name); pid2 != pid {
+		t.Errorf("second start replaced the manager: PID %d -> %d", pid, pid2)
+	}
+	os.WriteFile("/var/lib/capsules/"+name+"/keep", []byte("x"), 0o644)
+	r := ctl(t, 1, "clean", "--what=all", unit)
+	if !strings.Contains(r.stderr, "not inactive") {
+		t.Errorf("clean while running: %q", r.stderr)
+	}
+	if _, err := os.Stat("/var/lib/private/capsules/" + name + "/keep"); err != nil {
+		t.Errorf("refused clean removed files: %v", err)
+	}
+
+	// Stop: everything of the capsule ends, the identity is released.
+	ctl(t, 0, "run", "-q", "-C", name, "--unit=daemons", "sh", "-c", "setsid sleep 1000 & setsid sleep 1000 & exec sleep 1000")
+	deadline := time.Now().Add(2 * time.Second)
+	for len(processesOf(uid)) < 4 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(processesOf(uid)); n < 4 {
+		t.Errorf("expected the manager, a service and two daemonized sleeps as UID %d, found %d", uid, n)
+	}
+	ctl(t, 0, "stop", unit)
+	if left := waitNoProcesses(uid, 2*time.Second); len(left) > 0 {
+		t.Errorf("processes of UID %d outlived the capsule: %v", uid, left)
+	}
+	if _, ok := capsuleUID(t, name); ok {
+		t.Errorf("c-%s still resolves after stop", name)
+	}
+	for _, p := range []string{fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid), "/run/capsules/" + name,
+		"/run/userdb/c-" + name + ".user", fmt.Sprintf("/run/userdb/%d.user", uid),
+		"/run/userdb/c-" + name + ".group", fmt.Sprintf("/run/userdb/%d.group", uid)} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s still exists after stop", p)
+		}
+	}
+	if _, err := os.Stat(e.h.Path(filepath.Dir(cg))); err == nil {
+		t.Errorf("cgroup %s still exists after stop", filepath.Dir(cg))
+	}
+	if _, err := os.Stat("/var/lib/private/capsules/" + name + "/keep"); err != nil {
+		t.Errorf("home lost at stop: %v", err)
+	}
+	if r := ctl(t, 3, "status", unit); !strings.Contains(r.stdout, "inactive (dead)") {
+		t.Errorf("status after stop:\n%s", r.stdout)
+	}
+
+	// Start again: same files, same UID.
+	ctl(t, 0, "start", unit)
+	if uid2, _ := capsuleUID(t, name); uid2 != uid {
+		t.Errorf("UID changed across restart: %d -> %d", uid, uid2)
+	}
+	inCapsule(t, name, 0, "test -f $HOME/keep")
+	ctl(t, 0, "stop", unit)
+
+	// Clean removes the home and its link, and nothing else.
+	ctl(t, 0, "clean", "--what=all", unit)
+	for _, p := range []string{"/var/lib/capsules/" + name, "/var/lib/private/capsules/" + name} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s survived clean --what=all", p)
+		}
+	}
+	for _, p := range []string{"/var/lib/capsules", "/var/lib/private/capsules", "/run/capsules"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("clean removed the parent %s: %v", p, err)
+		}
+	}
+}
+
+func TestDefaultCleanKeepsHome(t *testing.T) {
+	name := startCapsule(t, "keep")
+	unit := "capsule@" + name + ".service"
+	ctl(t, 0, "stop", unit)
+	ctl(t, 0, "clean", unit)
+	if _, err := os.Stat("/var/lib/private/capsules/" + name); err != nil {
+		t.Errorf("clean without --what removed the home: %v", err)
+	}
+}
+
+func TestUnitFilesInHomeStartWithCapsule(t *testing.T) {
+	name := startCapsule(t, "units")
+	unit := "capsule@" + name + ".service"
+	ctl(t, 0, "stop", unit)
+	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
+	if err := os.MkdirAll(filepath.Join(dir, "capsule@.target.wants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	svc := "[Unit]\nDescription=Hello from %i\n\n[Service]\nExecStart=/bin/sh -c 'echo hello from $HOME; exec sleep 1000'\n\n[Install]\nWantedBy=capsule@.target\n"
+	if err := os.WriteFile(filepath.Join(dir, "hello.service"), []byte(svc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../hello.service", filepath.Join(dir, "capsule@.target.wants/hello.service")); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "start", unit)
+	r := ctl(t, 0, "-C", name, "status", "hello.service")
+	for _, want := range []string{"active (running)", "hello from /var/lib/capsules/" + name, "app.slice/hello.service"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("status of hello.service lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestTransientService(t *testing.T) {
+	name := startCapsule(t, "run")
+	uid, _ := capsuleUID(t, name)
+	r := ctl(t, 0, "run", "--capsule="+name, "--unit=sleeptest.service", "sh", "-c", "echo started-$((40+2)); exec sleep 999")
+	if !strings.Contains(r.stderr, "Running as unit: sleeptest.service; invocation ID: ") {
+		t.Errorf("run printed %q", r.stderr)
+	}
+	var st result
+	for i := 0; i < 100; i++ { // the echo reaches the log asynchronously
+		st = ctl(t, 0, "--capsule="+name, "status", "sleeptest.service")
+		if strings.Contains(st.stdout, "started-42") {
+			break
+		}
+	}
+	for _, want := range []string{"● sleeptest.service", "Active: active (running)", "Main PID: ", "Transient: yes",
+		"/capsule.slice/capsule@" + name + ".service/app.slice/sleeptest.service", "sleep 999", "started-42"} {
+		if !strings.Contains(st.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, st.stdout)
+		}
+	}
+	pid := 0
+	for _, line := range strings.Split(st.stdout, "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "Main PID: "); ok {
+			fmt.Sscan(s, &pid)
+		}
+	}
+	if pid == 0 || statOwner(t, fmt.Sprintf("/proc/%d", pid)) != uid {
+		t.Errorf("main PID %d does not run as the capsule UID %d", pid, uid)
+	}
+	// Same name again while it runs: refused.
+	if r := ctlRun(nil, "run", "-C", name, "-u", "sleeptest", "true"); r.code == 0 || !strings.Contains(r.stderr, "already") {
+		t.Errorf("second run with the same unit name: %s", r)
+	}
+	ctl(t, 0, "-C", name, "stop", "sleeptest.service")
+	if r := ctl(t, 4, "-C", name, "status", "sleeptest.service"); !strings.Contains(r.stderr, "could not be found") {
+		t.Errorf("status after stop: %s", r)
+	}
+	ctl(t, 5, "-C", name, "stop", "nosuch.service")
+	ctl(t, 4, "-C", name, "status", "nosuch.service")
+}
+
+func TestRunExitStatus(t *testing.T) {
+	name := startCapsule(t, "wait")
+	tests := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"--wait", "true"}, 0, ""},
+		{[]string{"--wait", "false"}, 1, ""},
+		{[]string{"--wait", "sh", "-c", "exit 3"}, 3, ""},
+		{[]string{"-P", "sh", "-c", "echo out; echo err >&2; exit 4"}, 4, "out\n"},
+		{[]string{"-P", "sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
+		{[]string{"-P", "--working-directory=/tmp", "-E", "GREETING=hi there", "sh", "-c", "echo $GREETING in $(pwd)"}, 0, "hi there in /tmp\n"},
+		{[]string{"-P", "sh", "-c", `printf '%s|' "$@"`, "x", "a b", "%i", "$HOME", `"q"`}, 0, `a b|%i|$HOME|"q"|`},
+	}
+	for _, tt := range tests {
+		args := append([]string{"run", "-q", "-C", name}, tt.args...)
+		r := ctl(t, tt.code, args...)
+		if r.stdout != tt.out {
+			t.Errorf("%v: stdout %q, want %q", tt.args, r.stdout, tt.out)
+		}
+	}
+	// Piped stdin reaches the command.
+	r := ctlWithStdin(t, "hello stdin\n", "run", "-q", "-C", name, "-P", "cat")
+	if r.stdout != "hello stdin\n" || r.code != 0 {
+		t.Errorf("stdin not passed: %s", r)
+	}
+	// A missing program is a clear error and a failed start.
+	r = ctl(t, 1, "run", "-C", name, "--wait", "/nonexistent/program")
+	if !strings.Contains(r.stderr, "/nonexistent/program") {
+		t.Errorf("missing program: %s", r)
+	}
+}

@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestSandboxWrites tries to write everywhere a capsule should not.
+func TestSandboxWrites(t *testing.T) {
+	name := startCapsule(t, "sbx")
+	uid, _ := capsuleUID(t, name)
+	marker := fmt.Sprintf("capsuled-e2e-%d-%s", os.Getpid(), name)
+	t.Cleanup(func() {
+		for _, d := range []string{"/etc", "/usr", "/home", "/root", "/tmp", "/var/tmp", "/var/lib", "/run"} {
+			os.Remove(d + "/" + marker)
+		}
+	})
+	tests := []struct {
+		dir      string
+		writable bool
+	}{
+		{"/etc", false},
+		{"/usr", false},
+		{"/home", false},
+		{"/root", false},
+		{"/var/lib", false},
+		{"/run", false},
+		{"/var/lib/capsules/" + name, true},
+		{"/var/lib/private/capsules/" + name, true},
+		{"/run/capsules/" + name, true},
+		{"/tmp", true},
+		{"/var/tmp", true},
+	}
+	for _, tt := range tests {
+		r := ctlRun(nil, "run", "-q", "-C", name, "-P", "touch", tt.dir+"/"+marker)
+		if got := r.code == 0; got != tt.writable {
+			t.Errorf("touch %s/%s inside the capsule: exit %d, want writable=%v\n%s", tt.dir, marker, r.code, tt.writable, r.stderr)
+		}
+		if !tt.writable && !strings.Contains(r.stderr, "Read-only file system") && !strings.Contains(r.stderr, "Permission denied") {
+			t.Errorf("touch %s: unexpected error %q", tt.dir, r.stderr)
+		}
+	}
+	// Files written to the private /tmp and /var/tmp never reach the host.
+	for _, d := range []string{"/tmp", "/var/tmp"} {
+		if _, err := os.Stat(d + "/" + marker); err == nil {
+			t.Errorf("%s/%s written inside the capsule is visible on the host", d, marker)
+		}
+	}
+	// The home is written through the ID mapping (or owned by the UID).
+	var st = statOwner(t, "/var/lib/private/capsules/"+name+"/"+marker)
+	if st != uid && st != 65534 {
+		t.Errorf("file written in the home is owned by %d, want %d or 65534", st, uid)
+	}
+	r := inCapsule(t, name, 0, "id -u; id -g; id -G; grep ^CapPrm /proc/self/status; grep ^CapEff /proc/self/status; grep ^NoNewPrivs /proc/self/status")
+	want := fmt.Sprintf("%d\n%d\n%d\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\n", uid, uid, uid)
+	if !sameLines(r.stdout, want) {
+		t.Errorf("identity inside the capsule:\n%s\nwant:\n%s", r.stdout, want)
+	}
+}
+
+func statOwner(t *testing.T, path string) int {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("stat %s: %v", path, err)
+	}
+	return int(fi.Sys().(*syscall.Stat_t).Uid)
+}
+
+func sameLines(a, b string) bool {
+	la, lb := strings.Fields(a), strings.Fields(b)
+	if len(la) != len(lb) {
+		return false
+	}
+	for i := range la {
+		if la[i] != lb[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCapsulesAreIsolated checks that one capsule cannot see or touch
+// another's files.
+func TestCapsulesAreIsolated(t *testing.T) {
+	a := startCapsule(t, "isoa")
+	b := startCapsule(t, "isob")
+	uidA, _ := capsuleUID(t, a)
+	uidB, _ := capsuleUID(t, b)
+	if uidA == uidB {
+		t.Fatalf("two capsules share UID %d", uidA)
+	}
+	inCapsule(t, a, 0, "echo secret > $HOME/secret; echo rt > $XDG_RUNTIME_DIR/secret")
+	r := inCapsule(t, b, 0, "ls /var/lib/private/capsules; echo --; ls /run/capsules")
+	if want := b + "\n--\n" + b + "\n"; r.stdout != want {
+		t.Errorf("capsule %s sees:\n%s\nwant only itself:\n%s", b, r.stdout, want)
+	}
+	for _, p := range []string{"/var/lib/capsules/" + a + "/secret", "/var/lib/private/capsules/" + a + "/secret",
+		"/run/capsules/" + a + "/secret"} {
+		if r := ctlRun(nil, "run", "-q", "-C", b, "-P", "cat", p); r.code == 0 {
+			t.Errorf("capsule %s read %s of capsule %s: %q", b, p, a, r.stdout)
+		}
+		if r := ctlRun(nil, "run", "-q", "-C", b, "-P", "sh", "-c", "echo x >> "+p); r.code == 0 {
+			t.Errorf("capsule %s wrote %s of capsule %s", b, p, a)
+		}
+	}
+}
+
+// TestNoPrivilegeGain tries the classic ways up: a set-user-ID copy of a
+// shell in the home, su, and writing the manager's cgroup parents.
+func TestNoPrivilegeGain(t *testing.T) {
+	name := startCapsule(t, "priv")
+	uid, _ := capsuleUID(t, name)
+	// The home is mounted nosuid and the process has no_new_privs: even a
+	// set-user-ID file, if one could be made, gives nothing.
+	r := inCapsule(t, name, 0, "cp /bin/sh $HOME/sh && chmod 4755 $HOME/sh; $HOME/sh -c 'id -u' 2>&1; "+
+		"su -c 'id -u' root </dev/null 2>&1 || echo su-failed")
+	lines := strings.Fields(r.stdout)
+	if len(lines) == 0 || lines[0] != fmt.Sprint(uid) {
+		t.Errorf("set-user-ID shell in the home ran as %q, want %d", r.stdout, uid)
+	}
+	if !strings.Contains(r.stdout, "su-failed") {
+		t.Errorf("su did not fail:\n%s", r.stdout)
+	}
+	// The delegated cgroup is writable, the ones above it are not.
+	r = inCapsule(t, name, 0, `cg=$(sed -n 's/^0:://p' /proc/self/cgroup); root=$(awk '$9=="cgroup2"{print $5; exit}' /proc/self/mountinfo);
+		mkdir $root${cg%/capsule@*}/escape 2>/dev/null && echo escaped-parent;
+		echo $$ > $root/cgroup.procs 2>/dev/null && echo escaped-root; echo done`)
+	if strings.Contains(r.stdout, "escaped") {
+		t.Errorf("capsule escaped its cgroup: %s", r.stdout)
+	}
+}
