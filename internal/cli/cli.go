@@ -47,7 +47,8 @@ type IO struct {
 
 // options are the global options, valid before or after the verb.
 type options struct {
-	capsule string
+	capsule    string
+	capsuleSet bool // -C given, even if empty
 	output  string
 	all     bool
 	lines   int
@@ -57,8 +58,9 @@ type options struct {
 }
 
 func (o *options) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.capsule, "capsule", o.capsule, "operate on the manager of capsule `NAME`")
-	fs.StringVar(&o.capsule, "C", o.capsule, "short for --capsule")
+	setCapsule := func(s string) error { o.capsule, o.capsuleSet = s, true; return nil }
+	fs.Func("capsule", "operate on the manager of capsule `NAME`", setCapsule)
+	fs.Func("C", "short for --capsule", setCapsule)
 	fs.StringVar(&o.output, "output", o.output, "output `mode`: json for machine-readable output")
 	fs.StringVar(&o.output, "o", o.output, "short for --output")
 	fs.BoolVar(&o.all, "all", o.all, "list-units: show inactive units too")
@@ -179,7 +181,7 @@ func run(args []string, stdio IO, paths Paths) error {
 	if err := checkRoot(); err != nil {
 		return fail(exitFailure, "%v", err)
 	}
-	t, err := connect(paths, o.capsule)
+	t, err := connect(paths, o.capsule, o.capsuleSet)
 	if err != nil {
 		return fail(exitFailure, "%v", err)
 	}
@@ -432,7 +434,11 @@ func checkCapsuleUnit(name string) error {
 	if !ok || !strings.HasSuffix(inst, ".service") {
 		return nil
 	}
-	if err := dynuser.ValidCapsuleName(strings.TrimSuffix(inst, ".service")); err != nil {
+	inst = strings.TrimSuffix(inst, ".service")
+	if inst == "" {
+		return nil // a template; the manager explains
+	}
+	if err := dynuser.ValidCapsuleName(inst); err != nil {
 		return fail(exitFailure, "Invalid capsule name: %v", err)
 	}
 	return nil

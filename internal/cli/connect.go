@@ -35,10 +35,10 @@ type target struct {
 	gid     int
 }
 
-// connect reaches the system manager or, with capsule set, that capsule's
+// connect reaches the system manager or, with -C given, that capsule's
 // manager.
-func connect(p Paths, capsule string) (*target, error) {
-	if capsule == "" {
+func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
+	if !capsuleSet {
 		path := filepath.Join(p.SystemRuntime, api.Interface)
 		c, err := varlink.Dial(path)
 		if err != nil {
@@ -102,7 +102,8 @@ func connectError(what, path string, err error, hint string) error {
 	return fmt.Errorf("Failed to connect to %s at %s: %w", what, path, err)
 }
 
-// selfUID is the caller's effective UID; the managers only talk to root.
+// checkRoot refuses non-root callers early with a clear message; the
+// managers would refuse them anyway.
 func checkRoot() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("capsulectl must run as root (effective UID is %d): capsules and their managers only accept root", os.Geteuid())

@@ -71,7 +71,7 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 	if err := checkRoot(); err != nil {
 		return fail(exitFailure, "%v", err)
 	}
-	t, err := connect(paths, o.capsule)
+	t, err := connect(paths, o.capsule, o.capsuleSet)
 	if err != nil {
 		return fail(exitFailure, "%v", err)
 	}

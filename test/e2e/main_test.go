@@ -53,6 +53,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	// Non-root callers must reach capsulectl to be refused by it.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	build := osexec.Command("go", "build", "-o", tmp+"/", "../../cmd/capsuled", "../../cmd/capsulectl")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -147,8 +152,15 @@ func (r result) String() string {
 
 // ctlRun runs capsulectl with args; attr may change its credentials.
 func ctlRun(attr *syscall.SysProcAttr, args ...string) result {
+	return ctlRunAs(attr, nil, args...)
+}
+
+// ctlRunEnv runs capsulectl with extra environment variables.
+func ctlRunEnv(env []string, args ...string) result { return ctlRunAs(nil, env, args...) }
+
+func ctlRunAs(attr *syscall.SysProcAttr, env []string, args ...string) result {
 	cmd := osexec.Command(filepath.Join(e.bin, "capsulectl"), args...)
-	cmd.Env = append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir)
+	cmd.Env = append(append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.SysProcAttr = attr
