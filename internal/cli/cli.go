@@ -49,12 +49,12 @@ type IO struct {
 type options struct {
 	capsule    string
 	capsuleSet bool // -C given, even if empty
-	output  string
-	all     bool
-	lines   int
-	what    []string
-	quiet   bool
-	help    bool
+	output     string
+	all        bool
+	lines      int
+	what       []string
+	quiet      bool
+	help       bool
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -183,7 +183,7 @@ func run(args []string, stdio IO, paths Paths) error {
 	}
 	t, err := connect(paths, o.capsule, o.capsuleSet)
 	if err != nil {
-		return fail(exitFailure, "%v", err)
+		return fail(exitFailure, "%s", capitalize(err.Error()))
 	}
 	defer t.client.Close()
 	c := &ctl{t: t, o: o, io: stdio}
@@ -439,7 +439,7 @@ func checkCapsuleUnit(name string) error {
 		return nil // a template; the manager explains
 	}
 	if err := dynuser.ValidCapsuleName(inst); err != nil {
-		return fail(exitFailure, "Invalid capsule name: %v", err)
+		return fail(exitFailure, "%s", capitalize(err.Error()))
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		return &target{client: c}, nil
 	}
 	if err := dynuser.ValidCapsuleName(capsule); err != nil {
-		return nil, fmt.Errorf("Invalid capsule name: %w", err)
+		return nil, err
 	}
 	dir := filepath.Join(p.CapsulesRuntime, capsule)
 	// The capsule owns its runtime directory and could put a symlink where
@@ -59,9 +59,9 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS})
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
-			return nil, fmt.Errorf("Failed to connect to capsule %s: capsule is not running (%s does not exist); start it with: capsulectl start capsule@%s.service", capsule, dir, capsule)
+			return nil, fmt.Errorf("failed to connect to capsule %s: capsule is not running (%s does not exist); start it with: capsulectl start capsule@%s.service", capsule, dir, capsule)
 		}
-		return nil, fmt.Errorf("Failed to connect to capsule %s: %w", capsule, err)
+		return nil, fmt.Errorf("failed to connect to capsule %s: %w", capsule, err)
 	}
 	defer unix.Close(dfd)
 	var dst unix.Stat_t
@@ -80,7 +80,7 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		return nil, err
 	}
 	if sst.Mode&unix.S_IFMT != unix.S_IFSOCK || sst.Uid != dst.Uid {
-		return nil, fmt.Errorf("Failed to connect to capsule %s: %s is not a socket owned by the capsule's user (UID %d); refusing", capsule, filepath.Join(dir, rel), dst.Uid)
+		return nil, fmt.Errorf("failed to connect to capsule %s: %s is not a socket owned by the capsule's user (UID %d); refusing", capsule, filepath.Join(dir, rel), dst.Uid)
 	}
 	uc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: fmt.Sprintf("/proc/self/fd/%d", sfd), Net: "unix"})
 	if err != nil {
@@ -93,13 +93,13 @@ func connectError(what, path string, err error, hint string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED):
 		if hint != "" {
-			return fmt.Errorf("Failed to connect to %s at %s: not running (%s)", what, path, hint)
+			return fmt.Errorf("failed to connect to %s at %s: not running (%s)", what, path, hint)
 		}
-		return fmt.Errorf("Failed to connect to %s at %s: not running", what, path)
+		return fmt.Errorf("failed to connect to %s at %s: not running", what, path)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("Failed to connect to %s at %s: permission denied; capsulectl must run as root", what, path)
+		return fmt.Errorf("failed to connect to %s at %s: permission denied; capsulectl must run as root", what, path)
 	}
-	return fmt.Errorf("Failed to connect to %s at %s: %w", what, path, err)
+	return fmt.Errorf("failed to connect to %s at %s: %w", what, path, err)
 }
 
 // checkRoot refuses non-root callers early with a clear message; the
@@ -109,4 +109,12 @@ func checkRoot() error {
 		return fmt.Errorf("capsulectl must run as root (effective UID is %d): capsules and their managers only accept root", os.Geteuid())
 	}
 	return nil
+}
+
+// capitalize makes an error message read like systemctl's output.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -73,7 +73,7 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 	}
 	t, err := connect(paths, o.capsule, o.capsuleSet)
 	if err != nil {
-		return fail(exitFailure, "%v", err)
+		return fail(exitFailure, "%s", capitalize(err.Error()))
 	}
 	defer t.client.Close()
 	req := api.Run{Unit: r.unit, Description: r.description, Argv: argv, Environment: r.env,

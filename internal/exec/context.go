@@ -18,6 +18,9 @@ type Context struct {
 	Groups   []uint32 `json:"groups,omitempty"`
 
 	NoNewPrivs bool `json:"noNewPrivs,omitempty"`
+	// RestrictSUIDSGID forbids creating set-user/group-ID files (seccomp);
+	// it needs NoNewPrivs.
+	RestrictSUIDSGID bool `json:"restrictSUIDSGID,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
 }

@@ -76,6 +76,7 @@ const (
 	exitUser      = 217
 	exitNoNewPriv = 218
 	exitChdir     = 200
+	exitSeccomp   = 228
 )
 
 type stepError struct {
@@ -147,6 +148,11 @@ func runExecutor() error {
 	if c.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return step(exitNoNewPriv, fmt.Errorf("set no_new_privs: %w", err))
+		}
+	}
+	if c.RestrictSUIDSGID {
+		if err := restrictSUIDSGID(); err != nil {
+			return step(exitSeccomp, fmt.Errorf("install seccomp filter: %w", err))
 		}
 	}
 	if c.Dir != "" {

@@ -35,6 +35,7 @@ type serviceConfig struct {
 	ProtectHome      string
 	PrivateTmp       bool
 	RemoveIPC        bool
+	RestrictSUIDSGID bool
 	Dirs             map[dirType][]string
 	StandardOutput   string
 }
@@ -75,7 +76,7 @@ var knownKeys = map[string]map[string]bool{
 	"Service": set("Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost",
 		"RemainAfterExit", "Environment", "User", "Group", "DynamicUser", "WorkingDirectory", "Slice",
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
-		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC",
+		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
 		"StandardOutput", "StandardError", "Restart", "TasksMax", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
@@ -131,7 +132,7 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	switch c.Type {
 	case "simple", "exec", "notify", "notify-reload", "oneshot":
 	default:
-		return nil, fmt.Errorf("Type=%s is not supported (use simple, exec, notify, notify-reload or oneshot)", c.Type)
+		return nil, fmt.Errorf("unsupported Type=%s (use simple, exec, notify, notify-reload or oneshot)", c.Type)
 	}
 	cmds := func(key string) ([]unit.Command, error) {
 		var out []unit.Command
@@ -169,15 +170,15 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	for _, v := range o.List("Service", "Environment") {
 		x, err := exp(v)
 		if err != nil {
-			return nil, fmt.Errorf("Environment=: %w", err)
+			return nil, fmt.Errorf("bad Environment=: %w", err)
 		}
 		words, err := unit.ParseCommand("env " + x)
 		if err != nil {
-			return nil, fmt.Errorf("Environment=: %w", err)
+			return nil, fmt.Errorf("bad Environment=: %w", err)
 		}
 		for _, w := range words.Argv[1:] {
 			if !strings.Contains(w, "=") {
-				return nil, fmt.Errorf("Environment=: %q is not an assignment", w)
+				return nil, fmt.Errorf("bad Environment=: %q is not an assignment", w)
 			}
 			c.Environment = append(c.Environment, w)
 		}
@@ -244,6 +245,9 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	if c.PrivateTmp, err = boolean("PrivateTmp", false); err != nil {
 		return nil, err
 	}
+	if c.RestrictSUIDSGID, err = boolean("RestrictSUIDSGID", false); err != nil {
+		return nil, err
+	}
 	if c.RemoveIPC, err = boolean("RemoveIPC", false); err != nil {
 		return nil, err
 	}
@@ -266,6 +270,7 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		// What DynamicUser= implies, as systemd does: the user can only
 		// write to its own directories, so removing them removes it all.
 		c.NoNewPrivileges = true
+		c.RestrictSUIDSGID = true
 		c.RemoveIPC = true
 		c.PrivateTmp = true
 		if c.ProtectSystem == "no" || c.ProtectSystem == "" {

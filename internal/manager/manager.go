@@ -273,7 +273,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 	f, err := m.loader.Load(name)
 	if err != nil {
 		if errors.Is(err, unit.ErrNotFound) {
-			return nil, fmt.Errorf("%w: Unit %s not found.", errNoSuchUnit, name)
+			return nil, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
 		}
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}

@@ -594,7 +594,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	if m.cfg.Mode == System && (plan != nil || rs.uid != 0) {
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir,
 			SetCreds: rs.uid != 0 || rs.gid != 0, UID: uint32(rs.uid), GID: uint32(rs.gid),
-			NoNewPrivs: u.svc.NoNewPrivileges, Mounts: plan}
+			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID, Mounts: plan}
 		if rs.uid != 0 {
 			ec.Groups = []uint32{uint32(rs.gid)}
 		}

@@ -76,7 +76,7 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	}
 	var err error
 	if u.description, err = exp(desc); err != nil {
-		return nil, fmt.Errorf("Description=: %w", err)
+		return nil, fmt.Errorf("bad Description=: %w", err)
 	}
 	deps := func(key string) ([]string, error) {
 		var out []string
@@ -329,7 +329,7 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 	if !ok {
 		if _, err := m.loader.Load(name); err != nil {
 			if errors.Is(err, unit.ErrNotFound) {
-				return nil, fmt.Errorf("%w: Unit %s not loaded.", errNoSuchUnit, name)
+				return nil, fmt.Errorf("%w: unit %s not loaded", errNoSuchUnit, name)
 			}
 			return nil, fmt.Errorf("stop %s: %w", name, err)
 		}

@@ -177,9 +177,7 @@ func dropinDirNames(n Name) []string {
 // shorterPrefix returns the next more generic dash prefix: "a-b-c" gives
 // "a-b-", and "a-b-" gives "a-". A leading dash does not count.
 func shorterPrefix(p string) (string, bool) {
-	if strings.HasSuffix(p, "-") {
-		p = p[:len(p)-1]
-	}
+	p = strings.TrimSuffix(p, "-")
 	i := strings.LastIndexByte(p, '-')
 	if i <= 0 {
 		return "", false

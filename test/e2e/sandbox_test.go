@@ -125,6 +125,12 @@ func TestNoPrivilegeGain(t *testing.T) {
 	if !strings.Contains(r.stdout, "su-failed") {
 		t.Errorf("su did not fail:\n%s", r.stdout)
 	}
+	// RestrictSUIDSGID: set-user/group-ID bits cannot even be set.
+	r = inCapsule(t, name, 0, "touch $HOME/f; chmod u+s $HOME/f 2>/dev/null && echo setuid-allowed; chmod g+s $HOME/f 2>/dev/null && echo setgid-allowed; "+
+		"mkdir $HOME/d; chmod g+s $HOME/d 2>/dev/null && echo setgid-dir-allowed; echo checked")
+	if strings.Contains(r.stdout, "allowed") || !strings.Contains(r.stdout, "checked") {
+		t.Errorf("set-user/group-ID bits could be set inside the capsule: %s", r.stdout)
+	}
 	// The delegated cgroup is writable, the ones above it are not.
 	r = inCapsule(t, name, 0, `cg=$(sed -n 's/^0:://p' /proc/self/cgroup); root=$(awk '$9=="cgroup2"{print $5; exit}' /proc/self/mountinfo);
 		mkdir $root${cg%/capsule@*}/escape 2>/dev/null && echo escaped-parent;
