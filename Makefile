@@ -1,0 +1,28 @@
+GO ?= go
+
+.PHONY: build demo deps test lint bench clean
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+# The main job: start a capsule, use it, stop and wipe it (as root).
+demo: build
+	./scripts/demo.sh
+
+deps:
+	./scripts/install-deps.sh
+
+# Installs test dependencies, then vets and runs every test (as root).
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+bench: build
+	$(GO) run ./bench
+
+clean:
+	rm -rf bin
