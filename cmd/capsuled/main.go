@@ -42,6 +42,7 @@ func run(args []string) error {
 	unitName := fs.String("unit", "", "unit to start at boot (user mode: capsule@NAME.target)")
 	runtimeDir := fs.String("runtime-dir", "/run/capsuled", "system mode: directory of the control and notify sockets")
 	cgroupPath := fs.String("cgroup", "", "system mode: cgroup to work in (default: a \"capsuled\" child of the current cgroup)")
+	uidRange := fs.String("uid-range", fmt.Sprintf("%d-%d", dynuser.MinUID, dynuser.MaxUID), "system mode: dynamic UIDs to hand out, MIN-MAX")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,13 +58,27 @@ func run(args []string) error {
 	case *system == *user:
 		return errors.New("choose exactly one of --system or --user")
 	case *system:
-		return runSystem(*runtimeDir, *cgroupPath, *unitName)
+		users, err := allocator(*uidRange)
+		if err != nil {
+			return err
+		}
+		return runSystem(*runtimeDir, *cgroupPath, *unitName, users)
 	default:
 		return runUser(*unitName)
 	}
 }
 
-func runSystem(runtimeDir, cgPath, boot string) error {
+// allocator parses --uid-range. A range outside systemd's would break the
+// shared lock protocol, so only sub-ranges are accepted.
+func allocator(r string) (*dynuser.Allocator, error) {
+	var lo, hi uint32
+	if _, err := fmt.Sscanf(r, "%d-%d", &lo, &hi); err != nil || lo > hi || lo < dynuser.MinUID || hi > dynuser.MaxUID {
+		return nil, fmt.Errorf("invalid --uid-range=%s: give MIN-MAX within %d-%d", r, dynuser.MinUID, dynuser.MaxUID)
+	}
+	return &dynuser.Allocator{Min: lo, Max: hi}, nil
+}
+
+func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the system manager must run as root")
 	}
@@ -105,7 +120,7 @@ func runSystem(runtimeDir, cgPath, boot string) error {
 		Builtin:    units.System(),
 		Cgroups:    h,
 		CgroupBase: cgPath,
-		Users:      &dynuser.Allocator{},
+		Users:      users,
 		Exe:        exe,
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"},
 	})

@@ -23,6 +23,7 @@ const (
 	MethodCleanUnit    = Interface + ".CleanUnit"
 	MethodResetFailed  = Interface + ".ResetFailed"
 	MethodRunTransient = Interface + ".RunTransient"
+	MethodReload       = Interface + ".Reload"
 )
 
 // Error names.

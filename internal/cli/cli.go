@@ -94,6 +94,7 @@ Commands:
   stop UNIT...                 Stop units
   restart UNIT...              Stop, then start units
   reset-failed [UNIT...]       Forget failed states
+  daemon-reload                Re-read unit files of units not running
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
@@ -169,7 +170,7 @@ func run(args []string, stdio IO, paths Paths) error {
 	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true, "clean": true}
 	need, known := needUnits[verb]
 	switch verb {
-	case "list-units", "is-system-running", "reset-failed":
+	case "list-units", "is-system-running", "reset-failed", "daemon-reload":
 		known = true
 	}
 	if !known {
@@ -202,6 +203,10 @@ func run(args []string, stdio IO, paths Paths) error {
 		return c.clean(pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
+	case "daemon-reload":
+		if err := c.t.client.Call(api.MethodReload, struct{}{}, nil); err != nil {
+			return fail(exitFailure, "Failed to reload daemon: %v", err)
+		}
 	}
 	return nil
 }

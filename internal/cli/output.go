@@ -80,7 +80,10 @@ func printStatus(w io.Writer, u *api.Unit) {
 	}
 	fmt.Fprintf(w, "%s %s - %s\n", bullet, u.Name, u.Description)
 	loaded := u.LoadState
-	if u.Fragment != "" {
+	switch {
+	case u.LoadError != "":
+		loaded = fmt.Sprintf("%s (Reason: %s)", u.LoadState, u.LoadError)
+	case u.Fragment != "":
 		loaded = fmt.Sprintf("%s (%s; %s)", u.LoadState, u.Fragment, u.UnitFileState)
 	}
 	fmt.Fprintf(w, "     Loaded: %s\n", loaded)

@@ -137,6 +137,9 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			return err
 		}
 		return c.Reply(api.Cleaned{Removed: removed})
+	case api.MethodReload:
+		m.Reload()
+		return c.Reply(struct{}{})
 	case api.MethodRunTransient:
 		return m.runTransient(ctx, c)
 	}
@@ -171,10 +174,13 @@ func (m *Manager) managerStatus() api.Manager {
 // status describes u; lines > 0 includes that many log lines.
 func (m *Manager) status(u *Unit, lines int) api.Unit {
 	m.mu.Lock()
-	s := api.Unit{Name: u.name, Description: u.description, LoadState: "loaded", ActiveState: u.active,
-		SubState: u.sub, Fragment: u.file.Fragment, DropIns: u.file.DropIns, Transient: u.transient,
+	s := api.Unit{Name: u.name, Description: u.description, LoadState: u.loadState, LoadError: u.loadErr,
+		ActiveState: u.active, SubState: u.sub, Transient: u.transient,
 		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result, ExitCode: u.exitCode,
 		ExitStatus: u.exitStatus}
+	if u.file != nil {
+		s.Fragment, s.DropIns = u.file.Fragment, u.file.DropIns
+	}
 	if !u.since.IsZero() {
 		s.StateChange = u.since.UnixMicro()
 	}
@@ -191,12 +197,9 @@ func (m *Manager) status(u *Unit, lines int) api.Unit {
 		cg = m.cgroupPath(u)
 	}
 	m.mu.Unlock()
-	if u.file != nil && strings.HasPrefix(u.file.Fragment, "builtin:") {
-		s.UnitFileState = "static"
-	} else if u.transient {
+	s.UnitFileState = "static"
+	if u.transient {
 		s.UnitFileState = "transient"
-	} else {
-		s.UnitFileState = "static"
 	}
 	if cg != "" {
 		s.ControlGroup = cg

@@ -271,21 +271,28 @@ func (m *Manager) load(name string) (*Unit, error) {
 		return u, nil
 	}
 	f, err := m.loader.Load(name)
-	if err != nil {
-		if errors.Is(err, unit.ErrNotFound) {
-			return nil, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
-		}
-		return nil, fmt.Errorf("load %s: %w", name, err)
-	}
-	u, err = m.newUnit(n, f)
-	if err != nil {
+	switch {
+	case errors.Is(err, unit.ErrNotFound):
+		return nil, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
+	case err != nil:
+		// Broken or masked: keep it loaded in that state, so status can
+		// say what is wrong and start can refuse with the reason.
+		u = m.brokenUnit(n, f, err)
+	default:
+		u, err = m.newUnit(n, f)
 		if errors.Is(err, errUnsupported) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return nil, fmt.Errorf("load %s: %w", name, err)
+		if err != nil {
+			u = m.brokenUnit(n, f, fmt.Errorf("%s: %w", f.Fragment, err))
+		}
 	}
-	for _, w := range unknownDirectives(f.Options) {
-		m.logf(u, "%s", w)
+	if u.loadState == "loaded" {
+		for _, w := range unknownDirectives(f.Options) {
+			m.logf(u, "%s", w)
+		}
+	} else {
+		m.logf(u, "%s: %s", name, u.loadErr)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -305,15 +312,17 @@ func (m *Manager) unload(u *Unit) {
 	}
 }
 
-// Reload forgets every inactive unit so its file is read again on next use.
+// Reload forgets every inactive unit so its file is read again on next
+// use. Active units keep the configuration they were started with.
 func (m *Manager) Reload() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, u := range m.units {
-		if (u.active == stateInactive) && u.job == nil {
+		if (u.active == stateInactive || u.loadState != "loaded") && u.job == nil {
 			delete(m.units, name)
 		}
 	}
+	m.logf(nil, "Reloading finished.")
 }
 
 func (m *Manager) snapshot() []*Unit {

@@ -38,6 +38,8 @@ type Unit struct {
 	svc         *serviceConfig
 	transient   bool
 	log         *logstore.Ring
+	loadState   string // loaded, error, masked
+	loadErr     string
 
 	// Guarded by Manager.mu.
 	active     string
@@ -66,7 +68,7 @@ func (u *Unit) kindOrder() int {
 // newUnit builds a Unit from its loaded file.
 func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	u := &Unit{name: n.String(), kind: n.Type, file: f, active: stateInactive, sub: "dead",
-		log: logstore.NewRing(200)}
+		log: logstore.NewRing(200), loadState: "loaded"}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
 	exp := m.specifiers(n).Expand
 	o := f.Options
@@ -120,6 +122,16 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		}
 	}
 	return u, nil
+}
+
+// brokenUnit stands for a unit whose file could not be used.
+func (m *Manager) brokenUnit(n unit.Name, f *unit.Unit, err error) *Unit {
+	u := &Unit{name: n.String(), kind: n.Type, file: f, description: n.String(), active: stateInactive,
+		sub: "dead", log: logstore.NewRing(200), loadState: "error", loadErr: err.Error()}
+	if errors.Is(err, unit.ErrMasked) {
+		u.loadState, u.loadErr = "masked", "unit is masked"
+	}
+	return u
 }
 
 func (m *Manager) defaultSlice() string {
@@ -208,6 +220,9 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 	}
 	if visiting[name] {
 		return u, nil // ordering cycle: the outer job finishes it
+	}
+	if u.loadState != "loaded" {
+		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, u.loadErr)
 	}
 	visiting[name] = true
 	done, err := m.beginJob(ctx, u, true)

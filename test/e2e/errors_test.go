@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestInvalidCapsuleNames(t *testing.T) {
@@ -88,4 +93,126 @@ func TestNonRootCaller(t *testing.T) {
 	}
 	// The capsule is untouched by the attempts.
 	ctl(t, 0, "-C", name, "is-system-running")
+}
+
+// TestBrokenUnitFile checks that a bad unit file in a capsule's home is
+// reported with its location and does not keep the capsule from starting.
+func TestBrokenUnitFile(t *testing.T) {
+	name := startCapsule(t, "broken")
+	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"syntax.service":  "[Service]\nExecStart=/bin/true\nthis line has no equals sign\n",
+		"type.service":    "[Service]\nType=forking\nExecStart=/bin/true\n",
+		"noexec.service":  "[Service]\nExecStart=/nonexistent/binary --flag\n",
+		"unknown.service": "[Service]\nExecStart=/bin/sleep 1000\nFrobnicate=yes\n",
+	}
+	for f, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		unit, status string
+		startCode    int
+		startMsg     string
+	}{
+		{"syntax.service", "Loaded: error", 1, "syntax.service:3"},
+		{"type.service", "Loaded: error", 1, "Type=forking"},
+		{"noexec.service", "Loaded: loaded", 1, "/nonexistent/binary"},
+		{"unknown.service", "Loaded: loaded", 0, ""},
+	}
+	for _, tt := range tests {
+		r := ctlRun(nil, "-C", name, "start", tt.unit)
+		if r.code != tt.startCode || !strings.Contains(r.stderr, tt.startMsg) {
+			t.Errorf("start %s: want exit %d with %q, got %s", tt.unit, tt.startCode, tt.startMsg, r)
+		}
+		r = ctlRun(nil, "-C", name, "status", tt.unit)
+		if !strings.Contains(r.stdout, tt.status) {
+			t.Errorf("status %s lacks %q:\n%s", tt.unit, tt.status, r.stdout)
+		}
+	}
+	// An unknown directive is a warning in the unit's log, not a failure.
+	if r := ctl(t, 0, "-C", name, "status", "unknown.service"); !strings.Contains(r.stdout, "Frobnicate") {
+		t.Errorf("no warning about Frobnicate=:\n%s", r.stdout)
+	}
+	// Fixed and reloaded, the unit starts.
+	os.WriteFile(filepath.Join(dir, "syntax.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644)
+	ctl(t, 0, "-C", name, "daemon-reload")
+	ctl(t, 0, "-C", name, "start", "syntax.service")
+	ctl(t, 0, "-C", name, "is-active", "syntax.service")
+}
+
+// TestUIDRangeExhausted runs a second system manager that may hand out a
+// single UID: the second capsule is refused and leaves nothing behind.
+func TestUIDRangeExhausted(t *testing.T) {
+	uid := freeUID(t)
+	rt := fmt.Sprintf("/run/capsuled-e2e-range-%d", os.Getpid())
+	cg := e.cgroup + "-range"
+	logf, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg,
+		fmt.Sprintf("--uid-range=%d-%d", uid, uid))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
+	a, b := newCapsule(t, "rnga"), newCapsule(t, "rngb")
+	t.Cleanup(func() {
+		for _, n := range []string{a, b} {
+			ctlRunEnv(env, "stop", "capsule@"+n+".service")
+			ctlRunEnv(env, "clean", "--what=all", "capsule@"+n+".service")
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		e.h.RemoveTree(cg)
+		os.RemoveAll(rt)
+	})
+	for i := 0; i < 200 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := ctlRunEnv(env, "start", "capsule@"+a+".service"); r.code != 0 {
+		t.Fatalf("first capsule: %s", r)
+	}
+	if got, _ := capsuleUID(t, a); got != uid {
+		t.Errorf("first capsule got UID %d, want %d", got, uid)
+	}
+	r := ctlRunEnv(env, "start", "capsule@"+b+".service")
+	if r.code != 1 || !strings.Contains(r.stderr, fmt.Sprintf("no free dynamic UID in %d-%d", uid, uid)) {
+		t.Errorf("second capsule in a full range: %s", r)
+	}
+	for _, p := range []string{"/run/capsules/" + b, "/run/userdb/c-" + b + ".user", "/var/lib/capsules/" + b} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("failed start left %s behind", p)
+		}
+	}
+	if _, ok := capsuleUID(t, b); ok {
+		t.Errorf("c-%s resolves after a failed start", b)
+	}
+	if r := ctlRunEnv(env, "status", "capsule@"+b+".service"); r.code != 3 || !strings.Contains(r.stdout, "failed (Result: resources)") {
+		t.Errorf("status after failed start: %s", r)
+	}
+}
+
+// freeUID finds a dynamic UID nobody uses, from the top of the range.
+func freeUID(t *testing.T) int {
+	for uid := 65519; uid > 65000; uid-- {
+		if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
+			continue
+		}
+		if osexec.Command("getent", "passwd", fmt.Sprint(uid)).Run() == nil {
+			continue
+		}
+		if osexec.Command("getent", "group", fmt.Sprint(uid)).Run() == nil {
+			continue
+		}
+		return uid
+	}
+	t.Fatal("no free UID found")
+	return 0
 }
