@@ -257,6 +257,11 @@ func (m *Manager) load(name string) (*Unit, error) {
 		return nil, fmt.Errorf("%w: unit name %s is a template; name an instance such as %s", errInvalid,
 			name, strings.Replace(name, "@.", "@NAME.", 1))
 	}
+	switch n.Type {
+	case "service", "target", "slice":
+	default:
+		return nil, fmt.Errorf("%s: %w: unit type %s is not supported yet", name, errUnsupported, n.Type)
+	}
 	if m.cfg.Mode == System && n.Prefix == "capsule" && n.Type == "service" && n.IsInstance() {
 		// capsule@NAME.service is an ordinary template, but its instance
 		// becomes a user name and file names: refuse bad ones up front.

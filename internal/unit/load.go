@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // ErrNotFound is wrapped when no fragment exists for a unit.
@@ -32,6 +34,11 @@ type Loader struct {
 	Paths []string
 	// Builtin, if set, is searched after Paths, with units at its root.
 	Builtin fs.FS
+
+	// listings caches the entries of each search directory, so most
+	// probes for files that do not exist cost no system call.
+	mu       sync.Mutex
+	listings map[string]listing
 }
 
 // Unit is a loaded unit: its fragment and drop-ins merged into Options.
@@ -125,7 +132,7 @@ search:
 func (l *Loader) sources() []source {
 	srcs := make([]source, 0, len(l.Paths)+1)
 	for _, p := range l.Paths {
-		srcs = append(srcs, osSource{dir: p})
+		srcs = append(srcs, osSource{dir: p, entries: l.entries(p)})
 	}
 	if l.Builtin != nil {
 		srcs = append(srcs, fsSource{fsys: l.Builtin})
@@ -348,11 +355,28 @@ type source interface {
 	list(rel string) ([]string, error) // nil without error if rel is no directory
 }
 
-type osSource struct{ dir string }
+type osSource struct {
+	dir string
+	// entries are the names in dir; nil means unknown (probe everything).
+	entries map[string]bool
+}
 
 func (s osSource) label(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
 
+// absent reports whether rel cannot exist because its first component is
+// not in the directory.
+func (s osSource) absent(rel string) bool {
+	if s.entries == nil {
+		return false
+	}
+	first, _, _ := strings.Cut(rel, "/")
+	return !s.entries[first]
+}
+
 func (s osSource) stat(rel string) (kind, error) {
+	if s.absent(rel) {
+		return kindMissing, nil
+	}
 	p := s.label(rel)
 	fi, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
@@ -376,6 +400,9 @@ func (s osSource) stat(rel string) (kind, error) {
 func (s osSource) readFile(rel string) ([]byte, error) { return os.ReadFile(s.label(rel)) }
 
 func (s osSource) list(rel string) ([]string, error) {
+	if s.absent(rel) {
+		return nil, nil
+	}
 	ents, err := os.ReadDir(s.label(rel))
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
 		return nil, nil
@@ -440,4 +467,48 @@ func (s fsSource) list(rel string) ([]string, error) {
 		names[i] = e.Name()
 	}
 	return names, nil
+}
+
+// listing is a cached directory listing, valid while the directory's
+// change time and inode stay the same.
+type listing struct {
+	ctime time.Time
+	ino   uint64
+	names map[string]bool
+}
+
+// entries returns the names in dir, re-reading the directory only when it
+// changed since the last call; nil if dir cannot be read.
+func (l *Loader) entries(dir string) map[string]bool {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+			return map[string]bool{}
+		}
+		return nil
+	}
+	ctime := time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+	l.mu.Lock()
+	c, ok := l.listings[dir]
+	l.mu.Unlock()
+	// A change within the same clock tick could go unnoticed; listings
+	// younger than a second are therefore not trusted.
+	if ok && c.ino == st.Ino && c.ctime.Equal(ctime) && time.Since(ctime) > time.Second {
+		return c.names
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]bool, len(ents))
+	for _, e := range ents {
+		names[e.Name()] = true
+	}
+	l.mu.Lock()
+	if l.listings == nil {
+		l.listings = map[string]listing{}
+	}
+	l.listings[dir] = listing{ctime: ctime, ino: st.Ino, names: names}
+	l.mu.Unlock()
+	return names
 }
