@@ -236,6 +236,10 @@ func parseInterleaved(args []string, o *options) ([]string, error) {
 		if fs.NArg() == 0 {
 			return pos, nil
 		}
+		// After "--" everything is positional, even words with dashes.
+		if consumed := len(args) - fs.NArg(); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, fs.Args()...), nil
+		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}

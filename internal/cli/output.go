@@ -157,7 +157,9 @@ func printTree(w io.Writer, procs []api.Process) {
 		ps := groups[g]
 		for i, p := range ps {
 			branch := "├─"
-			if i == len(ps)-1 {
+			// The unit's own processes come first; only the very last line
+			// of the tree, or of a sub-cgroup, closes its branch.
+			if i == len(ps)-1 && (g != "" || lastGroup) {
 				branch = "└─"
 			}
 			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, p.Command)

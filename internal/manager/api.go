@@ -66,6 +66,9 @@ func cleanMessage(err error) string {
 var errExists = errors.New("unit exists")
 
 func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
+	// Jobs outlive the call that queued them: a client that goes away
+	// (^C on capsulectl start) does not cancel a half-done start.
+	jobCtx := context.WithoutCancel(ctx)
 	switch c.Method {
 	case api.MethodGetManager:
 		return c.Reply(m.managerStatus())
@@ -98,11 +101,11 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			return fmt.Errorf("%w: %v", errInvalid, err)
 		}
 		if c.Method == api.MethodRestartUnit {
-			if _, err := m.Stop(ctx, p.Name); err != nil && !errors.Is(err, errNoSuchUnit) {
+			if _, err := m.Stop(jobCtx, p.Name); err != nil && !errors.Is(err, errNoSuchUnit) {
 				return err
 			}
 		}
-		u, err := m.Start(ctx, p.Name)
+		u, err := m.Start(jobCtx, p.Name)
 		if err != nil {
 			return err
 		}
@@ -112,7 +115,7 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 		if err := c.Decode(&p); err != nil {
 			return fmt.Errorf("%w: %v", errInvalid, err)
 		}
-		u, err := m.Stop(ctx, p.Name)
+		u, err := m.Stop(jobCtx, p.Name)
 		if err != nil {
 			return err
 		}
@@ -132,7 +135,7 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 		if err := c.Decode(&p); err != nil {
 			return fmt.Errorf("%w: %v", errInvalid, err)
 		}
-		removed, err := m.Clean(ctx, p.Name, p.What)
+		removed, err := m.Clean(jobCtx, p.Name, p.What)
 		if err != nil {
 			return err
 		}
@@ -274,23 +277,29 @@ func (m *Manager) runTransient(ctx context.Context, c *varlink.Call) error {
 	m.mu.Lock()
 	_, loaded := m.units[name]
 	m.mu.Unlock()
-	path := filepath.Join(m.cfg.RuntimeDir, "transient", name)
-	if _, err := os.Stat(path); loaded || err == nil {
+	file := filepath.Join(m.cfg.RuntimeDir, "transient", name)
+	if _, err := os.Stat(file); loaded || err == nil {
 		return fmt.Errorf("%w: unit %s was already loaded or has a fragment file; choose another --unit= name", errExists, name)
 	}
 	if f, err := m.loader.Load(name); err == nil {
 		return fmt.Errorf("%w: unit %s already exists (%s); choose another --unit= name", errExists, name, f.Fragment)
 	}
-	text, err := transientFile(&p)
+	// Resolve the program now, as systemd-run does, so a typo fails here
+	// and argv[0] is kept exactly as given.
+	path, err := lookPath(p.Argv[0], filepath.Dir(m.cfg.Exe)+":"+newEnv(m.cfg.Env).get("PATH"))
 	if err != nil {
 		return fmt.Errorf("%w: %v", errInvalid, err)
 	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	text, err := transientFile(&p, path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errInvalid, err)
+	}
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("write transient unit: %w", err)
 	}
 	u, err := m.load(name)
 	if err != nil {
-		os.Remove(path)
+		os.Remove(file)
 		return err
 	}
 	m.mu.Lock()
@@ -307,7 +316,7 @@ func (m *Manager) runTransient(ctx context.Context, c *varlink.Call) error {
 		u.run.stdio = &stdioSpec{}
 	}
 	m.mu.Unlock()
-	u, err = m.Start(ctx, name)
+	u, err = m.Start(context.WithoutCancel(ctx), name)
 	if err != nil {
 		m.mu.Lock()
 		if u != nil && u.run != nil {
@@ -346,14 +355,18 @@ func (m *Manager) runTransient(ctx context.Context, c *varlink.Call) error {
 }
 
 // transientFile renders a RunTransient request as a unit file, so a
-// transient unit is loaded like any other.
-func transientFile(p *api.Run) (string, error) {
+// transient unit is loaded like any other; path is the resolved program.
+func transientFile(p *api.Run, path string) (string, error) {
 	desc := p.Description
 	if desc == "" {
 		desc = "[capsulectl run] " + strings.Join(p.Argv, " ")
 	}
 	unitSec := []string{"Description=" + escapeValue(desc)}
-	svcSec := []string{"ExecStart=" + quote(p.Argv, true)}
+	// "@" keeps argv[0] as given, whatever characters it starts with.
+	svcSec := []string{"ExecStart=@" + quote(append([]string{path}, p.Argv...), true)}
+	if strings.HasSuffix(p.WorkingDirectory, `\`) {
+		return "", fmt.Errorf("working directory %q may not end with a backslash", p.WorkingDirectory)
+	}
 	if p.WorkingDirectory != "" {
 		svcSec = append(svcSec, "WorkingDirectory="+escapeValue(p.WorkingDirectory))
 	}
@@ -379,10 +392,12 @@ func transientFile(p *api.Run) (string, error) {
 	return "# Transient unit\n[Unit]\n" + strings.Join(unitSec, "\n") + "\n\n[Service]\n" + strings.Join(svcSec, "\n") + "\n", nil
 }
 
-// escapeValue keeps specifiers and line breaks in free text literal.
+// escapeValue keeps specifiers and line breaks in free text literal; a
+// trailing backslash would continue the line, so it is dropped.
 func escapeValue(s string) string {
 	s = strings.ReplaceAll(s, "%", "%%")
-	return strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "\n", " ")
+	return strings.TrimRight(s, `\`)
 }
 
 // quote quotes words so unit file parsing gives them back unchanged, with

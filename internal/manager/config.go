@@ -2,9 +2,12 @@ package manager
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -96,6 +99,10 @@ func set(keys ...string) map[string]bool {
 func unknownDirectives(o *unit.Options) []string {
 	var w []string
 	for _, e := range o.Entries() {
+		// X- sections and keys are extensions for other tools.
+		if strings.HasPrefix(e.Section, "X-") || strings.HasPrefix(e.Key, "X-") {
+			continue
+		}
 		keys, ok := knownKeys[e.Section]
 		if !ok {
 			w = append(w, fmt.Sprintf("%s:%d: unknown section [%s], ignoring", e.File, e.Line, e.Section))
@@ -213,16 +220,26 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		}
 	}
 	c.TimeoutStart, c.TimeoutStop = 90*time.Second, 90*time.Second
-	for key, dsts := range map[string][]*time.Duration{"TimeoutSec": {&c.TimeoutStart, &c.TimeoutStop},
-		"TimeoutStartSec": {&c.TimeoutStart}, "TimeoutStopSec": {&c.TimeoutStop}} {
-		if v, _ := get(key, ""); v != "" {
-			d, err := parseTimespan(v)
+	// In file order, so a later line wins whichever of the three it is.
+	timeouts := map[string][]*time.Duration{"TimeoutSec": {&c.TimeoutStart, &c.TimeoutStop},
+		"TimeoutStartSec": {&c.TimeoutStart}, "TimeoutStopSec": {&c.TimeoutStop}}
+	for _, e := range o.Entries() {
+		dsts, ok := timeouts[e.Key]
+		if e.Section != "Service" || !ok {
+			continue
+		}
+		d := 90 * time.Second
+		if e.Value != "" {
+			x, err := exp(e.Value)
 			if err != nil {
-				return nil, fmt.Errorf("%s=: %w", key, err)
+				return nil, fmt.Errorf("%s=: %w", e.Key, err)
 			}
-			for _, dst := range dsts {
-				*dst = d
+			if d, err = parseTimespan(x); err != nil {
+				return nil, fmt.Errorf("%s=: %w", e.Key, err)
 			}
+		}
+		for _, dst := range dsts {
+			*dst = d
 		}
 	}
 	if v, _ := get("Delegate", ""); v != "" {
@@ -260,8 +277,8 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 			if err != nil {
 				return nil, fmt.Errorf("%s=: %w", d.key(), err)
 			}
-			if x == "" || strings.HasPrefix(x, "/") || strings.Contains(x, "..") {
-				return nil, fmt.Errorf("%s=%s: must be a relative path without \"..\"", d.key(), x)
+			if x == "" || strings.HasPrefix(x, "/") || slices.Contains(strings.Split(x, "/"), "..") {
+				return nil, fmt.Errorf("%s=%s: must be a relative path without \"..\" components", d.key(), x)
 			}
 			c.Dirs[d] = append(c.Dirs[d], x)
 		}
@@ -289,25 +306,25 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	return c, nil
 }
 
-var signals = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15, "CONT": 18, "STOP": 19}
-
 func parseSignal(v string) (int, error) {
 	if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65 {
 		return n, nil
 	}
-	s := strings.TrimPrefix(strings.ToUpper(v), "SIG")
-	if n, ok := signals[s]; ok {
-		return n, nil
+	if n := unix.SignalNum("SIG" + strings.TrimPrefix(strings.ToUpper(v), "SIG")); n != 0 {
+		return int(n), nil
 	}
 	return 0, fmt.Errorf("unknown signal %q", v)
 }
 
 // parseTimespan accepts systemd time spans: "90", "5s", "2min", "1min 30s",
-// "500ms", "infinity".
+// "55s500ms", "2 h", "500ms", "infinity" (0: no limit).
 func parseTimespan(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	if v == "infinity" {
 		return 0, nil
+	}
+	if v == "" {
+		return 0, fmt.Errorf("empty time span")
 	}
 	units := []struct {
 		suffix string
@@ -317,19 +334,34 @@ func parseTimespan(v string) (time.Duration, error) {
 		{"minutes", time.Minute}, {"minute", time.Minute}, {"min", time.Minute}, {"m", time.Minute},
 		{"hours", time.Hour}, {"hour", time.Hour}, {"hr", time.Hour}, {"h", time.Hour},
 		{"days", 24 * time.Hour}, {"day", 24 * time.Hour}, {"d", 24 * time.Hour}}
+	// A span is a sequence of numbers, each optionally followed by a unit;
+	// spaces may appear anywhere between the parts.
 	var total time.Duration
-	for _, word := range strings.Fields(v) {
-		i := strings.IndexFunc(word, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-		num, suffix := word, ""
-		if i >= 0 {
-			num, suffix = word[:i], word[i:]
+	rest := strings.ReplaceAll(v, " ", "")
+	for rest != "" {
+		i := strings.IndexFunc(rest, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+		if i == 0 {
+			return 0, fmt.Errorf("invalid time span %q", v)
+		}
+		num := rest
+		if i > 0 {
+			num, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
 		}
 		f, err := strconv.ParseFloat(num, 64)
 		if err != nil {
 			return 0, fmt.Errorf("invalid time span %q", v)
 		}
 		mult := time.Second
-		if suffix != "" {
+		if rest != "" {
+			j := strings.IndexFunc(rest, func(r rune) bool { return r >= '0' && r <= '9' || r == '.' })
+			suffix := rest
+			if j >= 0 {
+				suffix, rest = rest[:j], rest[j:]
+			} else {
+				rest = ""
+			}
 			found := false
 			for _, u := range units {
 				if suffix == u.suffix {

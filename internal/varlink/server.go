@@ -194,7 +194,11 @@ func (s *Server) serveConn(ctx context.Context, uc *net.UnixConn) {
 		}
 		c := &Call{Method: m.Method, Parameters: m.Parameters, More: m.More, Oneway: m.Oneway,
 			Files: fds, Peer: peer, conn: cn}
-		s.Handler(ctx, c)
+		hctx, hcancel := context.WithCancel(ctx)
+		stop := cn.watch(hcancel)
+		s.Handler(hctx, c)
+		stop()
+		hcancel()
 		if !c.replied {
 			c.ReplyError("org.varlink.service.MethodNotImplemented", "method "+m.Method+" gave no reply")
 		}

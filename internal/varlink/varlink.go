@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -141,6 +142,40 @@ func (c *conn) write(m *Message, fds []*os.File) error {
 		b = b[n:]
 	}
 	return nil
+}
+
+// watch reads ahead while a handler runs, so a peer that hangs up is
+// noticed (cancel is called); whatever arrives is kept for the next read.
+// The returned function stops watching and waits until it has.
+func (c *conn) watch(cancel func()) func() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			p := make([]byte, 4096)
+			oob := make([]byte, unix.CmsgSpace(4*maxFDs))
+			n, oobn, _, _, err := c.c.ReadMsgUnix(p, oob)
+			if oobn > 0 {
+				c.fds = append(c.fds, parseRights(oob[:oobn])...)
+			}
+			if n > 0 {
+				c.buf = append(c.buf, p[:n]...)
+			}
+			var ne net.Error
+			switch {
+			case err != nil && errors.As(err, &ne) && ne.Timeout():
+				return
+			case err != nil || n <= 0:
+				cancel()
+				return
+			}
+		}
+	}()
+	return func() {
+		c.c.SetReadDeadline(time.Now())
+		<-done
+		c.c.SetReadDeadline(time.Time{})
+	}
 }
 
 func closeAll(fs []*os.File) {

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/capsuled/capsuled/internal/api"
+)
+
+func TestPrintStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		u    api.Unit
+		want []string // lines that must appear, in order
+		not  []string
+	}{
+		{
+			name: "running",
+			u: api.Unit{Name: "web.service", Description: "Web server", LoadState: "loaded", ActiveState: "active",
+				SubState: "running", Fragment: "/etc/capsuled/web.service", UnitFileState: "static",
+				DropIns: []string{"/etc/a.conf", "/etc/b.conf"}, InvocationID: "abc123", MainPID: 12,
+				StatusText: "Ready", ControlGroup: "/capsuled/system.slice/web.service",
+				Processes: []api.Process{{PID: 12, Command: "/usr/bin/sleep 100"}, {PID: 13, Command: "/bin/child"}}},
+			want: []string{
+				"● web.service - Web server",
+				"     Loaded: loaded (/etc/capsuled/web.service; static)",
+				"    Drop-In: /etc/a.conf",
+				"             /etc/b.conf",
+				"     Active: active (running)",
+				" Invocation: abc123",
+				"   Main PID: 12 (sleep)",
+				`     Status: "Ready"`,
+				"     CGroup: /capsuled/system.slice/web.service",
+				"             ├─12 /usr/bin/sleep 100",
+				"             └─13 /bin/child",
+			},
+			not: []string{"Transient"},
+		},
+		{
+			name: "failed",
+			u: api.Unit{Name: "job.service", Description: "A job", LoadState: "loaded", ActiveState: "failed",
+				SubState: "failed", Result: "exit-code", ExitCode: "exited", ExitStatus: 3, Transient: true,
+				InvocationID: "def", Log: []string{"line one", "line two"}},
+			want: []string{
+				"× job.service - A job",
+				"     Loaded: loaded",
+				"  Transient: yes",
+				"     Active: failed (Result: exit-code)",
+				" Invocation: def",
+				"   Main PID: (code=exited, status=3)",
+				"",
+				"line one",
+				"line two",
+			},
+			not: []string{"CGroup:", "Status:"},
+		},
+		{
+			name: "inactive",
+			u: api.Unit{Name: "idle.service", Description: "Idle", LoadState: "loaded", ActiveState: "inactive",
+				SubState: "dead", InvocationID: "old"},
+			want: []string{"○ idle.service - Idle", "     Active: inactive (dead)"},
+			not:  []string{"Invocation:", "Main PID:"},
+		},
+		{
+			name: "main pid without process",
+			u: api.Unit{Name: "x.service", LoadState: "loaded", ActiveState: "active", SubState: "running",
+				MainPID: 99},
+			want: []string{"   Main PID: 99"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			printStatus(&b, &tt.u)
+			out := b.String()
+			lines := strings.Split(out, "\n")
+			i := 0
+			for _, w := range tt.want {
+				for i < len(lines) && lines[i] != w {
+					i++
+				}
+				if i == len(lines) {
+					t.Fatalf("line %q missing or out of order in\n%s", w, out)
+				}
+				i++
+			}
+			for _, n := range tt.not {
+				if strings.Contains(out, n) {
+					t.Errorf("output contains %q:\n%s", n, out)
+				}
+			}
+		})
+	}
+}
+
+func TestPrintUnitTable(t *testing.T) {
+	var b bytes.Buffer
+	printUnitTable(&b, []api.Unit{
+		{Name: "a.service", LoadState: "loaded", ActiveState: "active", SubState: "running", Description: "A"},
+		{Name: "long-name.service", LoadState: "loaded", ActiveState: "failed", SubState: "failed", Description: "B"},
+	})
+	want := "" +
+		"  UNIT              LOAD   ACTIVE SUB     DESCRIPTION\n" +
+		"  a.service         loaded active running A\n" +
+		"● long-name.service loaded failed failed  B\n"
+	if !strings.HasPrefix(b.String(), want) {
+		t.Errorf("got\n%s\nwant prefix\n%s", b.String(), want)
+	}
+	if !strings.HasSuffix(b.String(), "\n2 loaded units listed.\n") {
+		t.Errorf("missing count line:\n%s", b.String())
+	}
+
+	b.Reset()
+	printUnitTable(&b, nil)
+	if !strings.HasPrefix(b.String(), "  UNIT LOAD ACTIVE SUB DESCRIPTION\n\nLegend") ||
+		!strings.HasSuffix(b.String(), "0 loaded units listed.\n") {
+		t.Errorf("empty table:\n%s", b.String())
+	}
+}
+
+func TestPrintTree(t *testing.T) {
+	tests := []struct {
+		name  string
+		procs []api.Process
+		want  string
+	}{
+		{"none", nil, ""},
+		{"one", []api.Process{{PID: 1, Command: "init"}}, "" +
+			"             └─1 init\n"},
+		{"flat", []api.Process{{PID: 1, Command: "a"}, {PID: 2, Command: "b"}, {PID: 3, Command: "c"}}, "" +
+			"             ├─1 a\n" +
+			"             ├─2 b\n" +
+			"             └─3 c\n"},
+		{"subgroups only", []api.Process{{PID: 5, Command: "w", Cgroup: "worker"}, {PID: 4, Command: "s", Cgroup: "supervisor"},
+			{PID: 6, Command: "w2", Cgroup: "worker"}}, "" +
+			"             ├─supervisor\n" +
+			"             │ └─4 s\n" +
+			"             └─worker\n" +
+			"               ├─5 w\n" +
+			"               └─6 w2\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		printTree(&b, tt.procs)
+		if b.String() != tt.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tt.name, b.String(), tt.want)
+		}
+	}
+}
+
+func TestPrintTreeMixed(t *testing.T) {
+	var b bytes.Buffer
+	printTree(&b, []api.Process{{PID: 1, Command: "main"}, {PID: 2, Command: "child", Cgroup: "sub"}})
+	want := "" +
+		"             ├─1 main\n" +
+		"             └─sub\n" +
+		"               └─2 child\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestPrintManager(t *testing.T) {
+	var b bytes.Buffer
+	printManager(&b, &api.Manager{State: "running", Mode: "user", Capsule: "foo", Version: "0.1.0", PID: 7,
+		ControlGroup: "/capsule.slice/capsule@foo.service", Units: 3, Jobs: 0, Failed: 1})
+	for _, w := range []string{"● foo\n", "    State: running\n", "    Units: 3 loaded\n", "   Failed: 1 units\n",
+		" capsuled: 0.1.0 (user mode, PID 7)\n", "   CGroup: /capsule.slice/capsule@foo.service\n"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("missing %q in\n%s", w, b.String())
+		}
+	}
+}
