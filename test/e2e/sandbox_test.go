@@ -139,3 +139,32 @@ func TestNoPrivilegeGain(t *testing.T) {
 		t.Errorf("capsule escaped its cgroup: %s", r.stdout)
 	}
 }
+
+// TestCannotReachOtherManagers checks that a capsule can neither call the
+// system manager nor forge its readiness messages, nor signal another
+// capsule's processes.
+func TestCannotReachOtherManagers(t *testing.T) {
+	a := startCapsule(t, "reacha")
+	b := startCapsule(t, "reachb")
+	sock := e.runtimeDir + "/io.capsuled.Manager"
+	script := `perl -MIO::Socket::UNIX -e '$s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "refused: $!\n";
+		print $s "{\"method\":\"io.capsuled.Manager.StopUnit\",\"parameters\":{\"name\":\"capsule@` + b + `.service\"}}\0";
+		local $/ = "\0"; my $r = <$s>; print "reply: $r\n"' ` + sock
+	r := ctlRun(nil, "run", "-q", "-C", a, "-P", "sh", "-c", script)
+	if r.code == 0 || !strings.Contains(r.stderr, "refused") {
+		t.Errorf("capsule %s reached the system manager: %s", a, r)
+	}
+	ctl(t, 0, "-C", b, "is-system-running")
+
+	// Readiness and status come only from a unit's main process.
+	inCapsule(t, a, 0, "NOTIFY_SOCKET="+e.runtimeDir+"/notify systemd-notify --status=forged-by-capsule STOPPING=1 || true")
+	if r := ctl(t, 0, "status", "-n", "0", "capsule@"+a+".service"); strings.Contains(r.stdout, "forged-by-capsule") || !strings.Contains(r.stdout, "active (running)") {
+		t.Errorf("a forged notify message changed the capsule's state:\n%s", r.stdout)
+	}
+
+	pidB := managerPID(t, b)
+	if r := ctlRun(nil, "run", "-q", "-C", a, "-P", "kill", "-TERM", fmt.Sprint(pidB)); r.code == 0 {
+		t.Errorf("capsule %s could signal capsule %s's manager", a, b)
+	}
+	ctl(t, 0, "-C", b, "is-system-running")
+}
