@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
 )
 
 // listenNotify opens the sd_notify datagram socket. Anyone may send (it is
@@ -74,10 +76,18 @@ func (m *Manager) readNotify() {
 }
 
 func (m *Manager) handleNotify(pid int, msg string) {
+	// A fast child can send READY=1 before its starter has recorded it as
+	// the main process; then it is the only process in the cgroup its
+	// unit's main process goes to.
+	cg, _ := cgroup.OfPID(pid)
 	m.mu.Lock()
 	var u *Unit
 	for _, x := range m.units {
-		if x.run != nil && x.run.main != nil && x.run.main.pid == pid {
+		rs := x.run
+		if rs == nil {
+			continue
+		}
+		if (rs.main != nil && rs.main.pid == pid) || (rs.main == nil && rs.procGroup != "" && cg == rs.procGroup) {
 			u = x
 			break
 		}

@@ -377,6 +377,9 @@ func (m *Manager) finish(u *Unit, rs *runState, result string) {
 			}
 		} else {
 			if rs.main != nil && rs.main.hasExited() {
+				if u.exitCode == "" {
+					m.exitResult(u, rs.main, false) // records how it ended
+				}
 				m.logf(u, "%s: Main process exited, code=%s, status=%d", u.name, u.exitCode, u.exitStatus)
 			}
 			m.logf(u, "%s: Failed with result '%s'.", u.name, result)

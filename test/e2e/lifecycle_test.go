@@ -182,3 +182,53 @@ func TestUnitFilesInHomeStartWithCapsule(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentStarts starts several capsules at once while status
+// queries run, then checks each got its own UID and is fully up.
+func TestConcurrentStarts(t *testing.T) {
+	const n = 6
+	names := make([]string, n)
+	for i := range names {
+		names[i] = newCapsule(t, "par")
+	}
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				ctlRun(nil, "list-units", "-a")
+			}
+		}
+	}()
+	errs := make(chan string, n)
+	for _, name := range names {
+		go func(name string) {
+			if r := ctlRun(nil, "start", "capsule@"+name+".service"); r.code != 0 {
+				errs <- fmt.Sprintf("start %s: %s", name, r)
+				return
+			}
+			errs <- ""
+		}(name)
+	}
+	for range names {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
+	close(stop)
+	seen := map[int]string{}
+	for _, name := range names {
+		uid, ok := capsuleUID(t, name)
+		if !ok {
+			t.Errorf("c-%s does not resolve", name)
+			continue
+		}
+		if other, dup := seen[uid]; dup {
+			t.Errorf("capsules %s and %s share UID %d", name, other, uid)
+		}
+		seen[uid] = name
+		ctl(t, 0, "-C", name, "is-system-running")
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// nameWidth is the metric column width of the systemd table, kept so the
+// two tables can be read side by side.
+const nameWidth = 44
+
+// referenceName returns the systemd table's name for metric, or "" if
+// systemd has no comparable figure. The reference timed "run -t" under
+// script(1), so its figure includes script's own start-up.
+func referenceName(metric string) string {
+	switch metric {
+	case mStart:
+		return "systemctl start capsule@NEW.service"
+	case mStop:
+		return "systemctl stop capsule@NAME.service"
+	case mClean:
+		return "systemctl clean --what=all capsule@NAME"
+	case mWarmStart:
+		return "systemctl start capsule@OLD.service (warm)"
+	case mRunWait:
+		return "systemd-run --capsule=N --wait true"
+	case mRunPipe:
+		return "systemd-run --capsule=N -P true"
+	case mRunPty:
+		return "script(systemd-run --capsule=N -t true)"
+	case mRunNoWait:
+		return "systemd-run --capsule=N true (no wait)"
+	case mCapsuleState:
+		return "systemctl --capsule=N is-system-running"
+	case mSystemState:
+		return "systemctl is-system-running (system)"
+	case mRSSFresh:
+		return "RSS systemd --user (fresh, idle, no bus)"
+	case mPSSFresh:
+		return "PSS systemd --user (fresh, idle, no bus)"
+	case mRSSAfter:
+		return "RSS systemd --user (after runs)"
+	case mPSSAfter:
+		return "PSS systemd --user (after runs)"
+	case mBatchStart, mBatchRSS, mBatchPSS, mBatchStop:
+		return metric // same wording in both tables
+	}
+	return ""
+}
+
+// printResults prints the results in the systemd table's layout.
+func printResults(w io.Writer, results []result) {
+	if len(results) == 0 {
+		return
+	}
+	width := columnWidth(results)
+	fmt.Fprintf(w, "%-*s %9s %9s %9s %3s %s\n", width, "metric", "median", "min", "max", "n", "unit")
+	for _, r := range results {
+		s := summarize(r.values)
+		fmt.Fprintf(w, "%-*s %9.1f %9.1f %9.1f %3d %s\n", width, r.name, s.median, s.min, s.max, len(r.values), r.unit)
+	}
+}
+
+// printComparison prints, for every metric systemd has a figure for, both
+// medians and their ratio. A missing reference file only skips the table.
+func printComparison(w io.Writer, results []result, path string) error {
+	if len(results) == 0 {
+		return nil
+	}
+	ref, err := readReference(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(w, "\n(no systemd reference table at %s; comparison skipped)\n", path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	width := columnWidth(results)
+	fmt.Fprintf(w, "\ncapsuled vs systemd 257 (ratio = systemd / capsuled; above 1: capsuled is faster or smaller)\n")
+	fmt.Fprintf(w, "%-*s %9s %9s %7s %s\n", width, "metric", "capsuled", "systemd", "ratio", "unit")
+	for _, r := range results {
+		sd, ok := ref[referenceName(r.name)]
+		if !ok {
+			continue
+		}
+		cd := summarize(r.values).median
+		fmt.Fprintf(w, "%-*s %9.1f %9.1f %7s %s\n", width, r.name, cd, sd, ratio(sd, cd), r.unit)
+	}
+	return nil
+}
+
+func ratio(systemd, capsuled float64) string {
+	if capsuled == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", systemd/capsuled)
+}
+
+func columnWidth(results []result) int {
+	width := nameWidth
+	for _, r := range results {
+		width = max(width, len(r.name))
+	}
+	return width
+}
+
+// readReference returns the medians of a table in printResults' layout,
+// by metric name. Lines that do not end in the five figure columns, such
+// as the header, are skipped.
+func readReference(path string) (map[string]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read reference: %w", err)
+	}
+	defer f.Close()
+	medians := map[string]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		figures := fields[len(fields)-5:]
+		median, err := strconv.ParseFloat(figures[0], 64)
+		if err != nil {
+			continue
+		}
+		medians[strings.Join(fields[:len(fields)-5], " ")] = median
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read reference %s: %w", path, err)
+	}
+	return medians, nil
+}
