@@ -26,26 +26,31 @@ func (l Line) Format(host string) string {
 	return fmt.Sprintf("%s %s %s: %s", l.Time.Format(time.Stamp), host, l.Ident, l.Message)
 }
 
-// Ring holds the last Size lines; the zero value is not usable, use NewRing.
+// Ring holds the last Size lines; use NewRing.
 type Ring struct {
 	mu    sync.Mutex
-	lines []Line
+	size  int
+	lines []Line // grows up to size, so quiet units cost little
 	next  int
 	full  bool
 }
 
 // NewRing returns a ring of n lines.
-func NewRing(n int) *Ring { return &Ring{lines: make([]Line, n)} }
+func NewRing(n int) *Ring { return &Ring{size: n} }
 
 // Add appends a line, dropping the oldest when full.
 func (r *Ring) Add(l Line) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lines[r.next] = l
-	r.next = (r.next + 1) % len(r.lines)
-	if r.next == 0 {
-		r.full = true
+	if !r.full && len(r.lines) < r.size {
+		r.lines = append(r.lines, l)
+		if len(r.lines) == r.size {
+			r.full = true
+		}
+		return
 	}
+	r.lines[r.next] = l
+	r.next = (r.next + 1) % r.size
 }
 
 // Tail returns up to n of the newest lines, oldest first.
@@ -55,8 +60,10 @@ func (r *Ring) Tail(n int) []Line {
 	var all []Line
 	if r.full {
 		all = append(all, r.lines[r.next:]...)
+		all = append(all, r.lines[:r.next]...)
+	} else {
+		all = append(all, r.lines...)
 	}
-	all = append(all, r.lines[:r.next]...)
 	if n >= 0 && len(all) > n {
 		all = all[len(all)-n:]
 	}

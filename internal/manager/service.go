@@ -634,7 +634,10 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	p := &process{pid: cmd.Process.Pid, comm: filepath.Base(argv[0]), exited: make(chan struct{})}
 	if logR != nil {
-		go logstore.Copy(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) })
+		go func() {
+			defer logR.Close()
+			logstore.Copy(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) })
+		}()
 	}
 	go func() {
 		cmd.Wait()
