@@ -179,12 +179,9 @@ func run(args []string, stdio IO, paths Paths) error {
 	if need && len(pos) == 0 {
 		return fail(exitUsage, "Too few arguments: %s needs at least one unit name.", verb)
 	}
-	if err := checkRoot(); err != nil {
-		return fail(exitFailure, "%v", err)
-	}
-	t, err := connect(paths, o.capsule, o.capsuleSet)
+	t, err := dial(paths, o)
 	if err != nil {
-		return fail(exitFailure, "%s", capitalize(err.Error()))
+		return err
 	}
 	defer t.client.Close()
 	c := &ctl{t: t, o: o, io: stdio}

@@ -35,6 +35,19 @@ type target struct {
 	gid     int
 }
 
+// dial checks the caller and connects to the manager the options name,
+// turning failures into capsulectl's exit code and message.
+func dial(p Paths, o *options) (*target, error) {
+	if err := checkRoot(); err != nil {
+		return nil, fail(exitFailure, "%v", err)
+	}
+	t, err := connect(p, o.capsule, o.capsuleSet)
+	if err != nil {
+		return nil, fail(exitFailure, "%s", capitalize(err.Error()))
+	}
+	return t, nil
+}
+
 // connect reaches the system manager or, with -C given, that capsule's
 // manager.
 func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {

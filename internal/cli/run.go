@@ -68,12 +68,9 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 			r.pty = false
 		}
 	}
-	if err := checkRoot(); err != nil {
-		return fail(exitFailure, "%v", err)
-	}
-	t, err := connect(paths, o.capsule, o.capsuleSet)
+	t, err := dial(paths, o)
 	if err != nil {
-		return fail(exitFailure, "%s", capitalize(err.Error()))
+		return err
 	}
 	defer t.client.Close()
 	req := api.Run{Unit: r.unit, Description: r.description, Argv: argv, Environment: r.env,
