@@ -36,6 +36,13 @@ func TestCapsuleLifecycle(t *testing.T) {
 	if err != nil || string(lock) != "c-"+name+"\n" {
 		t.Errorf("lock file: %q, %v", lock, err)
 	}
+	// The UID is claimed with flock, as systemd does: nobody else can take it.
+	if f, err := os.Open(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != syscall.EWOULDBLOCK {
+			t.Errorf("lock file of UID %d is not held: flock gave %v", uid, err)
+		}
+		f.Close()
+	}
 
 	// Directories.
 	var st syscall.Stat_t
