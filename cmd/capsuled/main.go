@@ -128,6 +128,9 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error 
 	if err != nil {
 		return err
 	}
+	if err := m.RecoverStale(context.Background()); err != nil {
+		return fmt.Errorf("recover from a previous instance: %w", err)
+	}
 	err = serve(m, boot, func() { h.RemoveTree(cgPath) })
 	return err
 }

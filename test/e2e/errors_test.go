@@ -170,7 +170,9 @@ func TestUIDRangeExhausted(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
-		e.h.RemoveTree(cg)
+		if err := removeCgroup(cg); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 		os.RemoveAll(rt)
 	})
 	for i := 0; i < 200 && ctlRunEnv(env, "is-system-running").code != 0; i++ {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -237,5 +238,64 @@ func TestConcurrentStarts(t *testing.T) {
 		}
 		seen[uid] = name
 		ctl(t, 0, "-C", name, "is-system-running")
+	}
+}
+
+// TestSystemManagerCrash kills a system manager with SIGKILL while a
+// capsule runs: the next instance must end the orphaned capsule and free
+// its UID before anything else can be given that UID.
+func TestSystemManagerCrash(t *testing.T) {
+	rt := fmt.Sprintf("/run/capsuled-e2e-crash-%d", os.Getpid())
+	cg := e.cgroup + "-crash"
+	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
+	start := func() *osexec.Cmd {
+		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 300 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return cmd
+	}
+	name := newCapsule(t, "crash")
+	unit := "capsule@" + name + ".service"
+	cmd := start()
+	t.Cleanup(func() {
+		ctlRunEnv(env, "stop", unit)
+		ctlRunEnv(env, "clean", "--what=all", unit)
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if err := removeCgroup(cg); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		os.RemoveAll(rt)
+	})
+	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
+		t.Fatalf("start: %s", r)
+	}
+	uid, _ := capsuleUID(t, name)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(processesOf(uid)) == 0 {
+		t.Fatalf("capsule died with its manager; nothing to recover")
+	}
+	cmd = start()
+	if left := waitNoProcesses(uid, 2*time.Second); len(left) > 0 {
+		t.Errorf("processes of the orphaned capsule survive the new manager: %v", left)
+	}
+	for _, p := range []string{fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid), "/run/capsules/" + name, "/run/userdb/c-" + name + ".user"} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s left after recovery", p)
+		}
+	}
+	if _, ok := capsuleUID(t, name); ok {
+		t.Errorf("c-%s still resolves after recovery", name)
+	}
+	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
+		t.Fatalf("start after recovery: %s", r)
+	}
+	if got, _ := capsuleUID(t, name); got != uid {
+		t.Errorf("UID after recovery %d, want %d again", got, uid)
 	}
 }

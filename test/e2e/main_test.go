@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -123,8 +124,7 @@ func startDaemon() (func() error, error) {
 			err = errors.New("capsuled did not exit within 60s of SIGTERM")
 		}
 		// Whatever the outcome, leave no cgroup behind.
-		e.h.Kill(e.cgroup)
-		if rerr := e.h.RemoveTree(e.cgroup); rerr != nil && err == nil {
+		if rerr := removeCgroup(e.cgroup); rerr != nil && err == nil {
 			err = rerr
 		}
 		return err
@@ -315,4 +315,14 @@ func waitNoProcesses(uid int, d time.Duration) []int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// removeCgroup kills whatever is left in cg, waits until it is empty and
+// removes it.
+func removeCgroup(cg string) error {
+	e.h.Kill(cg)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e.h.WaitEmpty(ctx, cg)
+	return e.h.RemoveTree(cg)
 }
