@@ -14,16 +14,19 @@ var Definition string
 
 // Method names.
 const (
-	MethodGetManager   = Interface + ".GetManager"
-	MethodListUnits    = Interface + ".ListUnits"
-	MethodGetUnit      = Interface + ".GetUnit"
-	MethodStartUnit    = Interface + ".StartUnit"
-	MethodStopUnit     = Interface + ".StopUnit"
-	MethodRestartUnit  = Interface + ".RestartUnit"
-	MethodCleanUnit    = Interface + ".CleanUnit"
-	MethodResetFailed  = Interface + ".ResetFailed"
-	MethodRunTransient = Interface + ".RunTransient"
-	MethodReload       = Interface + ".Reload"
+	MethodGetManager    = Interface + ".GetManager"
+	MethodListUnits     = Interface + ".ListUnits"
+	MethodGetUnit       = Interface + ".GetUnit"
+	MethodStartUnit     = Interface + ".StartUnit"
+	MethodStopUnit      = Interface + ".StopUnit"
+	MethodRestartUnit   = Interface + ".RestartUnit"
+	MethodCleanUnit     = Interface + ".CleanUnit"
+	MethodResetFailed   = Interface + ".ResetFailed"
+	MethodRunTransient  = Interface + ".RunTransient"
+	MethodReload        = Interface + ".Reload"
+	MethodEnableUnit    = Interface + ".EnableUnit"
+	MethodDisableUnit   = Interface + ".DisableUnit"
+	MethodUnitFileState = Interface + ".GetUnitFileState"
 )
 
 // Error names.
@@ -96,6 +99,23 @@ type UnitName struct {
 // UnitList is the reply of ListUnits.
 type UnitList struct {
 	Units []Unit `json:"units"`
+}
+
+// Change is one file system change made by EnableUnit or DisableUnit.
+type Change struct {
+	Type   string `json:"type"` // symlink or unlink
+	Path   string `json:"path"`
+	Source string `json:"source,omitempty"`
+}
+
+// Changes is the reply of EnableUnit and DisableUnit.
+type Changes struct {
+	Changes []Change `json:"changes"`
+}
+
+// FileState is the reply of GetUnitFileState.
+type FileState struct {
+	State string `json:"state"` // enabled, disabled, static, masked, transient
 }
 
 // Clean asks to remove a unit's resources.

@@ -54,6 +54,7 @@ type options struct {
 	lines      int
 	what       []string
 	quiet      bool
+	now        bool
 	help       bool
 }
 
@@ -76,6 +77,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&o.quiet, "quiet", o.quiet, "suppress informational messages")
 	fs.BoolVar(&o.quiet, "q", o.quiet, "short for --quiet")
+	fs.BoolVar(&o.now, "now", o.now, "enable/disable: also start/stop the unit")
 	fs.BoolVar(&o.help, "help", false, "show help")
 	fs.BoolVar(&o.help, "h", false, "short for --help")
 	fs.Bool("no-pager", false, "accepted for compatibility; capsulectl never pages")
@@ -95,6 +97,9 @@ Commands:
   restart UNIT...              Stop, then start units
   reset-failed [UNIT...]       Forget failed states
   daemon-reload                Re-read unit files of units not running
+  enable [--now] UNIT...       Link units as their [Install] section says
+  disable [--now] UNIT...      Remove those links
+  is-enabled UNIT...           Print enabled, disabled, static, ...
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
@@ -167,7 +172,8 @@ func run(args []string, stdio IO, paths Paths) error {
 			return nil
 		}
 	}
-	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true, "clean": true}
+	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true,
+		"clean": true, "enable": true, "disable": true, "is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload":
@@ -198,6 +204,10 @@ func run(args []string, stdio IO, paths Paths) error {
 		return c.job(verb, pos)
 	case "clean":
 		return c.clean(pos)
+	case "enable", "disable":
+		return c.install(verb, pos)
+	case "is-enabled":
+		return c.isEnabled(pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
 	case "daemon-reload":
@@ -414,6 +424,69 @@ func (c *ctl) clean(names []string) error {
 		if c.o.output == "json" {
 			c.json(r)
 		}
+	}
+	return nil
+}
+
+func (c *ctl) install(verb string, names []string) error {
+	method := api.MethodEnableUnit
+	if verb == "disable" {
+		method = api.MethodDisableUnit
+	}
+	for _, name := range names {
+		name = withSuffix(name)
+		var r api.Changes
+		if err := c.t.client.Call(method, api.UnitName{Name: name}, &r); err != nil {
+			code := exitFailure
+			if varlink.IsError(err, api.ErrNoSuchUnit) {
+				code = exitNoSuchUnit
+			}
+			return fail(code, "Failed to %s unit: %v", verb, err)
+		}
+		if c.o.output == "json" {
+			c.json(r)
+		} else if !c.o.quiet {
+			for _, ch := range r.Changes {
+				if ch.Type == "symlink" {
+					fmt.Fprintf(c.io.Stderr, "Created symlink %s → %s.\n", ch.Path, ch.Source)
+				} else {
+					fmt.Fprintf(c.io.Stderr, "Removed \"%s\".\n", ch.Path)
+				}
+			}
+		}
+	}
+	if c.o.now {
+		if verb == "enable" {
+			return c.job("start", names)
+		}
+		return c.job("stop", names)
+	}
+	return nil
+}
+
+func (c *ctl) isEnabled(names []string) error {
+	code := 1
+	for _, name := range names {
+		name = withSuffix(name)
+		var r api.FileState
+		err := c.t.client.Call(api.MethodUnitFileState, api.UnitName{Name: name}, &r)
+		if varlink.IsError(err, api.ErrNoSuchUnit) {
+			fmt.Fprintf(c.io.Stderr, "Failed to get unit file state for %s: No such file or directory\n", name)
+			code = max(code, exitNoSuchUnit)
+			continue
+		}
+		if err != nil {
+			return fail(exitFailure, "Failed to get unit file state for %s: %v", name, err)
+		}
+		if !c.o.quiet {
+			fmt.Fprintln(c.io.Stdout, r.State)
+		}
+		if r.State == "enabled" || r.State == "static" || r.State == "transient" {
+			code = 0
+		}
+	}
+	if code != 0 {
+		return fail(code, "")
 	}
 	return nil
 }

@@ -140,6 +140,30 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			return err
 		}
 		return c.Reply(api.Cleaned{Removed: removed})
+	case api.MethodEnableUnit, api.MethodDisableUnit:
+		var p api.UnitName
+		if err := c.Decode(&p); err != nil {
+			return fmt.Errorf("%w: %v", errInvalid, err)
+		}
+		op := m.Enable
+		if c.Method == api.MethodDisableUnit {
+			op = m.Disable
+		}
+		changes, err := op(p.Name)
+		if err != nil {
+			return err
+		}
+		return c.Reply(api.Changes{Changes: changes})
+	case api.MethodUnitFileState:
+		var p api.UnitName
+		if err := c.Decode(&p); err != nil {
+			return fmt.Errorf("%w: %v", errInvalid, err)
+		}
+		st, err := m.UnitFileState(p.Name)
+		if err != nil {
+			return err
+		}
+		return c.Reply(api.FileState{State: st})
 	case api.MethodReload:
 		m.Reload()
 		return c.Reply(struct{}{})
@@ -201,8 +225,10 @@ func (m *Manager) status(u *Unit, lines int) api.Unit {
 	}
 	m.mu.Unlock()
 	s.UnitFileState = "static"
-	if u.transient {
-		s.UnitFileState = "transient"
+	if u.loadState == "loaded" {
+		if st, err := m.UnitFileState(u.name); err == nil {
+			s.UnitFileState = st
+		}
 	}
 	if cg != "" {
 		s.ControlGroup = cg

@@ -55,6 +55,9 @@ type Config struct {
 	RuntimeDir string
 	// UnitPaths are searched in order; Builtin after them.
 	UnitPaths []string
+	// ConfigDir is where enable and disable put their links; it should be
+	// one of UnitPaths.
+	ConfigDir string
 	Builtin   fs.FS
 	Cgroups   cgroup.Hierarchy
 	// CgroupBase is the cgroup (relative to Cgroups.Root) below which all

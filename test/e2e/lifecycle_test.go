@@ -299,3 +299,51 @@ func TestSystemManagerCrash(t *testing.T) {
 		t.Errorf("UID after recovery %d, want %d again", got, uid)
 	}
 }
+
+// TestEnableInCapsule follows systemd's persistence scenario: a unit the
+// capsule writes into its own home, enabled with --now, comes back when
+// the capsule is restarted.
+func TestEnableInCapsule(t *testing.T) {
+	name := startCapsule(t, "enable")
+	unit := "capsule@" + name + ".service"
+	inCapsule(t, name, 0, `mkdir -p ~/.config/systemd/user && cat > ~/.config/systemd/user/hello.service <<'EOF2'
+[Unit]
+Description=Hello
+
+[Service]
+ExecStart=/bin/sleep 1000
+
+[Install]
+WantedBy=capsule@.target
+EOF2`)
+	ctl(t, 0, "-C", name, "daemon-reload")
+	if r := ctl(t, 1, "-C", name, "is-enabled", "hello.service"); strings.TrimSpace(r.stdout) != "disabled" {
+		t.Errorf("is-enabled before enable: %q", r.stdout)
+	}
+	r := ctl(t, 0, "-C", name, "enable", "--now", "hello.service")
+	link := "/var/lib/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"
+	if !strings.Contains(r.stderr, "Created symlink "+link) {
+		t.Errorf("enable printed %q", r.stderr)
+	}
+	if _, err := os.Lstat("/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"); err != nil {
+		t.Errorf("no link after enable: %v", err)
+	}
+	ctl(t, 0, "-C", name, "is-active", "hello.service")
+	if r := ctl(t, 0, "-C", name, "is-enabled", "hello.service"); strings.TrimSpace(r.stdout) != "enabled" {
+		t.Errorf("is-enabled: %q", r.stdout)
+	}
+	ctl(t, 0, "stop", unit)
+	ctl(t, 0, "start", unit)
+	if r := ctl(t, 0, "-C", name, "status", "hello.service"); !strings.Contains(r.stdout, "; enabled)") || !strings.Contains(r.stdout, "active (running)") {
+		t.Errorf("hello.service after restart:\n%s", r.stdout)
+	}
+	ctl(t, 0, "-C", name, "disable", "--now", "hello.service")
+	ctl(t, 3, "-C", name, "is-active", "hello.service")
+	if _, err := os.Lstat("/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"); err == nil {
+		t.Error("link still there after disable")
+	}
+	// A unit without [Install] cannot be enabled.
+	if r := ctlRun(nil, "-C", name, "enable", "basic.target"); r.code == 0 || !strings.Contains(r.stderr, "static") {
+		t.Errorf("enable of a static unit: %s", r)
+	}
+}

@@ -1,0 +1,168 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Enable adds the symlinks the unit's [Install] section asks for to the
+// manager's configuration directory, as systemctl enable does.
+func (m *Manager) Enable(name string) ([]api.Change, error) {
+	f, n, err := m.installable(name)
+	if err != nil {
+		return nil, err
+	}
+	wantedBy, requiredBy, also := f.Install()
+	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
+		return nil, fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
+	}
+	exp := m.specifiers(n).Expand
+	target := f.Fragment
+	if strings.HasPrefix(target, unit.BuiltinPrefix) {
+		target = n.String() // built-in: the link's name is what counts
+	}
+	var changes []api.Change
+	link := func(dir, linkName string) error {
+		dir, err := exp(dir)
+		if err != nil {
+			return err
+		}
+		d := filepath.Join(m.cfg.ConfigDir, dir)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		p := filepath.Join(d, linkName)
+		if cur, err := os.Readlink(p); err == nil && cur == target {
+			return nil
+		}
+		os.Remove(p)
+		if err := os.Symlink(target, p); err != nil {
+			return err
+		}
+		changes = append(changes, api.Change{Type: "symlink", Path: p, Source: target})
+		return nil
+	}
+	for _, t := range wantedBy {
+		if err := link(t+".wants", n.String()); err != nil {
+			return changes, fmt.Errorf("enable %s: %w", name, err)
+		}
+	}
+	for _, t := range requiredBy {
+		if err := link(t+".requires", n.String()); err != nil {
+			return changes, fmt.Errorf("enable %s: %w", name, err)
+		}
+	}
+	for _, a := range f.Aliases() {
+		if err := link(".", a); err != nil {
+			return changes, fmt.Errorf("enable %s: %w", name, err)
+		}
+	}
+	for _, a := range also {
+		more, err := m.Enable(a)
+		changes = append(changes, more...)
+		if err != nil {
+			return changes, err
+		}
+	}
+	m.Reload()
+	return changes, nil
+}
+
+// Disable removes every symlink to the unit from the manager's
+// configuration directory.
+func (m *Manager) Disable(name string) ([]api.Change, error) {
+	f, n, err := m.installable(name)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{n.String(): true}
+	for _, a := range f.Aliases() {
+		names[a] = true
+	}
+	var changes []api.Change
+	err = filepath.WalkDir(m.cfg.ConfigDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.Type()&fs.ModeSymlink == 0 || !names[d.Name()] {
+			return nil
+		}
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+		changes = append(changes, api.Change{Type: "unlink", Path: p})
+		return nil
+	})
+	if err != nil {
+		return changes, fmt.Errorf("disable %s: %w", name, err)
+	}
+	_, _, also := f.Install()
+	for _, a := range also {
+		more, err := m.Disable(a)
+		changes = append(changes, more...)
+		if err != nil {
+			return changes, err
+		}
+	}
+	m.Reload()
+	return changes, nil
+}
+
+// UnitFileState says whether a unit is enabled, disabled or static.
+func (m *Manager) UnitFileState(name string) (string, error) {
+	f, n, err := m.installable(name)
+	if err != nil {
+		if errors.Is(err, unit.ErrMasked) {
+			return "masked", nil
+		}
+		return "", err
+	}
+	if strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/") {
+		return "transient", nil
+	}
+	wantedBy, requiredBy, _ := f.Install()
+	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
+		return "static", nil
+	}
+	found := false
+	filepath.WalkDir(m.cfg.ConfigDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeSymlink != 0 && d.Name() == n.String() {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if found {
+		return "enabled", nil
+	}
+	return "disabled", nil
+}
+
+// installable loads the file of a unit for install operations.
+func (m *Manager) installable(name string) (*unit.Unit, unit.Name, error) {
+	n, err := unit.ParseName(name)
+	if err != nil {
+		return nil, n, fmt.Errorf("%w: %v", errInvalid, err)
+	}
+	if m.cfg.ConfigDir == "" {
+		return nil, n, fmt.Errorf("%w: this manager has no configuration directory", errInvalid)
+	}
+	f, err := m.loader.Load(name)
+	switch {
+	case errors.Is(err, unit.ErrNotFound):
+		return nil, n, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
+	case err != nil:
+		return nil, n, err
+	}
+	return f, n, nil
+}
