@@ -41,6 +41,8 @@ type serviceConfig struct {
 	RestrictSUIDSGID bool
 	Dirs             map[dirType][]string
 	StandardOutput   string
+	Restart          string
+	RestartSec       time.Duration
 }
 
 // dirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -81,7 +83,7 @@ var knownKeys = map[string]map[string]bool{
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
 		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
-		"StandardOutput", "StandardError", "Restart", "TasksMax", "OOMScoreAdjust", "KeyringMode",
+		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
 	"Slice":   set(),
@@ -267,6 +269,18 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	}
 	if c.RemoveIPC, err = boolean("RemoveIPC", false); err != nil {
 		return nil, err
+	}
+	if c.Restart, err = get("Restart", "no"); err != nil {
+		return nil, err
+	}
+	if restartPolicies[c.Restart] == nil {
+		return nil, fmt.Errorf("invalid Restart=%s (use no, on-success, on-failure, on-abnormal, on-abort or always)", c.Restart)
+	}
+	c.RestartSec = 100 * time.Millisecond
+	if v, _ := get("RestartSec", ""); v != "" {
+		if c.RestartSec, err = parseTimespan(v); err != nil {
+			return nil, fmt.Errorf("RestartSec=: %w", err)
+		}
 	}
 	if c.StandardOutput, err = get("StandardOutput", "journal"); err != nil {
 		return nil, err

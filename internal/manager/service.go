@@ -71,6 +71,11 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	svc := u.svc
 	rs := &runState{invocation: newInvocationID(), ready: make(chan struct{}), done: make(chan struct{})}
 	m.mu.Lock()
+	u.cancelRestart() // a start by hand supersedes a pending restart
+	u.starts = append(u.starts, time.Now())
+	if len(u.starts) > startLimitBurst {
+		u.starts = u.starts[len(u.starts)-startLimitBurst:]
+	}
 	if u.run != nil && u.run.stdio != nil && u.run.main == nil {
 		// A transient unit's stdio and options were attached before start.
 		rs.stdio, rs.collect, rs.extraEnv = u.run.stdio, u.run.collect, u.run.extraEnv
@@ -209,11 +214,19 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process) {
 	res := m.exitResult(u, p, false)
 	m.killAll(u, rs)
 	m.finish(u, rs, res)
+	m.maybeRestart(u, res)
 }
 
 func (m *Manager) stopService(ctx context.Context, u *Unit) {
 	m.mu.Lock()
 	rs := u.run
+	if u.cancelRestart() {
+		// Waiting to restart: nothing runs, so stopping just ends the wait.
+		u.setState(stateInactive, "dead")
+		m.mu.Unlock()
+		m.logf(u, "Stopped %s - %s.", u.name, u.description)
+		return
+	}
 	if rs == nil {
 		u.setState(stateInactive, "dead")
 		m.mu.Unlock()

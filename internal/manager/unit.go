@@ -52,6 +52,9 @@ type Unit struct {
 	exitStatus int
 	statusText string
 	run        *runState
+	// Recent starts (for the start limit) and a pending automatic restart.
+	starts       []time.Time
+	restartTimer *time.Timer
 }
 
 func (u *Unit) kindOrder() int {
@@ -383,6 +386,7 @@ func (m *Manager) ResetFailed(name string) {
 		if (name == "" || u.name == name) && u.active == stateFailed && u.job == nil {
 			u.setState(stateInactive, "dead")
 			u.result = "success"
+			u.starts = nil
 			us = append(us, u)
 		}
 	}

@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestTransientService(t *testing.T) {
@@ -79,4 +81,61 @@ func TestRunExitStatus(t *testing.T) {
 	if !strings.Contains(r.stderr, "/nonexistent/program") {
 		t.Errorf("missing program: %s", r)
 	}
+}
+
+func TestRestart(t *testing.T) {
+	name := startCapsule(t, "rst")
+	// Restart=always brings a killed service back with a new main process.
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "always", "-p", "Restart=always", "-p", "RestartSec=20ms", "sleep", "1000")
+	pid1 := mainPID(t, name, "always.service")
+	if err := syscall.Kill(pid1, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	pid2 := 0
+	for time.Now().Before(deadline) {
+		if r := ctlRun(nil, "-C", name, "is-active", "always.service"); strings.TrimSpace(r.stdout) == "active" {
+			if pid2 = mainPID(t, name, "always.service"); pid2 != pid1 && pid2 != 0 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid2 == pid1 || pid2 == 0 {
+		t.Fatalf("service not restarted after SIGKILL (pid %d -> %d)", pid1, pid2)
+	}
+	// A stop is not a failure: no restart after it.
+	ctl(t, 0, "-C", name, "stop", "always.service")
+	time.Sleep(100 * time.Millisecond)
+	ctl(t, 3, "-C", name, "is-active", "always.service")
+
+	// A service that keeps failing is given up after five restarts.
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "flaky", "-p", "Restart=on-failure", "-p", "RestartSec=10ms",
+		"sh", "-c", "echo attempt; exit 3")
+	deadline = time.Now().Add(5 * time.Second)
+	var r result
+	for time.Now().Before(deadline) {
+		r = ctlRun(nil, "-C", name, "status", "-n", "50", "flaky.service")
+		if strings.Contains(r.stdout, "start-limit-hit") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(r.stdout, "failed (Result: start-limit-hit)") || strings.Count(r.stdout, "]: attempt\n") != 5 {
+		t.Errorf("flaky service, want 5 attempts then start-limit-hit:\n%s", r.stdout)
+	}
+}
+
+// mainPID reads a unit's main PID from its status.
+func mainPID(t *testing.T, capsule, unit string) int {
+	t.Helper()
+	r := ctlRun(nil, "-C", capsule, "status", "-n", "0", unit)
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "Main PID: "); ok {
+			var pid int
+			fmt.Sscan(s, &pid)
+			return pid
+		}
+	}
+	return 0
 }

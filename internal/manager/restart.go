@@ -1,0 +1,83 @@
+package manager
+
+import (
+	"context"
+	"time"
+)
+
+// Restart= values and the results they restart on. A clean exit (status
+// 0, or SIGHUP, SIGINT, SIGTERM, SIGPIPE) has result "success".
+var restartPolicies = map[string]func(result string) bool{
+	"no":          func(string) bool { return false },
+	"always":      func(string) bool { return true },
+	"on-success":  func(r string) bool { return r == "success" },
+	"on-failure":  func(r string) bool { return r != "success" },
+	"on-abnormal": func(r string) bool { return r == "signal" || r == "core-dump" || r == "timeout" || r == "watchdog" },
+	"on-abort":    func(r string) bool { return r == "signal" || r == "core-dump" },
+}
+
+// Automatic restarts are limited as systemd's StartLimitBurst= and
+// StartLimitIntervalSec= defaults do, so a unit that dies at once does not
+// spin forever.
+const (
+	startLimitBurst    = 5
+	startLimitInterval = 10 * time.Second
+)
+
+// maybeRestart schedules a restart after the main process of u ended by
+// itself with result. Callers hold u's job.
+func (m *Manager) maybeRestart(u *Unit, result string) {
+	if !restartPolicies[u.svc.Restart](result) {
+		return
+	}
+	m.mu.Lock()
+	if m.stopping {
+		m.mu.Unlock()
+		return
+	}
+	// Like systemd, every start in the interval counts, the first one too.
+	now := time.Now()
+	n := 0
+	for _, t := range u.starts {
+		if now.Sub(t) < startLimitInterval {
+			n++
+		}
+	}
+	if n >= startLimitBurst {
+		u.result = "start-limit-hit"
+		u.setState(stateFailed, "failed")
+		m.mu.Unlock()
+		m.logf(u, "%s: Start request repeated too quickly; not restarting (Restart=%s).", u.name, u.svc.Restart)
+		return
+	}
+	u.setState(stateActivating, "auto-restart")
+	var timer *time.Timer
+	timer = time.AfterFunc(u.svc.RestartSec, func() {
+		m.mu.Lock()
+		mine := u.restartTimer == timer
+		if mine {
+			u.restartTimer = nil
+		}
+		m.mu.Unlock()
+		if !mine {
+			return
+		}
+		if _, err := m.Start(context.Background(), u.name); err != nil {
+			m.logf(u, "%s: restart failed: %v", u.name, err)
+		}
+	})
+	u.restartTimer = timer
+	m.mu.Unlock()
+	m.logf(u, "%s: Scheduled restart in %s (Restart=%s).", u.name, u.svc.RestartSec, u.svc.Restart)
+}
+
+// cancelRestart stops a pending automatic restart; it reports whether
+// there was one. Callers hold m.mu.
+func (u *Unit) cancelRestart() bool {
+	if u.restartTimer == nil {
+		return false
+	}
+	u.restartTimer.Stop()
+	u.restartTimer = nil
+	return true
+}
