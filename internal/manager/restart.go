@@ -52,7 +52,7 @@ func (m *Manager) maybeRestart(u *Unit, result string) {
 	}
 	u.setState(stateActivating, "auto-restart")
 	var timer *time.Timer
-	timer = time.AfterFunc(u.svc.RestartSec, func() {
+	timer = time.AfterFunc(u.svc.RestartDelay, func() {
 		m.mu.Lock()
 		mine := u.restartTimer == timer
 		if mine {
@@ -68,7 +68,7 @@ func (m *Manager) maybeRestart(u *Unit, result string) {
 	})
 	u.restartTimer = timer
 	m.mu.Unlock()
-	m.logf(u, "%s: Scheduled restart in %s (Restart=%s).", u.name, u.svc.RestartSec, u.svc.Restart)
+	m.logf(u, "%s: Scheduled restart in %s (Restart=%s).", u.name, u.svc.RestartDelay, u.svc.Restart)
 }
 
 // cancelRestart stops a pending automatic restart; it reports whether
