@@ -42,7 +42,7 @@ type serviceConfig struct {
 	Dirs             map[dirType][]string
 	StandardOutput   string
 	Restart          string
-	RestartDelay       time.Duration
+	RestartDelay     time.Duration
 }
 
 // dirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -83,7 +83,7 @@ var knownKeys = map[string]map[string]bool{
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
 		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
-		"StandardOutput", "StandardError", "Restart", "RestartDelay", "TasksMax", "OOMScoreAdjust", "KeyringMode",
+		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
 	"Slice":   set(),
@@ -277,7 +277,7 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		return nil, fmt.Errorf("invalid Restart=%s (use no, on-success, on-failure, on-abnormal, on-abort or always)", c.Restart)
 	}
 	c.RestartDelay = 100 * time.Millisecond
-	if v, _ := get("RestartDelay", ""); v != "" {
+	if v, _ := get("RestartSec", ""); v != "" {
 		if c.RestartDelay, err = parseTimespan(v); err != nil {
 			return nil, fmt.Errorf("RestartSec=: %w", err)
 		}
