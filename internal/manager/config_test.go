@@ -286,3 +286,53 @@ func TestUnknownDirectives(t *testing.T) {
 		t.Errorf("clean file gave warnings: %q", got)
 	}
 }
+
+func TestParseServiceRestart(t *testing.T) {
+	tests := []struct {
+		body    string
+		restart string
+		delay   time.Duration
+		err     string
+	}{
+		{"ExecStart=/bin/true\n", "no", 100 * time.Millisecond, ""},
+		{"ExecStart=/bin/true\nRestart=on-failure\nRestartSec=2s\n", "on-failure", 2 * time.Second, ""},
+		{"ExecStart=/bin/true\nRestart=always\nRestartSec=250ms\n", "always", 250 * time.Millisecond, ""},
+		{"ExecStart=/bin/true\nRestart=sometimes\n", "", 0, "invalid Restart=sometimes"},
+		{"ExecStart=/bin/true\nRestartSec=soon\n", "", 0, "RestartSec="},
+	}
+	for _, tt := range tests {
+		c, err := service(t, tt.body)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.body, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.body, err)
+			continue
+		}
+		if c.Restart != tt.restart || c.RestartDelay != tt.delay {
+			t.Errorf("%q: Restart=%s delay %v, want %s %v", tt.body, c.Restart, c.RestartDelay, tt.restart, tt.delay)
+		}
+	}
+}
+
+func TestRestartPolicies(t *testing.T) {
+	results := []string{"success", "exit-code", "signal", "core-dump", "timeout"}
+	want := map[string][]bool{
+		"no":          {false, false, false, false, false},
+		"always":      {true, true, true, true, true},
+		"on-success":  {true, false, false, false, false},
+		"on-failure":  {false, true, true, true, true},
+		"on-abnormal": {false, false, true, true, true},
+		"on-abort":    {false, false, true, true, false},
+	}
+	for policy, w := range want {
+		for i, r := range results {
+			if got := restartPolicies[policy](r); got != w[i] {
+				t.Errorf("Restart=%s after %s: restart=%v, want %v", policy, r, got, w[i])
+			}
+		}
+	}
+}
