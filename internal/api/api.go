@@ -27,6 +27,7 @@ const (
 	MethodEnableUnit    = Interface + ".EnableUnit"
 	MethodDisableUnit   = Interface + ".DisableUnit"
 	MethodUnitFileState = Interface + ".GetUnitFileState"
+	MethodGetLogs       = Interface + ".GetLogs"
 )
 
 // Error names.
@@ -116,6 +117,18 @@ type Changes struct {
 // FileState is the reply of GetUnitFileState.
 type FileState struct {
 	State string `json:"state"` // enabled, disabled, static, masked, transient
+}
+
+// LogsRequest asks for a unit's log lines (the manager's without Name).
+type LogsRequest struct {
+	Name   string `json:"name,omitempty"`
+	Lines  int    `json:"lines"` // newest lines to send first; -1 for all held
+	Follow bool   `json:"follow,omitempty"`
+}
+
+// LogLines is one batch of formatted log lines.
+type LogLines struct {
+	Lines []string `json:"lines"`
 }
 
 // Clean asks to remove a unit's resources.

@@ -56,9 +56,20 @@ type options struct {
 	quiet      bool
 	now        bool
 	help       bool
+	units      []string
+	follow     bool
 }
 
-func (o *options) register(fs *flag.FlagSet) {
+// register adds the global options to fs; run has its own -u, so the
+// logs options are left out for it.
+func (o *options) register(fs *flag.FlagSet, forRun bool) {
+	if !forRun {
+		addUnit := func(s string) error { o.units = append(o.units, s); return nil }
+		fs.Func("unit", "logs: show the log of `UNIT`", addUnit)
+		fs.Func("u", "short for --unit", addUnit)
+	}
+	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
+	fs.BoolVar(&o.follow, "f", o.follow, "short for --follow")
 	setCapsule := func(s string) error { o.capsule, o.capsuleSet = s, true; return nil }
 	fs.Func("capsule", "operate on the manager of capsule `NAME`", setCapsule)
 	fs.Func("C", "short for --capsule", setCapsule)
@@ -100,6 +111,7 @@ Commands:
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...
+  logs [-u UNIT] [-f] [-n N]   Recent log lines of a unit (or the manager); -f follows
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
@@ -176,7 +188,7 @@ func run(args []string, stdio IO, paths Paths) error {
 		"clean": true, "enable": true, "disable": true, "is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
-	case "list-units", "is-system-running", "reset-failed", "daemon-reload":
+	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs":
 		known = true
 	}
 	if !known {
@@ -208,6 +220,8 @@ func run(args []string, stdio IO, paths Paths) error {
 		return c.install(verb, pos)
 	case "is-enabled":
 		return c.isEnabled(pos)
+	case "logs":
+		return c.logs(args, pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
 	case "daemon-reload":
@@ -221,7 +235,7 @@ func run(args []string, stdio IO, paths Paths) error {
 // splitVerb parses global options up to the verb.
 func splitVerb(args []string, o *options) (string, []string, error) {
 	fs := newFlagSet()
-	o.register(fs)
+	o.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return "", nil, fail(exitUsage, "%v", err)
 	}
@@ -236,7 +250,7 @@ func parseInterleaved(args []string, o *options) ([]string, error) {
 	var pos []string
 	for {
 		fs := newFlagSet()
-		o.register(fs)
+		o.register(fs, false)
 		if err := fs.Parse(args); err != nil {
 			return nil, fail(exitUsage, "%v", err)
 		}
@@ -489,6 +503,55 @@ func (c *ctl) isEnabled(names []string) error {
 		return fail(code, "")
 	}
 	return nil
+}
+
+// logs prints a unit's (or, without -u, the manager's) recent lines and,
+// with -f, new ones as they come, until interrupted.
+func (c *ctl) logs(args, pos []string) error {
+	if len(pos) > 0 {
+		return fail(exitUsage, "logs takes no arguments; name units with -u UNIT")
+	}
+	if len(c.o.units) > 1 {
+		return fail(exitUsage, "logs follows one unit at a time")
+	}
+	name := ""
+	if len(c.o.units) == 1 {
+		name = withSuffix(c.o.units[0])
+	}
+	lines := -1 // everything held, unless -n is given
+	if flagGiven(args, "n", "lines") || c.o.follow {
+		lines = c.o.lines
+	}
+	req := api.LogsRequest{Name: name, Lines: lines, Follow: c.o.follow}
+	err := c.t.client.CallMore(api.MethodGetLogs, req, func(p json.RawMessage, _ bool) error {
+		var l api.LogLines
+		if err := json.Unmarshal(p, &l); err != nil {
+			return err
+		}
+		for _, line := range l.Lines {
+			fmt.Fprintln(c.io.Stdout, line)
+		}
+		return nil
+	})
+	if varlink.IsError(err, api.ErrNoSuchUnit) {
+		return fail(exitFailure, "No logs for %s: %v", name, err)
+	}
+	if err != nil {
+		return fail(exitFailure, "Failed to read logs: %v", err)
+	}
+	return nil
+}
+
+// flagGiven reports whether args set one of the named flags.
+func flagGiven(args []string, names ...string) bool {
+	for _, a := range args {
+		for _, n := range names {
+			if a == "-"+n || a == "--"+n || strings.HasPrefix(a, "-"+n+"=") || strings.HasPrefix(a, "--"+n+"=") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *ctl) resetFailed(names []string) error {

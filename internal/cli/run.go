@@ -47,7 +47,7 @@ func (r *runOptions) register(fs *flag.FlagSet) {
 func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 	r := &runOptions{}
 	fs := newFlagSet()
-	o.register(fs)
+	o.register(fs, true)
 	r.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return fail(exitUsage, "%v", err)

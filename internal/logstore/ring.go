@@ -33,6 +33,8 @@ type Ring struct {
 	lines []Line // grows up to size, so quiet units cost little
 	next  int
 	full  bool
+	total uint64        // lines ever added: the sequence number of the newest
+	added chan struct{} // closed and replaced by every Add, for followers
 }
 
 // NewRing returns a ring of n lines.
@@ -42,6 +44,11 @@ func NewRing(n int) *Ring { return &Ring{size: n} }
 func (r *Ring) Add(l Line) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.total++
+	if r.added != nil {
+		close(r.added)
+		r.added = nil
+	}
 	if !r.full && len(r.lines) < r.size {
 		r.lines = append(r.lines, l)
 		if len(r.lines) == r.size {
@@ -53,10 +60,40 @@ func (r *Ring) Add(l Line) {
 	r.next = (r.next + 1) % r.size
 }
 
-// Tail returns up to n of the newest lines, oldest first.
+// Tail returns up to n of the newest lines (all for n < 0), oldest first.
 func (r *Ring) Tail(n int) []Line {
+	lines, _, _ := r.Follow(n)
+	return lines
+}
+
+// Follow is Tail that also returns the sequence number of the newest line
+// and a channel that is closed when a line is added, for Since.
+func (r *Ring) Follow(n int) ([]Line, uint64, <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.tailLocked(n), r.total, r.waitLocked()
+}
+
+// Since returns the lines added after sequence number seq (those still
+// held), the new sequence number and a channel closed on the next Add.
+func (r *Ring) Since(seq uint64) ([]Line, uint64, <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.total - seq
+	if n > uint64(len(r.lines)) {
+		n = uint64(len(r.lines))
+	}
+	return r.tailLocked(int(n)), r.total, r.waitLocked()
+}
+
+func (r *Ring) waitLocked() <-chan struct{} {
+	if r.added == nil {
+		r.added = make(chan struct{})
+	}
+	return r.added
+}
+
+func (r *Ring) tailLocked(n int) []Line {
 	var all []Line
 	if r.full {
 		all = append(all, r.lines[r.next:]...)

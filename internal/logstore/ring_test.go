@@ -42,3 +42,31 @@ func TestCopySplitsLines(t *testing.T) {
 		t.Fatalf("long line lost bytes: %d+%d", len(got[2]), len(got[3]))
 	}
 }
+
+func TestRingSince(t *testing.T) {
+	r := NewRing(3)
+	r.Add(Line{Message: "a"})
+	lines, seq, ch := r.Follow(10)
+	if len(lines) != 1 || seq != 1 {
+		t.Fatalf("Follow: %v %d", lines, seq)
+	}
+	select {
+	case <-ch:
+		t.Fatal("woken without a new line")
+	default:
+	}
+	r.Add(Line{Message: "b"})
+	<-ch // must be closed by Add
+	lines, seq, _ = r.Since(seq)
+	if len(lines) != 1 || lines[0].Message != "b" || seq != 2 {
+		t.Fatalf("Since: %v %d", lines, seq)
+	}
+	// More lines than the ring holds since seq: only what is left comes.
+	for _, m := range []string{"c", "d", "e", "f"} {
+		r.Add(Line{Message: m})
+	}
+	lines, seq, _ = r.Since(seq)
+	if len(lines) != 3 || lines[0].Message != "d" || seq != 6 {
+		t.Fatalf("Since after overflow: %v %d", lines, seq)
+	}
+}

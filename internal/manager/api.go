@@ -12,6 +12,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 	"github.com/capsuled/capsuled/internal/varlink"
 )
@@ -164,6 +165,8 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			return err
 		}
 		return c.Reply(api.FileState{State: st})
+	case api.MethodGetLogs:
+		return m.logs(ctx, c)
 	case api.MethodReload:
 		m.Reload()
 		return c.Reply(struct{}{})
@@ -457,4 +460,47 @@ func quote(argv []string, command bool) string {
 		b.WriteByte('"')
 	}
 	return b.String()
+}
+
+// logs answers GetLogs, following the log while the caller listens.
+func (m *Manager) logs(ctx context.Context, c *varlink.Call) error {
+	var p api.LogsRequest
+	if err := c.Decode(&p); err != nil {
+		return fmt.Errorf("%w: %v", errInvalid, err)
+	}
+	ring := m.log
+	if p.Name != "" {
+		m.mu.Lock()
+		u, ok := m.units[p.Name]
+		m.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("%w: unit %s is not loaded, so it has no log", errNoSuchUnit, p.Name)
+		}
+		ring = u.log
+	}
+	format := func(lines []logstore.Line) api.LogLines {
+		out := api.LogLines{Lines: []string{}}
+		for _, l := range lines {
+			out.Lines = append(out.Lines, l.Format(m.cfg.Hostname))
+		}
+		return out
+	}
+	lines, seq, added := ring.Follow(p.Lines)
+	if !p.Follow || !c.More {
+		return c.Reply(format(lines))
+	}
+	if err := c.Continue(format(lines)); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-added:
+			lines, seq, added = ring.Since(seq)
+			if err := c.Continue(format(lines)); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
+	osexec "os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,4 +141,42 @@ func mainPID(t *testing.T, capsule, unit string) int {
 		}
 	}
 	return 0
+}
+
+func TestLogs(t *testing.T) {
+	name := startCapsule(t, "logs")
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "ticker", "sh", "-c", "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.05; done")
+	// Following shows new lines as they are written.
+	cmd := osexec.Command(filepath.Join(e.bin, "capsulectl"), "-C", name, "logs", "-u", "ticker", "-f", "-n", "1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	seen := 0
+	deadline := time.Now().Add(5 * time.Second)
+	for seen < 5 && time.Now().Before(deadline) && sc.Scan() {
+		if strings.Contains(sc.Text(), "]: tick-") {
+			seen++
+		}
+	}
+	if seen < 5 {
+		t.Errorf("logs -f showed %d tick lines, want 5", seen)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	// -n limits the lines; the unit keeps running after the follower left.
+	r := ctl(t, 0, "-C", name, "logs", "-u", "ticker", "-n", "2")
+	if n := strings.Count(r.stdout, "\n"); n != 2 {
+		t.Errorf("logs -n 2 printed %d lines:\n%s", n, r.stdout)
+	}
+	ctl(t, 0, "-C", name, "is-active", "ticker")
+	if r := ctl(t, 0, "-C", name, "logs"); !strings.Contains(r.stdout, "Started ticker.service") {
+		t.Errorf("manager log lacks the start of ticker.service:\n%s", r.stdout)
+	}
+	ctl(t, 1, "-C", name, "logs", "-u", "nosuch")
 }
