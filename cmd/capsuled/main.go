@@ -124,6 +124,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error 
 		CgroupBase: cgPath,
 		Users:      users,
 		Exe:        exe,
+		BinDir:     filepath.Dir(exe),
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"},
 	})
 	if err != nil {
@@ -158,10 +159,6 @@ func runUser(boot string) error {
 	if home == "" {
 		return errors.New("trying to run as user instance, but $HOME is not set")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	h, err := hierarchy()
 	if err != nil {
 		return err
@@ -192,6 +189,9 @@ func runUser(boot string) error {
 		}
 		env = append(env, kv)
 	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		env = append(env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(rt, "bus"))
+	}
 	cfgHome := os.Getenv("XDG_CONFIG_HOME")
 	if cfgHome == "" {
 		cfgHome = filepath.Join(home, ".config")
@@ -206,9 +206,11 @@ func runUser(boot string) error {
 		Builtin:    units.User(),
 		Cgroups:    h,
 		CgroupBase: base,
-		Exe:        exe,
-		Env:        env,
-		Home:       home,
+		// Inside the sandbox the binary's path may be hidden (under /tmp,
+		// say); the magic link always reaches it.
+		Exe:  "/proc/self/exe",
+		Env:  env,
+		Home: home,
 	})
 	if err != nil {
 		return err

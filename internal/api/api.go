@@ -28,6 +28,7 @@ const (
 	MethodDisableUnit   = Interface + ".DisableUnit"
 	MethodUnitFileState = Interface + ".GetUnitFileState"
 	MethodGetLogs       = Interface + ".GetLogs"
+	MethodListBusNames  = Interface + ".ListBusNames"
 )
 
 // Error names.
@@ -129,6 +130,20 @@ type LogsRequest struct {
 // LogLines is one batch of formatted log lines.
 type LogLines struct {
 	Lines []string `json:"lines"`
+}
+
+// BusName is one name on a capsule's bus.
+type BusName struct {
+	Name        string `json:"name"`
+	PID         int    `json:"pid,omitempty"`
+	Process     string `json:"process,omitempty"`
+	Connection  string `json:"connection,omitempty"`
+	Activatable bool   `json:"activatable,omitempty"`
+}
+
+// BusNames is the reply of ListBusNames.
+type BusNames struct {
+	Names []BusName `json:"names"`
 }
 
 // Clean asks to remove a unit's resources.

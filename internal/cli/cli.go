@@ -112,6 +112,7 @@ Commands:
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...
   logs [-u UNIT] [-f] [-n N]   Recent log lines of a unit (or the manager); -f follows
+  bus [list]                   Names on a capsule's own D-Bus broker (with -C)
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
@@ -188,7 +189,7 @@ func run(args []string, stdio IO, paths Paths) error {
 		"clean": true, "enable": true, "disable": true, "is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
-	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs":
+	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus":
 		known = true
 	}
 	if !known {
@@ -222,6 +223,8 @@ func run(args []string, stdio IO, paths Paths) error {
 		return c.isEnabled(pos)
 	case "logs":
 		return c.logs(args, pos)
+	case "bus":
+		return c.bus(pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
 	case "daemon-reload":
@@ -552,6 +555,42 @@ func flagGiven(args []string, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// bus lists the names on a capsule's bus, like busctl list.
+func (c *ctl) bus(args []string) error {
+	if len(args) > 1 || (len(args) == 1 && args[0] != "list") {
+		return fail(exitUsage, "bus knows only \"list\"; for more use busctl inside the capsule (capsulectl run -C NAME -P busctl --user ...)")
+	}
+	if c.t.capsule == "" {
+		return fail(exitUsage, "bus needs a capsule: capsulectl -C NAME bus")
+	}
+	var r api.BusNames
+	if err := c.t.client.Call(api.MethodListBusNames, struct{}{}, &r); err != nil {
+		return fail(exitFailure, "Failed to list bus names: %v", err)
+	}
+	if c.o.output == "json" {
+		return c.json(r)
+	}
+	w := len("NAME")
+	for _, n := range r.Names {
+		w = max(w, len(n.Name))
+	}
+	fmt.Fprintf(c.io.Stdout, "%-*s %7s %-15s %s\n", w, "NAME", "PID", "PROCESS", "CONNECTION")
+	for _, n := range r.Names {
+		pid, proc, conn := "-", "-", "-"
+		if n.PID > 0 {
+			pid, proc = fmt.Sprint(n.PID), n.Process
+		}
+		if n.Connection != "" {
+			conn = n.Connection
+		}
+		if n.Activatable {
+			conn = "(activatable)"
+		}
+		fmt.Fprintf(c.io.Stdout, "%-*s %7s %-15s %s\n", w, n.Name, pid, proc, conn)
+	}
+	return nil
 }
 
 func (c *ctl) resetFailed(names []string) error {

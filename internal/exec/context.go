@@ -23,6 +23,11 @@ type Context struct {
 	RestrictSUIDSGID bool `json:"restrictSUIDSGID,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
+
+	// ListenFDs sockets are passed at fds 3 and up (socket activation);
+	// LISTEN_PID can only be set by the process itself, before exec.
+	ListenFDs int      `json:"listenFDs,omitempty"`
+	FDNames   []string `json:"fdNames,omitempty"`
 }
 
 // MountPlan describes the private mount namespace of a sandboxed process.

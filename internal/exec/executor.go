@@ -7,6 +7,8 @@ import (
 	"os"
 	osexec "os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -20,12 +22,13 @@ const ExecutorArg = "--executor"
 // namespace until its ID map has been taken.
 const holdArg = "--hold-userns"
 
-// contextFD is where the executor finds its serialized Context.
-const contextFD = 3
-
-// Command prepares the executor process for c. The caller sets stdio,
+// Command prepares the executor process for c; listen are the sockets of
+// c.ListenFDs, which the command finds at fd 3 and up. The caller sets stdio,
 // SysProcAttr (new mount namespace, cgroup) and starts it.
-func Command(exe string, c *Context) (*osexec.Cmd, error) {
+func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
+	if len(listen) != c.ListenFDs {
+		return nil, fmt.Errorf("exec context names %d sockets, %d given", c.ListenFDs, len(listen))
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode exec context: %w", err)
@@ -46,7 +49,11 @@ func Command(exe string, c *Context) (*osexec.Cmd, error) {
 		return nil, fmt.Errorf("write exec context: %w", err)
 	}
 	w.Close()
-	cmd := &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg}, ExtraFiles: []*os.File{r}}
+	// The context comes after the sockets, at an fd named on the command
+	// line, so the sockets keep the numbers the command expects.
+	ctxFD := 3 + len(listen)
+	extra := append(append([]*os.File{}, listen...), r)
+	cmd := &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg, strconv.Itoa(ctxFD)}, ExtraFiles: extra}
 	return cmd, nil
 }
 
@@ -58,7 +65,16 @@ func IsExecutor(args []string) bool {
 	}
 	switch args[1] {
 	case ExecutorArg:
-		err := runExecutor()
+		fd := 3
+		if len(args) > 2 {
+			n, err := strconv.Atoi(args[2])
+			if err != nil || n < 3 {
+				fmt.Fprintf(os.Stderr, "executor: bad context fd %q\n", args[2])
+				os.Exit(1)
+			}
+			fd = n
+		}
+		err := runExecutor(fd)
 		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
 		os.Exit(exitCode(err))
 	case holdArg:
@@ -101,11 +117,11 @@ func step(code int, err error) error {
 	return &stepError{code: code, err: err}
 }
 
-func runExecutor() error {
+func runExecutor(contextFD int) error {
 	// prctl and exec must happen on the same thread, and the mount
 	// namespace set-up relies on a stable current directory.
 	runtime.LockOSThread()
-	f := os.NewFile(contextFD, "exec-context")
+	f := os.NewFile(uintptr(contextFD), "exec-context")
 	data, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
@@ -160,10 +176,18 @@ func runExecutor() error {
 			return step(exitChdir, fmt.Errorf("change directory: %w", err))
 		}
 	}
+	env := c.Env
+	if c.ListenFDs > 0 {
+		env = append(env[:len(env):len(env)], "LISTEN_FDS="+strconv.Itoa(c.ListenFDs),
+			"LISTEN_PID="+strconv.Itoa(os.Getpid()))
+		if len(c.FDNames) > 0 {
+			env = append(env, "LISTEN_FDNAMES="+strings.Join(c.FDNames, ":"))
+		}
+	}
 	if _, serr := os.Stat(path); serr == nil {
-		err = syscall.Exec(path, c.Argv, c.Env)
+		err = syscall.Exec(path, c.Argv, env)
 	} else {
-		err = execveat(progFD, c.Argv, c.Env)
+		err = execveat(progFD, c.Argv, env)
 	}
 	return step(exitExec, fmt.Errorf("execute %s: %w", path, err))
 }

@@ -165,6 +165,12 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			return err
 		}
 		return c.Reply(api.FileState{State: st})
+	case api.MethodListBusNames:
+		names, err := m.busNames()
+		if err != nil {
+			return err
+		}
+		return c.Reply(names)
 	case api.MethodGetLogs:
 		return m.logs(ctx, c)
 	case api.MethodReload:
@@ -315,7 +321,7 @@ func (m *Manager) runTransient(ctx context.Context, c *varlink.Call) error {
 	}
 	// Resolve the program now, as systemd-run does, so a typo fails here
 	// and argv[0] is kept exactly as given.
-	path, err := lookPath(p.Argv[0], filepath.Dir(m.cfg.Exe)+":"+newEnv(m.cfg.Env).get("PATH"))
+	path, err := lookPath(p.Argv[0], m.searchPath(newEnv(m.cfg.Env).get("PATH")))
 	if err != nil {
 		return fmt.Errorf("%w: %v", errInvalid, err)
 	}

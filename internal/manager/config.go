@@ -87,6 +87,7 @@ var knownKeys = map[string]map[string]bool{
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
 	"Slice":   set(),
+	"Socket":  set("ListenStream", "SocketMode", "DirectoryMode", "Service", "Accept", "FileDescriptorName"),
 }
 
 func set(keys ...string) map[string]bool {

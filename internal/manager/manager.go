@@ -67,6 +67,8 @@ type Config struct {
 	Users *dynuser.Allocator
 	// Exe is the manager binary, re-executed as executor.
 	Exe string
+	// BinDir, if set, is searched for bare command names before PATH.
+	BinDir string
 	// Log receives the manager's own log lines.
 	Log io.Writer
 	// Env is the base environment of every unit.
@@ -261,7 +263,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 			name, strings.Replace(name, "@.", "@NAME.", 1))
 	}
 	switch n.Type {
-	case "service", "target", "slice":
+	case "service", "socket", "target", "slice":
 	default:
 		return nil, fmt.Errorf("%s: %w: unit type %s is not supported yet", name, errUnsupported, n.Type)
 	}

@@ -31,6 +31,8 @@ type runState struct {
 	dirEnv     []string
 	runtime    []string // runtime directories to remove at the end
 	stdio      *stdioSpec
+	listen     []*os.File // sockets from a socket unit, passed at fd 3+
+	fdNames    []string
 	collect    bool
 	extraEnv   []string
 
@@ -80,6 +82,8 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		// A transient unit's stdio and options were attached before start.
 		rs.stdio, rs.collect, rs.extraEnv = u.run.stdio, u.run.collect, u.run.extraEnv
 	}
+	rs.listen, rs.fdNames = u.pendingListen, u.pendingNames
+	u.pendingListen, u.pendingNames = nil, nil
 	u.run = rs
 	u.invocation = rs.invocation
 	u.result, u.exitCode, u.exitStatus, u.statusText = "", "", 0, ""
@@ -552,7 +556,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	// Bare names are found next to the manager binary first, so built-in
 	// units can run capsuled wherever it is installed.
-	path, err := lookPath(c.Path, filepath.Dir(m.cfg.Exe)+":"+envMap["PATH"])
+	path, err := lookPath(c.Path, m.searchPath(envMap["PATH"]))
 	if err != nil {
 		return nil, err
 	}
@@ -607,21 +611,30 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	var cmd *osexec.Cmd
 	attr := &syscall.SysProcAttr{Setsid: true, UseCgroupFD: true, CgroupFD: int(cgfd.Fd())}
 	plan := m.sandbox(u, rs)
-	if m.cfg.Mode == System && (plan != nil || rs.uid != 0) {
-		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir,
-			SetCreds: rs.uid != 0 || rs.gid != 0, UID: uint32(rs.uid), GID: uint32(rs.gid),
-			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID, Mounts: plan}
-		if rs.uid != 0 {
-			ec.Groups = []uint32{uint32(rs.gid)}
+	var listen []*os.File
+	if main {
+		listen = rs.listen
+	}
+	// Socket activation needs LISTEN_PID, which only the child can set, so
+	// it goes through the executor too.
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 {
+		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
+			ListenFDs: len(listen), FDNames: rs.fdNames}
+		if m.cfg.Mode == System {
+			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
+			ec.NoNewPrivs, ec.RestrictSUIDSGID = u.svc.NoNewPrivileges, u.svc.RestrictSUIDSGID
+			if rs.uid != 0 {
+				ec.Groups = []uint32{uint32(rs.gid)}
+			}
 		}
-		cmd, err = exec.Command(m.cfg.Exe, ec)
+		cmd, err = exec.Command(m.cfg.Exe, ec, listen...)
 		if err != nil {
 			if logR != nil {
 				logR.Close()
 			}
 			return nil, err
 		}
-		toClose = append(toClose, cmd.ExtraFiles...)
+		toClose = append(toClose, cmd.ExtraFiles[len(listen):]...)
 		if plan != nil {
 			attr.Cloneflags = syscall.CLONE_NEWNS
 		}
@@ -663,6 +676,16 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		close(p.exited)
 	}()
 	return p, nil
+}
+
+// searchPath is where bare command names are looked up: next to the
+// manager binary first (BinDir), so built-in units find capsuled wherever it
+// is installed, then PATH.
+func (m *Manager) searchPath(path string) string {
+	if m.cfg.BinDir == "" {
+		return path
+	}
+	return m.cfg.BinDir + ":" + path
 }
 
 // lookPath resolves a command the way systemd does for a bare name: in a

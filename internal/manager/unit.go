@@ -36,6 +36,7 @@ type Unit struct {
 	wants       []string
 	slice       string
 	svc         *serviceConfig
+	sock        *socketConfig
 	transient   bool
 	log         *logstore.Ring
 	loadState   string // loaded, error, masked
@@ -52,6 +53,10 @@ type Unit struct {
 	exitStatus int
 	statusText string
 	run        *runState
+	socket     *socketState // a started socket unit's listeners
+	// Sockets a socket unit hands to the next start of this service.
+	pendingListen []*os.File
+	pendingNames  []string
 	// Recent starts (for the start limit) and a pending automatic restart.
 	starts       []time.Time
 	restartTimer *time.Timer
@@ -61,10 +66,12 @@ func (u *Unit) kindOrder() int {
 	switch u.kind {
 	case "service":
 		return 0
-	case "target":
+	case "socket":
 		return 1
-	default:
+	case "target":
 		return 2
+	default:
+		return 3
 	}
 }
 
@@ -114,6 +121,10 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		u.slice = u.svc.Slice
 		if u.slice == "" {
 			u.slice = m.defaultSlice()
+		}
+	case "socket":
+		if u.sock, err = parseSocket(o, u.name, exp); err != nil {
+			return nil, err
 		}
 	case "target", "slice":
 	default:
@@ -269,6 +280,11 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 		if err := m.startService(ctx, u); err != nil {
 			return u, err
 		}
+	case "socket":
+		if err := m.startSocket(u); err != nil {
+			m.fail(u, "resources")
+			return u, err
+		}
 	}
 	return u, nil
 }
@@ -361,6 +377,8 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 	switch u.kind {
 	case "service":
 		m.stopService(ctx, u)
+	case "socket":
+		m.stopSocket(u)
 	case "slice":
 		if err := m.cfg.Cgroups.RemoveTree(m.cgroupPath(u)); err != nil {
 			m.logf(u, "%s: %v", u.name, err)

@@ -1,0 +1,252 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// socketConfig is the [Socket] section of a .socket unit.
+type socketConfig struct {
+	ListenStream  []string
+	SocketMode    os.FileMode
+	DirectoryMode os.FileMode
+	Service       string
+	FDName        string
+}
+
+func parseSocket(o *unit.Options, name string, exp func(string) (string, error)) (*socketConfig, error) {
+	c := &socketConfig{SocketMode: 0o666, DirectoryMode: 0o755}
+	for _, v := range o.ListFields("Socket", "ListenStream") {
+		x, err := exp(v)
+		if err != nil {
+			return nil, fmt.Errorf("ListenStream=: %w", err)
+		}
+		if !strings.HasPrefix(x, "/") {
+			return nil, fmt.Errorf("ListenStream=%s: only file system sockets (absolute paths) are supported", x)
+		}
+		c.ListenStream = append(c.ListenStream, x)
+	}
+	if len(c.ListenStream) == 0 {
+		return nil, errors.New("socket unit has no ListenStream= setting")
+	}
+	if accept, err := o.Bool("Socket", "Accept", false); err != nil || accept {
+		return nil, errors.New("unsupported Accept=yes: services get the listening socket")
+	}
+	mode := func(key string, dst *os.FileMode) error {
+		if v, ok := o.Get("Socket", key); ok && v != "" {
+			n, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || n > 0o7777 {
+				return fmt.Errorf("%s=%s: not an octal mode", key, v)
+			}
+			*dst = os.FileMode(n)
+		}
+		return nil
+	}
+	if err := mode("SocketMode", &c.SocketMode); err != nil {
+		return nil, err
+	}
+	if err := mode("DirectoryMode", &c.DirectoryMode); err != nil {
+		return nil, err
+	}
+	c.Service = strings.TrimSuffix(name, ".socket") + ".service"
+	if v, ok := o.Get("Socket", "Service"); ok && v != "" {
+		x, err := exp(v)
+		if err != nil {
+			return nil, fmt.Errorf("bad Service=: %w", err)
+		}
+		c.Service = x
+	}
+	c.FDName = strings.TrimSuffix(name, ".socket")
+	if v, ok := o.Get("Socket", "FileDescriptorName"); ok && v != "" {
+		c.FDName = v
+	}
+	return c, nil
+}
+
+// socketState is what a started socket unit holds.
+type socketState struct {
+	listeners []*net.UnixListener
+	cancel    context.CancelFunc
+}
+
+// startSocket binds the unit's sockets and starts watching them: the first
+// connection starts the service, which is handed the listening sockets.
+func (m *Manager) startSocket(u *Unit) error {
+	st := &socketState{}
+	for _, path := range u.sock.ListenStream {
+		if err := os.MkdirAll(filepath.Dir(path), u.sock.DirectoryMode); err != nil {
+			st.close(u.sock)
+			return fmt.Errorf("start %s: %w", u.name, err)
+		}
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+			os.Remove(path)
+		}
+		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		if err != nil {
+			st.close(u.sock)
+			return fmt.Errorf("start %s: listen on %s: %w", u.name, path, err)
+		}
+		l.SetUnlinkOnClose(false)
+		st.listeners = append(st.listeners, l)
+		if err := os.Chmod(path, u.sock.SocketMode); err != nil {
+			st.close(u.sock)
+			return fmt.Errorf("start %s: %w", u.name, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
+	m.mu.Lock()
+	u.socket = st
+	u.setState(stateActive, "listening")
+	m.mu.Unlock()
+	m.logf(u, "Listening on %s - %s.", u.name, u.description)
+	go m.watchSocket(ctx, u, st)
+	return nil
+}
+
+func (st *socketState) close(c *socketConfig) {
+	if st.cancel != nil {
+		st.cancel()
+	}
+	for _, l := range st.listeners {
+		l.Close()
+	}
+	for _, p := range c.ListenStream {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+			os.Remove(p)
+		}
+	}
+}
+
+// stopSocket closes the unit's sockets.
+func (m *Manager) stopSocket(u *Unit) {
+	m.mu.Lock()
+	st := u.socket
+	u.socket = nil
+	u.setState(stateInactive, "dead")
+	m.mu.Unlock()
+	if st != nil {
+		st.close(u.sock)
+	}
+	m.logf(u, "Closed %s - %s.", u.name, u.description)
+}
+
+// watchSocket waits for a connection, starts the service with the
+// listening sockets, and waits again once the service has ended.
+func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
+	for {
+		if err := waitReadable(ctx, st.listeners); err != nil {
+			return
+		}
+		svc, err := m.load(u.sock.Service)
+		if err != nil {
+			m.logf(u, "%s: cannot activate %s: %s", u.name, u.sock.Service, cleanMessage(err))
+			return
+		}
+		files, err := listenerFiles(st.listeners)
+		if err != nil {
+			m.logf(u, "%s: %v", u.name, err)
+			return
+		}
+		names := make([]string, len(files))
+		for i := range names {
+			names[i] = u.sock.FDName
+		}
+		m.mu.Lock()
+		svc.pendingListen, svc.pendingNames = files, names
+		m.mu.Unlock()
+		svc, err = m.Start(ctx, u.sock.Service)
+		closeFiles(files)
+		if err != nil {
+			m.logf(u, "%s: activation of %s failed: %s", u.name, u.sock.Service, cleanMessage(err))
+			m.mu.Lock()
+			u.result = "service-start-limit-hit"
+			m.mu.Unlock()
+			return
+		}
+		m.mu.Lock()
+		rs := svc.run
+		m.mu.Unlock()
+		if rs == nil {
+			continue
+		}
+		select {
+		case <-rs.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// waitReadable returns when one of ls has a pending connection, or ctx
+// ends. Listening sockets cannot be waited on through Go's poller without
+// accepting, so this polls them, with a pipe to be woken for ctx.
+func waitReadable(ctx context.Context, ls []*net.UnixListener) error {
+	var wake [2]int
+	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	defer unix.Close(wake[0])
+	defer unix.Close(wake[1])
+	stop := context.AfterFunc(ctx, func() { unix.Write(wake[1], []byte{0}) })
+	defer stop()
+	pfds := []unix.PollFd{{Fd: int32(wake[0]), Events: unix.POLLIN}}
+	for _, l := range ls {
+		rc, err := l.SyscallConn()
+		if err != nil {
+			return err
+		}
+		rc.Control(func(fd uintptr) { pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}) })
+	}
+	for {
+		_, err := unix.Poll(pfds, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil || pfds[0].Revents != 0 {
+			return context.Canceled
+		}
+		for _, p := range pfds[1:] {
+			if p.Revents&(unix.POLLNVAL|unix.POLLERR) != 0 {
+				return errors.New("listening socket closed")
+			}
+			if p.Revents&unix.POLLIN != 0 {
+				return nil
+			}
+		}
+	}
+}
+
+// listenerFiles duplicates the listening sockets for a child.
+func listenerFiles(ls []*net.UnixListener) ([]*os.File, error) {
+	var files []*os.File
+	for _, l := range ls {
+		f, err := l.File()
+		if err != nil {
+			closeFiles(files)
+			return nil, fmt.Errorf("pass listening socket: %w", err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func closeFiles(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
