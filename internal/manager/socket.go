@@ -190,45 +190,56 @@ func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
 }
 
 // waitReadable returns when one of ls has a pending connection, or ctx
-// ends. Listening sockets cannot be waited on through Go's poller without
-// accepting, so this polls them, with a pipe to be woken for ctx.
+// ends. A listener cannot be waited on through Go's poller without
+// accepting, so each is watched through a non-blocking duplicate, which
+// the poller takes: no thread sits blocked per socket.
 func waitReadable(ctx context.Context, ls []*net.UnixListener) error {
-	var wake [2]int
-	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC); err != nil {
-		return err
-	}
-	defer unix.Close(wake[0])
-	defer unix.Close(wake[1])
-	stop := context.AfterFunc(ctx, func() { unix.Write(wake[1], []byte{0}) })
-	defer stop()
-	pfds := []unix.PollFd{{Fd: int32(wake[0]), Events: unix.POLLIN}}
+	var files []*os.File
+	defer func() { closeFiles(files) }()
 	for _, l := range ls {
 		rc, err := l.SyscallConn()
 		if err != nil {
 			return err
 		}
-		rc.Control(func(fd uintptr) { pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}) })
-	}
-	for {
-		_, err := unix.Poll(pfds, -1)
-		if errors.Is(err, unix.EINTR) {
-			continue
+		var dup int
+		var derr error
+		rc.Control(func(fd uintptr) { dup, derr = unix.Dup(int(fd)) })
+		if derr != nil {
+			return derr
 		}
+		unix.CloseOnExec(dup)
+		if err := unix.SetNonblock(dup, true); err != nil {
+			unix.Close(dup)
+			return err
+		}
+		files = append(files, os.NewFile(uintptr(dup), "listener"))
+	}
+	ready := make(chan error, len(files))
+	for _, f := range files {
+		rc, err := f.SyscallConn()
 		if err != nil {
 			return err
 		}
-		if ctx.Err() != nil || pfds[0].Revents != 0 {
-			return context.Canceled
-		}
-		for _, p := range pfds[1:] {
-			if p.Revents&(unix.POLLNVAL|unix.POLLERR) != 0 {
-				return errors.New("listening socket closed")
-			}
-			if p.Revents&unix.POLLIN != 0 {
-				return nil
-			}
-		}
+		go func() {
+			ready <- rc.Read(func(fd uintptr) bool {
+				// Check rather than trust the first call: a connection may
+				// already be queued, and no new edge would signal it.
+				p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+				n, err := unix.Poll(p, 0)
+				return err == nil && n > 0
+			})
+		}()
 	}
+	var err error
+	select {
+	case err = <-ready:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	// Closing the duplicates ends the other waits.
+	closeFiles(files)
+	files = nil
+	return err
 }
 
 // listenerFiles duplicates the listening sockets for a child.
