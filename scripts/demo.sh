@@ -77,6 +77,7 @@ step "Its status" capsulectl --capsule="$capsule" status sleeptest.service
 step "An interactive shell on a terminal (here fed by script(1))" \
 	script -qec "capsulectl run -t --capsule=$capsule bash -c 'id; tty; touch /etc/x || echo \"(/etc is read-only in here)\"'" /dev/null
 step "What the capsule's manager runs" capsulectl --capsule="$capsule" list-units
+step "Its own D-Bus broker, started on first use" capsulectl --capsule="$capsule" bus
 step "Stop the service" capsulectl --capsule="$capsule" stop sleeptest.service
 step "Clean is refused while the capsule runs" fails capsulectl clean --what=all "capsule@$capsule.service"
 step "Stop the capsule" capsulectl stop "capsule@$capsule.service"
