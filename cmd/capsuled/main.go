@@ -30,6 +30,9 @@ import (
 
 func main() {
 	exec.IsExecutor(os.Args)
+	// Whatever descriptors we were started with (a shell's, a service
+	// manager's) must not reach the units, least of all into capsules.
+	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "capsuled: %v\n", err)
 		os.Exit(1)

@@ -279,32 +279,83 @@ func (h Hierarchy) RemoveTree(cg string) error {
 }
 
 func removeTree(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	err = removeChildren(fd, dir, 0)
+	unix.Close(fd)
+	if err != nil {
 		return err
 	}
-	// Only directories are removed: the interface files vanish with
-	// their cgroup and cannot be unlinked.
+	return rmdir(unix.AT_FDCWD, dir, dir)
+}
+
+// maxDepth bounds the recursion; cgroup trees are limited far below it
+// unless someone nests on purpose to get in the way.
+const maxDepth = 256
+
+// removeChildren removes the sub-cgroups of the directory open at fd,
+// working relative to directory descriptors: a delegated subtree may be
+// nested deeper than a path may be long.
+func removeChildren(fd int, name string, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%s: cgroups nested deeper than %d levels", name, maxDepth)
+	}
+	// Read through a duplicate: an *os.File closes its descriptor (at the
+	// latest when collected), and fd belongs to the caller.
+	dup, err := unix.Dup(fd)
+	if err != nil {
+		return &fs.PathError{Op: "dup", Path: name, Err: err}
+	}
+	f := os.NewFile(uintptr(dup), name)
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return &fs.PathError{Op: "readdir", Path: name, Err: err}
+	}
 	for _, e := range entries {
-		if e.IsDir() {
-			if err := removeTree(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
+		// Only directories are removed: the interface files vanish with
+		// their cgroup and cannot be unlinked.
+		if !e.IsDir() {
+			continue
+		}
+		child, err := unix.Openat(fd, e.Name(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+		if errors.Is(err, unix.ENOENT) {
+			continue
+		}
+		if err != nil {
+			return &fs.PathError{Op: "open", Path: name + "/" + e.Name(), Err: err}
+		}
+		err = removeChildren(child, name+"/"+e.Name(), depth+1)
+		unix.Close(child)
+		if err != nil {
+			return err
+		}
+		if err := rmdir(fd, e.Name(), name+"/"+e.Name()); err != nil {
+			return err
 		}
 	}
-	err = unix.Rmdir(dir)
+	return nil
+}
+
+// rmdir removes the empty cgroup dirfd/name; label names it in errors.
+func rmdir(dirfd int, name, label string) error {
+	err := unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 	switch {
 	case err == nil, err == unix.ENOENT:
 		return nil
 	case err == unix.EBUSY:
-		if pop, perr := populated(dir); perr == nil && pop {
-			return fmt.Errorf("%s: %w", dir, ErrPopulated)
+		if len(label) < 4000 {
+			if pop, perr := populated(label); perr == nil && pop {
+				return fmt.Errorf("%s: %w", label, ErrPopulated)
+			}
 		}
 	}
-	return &fs.PathError{Op: "rmdir", Path: dir, Err: err}
+	return &fs.PathError{Op: "rmdir", Path: label, Err: err}
 }
 
 // writeFile writes s to an existing cgroup interface file in a single

@@ -532,7 +532,7 @@ func (c *ctl) logs(args, pos []string) error {
 			return err
 		}
 		for _, line := range l.Lines {
-			fmt.Fprintln(c.io.Stdout, line)
+			fmt.Fprintln(c.io.Stdout, printable(line))
 		}
 		return nil
 	})

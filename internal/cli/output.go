@@ -13,6 +13,35 @@ import (
 
 func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, name) }
 
+// printable escapes control characters, so text a unit controls (its
+// output, command line, description) cannot drive the terminal of the
+// root user reading it.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
+}
+
 // printUnitTable prints units the way systemctl list-units does.
 func printUnitTable(w io.Writer, units []api.Unit) {
 	wName, wLoad, wActive, wSub := len("UNIT"), len("LOAD"), len("ACTIVE"), len("SUB")
@@ -29,7 +58,7 @@ func printUnitTable(w io.Writer, units []api.Unit) {
 			mark = "●"
 		}
 		fmt.Fprintf(w, "%s %-*s %-*s %-*s %-*s %s\n", mark, wName, u.Name, wLoad, u.LoadState, wActive, u.ActiveState,
-			wSub, u.SubState, u.Description)
+			wSub, u.SubState, printable(u.Description))
 	}
 	fmt.Fprintf(w, "\nLegend: LOAD   → Reflects whether the unit definition was properly loaded.\n")
 	fmt.Fprintf(w, "        ACTIVE → The high-level unit activation state, i.e. generalization of SUB.\n")
@@ -78,11 +107,11 @@ func printStatus(w io.Writer, u *api.Unit) {
 	case "failed":
 		bullet = "×"
 	}
-	fmt.Fprintf(w, "%s %s - %s\n", bullet, u.Name, u.Description)
+	fmt.Fprintf(w, "%s %s - %s\n", bullet, u.Name, printable(u.Description))
 	loaded := u.LoadState
 	switch {
 	case u.LoadError != "":
-		loaded = fmt.Sprintf("%s (Reason: %s)", u.LoadState, u.LoadError)
+		loaded = fmt.Sprintf("%s (Reason: %s)", u.LoadState, printable(u.LoadError))
 	case u.Fragment != "":
 		loaded = fmt.Sprintf("%s (%s; %s)", u.LoadState, u.Fragment, u.UnitFileState)
 	}
@@ -109,7 +138,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 		comm := ""
 		for _, p := range u.Processes {
 			if p.PID == u.MainPID {
-				comm = " (" + path.Base(strings.Fields(p.Command + " x")[0]) + ")"
+				comm = " (" + printable(path.Base(strings.Fields(p.Command + " x")[0])) + ")"
 			}
 		}
 		fmt.Fprintf(w, "   Main PID: %d%s\n", u.MainPID, comm)
@@ -117,7 +146,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 		fmt.Fprintf(w, "   Main PID: (code=%s, status=%d)\n", u.ExitCode, u.ExitStatus)
 	}
 	if u.StatusText != "" {
-		fmt.Fprintf(w, "     Status: %q\n", u.StatusText)
+		fmt.Fprintf(w, "     Status: \"%s\"\n", printable(u.StatusText))
 	}
 	if u.ControlGroup != "" {
 		fmt.Fprintf(w, "     CGroup: %s\n", u.ControlGroup)
@@ -126,7 +155,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 	if len(u.Log) > 0 {
 		fmt.Fprintln(w)
 		for _, l := range u.Log {
-			fmt.Fprintln(w, l)
+			fmt.Fprintln(w, printable(l))
 		}
 	}
 }
@@ -162,7 +191,7 @@ func printTree(w io.Writer, procs []api.Process) {
 			if i == len(ps)-1 && (g != "" || lastGroup) {
 				branch = "└─"
 			}
-			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, p.Command)
+			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, printable(p.Command))
 		}
 	}
 }

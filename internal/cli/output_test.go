@@ -172,3 +172,24 @@ func TestPrintManager(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintableEscapesControls(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text\twith tab", "plain text\twith tab"},
+		{"\x1b[2J\x1b]0;pwned\x07", `\x1b[2J\x1b]0;pwned\x07`},
+		{"bell\x07 and del\x7f", `bell\x07 and del\x7f`},
+		{"ümlaut ok", "ümlaut ok"},
+		{"c1 \u009b csi", `c1 \x9b csi`},
+	}
+	for _, tt := range tests {
+		if got := printable(tt.in); got != tt.want {
+			t.Errorf("printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var b bytes.Buffer
+	printStatus(&b, &api.Unit{Name: "x.service", Description: "evil\x1b[31m", ActiveState: "active", SubState: "running",
+		Log: []string{"line \x1b]0;title\x07"}})
+	if strings.ContainsRune(b.String(), 0x1b) || strings.ContainsRune(b.String(), 0x07) {
+		t.Errorf("status output carries control characters: %q", b.String())
+	}
+}

@@ -364,6 +364,7 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 	}
 	ch := make(chan struct{})
 	u.job = ch
+	m.jobs++
 	prev, prevSub := u.active, u.sub
 	u.setState(stateMaintenance, "cleaning")
 	m.mu.Unlock()

@@ -21,6 +21,8 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 	base := m.cfg.CgroupBase
 	var units []string
 	root := h.Path(base)
+	// Units sit in slices, a few levels down; what a unit nests below its
+	// own cgroup is not looked at.
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -53,21 +55,22 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 		}
 		m.reaper.reap()
 	}
-	var errs []error
+	// Nothing of the previous instance runs any more, so what is left is
+	// only clutter: report it, but do not refuse to start over it.
 	for _, name := range units {
 		if err := m.releaseStale(name); err != nil {
-			errs = append(errs, err)
+			m.logf(nil, "Warning: %v", err)
 		}
 	}
 	entries, _ := os.ReadDir(root)
 	for _, e := range entries {
 		if e.IsDir() {
 			if err := h.RemoveTree(filepath.Join(base, e.Name())); err != nil {
-				errs = append(errs, err)
+				m.logf(nil, "Warning: %v", err)
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // releaseStale frees the dynamic user and runtime directories of a unit

@@ -73,6 +73,10 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	svc := u.svc
 	rs := &runState{invocation: newInvocationID(), ready: make(chan struct{}), done: make(chan struct{})}
 	m.mu.Lock()
+	if old := u.run; old != nil && old.main != nil && !isClosed(old.done) {
+		m.mu.Unlock()
+		return fmt.Errorf("start %s: %w: its previous invocation is still ending", u.name, errBusy)
+	}
 	u.cancelRestart() // a start by hand supersedes a pending restart
 	u.starts = append(u.starts, time.Now())
 	if len(u.starts) > startLimitBurst {
@@ -371,6 +375,9 @@ func (m *Manager) describeExit(p *process) string {
 // finish tears an invocation down and records the result. It runs once.
 func (m *Manager) finish(u *Unit, rs *runState, result string) {
 	rs.endOnce.Do(func() {
+		// Whatever path ended the invocation, nothing of it may outlive
+		// the release of its user below.
+		m.killAll(u, rs)
 		for _, c := range u.svc.ExecStopPost {
 			if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStop); err != nil {
 				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
@@ -442,15 +449,20 @@ func (m *Manager) closeStdio(rs *runState) {
 // prepare allocates the user, directories and cgroup of an invocation.
 func (m *Manager) prepare(u *Unit, rs *runState) error {
 	svc := u.svc
-	rs.uid, rs.gid = os.Getuid(), os.Getgid()
+	// rs is already visible to status and notify readers, which hold m.mu.
+	set := func(f func()) {
+		m.mu.Lock()
+		f()
+		m.mu.Unlock()
+	}
+	set(func() { rs.uid, rs.gid = os.Getuid(), os.Getgid() })
 	switch {
 	case svc.DynamicUser && m.cfg.Mode == System:
 		usr, err := m.cfg.Users.Acquire(svc.User, m.suggestedPaths(u))
 		if err != nil {
 			return fmt.Errorf("allocate dynamic user %s: %w", svc.User, err)
 		}
-		rs.user = usr
-		rs.uid, rs.gid, rs.userName = int(usr.UID), int(usr.UID), usr.Name
+		set(func() { rs.user, rs.uid, rs.gid, rs.userName = usr, int(usr.UID), int(usr.UID), usr.Name })
 		if !usr.Static {
 			if err := m.cfg.Users.Publish(usr, "/"); err != nil {
 				return fmt.Errorf("publish user record of %s: %w", svc.User, err)
@@ -461,15 +473,18 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 		if err != nil {
 			return fmt.Errorf("look up User=%s: %w", svc.User, err)
 		}
-		rs.uid, _ = strconv.Atoi(pw.Uid)
-		rs.gid, _ = strconv.Atoi(pw.Gid)
-		rs.userName = svc.User
+		uid, _ := strconv.Atoi(pw.Uid)
+		gid, _ := strconv.Atoi(pw.Gid)
+		set(func() { rs.uid, rs.gid, rs.userName = uid, gid, svc.User })
 	}
 	if err := m.setupDirs(u, rs); err != nil {
 		return err
 	}
-	rs.cgroup = m.cgroupPath(u)
-	rs.procGroup = rs.cgroup
+	cg, procGroup := m.cgroupPath(u), m.cgroupPath(u)
+	if svc.Delegate && svc.DelegateSubgroup != "" {
+		procGroup = filepath.Join(cg, svc.DelegateSubgroup)
+	}
+	set(func() { rs.cgroup, rs.procGroup = cg, procGroup })
 	h := m.cfg.Cgroups
 	if err := h.Create(rs.cgroup); err != nil {
 		return err
@@ -480,8 +495,7 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 			return err
 		}
 	}
-	if svc.Delegate && svc.DelegateSubgroup != "" {
-		rs.procGroup = filepath.Join(rs.cgroup, svc.DelegateSubgroup)
+	if procGroup != cg {
 		if err := h.Create(rs.procGroup); err != nil {
 			return err
 		}
@@ -740,4 +754,13 @@ func (e *env) list() []string {
 		out = append(out, k+"="+e.vals[k])
 	}
 	return out
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -142,9 +143,23 @@ func (m *Manager) stopSocket(u *Unit) {
 	m.logf(u, "Closed %s - %s.", u.name, u.description)
 }
 
+// failSocket gives up on a socket whose service cannot be started.
+func (m *Manager) failSocket(u *Unit, st *socketState) {
+	m.mu.Lock()
+	if u.socket == st {
+		u.socket = nil
+		u.result = "trigger-limit-hit"
+		u.setState(stateFailed, "failed")
+	}
+	m.mu.Unlock()
+	st.close(u.sock)
+	m.logf(u, "%s: Failed with result 'trigger-limit-hit'; its service keeps failing to start.", u.name)
+}
+
 // watchSocket waits for a connection, starts the service with the
 // listening sockets, and waits again once the service has ended.
 func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
+	var failures []time.Time
 	for {
 		if err := waitReadable(ctx, st.listeners); err != nil {
 			return
@@ -168,12 +183,27 @@ func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
 		m.mu.Unlock()
 		svc, err = m.Start(ctx, u.sock.Service)
 		closeFiles(files)
+		m.mu.Lock()
+		svc.pendingListen, svc.pendingNames = nil, nil
+		m.mu.Unlock()
 		if err != nil {
+			// Try again after a pause, as the cause may go away; give up
+			// (closing the sockets) when it keeps failing.
+			failures = append(failures, time.Now())
+			if len(failures) > startLimitBurst {
+				failures = failures[1:]
+			}
 			m.logf(u, "%s: activation of %s failed: %s", u.name, u.sock.Service, cleanMessage(err))
-			m.mu.Lock()
-			u.result = "service-start-limit-hit"
-			m.mu.Unlock()
-			return
+			if len(failures) == startLimitBurst && time.Since(failures[0]) < startLimitInterval {
+				m.failSocket(u, st)
+				return
+			}
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+			continue
 		}
 		m.mu.Lock()
 		rs := svc.run

@@ -312,6 +312,17 @@ func (m *Manager) beginJob(ctx context.Context, u *Unit, start bool) (chan struc
 			m.mu.Unlock()
 			return nil, nil
 		}
+		// Stopping on its own (STOPPING=1): a start waits until it is dead,
+		// as systemd's start job does, rather than run a second instance.
+		if rs := u.run; start && u.active == stateDeactivating && rs != nil && !isClosed(rs.done) {
+			m.mu.Unlock()
+			select {
+			case <-rs.done:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		if !start && (u.active == stateInactive || u.active == stateFailed) {
 			m.mu.Unlock()
 			return nil, nil

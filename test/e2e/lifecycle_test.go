@@ -347,3 +347,56 @@ EOF2`)
 		t.Errorf("enable of a static unit: %s", r)
 	}
 }
+
+// TestFailedStartLeavesNothingRunning: a capsule whose boot kills its own
+// manager fails to start, and what it spawned does not survive with a
+// released UID.
+func TestFailedStartLeavesNothingRunning(t *testing.T) {
+	name := newCapsule(t, "evil")
+	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	uid, _ := capsuleUID(t, name)
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if err := os.MkdirAll(dir+"/capsule@.target.wants", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unitText := "[Service]\nType=oneshot\nExecStart=/bin/sh -c \"setsid sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -9 $PPID\"\n"
+	if err := os.WriteFile(dir+"/evil.service", []byte(unitText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../evil.service", dir+"/capsule@.target.wants/evil.service"); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 1, "start", "capsule@"+name+".service")
+	if left := waitNoProcesses(uid, 3*time.Second); len(left) > 0 {
+		t.Errorf("processes of UID %d survive the failed start: %v", uid, left)
+	}
+	if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
+		t.Errorf("UID %d still locked after the failed start", uid)
+	}
+}
+
+// TestStartWhileStopping: a start that arrives while the capsule manager is
+// shutting down by itself waits for the old instance to end instead of
+// starting a second one beside it.
+func TestStartWhileStopping(t *testing.T) {
+	name := startCapsule(t, "rest")
+	uid, _ := capsuleUID(t, name)
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "stubborn", "-p", "TimeoutStopSec=1s", "sh", "-c", "trap '' TERM; while :; do sleep 0.1; done")
+	pid := managerPID(t, name)
+	inCapsule(t, name, 0, fmt.Sprintf("kill -TERM %d", pid))
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil && statOwner(t, fmt.Sprintf("/proc/%d", pid)) == uid {
+		t.Errorf("old manager %d still running after the new start", pid)
+	}
+	ctl(t, 0, "-C", name, "is-system-running")
+	n := 0
+	for _, p := range processesOf(uid) {
+		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(cmd), "--unit=capsule@"+name+".target") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d capsule managers running, want 1", n)
+	}
+}

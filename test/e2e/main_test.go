@@ -59,7 +59,12 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	build := osexec.Command("go", "build", "-o", tmp+"/", "../../cmd/capsuled", "../../cmd/capsulectl")
+	args := []string{"build", "-o", tmp + "/"}
+	// CAPSULED_E2E_RACE=1 runs the daemons under the race detector.
+	if os.Getenv("CAPSULED_E2E_RACE") == "1" {
+		args = append(args, "-race")
+	}
+	build := osexec.Command("go", append(args, "../../cmd/capsuled", "../../cmd/capsulectl")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build:", err)
