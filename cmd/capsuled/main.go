@@ -136,7 +136,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error 
 	if err := m.RecoverStale(context.Background()); err != nil {
 		return fmt.Errorf("recover from a previous instance: %w", err)
 	}
-	err = serve(m, boot, func() { h.RemoveTree(cgPath) })
+	err = serve(m, "", boot, func() { h.RemoveTree(cgPath) })
 	return err
 }
 
@@ -218,12 +218,18 @@ func runUser(boot string) error {
 	if err != nil {
 		return err
 	}
-	return serve(m, boot, nil)
+	// Like systemd's user manager: ready once basic.target is reached (the
+	// capsule's sockets listen), while the rest of the boot goes on.
+	return serve(m, "basic.target", boot, nil)
 }
 
 // serve runs a manager: socket up, boot unit started, READY=1 sent, then
 // calls answered until SIGTERM or SIGINT, after which every unit stops.
-func serve(m *manager.Manager, boot string, cleanup func()) error {
+// serve runs a manager: socket up, then in the background the units
+// before readiness (ready) are started, READY=1 is sent and the boot unit
+// follows; calls are answered until SIGTERM or SIGINT, after which every
+// unit stops.
+func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 	l, err := m.Listen()
 	if err != nil {
 		return err
@@ -235,13 +241,25 @@ func serve(m *manager.Manager, boot string, cleanup func()) error {
 	served := make(chan error, 1)
 	go func() { served <- m.Serve(ctx, l) }()
 	m.SetState("starting")
-	if boot != "" {
-		if _, err := m.Start(ctx, boot); err != nil {
-			fmt.Fprintf(os.Stderr, "Failed to start %s: %v\n", boot, err)
+	// Booting runs beside the signal wait, so a stop during a slow boot
+	// is acted on at once (Shutdown cancels the boot's start jobs).
+	go func() {
+		for _, u := range []string{ready, boot} {
+			if u == "" {
+				continue
+			}
+			if _, err := m.Start(ctx, u); err != nil {
+				fmt.Fprintf(os.Stderr, "Failed to start %s: %v\n", u, err)
+			}
+			if u == ready {
+				daemon.SdNotify(false, "READY=1\nSTATUS=Reached "+ready+".")
+			}
 		}
-	}
-	m.SetState("running")
-	daemon.SdNotify(false, "READY=1\nSTATUS=Ready.")
+		if ready == "" {
+			daemon.SdNotify(false, "READY=1\nSTATUS=Ready.")
+		}
+		m.SetState("running")
+	}()
 	select {
 	case <-sigs:
 	case err = <-served:

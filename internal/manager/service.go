@@ -122,8 +122,11 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			rs.main = p
 			m.mu.Unlock()
 			if err := m.waitExit(ctx, p, svc.TimeoutStart); err != nil {
-				m.killAll(u, rs)
-				m.finish(u, rs, "timeout")
+				res := "timeout"
+				if ctx.Err() != nil {
+					res = "canceled"
+				}
+				m.finish(u, rs, res)
 				return fmt.Errorf("start %s: %w", u.name, err)
 			}
 			if res := m.exitResult(u, p, false); res != "success" && !c.IgnoreFailure {
@@ -167,9 +170,9 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			m.finish(u, rs, "timeout")
 			return fmt.Errorf("start %s: not ready after %s (TimeoutStartSec=)", u.name, svc.TimeoutStart)
 		case <-ctx.Done():
-			m.killAll(u, rs)
-			m.finish(u, rs, "canceled")
-			return fmt.Errorf("start %s: %w", u.name, ctx.Err())
+			// Only a stop job cancels a start; it takes over from here
+			// and stops the half-started unit the normal way.
+			return fmt.Errorf("start %s: canceled by a stop request", u.name)
 		}
 	}
 	return m.enterRunning(u, rs, false)

@@ -57,6 +57,7 @@ type Unit struct {
 	// Sockets a socket unit hands to the next start of this service.
 	pendingListen []*os.File
 	pendingNames  []string
+	cancelStart   context.CancelFunc // set while a start job runs
 	// Recent starts (for the start limit) and a pending automatic restart.
 	starts       []time.Time
 	restartTimer *time.Timer
@@ -244,6 +245,17 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 		return u, err
 	}
 	defer m.endJob(u, done)
+	// A stop job for this unit cancels the start, as in systemd.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m.mu.Lock()
+	u.cancelStart = cancel
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		u.cancelStart = nil
+		m.mu.Unlock()
+	}()
 	if u.kind == "service" {
 		if _, err := m.start(ctx, u.slice, visiting); err != nil {
 			m.fail(u, "resources")
@@ -380,6 +392,11 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 		}
 		return nil, nil
 	}
+	m.mu.Lock()
+	if u.cancelStart != nil {
+		u.cancelStart()
+	}
+	m.mu.Unlock()
 	done, err := m.beginJob(ctx, u, false)
 	if err != nil || done == nil {
 		return u, err

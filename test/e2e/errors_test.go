@@ -92,7 +92,7 @@ func TestNonRootCaller(t *testing.T) {
 		}
 	}
 	// The capsule is untouched by the attempts.
-	ctl(t, 0, "-C", name, "is-system-running")
+	waitRunning(t, name)
 }
 
 // TestBrokenUnitFile checks that a bad unit file in a capsule's home is

@@ -77,9 +77,7 @@ func TestCapsuleLifecycle(t *testing.T) {
 	}
 
 	// Manager verbs.
-	if r := ctl(t, 0, "-C", name, "is-system-running"); strings.TrimSpace(r.stdout) != "running" {
-		t.Errorf("is-system-running printed %q", r.stdout)
-	}
+	waitRunning(t, name)
 	if r := ctl(t, 0, "-C", name, "list-units"); !strings.Contains(r.stdout, "capsule@"+name+".target") {
 		t.Errorf("list-units lacks capsule@%s.target:\n%s", name, r.stdout)
 	}
@@ -183,6 +181,7 @@ func TestUnitFilesInHomeStartWithCapsule(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctl(t, 0, "start", unit)
+	waitRunning(t, name)
 	r := ctl(t, 0, "-C", name, "status", "hello.service")
 	for _, want := range []string{"active (running)", "hello from /var/lib/capsules/" + name, "app.slice/hello.service"} {
 		if !strings.Contains(r.stdout, want) {
@@ -237,7 +236,7 @@ func TestConcurrentStarts(t *testing.T) {
 			t.Errorf("capsules %s and %s share UID %d", name, other, uid)
 		}
 		seen[uid] = name
-		ctl(t, 0, "-C", name, "is-system-running")
+		waitRunning(t, name)
 	}
 }
 
@@ -334,6 +333,7 @@ EOF2`)
 	}
 	ctl(t, 0, "stop", unit)
 	ctl(t, 0, "start", unit)
+	waitRunning(t, name)
 	if r := ctl(t, 0, "-C", name, "status", "hello.service"); !strings.Contains(r.stdout, "; enabled)") || !strings.Contains(r.stdout, "active (running)") {
 		t.Errorf("hello.service after restart:\n%s", r.stdout)
 	}
@@ -349,8 +349,7 @@ EOF2`)
 }
 
 // TestFailedStartLeavesNothingRunning: a capsule whose boot kills its own
-// manager fails to start, and what it spawned does not survive with a
-// released UID.
+// manager dies, and what it spawned does not survive with a released UID.
 func TestFailedStartLeavesNothingRunning(t *testing.T) {
 	name := newCapsule(t, "evil")
 	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
@@ -367,7 +366,17 @@ func TestFailedStartLeavesNothingRunning(t *testing.T) {
 	if err := os.Symlink("../evil.service", dir+"/capsule@.target.wants/evil.service"); err != nil {
 		t.Fatal(err)
 	}
-	ctl(t, 1, "start", "capsule@"+name+".service")
+	// The manager reports ready before its boot units run, so the start
+	// may succeed; either way the capsule dies when evil.service kills it.
+	ctlRun(nil, "start", "capsule@"+name+".service")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		st := strings.TrimSpace(ctlRun(nil, "is-active", "capsule@"+name+".service").stdout)
+		if st == "failed" || st == "inactive" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if left := waitNoProcesses(uid, 3*time.Second); len(left) > 0 {
 		t.Errorf("processes of UID %d survive the failed start: %v", uid, left)
 	}
@@ -384,12 +393,14 @@ func TestStartWhileStopping(t *testing.T) {
 	uid, _ := capsuleUID(t, name)
 	ctl(t, 0, "run", "-q", "-C", name, "-u", "stubborn", "-p", "TimeoutStopSec=1s", "sh", "-c", "trap '' TERM; while :; do sleep 0.1; done")
 	pid := managerPID(t, name)
-	inCapsule(t, name, 0, fmt.Sprintf("kill -TERM %d", pid))
+	// The manager's shutdown may end this very command first: ignore how
+	// it exits.
+	ctlRun(nil, "run", "-q", "-C", name, "-P", "kill", "-TERM", fmt.Sprint(pid))
 	ctl(t, 0, "start", "capsule@"+name+".service")
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil && statOwner(t, fmt.Sprintf("/proc/%d", pid)) == uid {
 		t.Errorf("old manager %d still running after the new start", pid)
 	}
-	ctl(t, 0, "-C", name, "is-system-running")
+	waitRunning(t, name)
 	n := 0
 	for _, p := range processesOf(uid) {
 		if cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(cmd), "--unit=capsule@"+name+".target") {
@@ -398,5 +409,110 @@ func TestStartWhileStopping(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d capsule managers running, want 1", n)
+	}
+}
+
+// TestStopCancelsSlowStart: a stop while a start still waits for the
+// service to be ready cancels that start instead of waiting for it.
+func TestStopCancelsSlowStart(t *testing.T) {
+	name := fmt.Sprintf("neverready%d", os.Getpid()%100000)
+	dir := filepath.Join(e.runtimeDir, "system")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, name+".service")
+	if err := os.WriteFile(file, []byte("[Service]\nType=notify\nExecStart=/bin/sleep 60\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctlRun(nil, "stop", name+".service")
+		os.Remove(file)
+	})
+	started := make(chan result, 1)
+	go func() { started <- ctlRun(nil, "start", name+".service") }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := strings.TrimSpace(ctlRun(nil, "is-active", name+".service").stdout); st == "activating" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	begin := time.Now()
+	ctl(t, 0, "stop", name+".service")
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("stop took %v: it waited for the start instead of cancelling it", d)
+	}
+	select {
+	case r := <-started:
+		if r.code == 0 {
+			t.Errorf("the cancelled start reported success: %s", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the cancelled start did not return")
+	}
+	ctl(t, 3, "is-active", name+".service")
+}
+
+// TestStopDuringSlowBoot: a capsule whose boot units are slow stops at once.
+func TestStopDuringSlowBoot(t *testing.T) {
+	name := newCapsule(t, "slow")
+	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	uid, _ := capsuleUID(t, name)
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if err := os.MkdirAll(dir+"/capsule@.target.wants", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/slow.service", []byte("[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../slow.service", dir+"/capsule@.target.wants/slow.service"); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	begin := time.Now()
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Errorf("stop took %v: the capsule waited for its boot", d)
+	}
+	if left := waitNoProcesses(uid, 3*time.Second); len(left) > 0 {
+		t.Errorf("processes left after stop: %v", left)
+	}
+}
+
+// TestOneshotLeftoversDie: a system oneshot with DynamicUser= that leaves a
+// daemon behind must not leave it running once its UID is released.
+func TestOneshotLeftoversDie(t *testing.T) {
+	name := fmt.Sprintf("dynone%d", os.Getpid()%100000)
+	dir := filepath.Join(e.runtimeDir, "system")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, name+".service")
+	text := "[Service]\nType=oneshot\nDynamicUser=yes\nUser=" + name + "\n" +
+		"ExecStart=/bin/sh -c \"id -u; setsid sleep 1000 </dev/null >/dev/null 2>&1 &\"\n"
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctlRun(nil, "stop", name+".service")
+		os.Remove(file)
+	})
+	ctl(t, 0, "start", name+".service")
+	r := ctl(t, 3, "status", name+".service")
+	var uid int
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if i := strings.Index(line, "]: "); i > 0 {
+			fmt.Sscan(line[i+3:], &uid)
+		}
+	}
+	if uid < 61184 || uid > 65519 {
+		t.Fatalf("no dynamic UID in the unit's log:\n%s", r.stdout)
+	}
+	if left := waitNoProcesses(uid, 3*time.Second); len(left) > 0 {
+		t.Errorf("processes of released UID %d still run: %v", uid, left)
+	}
+	if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
+		t.Errorf("UID %d still locked", uid)
 	}
 }

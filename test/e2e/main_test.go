@@ -219,12 +219,30 @@ func removeCapsule(t *testing.T, name string) {
 	}
 }
 
-// startCapsule starts a fresh capsule and returns its name.
+// startCapsule starts a fresh capsule, waits until its boot is done and
+// returns its name.
 func startCapsule(t *testing.T, prefix string) string {
 	t.Helper()
 	name := newCapsule(t, prefix)
 	ctl(t, 0, "start", "capsule@"+name+".service")
+	waitRunning(t, name)
 	return name
+}
+
+// waitRunning waits until a capsule's manager says "running": start
+// returns once basic.target is reached, as systemd's does, and the rest of
+// the boot (capsule@.target and what it wants) may still be going on.
+func waitRunning(t *testing.T, capsule string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var r result
+	for time.Now().Before(deadline) {
+		if r = ctlRun(nil, "-C", capsule, "is-system-running"); r.code == 0 && strings.TrimSpace(r.stdout) == "running" {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("capsule %s not running after 10s: %s", capsule, r)
 }
 
 // inCapsule runs a shell script in the capsule with its stdio piped back.

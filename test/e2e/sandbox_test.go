@@ -154,7 +154,7 @@ func TestCannotReachOtherManagers(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "refused") {
 		t.Errorf("capsule %s reached the system manager: %s", a, r)
 	}
-	ctl(t, 0, "-C", b, "is-system-running")
+	waitRunning(t, b)
 
 	// Readiness and status come only from a unit's main process.
 	inCapsule(t, a, 0, "NOTIFY_SOCKET="+e.runtimeDir+"/notify systemd-notify --status=forged-by-capsule STOPPING=1 || true")
@@ -166,5 +166,5 @@ func TestCannotReachOtherManagers(t *testing.T) {
 	if r := ctlRun(nil, "run", "-q", "-C", a, "-P", "kill", "-TERM", fmt.Sprint(pidB)); r.code == 0 {
 		t.Errorf("capsule %s could signal capsule %s's manager", a, b)
 	}
-	ctl(t, 0, "-C", b, "is-system-running")
+	waitRunning(t, b)
 }
