@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -97,6 +98,7 @@ type Manager struct {
 	log        *logstore.Ring
 	idmapCache map[string]bool
 	reaper     *reaper
+	trim       *time.Timer // returns memory to the system once idle
 }
 
 // New creates a manager; Run makes it serve.
@@ -139,6 +141,27 @@ func (m *Manager) logf(u *Unit, format string, args ...any) {
 func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
 	u.log.Add(logstore.Line{Time: time.Now(), Ident: ident, PID: pid, Message: msg})
 	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", ident, pid, msg)
+}
+
+// idleTrimDelay is how long a manager must have run no job before it hands
+// freed memory back to the system: an idle capsule then costs what it holds,
+// not what its busiest moment needed.
+const idleTrimDelay = time.Second
+
+// scheduleTrim (re)arms the idle trim; callers hold m.mu.
+func (m *Manager) scheduleTrim() {
+	if m.trim == nil {
+		m.trim = time.AfterFunc(idleTrimDelay, func() {
+			m.mu.Lock()
+			idle := m.jobs == 0
+			m.mu.Unlock()
+			if idle {
+				debug.FreeOSMemory()
+			}
+		})
+		return
+	}
+	m.trim.Reset(idleTrimDelay)
 }
 
 // Listen creates the runtime directory, the notify socket and the control

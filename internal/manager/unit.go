@@ -351,6 +351,9 @@ func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 	m.mu.Lock()
 	u.job = nil
 	m.jobs--
+	if m.cfg.Mode == User {
+		m.scheduleTrim()
+	}
 	m.mu.Unlock()
 	close(ch)
 	m.collect(u)
