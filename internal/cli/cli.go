@@ -19,12 +19,11 @@ import (
 
 // Exit codes as systemctl uses them (LSB for status/is-active).
 const (
-	exitFailure     = 1
-	exitUsage       = 2
-	exitInactive    = 3
-	exitNoSuchUnit  = 4
-	exitNotLoaded   = 5
-	exitUnspecified = 1
+	exitFailure    = 1
+	exitUsage      = 2
+	exitInactive   = 3
+	exitNoSuchUnit = 4
+	exitNotLoaded  = 5
 )
 
 // exitError carries an exit code and an optional message.
