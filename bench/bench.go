@@ -28,6 +28,8 @@ const (
 	mBatchRSS     = "sum RSS, 20 capsules (managers only)"
 	mBatchPSS     = "sum PSS, 20 capsules (managers only)"
 	mBatchStop    = "stop 20 capsules sequentially (total)"
+	mOneCallStart = "start 20 capsules in one call"
+	mOneCallStop  = "stop 20 capsules in one call"
 )
 
 const (
@@ -242,6 +244,35 @@ func (b *bench) batches(ctx context.Context) error {
 			if _, err := b.caps.clean(ctx, name); err != nil {
 				return err
 			}
+		}
+		if err := b.oneCallRound(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oneCallRound starts batchSize new capsules with one capsulectl command,
+// which queues all the jobs at once, and stops them the same way.
+func (b *bench) oneCallRound(ctx context.Context) error {
+	units := make([]string, batchSize)
+	names := make([]string, batchSize)
+	for i := range units {
+		names[i] = b.caps.fresh("o")
+		units[i] = service(names[i])
+	}
+	d, err := b.ctl.timed(ctx, append([]string{"start"}, units...)...)
+	if err != nil {
+		return err
+	}
+	b.record(mOneCallStart, "ms", ms(d))
+	if d, err = b.ctl.timed(ctx, append([]string{"stop"}, units...)...); err != nil {
+		return err
+	}
+	b.record(mOneCallStop, "ms", ms(d))
+	for _, name := range names {
+		if _, err := b.caps.clean(ctx, name); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -50,6 +50,10 @@ func referenceName(metric string) string {
 		return "PSS systemd --user (after runs)"
 	case mBatchStart, mBatchRSS, mBatchPSS, mBatchStop:
 		return metric // same wording in both tables
+	case mOneCallStart:
+		return "start 20 capsules in one systemctl call"
+	case mOneCallStop:
+		return "stop 20 capsules in one systemctl call"
 	}
 	return ""
 }

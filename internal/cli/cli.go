@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/dynuser"
@@ -202,7 +203,7 @@ func run(args []string, stdio IO, paths Paths) error {
 		return err
 	}
 	defer t.client.Close()
-	c := &ctl{t: t, o: o, io: stdio}
+	c := &ctl{t: t, o: o, io: stdio, paths: paths}
 	switch verb {
 	case "list-units":
 		return c.listUnits(pos)
@@ -276,9 +277,10 @@ func newFlagSet() *flag.FlagSet {
 
 // ctl runs manager verbs against one connected manager.
 type ctl struct {
-	t  *target
-	o  *options
-	io IO
+	t     *target
+	o     *options
+	io    IO
+	paths Paths
 }
 
 func (c *ctl) json(v any) error {
@@ -394,16 +396,41 @@ func (c *ctl) isActive(names []string) error {
 	return nil
 }
 
+// job runs start, stop or restart for each unit. Several units are handled
+// at once, each on its own connection, as systemctl queues all its jobs
+// in one go; errors are reported in the order the units were named.
 func (c *ctl) job(verb string, names []string) error {
 	method := map[string]string{"start": api.MethodStartUnit, "stop": api.MethodStopUnit,
 		"restart": api.MethodRestartUnit}[verb]
-	for _, name := range names {
-		name = withSuffix(name)
-		if err := checkCapsuleUnit(name); err != nil {
+	for i, name := range names {
+		names[i] = withSuffix(name)
+		if err := checkCapsuleUnit(names[i]); err != nil {
 			return err
 		}
-		var u api.Unit
-		err := c.t.client.Call(method, api.UnitName{Name: name}, &u)
+	}
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		client := c.t.client
+		if i > 0 {
+			t, err := connect(c.paths, c.o.capsule, c.o.capsuleSet)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			defer t.client.Close()
+			client = t.client
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var u api.Unit
+			errs[i] = client.Call(method, api.UnitName{Name: name}, &u)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		name := names[i]
 		switch {
 		case err == nil:
 		case verb == "stop" && varlink.IsError(err, api.ErrNoSuchUnit):

@@ -516,3 +516,25 @@ func TestOneshotLeftoversDie(t *testing.T) {
 		t.Errorf("UID %d still locked", uid)
 	}
 }
+
+// TestStartSeveralInOneCall starts and stops capsules named together.
+func TestStartSeveralInOneCall(t *testing.T) {
+	a, b, c := newCapsule(t, "onea"), newCapsule(t, "oneb"), newCapsule(t, "onec")
+	units := []string{"capsule@" + a + ".service", "capsule@" + b + ".service", "capsule@" + c + ".service"}
+	ctl(t, 0, append([]string{"start"}, units...)...)
+	r := ctl(t, 0, append([]string{"is-active"}, units...)...)
+	if strings.Count(r.stdout, "active\n") != 3 {
+		t.Errorf("is-active after one start call:\n%s", r.stdout)
+	}
+	ctl(t, 0, append([]string{"stop"}, units...)...)
+	r = ctl(t, 3, append([]string{"is-active"}, units...)...)
+	if strings.Count(r.stdout, "inactive\n") != 3 {
+		t.Errorf("is-active after one stop call:\n%s", r.stdout)
+	}
+	// A bad name among good ones is refused before anything starts.
+	r = ctl(t, 1, "start", units[0], "capsule@a.b.service")
+	if !strings.Contains(r.stderr, "nvalid capsule name") {
+		t.Errorf("mixed start: %s", r)
+	}
+	ctl(t, 3, "is-active", units[0])
+}
