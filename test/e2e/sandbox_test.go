@@ -3,9 +3,12 @@ package e2e
 import (
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/capsuled/capsuled/internal/dynuser"
 )
 
 // TestSandboxWrites tries to write everywhere a capsule should not.
@@ -167,4 +170,39 @@ func TestCannotReachOtherManagers(t *testing.T) {
 		t.Errorf("capsule %s could signal capsule %s's manager", a, b)
 	}
 	waitRunning(t, b)
+}
+
+// TestRemoveIPC: System V IPC objects a capsule creates are gone when it
+// stops, so a later owner of its UID cannot find them.
+func TestRemoveIPC(t *testing.T) {
+	if _, err := osexec.LookPath("ipcmk"); err != nil {
+		t.Skip("ipcmk (util-linux) not installed")
+	}
+	name := startCapsule(t, "ipc")
+	uid, _ := capsuleUID(t, name)
+	t.Cleanup(func() { dynuser.RemoveIPC(uint32(uid), uint32(uid)) })
+	inCapsule(t, name, 0, "ipcmk -M 4096 && ipcmk -Q && ipcmk -S 1")
+	owned := func() int {
+		n := 0
+		for _, table := range []string{"shm", "msg", "sem"} {
+			b, _ := os.ReadFile("/proc/sysvipc/" + table)
+			for _, line := range strings.Split(string(b), "\n")[1:] {
+				f := strings.Fields(line)
+				for _, v := range f {
+					if v == fmt.Sprint(uid) {
+						n++
+						break
+					}
+				}
+			}
+		}
+		return n
+	}
+	if n := owned(); n != 3 {
+		t.Fatalf("found %d IPC objects of UID %d, want the 3 just made", n, uid)
+	}
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if n := owned(); n != 0 {
+		t.Errorf("%d IPC objects of UID %d survive the capsule", n, uid)
+	}
 }
