@@ -206,3 +206,26 @@ func TestRemoveIPC(t *testing.T) {
 		t.Errorf("%d IPC objects of UID %d survive the capsule", n, uid)
 	}
 }
+
+// TestNoTraceAfterClean is the capsule promise in one test: after stop
+// and clean --what=all, no file anywhere on the machine belongs to the
+// capsule's UID or carries what it wrote.
+func TestNoTraceAfterClean(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scans the whole file system")
+	}
+	name := startCapsule(t, "trace")
+	uid, _ := capsuleUID(t, name)
+	marker := fmt.Sprintf("capsuled-trace-%d-%s", os.Getpid(), name)
+	inCapsule(t, name, 0, `for d in "$HOME" "$XDG_RUNTIME_DIR" /tmp /var/tmp /dev/shm; do
+		mkdir -p "$d/`+marker+`.d" && echo x > "$d/`+marker+`" && echo y > "$d/`+marker+`.d/f" || exit 1; done`)
+	ctl(t, 0, "-C", name, "run", "-u", "writer", "sh", "-c", "echo z > $HOME/"+marker+".svc; sleep 1000")
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	ctl(t, 0, "clean", "--what=all", "capsule@"+name+".service")
+	args := []string{"/", "/run", "/dev/shm", "-xdev", "(", "-uid", fmt.Sprint(uid), "-o", "-gid", fmt.Sprint(uid),
+		"-o", "-name", marker + "*", ")", "-print"}
+	out, _ := osexec.Command("find", args...).Output()
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("traces of capsule %s (UID %d) after clean:\n%s", name, uid, s)
+	}
+}
