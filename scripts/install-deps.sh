@@ -9,8 +9,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # libnss-systemd resolves dynamic users from /run/userdb without a daemon;
-# util-linux/bsdutils provide script(1) and setsid; procps gives ps.
-packages="libnss-systemd util-linux bsdutils procps"
+# dbus-daemon is each capsule's bus broker (dbus-user-session ships the
+# user units for it); systemd provides busctl and systemd-notify, which the
+# tests use inside capsules (it need not run as PID 1); util-linux and
+# bsdutils provide script(1), setsid and ipcmk; procps gives ps.
+packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base"
 missing=
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
