@@ -60,11 +60,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	args := []string{"build", "-o", tmp + "/"}
+	cgo := "CGO_ENABLED=0" // as make build does
 	// CAPSULED_E2E_RACE=1 runs the daemons under the race detector.
 	if os.Getenv("CAPSULED_E2E_RACE") == "1" {
-		args = append(args, "-race")
+		args, cgo = append(args, "-race"), "CGO_ENABLED=1"
 	}
 	build := osexec.Command("go", append(args, "../../cmd/capsuled", "../../cmd/capsulectl")...)
+	build.Env = append(os.Environ(), cgo)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build:", err)

@@ -180,3 +180,16 @@ func TestLogs(t *testing.T) {
 	}
 	ctl(t, 1, "-C", name, "logs", "-u", "nosuch")
 }
+
+// TestSystemRunAsUser runs a transient unit of the system manager under a
+// static user resolved through NSS.
+func TestSystemRunAsUser(t *testing.T) {
+	r := ctl(t, 0, "run", "-q", "-P", "-p", "User=nobody", "sh", "-c", "id -u; id -g")
+	if r.stdout != "65534\n65534\n" {
+		t.Errorf("ran as %q, want nobody", r.stdout)
+	}
+	r = ctl(t, 1, "run", "-q", "--wait", "-p", "User=no-such-user-capsuled", "true")
+	if !strings.Contains(r.stderr, "no-such-user-capsuled") {
+		t.Errorf("unknown user: %s", r)
+	}
+}
