@@ -169,17 +169,8 @@ func TestUnitFilesInHomeStartWithCapsule(t *testing.T) {
 	name := startCapsule(t, "units")
 	unit := "capsule@" + name + ".service"
 	ctl(t, 0, "stop", unit)
-	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
-	if err := os.MkdirAll(filepath.Join(dir, "capsule@.target.wants"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	svc := "[Unit]\nDescription=Hello from %i\n\n[Service]\nExecStart=/bin/sh -c 'echo hello from $HOME; exec sleep 1000'\n\n[Install]\nWantedBy=capsule@.target\n"
-	if err := os.WriteFile(filepath.Join(dir, "hello.service"), []byte(svc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("../hello.service", filepath.Join(dir, "capsule@.target.wants/hello.service")); err != nil {
-		t.Fatal(err)
-	}
+	bootUnit(t, name, "hello.service", "[Unit]\nDescription=Hello from %i\n\n[Service]\n"+
+		"ExecStart=/bin/sh -c 'echo hello from $HOME; exec sleep 1000'\n\n[Install]\nWantedBy=capsule@.target\n")
 	ctl(t, 0, "start", unit)
 	waitRunning(t, name)
 	r := ctl(t, 0, "-C", name, "status", "hello.service")
@@ -352,20 +343,11 @@ EOF2`)
 // manager dies, and what it spawned does not survive with a released UID.
 func TestFailedStartLeavesNothingRunning(t *testing.T) {
 	name := newCapsule(t, "evil")
-	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
 	ctl(t, 0, "start", "capsule@"+name+".service")
 	uid, _ := capsuleUID(t, name)
 	ctl(t, 0, "stop", "capsule@"+name+".service")
-	if err := os.MkdirAll(dir+"/capsule@.target.wants", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	unitText := "[Service]\nType=oneshot\nExecStart=/bin/sh -c \"setsid sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -9 $PPID\"\n"
-	if err := os.WriteFile(dir+"/evil.service", []byte(unitText), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("../evil.service", dir+"/capsule@.target.wants/evil.service"); err != nil {
-		t.Fatal(err)
-	}
+	bootUnit(t, name, "evil.service",
+		"[Service]\nType=oneshot\nExecStart=/bin/sh -c \"setsid sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -9 $PPID\"\n")
 	// The manager reports ready before its boot units run, so the start
 	// may succeed; either way the capsule dies when evil.service kills it.
 	ctlRun(nil, "start", "capsule@"+name+".service")
@@ -416,18 +398,7 @@ func TestStartWhileStopping(t *testing.T) {
 // service to be ready cancels that start instead of waiting for it.
 func TestStopCancelsSlowStart(t *testing.T) {
 	name := fmt.Sprintf("neverready%d", os.Getpid()%100000)
-	dir := filepath.Join(e.runtimeDir, "system")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, name+".service")
-	if err := os.WriteFile(file, []byte("[Service]\nType=notify\nExecStart=/bin/sleep 60\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctlRun(nil, "stop", name+".service")
-		os.Remove(file)
-	})
+	systemUnit(t, name+".service", "[Service]\nType=notify\nExecStart=/bin/sleep 60\n")
 	started := make(chan result, 1)
 	go func() { started <- ctlRun(nil, "start", name+".service") }()
 	deadline := time.Now().Add(5 * time.Second)
@@ -456,19 +427,10 @@ func TestStopCancelsSlowStart(t *testing.T) {
 // TestStopDuringSlowBoot: a capsule whose boot units are slow stops at once.
 func TestStopDuringSlowBoot(t *testing.T) {
 	name := newCapsule(t, "slow")
-	dir := "/var/lib/private/capsules/" + name + "/.config/systemd/user"
 	ctl(t, 0, "start", "capsule@"+name+".service")
 	uid, _ := capsuleUID(t, name)
 	ctl(t, 0, "stop", "capsule@"+name+".service")
-	if err := os.MkdirAll(dir+"/capsule@.target.wants", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dir+"/slow.service", []byte("[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("../slow.service", dir+"/capsule@.target.wants/slow.service"); err != nil {
-		t.Fatal(err)
-	}
+	bootUnit(t, name, "slow.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n")
 	ctl(t, 0, "start", "capsule@"+name+".service")
 	begin := time.Now()
 	ctl(t, 0, "stop", "capsule@"+name+".service")
@@ -484,20 +446,8 @@ func TestStopDuringSlowBoot(t *testing.T) {
 // daemon behind must not leave it running once its UID is released.
 func TestOneshotLeftoversDie(t *testing.T) {
 	name := fmt.Sprintf("dynone%d", os.Getpid()%100000)
-	dir := filepath.Join(e.runtimeDir, "system")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, name+".service")
-	text := "[Service]\nType=oneshot\nDynamicUser=yes\nUser=" + name + "\n" +
-		"ExecStart=/bin/sh -c \"id -u; setsid sleep 1000 </dev/null >/dev/null 2>&1 &\"\n"
-	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctlRun(nil, "stop", name+".service")
-		os.Remove(file)
-	})
+	systemUnit(t, name+".service", "[Service]\nType=oneshot\nDynamicUser=yes\nUser="+name+"\n"+
+		"ExecStart=/bin/sh -c \"id -u; setsid sleep 1000 </dev/null >/dev/null 2>&1 &\"\n")
 	ctl(t, 0, "start", name+".service")
 	r := ctl(t, 3, "status", name+".service")
 	var uid int

@@ -351,3 +351,37 @@ func removeCgroup(cg string) error {
 	e.h.WaitEmpty(ctx, cg)
 	return e.h.RemoveTree(cg)
 }
+
+// systemUnit writes a unit file where only the system manager under test
+// finds it, and stops and removes it when the test ends.
+func systemUnit(t *testing.T, name, text string) {
+	t.Helper()
+	dir := filepath.Join(e.runtimeDir, "system")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctlRun(nil, "stop", name)
+		os.Remove(file)
+	})
+}
+
+// bootUnit puts a unit into a capsule's home and links it into
+// capsule@.target.wants, so it starts with the capsule.
+func bootUnit(t *testing.T, capsule, name, text string) {
+	t.Helper()
+	dir := "/var/lib/private/capsules/" + capsule + "/.config/systemd/user"
+	if err := os.MkdirAll(filepath.Join(dir, "capsule@.target.wants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../"+name, filepath.Join(dir, "capsule@.target.wants", name)); err != nil {
+		t.Fatal(err)
+	}
+}
