@@ -76,7 +76,7 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 	case api.MethodListUnits:
 		var out api.UnitList
 		for _, u := range m.snapshot() {
-			out.Units = append(out.Units, m.status(u, 0))
+			out.Units = append(out.Units, m.summary(u))
 		}
 		return c.Reply(out)
 	case api.MethodGetUnit:
@@ -110,7 +110,7 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 		if err != nil {
 			return err
 		}
-		return c.Reply(m.status(u, 0))
+		return c.Reply(m.summary(u))
 	case api.MethodStopUnit:
 		var p api.UnitName
 		if err := c.Decode(&p); err != nil {
@@ -123,7 +123,7 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 		if u == nil {
 			return c.Reply(api.Unit{Name: p.Name, LoadState: "loaded", ActiveState: stateInactive, SubState: "dead"})
 		}
-		return c.Reply(m.status(u, 0))
+		return c.Reply(m.summary(u))
 	case api.MethodResetFailed:
 		var p api.UnitName
 		if err := c.Decode(&p); err != nil {
@@ -209,6 +209,35 @@ func (m *Manager) managerStatus() api.Manager {
 
 // status describes u; lines > 0 includes that many log lines.
 func (m *Manager) status(u *Unit, lines int) api.Unit {
+	s := m.summary(u)
+	s.UnitFileState = "static"
+	if u.loadState == "loaded" {
+		if st, err := m.UnitFileState(u.name); err == nil {
+			s.UnitFileState = st
+		}
+	}
+	if cg := s.ControlGroup; cg != "" {
+		if pids, err := m.cfg.Cgroups.PIDs(cg, true); err == nil {
+			for _, pid := range pids {
+				proc := api.Process{PID: pid, Command: cmdline(pid)}
+				if pcg, err := cgroup.OfPID(pid); err == nil {
+					proc.Cgroup = strings.TrimPrefix(strings.TrimPrefix(pcg, cg), "/")
+				}
+				s.Processes = append(s.Processes, proc)
+			}
+		}
+	}
+	if lines > 0 {
+		for _, l := range u.log.Tail(lines) {
+			s.Log = append(s.Log, l.Format(m.cfg.Hostname))
+		}
+	}
+	return s
+}
+
+// summary is what status knows without reading files or /proc: enough for
+// list-units and job replies, which would otherwise redo that per unit.
+func (m *Manager) summary(u *Unit) api.Unit {
 	m.mu.Lock()
 	s := api.Unit{Name: u.name, Description: u.description, LoadState: u.loadState, LoadError: u.loadErr,
 		ActiveState: u.active, SubState: u.sub, Transient: u.transient,
@@ -233,29 +262,7 @@ func (m *Manager) status(u *Unit, lines int) api.Unit {
 		cg = m.cgroupPath(u)
 	}
 	m.mu.Unlock()
-	s.UnitFileState = "static"
-	if u.loadState == "loaded" {
-		if st, err := m.UnitFileState(u.name); err == nil {
-			s.UnitFileState = st
-		}
-	}
-	if cg != "" {
-		s.ControlGroup = cg
-		if pids, err := m.cfg.Cgroups.PIDs(cg, true); err == nil {
-			for _, pid := range pids {
-				proc := api.Process{PID: pid, Command: cmdline(pid)}
-				if pcg, err := cgroup.OfPID(pid); err == nil {
-					proc.Cgroup = strings.TrimPrefix(strings.TrimPrefix(pcg, cg), "/")
-				}
-				s.Processes = append(s.Processes, proc)
-			}
-		}
-	}
-	if lines > 0 {
-		for _, l := range u.log.Tail(lines) {
-			s.Log = append(s.Log, l.Format(m.cfg.Hostname))
-		}
-	}
+	s.ControlGroup = cg
 	return s
 }
 

@@ -75,28 +75,36 @@ func (m *Manager) readNotify() {
 	}
 }
 
+// notifyUnit finds the unit whose current invocation match accepts, and
+// that invocation.
+func (m *Manager) notifyUnit(match func(*runState) bool) (*Unit, *runState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.units {
+		if x.run != nil && match(x.run) {
+			return x, x.run
+		}
+	}
+	return nil, nil
+}
+
 func (m *Manager) handleNotify(pid int, msg string) {
 	// A fast child can send READY=1 before its starter has recorded it as
 	// the main process; then it is the only process in the cgroup its
 	// unit's main process goes to.
-	cg, _ := cgroup.OfPID(pid)
-	m.mu.Lock()
-	var u *Unit
-	for _, x := range m.units {
-		rs := x.run
-		if rs == nil {
-			continue
-		}
-		if (rs.main != nil && rs.main.pid == pid) || (rs.main == nil && rs.procGroup != "" && cg == rs.procGroup) {
-			u = x
-			break
+	u, rs := m.notifyUnit(func(rs *runState) bool { return rs.main != nil && rs.main.pid == pid })
+	if u == nil {
+		// Only this rare case costs a read of /proc.
+		if cg, err := cgroup.OfPID(pid); err == nil {
+			u, rs = m.notifyUnit(func(rs *runState) bool {
+				return rs.main == nil && rs.procGroup != "" && cg == rs.procGroup
+			})
 		}
 	}
 	if u == nil {
-		m.mu.Unlock()
 		return
 	}
-	rs := u.run
+	m.mu.Lock()
 	ready := false
 	for _, line := range strings.Split(msg, "\n") {
 		k, v, ok := strings.Cut(line, "=")
