@@ -298,7 +298,7 @@ func (c config) idInUse(uid uint32) (bool, error) {
 			return false, fmt.Errorf("stat %s: %w", p, err)
 		}
 	}
-	return ipcOwnedBy(c.proc, uid)
+	return ipcBlocks(c.proc, uid)
 }
 
 // Release removes published records, gives up the UID and closes the lock

@@ -1,14 +1,11 @@
 package dynuser
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +19,7 @@ func RemoveIPC(uid, gid uint32) error {
 
 func removeIPC(procDir, mqueueDir string, uid, gid uint32) error {
 	var errs []error
-	for _, kind := range []string{"shm", "sem", "msg"} {
+	for _, kind := range ipcKinds {
 		ids, err := ipcIDsOf(filepath.Join(procDir, "sysvipc", kind), uid, gid)
 		if err != nil {
 			errs = append(errs, err)
@@ -70,49 +67,15 @@ func rmid(kind string, id int) error {
 // ipcIDsOf lists the ids of one /proc/sysvipc table whose owner or creator
 // is uid or gid.
 func ipcIDsOf(path string, uid, gid uint32) ([]int, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	objs, err := readIPCTable(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	if !sc.Scan() {
-		return nil, sc.Err()
-	}
-	idCol := -1
-	var uidCols, gidCols []int
-	for i, name := range strings.Fields(sc.Text()) {
-		switch name {
-		case "shmid", "semid", "msqid":
-			idCol = i
-		case "uid", "cuid":
-			uidCols = append(uidCols, i)
-		case "gid", "cgid":
-			gidCols = append(gidCols, i)
-		}
-	}
-	if idCol < 0 {
-		return nil, fmt.Errorf("%s: no id column", path)
-	}
-	u, g := strconv.FormatUint(uint64(uid), 10), strconv.FormatUint(uint64(gid), 10)
 	var ids []int
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		match := false
-		for _, c := range uidCols {
-			match = match || (c < len(fields) && fields[c] == u)
-		}
-		for _, c := range gidCols {
-			match = match || (c < len(fields) && fields[c] == g)
-		}
-		if match && idCol < len(fields) {
-			if id, err := strconv.Atoi(fields[idCol]); err == nil {
-				ids = append(ids, id)
-			}
+	for _, o := range objs {
+		if o.belongsTo(uid, gid) {
+			ids = append(ids, o.id)
 		}
 	}
-	return ids, sc.Err()
+	return ids, nil
 }

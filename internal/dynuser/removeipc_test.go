@@ -28,3 +28,24 @@ func TestIPCIDsOf(t *testing.T) {
 		t.Fatalf("missing table gave %v", got)
 	}
 }
+
+func TestIPCObjectBlocks(t *testing.T) {
+	const u, other = 61571, 61600
+	for _, tc := range []struct {
+		name string
+		o    ipcObject
+		want bool
+	}{
+		{"created and owned", ipcObject{uid: u, gid: u, cuid: u, cgid: u}, true},
+		{"created, handed to another UID", ipcObject{uid: other, gid: other, cuid: u, cgid: u}, true},
+		{"handed over by another dynamic UID", ipcObject{uid: u, gid: u, cuid: other, cgid: other}, false},
+		{"group handed over by another dynamic UID", ipcObject{uid: other, gid: u, cuid: other, cgid: other}, false},
+		{"handed over by root", ipcObject{uid: u, gid: 0, cuid: 0, cgid: 0}, true},
+		{"group handed over by a static user", ipcObject{uid: 1000, gid: u, cuid: 1000, cgid: 1000}, true},
+		{"unrelated", ipcObject{uid: other, gid: other, cuid: other, cgid: other}, false},
+	} {
+		if got := tc.o.blocks(u); got != tc.want {
+			t.Errorf("%s: blocks = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
