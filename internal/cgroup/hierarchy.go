@@ -93,72 +93,6 @@ func (h Hierarchy) Delegate(cg string, uid, gid int) error {
 	return nil
 }
 
-// PIDs lists the processes in cgroup cg and, if recursive is set, in all
-// of its descendants.
-func (h Hierarchy) PIDs(cg string, recursive bool) ([]int, error) {
-	pids, err := collectPIDs(h.Path(cg), recursive)
-	if err != nil {
-		return nil, fmt.Errorf("list pids of cgroup %s: %w", cg, err)
-	}
-	return pids, nil
-}
-
-func collectPIDs(dir string, recursive bool) ([]int, error) {
-	pids, err := readPIDs(dir)
-	if err != nil || !recursive {
-		return pids, err
-	}
-	// A process is in exactly one cgroup, except that threaded cgroups
-	// list every process with a thread in them; dedupe for that case.
-	seen := make(map[int]bool, len(pids))
-	for _, p := range pids {
-		seen[p] = true
-	}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// Sub-cgroups may vanish while walking; that is not an error.
-			if p != dir && errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.IsDir() || p == dir {
-			return nil
-		}
-		sub, err := readPIDs(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return fs.SkipDir
-		}
-		if err != nil {
-			return err
-		}
-		for _, pid := range sub {
-			if !seen[pid] {
-				seen[pid] = true
-				pids = append(pids, pid)
-			}
-		}
-		return nil
-	})
-	return pids, err
-}
-
-func readPIDs(dir string) ([]int, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
-	if err != nil {
-		return nil, err
-	}
-	var pids []int
-	for _, f := range strings.Fields(string(data)) {
-		pid, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s/cgroup.procs: %w", dir, err)
-		}
-		pids = append(pids, pid)
-	}
-	return pids, nil
-}
-
 // Populated reports whether cgroup cg or any descendant contains a
 // process. The root cgroup has no cgroup.events and yields an error.
 func (h Hierarchy) Populated(cg string) (bool, error) {
@@ -174,6 +108,13 @@ func populated(dir string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return parsePopulated(data)
+}
+
+// parsePopulated reads the populated key of cgroup.events, which the
+// kernel keeps for the whole subtree: no walk is needed to know whether
+// anything runs below a cgroup.
+func parsePopulated(data []byte) (bool, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "populated "); ok {
@@ -227,16 +168,24 @@ func killEach(dir string) error {
 	if writeFile(filepath.Join(dir, "cgroup.freeze"), "1") == nil {
 		defer writeFile(filepath.Join(dir, "cgroup.freeze"), "0")
 	}
+	fd, err := openDirAt(unix.AT_FDCWD, dir)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(fd)
 	const rounds = 100
 	for i := 0; i < rounds; i++ {
-		pids, err := collectPIDs(dir, true)
+		procs, err := procsAt(fd, dir)
+		// Whatever the walk found is killed even when it failed; the
+		// cgroup counts as empty only once cgroup.events says so.
+		serr := signalAll(procs, unix.SIGKILL)
+		if pop, perr := populated(dir); perr == nil && !pop {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		if len(pids) == 0 {
-			return nil
-		}
-		if err := signalAll(pids, unix.SIGKILL); err != nil {
+		if err := serr; err != nil {
 			return err
 		}
 		// Give the killed processes a moment to exit before looking again.
@@ -248,9 +197,10 @@ func killEach(dir string) error {
 // Signal sends sig to every process in cgroup cg and, if recursive is
 // set, in its descendants. Processes that exit meanwhile are ignored.
 func (h Hierarchy) Signal(cg string, sig syscall.Signal, recursive bool) error {
-	pids, err := collectPIDs(h.Path(cg), recursive)
-	if err == nil {
-		err = signalAll(pids, sig)
+	// Processes found before a failing walk still get the signal.
+	procs, err := h.procs(cg, recursive)
+	if serr := signalAll(procs, sig); err == nil {
+		err = serr
 	}
 	if err != nil {
 		return fmt.Errorf("signal %v to cgroup %s: %w", sig, cg, err)
@@ -258,104 +208,14 @@ func (h Hierarchy) Signal(cg string, sig syscall.Signal, recursive bool) error {
 	return nil
 }
 
-func signalAll(pids []int, sig syscall.Signal) error {
+func signalAll(procs []Process, sig syscall.Signal) error {
 	var errs []error
-	for _, pid := range pids {
-		if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
-			errs = append(errs, fmt.Errorf("pid %d: %w", pid, err))
+	for _, p := range procs {
+		if err := unix.Kill(p.PID, sig); err != nil && err != unix.ESRCH {
+			errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// RemoveTree removes cgroup cg and all its sub-cgroups, deepest first.
-// A cgroup that does not exist is not an error. A cgroup that still has
-// processes cannot be removed and yields an error wrapping ErrPopulated.
-func (h Hierarchy) RemoveTree(cg string) error {
-	if err := removeTree(h.Path(cg)); err != nil {
-		return fmt.Errorf("remove cgroup %s: %w", cg, err)
-	}
-	return nil
-}
-
-func removeTree(dir string) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	if err != nil {
-		return &fs.PathError{Op: "open", Path: dir, Err: err}
-	}
-	err = removeChildren(fd, dir, 0)
-	unix.Close(fd)
-	if err != nil {
-		return err
-	}
-	return rmdir(unix.AT_FDCWD, dir, dir)
-}
-
-// maxDepth bounds the recursion; cgroup trees are limited far below it
-// unless someone nests on purpose to get in the way.
-const maxDepth = 256
-
-// removeChildren removes the sub-cgroups of the directory open at fd,
-// working relative to directory descriptors: a delegated subtree may be
-// nested deeper than a path may be long.
-func removeChildren(fd int, name string, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("%s: cgroups nested deeper than %d levels", name, maxDepth)
-	}
-	// Read through a duplicate: an *os.File closes its descriptor (at the
-	// latest when collected), and fd belongs to the caller.
-	dup, err := unix.Dup(fd)
-	if err != nil {
-		return &fs.PathError{Op: "dup", Path: name, Err: err}
-	}
-	f := os.NewFile(uintptr(dup), name)
-	entries, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		return &fs.PathError{Op: "readdir", Path: name, Err: err}
-	}
-	for _, e := range entries {
-		// Only directories are removed: the interface files vanish with
-		// their cgroup and cannot be unlinked.
-		if !e.IsDir() {
-			continue
-		}
-		child, err := unix.Openat(fd, e.Name(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-		if errors.Is(err, unix.ENOENT) {
-			continue
-		}
-		if err != nil {
-			return &fs.PathError{Op: "open", Path: name + "/" + e.Name(), Err: err}
-		}
-		err = removeChildren(child, name+"/"+e.Name(), depth+1)
-		unix.Close(child)
-		if err != nil {
-			return err
-		}
-		if err := rmdir(fd, e.Name(), name+"/"+e.Name()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rmdir removes the empty cgroup dirfd/name; label names it in errors.
-func rmdir(dirfd int, name, label string) error {
-	err := unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
-	switch {
-	case err == nil, err == unix.ENOENT:
-		return nil
-	case err == unix.EBUSY:
-		if len(label) < 4000 {
-			if pop, perr := populated(label); perr == nil && pop {
-				return fmt.Errorf("%s: %w", label, ErrPopulated)
-			}
-		}
-	}
-	return &fs.PathError{Op: "rmdir", Path: label, Err: err}
 }
 
 // writeFile writes s to an existing cgroup interface file in a single

@@ -10,12 +10,9 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // testHierarchy returns the live hierarchy, or skips when the test cannot
@@ -361,36 +358,5 @@ func TestMissingCgroup(t *testing.T) {
 	}
 	if err := h.AddPID(gone, os.Getpid()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("AddPID: got %v, want not exist", err)
-	}
-}
-
-// TestRemoveTreeDeep removes a subtree nested deeper than a path may be
-// long, as a delegated cgroup's owner can create on purpose.
-func TestRemoveTreeDeep(t *testing.T) {
-	h := testHierarchy(t)
-	cg := newTestCgroup(t, h)
-	fd, err := unix.Open(h.Path(cg), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := strings.Repeat("n", 200)
-	for i := 0; i < 25; i++ {
-		if err := unix.Mkdirat(fd, name, 0o755); err != nil {
-			unix.Close(fd)
-			t.Fatalf("level %d: %v", i, err)
-		}
-		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-		unix.Close(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fd = next
-	}
-	unix.Close(fd)
-	if err := h.RemoveTree(cg); err != nil {
-		t.Fatalf("RemoveTree: %v", err)
-	}
-	if _, err := os.Stat(h.Path(cg)); !os.IsNotExist(err) {
-		t.Errorf("%s still exists: %v", cg, err)
 	}
 }
