@@ -47,6 +47,8 @@ func run(args []string) error {
 	runtimeDir := fs.String("runtime-dir", "/run/capsuled", "system mode: directory of the control and notify sockets")
 	cgroupPath := fs.String("cgroup", "", "system mode: cgroup to work in (default: a \"capsuled\" child of the current cgroup)")
 	uidRange := fs.String("uid-range", fmt.Sprintf("%d-%d", dynuser.MinUID, dynuser.MaxUID), "system mode: dynamic UIDs to hand out, MIN-MAX")
+	maxDepth := fs.Int("cgroup-max-depth", cgroup.DefaultMaxDepth, "system mode: cgroup.max.depth of a delegated cgroup (0: no limit)")
+	maxDesc := fs.Int("cgroup-max-descendants", cgroup.DefaultMaxDescendants, "system mode: cgroup.max.descendants of a delegated cgroup (0: no limit)")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,7 +68,11 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		return runSystem(*runtimeDir, *cgroupPath, *unitName, users)
+		if *maxDepth < 0 || *maxDesc < 0 {
+			return errors.New("--cgroup-max-depth and --cgroup-max-descendants must not be negative")
+		}
+		limits := cgroup.TreeLimits{Depth: *maxDepth, Descendants: *maxDesc}
+		return runSystem(*runtimeDir, *cgroupPath, *unitName, users, limits)
 	default:
 		return runUser(*unitName)
 	}
@@ -82,7 +88,7 @@ func allocator(r string) (*dynuser.Allocator, error) {
 	return &dynuser.Allocator{Min: lo, Max: hi}, nil
 }
 
-func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error {
+func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the system manager must run as root")
 	}
@@ -125,6 +131,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator) error 
 		Builtin:    units.System(),
 		Cgroups:    h,
 		CgroupBase: cgPath,
+		TreeLimits: limits,
 		Users:      users,
 		Exe:        exe,
 		BinDir:     filepath.Dir(exe),

@@ -81,6 +81,7 @@ type Unit struct {
 	MainPID       int       `json:"mainPID,omitempty"`
 	StatusText    string    `json:"statusText,omitempty"`
 	ControlGroup  string    `json:"controlGroup,omitempty"`
+	ProcsError    string    `json:"processesError,omitempty"`
 	Processes     []Process `json:"processes,omitempty"`
 	StateChange   int64     `json:"stateChange,omitempty"` // µs since the epoch
 	Result        string    `json:"result,omitempty"`

@@ -68,6 +68,17 @@ func (h Hierarchy) OpenDir(cg string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), p), nil
 }
 
+// Writable reports an error unless processes can be placed into cgroup
+// cg: a cgroup2 mounted read-only, or not ours to write, cannot track a
+// unit's processes.
+func (h Hierarchy) Writable(cg string) error {
+	p := filepath.Join(h.Path(cg), "cgroup.procs")
+	if err := unix.Faccessat(unix.AT_FDCWD, p, unix.W_OK, unix.AT_EACCESS); err != nil {
+		return fmt.Errorf("cgroup %s not writable: %w", cg, &fs.PathError{Op: "access", Path: p, Err: err})
+	}
+	return nil
+}
+
 // AddPID moves process pid (with all its threads) into cgroup cg.
 func (h Hierarchy) AddPID(cg string, pid int) error {
 	if err := writeFile(filepath.Join(h.Path(cg), "cgroup.procs"), strconv.Itoa(pid)); err != nil {

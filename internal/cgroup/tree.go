@@ -104,6 +104,29 @@ func readPIDsAt(fd int, label string) ([]int, error) {
 	return pids, nil
 }
 
+// Find returns the sub-cgroups of cg (paths relative to the hierarchy's
+// root) whose names match, without looking below them.
+func (h Hierarchy) Find(cg string, match func(name string) bool) ([]string, error) {
+	dir := h.Path(cg)
+	fd, err := openDirAt(unix.AT_FDCWD, dir)
+	if err != nil {
+		return nil, fmt.Errorf("look for cgroups below %s: %w", cg, &fs.PathError{Op: "open", Path: dir, Err: err})
+	}
+	defer unix.Close(fd)
+	var found []string
+	err = walkTree(fd, dir, walkFuncs{pre: func(_ int, path []string) error {
+		if len(path) > 0 && match(path[len(path)-1]) {
+			found = append(found, filepath.Join(append([]string{cg}, path...)...))
+			return errSkipSubtree
+		}
+		return nil
+	}})
+	if err != nil {
+		return found, fmt.Errorf("look for cgroups below %s: %w", cg, err)
+	}
+	return found, nil
+}
+
 // RemoveTree removes cgroup cg and all its sub-cgroups, deepest first,
 // however deep they are nested. A cgroup that does not exist is not an
 // error. A cgroup that still has processes cannot be removed and yields

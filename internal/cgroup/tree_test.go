@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -218,5 +219,37 @@ func TestSetTreeLimits(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(h.Path(path.Join(cg, "cgroup.max.depth"))); string(b) != "max\n" {
 		t.Errorf("cgroup.max.depth = %q after TreeLimits{}, want max", b)
+	}
+}
+
+// TestWritable: a cgroup2 mounted read-only cannot track processes.
+func TestWritable(t *testing.T) {
+	h := testHierarchy(t)
+	cg := newTestCgroup(t, h)
+	if err := h.Writable(cg); err != nil {
+		t.Fatalf("Writable on the live hierarchy: %v", err)
+	}
+	mnt := t.TempDir()
+	errc := make(chan error, 1)
+	go func() {
+		// The thread leaves its private mount namespace behind by ending:
+		// a locked goroutine that exits takes its thread with it.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Mount("cgroup2", mnt, "cgroup2", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			errc <- err
+			return
+		}
+		errc <- Hierarchy{Root: mnt}.Writable(cg)
+	}()
+	if err := <-errc; !errors.Is(err, unix.EROFS) {
+		t.Errorf("Writable on a read-only cgroup2: %v, want EROFS", err)
 	}
 }

@@ -22,9 +22,14 @@ const MaxOpenDirs = 16
 // so this means the directory was removed and its name reused.
 var errTreeChanged = errors.New("cgroup tree changed during the walk")
 
+// errSkipSubtree, returned by a pre function, makes the walk leave out
+// the sub-cgroups of the cgroup just entered.
+var errSkipSubtree = errors.New("skip subtree")
+
 // walkFuncs are called by walkTree. pre sees every cgroup, the top
 // included, when it is entered; path holds the names from the top down
-// (empty for the top). post sees every cgroup but the top once all its
+// (empty for the top); returning errSkipSubtree leaves its sub-cgroups
+// out. post sees every cgroup but the top once all its
 // descendants are done, with its parent open at parentFD. Either may be
 // nil.
 type walkFuncs struct {
@@ -77,7 +82,11 @@ func walkTree(top int, label string, fn walkFuncs) (err error) {
 			for _, s := range stack[1:] {
 				names = append(names, s.name)
 			}
-			if err := fn.pre(f.fd, names); err != nil {
+			err := fn.pre(f.fd, names)
+			if err == errSkipSubtree {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -151,6 +151,9 @@ func printStatus(w io.Writer, u *api.Unit) {
 	if u.ControlGroup != "" {
 		fmt.Fprintf(w, "     CGroup: %s\n", u.ControlGroup)
 		printTree(w, u.Processes)
+		if u.ProcsError != "" {
+			fmt.Fprintf(w, "             (more processes may run: %s)\n", printable(u.ProcsError))
+		}
 	}
 	if len(u.Log) > 0 {
 		fmt.Fprintln(w)

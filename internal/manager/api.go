@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/api"
-	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 	"github.com/capsuled/capsuled/internal/varlink"
@@ -217,14 +217,15 @@ func (m *Manager) status(u *Unit, lines int) api.Unit {
 		}
 	}
 	if cg := s.ControlGroup; cg != "" {
-		if pids, err := m.cfg.Cgroups.PIDs(cg, true); err == nil {
-			for _, pid := range pids {
-				proc := api.Process{PID: pid, Command: cmdline(pid)}
-				if pcg, err := cgroup.OfPID(pid); err == nil {
-					proc.Cgroup = strings.TrimPrefix(strings.TrimPrefix(pcg, cg), "/")
-				}
-				s.Processes = append(s.Processes, proc)
-			}
+		// The walk reads each cgroup.procs relative to directory
+		// descriptors, so it also reaches sub-cgroups nested beyond
+		// PATH_MAX; should it fail, what it found is shown with the error.
+		procs, err := m.cfg.Cgroups.Procs(cg)
+		for _, p := range procs {
+			s.Processes = append(s.Processes, api.Process{PID: p.PID, Command: cmdline(p.PID), Cgroup: p.Cgroup})
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.ProcsError = err.Error()
 		}
 	}
 	if lines > 0 {

@@ -64,6 +64,9 @@ type Config struct {
 	// CgroupBase is the cgroup (relative to Cgroups.Root) below which all
 	// slices and units live.
 	CgroupBase string
+	// TreeLimits bound the sub-cgroups a unit with Delegate= may
+	// create when its cgroup is handed to another user.
+	TreeLimits cgroup.TreeLimits
 	// Users allocates dynamic users (system mode only).
 	Users *dynuser.Allocator
 	// Exe is the manager binary, re-executed as executor.

@@ -19,37 +19,31 @@ import (
 func (m *Manager) RecoverStale(ctx context.Context) error {
 	h := m.cfg.Cgroups
 	base := m.cfg.CgroupBase
-	var units []string
-	root := h.Path(base)
 	// Units sit in slices, a few levels down; what a unit nests below its
 	// own cgroup is not looked at.
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() && strings.HasSuffix(d.Name(), ".service") {
-			units = append(units, d.Name())
-			return filepath.SkipDir
-		}
-		return nil
-	})
+	found, err := h.Find(base, func(name string) bool { return strings.HasSuffix(name, ".service") })
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("look for units of a previous instance: %w", err)
 	}
-	pids, _ := h.PIDs(base, true)
-	if len(units) == 0 && len(pids) == 0 {
+	// Whether anything runs is the kernel's populated flag of the whole
+	// tree; a list of processes can miss some (a unit's owner can nest
+	// its cgroups beyond what any path reaches), and an error counts as
+	// "populated".
+	pop, err := h.Populated(base)
+	if errors.Is(err, fs.ErrNotExist) {
+		pop, err = false, nil
+	}
+	if len(found) == 0 && err == nil && !pop {
 		return nil
 	}
-	m.logf(nil, "Found %d processes and %d units of a previous instance; stopping them.", len(pids), len(units))
-	if len(pids) > 0 {
+	m.logf(nil, "Found %d units of a previous instance (processes running: %v); stopping them.", len(found), pop || err != nil)
+	if pop || err != nil {
 		if err := h.Kill(base); err != nil {
 			return fmt.Errorf("kill processes of a previous instance: %w", err)
 		}
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
+		// Until this succeeds nothing is released: the UIDs stay locked.
 		if err := h.WaitEmpty(wctx, base); err != nil {
 			return fmt.Errorf("processes of a previous instance did not end: %w", err)
 		}
@@ -57,12 +51,17 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 	}
 	// Nothing of the previous instance runs any more, so what is left is
 	// only clutter: report it, but do not refuse to start over it.
-	for _, name := range units {
-		if err := m.releaseStale(name); err != nil {
+	for _, cg := range found {
+		// A cgroup left behind would stay owned by the unit's UID.
+		if err := h.RemoveTree(cg); err != nil {
+			m.logf(nil, "Warning: %s not released: %v", filepath.Base(cg), err)
+			continue
+		}
+		if err := m.releaseStale(filepath.Base(cg)); err != nil {
 			m.logf(nil, "Warning: %v", err)
 		}
 	}
-	entries, _ := os.ReadDir(root)
+	entries, _ := os.ReadDir(h.Path(base))
 	for _, e := range entries {
 		if e.IsDir() {
 			if err := h.RemoveTree(filepath.Join(base, e.Name())); err != nil {

@@ -2,7 +2,9 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -274,16 +276,23 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 	m.finish(u, rs, result)
 }
 
-// killAll ends whatever is left in the unit's cgroup, as KillMode= says.
+// killAll ends whatever is left in the unit's cgroup. KillMode=
+// control-group first gets KillSignal= and a grace period; then, whatever
+// the mode, cgroup.kill ends the whole tree and the kernel's populated
+// flag, not a list of processes, says when it is empty: a tree can be
+// built that no list covers, and nothing may outlive the invocation's
+// user.
 func (m *Manager) killAll(u *Unit, rs *runState) {
-	if rs.cgroup == "" || u.svc.KillMode == "none" || u.svc.KillMode == "process" {
+	if rs.cgroup == "" {
 		return
 	}
 	h := m.cfg.Cgroups
-	if pop, err := h.Populated(rs.cgroup); err != nil || !pop {
+	pop, err := h.Populated(rs.cgroup)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !pop) {
 		return
 	}
-	if u.svc.KillMode == "control-group" {
+	switch u.svc.KillMode {
+	case "control-group":
 		h.Signal(rs.cgroup, syscall.Signal(u.svc.KillSignal), true)
 		ctx, cancel := context.WithTimeout(context.Background(), grace(u.svc.TimeoutStop))
 		err := h.WaitEmpty(ctx, rs.cgroup)
@@ -292,6 +301,8 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 			m.reaper.reap()
 			return
 		}
+	case "none", "process":
+		m.logf(u, "%s: processes left in the unit's cgroup after stop (KillMode=%s), killing them.", u.name, u.svc.KillMode)
 	}
 	if err := h.Kill(rs.cgroup); err != nil {
 		m.logf(u, "%s: kill remaining processes: %v", u.name, err)
@@ -417,9 +428,13 @@ func (m *Manager) finish(u *Unit, rs *runState, result string) {
 // release frees what prepare set up: cgroup, runtime directories, the
 // dynamic user.
 func (m *Manager) release(u *Unit, rs *runState) {
+	keepUser := false
 	if rs.cgroup != "" {
 		if err := m.cfg.Cgroups.RemoveTree(rs.cgroup); err != nil {
+			// What is left may still run as the user, or be owned by it:
+			// the UID must not go to someone else.
 			m.logf(u, "%s: remove cgroup: %v", u.name, err)
+			keepUser = rs.user != nil
 		}
 	}
 	for _, d := range rs.runtime {
@@ -427,7 +442,10 @@ func (m *Manager) release(u *Unit, rs *runState) {
 			m.logf(u, "%s: remove runtime directory: %v", u.name, err)
 		}
 	}
-	if rs.user != nil {
+	if keepUser {
+		m.logf(u, "%s: keeping UID %d allocated while its cgroup remains.", u.name, rs.uid)
+	}
+	if rs.user != nil && !keepUser {
 		if u.svc.RemoveIPC && !rs.user.Static {
 			if err := dynuser.RemoveIPC(uint32(rs.uid), uint32(rs.gid)); err != nil {
 				m.logf(u, "%s: remove IPC objects: %v", u.name, err)
@@ -489,8 +507,19 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 	if err := h.Create(rs.cgroup); err != nil {
 		return err
 	}
+	if svc.DynamicUser && m.cfg.Mode == System {
+		// Untracked processes could outlive the release of their UID.
+		if err := h.Writable(rs.cgroup); err != nil {
+			return fmt.Errorf("DynamicUser=yes needs a writable cgroup2 hierarchy to track the unit's processes: %w", err)
+		}
+	}
 	delegateTo := svc.Delegate && rs.uid != os.Getuid()
 	if delegateTo {
+		// Written as root before the hand-over, so the delegate cannot
+		// raise them.
+		if err := h.SetTreeLimits(rs.cgroup, m.cfg.TreeLimits); err != nil {
+			return err
+		}
 		if err := h.Delegate(rs.cgroup, rs.uid, rs.gid); err != nil {
 			return err
 		}
