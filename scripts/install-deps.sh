@@ -12,8 +12,9 @@ fi
 # dbus-daemon is each capsule's bus broker (dbus-user-session ships the
 # user units for it); systemd provides busctl and systemd-notify, which the
 # tests use inside capsules (it need not run as PID 1); util-linux and
-# bsdutils provide script(1), setsid and ipcmk; procps gives ps.
-packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base"
+# bsdutils provide script(1), setsid and ipcmk; procps gives ps; keyutils
+# gives keyctl, with which the tests look at kernel keyrings.
+packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base keyutils"
 missing=
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

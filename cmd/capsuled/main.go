@@ -23,6 +23,7 @@ import (
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/manager"
 	"github.com/capsuled/capsuled/internal/unit"
 	"github.com/capsuled/capsuled/units"
@@ -91,6 +92,10 @@ func allocator(r string) (*dynuser.Allocator, error) {
 func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the system manager must run as root")
+	}
+	// Units must not reach the keys of whoever started us.
+	if err := keyring.DetachSession(); err != nil {
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {

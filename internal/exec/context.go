@@ -17,6 +17,11 @@ type Context struct {
 	GID      uint32   `json:"gid"`
 	Groups   []uint32 `json:"groups,omitempty"`
 
+	// Keyring is KeyringMode= ("private", "shared"; empty inherits); the
+	// new session keyring records InvocationID (32 hex digits).
+	Keyring      string `json:"keyring,omitempty"`
+	InvocationID string `json:"invocationID,omitempty"`
+
 	NoNewPrivs bool `json:"noNewPrivs,omitempty"`
 	// RestrictSUIDSGID forbids creating set-user/group-ID files (seccomp);
 	// it needs NoNewPrivs.

@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/keyring"
 )
 
 // ExecutorArg is argv[1] of the manager binary when it runs as executor.
@@ -93,6 +95,7 @@ const (
 	exitNoNewPriv = 218
 	exitChdir     = 200
 	exitSeccomp   = 228
+	exitKeyring   = 237
 )
 
 type stepError struct {
@@ -144,6 +147,17 @@ func runExecutor(contextFD int) error {
 	if c.Mounts != nil {
 		if err := step(exitNamespace, setupMounts(c.Mounts)); err != nil {
 			return fmt.Errorf("set up mount namespace: %w", err)
+		}
+	}
+	if c.Keyring != "" {
+		// Before the credentials change: the keyring is made as the
+		// unit's user, the invocation ID key as root.
+		uid := -1
+		if c.SetCreds {
+			uid = int(c.UID)
+		}
+		if err := keyring.Setup(keyring.Mode(c.Keyring), uid, int(c.GID), c.InvocationID); err != nil {
+			return step(exitKeyring, fmt.Errorf("set up kernel keyring: %w", err))
 		}
 	}
 	if c.SetCreds {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -39,6 +40,7 @@ type serviceConfig struct {
 	PrivateTmp       bool
 	RemoveIPC        bool
 	RestrictSUIDSGID bool
+	KeyringMode      keyring.Mode // empty: the manager's default
 	Dirs             map[dirType][]string
 	StandardOutput   string
 	Restart          string
@@ -270,6 +272,11 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	}
 	if c.RemoveIPC, err = boolean("RemoveIPC", false); err != nil {
 		return nil, err
+	}
+	if v, _ := get("KeyringMode", ""); v != "" {
+		if c.KeyringMode, err = keyring.ParseMode(v); err != nil {
+			return nil, err
+		}
 	}
 	if c.Restart, err = get("Restart", "no"); err != nil {
 		return nil, err

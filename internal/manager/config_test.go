@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -164,6 +165,7 @@ func TestParseServiceFields(t *testing.T) {
 		"StateDirectory=foo foo/bar",
 		"RuntimeDirectory=%N",
 		"WorkingDirectory=/srv",
+		"KeyringMode=shared",
 	}, "\n")+"\n")
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +198,9 @@ func TestParseServiceFields(t *testing.T) {
 	if c.WorkingDirectory != "/srv" {
 		t.Errorf("WorkingDirectory = %q", c.WorkingDirectory)
 	}
+	if c.KeyringMode != keyring.Shared {
+		t.Errorf("KeyringMode = %q", c.KeyringMode)
+	}
 }
 
 func TestParseServiceErrors(t *testing.T) {
@@ -210,6 +215,7 @@ func TestParseServiceErrors(t *testing.T) {
 		{"dbus", "Type=dbus\nExecStart=/bin/a\n", "unsupported Type=dbus"},
 		{"KillMode bad", "ExecStart=/bin/a\nKillMode=everything\n", "KillMode=everything is invalid"},
 		{"KillMode none", "ExecStart=/bin/a\nKillMode=none\n", ""},
+		{"KeyringMode bad", "ExecStart=/bin/a\nKeyringMode=none\n", "invalid KeyringMode=none"},
 		{"KillSignal bad", "ExecStart=/bin/a\nKillSignal=SIGBOGUS\n", "KillSignal="},
 		{"TimeoutSec bad", "ExecStart=/bin/a\nTimeoutSec=soon\n", "TimeoutSec="},
 		{"bad bool", "ExecStart=/bin/a\nPrivateTmp=maybe\n", "PrivateTmp="},

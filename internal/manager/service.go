@@ -16,6 +16,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -660,9 +661,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	// Socket activation needs LISTEN_PID, which only the child can set, so
 	// it goes through the executor too.
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 {
+	keys := m.keyringMode(u)
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 || keys != keyring.Inherit {
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
 			ListenFDs: len(listen), FDNames: rs.fdNames}
+		if keys != keyring.Inherit {
+			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
+		}
 		if m.cfg.Mode == System {
 			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
 			ec.NoNewPrivs, ec.RestrictSUIDSGID = u.svc.NoNewPrivileges, u.svc.RestrictSUIDSGID

@@ -5,6 +5,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,5 +160,151 @@ func TestEscapeSysVHandOverBlocksUIDs(t *testing.T) {
 		if s, ok := q[id]; ok {
 			t.Errorf("queue %d (uid gid cuid cgid %s) made by capsule %s survives its stop", id, s, a)
 		}
+	}
+}
+
+// keyProbe is a shell script that prints what a process finds in its
+// session keyring: its serial (ring), rdescribe output (desc), whether the
+// key named by $1 is reachable or listed (secret) and the invocation_id
+// key (inv, in hex).
+const keyProbe = `echo ring=$(keyctl id @s)
+echo desc=$(keyctl rdescribe @s)
+# Root may view root's keys in /proc/keys without possessing them.
+if keyctl search @s user "$1" >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && grep -q "$1" /proc/keys; }; then
+	echo secret=found
+else
+	echo secret=none
+fi
+id=$(keyctl search @s user invocation_id 2>/dev/null) && echo inv=$(keyctl pipe "$id" | od -An -tx1 | tr -d ' \n')
+true`
+
+func parseProbe(t *testing.T, out string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		m[k] = v
+	}
+	if m["ring"] == "" || m["secret"] == "" {
+		t.Fatalf("probe printed %q", out)
+	}
+	return m
+}
+
+func needKeyctl(t *testing.T) {
+	t.Helper()
+	if _, err := osexec.LookPath("keyctl"); err != nil {
+		t.Skip("keyctl (keyutils) not installed; scripts/install-deps.sh installs it")
+	}
+}
+
+// invocationOf returns the invocation ID that run printed on stderr or
+// status shows.
+func invocationOf(t *testing.T, out string) string {
+	t.Helper()
+	for _, marker := range []string{"invocation ID: ", "Invocation: "} {
+		if _, s, ok := strings.Cut(out, marker); ok {
+			return strings.Fields(s)[0]
+		}
+	}
+	t.Fatalf("no invocation ID in %q", out)
+	return ""
+}
+
+// TestEscapeInheritedSessionKeyring: root starts the system manager from a
+// shell whose session keyring holds a key. Nothing the manager runs may
+// reach it, capsules must not share a keyring, and KeyringMode= follows
+// systemd's defaults (private for system services, inherit in capsules).
+func TestEscapeInheritedSessionKeyring(t *testing.T) {
+	needKeyctl(t)
+	secret := fmt.Sprintf("capsuled-e2e-root-secret-%d", os.Getpid())
+	var starter string
+	env := secondManager(t, "keys", nil, func(cmd *osexec.Cmd) error {
+		errc := make(chan error, 1)
+		go func() {
+			// Never unlocked: the thread ends with this goroutine, and
+			// the keyring and key with it once the manager drops them.
+			runtime.LockOSThread()
+			id, _, errno := unix.Syscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
+			if errno != 0 {
+				errc <- fmt.Errorf("join session keyring: %w", errno)
+				return
+			}
+			starter = strconv.Itoa(int(id))
+			if _, err := unix.AddKey("user", secret, []byte("root's secret"), unix.KEY_SPEC_SESSION_KEYRING); err != nil {
+				errc <- fmt.Errorf("add key: %w", err)
+				return
+			}
+			errc <- cmd.Start()
+		}()
+		return <-errc
+	})
+	run := func(args ...string) map[string]string {
+		t.Helper()
+		args = append(append([]string{"run", "-P"}, args...), "sh", "-c", keyProbe, "probe", secret)
+		r := ctlRunEnv(env, args...)
+		if r.code != 0 {
+			t.Fatalf("capsulectl %s: %s", strings.Join(args, " "), r)
+		}
+		p := parseProbe(t, r.stdout)
+		p["invocation"] = invocationOf(t, r.stderr)
+		if p["secret"] != "none" || p["ring"] == starter {
+			t.Errorf("capsulectl %s reached the starter's session keyring %s: %v", strings.Join(args, " "), starter, p)
+		}
+		return p
+	}
+
+	// System services: private by default, with their invocation ID.
+	priv := run()
+	if !strings.HasPrefix(priv["desc"], "keyring;0;0;") || priv["inv"] != priv["invocation"] {
+		t.Errorf("system service, default KeyringMode: %v", priv)
+	}
+	shared := run("-p", "KeyringMode=shared")
+	if shared["ring"] == priv["ring"] || shared["inv"] != shared["invocation"] {
+		t.Errorf("KeyringMode=shared: %v", shared)
+	}
+	inherit := run("-p", "KeyringMode=inherit")
+	if inherit["inv"] != "" || inherit["ring"] == priv["ring"] {
+		t.Errorf("KeyringMode=inherit got a keyring of its own: %v", inherit)
+	}
+	r := ctlRunEnv(env, "run", "-q", "-P", "-p", "KeyringMode=shared", "keyctl", "show", "@s")
+	if r.code != 0 || !strings.Contains(r.stdout, "_uid.0") || !strings.Contains(r.stdout, "invocation_id") {
+		t.Errorf("KeyringMode=shared does not link the user keyring: %s", r)
+	}
+	// An inheriting unit cannot leave keys for the next one in the
+	// manager's keyring.
+	if r := ctlRunEnv(env, "run", "-q", "-P", "-p", "KeyringMode=inherit", "keyctl", "add", "user", "left", "x", "@s"); r.code == 0 {
+		t.Errorf("a unit could add a key to the manager's session keyring: %s", r)
+	}
+
+	// Capsules: each its own keyring, owned by its UID; units inside
+	// inherit the capsule manager's, as in systemd's user managers.
+	rings := map[string]string{}
+	for _, prefix := range []string{"keya", "keyb"} {
+		c := newCapsuleOn(t, env, prefix)
+		if r := ctlRunEnv(env, "start", "capsule@"+c+".service"); r.code != 0 {
+			t.Fatalf("start capsule: %s", r)
+		}
+		uid, _ := capsuleUID(t, c)
+		st := ctlRunEnv(env, "status", "-n", "0", "capsule@"+c+".service")
+		inv := invocationOf(t, st.stdout)
+		p := run("-C", c)
+		want := fmt.Sprintf("keyring;%d;%d;", uid, uid)
+		if !strings.HasPrefix(p["desc"], want) || p["inv"] != inv {
+			t.Errorf("capsule %s: session keyring %v, want owner %d and invocation %s", c, p, uid, inv)
+		}
+		if q := run("-C", c); q["ring"] != p["ring"] {
+			t.Errorf("capsule %s: two units (KeyringMode=inherit) have keyrings %s and %s", c, p["ring"], q["ring"])
+		}
+		if q := run("-C", c, "-p", "KeyringMode=private"); q["ring"] == p["ring"] || q["inv"] != q["invocation"] ||
+			!strings.HasPrefix(q["desc"], want) {
+			t.Errorf("capsule %s: KeyringMode=private unit: %v (manager's %v)", c, q, p)
+		}
+		for other, ring := range rings {
+			if ring == p["ring"] {
+				t.Errorf("capsules %s and %s share session keyring %s", other, c, ring)
+			}
+		}
+		rings[c] = p["ring"]
 	}
 }
