@@ -50,6 +50,7 @@ func run(args []string) error {
 	uidRange := fs.String("uid-range", fmt.Sprintf("%d-%d", dynuser.MinUID, dynuser.MaxUID), "system mode: dynamic UIDs to hand out, MIN-MAX")
 	maxDepth := fs.Int("cgroup-max-depth", cgroup.DefaultMaxDepth, "system mode: cgroup.max.depth of a delegated cgroup (0: no limit)")
 	maxDesc := fs.Int("cgroup-max-descendants", cgroup.DefaultMaxDescendants, "system mode: cgroup.max.descendants of a delegated cgroup (0: no limit)")
+	tmpfsSize := fs.String("tmpfs-size", manager.DefaultTmpfsSize, "system mode: size of each tmpfs a sandboxed unit can write to (runtime directory, /tmp, /var/tmp, /dev/shm), bytes with K/M/G/T or a percentage of RAM; TmpfsSize= overrides it per unit")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,7 +74,11 @@ func run(args []string) error {
 			return errors.New("--cgroup-max-depth and --cgroup-max-descendants must not be negative")
 		}
 		limits := cgroup.TreeLimits{Depth: *maxDepth, Descendants: *maxDesc}
-		return runSystem(*runtimeDir, *cgroupPath, *unitName, users, limits)
+		size, err := manager.TmpfsSize(*tmpfsSize)
+		if err != nil {
+			return fmt.Errorf("--tmpfs-size: %w", err)
+		}
+		return runSystem(*runtimeDir, *cgroupPath, *unitName, users, limits, size)
 	default:
 		return runUser(*unitName)
 	}
@@ -89,7 +94,7 @@ func allocator(r string) (*dynuser.Allocator, error) {
 	return &dynuser.Allocator{Min: lo, Max: hi}, nil
 }
 
-func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits) error {
+func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits, tmpfsSize uint64) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the system manager must run as root")
 	}
@@ -141,6 +146,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		Exe:        exe,
 		BinDir:     filepath.Dir(exe),
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"},
+		TmpfsSize:  tmpfsSize,
 	})
 	if err != nil {
 		return err

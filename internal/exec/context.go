@@ -54,6 +54,10 @@ type Tmpfs struct {
 	Mode uint32 `json:"mode"`
 	// Dirs are created inside the fresh tmpfs (as mount points for binds).
 	Dirs []string `json:"dirs,omitempty"`
+	// Size and Inodes bound a tmpfs the unit can write to; 0 leaves the
+	// kernel's default (half of RAM).
+	Size   uint64 `json:"size,omitempty"`
+	Inodes uint64 `json:"inodes,omitempty"`
 }
 
 // Bind makes a host path visible at Target inside the sandbox.

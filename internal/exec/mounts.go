@@ -37,6 +37,12 @@ func setupMounts(p *MountPlan) error {
 	for _, t := range p.Tmpfs {
 		target := filepath.Join(p.Staging, t.Path)
 		opts := fmt.Sprintf("mode=%o", t.Mode)
+		if t.Size > 0 {
+			opts += fmt.Sprintf(",size=%d", t.Size)
+		}
+		if t.Inodes > 0 {
+			opts += fmt.Sprintf(",nr_inodes=%d", t.Inodes)
+		}
 		if err := unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
 			return fmt.Errorf("mount tmpfs on %s: %w", t.Path, err)
 		}

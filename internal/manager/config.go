@@ -45,6 +45,7 @@ type serviceConfig struct {
 	StandardOutput   string
 	Restart          string
 	RestartDelay     time.Duration
+	resources
 }
 
 // dirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -85,7 +86,8 @@ var knownKeys = map[string]map[string]bool{
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
 		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
-		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "OOMScoreAdjust", "KeyringMode",
+		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "MemoryMax", "TmpfsSize",
+		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
 	"Slice":   set(),
@@ -289,6 +291,9 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		if c.RestartDelay, err = parseTimespan(v); err != nil {
 			return nil, fmt.Errorf("RestartSec=: %w", err)
 		}
+	}
+	if c.resources, err = parseResources(get); err != nil {
+		return nil, err
 	}
 	if c.StandardOutput, err = get("StandardOutput", "journal"); err != nil {
 		return nil, err

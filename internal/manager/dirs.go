@@ -56,6 +56,14 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 			if err := mkdirParents(root, p); err != nil {
 				return err
 			}
+			if d == dirRuntime && u.svc.DynamicUser {
+				if err := mountRuntimeDir(public, rs.uid, rs.gid, m.tmpfsSize(u)); err != nil {
+					return err
+				}
+				rs.runtime = append(rs.runtime, public)
+				rs.binds = append(rs.binds, exec.Bind{Source: public, Target: public, NoSuid: true, NoDev: true})
+				continue
+			}
 			if !m.private(u, d) {
 				if err := os.Mkdir(public, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 					return fmt.Errorf("create %s: %w", public, err)
@@ -278,8 +286,10 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 		}
 	}
 	if svc.PrivateTmp {
-		p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: "/tmp", Mode: 0o1777}, exec.Tmpfs{Path: "/var/tmp", Mode: 0o1777},
-			exec.Tmpfs{Path: "/dev/shm", Mode: 0o1777})
+		size := m.tmpfsSize(u)
+		for _, d := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
+			p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: d, Mode: 0o1777, Size: size, Inodes: tmpfsInodes(size)})
+		}
 	}
 	// Cover each "private" root and each parent of a dynamic user's runtime
 	// directory with an empty tmpfs, so only this unit's own directories

@@ -83,6 +83,10 @@ type Config struct {
 	Roots map[dirType]string
 	// Hostname is shown in log lines.
 	Hostname string
+	// TmpfsSize bounds each tmpfs a sandboxed unit can write to (private
+	// /tmp, /var/tmp, /dev/shm, a dynamic user's runtime directory) unless
+	// the unit sets TmpfsSize=; 0 means DefaultTmpfsSize.
+	TmpfsSize uint64
 }
 
 // Manager is one instance of the unit engine.
@@ -112,6 +116,13 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Roots == nil {
 		cfg.Roots = map[dirType]string{dirRuntime: "/run", dirState: "/var/lib", dirCache: "/var/cache",
 			dirLogs: "/var/log", dirConfig: "/etc"}
+	}
+	if cfg.TmpfsSize == 0 {
+		n, err := TmpfsSize(DefaultTmpfsSize)
+		if err != nil {
+			return nil, err
+		}
+		cfg.TmpfsSize = n
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname, _ = os.Hostname()

@@ -84,7 +84,7 @@ func (m *Manager) releaseStale(name string) error {
 		return nil
 	}
 	for _, p := range u.svc.Dirs[dirRuntime] {
-		if err := os.RemoveAll(filepath.Join(m.cfg.Roots[dirRuntime], p)); err != nil {
+		if err := removeRuntimeDir(filepath.Join(m.cfg.Roots[dirRuntime], p)); err != nil {
 			return err
 		}
 	}

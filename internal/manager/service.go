@@ -439,7 +439,7 @@ func (m *Manager) release(u *Unit, rs *runState) {
 		}
 	}
 	for _, d := range rs.runtime {
-		if err := os.RemoveAll(d); err != nil {
+		if err := removeRuntimeDir(d); err != nil {
 			m.logf(u, "%s: remove runtime directory: %v", u.name, err)
 		}
 	}
