@@ -133,6 +133,10 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 	if err := h.Create(cgPath); err != nil {
 		return err
 	}
+	memV1, pidsV1, err := v1Hierarchies()
+	if err != nil {
+		return err
+	}
 	m, err := manager.New(manager.Config{
 		Mode:       manager.System,
 		RuntimeDir: runtimeDir,
@@ -147,6 +151,8 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		BinDir:     filepath.Dir(exe),
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"},
 		TmpfsSize:  tmpfsSize,
+		MemoryV1:   memV1,
+		PidsV1:     pidsV1,
 	})
 	if err != nil {
 		return err
@@ -302,6 +308,22 @@ func hierarchy() (cgroup.Hierarchy, error) {
 		return cgroup.Hierarchy{}, fmt.Errorf("%w: capsuled needs cgroup v2 for process tracking", err)
 	}
 	return cgroup.Hierarchy{Root: root}, nil
+}
+
+// v1Hierarchies finds the memory and pids controllers' v1 hierarchies of
+// a hybrid host, which bound units where the unified one cannot.
+func v1Hierarchies() (memory, pids *cgroup.V1, err error) {
+	var out [2]*cgroup.V1
+	for i, c := range []string{"memory", "pids"} {
+		v, ok, err := cgroup.FindV1(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			out[i] = &v
+		}
+	}
+	return out[0], out[1], nil
 }
 
 // lockInstance makes sure only one system manager uses runtimeDir.

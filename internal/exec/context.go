@@ -29,6 +29,10 @@ type Context struct {
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
 
+	// JoinCgroups are cgroup.procs files of v1 hierarchies the process
+	// moves itself to first, so everything the command forks stays there.
+	JoinCgroups []string `json:"joinCgroups,omitempty"`
+
 	// ListenFDs sockets are passed at fds 3 and up (socket activation);
 	// LISTEN_PID can only be set by the process itself, before exec.
 	ListenFDs int      `json:"listenFDs,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	osexec "os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ const (
 	exitChdir     = 200
 	exitSeccomp   = 228
 	exitKeyring   = 237
+	exitCgroup    = 219
 )
 
 type stepError struct {
@@ -133,6 +135,11 @@ func runExecutor(contextFD int) error {
 	var c Context
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("decode exec context: %w", err)
+	}
+	for _, procs := range c.JoinCgroups {
+		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+			return step(exitCgroup, fmt.Errorf("join cgroup %s: %w", filepath.Dir(procs), err))
+		}
 	}
 	path := c.Path
 	if path == "" && len(c.Argv) > 0 {

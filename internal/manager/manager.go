@@ -87,6 +87,9 @@ type Config struct {
 	// /tmp, /var/tmp, /dev/shm, a dynamic user's runtime directory) unless
 	// the unit sets TmpfsSize=; 0 means DefaultTmpfsSize.
 	TmpfsSize uint64
+	// MemoryV1 and PidsV1 are the cgroup v1 hierarchies of those
+	// controllers on a hybrid host (system mode), nil where there are none.
+	MemoryV1, PidsV1 *cgroup.V1
 }
 
 // Manager is one instance of the unit engine.
@@ -275,6 +278,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		m.notify.Close()
 	}
 	os.Remove(filepath.Join(m.cfg.RuntimeDir, "notify"))
+	m.removeV1Bases()
 }
 
 // errNoSuchUnit wraps lookups of units that have no file.

@@ -34,6 +34,7 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 		pop, err = false, nil
 	}
 	if len(found) == 0 && err == nil && !pop {
+		m.removeV1Bases()
 		return nil
 	}
 	m.logf(nil, "Found %d units of a previous instance (processes running: %v); stopping them.", len(found), pop || err != nil)
@@ -69,6 +70,8 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 			}
 		}
 	}
+	// Nothing of the previous instance runs, so its v1 cgroups can go.
+	m.removeV1Bases()
 	return nil
 }
 

@@ -32,6 +32,7 @@ type runState struct {
 	binds      []exec.Bind
 	dirEnv     []string
 	runtime    []string // runtime directories to remove at the end
+	v1         []v1Member
 	stdio      *stdioSpec
 	listen     []*os.File // sockets from a socket unit, passed at fd 3+
 	fdNames    []string
@@ -438,6 +439,9 @@ func (m *Manager) release(u *Unit, rs *runState) {
 			keepUser = rs.user != nil
 		}
 	}
+	if err := m.releaseV1(rs); err != nil {
+		m.logf(u, "%s: %v", u.name, err)
+	}
 	for _, d := range rs.runtime {
 		if err := removeRuntimeDir(d); err != nil {
 			m.logf(u, "%s: remove runtime directory: %v", u.name, err)
@@ -524,6 +528,9 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 		if err := h.Delegate(rs.cgroup, rs.uid, rs.gid); err != nil {
 			return err
 		}
+	}
+	if err := m.applyLimits(u, rs); err != nil {
+		return err
 	}
 	if procGroup != cg {
 		if err := h.Create(rs.procGroup); err != nil {
@@ -661,10 +668,11 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	}
 	// Socket activation needs LISTEN_PID, which only the child can set, so
 	// it goes through the executor too.
+	// So does joining v1 cgroups, which must happen before the command runs.
 	keys := m.keyringMode(u)
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 || keys != keyring.Inherit {
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 {
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
-			ListenFDs: len(listen), FDNames: rs.fdNames}
+			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs)}
 		if keys != keyring.Inherit {
 			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
 		}

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
 )
 
 // capsuleDropin adds a drop-in to capsule@NAME.service where only the
@@ -127,5 +131,128 @@ true`)
 	}
 	if _, err := os.Lstat(rt); err == nil {
 		t.Errorf("%s still exists after stop", rt)
+	}
+}
+
+// capsuleCgroupFile reads a number from an interface file of capsule@NAME's
+// cgroup: in the controller's v1 hierarchy on a hybrid host (v1File), else
+// in the unified one (v2File). ok is false if neither exists.
+func capsuleCgroupFile(t *testing.T, capsule, controller, v1File, v2File string) (uint64, string, bool) {
+	t.Helper()
+	unit := "capsule@" + capsule + ".service"
+	var path string
+	if v, ok, err := cgroup.FindV1(controller); err == nil && ok {
+		path = filepath.Join(v.Path(filepath.Join(v.Self, filepath.Base(e.cgroup), unit)), v1File)
+	} else {
+		path = filepath.Join(e.h.Path(filepath.Join(e.cgroup, "capsule.slice", unit)), v2File)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, path, false
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "max" {
+		return Unlimited, path, true
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatalf("%s: %q", path, s)
+	}
+	return n, path, true
+}
+
+// Unlimited is how capsuleCgroupFile reports "max".
+const Unlimited = ^uint64(0)
+
+// TestEscapeMemoryBomb allocates far beyond the capsule's MemoryMax=. The
+// allocating process must be killed by the capsule's own memory limit
+// while the capsule, its manager and the host go on.
+func TestEscapeMemoryBomb(t *testing.T) {
+	name := newCapsule(t, "mbomb")
+	capsuleDropin(t, name, "[Service]\nMemoryMax=96M\n")
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	waitRunning(t, name)
+	limit, path, ok := capsuleCgroupFile(t, name, "memory", "memory.limit_in_bytes", "memory.max")
+	if !ok || limit != 96<<20 {
+		t.Errorf("memory limit of the capsule: %d at %s (found %v), want %d", limit, path, ok, 96<<20)
+	}
+	// 512 MiB in touched 1 MiB pieces: five times the limit, harmless to
+	// this machine if the limit were missing.
+	r := ctlRun(nil, "run", "-q", "-C", name, "-P", "python3", "-c",
+		"b = []\nfor i in range(512):\n    b.append(b'x' * (1 << 20))\nprint('survived', flush=True)")
+	if strings.Contains(r.stdout, "survived") || r.code != 128+9 {
+		t.Errorf("allocating 512 MiB in a capsule with MemoryMax=96M: want SIGKILL (exit 137), got %s", r)
+	}
+	// What the capsule writes to a tmpfs is charged to it as well.
+	before, _, _ := capsuleCgroupFile(t, name, "memory", "memory.usage_in_bytes", "memory.current")
+	inCapsule(t, name, 0, "dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null")
+	after, _, _ := capsuleCgroupFile(t, name, "memory", "memory.usage_in_bytes", "memory.current")
+	if after < before+40<<20 {
+		t.Errorf("48 MiB written to /dev/shm raised the capsule's memory use from %d only to %d", before, after)
+	}
+	inCapsule(t, name, 0, "rm /dev/shm/fill")
+	// Only the bomb was hit: the capsule and the system manager still work.
+	// (degraded: the bomb's unit failed)
+	if r := ctlRun(nil, "-C", name, "is-system-running"); strings.TrimSpace(r.stdout) != "degraded" {
+		t.Errorf("capsule manager after the bomb: %s", r)
+	}
+	ctl(t, 0, "is-active", "capsule@"+name+".service")
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if _, path, ok := capsuleCgroupFile(t, name, "memory", "memory.limit_in_bytes", "memory.max"); ok {
+		t.Errorf("memory cgroup %s left after stop", path)
+	}
+}
+
+// TestEscapeForkBomb forks until the kernel refuses. TasksMax= of the
+// capsule must refuse early, and nothing may be left after stop.
+func TestEscapeForkBomb(t *testing.T) {
+	name := newCapsule(t, "fbomb")
+	capsuleDropin(t, name, "[Service]\nTasksMax=48\n")
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	waitRunning(t, name)
+	uid, _ := capsuleUID(t, name)
+	if max, path, ok := capsuleCgroupFile(t, name, "pids", "pids.max", "pids.max"); !ok || max != 48 {
+		t.Errorf("task limit of the capsule: %d at %s (found %v), want 48", max, path, ok)
+	}
+	// At most 300 children, so a missing limit cannot hurt the machine.
+	// They stay behind when the command ends, for stop to end.
+	r := ctlRun(nil, "run", "-q", "-C", name, "-P", "python3", "-c", `
+import os, time
+n = 0
+for i in range(300):
+    try:
+        p = os.fork()
+    except OSError as e:
+        print("fork failed", e.errno, flush=True)
+        break
+    if p == 0:
+        os.closerange(0, 1024)
+        time.sleep(60)
+        os._exit(0)
+    n += 1
+print("forked", n, flush=True)
+`)
+	var forked int
+	fmt.Sscanf(r.stdout[strings.Index(r.stdout, "forked"):], "forked %d", &forked)
+	if !strings.Contains(r.stdout, "fork failed 11") || forked == 0 || forked >= 48 {
+		t.Errorf("fork bomb in a capsule with TasksMax=48: want EAGAIN before 48 forks, got %s", r)
+	}
+	if cur, path, ok := capsuleCgroupFile(t, name, "pids", "pids.current", "pids.current"); !ok || cur > 48 {
+		t.Errorf("tasks in the capsule: %d at %s (found %v), want at most 48", cur, path, ok)
+	}
+	// A unit inside the capsule gets TasksMax= only from a delegated pids
+	// controller; without one it is told so, not silently ignored.
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "tmax", "-p", "TasksMax=8", "--wait", "true")
+	logs := ctl(t, 0, "-C", name, "logs", "-n", "1000").stdout
+	ctrls, _ := e.h.Controllers(filepath.Join(e.cgroup, "capsule.slice", "capsule@"+name+".service"))
+	if !slices.Contains(ctrls, "pids") && !strings.Contains(logs, "TasksMax= is not enforced: no pids controller is delegated") {
+		t.Errorf("TasksMax= in a capsule without a delegated pids controller drew no warning:\n%s", logs)
+	}
+	ctl(t, 0, "stop", "capsule@"+name+".service")
+	if left := waitNoProcesses(uid, 5*time.Second); len(left) > 0 {
+		t.Errorf("processes of the capsule left after stop: %v", left)
+	}
+	if _, path, ok := capsuleCgroupFile(t, name, "pids", "pids.max", "pids.max"); ok {
+		t.Errorf("pids cgroup %s left after stop", path)
 	}
 }
