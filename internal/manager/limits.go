@@ -119,7 +119,7 @@ func TmpfsSize(v string) (uint64, error) {
 	return n, nil
 }
 
-// tmpfsOptions are the size options of a bounded tmpfs: its bytes and, as
+// tmpfsInodes is the inode limit of a bounded tmpfs of size bytes: as
 // logind does, one inode per 4 KiB, so inodes cannot take memory beyond it.
 func tmpfsInodes(size uint64) uint64 {
 	if n := size / 4096; n >= 1024 {
