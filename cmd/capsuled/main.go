@@ -276,11 +276,11 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 				fmt.Fprintf(os.Stderr, "Failed to start %s: %v\n", u, err)
 			}
 			if u == ready {
-				daemon.SdNotify(false, "READY=1\nSTATUS=Reached "+ready+".")
+				sdNotify("READY=1\nSTATUS=Reached " + ready + ".")
 			}
 		}
 		if ready == "" {
-			daemon.SdNotify(false, "READY=1\nSTATUS=Ready.")
+			sdNotify("READY=1\nSTATUS=Ready.")
 		}
 		m.SetState("running")
 	}()
@@ -288,7 +288,7 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 	case <-sigs:
 	case err = <-served:
 	}
-	daemon.SdNotify(false, "STOPPING=1")
+	sdNotify("STOPPING=1")
 	// New calls are refused from here on, but status queries keep working
 	// while units stop.
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -300,6 +300,16 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 		cleanup()
 	}
 	return err
+}
+
+// sdNotify tells our own manager about a state change. The socket is a
+// blocking datagram socket, so a full queue delays the message rather than
+// dropping it; any other failure is reported, since our manager then waits
+// in vain.
+func sdNotify(state string) {
+	if _, err := daemon.SdNotify(false, state); err != nil {
+		fmt.Fprintf(os.Stderr, "Failed to notify the service manager (%q): %v\n", state, err)
+	}
 }
 
 func hierarchy() (cgroup.Hierarchy, error) {

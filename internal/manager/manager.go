@@ -109,6 +109,7 @@ type Manager struct {
 	idmapCache map[string]bool
 	reaper     *reaper
 	trim       *time.Timer // returns memory to the system once idle
+	hooks      hooks
 }
 
 // New creates a manager; Run makes it serve.

@@ -75,30 +75,45 @@ func (m *Manager) readNotify() {
 	}
 }
 
-// notifyUnit finds the unit whose current invocation match accepts, and
-// that invocation.
-func (m *Manager) notifyUnit(match func(*runState) bool) (*Unit, *runState) {
+// notifyUnit finds the invocation a message from pid belongs to: the one
+// whose main process pid is, or, when cg is known, one whose main process is
+// being started and whose process cgroup is cg. Both rules are checked in
+// one pass under m.mu, so a main process recorded while the sender's cgroup
+// was read is still found. Ended invocations and exited main processes never
+// match: their PID may already belong to another unit's process.
+func (m *Manager) notifyUnit(pid int, cg string) (*Unit, *runState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, x := range m.units {
-		if x.run != nil && match(x.run) {
-			return x, x.run
+		rs := x.run
+		if rs == nil || isClosed(rs.done) {
+			continue
+		}
+		if rs.main != nil {
+			if rs.main.pid == pid && !rs.main.hasExited() {
+				return x, rs
+			}
+			continue
+		}
+		if cg != "" && rs.procGroup == cg {
+			return x, rs
 		}
 	}
 	return nil, nil
 }
 
 func (m *Manager) handleNotify(pid int, msg string) {
-	// A fast child can send READY=1 before its starter has recorded it as
-	// the main process; then it is the only process in the cgroup its
-	// unit's main process goes to.
-	u, rs := m.notifyUnit(func(rs *runState) bool { return rs.main != nil && rs.main.pid == pid })
+	u, rs := m.notifyUnit(pid, "")
 	if u == nil {
-		// Only this rare case costs a read of /proc.
+		// A fast child can send READY=1 before its starter has recorded
+		// it as the main process; then it is the only process in the
+		// cgroup its unit's main process goes to. Only this case costs a
+		// read of /proc.
+		if m.hooks.notifyPIDMiss != nil {
+			m.hooks.notifyPIDMiss(pid)
+		}
 		if cg, err := cgroup.OfPID(pid); err == nil {
-			u, rs = m.notifyUnit(func(rs *runState) bool {
-				return rs.main == nil && rs.procGroup != "" && cg == rs.procGroup
-			})
+			u, rs = m.notifyUnit(pid, cg)
 		}
 	}
 	if u == nil {

@@ -1,0 +1,113 @@
+package manager
+
+import (
+	"os"
+	"testing"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
+)
+
+// notifyFixture is a manager with bare units, enough for handleNotify.
+func notifyFixture(units map[string]*runState) *Manager {
+	m := &Manager{units: map[string]*Unit{}}
+	for name, rs := range units {
+		m.units[name] = &Unit{name: name, kind: "service", run: rs}
+	}
+	return m
+}
+
+func newRun(procGroup string, main *process) *runState {
+	return &runState{procGroup: procGroup, main: main, ready: make(chan struct{}), done: make(chan struct{})}
+}
+
+func liveProcess(pid int) *process { return &process{pid: pid, exited: make(chan struct{})} }
+
+func exitedProcess(pid int) *process {
+	p := liveProcess(pid)
+	close(p.exited)
+	return p
+}
+
+// TestNotifyReadyWhileMainIsRecorded forces the interleaving that lost
+// capsule starts under load: READY=1 arrives before the starter has
+// recorded the main PID, and the starter records it while the notify
+// handler reads the sender's cgroup. The message must still count.
+func TestNotifyReadyWhileMainIsRecorded(t *testing.T) {
+	pid := os.Getpid()
+	cg, err := cgroup.OfPID(pid)
+	if err != nil {
+		t.Skipf("no cgroup2: %v", err)
+	}
+	rs := newRun(cg, nil)
+	m := notifyFixture(map[string]*runState{"capsule@x.service": rs})
+	missed := 0
+	m.hooks.notifyPIDMiss = func(int) {
+		missed++
+		// What startService does right after spawn returns.
+		m.mu.Lock()
+		rs.main = liveProcess(pid)
+		m.mu.Unlock()
+	}
+	m.handleNotify(pid, "READY=1\nSTATUS=Reached basic.target.")
+	if missed != 1 {
+		t.Fatalf("the PID lookup missed %d times, want 1: the interleaving was not forced", missed)
+	}
+	if !isClosed(rs.ready) {
+		t.Fatal("READY=1 sent while the main PID was being recorded was lost")
+	}
+	if got := m.units["capsule@x.service"].statusText; got != "Reached basic.target." {
+		t.Errorf("STATUS= = %q, want %q", got, "Reached basic.target.")
+	}
+}
+
+// TestNotifyMatchesOnlyLiveInvocations checks which invocation a message
+// from pid counts for. An ended invocation, or one whose main process has
+// exited, keeps the old PID, which the kernel may have handed to another
+// unit's main process since.
+func TestNotifyMatchesOnlyLiveInvocations(t *testing.T) {
+	pid := os.Getpid()
+	cg, err := cgroup.OfPID(pid)
+	if err != nil {
+		t.Skipf("no cgroup2: %v", err)
+	}
+	ended := func(main *process) *runState {
+		rs := newRun("/old", main)
+		close(rs.done)
+		return rs
+	}
+	tests := []struct {
+		name  string
+		units map[string]*runState
+		want  string // unit whose invocation must become ready, "" for none
+	}{
+		{"recorded main", map[string]*runState{"a.service": newRun("/a", liveProcess(pid))}, "a.service"},
+		{"main not yet recorded", map[string]*runState{"a.service": newRun(cg, nil)}, "a.service"},
+		{"other cgroup", map[string]*runState{"a.service": newRun("/elsewhere", nil)}, ""},
+		{"other main", map[string]*runState{"a.service": newRun(cg, liveProcess(pid+1))}, ""},
+		{"stopped unit with the old PID, new one starting", map[string]*runState{
+			"old.service": ended(exitedProcess(pid)),
+			"new.service": newRun(cg, nil),
+		}, "new.service"},
+		{"stopped unit with the old PID, new one recorded", map[string]*runState{
+			"old.service": ended(exitedProcess(pid)),
+			"new.service": newRun("/new", liveProcess(pid)),
+		}, "new.service"},
+		{"ending unit whose main exited", map[string]*runState{
+			"old.service": newRun("/old", exitedProcess(pid)),
+			"new.service": newRun(cg, nil),
+		}, "new.service"},
+		{"ended unit only", map[string]*runState{"old.service": ended(liveProcess(pid))}, ""},
+	}
+	for _, tt := range tests {
+		// Map order is random; repeat so a wrong match cannot hide.
+		for i := 0; i < 20; i++ {
+			m := notifyFixture(tt.units)
+			m.handleNotify(pid, "READY=1")
+			for name, rs := range tt.units {
+				if got := isClosed(rs.ready); got != (name == tt.want) {
+					t.Fatalf("%s: %s ready = %v, want %v", tt.name, name, got, name == tt.want)
+				}
+			}
+		}
+	}
+}
