@@ -172,7 +172,7 @@ func removeTreeAt(parent int, name, label string) error {
 		return &fs.PathError{Op: "open", Path: label, Err: err}
 	}
 	err = walkTree(fd, label, walkFuncs{post: func(parentFD int, name string) error {
-		return rmdirAt(parentFD, name, label)
+		return rmdirAt(parentFD, name, label+"/…/"+shortName(name))
 	}})
 	unix.Close(fd)
 	if err != nil {
@@ -181,8 +181,8 @@ func removeTreeAt(parent int, name, label string) error {
 	return rmdirAt(parent, name, label)
 }
 
-// rmdirAt removes the empty cgroup name below dirfd; label names the
-// tree it belongs to in errors.
+// rmdirAt removes the empty cgroup name below dirfd; label names it in
+// errors.
 func rmdirAt(dirfd int, name, label string) error {
 	err := unix.Unlinkat(dirfd, name, unix.AT_REMOVEDIR)
 	switch {
@@ -191,11 +191,11 @@ func rmdirAt(dirfd int, name, label string) error {
 	case err == unix.EBUSY:
 		if data, rerr := readFileAt(dirfd, name+"/cgroup.events"); rerr == nil {
 			if pop, perr := parsePopulated(data); perr == nil && pop {
-				return fmt.Errorf("%s: sub-cgroup %s: %w", label, shortName(name), ErrPopulated)
+				return fmt.Errorf("%s: %w", label, ErrPopulated)
 			}
 		}
 	}
-	return fmt.Errorf("%s: sub-cgroup %s: %w", label, shortName(name), &fs.PathError{Op: "rmdir", Path: shortName(name), Err: err})
+	return &fs.PathError{Op: "rmdir", Path: label, Err: err}
 }
 
 // shortName cuts a long cgroup name for a message.

@@ -21,9 +21,9 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 	base := m.cfg.CgroupBase
 	// Units sit in slices, a few levels down; what a unit nests below its
 	// own cgroup is not looked at.
-	found, err := h.Find(base, func(name string) bool { return strings.HasSuffix(name, ".service") })
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("look for units of a previous instance: %w", err)
+	found, findErr := h.Find(base, func(name string) bool { return strings.HasSuffix(name, ".service") })
+	if errors.Is(findErr, fs.ErrNotExist) {
+		findErr = nil
 	}
 	// Whether anything runs is the kernel's populated flag of the whole
 	// tree; a list of processes can miss some (a unit's owner can nest
@@ -33,7 +33,7 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		pop, err = false, nil
 	}
-	if len(found) == 0 && err == nil && !pop {
+	if len(found) == 0 && findErr == nil && err == nil && !pop {
 		m.removeV1Bases()
 		return nil
 	}
@@ -49,6 +49,10 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 			return fmt.Errorf("processes of a previous instance did not end: %w", err)
 		}
 		m.reaper.reap()
+	}
+	if findErr != nil {
+		// Which users to release is not known; leave them allocated.
+		return fmt.Errorf("look for units of a previous instance: %w", findErr)
 	}
 	// Nothing of the previous instance runs any more, so what is left is
 	// only clutter: report it, but do not refuse to start over it.

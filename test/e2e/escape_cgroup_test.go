@@ -251,3 +251,43 @@ func TestEscapeRaiseCgroupLimits(t *testing.T) {
 		t.Errorf("capsule nested %d levels below a sub-cgroup with limits \"max\", want at most %d:\n%s", n, cgroup.DefaultMaxDepth, out)
 	}
 }
+
+// TestEscapeKillModeProcessOutlivesUID: a DynamicUser= service with
+// KillMode=process leaves a daemon behind at stop. Its UID is released
+// at stop, so the daemon must not outlive it: the stop ends with
+// cgroup.kill whatever KillMode= says.
+func TestEscapeKillModeProcessOutlivesUID(t *testing.T) {
+	name := fmt.Sprintf("killproc%d-%d", os.Getpid()%100000, counter.Add(1))
+	systemUnit(t, name+".service", "[Service]\nDynamicUser=yes\nUser="+name+"\nKillMode=process\n"+
+		"ExecStart=/bin/sh -c \"id -u; setsid sleep 1000 </dev/null >/dev/null 2>&1 & exec sleep 2000\"\n")
+	ctl(t, 0, "start", name+".service")
+	var uid int
+	var left []int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(left) < 2; {
+		time.Sleep(10 * time.Millisecond)
+		r := ctl(t, 0, "status", name+".service")
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if i := strings.Index(line, "]: "); i > 0 {
+				fmt.Sscan(line[i+3:], &uid)
+			}
+		}
+		if uid != 0 {
+			left = processesOf(uid)
+		}
+	}
+	if uid < 61184 || uid > 65519 || len(left) < 2 {
+		t.Fatalf("want the service and its daemon running as a dynamic UID, got UID %d, processes %v", uid, left)
+	}
+	t.Cleanup(func() {
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	ctl(t, 0, "stop", name+".service")
+	if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
+		t.Errorf("UID %d still locked after stop", uid)
+	}
+	if still := waitNoProcesses(uid, 2*time.Second); len(still) > 0 {
+		t.Errorf("processes of released UID %d still run after stop with KillMode=process: %v", uid, still)
+	}
+}
