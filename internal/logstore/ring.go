@@ -60,6 +60,16 @@ func (r *Ring) Add(l Line) {
 	r.next = (r.next + 1) % r.size
 }
 
+// Clear drops every line held and returns how many there were. Followers
+// keep their place: lines added later still reach them.
+func (r *Ring) Clear() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.lines)
+	r.lines, r.next, r.full = nil, 0, false
+	return n
+}
+
 // Tail returns up to n of the newest lines (all for n < 0), oldest first.
 func (r *Ring) Tail(n int) []Line {
 	lines, _, _ := r.Follow(n)

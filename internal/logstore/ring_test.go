@@ -70,3 +70,39 @@ func TestRingSince(t *testing.T) {
 		t.Fatalf("Since after overflow: %v %d", lines, seq)
 	}
 }
+
+func TestRingClear(t *testing.T) {
+	tests := []struct {
+		size, add, want int
+	}{
+		{size: 3, add: 0, want: 0},
+		{size: 3, add: 2, want: 2},
+		{size: 3, add: 7, want: 3},
+	}
+	for _, tt := range tests {
+		r := NewRing(tt.size)
+		for i := 0; i < tt.add; i++ {
+			r.Add(Line{Message: "old"})
+		}
+		_, seq, _ := r.Follow(0)
+		if n := r.Clear(); n != tt.want {
+			t.Errorf("size %d add %d: Clear() = %d, want %d", tt.size, tt.add, n, tt.want)
+		}
+		if got := r.Tail(-1); len(got) != 0 {
+			t.Errorf("size %d add %d: %d lines left after Clear", tt.size, tt.add, len(got))
+		}
+		// A follower still gets what is added afterwards, and nothing old.
+		for i := 0; i < tt.size+1; i++ {
+			r.Add(Line{Message: "new"})
+		}
+		lines, _, _ := r.Since(seq)
+		if len(lines) != tt.size {
+			t.Errorf("size %d add %d: Since after Clear returned %d lines, want %d", tt.size, tt.add, len(lines), tt.size)
+		}
+		for _, l := range lines {
+			if l.Message != "new" {
+				t.Errorf("size %d add %d: old line %q came back", tt.size, tt.add, l.Message)
+			}
+		}
+	}
+}

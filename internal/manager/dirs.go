@@ -406,6 +406,17 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 			}
 		}
 	}
+	if kinds[dirLogs] {
+		// What the unit wrote also sits in this manager's memory (for a
+		// capsule: everything its manager and units printed). Logs of a
+		// unit include that, so nothing the unit wrote outlives the clean.
+		m.mu.Lock()
+		u.statusText = ""
+		m.mu.Unlock()
+		n := u.log.Clear()
+		configured = true
+		m.logf(nil, "%s: Removed %d stored log lines.", name, n)
+	}
 	if !configured {
 		return nil, fmt.Errorf("%w: no matching resources found for %s", errNothing, name)
 	}
