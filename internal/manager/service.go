@@ -811,13 +811,17 @@ func isClosed(ch chan struct{}) bool {
 // does the NSS call, so the managers stay free of cgo (which makes every
 // exec of them, executor included, a millisecond slower).
 func lookupUser(name string) (uid, gid int, err error) {
-	out, err := osexec.Command("getent", "passwd", name).Output()
+	// "--": a user name may start with a dash.
+	out, err := osexec.Command("getent", "passwd", "--", name).Output()
 	if err != nil {
 		return 0, 0, fmt.Errorf("no such user %q", name)
 	}
 	f := strings.Split(strings.TrimSpace(string(out)), ":")
 	if len(f) < 4 {
 		return 0, 0, fmt.Errorf("malformed passwd entry for %q", name)
+	}
+	if f[2] == "" && f[3] == "" && nisCompatName(name) {
+		return lookupIDs(name)
 	}
 	if uid, err = strconv.Atoi(f[2]); err != nil {
 		return 0, 0, fmt.Errorf("passwd entry for %q: bad UID %q", name, f[2])
