@@ -718,7 +718,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	if logR != nil {
 		go func() {
 			defer logR.Close()
-			logstore.Copy(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) })
+			logstore.CopyLimited(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) }, m.logLimiter(u))
 		}()
 	}
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/logstore"
@@ -39,6 +40,8 @@ type Unit struct {
 	sock        *socketConfig
 	transient   bool
 	log         *logstore.Ring
+	logLimit    *logstore.Limiter // of the unit's output, made on first use
+	logLimitSet sync.Once
 	loadState   string // loaded, error, masked
 	loadErr     string
 

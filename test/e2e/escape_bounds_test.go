@@ -256,3 +256,79 @@ print("forked", n, flush=True)
 		t.Errorf("pids cgroup %s left after stop", path)
 	}
 }
+
+// suppressedIn sums the "Suppressed N messages from UNIT" lines of a log.
+func suppressedIn(log, unit string) (total, lines int) {
+	for _, l := range strings.Split(log, "\n") {
+		i := strings.Index(l, "Suppressed ")
+		if i < 0 || !strings.HasSuffix(l, " messages from "+unit) {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscanf(l[i:], "Suppressed %d messages", &n); err == nil {
+			total += n
+			lines++
+		}
+	}
+	return total, lines
+}
+
+// TestEscapeLogFlood floods the system manager with output from a capsule:
+// a unit in the capsule turns its own rate limit off, so its capsule
+// manager passes every line on. The system manager must keep at most the
+// burst of capsule@NAME.service per interval and report how many lines it
+// dropped; the capsule manager holds its own units to their limits alike.
+func TestEscapeLogFlood(t *testing.T) {
+	name := newCapsule(t, "flood")
+	capsuleDropin(t, name, "[Service]\nLogRateLimitIntervalSec=500ms\nLogRateLimitBurst=40\n")
+	unit := "capsule@" + name + ".service"
+	ctl(t, 0, "start", unit)
+	waitRunning(t, name)
+	mgr := fmt.Sprintf("capsuled[%d]: ", managerPID(t, name))
+	start := time.Now()
+	const lines = 5000
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "flood", "-p", "LogRateLimitIntervalSec=0", "--wait",
+		"sh", "-c", fmt.Sprintf("seq 1 %d | sed s/^/flood-/", lines))
+	// What the system manager copied of capsule@NAME.service's output goes
+	// to its own log, the file all e2e tests share.
+	var kept, suppressed, reports int
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(e.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = 0
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, mgr) && strings.Contains(l, "flood-") {
+				kept++
+			}
+		}
+		// Done once the report of the window with the last line is in.
+		if suppressed, reports = suppressedIn(string(b), unit); reports > 0 && kept+suppressed >= lines {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if reports == 0 || kept+suppressed < lines {
+		t.Fatalf("flood of %d lines from a capsule: the system manager kept %d and reported %d suppressed in %d reports", lines, kept, suppressed, reports)
+	}
+	t.Logf("%d lines: %d kept, %d suppressed in %d reports", lines, kept, suppressed, reports)
+	if max := 40 * (int(time.Since(start)/(500*time.Millisecond)) + 1); kept > max {
+		t.Errorf("%d of %d flood lines reached the system manager's log, want at most %d (40 per 500 ms)", kept, lines, max)
+	}
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "inner", "-p", "LogRateLimitIntervalSec=300ms", "-p", "LogRateLimitBurst=10",
+		"--wait", "sh", "-c", "seq 1 1000 | sed s/^/inner-/")
+	var inner string
+	n := 0
+	for time.Now().Before(deadline) {
+		inner = ctl(t, 0, "-C", name, "logs", "-n", "1000").stdout
+		if n, reports = suppressedIn(inner, "inner.service"); n+10*reports >= 1000 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n == 0 || n+10*reports < 1000 {
+		t.Errorf("inner.service (burst 10) wrote 1000 lines; its capsule manager reported %d suppressed in %d reports:\n%s", n, reports, tail([]byte(inner), 2000))
+	}
+}
