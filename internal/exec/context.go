@@ -58,6 +58,8 @@ type Tmpfs struct {
 	Mode uint32 `json:"mode"`
 	// Dirs are created inside the fresh tmpfs (as mount points for binds).
 	Dirs []string `json:"dirs,omitempty"`
+	// Files are created empty inside it (as mount points for file binds).
+	Files []string `json:"files,omitempty"`
 	// Size and Inodes bound a tmpfs the unit can write to; 0 leaves the
 	// kernel's default (half of RAM).
 	Size   uint64 `json:"size,omitempty"`

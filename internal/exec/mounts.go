@@ -51,6 +51,11 @@ func setupMounts(p *MountPlan) error {
 				return fmt.Errorf("create %s in %s: %w", d, t.Path, err)
 			}
 		}
+		for _, f := range t.Files {
+			if err := os.WriteFile(filepath.Join(target, f), nil, 0o644); err != nil {
+				return fmt.Errorf("create %s in %s: %w", f, t.Path, err)
+			}
+		}
 	}
 	for _, b := range p.Binds {
 		if err := bind(p.Staging, b); err != nil {

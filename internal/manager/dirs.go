@@ -323,6 +323,13 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 	for _, c := range order {
 		p.Tmpfs = append(p.Tmpfs, *covers[c])
 	}
+	if rs.notify != nil {
+		// The unit's own notify socket takes the shared one's place; the
+		// rest of the manager's runtime directory is hidden.
+		p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: m.cfg.RuntimeDir, Mode: 0o755, Files: []string{"notify"}, Size: 1 << 20})
+		p.Binds = append(p.Binds, exec.Bind{Source: rs.notify.path, Target: filepath.Join(m.cfg.RuntimeDir, "notify"),
+			NoSuid: true, NoDev: true, NoExec: true})
+	}
 	p.Binds = append(p.Binds, rs.binds...)
 	if svc.Delegate {
 		// The delegated subtree stays writable so the unit can manage it.

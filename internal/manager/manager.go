@@ -191,6 +191,9 @@ func (m *Manager) Listen() (*net.UnixListener, error) {
 	if err := m.reaper.start(); err != nil {
 		return nil, fmt.Errorf("become child subreaper: %w", err)
 	}
+	if err := m.resetNotifyDir(); err != nil {
+		return nil, err
+	}
 	// Units in this manager are spawned from our notify socket only.
 	nconn, err := listenNotify(filepath.Join(m.cfg.RuntimeDir, "notify"))
 	if err != nil {
@@ -279,6 +282,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		m.notify.Close()
 	}
 	os.Remove(filepath.Join(m.cfg.RuntimeDir, "notify"))
+	os.RemoveAll(m.notifyDir())
 	m.removeV1Bases()
 }
 

@@ -41,11 +41,18 @@ func listenNotify(path string) (*net.UnixConn, error) {
 	return c, nil
 }
 
-func (m *Manager) readNotify() {
+func (m *Manager) readNotify() { m.readNotifyFrom(m.notify, nil) }
+
+// readNotifyFrom handles the datagrams of a notify socket until it is
+// closed; wait, if set, is called before each one is read.
+func (m *Manager) readNotifyFrom(conn *net.UnixConn, wait func()) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
 	for {
-		n, oobn, _, _, err := m.notify.ReadMsgUnix(buf, oob)
+		if wait != nil {
+			wait()
+		}
+		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return

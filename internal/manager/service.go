@@ -33,6 +33,7 @@ type runState struct {
 	dirEnv     []string
 	runtime    []string // runtime directories to remove at the end
 	v1         []v1Member
+	notify     *unitNotify // the invocation's own notify socket, if any
 	stdio      *stdioSpec
 	listen     []*os.File // sockets from a socket unit, passed at fd 3+
 	fdNames    []string
@@ -439,6 +440,7 @@ func (m *Manager) release(u *Unit, rs *runState) {
 			keepUser = rs.user != nil
 		}
 	}
+	m.closeUnitNotify(rs)
 	if err := m.releaseV1(rs); err != nil {
 		m.logf(u, "%s: %v", u.name, err)
 	}
@@ -501,6 +503,9 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 		set(func() { rs.uid, rs.gid, rs.userName = uid, gid, svc.User })
 	}
 	if err := m.setupDirs(u, rs); err != nil {
+		return err
+	}
+	if err := m.openUnitNotify(u, rs); err != nil {
 		return err
 	}
 	cg, procGroup := m.cgroupPath(u), m.cgroupPath(u)

@@ -332,3 +332,52 @@ func TestEscapeLogFlood(t *testing.T) {
 		t.Errorf("inner.service (burst 10) wrote 1000 lines; its capsule manager reported %d suppressed in %d reports:\n%s", n, reports, tail([]byte(inner), 2000))
 	}
 }
+
+// TestEscapeNotifyFlood sends datagrams to the notify socket a capsule's
+// processes can see, as fast as the kernel takes them, while another
+// capsule starts. The socket must be the capsule's own, not the system
+// manager's shared one (so the flood cannot delay anyone else's READY=1),
+// and it must be read at a bounded rate (so the flood costs the sender,
+// not the manager).
+func TestEscapeNotifyFlood(t *testing.T) {
+	a := startCapsule(t, "nfla")
+	shared := filepath.Join(e.runtimeDir, "notify")
+	var host syscall.Stat_t
+	if err := syscall.Stat(shared, &host); err != nil {
+		t.Fatal(err)
+	}
+	r := inCapsule(t, a, 0, fmt.Sprintf("stat -c %%i %s; ls -A %s", shared, e.runtimeDir))
+	if f := strings.Fields(r.stdout); len(f) != 2 || f[0] == fmt.Sprint(host.Ino) || f[1] != "notify" {
+		t.Errorf("inside the capsule, %s is inode %v and %s holds %v; want another inode than the host's %d, and only notify",
+			shared, f[:1], e.runtimeDir, f[1:], host.Ino)
+	}
+	b := newCapsule(t, "nflb")
+	started := make(chan result, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // into the flood
+		started <- ctlRun(nil, "start", "capsule@"+b+".service")
+	}()
+	r = inCapsule(t, a, 0, fmt.Sprintf(`python3 -c '
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+start = time.monotonic()
+sent = 0
+while time.monotonic() < start + 1:
+    try:
+        s.sendto(b"STATUS=flood", socket.MSG_DONTWAIT, "%s")
+        sent += 1
+    except BlockingIOError:
+        pass
+print(sent, time.monotonic() - start)
+'`, shared))
+	var sent int
+	var secs float64
+	fmt.Sscan(r.stdout, &sent, &secs)
+	// 100 at once, 20 a second after that, and the socket's queue.
+	if max := 100 + int(20*(secs+1)) + 64; sent == 0 || sent > max {
+		t.Errorf("a capsule sent %d notify datagrams in %.1f s; want at most %d", sent, secs, max)
+	}
+	if r := <-started; r.code != 0 {
+		t.Errorf("capsule %s did not start during the flood: %s", b, r)
+	}
+}
