@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -379,5 +380,69 @@ print(sent, time.monotonic() - start)
 	}
 	if r := <-started; r.code != 0 {
 		t.Errorf("capsule %s did not start during the flood: %s", b, r)
+	}
+}
+
+// TestEscapeBoundsLeftByCrash kills the system manager while a bounded
+// capsule runs. What bounded it (the runtime directory's tmpfs, the v1
+// memory and pids cgroups, its notify socket) must not outlive the next
+// manager's recovery.
+func TestEscapeBoundsLeftByCrash(t *testing.T) {
+	rt := fmt.Sprintf("/run/capsuled-e2e-bcrash-%d", os.Getpid())
+	cg := e.cgroup + "-bcrash"
+	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
+	start := func() *osexec.Cmd {
+		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 300 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return cmd
+	}
+	name := newCapsule(t, "bcrash")
+	unit := "capsule@" + name + ".service"
+	cmd := start()
+	t.Cleanup(func() {
+		ctlRunEnv(env, "stop", unit)
+		ctlRunEnv(env, "clean", "--what=all", unit)
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if err := removeCgroup(cg); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		os.RemoveAll(rt)
+	})
+	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
+		t.Fatalf("start: %s", r)
+	}
+	var left []string
+	for _, c := range []string{"memory", "pids"} {
+		if v, ok, err := cgroup.FindV1(c); err == nil && ok {
+			left = append(left, v.Path(filepath.Join(v.Self, filepath.Base(cg))))
+		}
+	}
+	sockets, _ := filepath.Glob(filepath.Join(rt, "notify.d", "*"))
+	left = append(left, sockets...)
+	cmd.Process.Kill()
+	cmd.Wait()
+	rtDir := "/run/capsules/" + name
+	if mountOf(t, rtDir) == "" {
+		t.Errorf("%s is not a mount point", rtDir)
+	}
+	for _, p := range left {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s missing before recovery: %v", p, err)
+		}
+	}
+	cmd = start()
+	if mi := mountOf(t, rtDir); mi != "" {
+		t.Errorf("%s still mounted after recovery: %s", rtDir, mi)
+	}
+	for _, p := range left {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s left after recovery", p)
+		}
 	}
 }
