@@ -41,11 +41,12 @@ const (
 )
 
 type bench struct {
-	n        int
-	ctl      ctl
-	caps     *capsules
-	progress io.Writer
-	results  []result
+	n          int
+	runtimeDir string // of the system manager under test
+	ctl        ctl
+	caps       *capsules
+	progress   io.Writer
+	results    []result
 }
 
 // all runs every measurement in turn and stops at the first failure;
@@ -60,6 +61,7 @@ func (b *bench) all(ctx context.Context) error {
 		{"commands inside a capsule", b.inCapsule},
 		{"system manager query", b.systemState},
 		{"batches of 20 capsules", b.batches},
+		{"floods from a capsule", b.floods},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(b.progress, "measuring %s (n=%d)\n", s.what, b.n)

@@ -105,7 +105,7 @@ func run(opts options, stdout, stderr io.Writer) (err error) {
 		err = errors.Join(err, caps.cleanup(cctx))
 	}()
 
-	b := &bench{n: opts.n, ctl: c, caps: caps, progress: stderr}
+	b := &bench{n: opts.n, runtimeDir: opts.runtimeDir, ctl: c, caps: caps, progress: stderr}
 	runErr := b.all(ctx)
 	if runErr != nil && ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: %w", runErr)
