@@ -35,7 +35,9 @@ type Allocator struct {
 	// if Acquire is called concurrently. Default math/rand/v2.Uint32.
 	Rand func() uint32
 
-	proc string // procfs mount point, default "/proc"; replaced in tests
+	// proc is the procfs mount point, default "/proc". Tests replace it,
+	// and then the kernel's real message queues are not consulted either.
+	proc string
 }
 
 // config is an Allocator with defaults filled in.
@@ -43,6 +45,7 @@ type config struct {
 	lockDir, userDB, etc, proc string
 	min, max                   uint32
 	rand                       func() uint32
+	realKernel                 bool // proc is the host's: check message queues too
 }
 
 func (a *Allocator) config() config {
@@ -60,7 +63,7 @@ func (a *Allocator) config() config {
 		c.etc = "/etc"
 	}
 	if c.proc == "" {
-		c.proc = "/proc"
+		c.proc, c.realKernel = "/proc", true
 	}
 	if c.min == 0 {
 		c.min = MinUID
@@ -85,6 +88,7 @@ type User struct {
 	lock     *os.File
 	lockPath string
 	records  string // userdb directory holding published records, if any
+	proc     string // procfs, for the keys left at release
 }
 
 // Acquire returns a UID for the user name. A user of that name in passwd is
@@ -160,7 +164,7 @@ func (a *Allocator) Acquire(name string, suggested []string) (*User, error) {
 			f.Close()
 			return nil, fmt.Errorf("acquire %s: write %s: %w", name, path, err)
 		}
-		return &User{Name: name, UID: uid, lock: f, lockPath: path}, nil
+		return &User{Name: name, UID: uid, lock: f, lockPath: path, proc: c.proc}, nil
 	}
 	return nil, fmt.Errorf("%w in %d-%d (tried %d candidates): stop other capsules or dynamic users",
 		ErrRangeFull, c.min, c.max, maxCandidates)
@@ -298,7 +302,16 @@ func (c config) idInUse(uid uint32) (bool, error) {
 			return false, fmt.Errorf("stat %s: %w", p, err)
 		}
 	}
-	return ipcBlocks(c.proc, uid)
+	if used, err := ipcBlocks(c.proc, uid); used || err != nil {
+		return used, err
+	}
+	if used, err := keysHeld(c.proc, uid); used || err != nil {
+		return used, err
+	}
+	if c.realKernel {
+		return mqueueUsed(uid)
+	}
+	return false, nil
 }
 
 // Release removes published records, gives up the UID and closes the lock
@@ -315,6 +328,11 @@ func (u *User) Release() error {
 		}
 	}
 	if u.lock != nil {
+		// The kernel keeps a user's keyrings; emptied, they hold nothing
+		// for the next holder of the UID.
+		if err := clearKeys(u.proc, u.UID); err != nil {
+			errs = append(errs, err)
+		}
 		// Unlink before closing: once closed, another allocator may lock
 		// the same file and must then see it as stale.
 		if err := unlinkIfSame(u.lock, u.lockPath); err != nil {
@@ -405,6 +423,15 @@ func (c config) releaseStaleLock(name string, uid uint32) error {
 	}
 	if err := removeRecords(c.userDB, name, uid); err != nil {
 		return err
+	}
+	// What the dead holder left in the kernel goes as at a release.
+	if err := clearKeys(c.proc, uid); err != nil {
+		return err
+	}
+	if c.realKernel {
+		if err := RemoveIPC(uid, uid); err != nil {
+			return fmt.Errorf("UID %d: %w", uid, err)
+		}
 	}
 	return unlinkIfSame(f, path)
 }

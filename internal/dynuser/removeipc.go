@@ -3,8 +3,6 @@ package dynuser
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -12,12 +10,13 @@ import (
 
 // RemoveIPC deletes the System V IPC objects and POSIX message queues that
 // belong to uid or gid (RemoveIPC=), so nothing of a released dynamic user
-// survives in kernel memory.
+// survives in kernel memory. System V objects count as theirs when they own
+// or created them: IPC_SET can give an object away, never its creator.
 func RemoveIPC(uid, gid uint32) error {
-	return removeIPC("/proc", "/dev/mqueue", uid, gid)
+	return removeIPC("/proc", uid, gid)
 }
 
-func removeIPC(procDir, mqueueDir string, uid, gid uint32) error {
+func removeIPC(procDir string, uid, gid uint32) error {
 	var errs []error
 	for _, kind := range ipcKinds {
 		ids, err := ipcIDsOf(filepath.Join(procDir, "sysvipc", kind), uid, gid)
@@ -31,19 +30,8 @@ func removeIPC(procDir, mqueueDir string, uid, gid uint32) error {
 			}
 		}
 	}
-	entries, err := os.ReadDir(mqueueDir)
-	if err == nil {
-		for _, e := range entries {
-			fi, err := e.Info()
-			if err != nil {
-				continue
-			}
-			if st, ok := fi.Sys().(*unix.Stat_t); ok && (st.Uid == uid || st.Gid == gid) {
-				if err := os.Remove(filepath.Join(mqueueDir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					errs = append(errs, err)
-				}
-			}
-		}
+	if err := removeMqueues(uid, gid); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

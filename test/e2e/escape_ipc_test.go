@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -306,5 +307,70 @@ func TestEscapeInheritedSessionKeyring(t *testing.T) {
 			}
 		}
 		rings[c] = p["ring"]
+	}
+}
+
+// nextHolder runs a capsule on a system manager that may hand out only
+// target, makes it run leave, stops and cleans it, starts a second capsule
+// there and returns what check printed in it. Both must get target.
+func nextHolder(t *testing.T, tag, leave, check string) string {
+	t.Helper()
+	target := freeUID(t)
+	env := secondManager(t, tag, []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	var out string
+	for i, script := range []string{leave, check} {
+		c := newCapsuleOn(t, env, tag)
+		unit := "capsule@" + c + ".service"
+		if r := ctlRunEnv(env, "start", unit); r.code != 0 {
+			t.Fatalf("capsule %d on the one-UID manager: %s", i+1, r)
+		}
+		if uid, _ := capsuleUID(t, c); uid != target {
+			t.Fatalf("capsule %s got UID %d, want %d", c, uid, target)
+		}
+		bin := hostileIn(t, c)
+		r := ctlRunEnv(env, "run", "-q", "-P", "-C", c, "sh", "-c", script, "script", bin)
+		if i == 0 && r.code != 0 {
+			t.Fatalf("leaving things behind: %s", r)
+		}
+		out = r.stdout + r.stderr
+		ctlRunEnv(env, "stop", unit)
+		ctlRunEnv(env, "clean", "--what=all", unit)
+	}
+	return out
+}
+
+// TestEscapeKeysLeftForNextUID: a capsule leaves keys in its user, user
+// session and persistent keyrings; the next capsule with its UID must find
+// none of them.
+func TestEscapeKeysLeftForNextUID(t *testing.T) {
+	needKeyctl(t)
+	out := nextHolder(t, "keyl",
+		`keyctl add user left-in-user secret @u >/dev/null
+		keyctl add user left-in-user-session secret @us >/dev/null
+		keyctl add user left-in-persistent secret "$(keyctl get_persistent @s)" >/dev/null
+		# One its owner may read by serial, wherever it is linked.
+		id=$(keyctl add user left-for-owner secret @s)
+		keyctl setperm "$id" 0x3f3f0000 && keyctl link "$id" @u && keyctl unlink "$id" @s`,
+		`keyctl show @u; keyctl show @us; keyctl show "$(keyctl get_persistent @s)"; cat /proc/keys
+		for k in left-in-user left-in-user-session left-in-persistent left-for-owner; do
+			keyctl request user $k 2>/dev/null && echo "found $k"
+		done; true`)
+	if strings.Contains(out, "left-") {
+		t.Errorf("the next capsule with the same UID finds keys of the previous one:\n%s", out)
+	}
+}
+
+// TestEscapeMqueueLeftForNextUID: a capsule leaves a POSIX message queue
+// (the host has no /dev/mqueue mounted); the next capsule with its UID must
+// not find it.
+func TestEscapeMqueueLeftForNextUID(t *testing.T) {
+	name := fmt.Sprintf("/capsuled-e2e-left-%d", os.Getpid())
+	t.Cleanup(func() {
+		p, _ := unix.BytePtrFromString(name[1:])
+		unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0)
+	})
+	out := nextHolder(t, "mql", `"$1" mq-create `+name+` left-for-the-next`, `"$1" mq-read `+name)
+	if strings.Contains(out, "left-for-the-next") || !strings.Contains(out, "open: No such file or directory") {
+		t.Errorf("the next capsule with the same UID reads the queue of the previous one: %q", out)
 	}
 }
