@@ -3,7 +3,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/cli"
 )
@@ -14,6 +16,16 @@ func main() {
 	// be reached, e.g. in tests.
 	if dir := os.Getenv("CAPSULED_RUNTIME_DIR"); dir != "" {
 		paths.SystemRuntime = dir
+	}
+	// Like $SYSTEMD_BUS_TIMEOUT for systemctl: how long a manager may stay
+	// silent during a call.
+	if v := os.Getenv("CAPSULECTL_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(os.Stderr, "Ignoring invalid CAPSULECTL_TIMEOUT=%q (want a duration such as 25s)\n", v)
+		} else {
+			paths.Timeout = d
+		}
 	}
 	os.Exit(cli.Main(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, paths))
 }

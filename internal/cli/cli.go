@@ -15,6 +15,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/varlink"
 )
 
@@ -140,7 +141,12 @@ run options:
 // Main runs capsulectl with args (without the program name) and returns
 // the exit code.
 func Main(args []string, stdio IO, paths Paths) int {
-	err := run(args, stdio, paths)
+	// Everything capsulectl prints passes through an escaping writer (a
+	// capsule controls what its manager says); only the byte stream of
+	// run -t/-P is relayed raw, by runCommand from the raw stdio.
+	raw := stdio
+	stdio.Stdout, stdio.Stderr = escape.NewWriter(stdio.Stdout), escape.NewWriter(stdio.Stderr)
+	err := run(args, raw, stdio, paths)
 	if err == nil {
 		return 0
 	}
@@ -155,7 +161,7 @@ func Main(args []string, stdio IO, paths Paths) int {
 	return exitFailure
 }
 
-func run(args []string, stdio IO, paths Paths) error {
+func run(args []string, raw, stdio IO, paths Paths) error {
 	o := &options{lines: 10}
 	verb, rest, err := splitVerb(args, o)
 	if err != nil {
@@ -166,7 +172,7 @@ func run(args []string, stdio IO, paths Paths) error {
 		return nil
 	}
 	if verb == "run" {
-		return runCommand(rest, o, stdio, paths)
+		return runCommand(rest, o, raw, stdio, paths)
 	}
 	pos, err := parseInterleaved(rest, o)
 	if err != nil {
@@ -320,7 +326,7 @@ func (c *ctl) isSystemRunning() error {
 	if c.o.output == "json" {
 		c.json(m)
 	} else {
-		fmt.Fprintln(c.io.Stdout, m.State)
+		fmt.Fprintln(c.io.Stdout, printable(m.State))
 	}
 	if m.State != "running" {
 		return fail(exitFailure, "")
@@ -384,7 +390,7 @@ func (c *ctl) isActive(names []string) error {
 			return fail(exitFailure, "Failed to get state of %s: %v", name, err)
 		}
 		if !c.o.quiet {
-			fmt.Fprintln(c.io.Stdout, state)
+			fmt.Fprintln(c.io.Stdout, printable(state))
 		}
 		if state == "active" {
 			code = 0
@@ -491,9 +497,9 @@ func (c *ctl) install(verb string, names []string) error {
 		} else if !c.o.quiet {
 			for _, ch := range r.Changes {
 				if ch.Type == "symlink" {
-					fmt.Fprintf(c.io.Stderr, "Created symlink %s → %s.\n", ch.Path, ch.Source)
+					fmt.Fprintf(c.io.Stderr, "Created symlink %s → %s.\n", printable(ch.Path), printable(ch.Source))
 				} else {
-					fmt.Fprintf(c.io.Stderr, "Removed \"%s\".\n", ch.Path)
+					fmt.Fprintf(c.io.Stderr, "Removed \"%s\".\n", printable(ch.Path))
 				}
 			}
 		}
@@ -522,7 +528,7 @@ func (c *ctl) isEnabled(names []string) error {
 			return fail(exitFailure, "Failed to get unit file state for %s: %v", name, err)
 		}
 		if !c.o.quiet {
-			fmt.Fprintln(c.io.Stdout, r.State)
+			fmt.Fprintln(c.io.Stdout, printable(r.State))
 		}
 		if r.State == "enabled" || r.State == "static" || r.State == "transient" {
 			code = 0
@@ -599,8 +605,9 @@ func (c *ctl) bus(args []string) error {
 		return c.json(r)
 	}
 	w := len("NAME")
-	for _, n := range r.Names {
-		w = max(w, len(n.Name))
+	for i, n := range r.Names {
+		r.Names[i].Name, r.Names[i].Process, r.Names[i].Connection = printable(n.Name), printable(n.Process), printable(n.Connection)
+		w = max(w, len(r.Names[i].Name))
 	}
 	fmt.Fprintf(c.io.Stdout, "%-*s %7s %-15s %s\n", w, "NAME", "PID", "PROCESS", "CONNECTION")
 	for _, n := range r.Names {

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -22,10 +22,25 @@ type Paths struct {
 	SystemRuntime string
 	// CapsulesRuntime holds one runtime directory per capsule.
 	CapsulesRuntime string
+	// Timeout bounds how long a manager may stay silent during a call
+	// (zero: DefaultTimeout). Managers send heartbeats on long calls.
+	Timeout time.Duration
 }
 
 // DefaultPaths are the paths on a normal host.
 var DefaultPaths = Paths{SystemRuntime: "/run/capsuled", CapsulesRuntime: "/run/capsules"}
+
+// DefaultTimeout is how long a manager may stay silent before a call fails,
+// as long as sd-bus waits for a method reply. A honest manager sends a
+// heartbeat every varlink.HeartbeatInterval while it works on a call.
+const DefaultTimeout = 25 * time.Second
+
+func (p Paths) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return p.Timeout
+	}
+	return DefaultTimeout
+}
 
 // target is a connected manager.
 type target struct {
@@ -53,11 +68,12 @@ func dial(p Paths, o *options) (*target, error) {
 func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 	if !capsuleSet {
 		path := filepath.Join(p.SystemRuntime, api.Interface)
-		c, err := varlink.Dial(path)
+		c, err := varlink.Dial(path, p.timeout())
 		if err != nil {
 			return nil, connectError("capsuled", path, err,
 				"is capsuled --system running?")
 		}
+		c.Name = "capsuled"
 		return &target{client: c}, nil
 	}
 	if err := dynuser.ValidCapsuleName(capsule); err != nil {
@@ -95,11 +111,12 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 	if sst.Mode&unix.S_IFMT != unix.S_IFSOCK || sst.Uid != dst.Uid {
 		return nil, fmt.Errorf("failed to connect to capsule %s: %s is not a socket owned by the capsule's user (UID %d); refusing", capsule, filepath.Join(dir, rel), dst.Uid)
 	}
-	uc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: fmt.Sprintf("/proc/self/fd/%d", sfd), Net: "unix"})
+	c, err := varlink.Dial(fmt.Sprintf("/proc/self/fd/%d", sfd), p.timeout())
 	if err != nil {
 		return nil, connectError("capsule "+capsule, filepath.Join(dir, rel), err, "")
 	}
-	return &target{client: varlink.NewClient(uc), capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
+	c.Name = "the manager of capsule " + capsule
+	return &target{client: c, capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
 }
 
 func connectError(what, path string, err error, hint string) error {

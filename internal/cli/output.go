@@ -9,42 +9,26 @@ import (
 	"time"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/escape"
 )
 
 func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, name) }
 
-// printable escapes control characters, so text a unit controls (its
-// output, command line, description) cannot drive the terminal of the
-// root user reading it.
-func printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if isControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
-}
+// printable escapes text a manager sent, so it cannot drive the terminal
+// of the root user reading it: a capsule controls its manager and all it
+// reports (unit names, output, command lines, cgroup names).
+func printable(s string) string { return escape.Text(s) }
 
 // printUnitTable prints units the way systemctl list-units does.
 func printUnitTable(w io.Writer, units []api.Unit) {
 	wName, wLoad, wActive, wSub := len("UNIT"), len("LOAD"), len("ACTIVE"), len("SUB")
+	shown := make([]api.Unit, len(units))
+	for i, u := range units {
+		u.Name, u.LoadState, u.ActiveState, u.SubState = printable(u.Name), printable(u.LoadState),
+			printable(u.ActiveState), printable(u.SubState)
+		shown[i] = u
+	}
+	units = shown
 	for _, u := range units {
 		wName = max(wName, len(u.Name))
 		wLoad = max(wLoad, len(u.LoadState))
@@ -71,14 +55,15 @@ func printManager(w io.Writer, m *api.Manager) {
 	if m.Capsule != "" {
 		name = m.Capsule
 	}
+	name = printable(name)
 	fmt.Fprintf(w, "● %s\n", name)
-	fmt.Fprintf(w, "    State: %s\n", m.State)
+	fmt.Fprintf(w, "    State: %s\n", printable(m.State))
 	fmt.Fprintf(w, "    Units: %d loaded\n", m.Units)
 	fmt.Fprintf(w, "     Jobs: %d queued\n", m.Jobs)
 	fmt.Fprintf(w, "   Failed: %d units\n", m.Failed)
 	fmt.Fprintf(w, "    Since: %s\n", since(m.Since))
-	fmt.Fprintf(w, " capsuled: %s (%s mode, PID %d)\n", m.Version, m.Mode, m.PID)
-	fmt.Fprintf(w, "   CGroup: %s\n", m.ControlGroup)
+	fmt.Fprintf(w, " capsuled: %s (%s mode, PID %d)\n", printable(m.Version), printable(m.Mode), m.PID)
+	fmt.Fprintf(w, "   CGroup: %s\n", printable(m.ControlGroup))
 }
 
 func since(us int64) string {
@@ -107,31 +92,35 @@ func printStatus(w io.Writer, u *api.Unit) {
 	case "failed":
 		bullet = "×"
 	}
-	fmt.Fprintf(w, "%s %s - %s\n", bullet, u.Name, printable(u.Description))
-	loaded := u.LoadState
+	fmt.Fprintf(w, "%s %s - %s\n", bullet, printable(u.Name), printable(u.Description))
+	loaded := printable(u.LoadState)
 	switch {
 	case u.LoadError != "":
-		loaded = fmt.Sprintf("%s (Reason: %s)", u.LoadState, printable(u.LoadError))
+		loaded = fmt.Sprintf("%s (Reason: %s)", loaded, printable(u.LoadError))
 	case u.Fragment != "":
-		loaded = fmt.Sprintf("%s (%s; %s)", u.LoadState, u.Fragment, u.UnitFileState)
+		loaded = fmt.Sprintf("%s (%s; %s)", loaded, printable(u.Fragment), printable(u.UnitFileState))
 	}
 	fmt.Fprintf(w, "     Loaded: %s\n", loaded)
 	if len(u.DropIns) > 0 {
-		fmt.Fprintf(w, "    Drop-In: %s\n", strings.Join(u.DropIns, "\n             "))
+		dropIns := make([]string, len(u.DropIns))
+		for i, d := range u.DropIns {
+			dropIns[i] = printable(d)
+		}
+		fmt.Fprintf(w, "    Drop-In: %s\n", strings.Join(dropIns, "\n             "))
 	}
 	if u.Transient {
 		fmt.Fprintf(w, "  Transient: yes\n")
 	}
-	active := fmt.Sprintf("%s (%s)", u.ActiveState, u.SubState)
+	active := fmt.Sprintf("%s (%s)", printable(u.ActiveState), printable(u.SubState))
 	if u.ActiveState == "failed" && u.Result != "" {
-		active = fmt.Sprintf("failed (Result: %s)", u.Result)
+		active = fmt.Sprintf("failed (Result: %s)", printable(u.Result))
 	}
 	if u.StateChange != 0 {
 		active += " since " + since(u.StateChange)
 	}
 	fmt.Fprintf(w, "     Active: %s\n", active)
 	if u.InvocationID != "" && u.ActiveState != "inactive" {
-		fmt.Fprintf(w, " Invocation: %s\n", u.InvocationID)
+		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
 	switch {
 	case u.MainPID > 0:
@@ -143,13 +132,13 @@ func printStatus(w io.Writer, u *api.Unit) {
 		}
 		fmt.Fprintf(w, "   Main PID: %d%s\n", u.MainPID, comm)
 	case u.ExitCode != "":
-		fmt.Fprintf(w, "   Main PID: (code=%s, status=%d)\n", u.ExitCode, u.ExitStatus)
+		fmt.Fprintf(w, "   Main PID: (code=%s, status=%d)\n", printable(u.ExitCode), u.ExitStatus)
 	}
 	if u.StatusText != "" {
 		fmt.Fprintf(w, "     Status: \"%s\"\n", printable(u.StatusText))
 	}
 	if u.ControlGroup != "" {
-		fmt.Fprintf(w, "     CGroup: %s\n", u.ControlGroup)
+		fmt.Fprintf(w, "     CGroup: %s\n", printable(u.ControlGroup))
 		printTree(w, u.Processes)
 		if u.ProcsError != "" {
 			fmt.Fprintf(w, "             (more processes may run: %s)\n", printable(u.ProcsError))
@@ -183,7 +172,7 @@ func printTree(w io.Writer, procs []api.Process) {
 			if lastGroup {
 				branch, cont = "└─", "  "
 			}
-			fmt.Fprintf(w, "%s%s%s\n", indent, branch, g)
+			fmt.Fprintf(w, "%s%s%s\n", indent, branch, printable(g))
 			prefix = indent + cont
 		}
 		ps := groups[g]

@@ -177,9 +177,11 @@ func TestPrintableEscapesControls(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain text\twith tab", "plain text\twith tab"},
 		{"\x1b[2J\x1b]0;pwned\x07", `\x1b[2J\x1b]0;pwned\x07`},
-		{"bell\x07 and del\x7f", `bell\x07 and del\x7f`},
+		{"bell\x07 and del\x7f", `bell\x07 and del\u007f`},
 		{"ümlaut ok", "ümlaut ok"},
-		{"c1 \u009b csi", `c1 \x9b csi`},
+		{"c1 \u009b csi", `c1 \u009b csi`},
+		{"raw c1 \x9b csi", `raw c1 \x9b csi`},
+		{"bidi \u202e", `bidi \u202e`},
 	}
 	for _, tt := range tests {
 		if got := printable(tt.in); got != tt.want {
@@ -191,5 +193,49 @@ func TestPrintableEscapesControls(t *testing.T) {
 		Log: []string{"line \x1b]0;title\x07"}})
 	if strings.ContainsRune(b.String(), 0x1b) || strings.ContainsRune(b.String(), 0x07) {
 		t.Errorf("status output carries control characters: %q", b.String())
+	}
+}
+
+// evil carries every kind of character a terminal could act on.
+const evil = "e\x1b[2J\x9b1m\u009b2m\u202e\u2066\n"
+
+func assertClean(t *testing.T, what, out string) {
+	t.Helper()
+	for _, c := range []string{"\x1b", "\x9b", "\u009b", "\u202e", "\u2066"} {
+		if strings.Contains(out, c) {
+			t.Errorf("%s carries %q raw:\n%q", what, c, out)
+		}
+	}
+	if strings.Contains(out, "\u2066\n") {
+		t.Errorf("%s lets a value break the line:\n%q", what, out)
+	}
+}
+
+func TestEveryFieldEscaped(t *testing.T) {
+	u := api.Unit{Name: evil, Description: evil, LoadState: evil, LoadError: "", ActiveState: evil, SubState: evil,
+		Fragment: evil, DropIns: []string{evil, evil}, UnitFileState: evil, InvocationID: evil, StatusText: evil,
+		ControlGroup: evil, MainPID: 5, Processes: []api.Process{{PID: 5, Command: evil}, {PID: 6, Command: evil, Cgroup: evil}},
+		Result: evil, ExitCode: evil, Log: []string{evil}}
+	tests := []struct {
+		name  string
+		print func(*bytes.Buffer)
+	}{
+		{"status", func(b *bytes.Buffer) { printStatus(b, &u) }},
+		{"status of a failed unit", func(b *bytes.Buffer) {
+			f := u
+			f.ActiveState, f.MainPID, f.LoadError = "failed", 0, evil
+			printStatus(b, &f)
+		}},
+		{"list-units", func(b *bytes.Buffer) { printUnitTable(b, []api.Unit{u, u}) }},
+		{"manager", func(b *bytes.Buffer) {
+			printManager(b, &api.Manager{State: evil, Mode: evil, Capsule: evil, Version: evil, ControlGroup: evil})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tt.print(&b)
+			assertClean(t, tt.name, b.String())
+		})
 	}
 }

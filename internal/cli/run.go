@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/term"
@@ -43,8 +40,10 @@ func (r *runOptions) register(fs *flag.FlagSet) {
 	fs.Func("E", "NAME=VALUE", add(&r.env))
 }
 
-// runCommand implements "capsulectl run", after systemd-run.
-func runCommand(args []string, o *options, stdio IO, paths Paths) error {
+// runCommand implements "capsulectl run", after systemd-run. raw is
+// capsulectl's own stdio, used only for the command's byte stream;
+// messages go to stdio, which escapes them.
+func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	r := &runOptions{}
 	fs := newFlagSet()
 	o.register(fs, true)
@@ -61,8 +60,9 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 		return fail(exitUsage, "Command line to execute required.")
 	}
 	if r.pty && r.pipe {
-		// systemd-run treats -t -P as "-t if a terminal, else -P".
-		if term.IsTerminal(int(stdio.Stdin.Fd())) {
+		// As systemd-run: -t -P is -t if stdin, stdout and stderr all are
+		// terminals, else -P.
+		if allTerminals(raw) {
 			r.pipe = false
 		} else {
 			r.pty = false
@@ -77,6 +77,7 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 		Properties: r.props, WorkingDirectory: r.workdir, Collect: r.collect, Wait: r.wait || r.pty || r.pipe}
 	var files []*os.File
 	var ptm, slave *os.File
+	var pipes *pipeRelay
 	switch {
 	case r.pty:
 		m, s, err := pty.Open()
@@ -102,43 +103,69 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 		if v := os.Getenv("TERM"); v != "" {
 			req.Environment = append(req.Environment, "TERM="+v)
 		}
-		if term.IsTerminal(int(stdio.Stdin.Fd())) {
-			pty.InheritSize(stdio.Stdin, m)
+		if term.IsTerminal(int(raw.Stdin.Fd())) {
+			pty.InheritSize(raw.Stdin, m)
 		}
 	case r.pipe:
 		req.Stdio = api.StdioFDs
-		out, ok1 := stdio.Stdout.(*os.File)
-		errf, ok2 := stdio.Stderr.(*os.File)
-		if !ok1 || !ok2 {
-			return fail(exitFailure, "--pipe needs real stdout and stderr")
+		p, err := startPipeRelay(raw.Stdin, raw.Stdout, raw.Stderr)
+		if err != nil {
+			return fail(exitFailure, "Failed to create pipes for the command: %v", err)
 		}
-		files = []*os.File{stdio.Stdin, out, errf}
+		pipes = p
+		defer pipes.finish()
+		files = pipes.remote
 	}
 	var session *ptySession
 	var result api.RunReply
 	err = t.client.CallMore(api.MethodRunTransient, req, func(p json.RawMessage, last bool) error {
+		if pipes != nil {
+			pipes.closeRemote()
+		}
 		var rep api.RunReply
 		if err := json.Unmarshal(p, &rep); err != nil {
 			return err
 		}
 		if !rep.Done {
 			if !o.quiet {
-				fmt.Fprintf(stdio.Stderr, "Running as unit: %s; invocation ID: %s\n", rep.Unit, rep.InvocationID)
+				fmt.Fprintf(stdio.Stderr, "Running as unit: %s; invocation ID: %s\n", printable(rep.Unit), printable(rep.InvocationID))
 			}
 			if ptm != nil && session == nil {
+				if !o.quiet {
+					fmt.Fprintf(stdio.Stderr, "Press ^] three times within 1s to disconnect TTY.\n")
+				}
 				// The manager has opened the terminal; drop our slave so
 				// reading the master ends when the command's side closes.
 				slave.Close()
-				session = startPTY(ptm, stdio)
+				session = startPTY(ptm, raw.Stdin, raw.Stdout, func(detached bool) {
+					// After ^]^]^] with --wait, keep waiting for the end.
+					if !detached || !r.wait {
+						t.client.Close()
+					}
+				})
+				defer session.finish()
 			}
 		}
 		result = rep
 		return nil
 	}, files...)
+	if pipes != nil {
+		pipes.closeRemote()
+		pipes.finish()
+	}
 	if session != nil {
 		session.finish()
+		if v, ok := session.signal(); ok {
+			return fail(128+int(v.(syscall.Signal)), "")
+		}
+		if session.isDetached() && !r.wait {
+			return nil
+		}
 	}
 	if err != nil {
+		if result.Unit != "" {
+			return fail(exitFailure, "Failed to wait for %s: %v", printable(result.Unit), err)
+		}
 		return fail(exitFailure, "Failed to start transient service unit: %v", err)
 	}
 	if !req.Wait {
@@ -146,9 +173,20 @@ func runCommand(args []string, o *options, stdio IO, paths Paths) error {
 	}
 	if r.wait && !o.quiet {
 		fmt.Fprintf(stdio.Stderr, "Finished with result: %s\nMain processes terminated with: code=%s/status=%d\n",
-			result.Result, result.ExitCode, result.ExitStatus)
+			printable(result.Result), printable(result.ExitCode), result.ExitStatus)
 	}
 	return exitStatusOf(result)
+}
+
+// allTerminals reports whether stdin, stdout and stderr are all terminals.
+func allTerminals(stdio IO) bool {
+	for _, w := range []any{stdio.Stdin, stdio.Stdout, stdio.Stderr} {
+		f, ok := w.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return false
+		}
+	}
+	return true
 }
 
 // exitStatusOf maps how the command ended to capsulectl's exit code: its
@@ -164,53 +202,5 @@ func exitStatusOf(r api.RunReply) error {
 	case r.Result == "success":
 		return nil
 	}
-	return fail(exitFailure, "Command failed with result %s.", r.Result)
-}
-
-// ptySession forwards between this terminal and the pty master.
-type ptySession struct {
-	ptm     *os.File
-	restore func()
-	out     chan struct{}
-	stopSig chan os.Signal
-}
-
-func startPTY(ptm *os.File, stdio IO) *ptySession {
-	s := &ptySession{ptm: ptm, out: make(chan struct{}), restore: func() {}}
-	in := int(stdio.Stdin.Fd())
-	if term.IsTerminal(in) {
-		if old, err := term.MakeRaw(in); err == nil {
-			s.restore = func() { term.Restore(in, old) }
-		}
-		s.stopSig = make(chan os.Signal, 1)
-		signal.Notify(s.stopSig, syscall.SIGWINCH)
-		go func() {
-			for range s.stopSig {
-				pty.InheritSize(stdio.Stdin, ptm)
-			}
-		}()
-	}
-	go func() {
-		io.Copy(stdio.Stdout, ptm) // ends with EIO when the last slave fd closes
-		close(s.out)
-	}()
-	go copyInput(ptm, stdio.Stdin)
-	return s
-}
-
-// copyInput forwards keystrokes until this side's input ends.
-func copyInput(dst io.Writer, src io.Reader) { io.Copy(dst, src) }
-
-// finish drains the remaining output and restores the terminal.
-func (s *ptySession) finish() {
-	select {
-	case <-s.out:
-	case <-time.After(2 * time.Second):
-		// A child that detached may hold the terminal open; do not hang.
-	}
-	s.restore()
-	if s.stopSig != nil {
-		signal.Stop(s.stopSig)
-		close(s.stopSig)
-	}
+	return fail(exitFailure, "Command failed with result %s.", printable(r.Result))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -152,13 +153,15 @@ func (m *Manager) logf(u *Unit, format string, args ...any) {
 	if u != nil {
 		u.log.Add(line)
 	}
-	fmt.Fprintln(m.cfg.Log, msg)
+	// Messages quote names and errors a capsule controls; the manager's
+	// own log may be a root terminal.
+	fmt.Fprintln(m.cfg.Log, escape.Text(msg))
 }
 
 // unitLog records a line a unit's process wrote.
 func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
 	u.log.Add(logstore.Line{Time: time.Now(), Ident: ident, PID: pid, Message: msg})
-	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", ident, pid, msg)
+	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", escape.Text(ident), pid, escape.Text(msg))
 }
 
 // idleTrimDelay is how long a manager must have run no job before it hands

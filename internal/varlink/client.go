@@ -1,31 +1,43 @@
 package varlink
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"time"
 )
 
 // Client is a connection to a varlink server. Calls are sequential.
 type Client struct {
 	c *conn
+	// Timeout bounds how long the server may stay silent: how long a
+	// message may take to be sent, and how long the client waits for the
+	// next one. Zero means no bound. Calls ask for heartbeats, so a server
+	// that is busy on a long call keeps it alive.
+	Timeout time.Duration
+	// Name names the peer in errors ("capsule foo").
+	Name string
 }
 
-// Dial connects to the socket at path.
-func Dial(path string) (*Client, error) {
-	uc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+// Dial connects to the socket at path, giving up after timeout (if not
+// zero): a listener that never accepts leaves connect waiting once its
+// backlog is full.
+func Dial(path string, timeout time.Duration) (*Client, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(context.Background(), "unix", path)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{c: newConn(uc)}, nil
+	return &Client{c: newConn(c.(*net.UnixConn)), Timeout: timeout}, nil
 }
 
 // NewClient wraps an already connected socket.
 func NewClient(uc *net.UnixConn) *Client { return &Client{c: newConn(uc)} }
 
-// Close closes the connection.
+// Close closes the connection; a call in progress fails.
 func (cl *Client) Close() error { return cl.c.c.Close() }
 
 // Call invokes method with in as parameters and decodes the reply into out
@@ -50,14 +62,23 @@ func (cl *Client) call(method string, in any, more bool, files []*os.File, fn fu
 	if err != nil {
 		return err
 	}
-	if err := cl.c.write(&Message{Method: method, Parameters: p, More: more}, files); err != nil {
-		return fmt.Errorf("send %s: %w", method, err)
+	if cl.Timeout > 0 {
+		cl.c.c.SetWriteDeadline(time.Now().Add(cl.Timeout))
+	}
+	if err := cl.c.write(&Message{Method: method, Parameters: p, More: more, Heartbeat: true}, files); err != nil {
+		return cl.failed("send", method, err)
 	}
 	for {
+		if cl.Timeout > 0 {
+			cl.c.c.SetReadDeadline(time.Now().Add(cl.Timeout))
+		}
 		m, fds, err := cl.c.read()
 		closeAll(fds)
 		if err != nil {
-			return fmt.Errorf("receive reply to %s: %w", method, err)
+			return cl.failed("receive reply to", method, err)
+		}
+		if m.Heartbeat && m.Method == "" && m.Error == "" && len(m.Parameters) == 0 && !m.Continues {
+			continue
 		}
 		if m.Error != "" {
 			return &Error{Name: m.Error, Parameters: m.Parameters}
@@ -69,7 +90,22 @@ func (cl *Client) call(method string, in any, more bool, files []*os.File, fn fu
 			return nil
 		}
 		if !more {
-			return errors.New("varlink: server continued a call without more")
+			return fmt.Errorf("%s: server continued a call without more", cl.peer())
 		}
 	}
+}
+
+func (cl *Client) peer() string {
+	if cl.Name != "" {
+		return cl.Name
+	}
+	return "varlink server"
+}
+
+func (cl *Client) failed(what, method string, err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%s sent nothing for %s: %s %s timed out", cl.peer(), cl.Timeout, what, method)
+	}
+	return fmt.Errorf("%s: %s %s: %w", cl.peer(), what, method, err)
 }

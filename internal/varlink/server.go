@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,8 +28,10 @@ type Call struct {
 	Files      []*os.File // descriptors passed with the call; the handler owns them
 	Peer       Peer
 
-	conn    *conn
-	replied bool
+	conn      *conn
+	heartbeat bool
+	mu        sync.Mutex // guards replied against the heartbeat sender
+	replied   bool
 }
 
 // Decode unmarshals the call parameters into v.
@@ -54,6 +57,8 @@ func (c *Call) Continue(params any) error {
 }
 
 func (c *Call) send(params any, continues bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.replied {
 		return errors.New("varlink: reply after final reply")
 	}
@@ -72,6 +77,8 @@ func (c *Call) send(params any, continues bool) error {
 
 // ReplyError sends an error reply with a human readable message.
 func (c *Call) ReplyError(name, message string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.replied {
 		return nil
 	}
@@ -83,6 +90,41 @@ func (c *Call) ReplyError(name, message string) error {
 	return c.conn.write(&Message{Error: name, Parameters: p}, nil)
 }
 
+func (c *Call) isReplied() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.replied
+}
+
+// HeartbeatInterval is how often a server tells a client that asked for
+// it that a call is still being worked on (a job waiting for a slow start,
+// run --wait, logs --follow). Clients time out after several intervals of
+// silence.
+const HeartbeatInterval = 5 * time.Second
+
+// beat sends heartbeats every interval until stop is closed or the final
+// reply has gone out.
+func (c *Call) beat(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		c.mu.Lock()
+		var err error
+		if !c.replied {
+			err = c.conn.write(&Message{Heartbeat: true}, nil)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
 // Handler serves calls. It runs on the connection's goroutine and may block;
 // ctx is cancelled when the server shuts down or the peer hangs up.
 type Handler func(ctx context.Context, c *Call)
@@ -92,6 +134,8 @@ type Server struct {
 	Handler Handler
 	// Authorize decides whether a peer may talk to the server at all.
 	Authorize func(Peer) error
+	// Heartbeat overrides HeartbeatInterval (for tests).
+	Heartbeat time.Duration
 
 	mu    sync.Mutex
 	conns map[*net.UnixConn]struct{}
@@ -196,10 +240,22 @@ func (s *Server) serveConn(ctx context.Context, uc *net.UnixConn) {
 			Files: fds, Peer: peer, conn: cn}
 		hctx, hcancel := context.WithCancel(ctx)
 		stop := cn.watch(hcancel)
+		beatDone, beatStop := make(chan struct{}), make(chan struct{})
+		if m.Heartbeat && !m.Oneway {
+			interval := s.Heartbeat
+			if interval <= 0 {
+				interval = HeartbeatInterval
+			}
+			go func() { defer close(beatDone); c.beat(interval, beatStop) }()
+		} else {
+			close(beatDone)
+		}
 		s.Handler(hctx, c)
+		close(beatStop)
+		<-beatDone
 		stop()
 		hcancel()
-		if !c.replied {
+		if !c.isReplied() {
 			c.ReplyError("org.varlink.service.MethodNotImplemented", "method "+m.Method+" gave no reply")
 		}
 	}

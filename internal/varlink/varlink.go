@@ -15,10 +15,18 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/escape"
 )
 
 // maxFDs bounds how many descriptors one message may carry.
 const maxFDs = 16
+
+// MaxMessage bounds the size of one message. The largest honest reply (a
+// list of thousands of units, or a status with 500 log lines) is well below
+// 1 MiB; a peer that sends more without a terminating NUL is cut off
+// instead of being buffered without bound.
+const MaxMessage = 16 << 20
 
 // Message is one varlink message, call or reply.
 type Message struct {
@@ -28,6 +36,10 @@ type Message struct {
 	Oneway     bool            `json:"oneway,omitempty"`
 	Continues  bool            `json:"continues,omitempty"`
 	Error      string          `json:"error,omitempty"`
+	// Heartbeat is an extension: in a call it asks the server to send
+	// heartbeat messages while the call runs; a message with it set and
+	// nothing else only says the server is still working on the call.
+	Heartbeat bool `json:"heartbeat,omitempty"`
 }
 
 // Error is a varlink error reply.
@@ -36,14 +48,16 @@ type Error struct {
 	Parameters json.RawMessage
 }
 
+// Error returns the peer's message (or the error name), escaped: the peer
+// may be a capsule's manager, which the capsule controls.
 func (e *Error) Error() string {
 	var p struct {
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(e.Parameters, &p) == nil && p.Message != "" {
-		return p.Message
+		return escape.Text(p.Message)
 	}
-	return e.Name
+	return escape.Text(e.Name)
 }
 
 // IsError reports whether err is a varlink error with the given name.
@@ -51,6 +65,8 @@ func IsError(err error, name string) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Name == name
 }
+
+var errTooLarge = fmt.Errorf("message exceeds %d MiB (or carries more than %d descriptors)", MaxMessage>>20, maxFDs)
 
 // conn frames messages on a Unix socket and collects passed descriptors.
 type conn struct {
@@ -76,6 +92,11 @@ func (c *conn) read() (*Message, []*os.File, error) {
 				return nil, nil, fmt.Errorf("malformed varlink message: %w", err)
 			}
 			return &m, fds, nil
+		}
+		if len(c.buf) > MaxMessage || len(c.fds) > maxFDs {
+			closeAll(c.fds)
+			c.fds, c.buf = nil, nil
+			return nil, nil, errTooLarge
 		}
 		p := make([]byte, 64*1024)
 		oob := make([]byte, unix.CmsgSpace(4*maxFDs))
@@ -163,6 +184,10 @@ func (c *conn) watch(cancel func()) func() {
 			}
 			var ne net.Error
 			switch {
+			case len(c.buf) > MaxMessage || len(c.fds) > maxFDs:
+				// Read no more; the next read reports the oversized message.
+				cancel()
+				return
 			case err != nil && errors.As(err, &ne) && ne.Timeout():
 				return
 			case err != nil || n <= 0:

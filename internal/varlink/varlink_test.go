@@ -50,7 +50,7 @@ func serve(t *testing.T, s *Server) (string, func() error) {
 
 func dial(t *testing.T, path string) *Client {
 	t.Helper()
-	c, err := Dial(path)
+	c, err := Dial(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestShutdown(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Error("client call did not end after shutdown")
 	}
-	if _, err := Dial(path); err == nil {
+	if _, err := Dial(path, 0); err == nil {
 		t.Error("Dial succeeded after shutdown")
 	}
 }
