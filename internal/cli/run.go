@@ -117,6 +117,12 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		files = pipes.remote
 	}
 	var session *ptySession
+	defer func() {
+		// Whatever happens, the terminal is given back as it was.
+		if session != nil {
+			session.finish()
+		}
+	}()
 	var result api.RunReply
 	err = t.client.CallMore(api.MethodRunTransient, req, func(p json.RawMessage, last bool) error {
 		if pipes != nil {
@@ -143,7 +149,6 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 						t.client.Close()
 					}
 				})
-				defer session.finish()
 			}
 		}
 		result = rep

@@ -28,10 +28,9 @@ type Call struct {
 	Files      []*os.File // descriptors passed with the call; the handler owns them
 	Peer       Peer
 
-	conn      *conn
-	heartbeat bool
-	mu        sync.Mutex // guards replied against the heartbeat sender
-	replied   bool
+	conn    *conn
+	mu      sync.Mutex // guards replied against the heartbeat sender
+	replied bool
 }
 
 // Decode unmarshals the call parameters into v.

@@ -1,7 +1,10 @@
 // Package varlink implements the varlink wire protocol (NUL-terminated JSON
-// messages over a Unix stream socket) with one extension the managers need:
+// messages over a Unix stream socket) with two extensions the managers need:
 // file descriptors may ride along with a call as SCM_RIGHTS, so a client can
-// hand its stdio to a command it starts.
+// hand pipes or a terminal to a command it starts; and a call may ask for
+// heartbeats, so a client can bound a peer's silence without limiting how
+// long a call (a job, run --wait, logs --follow) may take. Messages are
+// limited to MaxMessage bytes.
 package varlink
 
 import (
