@@ -50,6 +50,13 @@ func hostileIn(t *testing.T, capsule string) string {
 // at it. start, if not nil, starts the prepared command (from a thread of
 // its choice); it is stopped when the test ends.
 func secondManager(t *testing.T, tag string, args []string, start func(*osexec.Cmd) error) []string {
+	env, _ := crashableManager(t, tag, args, start)
+	return env
+}
+
+// crashableManager is secondManager that also returns a function that
+// kills the manager with SIGKILL and starts a new one in its place.
+func crashableManager(t *testing.T, tag string, args []string, start func(*osexec.Cmd) error) ([]string, func()) {
 	t.Helper()
 	rt := fmt.Sprintf("/run/capsuled-e2e-%s-%d", tag, os.Getpid())
 	cg := e.cgroup + "-" + tag
@@ -58,14 +65,22 @@ func secondManager(t *testing.T, tag string, args []string, start func(*osexec.C
 		t.Fatal(err)
 	}
 	args = append([]string{"--system", "--runtime-dir=" + rt, "--cgroup=" + cg}, args...)
-	cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
 	if start == nil {
 		start = (*osexec.Cmd).Start
 	}
-	if err := start(cmd); err != nil {
-		t.Fatal(err)
+	var cmd *osexec.Cmd
+	run := func() {
+		cmd = osexec.Command(filepath.Join(e.bin, "capsuled"), args...)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 500 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
+	run()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
@@ -78,11 +93,12 @@ func secondManager(t *testing.T, tag string, args []string, start func(*osexec.C
 			t.Logf("second manager's log:\n%s", tail(b, 4096))
 		}
 	})
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	for i := 0; i < 500 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-		time.Sleep(10 * time.Millisecond)
+	crash := func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		run()
 	}
-	return env
+	return env, crash
 }
 
 // newCapsuleOn returns a capsule name whose capsule is stopped and cleaned
@@ -311,12 +327,13 @@ func TestEscapeInheritedSessionKeyring(t *testing.T) {
 }
 
 // nextHolder runs a capsule on a system manager that may hand out only
-// target, makes it run leave, stops and cleans it, starts a second capsule
-// there and returns what check printed in it. Both must get target.
-func nextHolder(t *testing.T, tag, leave, check string) string {
+// target, makes it run leave, stops and cleans it (or, with crash, kills
+// the manager and lets a new one recover), starts a second capsule there
+// and returns what check printed in it. Both must get target.
+func nextHolder(t *testing.T, tag, leave, check string, crash bool) string {
 	t.Helper()
 	target := freeUID(t)
-	env := secondManager(t, tag, []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	env, restart := crashableManager(t, tag, []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
 	var out string
 	for i, script := range []string{leave, check} {
 		c := newCapsuleOn(t, env, tag)
@@ -333,6 +350,9 @@ func nextHolder(t *testing.T, tag, leave, check string) string {
 			t.Fatalf("leaving things behind: %s", r)
 		}
 		out = r.stdout + r.stderr
+		if i == 0 && crash {
+			restart()
+		}
 		ctlRunEnv(env, "stop", unit)
 		ctlRunEnv(env, "clean", "--what=all", unit)
 	}
@@ -341,36 +361,44 @@ func nextHolder(t *testing.T, tag, leave, check string) string {
 
 // TestEscapeKeysLeftForNextUID: a capsule leaves keys in its user, user
 // session and persistent keyrings; the next capsule with its UID must find
-// none of them.
+// none of them, after a stop and after a crash of the system manager.
 func TestEscapeKeysLeftForNextUID(t *testing.T) {
 	needKeyctl(t)
-	out := nextHolder(t, "keyl",
-		`keyctl add user left-in-user secret @u >/dev/null
-		keyctl add user left-in-user-session secret @us >/dev/null
-		keyctl add user left-in-persistent secret "$(keyctl get_persistent @s)" >/dev/null
-		# One its owner may read by serial, wherever it is linked.
-		id=$(keyctl add user left-for-owner secret @s)
-		keyctl setperm "$id" 0x3f3f0000 && keyctl link "$id" @u && keyctl unlink "$id" @s`,
-		`keyctl show @u; keyctl show @us; keyctl show "$(keyctl get_persistent @s)"; cat /proc/keys
-		for k in left-in-user left-in-user-session left-in-persistent left-for-owner; do
-			keyctl request user $k 2>/dev/null && echo "found $k"
-		done; true`)
-	if strings.Contains(out, "left-") {
-		t.Errorf("the next capsule with the same UID finds keys of the previous one:\n%s", out)
+	for _, crash := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stop", true: "crash"}[crash], func(t *testing.T) {
+			out := nextHolder(t, "keyl",
+				`keyctl add user left-in-user secret @u >/dev/null
+				keyctl add user left-in-user-session secret @us >/dev/null
+				keyctl add user left-in-persistent secret "$(keyctl get_persistent @s)" >/dev/null
+				# One its owner may read by serial, wherever it is linked.
+				id=$(keyctl add user left-for-owner secret @s)
+				keyctl setperm "$id" 0x3f3f0000 && keyctl link "$id" @u && keyctl unlink "$id" @s`,
+				`keyctl show @u; keyctl show @us; keyctl show "$(keyctl get_persistent @s)"; cat /proc/keys
+				for k in left-in-user left-in-user-session left-in-persistent left-for-owner; do
+					keyctl request user $k 2>/dev/null && echo "found $k"
+				done; true`, crash)
+			if strings.Contains(out, "left-") {
+				t.Errorf("the next capsule with the same UID finds keys of the previous one:\n%s", out)
+			}
+		})
 	}
 }
 
 // TestEscapeMqueueLeftForNextUID: a capsule leaves a POSIX message queue
 // (the host has no /dev/mqueue mounted); the next capsule with its UID must
-// not find it.
+// not find it, after a stop and after a crash of the system manager.
 func TestEscapeMqueueLeftForNextUID(t *testing.T) {
-	name := fmt.Sprintf("/capsuled-e2e-left-%d", os.Getpid())
-	t.Cleanup(func() {
-		p, _ := unix.BytePtrFromString(name[1:])
-		unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0)
-	})
-	out := nextHolder(t, "mql", `"$1" mq-create `+name+` left-for-the-next`, `"$1" mq-read `+name)
-	if strings.Contains(out, "left-for-the-next") || !strings.Contains(out, "open: No such file or directory") {
-		t.Errorf("the next capsule with the same UID reads the queue of the previous one: %q", out)
+	for _, crash := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stop", true: "crash"}[crash], func(t *testing.T) {
+			name := fmt.Sprintf("/capsuled-e2e-left-%d-%v", os.Getpid(), crash)
+			t.Cleanup(func() {
+				p, _ := unix.BytePtrFromString(name[1:])
+				unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0)
+			})
+			out := nextHolder(t, "mql", `"$1" mq-create `+name+` left-for-the-next`, `"$1" mq-read `+name, crash)
+			if strings.Contains(out, "left-for-the-next") || !strings.Contains(out, "open: No such file or directory") {
+				t.Errorf("the next capsule with the same UID reads the queue of the previous one: %q", out)
+			}
+		})
 	}
 }
