@@ -32,6 +32,8 @@ func DetachSession() error {
 		if err == nil && strconv.Itoa(cur) == want {
 			return nil
 		}
+		// Not ours: refuse rather than re-execute without end.
+		return fmt.Errorf("session keyring %v after re-execution is not the one joined (%s=%s)", cur, envJoined, want)
 	}
 	runtime.LockOSThread() // never unlocked: exec follows, or the caller exits
 	id, err := joinAnonymous()
