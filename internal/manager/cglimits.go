@@ -17,69 +17,98 @@ type v1Member struct {
 	cg string
 }
 
-// cgroupLimit is one resource directive and where each cgroup version
+// controllerLimit is one resource directive and where each cgroup version
 // takes it.
-type cgroupLimit struct {
+type controllerLimit struct {
 	directive  string
-	value      uint64
 	controller string
+	value      func(resources) uint64
 	v2File     string
 	v1         *cgroup.V1
 	v1File     string
 	v1Max      string // how v1 spells "no limit"
 }
 
-// applyLimits sets MemoryMax= and TasksMax= on the unit's cgroup: through
-// the unified hierarchy where its controller is available, else (system
-// manager only) through a cgroup of the controller's v1 hierarchy that
-// the unit's processes join before they run. A limit neither can enforce
-// is reported, not dropped silently.
+// bounded is a unit or slice with its limits and cgroups.
+type bounded struct {
+	name string
+	res  resources
+	v2   string // cgroup in the unified hierarchy
+	v1   string // cgroup in a v1 hierarchy, relative to its v1Base
+}
+
+// applyLimits sets MemoryMax= and TasksMax= of the unit and of the slices
+// above it on their cgroups: through the unified hierarchy where its
+// controller is available, else (system manager only) in the controller's
+// v1 hierarchy, whose cgroups mirror the slice tree and which the unit's
+// processes join before they run. A limit neither can enforce is
+// reported, not dropped silently.
 func (m *Manager) applyLimits(u *Unit, rs *runState) error {
-	svc := u.svc
-	limits := []cgroupLimit{
-		{"MemoryMax", svc.MemoryMax, "memory", "memory.max", m.cfg.MemoryV1, "memory.limit_in_bytes", "-1"},
-		{"TasksMax", svc.TasksMax, "pids", "pids.max", m.cfg.PidsV1, "pids.max", "max"},
+	chain := []bounded{{name: u.name, res: u.svc.resources, v2: rs.cgroup, v1: filepath.Join(slicePath(u.slice), u.name)}}
+	for s := u.slice; s != ""; s = parentSlice(s) {
+		su, err := m.load(s)
+		if err != nil || su.kind != "slice" {
+			continue
+		}
+		chain = append(chain, bounded{name: s, res: su.sliceRes, v2: m.cgroupPath(su), v1: slicePath(s)})
+	}
+	limits := []controllerLimit{
+		{"MemoryMax", "memory", func(r resources) uint64 { return r.MemoryMax }, "memory.max", m.cfg.MemoryV1, "memory.limit_in_bytes", "-1"},
+		{"TasksMax", "pids", func(r resources) uint64 { return r.TasksMax }, "pids.max", m.cfg.PidsV1, "pids.max", "max"},
 	}
 	var v2 []string
 	read := false
 	for _, l := range limits {
-		if l.value == 0 {
-			continue
+		joinV1 := false
+		for _, b := range chain {
+			value := l.value(b.res)
+			if value == 0 {
+				continue
+			}
+			if !read {
+				v2, _ = m.cfg.Cgroups.Controllers(m.cfg.CgroupBase)
+				read = true
+			}
+			v := strconv.FormatUint(value, 10)
+			switch {
+			case slices.Contains(v2, l.controller):
+				if value == Unlimited {
+					v = "max"
+				}
+				h := m.cfg.Cgroups
+				if err := h.EnableController(m.cfg.CgroupBase, b.v2, l.controller); err != nil {
+					return fmt.Errorf("%s= of %s: %w", l.directive, b.name, err)
+				}
+				if err := h.Set(b.v2, l.v2File, v); err != nil {
+					return fmt.Errorf("%s= of %s: %w", l.directive, b.name, err)
+				}
+			case m.cfg.Mode == System && l.v1 != nil:
+				if value == Unlimited {
+					v = l.v1Max
+				}
+				cg := filepath.Join(m.v1Base(l.v1), b.v1)
+				if err := l.v1.Create(cg); err != nil {
+					return fmt.Errorf("%s= of %s: %w", l.directive, b.name, err)
+				}
+				if err := l.v1.Set(cg, l.v1File, v); err != nil {
+					return fmt.Errorf("%s= of %s: %w", l.directive, b.name, err)
+				}
+				joinV1 = true
+			case m.cfg.Mode == User:
+				m.logf(u, "%s: %s= of %s is not enforced: no %s controller is delegated to this capsule (the capsule as a whole is bounded by capsule@.service).",
+					u.name, l.directive, b.name, l.controller)
+			default:
+				m.logf(u, "%s: %s= of %s is not enforced: this host has no cgroup %s controller.", u.name, l.directive, b.name, l.controller)
+			}
 		}
-		if !read {
-			v2, _ = m.cfg.Cgroups.Controllers(m.cfg.CgroupBase)
-			read = true
-		}
-		value := strconv.FormatUint(l.value, 10)
-		switch {
-		case slices.Contains(v2, l.controller):
-			if l.value == Unlimited {
-				value = "max"
-			}
-			h := m.cfg.Cgroups
-			if err := h.EnableController(m.cfg.CgroupBase, rs.cgroup, l.controller); err != nil {
-				return fmt.Errorf("%s=: %w", l.directive, err)
-			}
-			if err := h.Set(rs.cgroup, l.v2File, value); err != nil {
-				return fmt.Errorf("%s=: %w", l.directive, err)
-			}
-		case m.cfg.Mode == System && l.v1 != nil:
-			if l.value == Unlimited {
-				value = l.v1Max
-			}
-			cg := m.v1Cgroup(l.v1, u.name)
+		if joinV1 {
+			// The unit's own cgroup there, even if only a slice above it
+			// has a limit: membership is what makes the slice's count.
+			cg := filepath.Join(m.v1Base(l.v1), chain[0].v1)
 			if err := l.v1.Create(cg); err != nil {
 				return fmt.Errorf("%s=: %w", l.directive, err)
 			}
 			rs.v1 = append(rs.v1, v1Member{v: l.v1, cg: cg})
-			if err := l.v1.Set(cg, l.v1File, value); err != nil {
-				return fmt.Errorf("%s=: %w", l.directive, err)
-			}
-		case m.cfg.Mode == User:
-			m.logf(u, "%s: %s= is not enforced: no %s controller is delegated to this capsule (the capsule as a whole is bounded by capsule@.service).",
-				u.name, l.directive, l.controller)
-		default:
-			m.logf(u, "%s: %s= is not enforced: this host has no cgroup %s controller.", u.name, l.directive, l.controller)
 		}
 	}
 	return nil
@@ -89,10 +118,6 @@ func (m *Manager) applyLimits(u *Unit, rs *runState) error {
 // the manager's own cgroup there, named like its unified one.
 func (m *Manager) v1Base(v *cgroup.V1) string {
 	return filepath.Join(v.Self, filepath.Base(m.cfg.CgroupBase))
-}
-
-func (m *Manager) v1Cgroup(v *cgroup.V1, unit string) string {
-	return filepath.Join(m.v1Base(v), unit)
 }
 
 // joinV1 lists the cgroup.procs files a new process of rs writes itself

@@ -90,7 +90,7 @@ var knownKeys = map[string]map[string]bool{
 		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
-	"Slice":   set(),
+	"Slice":   set("MemoryMax", "TasksMax"),
 	"Socket":  set("ListenStream", "SocketMode", "DirectoryMode", "Service", "Accept", "FileDescriptorName"),
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // Unlimited is the value of MemoryMax=, TasksMax= and sizes set to
@@ -187,4 +189,16 @@ func (m *Manager) tmpfsSize(u *Unit) uint64 {
 		return u.svc.TmpfsSize
 	}
 	return m.cfg.TmpfsSize
+}
+
+// sectionGetter returns a get function for parseResources that reads
+// section of o with specifiers expanded.
+func sectionGetter(o *unit.Options, section string, exp func(string) (string, error)) func(key, def string) (string, error) {
+	return func(key, def string) (string, error) {
+		v, ok := o.Get(section, key)
+		if !ok || v == "" {
+			return def, nil
+		}
+		return exp(v)
+	}
 }

@@ -38,6 +38,7 @@ type Unit struct {
 	slice       string
 	svc         *serviceConfig
 	sock        *socketConfig
+	sliceRes    resources // MemoryMax=, TasksMax= of a slice
 	transient   bool
 	log         *logstore.Ring
 	logLimit    *logstore.Limiter // of the unit's output, made on first use
@@ -130,7 +131,11 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		if u.sock, err = parseSocket(o, u.name, exp); err != nil {
 			return nil, err
 		}
-	case "target", "slice":
+	case "slice":
+		if u.sliceRes, err = parseResources(sectionGetter(o, "Slice", exp)); err != nil {
+			return nil, err
+		}
+	case "target":
 	default:
 		return nil, fmt.Errorf("%w: unit type %s is not supported yet", errUnsupported, u.kind)
 	}

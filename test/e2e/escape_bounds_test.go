@@ -140,12 +140,18 @@ true`)
 // in the unified one (v2File). ok is false if neither exists.
 func capsuleCgroupFile(t *testing.T, capsule, controller, v1File, v2File string) (uint64, string, bool) {
 	t.Helper()
-	unit := "capsule@" + capsule + ".service"
+	return cgroupFile(t, filepath.Join("capsule.slice", "capsule@"+capsule+".service"), controller, v1File, v2File)
+}
+
+// cgroupFile reads a number from an interface file of cgroup cg (relative
+// to the manager's base) of the manager under test.
+func cgroupFile(t *testing.T, cg, controller, v1File, v2File string) (uint64, string, bool) {
+	t.Helper()
 	var path string
 	if v, ok, err := cgroup.FindV1(controller); err == nil && ok {
-		path = filepath.Join(v.Path(filepath.Join(v.Self, filepath.Base(e.cgroup), unit)), v1File)
+		path = filepath.Join(v.Path(filepath.Join(v.Self, filepath.Base(e.cgroup), cg)), v1File)
 	} else {
-		path = filepath.Join(e.h.Path(filepath.Join(e.cgroup, "capsule.slice", unit)), v2File)
+		path = filepath.Join(e.h.Path(filepath.Join(e.cgroup, cg)), v2File)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -176,6 +182,11 @@ func TestEscapeMemoryBomb(t *testing.T) {
 	limit, path, ok := capsuleCgroupFile(t, name, "memory", "memory.limit_in_bytes", "memory.max")
 	if !ok || limit != 96<<20 {
 		t.Errorf("memory limit of the capsule: %d at %s (found %v), want %d", limit, path, ok, 96<<20)
+	}
+	// All capsules together are bounded by capsule.slice.
+	ram := ramBytes(t)
+	if all, path, ok := cgroupFile(t, "capsule.slice", "memory", "memory.limit_in_bytes", "memory.max"); !ok || all > ram*3/4 || all < ram*3/4-1<<20 {
+		t.Errorf("memory limit of capsule.slice: %d at %s (found %v), want 75%% of %d", all, path, ok, ram)
 	}
 	// 512 MiB in touched 1 MiB pieces: five times the limit, harmless to
 	// this machine if the limit were missing.
@@ -246,7 +257,7 @@ print("forked", n, flush=True)
 	ctl(t, 0, "run", "-q", "-C", name, "-u", "tmax", "-p", "TasksMax=8", "--wait", "true")
 	logs := ctl(t, 0, "-C", name, "logs", "-n", "1000").stdout
 	ctrls, _ := e.h.Controllers(filepath.Join(e.cgroup, "capsule.slice", "capsule@"+name+".service"))
-	if !slices.Contains(ctrls, "pids") && !strings.Contains(logs, "TasksMax= is not enforced: no pids controller is delegated") {
+	if !slices.Contains(ctrls, "pids") && !strings.Contains(logs, "TasksMax= of tmax.service is not enforced: no pids controller is delegated") {
 		t.Errorf("TasksMax= in a capsule without a delegated pids controller drew no warning:\n%s", logs)
 	}
 	ctl(t, 0, "stop", "capsule@"+name+".service")
