@@ -155,3 +155,15 @@ func (m *Manager) removeV1Bases() {
 		}
 	}
 }
+
+// releaseV1Slice removes the v1 cgroups of a stopped slice.
+func (m *Manager) releaseV1Slice(u *Unit) {
+	for _, v := range []*cgroup.V1{m.cfg.MemoryV1, m.cfg.PidsV1} {
+		if v == nil || m.cfg.Mode != System {
+			continue
+		}
+		if err := v.Remove(filepath.Join(m.v1Base(v), slicePath(u.name))); err != nil {
+			m.logf(u, "%s: %v", u.name, err)
+		}
+	}
+}

@@ -422,6 +422,7 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 		if err := m.cfg.Cgroups.RemoveTree(m.cgroupPath(u)); err != nil {
 			m.logf(u, "%s: %v", u.name, err)
 		}
+		m.releaseV1Slice(u)
 		m.mu.Lock()
 		u.setState(stateInactive, "dead")
 		m.mu.Unlock()
