@@ -727,12 +727,10 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		}()
 	}
 	go func() {
-		cmd.Wait()
+		ws, err := waitChild(cmd.Process)
 		m.reaper.forget(p.pid)
-		if cmd.ProcessState != nil {
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-				p.status = ws
-			}
+		if err == nil {
+			p.status = ws
 		}
 		close(p.exited)
 	}()
