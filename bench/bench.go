@@ -45,8 +45,12 @@ type bench struct {
 	runtimeDir string // of the system manager under test
 	ctl        ctl
 	caps       *capsules
+	sys        *systemManager
 	progress   io.Writer
 	results    []result
+	// stormTotal capsules, stormBatch per call, for the storm; 0 skips it.
+	stormTotal, stormBatch int
+	stormOnly              bool
 }
 
 // all runs every measurement in turn and stops at the first failure;
@@ -62,6 +66,15 @@ func (b *bench) all(ctx context.Context) error {
 		{"system manager query", b.systemState},
 		{"batches of 20 capsules", b.batches},
 		{"floods from a capsule", b.floods},
+	}
+	if b.stormOnly {
+		steps = steps[:0]
+	}
+	if b.stormTotal > 0 {
+		steps = append(steps, struct {
+			what string
+			run  func(context.Context) error
+		}{fmt.Sprintf("a storm of %d capsules, %d per call", b.stormTotal, b.stormBatch), b.storm})
 	}
 	for _, s := range steps {
 		fmt.Fprintf(b.progress, "measuring %s (n=%d)\n", s.what, b.n)

@@ -51,6 +51,21 @@ func (cs *capsules) clean(ctx context.Context, name string) (time.Duration, erro
 	return d, err
 }
 
+// cleanMany cleans several capsules with one call.
+func (cs *capsules) cleanMany(ctx context.Context, names []string) error {
+	args := []string{"clean", "--what=all"}
+	for _, n := range names {
+		args = append(args, service(n))
+	}
+	if _, err := cs.ctl.timed(ctx, args...); err != nil {
+		return err
+	}
+	for _, n := range names {
+		delete(cs.dirty, n)
+	}
+	return nil
+}
+
 // cleanup stops and cleans every capsule not cleaned yet. It carries on
 // past failures so that one stuck capsule does not leave the others.
 func (cs *capsules) cleanup(ctx context.Context) error {

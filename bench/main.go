@@ -32,6 +32,9 @@ type options struct {
 	runtimeDir string
 	cgroup     string
 	compare    string
+	storm      int
+	stormBatch int
+	stormOnly  bool
 }
 
 func main() {
@@ -54,11 +57,17 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.runtimeDir, "runtime-dir", "/run/capsuled-bench", "runtime directory of the benchmark's own system manager")
 	fs.StringVar(&o.cgroup, "cgroup", "", `cgroup of the benchmark's own system manager (default: a "capsuled-bench" child of the current cgroup)`)
 	fs.StringVar(&o.compare, "compare", "../shared/reference/systemd257-bench.txt", "systemd reference table to compare with (skipped if missing)")
+	fs.IntVar(&o.storm, "storm", 1000, "capsules the storm starts and keeps running at once (0: no storm)")
+	fs.IntVar(&o.stormBatch, "storm-batch", 100, "capsules per capsulectl start call in the storm")
+	fs.BoolVar(&o.stormOnly, "storm-only", false, "measure only the storm")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.storm < 0 || o.stormBatch < 1 {
+		return o, fmt.Errorf("-storm must be at least 0 and -storm-batch at least 1")
 	}
 	if o.n < 1 {
 		return o, fmt.Errorf("-n must be at least 1, not %d", o.n)
@@ -105,7 +114,8 @@ func run(opts options, stdout, stderr io.Writer) (err error) {
 		err = errors.Join(err, caps.cleanup(cctx))
 	}()
 
-	b := &bench{n: opts.n, runtimeDir: opts.runtimeDir, ctl: c, caps: caps, progress: stderr}
+	b := &bench{n: opts.n, runtimeDir: opts.runtimeDir, ctl: c, caps: caps, sys: sys, progress: stderr,
+		stormTotal: opts.storm, stormBatch: opts.stormBatch, stormOnly: opts.stormOnly}
 	runErr := b.all(ctx)
 	if runErr != nil && ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: %w", runErr)
