@@ -97,6 +97,8 @@ type UnitName struct {
 	Name string `json:"name"`
 	// Lines of log to include in GetUnit.
 	Lines int `json:"lines,omitempty"`
+	// Brief asks GetUnit for the state only: no processes, file state or log.
+	Brief bool `json:"brief,omitempty"`
 }
 
 // UnitList is the reply of ListUnits.

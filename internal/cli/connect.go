@@ -116,6 +116,10 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		return nil, connectError("capsule "+capsule, filepath.Join(dir, rel), err, "")
 	}
 	c.Name = "the manager of capsule " + capsule
+	if err := checkManagerPeer(p, c.Conn(), capsule); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &target{client: c, capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
 }
 

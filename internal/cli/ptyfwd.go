@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -50,7 +52,7 @@ func startPTY(ptm *os.File, stdin *os.File, stdout io.Writer, onStop func(detach
 		signal.Notify(s.winch, syscall.SIGWINCH)
 		go func() {
 			for range s.winch {
-				pty.InheritSize(stdin, ptm)
+				inheritSize(stdin, ptm)
 			}
 		}()
 	}
@@ -77,6 +79,38 @@ func startPTY(ptm *os.File, stdin *os.File, stdout io.Writer, onStop func(detach
 		}
 	}()
 	return s
+}
+
+// openPTY allocates a pty whose master is in Go's poller, so reading it
+// can be given a deadline: a daemon holding the slave must not keep
+// capsulectl waiting. (pty.Open's master is blocking.)
+func openPTY() (ptm, tty *os.File, err error) {
+	m, t, err := pty.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer m.Close()
+	fd, err := unix.FcntlInt(m.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err == nil {
+		err = unix.SetNonblock(fd, true)
+	}
+	if err != nil {
+		t.Close()
+		return nil, nil, fmt.Errorf("pty master: %w", err)
+	}
+	return os.NewFile(uintptr(fd), m.Name()), t, nil
+}
+
+// inheritSize gives the pty the size of capsulectl's terminal, without
+// calling ptm.Fd (which would take the master out of the poller).
+func inheritSize(stdin, ptm *os.File) {
+	ws, err := unix.IoctlGetWinsize(int(stdin.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return
+	}
+	if rc, err := ptm.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, ws) })
+	}
 }
 
 // forwardInput copies keystrokes to the command until input ends, and

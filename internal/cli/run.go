@@ -7,7 +7,6 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/creack/pty"
 	"golang.org/x/term"
 
 	"github.com/capsuled/capsuled/internal/api"
@@ -80,7 +79,7 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	var pipes *pipeRelay
 	switch {
 	case r.pty:
-		m, s, err := pty.Open()
+		m, s, err := openPTY()
 		if err != nil {
 			return fail(exitFailure, "Failed to allocate a pseudo terminal: %v", err)
 		}
@@ -104,7 +103,7 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 			req.Environment = append(req.Environment, "TERM="+v)
 		}
 		if term.IsTerminal(int(raw.Stdin.Fd())) {
-			pty.InheritSize(raw.Stdin, m)
+			inheritSize(raw.Stdin, m)
 		}
 	case r.pipe:
 		req.Stdio = api.StdioFDs

@@ -95,6 +95,9 @@ func (m *Manager) dispatch(ctx context.Context, c *varlink.Call) error {
 			}
 			defer m.collectIdle(u)
 		}
+		if p.Brief {
+			return c.Reply(m.summary(u))
+		}
 		return c.Reply(m.status(u, p.Lines))
 	case api.MethodStartUnit, api.MethodRestartUnit:
 		var p api.UnitName

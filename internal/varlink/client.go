@@ -37,6 +37,9 @@ func Dial(path string, timeout time.Duration) (*Client, error) {
 // NewClient wraps an already connected socket.
 func NewClient(uc *net.UnixConn) *Client { return &Client{c: newConn(uc)} }
 
+// Conn is the connection's socket, for checks on the peer.
+func (cl *Client) Conn() *net.UnixConn { return cl.c.c }
+
 // Close closes the connection; a call in progress fails.
 func (cl *Client) Close() error { return cl.c.c.Close() }
 
