@@ -39,7 +39,8 @@ func checkManagerPeer(p Paths, uc *net.UnixConn, name string) error {
 		return fmt.Errorf("failed to connect to capsule %s: ask capsuled for %s: %w", name, unit, err)
 	}
 	if u.MainPID <= 0 {
-		return fmt.Errorf("failed to connect to capsule %s: %s has no running manager (%s)", name, unit, printable(u.ActiveState))
+		return fmt.Errorf("failed to connect to capsule %s: %s is %s in the capsuled at %s, so nothing there may answer for it",
+			name, unit, printable(u.ActiveState), p.SystemRuntime)
 	}
 	if peer != u.MainPID {
 		return fmt.Errorf("failed to connect to capsule %s: its socket is served by PID %d, not by the capsule's manager (PID %d); refusing", name, peer, u.MainPID)

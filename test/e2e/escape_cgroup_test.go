@@ -110,7 +110,7 @@ func TestEscapeDeepCgroupSurvivesCrash(t *testing.T) {
 		t.Fatalf("start: %s", r)
 	}
 	uid, _ := capsuleUID(t, name)
-	waitRunning(t, name)
+	waitRunningOn(t, env, name)
 	sleeper := parkDeepSleeper(t, env, name, capsuleCgroup(base, name))
 
 	cmd.Process.Kill()

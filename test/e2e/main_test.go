@@ -236,10 +236,18 @@ func startCapsule(t *testing.T, prefix string) string {
 // the boot (capsule@.target and what it wants) may still be going on.
 func waitRunning(t *testing.T, capsule string) {
 	t.Helper()
+	waitRunningOn(t, nil, capsule)
+}
+
+// waitRunningOn is waitRunning for a capsule of the system manager env
+// names (capsulectl checks with it that the capsule's socket is served by
+// the capsule's manager).
+func waitRunningOn(t *testing.T, env []string, capsule string) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	var r result
 	for time.Now().Before(deadline) {
-		if r = ctlRun(nil, "-C", capsule, "is-system-running"); r.code == 0 && strings.TrimSpace(r.stdout) == "running" {
+		if r = ctlRunEnv(env, "-C", capsule, "is-system-running"); r.code == 0 && strings.TrimSpace(r.stdout) == "running" {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
@@ -148,6 +149,7 @@ func TestLogs(t *testing.T) {
 	ctl(t, 0, "run", "-q", "-C", name, "-u", "ticker", "sh", "-c", "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.05; done")
 	// Following shows new lines as they are written.
 	cmd := osexec.Command(filepath.Join(e.bin, "capsulectl"), "-C", name, "logs", "-u", "ticker", "-f", "-n", "1")
+	cmd.Env = append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
