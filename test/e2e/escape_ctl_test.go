@@ -367,7 +367,12 @@ func freezeManager(t *testing.T, name string) int {
 	t.Helper()
 	pid := managerPID(t, name)
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGCONT) })
-	ctl(t, 0, "run", "-q", "-C", name, "-u", "freeze", "sh", "-c", fmt.Sprintf("kill -STOP %d", pid))
+	// The freezer waits until the manager has answered the run call.
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "freeze", "sh", "-c",
+		fmt.Sprintf(`while ! test -e "$XDG_RUNTIME_DIR/freeze-now"; do sleep 0.01; done; kill -STOP %d`, pid))
+	if err := os.WriteFile("/run/capsules/"+name+"/freeze-now", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	waitStopped(t, pid)
 	return pid
 }
