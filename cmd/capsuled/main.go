@@ -22,6 +22,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
+	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/exec"
 	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/manager"
@@ -35,7 +36,7 @@ func main() {
 	// manager's) must not reach the units, least of all into capsules.
 	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintf(os.Stderr, "capsuled: %v\n", err)
+		fmt.Fprintf(os.Stderr, "capsuled: %s\n", escape.Text(err.Error()))
 		os.Exit(1)
 	}
 }
@@ -273,7 +274,8 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 				continue
 			}
 			if _, err := m.Start(ctx, u); err != nil {
-				fmt.Fprintf(os.Stderr, "Failed to start %s: %v\n", u, err)
+				// A capsule's manager fails on unit files in the capsule's home.
+				fmt.Fprintf(os.Stderr, "Failed to start %s: %s\n", u, escape.Text(err.Error()))
 			}
 			if u == ready {
 				sdNotify("READY=1\nSTATUS=Reached " + ready + ".")
