@@ -32,12 +32,12 @@ func TestLookupIDs(t *testing.T) {
 		{"--help", 0, 0, false},
 	}
 	for _, tt := range tests {
-		uid, gid, err := lookupIDs(tt.name)
+		uid, gid, err := lookupIDs(newReaper().output, tt.name)
 		if (err == nil) != tt.ok || (tt.ok && (uid != tt.uid || gid != tt.gid)) {
 			t.Errorf("lookupIDs(%q) = %d, %d, %v; want %d, %d, ok=%v", tt.name, uid, gid, err, tt.uid, tt.gid, tt.ok)
 		}
 		// getent gets the same names and must not take them for options.
-		if _, _, err := lookupUser(tt.name); (err == nil) != tt.ok {
+		if _, _, err := lookupUser(newReaper().output, tt.name); (err == nil) != tt.ok {
 			t.Errorf("lookupUser(%q): %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}

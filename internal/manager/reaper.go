@@ -1,7 +1,10 @@
 package manager
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	osexec "os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -97,4 +100,30 @@ func children() []int {
 		}
 	}
 	return pids
+}
+
+// output runs a short-lived helper program (getent, id) to its end and
+// returns its standard output. The child is registered like a unit's
+// process: an unregistered child that exits while another SIGCHLD is
+// handled would be reaped as an orphan, and its own Wait would then fail
+// with ECHILD.
+func (r *reaper) output(name string, args ...string) ([]byte, error) {
+	cmd := osexec.Command(name, args...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	err := r.spawn(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", name, err)
+	}
+	err = cmd.Wait()
+	r.forget(cmd.Process.Pid)
+	if err != nil {
+		return out.Bytes(), fmt.Errorf("run %s: %w", name, err)
+	}
+	return out.Bytes(), nil
 }

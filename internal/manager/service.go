@@ -8,7 +8,6 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -496,7 +495,7 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 			}
 		}
 	case svc.User != "" && m.cfg.Mode == System:
-		uid, gid, err := lookupUser(svc.User)
+		uid, gid, err := lookupUser(m.reaper.output, svc.User)
 		if err != nil {
 			return fmt.Errorf("look up User=%s: %w", svc.User, err)
 		}
@@ -808,29 +807,4 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// lookupUser resolves a user name (or numeric UID) through NSS. getent
-// does the NSS call, so the managers stay free of cgo (which makes every
-// exec of them, executor included, a millisecond slower).
-func lookupUser(name string) (uid, gid int, err error) {
-	// "--": a user name may start with a dash.
-	out, err := osexec.Command("getent", "passwd", "--", name).Output()
-	if err != nil {
-		return 0, 0, fmt.Errorf("no such user %q", name)
-	}
-	f := strings.Split(strings.TrimSpace(string(out)), ":")
-	if len(f) < 4 {
-		return 0, 0, fmt.Errorf("malformed passwd entry for %q", name)
-	}
-	if f[2] == "" && f[3] == "" && nisCompatName(name) {
-		return lookupIDs(name)
-	}
-	if uid, err = strconv.Atoi(f[2]); err != nil {
-		return 0, 0, fmt.Errorf("passwd entry for %q: bad UID %q", name, f[2])
-	}
-	if gid, err = strconv.Atoi(f[3]); err != nil {
-		return 0, 0, fmt.Errorf("passwd entry for %q: bad GID %q", name, f[3])
-	}
-	return uid, gid, nil
 }

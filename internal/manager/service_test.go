@@ -90,7 +90,7 @@ func TestLookupUser(t *testing.T) {
 		{"no-such-user-capsuled", 0, 0, false},
 	}
 	for _, tt := range tests {
-		uid, gid, err := lookupUser(tt.name)
+		uid, gid, err := lookupUser(newReaper().output, tt.name)
 		if (err == nil) != tt.ok || (tt.ok && (uid != tt.uid || gid != tt.gid)) {
 			t.Errorf("lookupUser(%q) = %d, %d, %v; want %d, %d, ok=%v", tt.name, uid, gid, err, tt.uid, tt.gid, tt.ok)
 		}
