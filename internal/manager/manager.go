@@ -158,9 +158,15 @@ func (m *Manager) logf(u *Unit, format string, args ...any) {
 	fmt.Fprintln(m.cfg.Log, escape.Text(msg))
 }
 
-// unitLog records a line a unit's process wrote.
+// unitLog records a line a unit's process wrote. Output of a unit that
+// runs under a dynamic user (a capsule) is kept only in the unit's own
+// store, which clean --what=logs empties: copied to the manager's log it
+// would outlive the capsule.
 func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
 	u.log.Add(logstore.Line{Time: time.Now(), Ident: ident, PID: pid, Message: msg})
+	if u.svc != nil && u.svc.DynamicUser {
+		return
+	}
 	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", escape.Text(ident), pid, escape.Text(msg))
 }
 

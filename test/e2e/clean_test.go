@@ -14,7 +14,8 @@ import (
 // TestCleanLogsRemovesManagerOutput has a unit in a capsule print a marker,
 // which reaches the system manager's stored output of capsule@X.service
 // through the capsule manager's stderr. After clean --what=logs (or all)
-// the marker is nowhere in that log.
+// the marker is nowhere in that log, and it never was in the system
+// manager's own log (its stderr), which clean cannot reach.
 func TestCleanLogsRemovesManagerOutput(t *testing.T) {
 	for _, what := range []string{"logs", "all"} {
 		t.Run(what, func(t *testing.T) {
@@ -34,6 +35,11 @@ func TestCleanLogsRemovesManagerOutput(t *testing.T) {
 			}
 			if r := ctlRun(nil, "status", "-n", "10000", unit); strings.Contains(r.stdout, marker) {
 				t.Errorf("after clean --what=%s status of %s still shows %s:\n%s", what, unit, marker, r.stdout)
+			}
+			// Nor did it ever reach the system manager's own log, which
+			// clean cannot reach.
+			if b, err := os.ReadFile(e.log); err != nil || strings.Contains(string(b), marker) {
+				t.Errorf("the system manager's own log holds %s (or cannot be read: %v)", marker, err)
 			}
 		})
 	}
