@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 func TestInvalidCapsuleNames(t *testing.T) {
@@ -149,35 +148,8 @@ func TestBrokenUnitFile(t *testing.T) {
 // single UID: the second capsule is refused and leaves nothing behind.
 func TestUIDRangeExhausted(t *testing.T) {
 	uid := freeUID(t)
-	rt := fmt.Sprintf("/run/capsuled-e2e-range-%d", os.Getpid())
-	cg := e.cgroup + "-range"
-	logf, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg,
-		fmt.Sprintf("--uid-range=%d-%d", uid, uid))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	a, b := newCapsule(t, "rnga"), newCapsule(t, "rngb")
-	t.Cleanup(func() {
-		for _, n := range []string{a, b} {
-			ctlRunEnv(env, "stop", "capsule@"+n+".service")
-			ctlRunEnv(env, "clean", "--what=all", "capsule@"+n+".service")
-		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if err := removeCgroup(cg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		os.RemoveAll(rt)
-	})
-	for i := 0; i < 200 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
+	env := newManager(t, "range", []string{fmt.Sprintf("--uid-range=%d-%d", uid, uid)}, nil).env
+	a, b := newCapsuleOn(t, env, "rnga"), newCapsuleOn(t, env, "rngb")
 	if r := ctlRunEnv(env, "start", "capsule@"+a+".service"); r.code != 0 {
 		t.Fatalf("first capsule: %s", r)
 	}

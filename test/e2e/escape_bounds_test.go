@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -400,32 +399,10 @@ print(sent, time.monotonic() - start)
 // memory and pids cgroups, its notify socket) must not outlive the next
 // manager's recovery.
 func TestEscapeBoundsLeftByCrash(t *testing.T) {
-	rt := fmt.Sprintf("/run/capsuled-e2e-bcrash-%d", os.Getpid())
-	cg := e.cgroup + "-bcrash"
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	start := func() *osexec.Cmd {
-		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 300 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-			time.Sleep(10 * time.Millisecond)
-		}
-		return cmd
-	}
-	name := newCapsule(t, "bcrash")
+	m := newManager(t, "bcrash", nil, nil)
+	env, cg, rt := m.env, m.cg, m.rt
+	name := newCapsuleOn(t, env, "bcrash")
 	unit := "capsule@" + name + ".service"
-	cmd := start()
-	t.Cleanup(func() {
-		ctlRunEnv(env, "stop", unit)
-		ctlRunEnv(env, "clean", "--what=all", unit)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if err := removeCgroup(cg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		os.RemoveAll(rt)
-	})
 	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
 		t.Fatalf("start: %s", r)
 	}
@@ -437,8 +414,7 @@ func TestEscapeBoundsLeftByCrash(t *testing.T) {
 	}
 	sockets, _ := filepath.Glob(filepath.Join(rt, "notify.d", "*"))
 	left = append(left, sockets...)
-	cmd.Process.Kill()
-	cmd.Wait()
+	m.kill()
 	rtDir := "/run/capsules/" + name
 	if mountOf(t, rtDir) == "" {
 		t.Errorf("%s is not a mount point", rtDir)
@@ -448,7 +424,7 @@ func TestEscapeBoundsLeftByCrash(t *testing.T) {
 			t.Errorf("%s missing before recovery: %v", p, err)
 		}
 	}
-	cmd = start()
+	m.run()
 	if mi := mountOf(t, rtDir); mi != "" {
 		t.Errorf("%s still mounted after recovery: %s", rtDir, mi)
 	}

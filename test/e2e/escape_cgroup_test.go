@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -80,42 +79,18 @@ func cmdlineOf(pid int) string {
 // next manager must end that process before it releases the capsule's UID,
 // lock file and user record.
 func TestEscapeDeepCgroupSurvivesCrash(t *testing.T) {
-	rt := fmt.Sprintf("/run/capsuled-e2e-deepcrash-%d", os.Getpid())
-	base := e.cgroup + "-deepcrash"
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	start := func() *osexec.Cmd {
-		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+base)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 500 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-			time.Sleep(10 * time.Millisecond)
-		}
-		return cmd
-	}
-	name := newCapsule(t, "deepcrash")
+	m := newManager(t, "deepcrash", nil, nil)
+	env := m.env
+	name := newCapsuleOn(t, env, "deepcrash")
 	unit := "capsule@" + name + ".service"
-	cmd := start()
-	t.Cleanup(func() {
-		ctlRunEnv(env, "stop", unit)
-		ctlRunEnv(env, "clean", "--what=all", unit)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if err := removeCgroup(base); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		os.RemoveAll(rt)
-	})
 	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
 		t.Fatalf("start: %s", r)
 	}
 	uid, _ := capsuleUID(t, name)
 	waitRunningOn(t, env, name)
-	sleeper := parkDeepSleeper(t, env, name, capsuleCgroup(base, name))
+	sleeper := parkDeepSleeper(t, env, name, capsuleCgroup(m.cg, name))
 
-	cmd.Process.Kill()
-	cmd.Wait()
-	cmd = start()
+	m.crash()
 	// Recovery is done before the new manager answers: the sleeper must
 	// be dead by then (a zombie at most), since the UID is free now.
 	if c := cmdlineOf(sleeper); c != "" {
@@ -129,7 +104,7 @@ func TestEscapeDeepCgroupSurvivesCrash(t *testing.T) {
 			t.Errorf("%s left after recovery", p)
 		}
 	}
-	if _, err := os.Stat(capsuleCgroup(base, name)); !os.IsNotExist(err) {
+	if _, err := os.Stat(capsuleCgroup(m.cg, name)); !os.IsNotExist(err) {
 		t.Errorf("the capsule's cgroup is left after recovery: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,74 +44,6 @@ func hostileIn(t *testing.T, capsule string) string {
 	return "/var/lib/capsules/" + capsule + "/hostile"
 }
 
-// secondManager runs another capsuled --system with its own runtime
-// directory and cgroup and returns the environment that points capsulectl
-// at it. start, if not nil, starts the prepared command (from a thread of
-// its choice); it is stopped when the test ends.
-func secondManager(t *testing.T, tag string, args []string, start func(*osexec.Cmd) error) []string {
-	env, _ := crashableManager(t, tag, args, start)
-	return env
-}
-
-// crashableManager is secondManager that also returns a function that
-// kills the manager with SIGKILL and starts a new one in its place.
-func crashableManager(t *testing.T, tag string, args []string, start func(*osexec.Cmd) error) ([]string, func()) {
-	t.Helper()
-	rt := fmt.Sprintf("/run/capsuled-e2e-%s-%d", tag, os.Getpid())
-	cg := e.cgroup + "-" + tag
-	logf, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	args = append([]string{"--system", "--runtime-dir=" + rt, "--cgroup=" + cg}, args...)
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	if start == nil {
-		start = (*osexec.Cmd).Start
-	}
-	var cmd *osexec.Cmd
-	run := func() {
-		cmd = osexec.Command(filepath.Join(e.bin, "capsuled"), args...)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := start(cmd); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 500 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	run()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if err := removeCgroup(cg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		os.RemoveAll(rt)
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("second manager's log:\n%s", tail(b, 4096))
-		}
-	})
-	crash := func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		run()
-	}
-	return env, crash
-}
-
-// newCapsuleOn returns a capsule name whose capsule is stopped and cleaned
-// through the manager env points at when the test ends.
-func newCapsuleOn(t *testing.T, env []string, prefix string) string {
-	t.Helper()
-	name := newCapsule(t, prefix)
-	t.Cleanup(func() {
-		ctlRunEnv(env, "stop", "capsule@"+name+".service")
-		ctlRunEnv(env, "clean", "--what=all", "capsule@"+name+".service")
-	})
-	return name
-}
-
 // msgQueues returns the System V message queues of the host: id to
 // "uid gid cuid cgid".
 func msgQueues(t *testing.T) map[int]string {
@@ -140,7 +71,7 @@ func msgQueues(t *testing.T) map[int]string {
 // queues must go when the capsule that made them stops.
 func TestEscapeSysVHandOverBlocksUIDs(t *testing.T) {
 	target := freeUID(t)
-	env := secondManager(t, "sysv", []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	env := newManager(t, "sysv", []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil).env
 	a := startCapsule(t, "sysv")
 	aUID, _ := capsuleUID(t, a)
 	out := inCapsule(t, a, 0, fmt.Sprintf("%s msg-handover %d 3", hostileIn(t, a), target)).stdout
@@ -236,7 +167,7 @@ func TestEscapeInheritedSessionKeyring(t *testing.T) {
 	needKeyctl(t)
 	secret := fmt.Sprintf("capsuled-e2e-root-secret-%d", os.Getpid())
 	var starter string
-	env := secondManager(t, "keys", nil, func(cmd *osexec.Cmd) error {
+	env := newManager(t, "keys", nil, func(cmd *osexec.Cmd) error {
 		errc := make(chan error, 1)
 		go func() {
 			// Never unlocked: the thread ends with this goroutine, and
@@ -255,7 +186,7 @@ func TestEscapeInheritedSessionKeyring(t *testing.T) {
 			errc <- cmd.Start()
 		}()
 		return <-errc
-	})
+	}).env
 	run := func(args ...string) map[string]string {
 		t.Helper()
 		args = append(append([]string{"run", "-P"}, args...), "sh", "-c", keyProbe, "probe", secret)
@@ -333,7 +264,8 @@ func TestEscapeInheritedSessionKeyring(t *testing.T) {
 func nextHolder(t *testing.T, tag, leave, check string, crash bool) string {
 	t.Helper()
 	target := freeUID(t)
-	env, restart := crashableManager(t, tag, []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	m := newManager(t, tag, []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	env := m.env
 	var out string
 	for i, script := range []string{leave, check} {
 		c := newCapsuleOn(t, env, tag)
@@ -351,7 +283,7 @@ func nextHolder(t *testing.T, tag, leave, check string, crash bool) string {
 		}
 		out = r.stdout + r.stderr
 		if i == 0 && crash {
-			restart()
+			m.crash()
 		}
 		ctlRunEnv(env, "stop", unit)
 		ctlRunEnv(env, "clean", "--what=all", unit)

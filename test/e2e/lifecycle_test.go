@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -235,42 +234,19 @@ func TestConcurrentStarts(t *testing.T) {
 // capsule runs: the next instance must end the orphaned capsule and free
 // its UID before anything else can be given that UID.
 func TestSystemManagerCrash(t *testing.T) {
-	rt := fmt.Sprintf("/run/capsuled-e2e-crash-%d", os.Getpid())
-	cg := e.cgroup + "-crash"
-	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
-	start := func() *osexec.Cmd {
-		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 300 && ctlRunEnv(env, "is-system-running").code != 0; i++ {
-			time.Sleep(10 * time.Millisecond)
-		}
-		return cmd
-	}
-	name := newCapsule(t, "crash")
+	m := newManager(t, "crash", nil, nil)
+	env := m.env
+	name := newCapsuleOn(t, env, "crash")
 	unit := "capsule@" + name + ".service"
-	cmd := start()
-	t.Cleanup(func() {
-		ctlRunEnv(env, "stop", unit)
-		ctlRunEnv(env, "clean", "--what=all", unit)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if err := removeCgroup(cg); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-		os.RemoveAll(rt)
-	})
 	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
 		t.Fatalf("start: %s", r)
 	}
 	uid, _ := capsuleUID(t, name)
-	cmd.Process.Kill()
-	cmd.Wait()
+	m.kill()
 	if len(processesOf(uid)) == 0 {
 		t.Fatalf("capsule died with its manager; nothing to recover")
 	}
-	cmd = start()
+	m.run()
 	if left := waitNoProcesses(uid, 2*time.Second); len(left) > 0 {
 		t.Errorf("processes of the orphaned capsule survive the new manager: %v", left)
 	}
