@@ -147,13 +147,16 @@ func ringLinks(serial int) ([]int32, error) {
 }
 
 // keysHeld reports whether uid still has keys a new holder of the UID
-// could reach: keys it owns and may see (a key whose owner may not even
-// view it, and that no keyring of the new holder links, is out of its reach
-// too). Its standard keyrings may exist if empty (the user session keyring
-// may link the user keyring, as the kernel creates it), and so may session
-// keyrings ("_ses") of its processes that exited but are not reaped yet, as
-// long as they hold nothing of uid's (the invocation_id key is root's).
-// Keys being destroyed (no references left) cannot be looked up any more.
+// could reach or be hindered by. The kernel charges every key to its
+// owner's quota (/proc/key-users), whether or not the owner may view it, so
+// the count decides: a key its owner cannot see (another UID may still link
+// it) takes a slot of the quota of whoever gets the UID next, and a keyring
+// the owner cannot see may be one the next holder's processes get. What
+// may remain are the standard keyrings, empty (the user session keyring
+// may link the user keyring, as the kernel creates it), session keyrings
+// ("_ses") of processes that exited but are not reaped yet, as long as they
+// hold nothing of uid's (the invocation_id key is root's), and keys being
+// destroyed (no references left), which nothing can look up any more.
 func keysHeld(procDir string, uid uint32) (bool, error) {
 	if n, err := keyCount(procDir, uid); err != nil || n == 0 {
 		return false, err
@@ -164,43 +167,50 @@ func keysHeld(procDir string, uid uint32) (bool, error) {
 		if err != nil {
 			return err
 		}
-		std := standardRings(uid)
-		own := map[int32]bool{}
-		for _, k := range keys {
-			if k.usage > 0 {
-				own[int32(k.serial)] = true
-			}
+		// Counted after the listing: a key made in between is then either
+		// listed or makes the count exceed what the listing explains.
+		n, err := keyCount(procDir, uid)
+		if err != nil {
+			return err
 		}
-		for _, k := range keys {
-			if k.usage == 0 {
-				continue
-			}
-			if k.typ != "keyring" || !std[k.desc] && k.desc != "_ses" {
-				return nil
-			}
-			links, err := ringLinks(k.serial)
-			if err != nil {
-				return nil // cannot tell: count it as held
-			}
-			for _, l := range links {
-				if own[l] && !std[descOf(keys, l)] {
-					return nil
-				}
-			}
-		}
-		held = false
+		held = !onlyEmptyRings(keys, n, standardRings(uid), ringLinks)
 		return nil
 	})
 	return held, err
 }
 
-func descOf(keys []userKey, serial int32) string {
+// onlyEmptyRings reports whether the keys uid may see, of the count the
+// kernel charges to it, are all there is and hold nothing of uid's but
+// its standard keyrings (see keysHeld). links lists a keyring's links.
+func onlyEmptyRings(keys []userKey, count int, std map[string]bool, links func(int) ([]int32, error)) bool {
+	stdRing := map[int32]bool{}
 	for _, k := range keys {
-		if int32(k.serial) == serial {
-			return k.desc
+		if k.usage > 0 && k.typ == "keyring" && std[k.desc] {
+			stdRing[int32(k.serial)] = true
 		}
 	}
-	return ""
+	seen := 0
+	for _, k := range keys {
+		seen++
+		if k.usage == 0 {
+			continue // being destroyed, yet still counted
+		}
+		if k.typ != "keyring" || !std[k.desc] && k.desc != "_ses" {
+			return false
+		}
+		ls, err := links(k.serial)
+		if err != nil {
+			return false // cannot tell: count it as held
+		}
+		for _, l := range ls {
+			// Any other key of uid's is a key too many, seen or not; a
+			// standard keyring must not link anyone else's either.
+			if !stdRing[l] && std[k.desc] {
+				return false
+			}
+		}
+	}
+	return seen >= count
 }
 
 // clearKeys empties the standard keyrings of uid, which unlinks (and so

@@ -111,3 +111,41 @@ func TestRealKeysAndQueues(t *testing.T) {
 		t.Errorf("keys left for UID %d:\n%s", uid, out)
 	}
 }
+
+func TestOnlyEmptyRings(t *testing.T) {
+	std := standardRings(65400)
+	user := userKey{1, 2, 65400, "keyring", "_uid.65400"}
+	userSes := userKey{2, 1, 65400, "keyring", "_uid_ses.65400"}
+	ses := userKey{3, 1, 65400, "keyring", "_ses"}
+	secret := userKey{4, 1, 65400, "user", "secret"}
+	dying := userKey{5, 0, 65400, "user", "gone"}
+	links := map[int][]int32{2: {1}, 3: {1, 99}, 1: nil}
+	for _, tc := range []struct {
+		name  string
+		keys  []userKey
+		count int
+		links map[int][]int32
+		want  bool
+	}{
+		{"standard rings as the kernel makes them", []userKey{user, userSes}, 2, links, true},
+		{"session keyring of an unreaped process", []userKey{user, userSes, ses}, 3, links, true},
+		{"a key being destroyed", []userKey{user, userSes, dying}, 3, links, true},
+		{"a key its owner can see", []userKey{user, userSes, secret}, 3, links, false},
+		{"keys its owner cannot see", []userKey{user, userSes}, 201, links, false},
+		{"a keyring its owner cannot see", []userKey{user}, 2, links, false},
+		{"user keyring links another UID's key", []userKey{user, userSes}, 2, map[int][]int32{1: {99}, 2: {1}}, false},
+		{"user keyring links an unseen key", []userKey{user, userSes}, 3, map[int][]int32{1: {7}, 2: {1}}, false},
+		{"unreadable keyring", []userKey{user, userSes}, 2, map[int][]int32{2: {1}}, false},
+	} {
+		got := onlyEmptyRings(tc.keys, tc.count, std, func(s int) ([]int32, error) {
+			l, ok := tc.links[s]
+			if !ok {
+				return nil, unix.EACCES
+			}
+			return l, nil
+		})
+		if got != tc.want {
+			t.Errorf("%s: onlyEmptyRings = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

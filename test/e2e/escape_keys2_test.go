@@ -1,0 +1,118 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// keyUsers returns how many keys the kernel charges to uid
+// (/proc/key-users).
+func keyUsers(t *testing.T, uid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/key-users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[0] == strconv.Itoa(uid)+":" {
+			n, _, _ := strings.Cut(f[2], "/")
+			c, _ := strconv.Atoi(n)
+			return c
+		}
+	}
+	return 0
+}
+
+// TestEscapeKeysHiddenFromOwnerBlockNextUID: a capsule fills its UID's key
+// quota with keys its own UID may not view but others may link, and a
+// second capsule (another UID) links them, and the first one's session
+// keyring, so that they outlive the first capsule. The next start on that
+// UID must not get it while the keys exist (a one-UID manager then has no
+// free UID), and once the second capsule stops, the UID is usable again,
+// with a session keyring of its own.
+func TestEscapeKeysHiddenFromOwnerBlockNextUID(t *testing.T) {
+	needKeyctl(t)
+	target := freeUID(t)
+	m := newManager(t, "keyh", []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil)
+	holder := startCapsule(t, "keyk")
+	if uid, _ := capsuleUID(t, holder); uid == target {
+		t.Fatalf("holder capsule got UID %d of the one-UID manager", uid)
+	}
+
+	atk := newCapsuleOn(t, m.env, "keyh")
+	unit := "capsule@" + atk + ".service"
+	if r := ctlRunEnv(m.env, "start", unit); r.code != 0 {
+		t.Fatalf("start %s: %s", unit, r)
+	}
+	if uid, _ := capsuleUID(t, atk); uid != target {
+		t.Fatalf("capsule %s got UID %d, want %d", atk, uid, target)
+	}
+	// Possessor all, other link: the owner itself may no longer see them.
+	r := ctlRunEnv(m.env, "run", "-q", "-P", "-C", atk, "sh", "-c", `
+		i=0
+		while k=$(keyctl add user k$i x @s 2>/dev/null); do
+			keyctl setperm "$k" 0x3f000010 || exit 1
+			echo "$k"; i=$((i+1))
+		done
+		keyctl setperm @s 0x3f1b0010 && keyctl id @s`)
+	if r.code != 0 || strings.Count(r.stdout, "\n") < 10 {
+		t.Fatalf("filling the key quota: %s", r)
+	}
+	// The test relays the serials to the other capsule.
+	serials := "/var/lib/private/capsules/" + holder + "/serials"
+	if err := os.WriteFile(serials, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := ctlRun(nil, "run", "-q", "-P", "-C", holder, "sh", "-c",
+		`for k in $(cat "$HOME/serials"); do keyctl link "$k" @u || exit 1; done`); r.code != 0 {
+		t.Fatalf("linking the other capsule's keys: %s", r)
+	}
+	ctlRunEnv(m.env, "stop", unit)
+	ctlRunEnv(m.env, "clean", "--what=all", unit)
+	if n := keyUsers(t, target); n < 10 {
+		t.Fatalf("UID %d has %d keys after its capsule stopped: the keys did not outlive it", target, n)
+	}
+
+	next := newCapsuleOn(t, m.env, "keyh")
+	nextUnit := "capsule@" + next + ".service"
+	r = ctlRunEnv(m.env, "start", nextUnit)
+	if uid, _ := capsuleUID(t, next); r.code == 0 && uid == target {
+		out := ctlRunEnv(m.env, "run", "-q", "-P", "-C", next, "sh", "-c", `keyctl rdescribe @s; keyctl add user mine x @s`)
+		t.Errorf("UID %d with %d keys of its previous holder left was handed out again:\n%s", target, keyUsers(t, target), out)
+	} else if r.code != 0 && !strings.Contains(r.String()+status(m.env, nextUnit), "no free dynamic UID") {
+		t.Errorf("start on a manager whose only UID holds keys failed without saying why: %s", r)
+	}
+	ctlRunEnv(m.env, "stop", nextUnit)
+	ctlRunEnv(m.env, "reset-failed", nextUnit)
+
+	// The other capsule's keyrings are emptied at its release, and with
+	// them go the last links to the keys.
+	ctl(t, 0, "stop", "capsule@"+holder+".service")
+	for i := 0; i < 200 && keyUsers(t, target) > 3; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := keyUsers(t, target); n > 3 {
+		t.Fatalf("UID %d still has %d keys after the capsule that linked them stopped", target, n)
+	}
+	if r := ctlRunEnv(m.env, "start", nextUnit); r.code != 0 {
+		t.Fatalf("start once the keys are gone: %s", r)
+	}
+	if uid, _ := capsuleUID(t, next); uid != target {
+		t.Fatalf("capsule %s got UID %d, want %d", next, uid, target)
+	}
+	r = ctlRunEnv(m.env, "run", "-q", "-P", "-C", next, "sh", "-c", `keyctl rdescribe @s && keyctl add user mine x @s >/dev/null`)
+	if want := fmt.Sprintf("keyring;%d;%d;", target, target); r.code != 0 || !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("the next holder of UID %d has no usable session keyring of its own: %s", target, r)
+	}
+}
+
+// status returns what capsulectl status says about a unit.
+func status(env []string, unit string) string {
+	r := ctlRunEnv(env, "status", unit)
+	return r.stdout + r.stderr
+}
