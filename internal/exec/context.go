@@ -4,6 +4,8 @@
 // the mount namespace and credentials, then execs the command.
 package exec
 
+import "os"
+
 // Context is everything the executor needs to turn itself into the command.
 type Context struct {
 	Path string   `json:"path"`
@@ -28,6 +30,12 @@ type Context struct {
 	RestrictSUIDSGID bool `json:"restrictSUIDSGID,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
+
+	// IPCNamespace, when set, is an IPC namespace the process joins
+	// (PrivateIPC=: every process of an invocation shares the one its
+	// first process got); Command passes it at IPCNamespaceFD.
+	IPCNamespace   *os.File `json:"-"`
+	IPCNamespaceFD int      `json:"ipcNamespaceFD,omitempty"`
 
 	// JoinCgroups are cgroup.procs files of v1 hierarchies the process
 	// moves itself to first, so everything the command forks stays there.

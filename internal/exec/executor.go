@@ -32,6 +32,11 @@ func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
 	if len(listen) != c.ListenFDs {
 		return nil, fmt.Errorf("exec context names %d sockets, %d given", c.ListenFDs, len(listen))
 	}
+	extra := append([]*os.File{}, listen...)
+	if c.IPCNamespace != nil {
+		c.IPCNamespaceFD = 3 + len(extra)
+		extra = append(extra, c.IPCNamespace)
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode exec context: %w", err)
@@ -52,10 +57,10 @@ func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
 		return nil, fmt.Errorf("write exec context: %w", err)
 	}
 	w.Close()
-	// The context comes after the sockets, at an fd named on the command
-	// line, so the sockets keep the numbers the command expects.
-	ctxFD := 3 + len(listen)
-	extra := append(append([]*os.File{}, listen...), r)
+	// The context comes last, at an fd named on the command line, so the
+	// sockets keep the numbers the command expects.
+	ctxFD := 3 + len(extra)
+	extra = append(extra, r)
 	cmd := &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg, strconv.Itoa(ctxFD)}, ExtraFiles: extra}
 	return cmd, nil
 }
@@ -139,6 +144,15 @@ func runExecutor(contextFD int) error {
 	for _, procs := range c.JoinCgroups {
 		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
 			return step(exitCgroup, fmt.Errorf("join cgroup %s: %w", filepath.Dir(procs), err))
+		}
+	}
+	if c.IPCNamespaceFD > 0 {
+		// Before anything else that depends on the namespace; the fd is
+		// not the command's.
+		err := unix.Setns(c.IPCNamespaceFD, unix.CLONE_NEWIPC)
+		unix.Close(c.IPCNamespaceFD)
+		if err != nil {
+			return step(exitNamespace, fmt.Errorf("join IPC namespace: %w", err))
 		}
 	}
 	path := c.Path

@@ -38,6 +38,7 @@ type serviceConfig struct {
 	ProtectSystem    string
 	ProtectHome      string
 	PrivateTmp       bool
+	PrivateIPC       bool
 	RemoveIPC        bool
 	RestrictSUIDSGID bool
 	KeyringMode      keyring.Mode // empty: the manager's default
@@ -84,7 +85,7 @@ var knownKeys = map[string]map[string]bool{
 	"Service": set("Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost",
 		"RemainAfterExit", "Environment", "User", "Group", "DynamicUser", "WorkingDirectory", "Slice",
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
-		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "RemoveIPC", "RestrictSUIDSGID",
+		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateIPC", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
 		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "MemoryMax", "TmpfsSize",
 		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
@@ -267,6 +268,9 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		return nil, err
 	}
 	if c.PrivateTmp, err = boolean("PrivateTmp", false); err != nil {
+		return nil, err
+	}
+	if c.PrivateIPC, err = boolean("PrivateIPC", false); err != nil {
 		return nil, err
 	}
 	if c.RestrictSUIDSGID, err = boolean("RestrictSUIDSGID", false); err != nil {

@@ -353,7 +353,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 		}
 	}
 	if u.loadState == "loaded" {
-		for _, w := range unknownDirectives(f.Options) {
+		for _, w := range append(unknownDirectives(f.Options), m.modeWarnings(u)...) {
 			m.logf(u, "%s", w)
 		}
 	} else {

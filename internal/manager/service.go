@@ -33,6 +33,7 @@ type runState struct {
 	runtime    []string // runtime directories to remove at the end
 	v1         []v1Member
 	notify     *unitNotify // the invocation's own notify socket, if any
+	ipc        ipcNamespace
 	stdio      *stdioSpec
 	listen     []*os.File // sockets from a socket unit, passed at fd 3+
 	fdNames    []string
@@ -440,6 +441,7 @@ func (m *Manager) release(u *Unit, rs *runState) {
 		}
 	}
 	m.closeUnitNotify(rs)
+	rs.ipc.close()
 	if err := m.releaseV1(rs); err != nil {
 		m.logf(u, "%s: %v", u.name, err)
 	}
@@ -674,9 +676,20 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	// it goes through the executor too.
 	// So does joining v1 cgroups, which must happen before the command runs.
 	keys := m.keyringMode(u)
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 {
+	privIPC := m.privateIPC(u)
+	if privIPC {
+		// Held until the first process's namespace is recorded, so
+		// concurrent spawns do not make two.
+		rs.ipc.mu.Lock()
+		defer rs.ipc.mu.Unlock()
+	}
+	newIPC := privIPC && rs.ipc.f == nil
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 {
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
 			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs)}
+		if privIPC && !newIPC {
+			ec.IPCNamespace = rs.ipc.f
+		}
 		if keys != keyring.Inherit {
 			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
 		}
@@ -694,9 +707,14 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 			}
 			return nil, err
 		}
-		toClose = append(toClose, cmd.ExtraFiles[len(listen):]...)
+		// Only the context pipe is ours to close; the sockets and the IPC
+		// namespace belong to the invocation.
+		toClose = append(toClose, cmd.ExtraFiles[len(cmd.ExtraFiles)-1])
 		if plan != nil {
 			attr.Cloneflags = syscall.CLONE_NEWNS
+		}
+		if newIPC {
+			attr.Cloneflags |= syscall.CLONE_NEWIPC
 		}
 	} else {
 		cmd = &osexec.Cmd{Path: path, Args: argv, Env: envList, Dir: dir}
@@ -717,6 +735,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 			logR.Close()
 		}
 		return nil, fmt.Errorf("execute %s: %w", path, err)
+	}
+	if newIPC {
+		// Should it have exited already, nothing is kept and the next
+		// process makes a namespace of its own, as this one did.
+		if err := rs.ipc.keep(cmd.Process.Pid); err != nil {
+			m.logf(u, "%s: %v", u.name, err)
+		}
 	}
 	p := &process{pid: cmd.Process.Pid, comm: filepath.Base(argv[0]), exited: make(chan struct{})}
 	if logR != nil {

@@ -72,7 +72,7 @@ func msgQueues(t *testing.T) map[int]string {
 func TestEscapeSysVHandOverBlocksUIDs(t *testing.T) {
 	target := freeUID(t)
 	env := newManager(t, "sysv", []string{fmt.Sprintf("--uid-range=%d-%d", target, target)}, nil).env
-	a := startCapsule(t, "sysv")
+	a := startSharedIPCCapsule(t, "sysv")
 	aUID, _ := capsuleUID(t, a)
 	out := inCapsule(t, a, 0, fmt.Sprintf("%s msg-handover %d 3", hostileIn(t, a), target)).stdout
 	var ids []int
@@ -269,6 +269,7 @@ func nextHolder(t *testing.T, tag, leave, check string, crash bool) string {
 	var out string
 	for i, script := range []string{leave, check} {
 		c := newCapsuleOn(t, env, tag)
+		sharedIPC(t, m.rt, c)
 		unit := "capsule@" + c + ".service"
 		if r := ctlRunEnv(env, "start", unit); r.code != 0 {
 			t.Fatalf("capsule %d on the one-UID manager: %s", i+1, r)

@@ -178,7 +178,7 @@ func TestRemoveIPC(t *testing.T) {
 	if _, err := osexec.LookPath("ipcmk"); err != nil {
 		t.Skip("ipcmk (util-linux) not installed")
 	}
-	name := startCapsule(t, "ipc")
+	name := startSharedIPCCapsule(t, "ipc")
 	uid, _ := capsuleUID(t, name)
 	t.Cleanup(func() { dynuser.RemoveIPC(uint32(uid), uint32(uid)) })
 	inCapsule(t, name, 0, "ipcmk -M 4096 && ipcmk -Q && ipcmk -S 1")

@@ -1,0 +1,223 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ipcProbeSource does what a capsule could do to another through System V
+// and POSIX IPC, one subcommand each.
+const ipcProbeSource = `#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/shm.h>
+
+int main(int argc, char **argv) {
+	if (argc == 4 && !strcmp(argv[1], "shm-plant")) {
+		/* shm-plant KEY UID: make the segment KEY and give it to UID. */
+		struct shmid_ds ds;
+		int id = shmget((key_t)strtol(argv[2], 0, 0), 4096, IPC_CREAT | 0600);
+		if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0) { perror("shmget"); return 1; }
+		ds.shm_perm.uid = ds.shm_perm.gid = (unsigned)atoi(argv[3]);
+		if (shmctl(id, IPC_SET, &ds) < 0) { perror("IPC_SET"); return 1; }
+		printf("%d\n", id);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "shm-write")) {
+		/* shm-write KEY TEXT: get or make KEY, print its creator, write. */
+		struct shmid_ds ds;
+		int id = shmget((key_t)strtol(argv[2], 0, 0), 4096, IPC_CREAT | 0600);
+		if (id < 0 || shmctl(id, IPC_STAT, &ds) < 0) { perror("shmget"); return 1; }
+		char *p = shmat(id, 0, 0);
+		if (p == (void *)-1) { perror("shmat"); return 1; }
+		strncpy(p, argv[3], 4095);
+		printf("cuid=%u\n", ds.shm_perm.cuid);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "shm-read")) {
+		/* shm-read KEY: print what the segment KEY holds. */
+		int id = shmget((key_t)strtol(argv[2], 0, 0), 0, 0);
+		if (id < 0) { printf("shmget: %s\n", strerror(errno)); return 0; }
+		char *p = shmat(id, 0, SHM_RDONLY);
+		if (p == (void *)-1) { printf("shmat: %s\n", strerror(errno)); return 0; }
+		printf("read=%.64s\n", p);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "shm-many")) {
+		/* shm-many N: make N private segments and leave them. */
+		for (int i = 0; i < atoi(argv[2]); i++)
+			if (shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) < 0) { perror("shmget"); return 1; }
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "mq-many")) {
+		/* mq-many PREFIX N: make N POSIX queues PREFIX0.. (exclusive). */
+		struct mq_attr a = {.mq_maxmsg = 1, .mq_msgsize = 16};
+		char name[64];
+		for (int i = 0; i < atoi(argv[3]); i++) {
+			snprintf(name, sizeof name, "%s%d", argv[2], i);
+			if (mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &a) == (mqd_t)-1) {
+				printf("mq_open %s: %s\n", name, strerror(errno));
+				return 1;
+			}
+		}
+		return 0;
+	}
+	fprintf(stderr, "usage: shm-plant KEY UID | shm-write KEY TEXT | shm-read KEY | shm-many N | mq-many PREFIX N\n");
+	return 64;
+}
+`
+
+// ipcProbeBuild compiles ipcProbeSource once per test process.
+var ipcProbeBuild = sync.OnceValues(func() (string, error) {
+	src := filepath.Join(e.bin, "ipcprobe.c")
+	if err := os.WriteFile(src, []byte(ipcProbeSource), 0o644); err != nil {
+		return "", err
+	}
+	out := filepath.Join(e.bin, "ipcprobe")
+	b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, src).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("gcc: %v\n%s", err, b)
+	}
+	return out, nil
+})
+
+// ipcProbeIn puts the IPC probe into a capsule's home and returns its path
+// as the capsule sees it.
+func ipcProbeIn(t *testing.T, capsule string) string {
+	t.Helper()
+	bin, err := ipcProbeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("/var/lib/private/capsules/"+capsule+"/ipcprobe", data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return "/var/lib/capsules/" + capsule + "/ipcprobe"
+}
+
+// sharedIPC makes capsule NAME of the system manager with runtime
+// directory rt run in the host's IPC namespace (PrivateIPC=no), for tests
+// of what is removed when a UID is released.
+func sharedIPC(t *testing.T, rt, capsule string) {
+	t.Helper()
+	dir := filepath.Join(rt, "system", "capsule@"+capsule+".service.d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.WriteFile(filepath.Join(dir, "shared-ipc.conf"), []byte("[Service]\nPrivateIPC=no\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startSharedIPCCapsule is startCapsule for a capsule in the host's IPC
+// namespace.
+func startSharedIPCCapsule(t *testing.T, prefix string) string {
+	t.Helper()
+	name := newCapsule(t, prefix)
+	sharedIPC(t, e.runtimeDir, name)
+	ctl(t, 0, "start", "capsule@"+name+".service")
+	waitRunning(t, name)
+	return name
+}
+
+// sysvRows returns the rows of /proc/sysvipc/TABLE as seen by the caller
+// whose column COL (e.g. cuid) is val.
+func sysvRows(text, col, val string) int {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	if len(lines) == 0 {
+		return 0
+	}
+	idx := -1
+	for i, f := range strings.Fields(lines[0]) {
+		if f == col {
+			idx = i
+		}
+	}
+	n := 0
+	for _, l := range lines[1:] {
+		if f := strings.Fields(l); idx >= 0 && idx < len(f) && f[idx] == val {
+			n++
+		}
+	}
+	return n
+}
+
+// TestEscapeSharedMemoryHijack: a capsule makes the System V segment a
+// victim capsule will ask for by key and hands it to the victim's UID. The
+// victim must get a segment of its own, and the attacker must not read what
+// the victim writes.
+func TestEscapeSharedMemoryHijack(t *testing.T) {
+	atk := startCapsule(t, "shma")
+	victim := startCapsule(t, "shmv")
+	vUID, _ := capsuleUID(t, victim)
+	key := fmt.Sprintf("0x5eed%04x", os.Getpid()%0x10000)
+	t.Cleanup(func() {
+		k, _ := strconv.ParseInt(key, 0, 64)
+		if id, _, errno := unix.Syscall(unix.SYS_SHMGET, uintptr(k), 0, 0); errno == 0 {
+			unix.Syscall(unix.SYS_SHMCTL, id, unix.IPC_RMID, 0)
+		}
+	})
+	ap, vp := ipcProbeIn(t, atk), ipcProbeIn(t, victim)
+	inCapsule(t, atk, 0, fmt.Sprintf("%s shm-plant %s %d", ap, key, vUID))
+	out := inCapsule(t, victim, 0, fmt.Sprintf("%s shm-write %s victim-secret", vp, key)).stdout
+	if want := fmt.Sprintf("cuid=%d", vUID); strings.TrimSpace(out) != want {
+		t.Errorf("the victim's shmget(%s, IPC_CREAT) returned a segment another capsule made: %q, want %q", key, out, want)
+	}
+	if got := inCapsule(t, atk, 0, fmt.Sprintf("%s shm-read %s", ap, key)).stdout; strings.Contains(got, "victim-secret") {
+		t.Errorf("the attacking capsule reads what the victim wrote: %q", got)
+	}
+}
+
+// TestEscapeIPCExhaustion: one capsule fills System V and POSIX IPC with
+// objects. Another capsule and the host must not see them or run out.
+func TestEscapeIPCExhaustion(t *testing.T) {
+	hog := startCapsule(t, "ipch")
+	other := startCapsule(t, "ipco")
+	hUID, _ := capsuleUID(t, hog)
+	prefix := fmt.Sprintf("/capsuled-e2e-hog-%d-", os.Getpid())
+	t.Cleanup(func() {
+		for i := 0; i < 20; i++ {
+			p, _ := unix.BytePtrFromString(fmt.Sprintf("%s%d", prefix[1:], i))
+			unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0)
+		}
+	})
+	hp, op := ipcProbeIn(t, hog), ipcProbeIn(t, other)
+	inCapsule(t, hog, 0, fmt.Sprintf("%s shm-many 300 && %s mq-many %s 20", hp, hp, prefix))
+
+	seen := inCapsule(t, other, 0, "cat /proc/sysvipc/shm").stdout
+	if n := sysvRows(seen, "cuid", strconv.Itoa(hUID)); n != 0 {
+		t.Errorf("another capsule sees %d shared memory segments of the hog", n)
+	}
+	host, err := os.ReadFile("/proc/sysvipc/shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sysvRows(string(host), "cuid", strconv.Itoa(hUID)); n != 0 {
+		t.Errorf("the host's IPC namespace holds %d segments of the hog", n)
+	}
+	// The same queue names are free for another capsule.
+	if r := ctlRun(nil, "run", "-q", "-C", other, "-P", op, "mq-many", prefix, "20"); r.code != 0 {
+		t.Errorf("another capsule cannot make the queues the hog made: %s", r)
+	}
+	if r := ctlRun(nil, "run", "-q", "-C", other, "-P", op, "shm-many", "1"); r.code != 0 {
+		t.Errorf("another capsule cannot make a segment: %s", r)
+	}
+}
