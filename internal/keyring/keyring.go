@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -82,18 +84,27 @@ func setRealIDs(uid, gid int) error {
 // a "user" key named invocation_id, which the unit can read but not change.
 // This is what systemd does. uid < 0 keeps the thread's own identity. The
 // caller must be root when uid differs from its own.
+//
+// Unlike systemd, which then goes on with the keyring the thread already
+// has, Setup fails when the user's key quota leaves no room for the new
+// keyring, and checks that the thread really has a new keyring of the
+// user's afterwards: a unit must never run with its starter's keyring (or
+// another user's) in the place of its own.
 func Setup(mode Mode, uid, gid int, invocationID string) error {
 	if mode == Inherit || mode == "" {
 		return nil
 	}
 	ruid, rgid := unix.Getuid(), unix.Getgid()
 	switch_ := uid >= 0 && (uid != ruid || gid != rgid)
+	owner, group := ruid, rgid
+	before, _ := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
 	if switch_ {
 		if err := setRealIDs(uid, gid); err != nil {
 			return err
 		}
+		owner, group = uid, gid
 	}
-	err := join(mode)
+	err := join(mode, owner, group, before)
 	if switch_ {
 		if rerr := setRealIDs(ruid, rgid); rerr != nil {
 			// The thread is not what it should be; nothing may run on it.
@@ -101,9 +112,6 @@ func Setup(mode Mode, uid, gid int, invocationID string) error {
 		}
 	}
 	if err != nil {
-		if unavailable(err) || errors.Is(err, unix.EDQUOT) {
-			return nil
-		}
 		return err
 	}
 	id, err := hex.DecodeString(invocationID)
@@ -120,9 +128,29 @@ func Setup(mode Mode, uid, gid int, invocationID string) error {
 	return nil
 }
 
-func join(mode Mode) error {
-	if _, err := joinAnonymous(); err != nil {
+// join gives the thread a new session keyring and checks that it is one:
+// owned by uid and gid, named "_ses", empty and not the keyring before
+// (serial before).
+func join(mode Mode, uid, gid, before int) error {
+	_, err := joinAnonymous()
+	switch {
+	case errors.Is(err, unix.ENOSYS):
+		return nil // no keyrings in this kernel: none to inherit either
+	case errors.Is(err, unix.EDQUOT):
+		return fmt.Errorf("join new session keyring: key quota of UID %d exhausted (see /proc/key-users): %w", uid, err)
+	case unavailable(err):
+		// Prohibited (a seccomp filter or security module): as systemd,
+		// go on, unless the thread still reaches a keyring it would then
+		// use in the place of its own.
+		if cur, cerr := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false); cerr == nil {
+			return fmt.Errorf("join new session keyring: %w; the unit would run with keyring %d instead", err, cur)
+		}
+		return nil
+	case err != nil:
 		return fmt.Errorf("join new session keyring: %w", err)
+	}
+	if err := checkFresh(uid, gid, before); err != nil {
+		return err
 	}
 	if mode == Shared {
 		if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, unix.KEY_SPEC_USER_KEYRING, unix.KEY_SPEC_SESSION_KEYRING, 0, 0); err != nil {
@@ -130,4 +158,45 @@ func join(mode Mode) error {
 		}
 	}
 	return nil
+}
+
+// checkFresh checks that the thread's session keyring is a new, empty
+// keyring of uid and gid.
+func checkFresh(uid, gid, before int) error {
+	id, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+	if err != nil {
+		return fmt.Errorf("new session keyring: %w", err)
+	}
+	desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+	if err != nil {
+		return fmt.Errorf("describe new session keyring %d: %w", id, err)
+	}
+	links, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, nil, 0)
+	if err != nil {
+		return fmt.Errorf("read new session keyring %d: %w", id, err)
+	}
+	if problem := notFresh(desc, id, before, links, uid, gid); problem != "" {
+		return fmt.Errorf("session keyring %d (%s) is not a new keyring of UID %d: %s", id, desc, uid, problem)
+	}
+	return nil
+}
+
+// notFresh says what is wrong with a session keyring given its
+// KEYCTL_DESCRIBE string ("type;uid;gid;perm;description"), serial,
+// the serial before the join and the size of its list of links.
+func notFresh(desc string, id, before, links, uid, gid int) string {
+	f := strings.SplitN(desc, ";", 5)
+	switch {
+	case len(f) != 5 || f[0] != "keyring":
+		return "not a keyring"
+	case f[1] != strconv.Itoa(uid) || f[2] != strconv.Itoa(gid):
+		return "owned by UID " + f[1] + ", GID " + f[2]
+	case f[4] != "_ses":
+		return "named " + strconv.Quote(f[4])
+	case id == before:
+		return "the keyring it had before"
+	case links != 0:
+		return "not empty"
+	}
+	return ""
 }

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,4 +117,60 @@ func TestEscapeKeysHiddenFromOwnerBlockNextUID(t *testing.T) {
 func status(env []string, unit string) string {
 	r := ctlRunEnv(env, "status", unit)
 	return r.stdout + r.stderr
+}
+
+// TestEscapeSessionKeyringNotOwn: a unit with KeyringMode=private whose
+// user's key quota is full cannot get a new session keyring. It must not
+// start, rather than run with the keyring it would inherit instead (the
+// system manager's, root's; or its capsule manager's). The allocator no
+// longer hands out a dynamic UID whose quota another capsule holds, so
+// the quota is filled by the user itself: a static user (irc, which
+// nothing here runs as) by a process the test starts, and a capsule's UID
+// by the capsule.
+func TestEscapeSessionKeyringNotOwn(t *testing.T) {
+	needKeyctl(t)
+	probe := `keyctl rdescribe @s`
+	t.Run("system", func(t *testing.T) {
+		fill := osexec.Command("setpriv", "--reuid=irc", "--regid=irc", "--clear-groups",
+			"keyctl", "session", "-", "sh", "-c",
+			`i=0; while keyctl add user k$i x @s >/dev/null 2>&1; do i=$((i+1)); done; echo $i; exec sleep 60`)
+		out, err := fill.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fill.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { fill.Process.Kill(); fill.Wait() })
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil {
+			t.Fatalf("filling irc's key quota: %v", err)
+		}
+		if n, _ := strconv.Atoi(strings.TrimSpace(line)); n < 10 {
+			t.Fatalf("filling irc's key quota: only %q keys", line)
+		}
+		r := ctlRun(nil, "run", "-q", "-P", "-p", "User=irc", "sh", "-c", probe)
+		checkKeyringRefused(t, r)
+	})
+	t.Run("capsule", func(t *testing.T) {
+		c := startCapsule(t, "keyq")
+		r := ctlRun(nil, "run", "-q", "-P", "-C", c, "sh", "-c",
+			`i=0; while keyctl add user k$i x @s >/dev/null 2>&1; do i=$((i+1)); done; echo $i`)
+		if n, _ := strconv.Atoi(strings.TrimSpace(r.stdout)); r.code != 0 || n < 10 {
+			t.Fatalf("filling the capsule's key quota: %s", r)
+		}
+		r = ctlRun(nil, "run", "-q", "-P", "-C", c, "-p", "KeyringMode=private", "sh", "-c", probe)
+		checkKeyringRefused(t, r)
+	})
+}
+
+// checkKeyringRefused checks that a run failed and said why.
+func checkKeyringRefused(t *testing.T, r result) {
+	t.Helper()
+	if r.code == 0 {
+		t.Fatalf("a unit ran without a session keyring of its own: %s", r)
+	}
+	if !strings.Contains(r.String(), "key quota") {
+		t.Errorf("the start failed without naming the keyring problem: %s", r)
+	}
 }
