@@ -28,6 +28,10 @@ type Context struct {
 	// RestrictSUIDSGID forbids creating set-user/group-ID files (seccomp);
 	// it needs NoNewPrivs.
 	RestrictSUIDSGID bool `json:"restrictSUIDSGID,omitempty"`
+	// RestrictNamespaces are the CLONE_NEW* flags of namespace types the
+	// command may neither create nor join (seccomp); it needs NoNewPrivs
+	// unless the command runs as root.
+	RestrictNamespaces uint32 `json:"restrictNamespaces,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
 

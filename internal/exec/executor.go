@@ -201,8 +201,8 @@ func runExecutor(contextFD int) error {
 			return step(exitNoNewPriv, fmt.Errorf("set no_new_privs: %w", err))
 		}
 	}
-	if c.RestrictSUIDSGID {
-		if err := restrictSUIDSGID(); err != nil {
+	if r := (restrictions{suidSGID: c.RestrictSUIDSGID, namespaces: c.RestrictNamespaces}); r != (restrictions{}) {
+		if err := r.install(); err != nil {
 			return step(exitSeccomp, fmt.Errorf("install seccomp filter: %w", err))
 		}
 	}

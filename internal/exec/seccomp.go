@@ -8,14 +8,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RestrictSUIDSGID= support: a classic-BPF seccomp filter that makes every
-// attempt to create a set-user-ID or set-group-ID file, or to add those bits
-// to an existing one, fail with EPERM. It follows systemd's rule set
-// (seccomp_restrict_suid_sgid): chmod, fchmod, fchmodat, fchmodat2, mkdir,
-// mkdirat, mknod, mknodat and creat are refused when their mode has S_ISUID or
-// S_ISGID; open and openat only when they also create a file (O_CREAT or
-// O_TMPFILE); openat2 keeps its flags and mode in a struct a filter cannot
-// read, so it fails with ENOSYS and libc falls back to openat.
+// The sandbox's seccomp filter: a classic-BPF program for
+// RestrictSUIDSGID= and RestrictNamespaces=.
+//
+// RestrictSUIDSGID= makes every attempt to create a set-user-ID or
+// set-group-ID file, or to add those bits to an existing one, fail with
+// EPERM. It follows systemd's rule set (seccomp_restrict_suid_sgid): chmod,
+// fchmod, fchmodat, fchmodat2, mkdir, mkdirat, mknod, mknodat and creat are
+// refused when their mode has S_ISUID or S_ISGID; open and openat only when
+// they also create a file (O_CREAT or O_TMPFILE); openat2 keeps its flags
+// and mode in a struct a filter cannot read, so it fails with ENOSYS and
+// libc falls back to openat. Unlike systemd's, it also refuses io_uring
+// (ENOSYS, as on a kernel without it, so programs fall back to plain system
+// calls): IORING_OP_OPENAT, OPENAT2 and MKDIRAT create files with any mode
+// and never pass through a system call filter.
+//
+// RestrictNamespaces= refuses, with EPERM, unshare and clone with a flag of
+// a denied namespace type, setns into one and setns with no type at all
+// (which could join any); clone3 passes its flags in a struct, so it fails
+// with ENOSYS and libc falls back to clone. This is what systemd does.
+
+// NamespaceFlags are all CLONE_NEW* flags RestrictNamespaces= knows.
+const NamespaceFlags = unix.CLONE_NEWCGROUP | unix.CLONE_NEWIPC | unix.CLONE_NEWNET | unix.CLONE_NEWNS |
+	unix.CLONE_NEWPID | unix.CLONE_NEWUSER | unix.CLONE_NEWUTS | unix.CLONE_NEWTIME
+
+// restrictions is what one filter program enforces.
+type restrictions struct {
+	suidSGID bool
+	// namespaces are the CLONE_NEW* flags that may be neither created
+	// nor joined; 0 restricts nothing.
+	namespaces uint32
+}
 
 // Offsets into struct seccomp_data (linux/seccomp.h). Every ABI handled here
 // is little-endian, so the low 32 bits of args[i] come first; only those
@@ -26,138 +49,57 @@ const (
 	seccompDataArgs = 16
 )
 
-// x32Bit marks x32 system calls. They reach the filter with the x86_64 audit
-// arch and, for every call handled here, the x86_64 number plus this bit.
-const x32Bit = 0x40000000
-
 // suidSGIDBits are S_ISUID|S_ISGID.
 const suidSGIDBits = unix.S_ISUID | unix.S_ISGID
 
-// O_CREAT is the same on every ABI handled here. O_TMPFILE is not (it
-// includes O_DIRECTORY), so the filter needs each ABI's value rather than the
-// one of the architecture Go was built for.
-const (
-	oCreat      = 0x40
-	oTmpfileX86 = 0x410000 // x86_64, x32 and i386
-	oTmpfileARM = 0x404000 // aarch64 and arm
-)
-
-type sxidRuleKind int
+type ruleKind int
 
 const (
-	// modeRule: refuse when the mode argument has S_ISUID or S_ISGID.
-	modeRule sxidRuleKind = iota
+	// modeRule: EPERM when the mode argument has S_ISUID or S_ISGID.
+	modeRule ruleKind = iota
 	// openRule: as modeRule, but only when the flags argument creates a file.
 	openRule
-	// enosysRule: refuse unconditionally with ENOSYS.
-	enosysRule
+	// errnoRule: fail unconditionally with errno.
+	errnoRule
+	// flagsRule: EPERM when the flags argument has a bit of mask.
+	flagsRule
+	// setnsRule: EPERM when the type argument is 0 or has a bit of mask.
+	setnsRule
 )
 
-type sxidRule struct {
+type rule struct {
 	nr    uint32
-	kind  sxidRuleKind
-	mode  int // argument index of the mode
-	flags int // argument index of the open flags (openRule only)
+	kind  ruleKind
+	mode  int        // argument index of the mode (modeRule, openRule)
+	flags int        // argument index of the flags (openRule, flagsRule, setnsRule)
+	mask  uint32     // flagsRule, setnsRule
+	errno unix.Errno // errnoRule
 }
 
-// sxidArch is the rule set of one system call ABI.
-type sxidArch struct {
-	audit   uint32 // AUDIT_ARCH_* as seen in seccomp_data.arch
-	nrMask  uint32 // applied to the syscall number first; 0 means none
-	tmpfile uint32 // this ABI's O_TMPFILE
-	rules   []sxidRule
-}
-
-// sxidArches lists the ABIs the filter knows. It covers the compat ABI of
-// each 64-bit kernel too: the filter is inherited by whatever the unit execs,
-// and a 32-bit binary would otherwise walk past it. The syscall numbers are
-// spelled out because golang.org/x/sys only defines those of the GOARCH being
-// built.
-func sxidArches() []sxidArch {
-	return []sxidArch{
-		{
-			audit: unix.AUDIT_ARCH_X86_64,
-			// Folding x32 onto x86_64 keeps x32 programs working and
-			// filtered instead of refusing all their system calls.
-			nrMask:  ^uint32(x32Bit),
-			tmpfile: oTmpfileX86,
-			rules: []sxidRule{
-				{nr: 90, kind: modeRule, mode: 1},            // chmod
-				{nr: 91, kind: modeRule, mode: 1},            // fchmod
-				{nr: 268, kind: modeRule, mode: 2},           // fchmodat
-				{nr: 452, kind: modeRule, mode: 2},           // fchmodat2
-				{nr: 83, kind: modeRule, mode: 1},            // mkdir
-				{nr: 258, kind: modeRule, mode: 2},           // mkdirat
-				{nr: 133, kind: modeRule, mode: 1},           // mknod
-				{nr: 259, kind: modeRule, mode: 2},           // mknodat
-				{nr: 85, kind: modeRule, mode: 1},            // creat
-				{nr: 2, kind: openRule, flags: 1, mode: 2},   // open
-				{nr: 257, kind: openRule, flags: 2, mode: 3}, // openat
-				{nr: 437, kind: enosysRule},                  // openat2
-			},
-		},
-		{
-			audit:   unix.AUDIT_ARCH_I386,
-			tmpfile: oTmpfileX86,
-			rules: []sxidRule{
-				{nr: 15, kind: modeRule, mode: 1},            // chmod
-				{nr: 94, kind: modeRule, mode: 1},            // fchmod
-				{nr: 306, kind: modeRule, mode: 2},           // fchmodat
-				{nr: 452, kind: modeRule, mode: 2},           // fchmodat2
-				{nr: 39, kind: modeRule, mode: 1},            // mkdir
-				{nr: 296, kind: modeRule, mode: 2},           // mkdirat
-				{nr: 14, kind: modeRule, mode: 1},            // mknod
-				{nr: 297, kind: modeRule, mode: 2},           // mknodat
-				{nr: 8, kind: modeRule, mode: 1},             // creat
-				{nr: 5, kind: openRule, flags: 1, mode: 2},   // open
-				{nr: 295, kind: openRule, flags: 2, mode: 3}, // openat
-				{nr: 437, kind: enosysRule},                  // openat2
-			},
-		},
-		{
-			// aarch64 has only the *at variants.
-			audit:   unix.AUDIT_ARCH_AARCH64,
-			tmpfile: oTmpfileARM,
-			rules: []sxidRule{
-				{nr: 52, kind: modeRule, mode: 1},           // fchmod
-				{nr: 53, kind: modeRule, mode: 2},           // fchmodat
-				{nr: 452, kind: modeRule, mode: 2},          // fchmodat2
-				{nr: 34, kind: modeRule, mode: 2},           // mkdirat
-				{nr: 33, kind: modeRule, mode: 2},           // mknodat
-				{nr: 56, kind: openRule, flags: 2, mode: 3}, // openat
-				{nr: 437, kind: enosysRule},                 // openat2
-			},
-		},
-		{
-			audit:   unix.AUDIT_ARCH_ARM,
-			tmpfile: oTmpfileARM,
-			rules: []sxidRule{
-				{nr: 15, kind: modeRule, mode: 1},            // chmod
-				{nr: 94, kind: modeRule, mode: 1},            // fchmod
-				{nr: 333, kind: modeRule, mode: 2},           // fchmodat
-				{nr: 452, kind: modeRule, mode: 2},           // fchmodat2
-				{nr: 39, kind: modeRule, mode: 1},            // mkdir
-				{nr: 323, kind: modeRule, mode: 2},           // mkdirat
-				{nr: 14, kind: modeRule, mode: 1},            // mknod
-				{nr: 324, kind: modeRule, mode: 2},           // mknodat
-				{nr: 8, kind: modeRule, mode: 1},             // creat
-				{nr: 5, kind: openRule, flags: 1, mode: 2},   // open
-				{nr: 322, kind: openRule, flags: 2, mode: 3}, // openat
-				{nr: 437, kind: enosysRule},                  // openat2
-			},
-		},
+// rules returns what r asks of a.
+func (r restrictions) rules(a abi) []rule {
+	var out []rule
+	if r.suidSGID {
+		out = append(out, a.sxid...)
+		out = append(out,
+			rule{nr: nrFchmodat2, kind: modeRule, mode: 2},
+			rule{nr: nrOpenat2, kind: errnoRule, errno: unix.ENOSYS},
+			rule{nr: nrIOUringSetup, kind: errnoRule, errno: unix.ENOSYS},
+			rule{nr: nrIOUringEnter, kind: errnoRule, errno: unix.ENOSYS},
+			rule{nr: nrIOUringRegister, kind: errnoRule, errno: unix.ENOSYS})
 	}
-}
-
-// sxidGOARCH reports whether the kernel's native ABI is among sxidArches
-// when this binary runs as goarch (a 32-bit binary may run on a 64-bit kernel
-// of the same family, which is covered as well).
-func sxidGOARCH(goarch string) bool {
-	switch goarch {
-	case "amd64", "386", "arm64", "arm":
-		return true
+	if ns := r.namespaces & NamespaceFlags; ns != 0 {
+		setns := rule{nr: a.setns, kind: setnsRule, flags: 1, mask: ns}
+		if ns == NamespaceFlags {
+			setns = rule{nr: a.setns, kind: errnoRule, errno: unix.EPERM}
+		}
+		out = append(out,
+			rule{nr: nrClone3, kind: errnoRule, errno: unix.ENOSYS},
+			rule{nr: a.unshare, kind: flagsRule, flags: 0, mask: ns},
+			rule{nr: a.clone, kind: flagsRule, flags: 0, mask: ns},
+			setns)
 	}
-	return false
+	return out
 }
 
 func bpfStmt(code uint16, k uint32) unix.SockFilter {
@@ -171,15 +113,14 @@ func bpfJump(code uint16, k uint32, jt, jf uint8) unix.SockFilter {
 func argLow(i int) uint32 { return uint32(seccompDataArgs + 8*i) }
 
 const (
-	retAllow  = unix.SECCOMP_RET_ALLOW
-	retEPERM  = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
-	retENOSYS = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+	retAllow = unix.SECCOMP_RET_ALLOW
+	retEPERM = unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)
 )
 
 // ruleBody returns the instructions run once the syscall number matched r.
 // Every path ends in a return, so the accumulator may be reused freely and
 // all jumps stay inside the body.
-func ruleBody(r sxidRule, tmpfile uint32) []unix.SockFilter {
+func ruleBody(r rule, tmpfile uint32) []unix.SockFilter {
 	switch r.kind {
 	case modeRule:
 		return []unix.SockFilter{
@@ -201,19 +142,36 @@ func ruleBody(r sxidRule, tmpfile uint32) []unix.SockFilter {
 			/* 6 */ bpfStmt(unix.BPF_RET|unix.BPF_K, retEPERM),
 			/* 7 */ bpfStmt(unix.BPF_RET|unix.BPF_K, retAllow),
 		}
+	case flagsRule:
+		// Namespace flags all live in the low 32 bits.
+		return []unix.SockFilter{
+			bpfStmt(unix.BPF_LD|unix.BPF_W|unix.BPF_ABS, argLow(r.flags)),
+			bpfJump(unix.BPF_JMP|unix.BPF_JSET|unix.BPF_K, r.mask, 0, 1),
+			bpfStmt(unix.BPF_RET|unix.BPF_K, retEPERM),
+			bpfStmt(unix.BPF_RET|unix.BPF_K, retAllow),
+		}
+	case setnsRule:
+		// setns takes an int, so the high bits cannot smuggle a type in.
+		return []unix.SockFilter{
+			/* 0 */ bpfStmt(unix.BPF_LD|unix.BPF_W|unix.BPF_ABS, argLow(r.flags)),
+			/* 1 */ bpfJump(unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K, 0, 1, 0), // → 3 or 2
+			/* 2 */ bpfJump(unix.BPF_JMP|unix.BPF_JSET|unix.BPF_K, r.mask, 0, 1), // → 3 or 4
+			/* 3 */ bpfStmt(unix.BPF_RET|unix.BPF_K, retEPERM),
+			/* 4 */ bpfStmt(unix.BPF_RET|unix.BPF_K, retAllow),
+		}
 	default:
-		return []unix.SockFilter{bpfStmt(unix.BPF_RET|unix.BPF_K, retENOSYS)}
+		return []unix.SockFilter{bpfStmt(unix.BPF_RET|unix.BPF_K, unix.SECCOMP_RET_ERRNO|uint32(r.errno))}
 	}
 }
 
-// archSection returns the part of the filter run for syscalls of arch a.
+// archSection returns the part of the filter run for syscalls of ABI a.
 // Like a rule body, it always returns.
-func archSection(a sxidArch) ([]unix.SockFilter, error) {
+func archSection(a abi, rules []rule) ([]unix.SockFilter, error) {
 	prog := []unix.SockFilter{bpfStmt(unix.BPF_LD|unix.BPF_W|unix.BPF_ABS, seccompDataNr)}
 	if a.nrMask != 0 {
 		prog = append(prog, bpfStmt(unix.BPF_ALU|unix.BPF_AND|unix.BPF_K, a.nrMask))
 	}
-	for _, r := range a.rules {
+	for _, r := range rules {
 		body := ruleBody(r, a.tmpfile)
 		prog = append(prog, bpfJump(unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K, r.nr, 0, uint8(len(body))))
 		prog = append(prog, body...)
@@ -226,15 +184,14 @@ func archSection(a sxidArch) ([]unix.SockFilter, error) {
 	return prog, nil
 }
 
-// suidSGIDFilter assembles the RestrictSUIDSGID= program. Each known arch
-// gets its own section; a syscall of an arch the filter does not know is
-// allowed. Such an arch cannot occur on the kernels sxidGOARCH accepts, and
-// failing closed there would break every program rather than enforce
-// anything.
-func suidSGIDFilter() ([]unix.SockFilter, error) {
+// program assembles the filter for r. Each known ABI gets its own section;
+// a syscall of an ABI the filter does not know is allowed. Such an ABI
+// cannot occur on the kernels filterGOARCH accepts, and failing closed there
+// would break every program rather than enforce anything.
+func (r restrictions) program() ([]unix.SockFilter, error) {
 	prog := []unix.SockFilter{bpfStmt(unix.BPF_LD|unix.BPF_W|unix.BPF_ABS, seccompDataArch)}
-	for _, a := range sxidArches() {
-		sec, err := archSection(a)
+	for _, a := range abis() {
+		sec, err := archSection(a, r.rules(a))
 		if err != nil {
 			return nil, err
 		}
@@ -246,16 +203,16 @@ func suidSGIDFilter() ([]unix.SockFilter, error) {
 	return append(prog, bpfStmt(unix.BPF_RET|unix.BPF_K, retAllow)), nil
 }
 
-// restrictSUIDSGID installs the RestrictSUIDSGID= filter on every thread of
-// the process; it is inherited across fork and execve and cannot be removed.
-// The caller needs no_new_privs or CAP_SYS_ADMIN, otherwise the kernel
-// refuses with EACCES. On an architecture whose system calls the filter does
-// not know it returns an error rather than silently not restricting.
-func restrictSUIDSGID() error {
-	if !sxidGOARCH(runtime.GOARCH) {
-		return fmt.Errorf("RestrictSUIDSGID: not supported on %s", runtime.GOARCH)
+// install puts the filter for r on every thread of the process; it is
+// inherited across fork and execve and cannot be removed. The caller needs
+// no_new_privs or CAP_SYS_ADMIN, otherwise the kernel refuses with EACCES.
+// On an architecture whose system calls the filter does not know it returns
+// an error rather than silently not restricting.
+func (r restrictions) install() error {
+	if !filterGOARCH(runtime.GOARCH) {
+		return fmt.Errorf("seccomp filter not supported on %s", runtime.GOARCH)
 	}
-	filter, err := suidSGIDFilter()
+	filter, err := r.program()
 	if err != nil {
 		return err
 	}
@@ -284,4 +241,13 @@ func restrictSUIDSGID() error {
 		return fmt.Errorf("install seccomp filter: thread %d could not be synchronized", r1)
 	}
 	return nil
+}
+
+// CanClone3 reports whether this process may call clone3, which Go needs to
+// start a child directly in a cgroup. A RestrictNamespaces= filter makes it
+// fail with ENOSYS, as does a kernel before 5.3; an unfiltered clone3 with
+// no arguments fails with EFAULT or EINVAL instead.
+func CanClone3() bool {
+	_, _, errno := unix.Syscall(unix.SYS_CLONE3, 0, 0, 0)
+	return errno != unix.ENOSYS
 }

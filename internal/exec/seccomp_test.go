@@ -144,9 +144,18 @@ func TestSeccompFilterProgram(t *testing.T) {
 		{"arm chmod setgid", arm, 15, []uint64{0, 0o2000}, eperm},
 		{"arm fchmodat setuid", arm, 333, []uint64{0, 0, 0o4000}, eperm},
 		{"arm openat create setuid", arm, 322, []uint64{0, 0, creat, 0o4000}, eperm},
+		{"x86_64 io_uring_setup", x86, 425, []uint64{4, 0}, enosys},
+		{"x86_64 io_uring_enter", x86, 426, nil, enosys},
+		{"x86_64 io_uring_register", x86, 427, nil, enosys},
+		{"x32 io_uring_setup", x86, x32 | 425, nil, enosys},
+		{"i386 io_uring_setup", i386, 425, nil, enosys},
+		{"aarch64 io_uring_enter", a64, 426, nil, enosys},
+		{"arm io_uring_register", arm, 427, nil, enosys},
+		{"x86_64 unshare not restricted", x86, 272, []uint64{0x10000000}, allow},
+		{"x86_64 clone3 not restricted", x86, 435, nil, allow},
 		{"unknown arch allowed", riscv, 53, []uint64{0, 0, 0o4000}, allow},
 	}
-	prog, err := suidSGIDFilter()
+	prog, err := restrictions{suidSGID: true}.program()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +242,7 @@ func TestHelperSeccomp(t *testing.T) {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := restrictSUIDSGID(); err != nil {
+		if err := (restrictions{suidSGID: true}).install(); err != nil {
 			t.Fatal(err)
 		}
 		runtime.UnlockOSThread()
@@ -378,7 +387,7 @@ func runSeccompHelper(t *testing.T, mode string) map[string]string {
 // operations, so a denial can be attributed to the filter and not to the
 // environment.
 func TestSeccompRestrictSUIDSGID(t *testing.T) {
-	if !sxidGOARCH(runtime.GOARCH) {
+	if !filterGOARCH(runtime.GOARCH) {
 		t.Skipf("RestrictSUIDSGID is not supported on %s", runtime.GOARCH)
 	}
 	if _, err := osexec.LookPath("chmod"); err != nil {
