@@ -30,6 +30,7 @@ type userKey struct {
 	uid    uint32
 	typ    string
 	desc   string // without the ": ..." summary
+	perm   uint32
 }
 
 // keyCount returns how many keys the kernel accounts to uid
@@ -72,7 +73,8 @@ func parseProcKeys(b []byte, uid uint32) []userKey {
 		serial, err1 := strconv.ParseUint(f[0], 16, 32)
 		owner, err2 := strconv.ParseUint(f[5], 10, 32)
 		usage, err3 := strconv.Atoi(f[2])
-		if err1 != nil || err2 != nil || err3 != nil || uint32(owner) != uid {
+		perm, err4 := strconv.ParseUint(f[4], 16, 32)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || uint32(owner) != uid {
 			continue
 		}
 		desc := strings.Join(f[8:], " ")
@@ -81,15 +83,24 @@ func parseProcKeys(b []byte, uid uint32) []userKey {
 		} else {
 			desc = strings.TrimSuffix(desc, ":")
 		}
-		keys = append(keys, userKey{serial: int(serial), usage: usage, uid: uint32(owner), typ: f[7], desc: desc})
+		keys = append(keys, userKey{serial: int(serial), usage: usage, uid: uint32(owner), typ: f[7], desc: desc, perm: uint32(perm)})
 	}
 	return keys
 }
 
-// standardRings are the keyrings the kernel keeps for uid.
-func standardRings(uid uint32) map[string]bool {
+// Permissions the kernel gives the standard keyrings: the possessor all
+// but setattr; the owner all for its user and user session keyrings, view
+// and read for its persistent keyring (which it cannot change).
+const (
+	userRingPerm       = 0x1f3f0000
+	persistentRingPerm = 0x1f030000
+)
+
+// standardRings are the keyrings the kernel keeps for uid, with the
+// permissions it gives them.
+func standardRings(uid uint32) map[string]uint32 {
 	n := strconv.FormatUint(uint64(uid), 10)
-	return map[string]bool{"_uid." + n: true, "_uid_ses." + n: true, "_persistent." + n: true}
+	return map[string]uint32{"_uid." + n: userRingPerm, "_uid_ses." + n: userRingPerm, "_persistent." + n: persistentRingPerm}
 }
 
 // onThreadAs runs fn on a new locked thread with effective UID uid; the
@@ -182,10 +193,10 @@ func keysHeld(procDir string, uid uint32) (bool, error) {
 // onlyEmptyRings reports whether the keys uid may see, of the count the
 // kernel charges to it, are all there is and hold nothing of uid's but
 // its standard keyrings (see keysHeld). links lists a keyring's links.
-func onlyEmptyRings(keys []userKey, count int, std map[string]bool, links func(int) ([]int32, error)) bool {
+func onlyEmptyRings(keys []userKey, count int, std map[string]uint32, links func(int) ([]int32, error)) bool {
 	stdRing := map[int32]bool{}
 	for _, k := range keys {
-		if k.usage > 0 && k.typ == "keyring" && std[k.desc] {
+		if _, ok := std[k.desc]; ok && k.usage > 0 && k.typ == "keyring" {
 			stdRing[int32(k.serial)] = true
 		}
 	}
@@ -195,7 +206,13 @@ func onlyEmptyRings(keys []userKey, count int, std map[string]bool, links func(i
 		if k.usage == 0 {
 			continue // being destroyed, yet still counted
 		}
-		if k.typ != "keyring" || !std[k.desc] && k.desc != "_ses" {
+		perm, isStd := std[k.desc]
+		if k.typ != "keyring" || !isStd && k.desc != "_ses" {
+			return false
+		}
+		if isStd && k.perm != perm {
+			// Opened to others, they could put keys where the next
+			// holder's searches look; closed, it could not use them.
 			return false
 		}
 		ls, err := links(k.serial)
@@ -205,7 +222,7 @@ func onlyEmptyRings(keys []userKey, count int, std map[string]bool, links func(i
 		for _, l := range ls {
 			// Any other key of uid's is a key too many, seen or not; a
 			// standard keyring must not link anyone else's either.
-			if !stdRing[l] && std[k.desc] {
+			if !stdRing[l] && isStd {
 				return false
 			}
 		}
@@ -222,6 +239,7 @@ func clearKeys(procDir string, uid uint32) error {
 	}
 	std := standardRings(uid)
 	persistent := false
+	rings := 0 // standard keyrings, which stay
 	var errs []error
 	err := onThreadAs(uid, func() error {
 		keys, err := ownKeys(procDir, uid)
@@ -231,8 +249,18 @@ func clearKeys(procDir string, uid uint32) error {
 		for _, k := range keys {
 			switch {
 			case k.typ == "keyring" && k.desc == "_persistent."+strconv.FormatUint(uint64(uid), 10):
+				rings++
 				persistent = true // the owner may not write it; see below
-			case k.typ == "keyring" && std[k.desc]:
+			case k.typ == "keyring" && std[k.desc] != 0:
+				rings++
+				// Back to the kernel's permissions first: the holder may
+				// have opened its keyrings to others, or closed them to
+				// itself.
+				if k.perm != std[k.desc] {
+					if err := unix.KeyctlSetperm(k.serial, std[k.desc]); err != nil && !errors.Is(err, unix.ENOKEY) {
+						errs = append(errs, fmt.Errorf("reset permissions of keyring %s: %w", k.desc, err))
+					}
+				}
 				if _, err := unix.KeyctlInt(unix.KEYCTL_CLEAR, k.serial, 0, 0, 0); err != nil && !errors.Is(err, unix.ENOKEY) {
 					errs = append(errs, fmt.Errorf("clear keyring %s: %w", k.desc, err))
 				}
@@ -283,17 +311,20 @@ func clearKeys(procDir string, uid uint32) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("clear keys of UID %d: %w", uid, err)
 	}
-	waitKeysDestroyed(procDir, uid)
+	waitKeysDestroyed(procDir, uid, rings)
 	return nil
 }
 
 // waitKeysDestroyed gives the kernel's key garbage collector, which runs
 // asynchronously, a moment to destroy what clearing unlinked, so that the
-// allocator does not skip the UID right after its release. It gives up
-// silently: a UID with keys left is only skipped, never handed out.
-func waitKeysDestroyed(procDir string, uid uint32) {
+// allocator does not skip the UID right after its release: until no more
+// than the standard keyrings (rings) are left. Only the count is read, as
+// reading /proc/keys costs milliseconds on a host with many keys; the
+// allocator checks in full. It gives up silently: a UID with keys left is
+// only skipped, never handed out.
+func waitKeysDestroyed(procDir string, uid uint32, rings int) {
 	for i := 0; i < 100; i++ {
-		if held, err := keysHeld(procDir, uid); err != nil || !held {
+		if n, err := keyCount(procDir, uid); err != nil || n <= rings {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)

@@ -18,7 +18,7 @@ func TestParseProcKeys(t *testing.T) {
 		"1de94343 I--Q---     1 perm 3f010000 65400 65400 user      left key: 6\n" +
 		"322e5b31 I--Q---     1 perm 1f3f0000     0     0 keyring   _uid_ses.0: empty\n"
 	got := parseProcKeys([]byte(in), 65400)
-	want := []userKey{{0x032e61c7, 2, 65400, "keyring", "_uid.65400"}, {0x1de94343, 1, 65400, "user", "left key"}}
+	want := []userKey{{0x032e61c7, 2, 65400, "keyring", "_uid.65400", 0x1f3f0000}, {0x1de94343, 1, 65400, "user", "left key", 0x3f010000}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -114,12 +114,15 @@ func TestRealKeysAndQueues(t *testing.T) {
 
 func TestOnlyEmptyRings(t *testing.T) {
 	std := standardRings(65400)
-	user := userKey{1, 2, 65400, "keyring", "_uid.65400"}
-	userSes := userKey{2, 1, 65400, "keyring", "_uid_ses.65400"}
-	ses := userKey{3, 1, 65400, "keyring", "_ses"}
-	secret := userKey{4, 1, 65400, "user", "secret"}
-	dying := userKey{5, 0, 65400, "user", "gone"}
-	links := map[int][]int32{2: {1}, 3: {1, 99}, 1: nil}
+	user := userKey{1, 2, 65400, "keyring", "_uid.65400", 0x1f3f0000}
+	userSes := userKey{2, 1, 65400, "keyring", "_uid_ses.65400", 0x1f3f0000}
+	persistent := userKey{6, 1, 65400, "keyring", "_persistent.65400", 0x1f030000}
+	ses := userKey{3, 1, 65400, "keyring", "_ses", 0x3f030000}
+	secret := userKey{4, 1, 65400, "user", "secret", 0x3f010000}
+	dying := userKey{5, 0, 65400, "user", "gone", 0x3f010000}
+	open, closed := user, userSes
+	open.perm, closed.perm = 0x1f3f000c, 0x1f010000
+	links := map[int][]int32{2: {1}, 3: {1, 99}, 1: nil, 6: nil}
 	for _, tc := range []struct {
 		name  string
 		keys  []userKey
@@ -128,6 +131,9 @@ func TestOnlyEmptyRings(t *testing.T) {
 		want  bool
 	}{
 		{"standard rings as the kernel makes them", []userKey{user, userSes}, 2, links, true},
+		{"persistent keyring too", []userKey{user, userSes, persistent}, 3, links, true},
+		{"user keyring open to others", []userKey{open, userSes}, 2, links, false},
+		{"user session keyring closed to its owner", []userKey{user, closed}, 2, links, false},
 		{"session keyring of an unreaped process", []userKey{user, userSes, ses}, 3, links, true},
 		{"a key being destroyed", []userKey{user, userSes, dying}, 3, links, true},
 		{"a key its owner can see", []userKey{user, userSes, secret}, 3, links, false},

@@ -174,3 +174,18 @@ func checkKeyringRefused(t *testing.T, r result) {
 		t.Errorf("the start failed without naming the keyring problem: %s", r)
 	}
 }
+
+// TestEscapeUserKeyringLeftOpen: a capsule lets every UID write (and
+// search) its user and user session keyrings, which outlive it. The next
+// holder of its UID must get them as the kernel makes them, or another
+// capsule could plant keys where the next holder's key searches look.
+func TestEscapeUserKeyringLeftOpen(t *testing.T) {
+	needKeyctl(t)
+	out := nextHolder(t, "keyo", `keyctl setperm @u 0x1f3f000c && keyctl setperm @us 0x1f3f000c`,
+		`keyctl rdescribe @u; keyctl rdescribe @us`, false)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Split(line, ";"); len(f) != 5 || f[3] != "1f3f0000" {
+			t.Errorf("the next holder of the UID gets a keyring with other permissions than the kernel's: %q\n%s", line, out)
+		}
+	}
+}
