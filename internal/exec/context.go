@@ -33,6 +33,13 @@ type Context struct {
 	// unless the command runs as root.
 	RestrictNamespaces uint32 `json:"restrictNamespaces,omitempty"`
 
+	// ScopeLandlock puts the command into a Landlock domain of its own
+	// that cannot reach abstract unix sockets or signal processes outside
+	// it (needs Landlock ABI 6; the caller checks). Only the outermost
+	// sandbox sets it: a nested domain would cut a unit off from its own
+	// capsule's abstract sockets.
+	ScopeLandlock bool `json:"scopeLandlock,omitempty"`
+
 	Mounts *MountPlan `json:"mounts,omitempty"`
 
 	// IPCNamespace, when set, is an IPC namespace the process joins

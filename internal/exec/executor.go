@@ -103,6 +103,7 @@ const (
 	exitSeccomp   = 228
 	exitKeyring   = 237
 	exitCgroup    = 219
+	exitLandlock  = 1
 )
 
 type stepError struct {
@@ -199,6 +200,14 @@ func runExecutor(contextFD int) error {
 	if c.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return step(exitNoNewPriv, fmt.Errorf("set no_new_privs: %w", err))
+		}
+	}
+	if c.ScopeLandlock {
+		// After no_new_privs, which it needs once the credentials are
+		// dropped, and before the seccomp filter. systemd has no step
+		// (and exit code) of its own for this.
+		if err := scopeLandlock(); err != nil {
+			return step(exitLandlock, fmt.Errorf("set up Landlock scope: %w", err))
 		}
 	}
 	if r := (restrictions{suidSGID: c.RestrictSUIDSGID, namespaces: c.RestrictNamespaces}); r != (restrictions{}) {

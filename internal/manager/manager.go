@@ -108,6 +108,7 @@ type Manager struct {
 	notify     *net.UnixConn
 	log        *logstore.Ring
 	idmapCache map[string]bool
+	landlock   landlockProbe
 	reaper     *reaper
 	trim       *time.Timer // returns memory to the system once idle
 	hooks      hooks

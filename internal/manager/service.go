@@ -696,6 +696,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		if m.cfg.Mode == System {
 			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
 			ec.NoNewPrivs, ec.RestrictSUIDSGID = u.svc.NoNewPrivileges, u.svc.RestrictSUIDSGID
+			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
 			if rs.uid != 0 {
 				ec.Groups = []uint32{uint32(rs.gid)}
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -219,5 +220,99 @@ func TestEscapeIPCExhaustion(t *testing.T) {
 	}
 	if r := ctlRun(nil, "run", "-q", "-C", other, "-P", op, "shm-many", "1"); r.code != 0 {
 		t.Errorf("another capsule cannot make a segment: %s", r)
+	}
+}
+
+// abstractListen listens on the abstract unix socket NAME (argv 1), creates
+// the file argv 2 once it does and answers connections for 30 s.
+const abstractListen = `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + sys.argv[1])
+s.listen(8)
+open(sys.argv[2], "w").close()
+s.settimeout(30)
+while True:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        break
+    c.sendall(b"hello\n")
+    c.close()
+`
+
+// abstractConnect connects to the abstract unix socket NAME (argv 1) and
+// says whether it got through (and what the listener said, if anything
+// within 5 s: the host's listener in the test never answers).
+const abstractConnect = `import errno, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+try:
+    s.connect("\0" + sys.argv[1])
+except OSError as e:
+    print("refused", errno.errorcode.get(e.errno, e.errno))
+    sys.exit(0)
+try:
+    print("connected", s.recv(16).decode().strip())
+except OSError:
+    print("connected")
+`
+
+// abstractListener starts a unit in capsule that listens on the abstract
+// socket name and waits until it does.
+func abstractListener(t *testing.T, capsule, unitName, name string) {
+	t.Helper()
+	ready := "/var/lib/private/capsules/" + capsule + "/" + unitName + ".ready"
+	ctl(t, 0, "run", "-q", "-C", capsule, "-u", unitName, "/usr/bin/python3", "-c", abstractListen, name,
+		"/var/lib/capsules/"+capsule+"/"+unitName+".ready")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s in capsule %s does not listen on @%s after 10s", unitName, capsule, name)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestEscapeAbstractSocketFdPass: capsules share the host's network
+// namespace, so abstract unix sockets were a channel between them (and to
+// the host's services) over which descriptors of one capsule's private
+// files could outlive it. No capsule may reach an abstract socket of
+// another capsule or of the host; units of one capsule still reach each
+// other's.
+func TestEscapeAbstractSocketFdPass(t *testing.T) {
+	atk1 := startCapsule(t, "absa")
+	atk2 := startCapsule(t, "absb")
+	base := fmt.Sprintf("capsuled-e2e-%d-", os.Getpid())
+
+	abstractListener(t, atk2, "holder", base+"atk-hold")
+	abstractListener(t, atk1, "own", base+"own")
+
+	hostFD, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(hostFD)
+	if err := unix.Bind(hostFD, &unix.SockaddrUnix{Name: "@" + base + "host"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(hostFD, 8); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		what, name string
+		reach      bool
+	}{
+		{"another capsule's abstract socket", base + "atk-hold", false},
+		{"the host's abstract socket", base + "host", false},
+		{"an abstract socket of another unit of the same capsule", base + "own", true},
+	} {
+		out := strings.TrimSpace(ctl(t, 0, "run", "-q", "-C", atk1, "-P", "/usr/bin/python3", "-c", abstractConnect, c.name).stdout)
+		if got := strings.HasPrefix(out, "connected"); got != c.reach {
+			t.Errorf("capsule %s connecting to %s (@%s): %q", atk1, c.what, c.name, out)
+		}
 	}
 }
