@@ -67,7 +67,11 @@ type MountPlan struct {
 	// (ProtectSystem=strict); writable places are added back as Binds.
 	ReadOnly bool    `json:"readOnly,omitempty"`
 	Tmpfs    []Tmpfs `json:"tmpfs,omitempty"`
-	Binds    []Bind  `json:"binds,omitempty"`
+	// ProcHidePID, when set, replaces /proc with a procfs instance of its
+	// own mounted with hidepid= this (ProtectProc=: "invisible" hides the
+	// processes of other users).
+	ProcHidePID string `json:"procHidePID,omitempty"`
+	Binds       []Bind `json:"binds,omitempty"`
 }
 
 // Tmpfs mounts a fresh tmpfs, e.g. a private /tmp or a cover that hides a

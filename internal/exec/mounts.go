@@ -34,6 +34,11 @@ func setupMounts(p *MountPlan) error {
 	if err := unix.MoveMount(root, "", unix.AT_FDCWD, p.Staging, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return fmt.Errorf("attach root at %s: %w", p.Staging, err)
 	}
+	if p.ProcHidePID != "" {
+		if err := mountProc(p); err != nil {
+			return err
+		}
+	}
 	for _, t := range p.Tmpfs {
 		target := filepath.Join(p.Staging, t.Path)
 		opts := fmt.Sprintf("mode=%o", t.Mode)
@@ -74,6 +79,25 @@ func setupMounts(p *MountPlan) error {
 		return fmt.Errorf("detach old root: %w", err)
 	}
 	return unix.Chdir("/")
+}
+
+// mountProc replaces the host's /proc in the new root with a procfs
+// instance of its own (each mount is one since Linux 5.8), so its hidepid=
+// does not change the host's. The host's instance goes with everything
+// mounted below it, so nothing of it stays reachable underneath.
+func mountProc(p *MountPlan) error {
+	target := filepath.Join(p.Staging, "proc")
+	if err := unix.Unmount(target, unix.MNT_DETACH); err != nil && err != unix.EINVAL {
+		return fmt.Errorf("detach host /proc: %w", err)
+	}
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	if p.ReadOnly {
+		flags |= unix.MS_RDONLY
+	}
+	if err := unix.Mount("proc", target, "proc", flags, "hidepid="+p.ProcHidePID); err != nil {
+		return fmt.Errorf("mount /proc (hidepid=%s): %w", p.ProcHidePID, err)
+	}
+	return nil
 }
 
 func bind(staging string, b Bind) error {

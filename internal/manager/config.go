@@ -39,6 +39,7 @@ type serviceConfig struct {
 	ProtectHome      string
 	PrivateTmp       bool
 	PrivateIPC       bool
+	ProtectProc      string // hidepid= of the unit's own /proc; empty (default) keeps the host's
 	RemoveIPC        bool
 	RestrictSUIDSGID bool
 	KeyringMode      keyring.Mode // empty: the manager's default
@@ -85,7 +86,7 @@ var knownKeys = map[string]map[string]bool{
 	"Service": set("Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost",
 		"RemainAfterExit", "Environment", "User", "Group", "DynamicUser", "WorkingDirectory", "Slice",
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
-		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateIPC", "RemoveIPC", "RestrictSUIDSGID",
+		"DelegateSubgroup", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateIPC", "ProtectProc", "RemoveIPC", "RestrictSUIDSGID",
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
 		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "MemoryMax", "TmpfsSize",
 		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
@@ -272,6 +273,16 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 	}
 	if c.PrivateIPC, err = boolean("PrivateIPC", false); err != nil {
 		return nil, err
+	}
+	if c.ProtectProc, err = get("ProtectProc", "default"); err != nil {
+		return nil, err
+	}
+	switch c.ProtectProc {
+	case "default":
+		c.ProtectProc = ""
+	case "noaccess", "invisible", "ptraceable":
+	default:
+		return nil, fmt.Errorf("invalid ProtectProc=%s (use default, noaccess, invisible or ptraceable)", c.ProtectProc)
 	}
 	if c.RestrictSUIDSGID, err = boolean("RestrictSUIDSGID", false); err != nil {
 		return nil, err

@@ -249,10 +249,11 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 	if m.cfg.Mode != System {
 		return nil
 	}
-	if svc.ProtectSystem == "no" && svc.ProtectHome == "no" && !svc.PrivateTmp && !svc.DynamicUser {
+	if svc.ProtectSystem == "no" && svc.ProtectHome == "no" && !svc.PrivateTmp && !svc.DynamicUser && svc.ProtectProc == "" {
 		return nil
 	}
 	p := &exec.MountPlan{Staging: filepath.Join(m.cfg.RuntimeDir, "root")}
+	p.ProcHidePID = svc.ProtectProc
 	roBind := func(path string) {
 		if _, err := os.Stat(path); err == nil {
 			p.Binds = append(p.Binds, exec.Bind{Source: path, Target: path, ReadOnly: true})

@@ -45,8 +45,15 @@ func (m *Manager) privateIPC(u *Unit) bool {
 
 // modeWarnings are directives u sets that this manager cannot act on.
 func (m *Manager) modeWarnings(u *Unit) []string {
-	if u.svc != nil && u.svc.PrivateIPC && m.cfg.Mode != System {
-		return []string{fmt.Sprintf("%s: PrivateIPC= needs the system manager; the unit shares its capsule's IPC namespace.", u.name)}
+	var w []string
+	if u.svc == nil || m.cfg.Mode == System {
+		return nil
 	}
-	return nil
+	if u.svc.PrivateIPC {
+		w = append(w, fmt.Sprintf("%s: PrivateIPC= needs the system manager; the unit shares its capsule's IPC namespace.", u.name))
+	}
+	if u.svc.ProtectProc != "" {
+		w = append(w, fmt.Sprintf("%s: ProtectProc= needs the system manager; the unit sees its capsule's /proc.", u.name))
+	}
+	return w
 }

@@ -316,3 +316,46 @@ func TestEscapeAbstractSocketFdPass(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeSeeOtherCapsulesProcesses: a capsule must find no /proc entry
+// of another capsule's processes or root's (command lines, mount tables),
+// while its own manager still sees its units' processes.
+func TestEscapeSeeOtherCapsulesProcesses(t *testing.T) {
+	atk1 := startCapsule(t, "psa")
+	atk2 := startCapsule(t, "psb")
+	uid1, _ := capsuleUID(t, atk1)
+	uid2, _ := capsuleUID(t, atk2)
+	ctl(t, 0, "run", "-q", "-C", atk1, "-u", "sleeper", "sleep", "30")
+	ctl(t, 0, "run", "-q", "-C", atk2, "-u", "sleeper", "sleep", "30")
+	others := append(processesOf(uid1), 1, os.Getpid())
+	mgr1 := managerPID(t, atk1)
+	own := processesOf(uid2) // its manager and sleep
+	if len(own) < 2 {
+		t.Fatalf("capsule %s runs %v, want its manager and sleep", atk2, own)
+	}
+
+	out := inCapsule(t, atk2, 0, fmt.Sprintf(`ls /proc
+		cat /proc/%d/mountinfo >/dev/null 2>&1 && echo read-mountinfo; true`, mgr1)).stdout
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(out) {
+		seen[f] = true
+	}
+	for _, pid := range others {
+		if seen[strconv.Itoa(pid)] {
+			t.Errorf("capsule %s sees /proc/%d (not its own)", atk2, pid)
+		}
+	}
+	if seen["read-mountinfo"] {
+		t.Errorf("capsule %s reads /proc/%d/mountinfo of capsule %s's manager", atk2, mgr1, atk1)
+	}
+	for _, pid := range own {
+		if !seen[strconv.Itoa(pid)] {
+			t.Errorf("capsule %s does not see its own process %d", atk2, pid)
+		}
+	}
+	st := ctl(t, 0, "-C", atk2, "status", "sleeper.service").stdout
+	if !strings.Contains(st, "sleep 30") {
+		t.Errorf("status of a unit inside capsule %s shows no process:\n%s", atk2, st)
+	}
+	t.Logf("%s", st)
+}
