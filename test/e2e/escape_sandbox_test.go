@@ -221,6 +221,37 @@ func TestEscapeIPCExhaustion(t *testing.T) {
 	if r := ctlRun(nil, "run", "-q", "-C", other, "-P", op, "shm-many", "1"); r.code != 0 {
 		t.Errorf("another capsule cannot make a segment: %s", r)
 	}
+
+	// With the hog's last process the namespace goes, and its objects
+	// with it: no process is in it, nothing holds it open.
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/ipc", managerPID(t, hog)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "stop", "capsule@"+hog+".service")
+	if holders := ipcNamespaceHolders(ns); len(holders) > 0 {
+		t.Errorf("the stopped capsule's IPC namespace %s is still held by %v", ns, holders)
+	}
+}
+
+// ipcNamespaceHolders lists the processes in the namespace ns
+// ("ipc:[N]") or with a descriptor of it open.
+func ipcNamespaceHolders(ns string) []string {
+	var held []string
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		if l, _ := os.Readlink(p + "/ns/ipc"); l == ns {
+			held = append(held, p)
+			continue
+		}
+		fds, _ := os.ReadDir(p + "/fd")
+		for _, fd := range fds {
+			if l, _ := os.Readlink(p + "/fd/" + fd.Name()); l == ns {
+				held = append(held, p+"/fd/"+fd.Name())
+			}
+		}
+	}
+	return held
 }
 
 // abstractListen listens on the abstract unix socket NAME (argv 1), creates
@@ -358,4 +389,43 @@ func TestEscapeSeeOtherCapsulesProcesses(t *testing.T) {
 		t.Errorf("status of a unit inside capsule %s shows no process:\n%s", atk2, st)
 	}
 	t.Logf("%s", st)
+}
+
+// TestPrivateIPCSharedByUnitProcesses: the processes of one PrivateIPC=
+// invocation share one namespace (ExecStartPre= makes a segment that
+// ExecStart= finds), and the host's namespace never holds it.
+func TestPrivateIPCSharedByUnitProcesses(t *testing.T) {
+	probe, err := ipcProbeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := fmt.Sprintf("0x5eec%04x", os.Getpid()%0x10000)
+	k, _ := strconv.ParseInt(key, 0, 64)
+	hostHas := func() bool {
+		id, _, errno := unix.Syscall(unix.SYS_SHMGET, uintptr(k), 0, 0)
+		if errno == 0 {
+			unix.Syscall(unix.SYS_SHMCTL, id, unix.IPC_RMID, 0)
+		}
+		return errno == 0
+	}
+	t.Cleanup(func() { hostHas() })
+	out := filepath.Join(t.TempDir(), "out")
+	name := fmt.Sprintf("privipc-%d.service", os.Getpid())
+	systemUnit(t, name, fmt.Sprintf(`[Service]
+Type=oneshot
+PrivateIPC=yes
+ExecStartPre=%s shm-plant %s 0
+ExecStart=/bin/sh -c '%s shm-read %s > %s'
+`, probe, key, probe, key, out))
+	ctl(t, 0, "start", name)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "read=") {
+		t.Errorf("ExecStart= does not find the segment ExecStartPre= made: %q", b)
+	}
+	if hostHas() {
+		t.Errorf("the host's IPC namespace holds the unit's segment %s", key)
+	}
 }
