@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/fstree"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -187,7 +188,7 @@ func (m *Manager) setupPrivateDir(root, p string, rs *runState) (string, error) 
 		return "", err
 	}
 	if cur := int(fi.Sys().(*syscall.Stat_t).Uid); created || cur != owner {
-		if err := chownTree(priv, owner, owner); err != nil {
+		if err := fstree.Chown(priv, owner, owner); err != nil {
 			return "", fmt.Errorf("give %s to UID %d: %w", priv, owner, err)
 		}
 	}
@@ -207,30 +208,6 @@ func (m *Manager) idmapped(root string) bool {
 		m.idmapCache[root] = v
 	}
 	return v
-}
-
-// chownTree gives a tree to uid:gid without following symlinks, and drops
-// set-user/group-ID bits so a new owner cannot inherit privileged files.
-func chownTree(dir string, uid, gid int) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := os.Lchown(path, uid, gid); err != nil {
-			return err
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
-			return os.Chmod(path, fi.Mode()&^(fs.ModeSetuid|fs.ModeSetgid))
-		}
-		return nil
-	})
 }
 
 // mkdirParents creates the parents of root/p with mode 0755.
@@ -406,7 +383,9 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 				if _, err := os.Lstat(path); err != nil {
 					continue
 				}
-				if err := os.RemoveAll(path); err != nil {
+				// The tree is the unit's: bounded descriptors and
+				// short errors whatever shape it was given.
+				if err := fstree.RemoveAll(path); err != nil {
 					errs = append(errs, err)
 					continue
 				}

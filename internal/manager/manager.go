@@ -23,6 +23,7 @@ import (
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/escape"
+	"github.com/capsuled/capsuled/internal/fstree"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -292,7 +293,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		m.notify.Close()
 	}
 	os.Remove(filepath.Join(m.cfg.RuntimeDir, "notify"))
-	os.RemoveAll(m.notifyDir())
+	fstree.RemoveAll(m.notifyDir())
 	m.removeV1Bases()
 }
 

@@ -1,13 +1,13 @@
 package manager
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/capsuled/capsuled/internal/fstree"
 )
 
 // A sandboxed unit of a dynamic user (a capsule) gets a notify socket of
@@ -70,7 +70,7 @@ func (m *Manager) closeUnitNotify(rs *runState) {
 // resetNotifyDir clears sockets a previous instance left.
 func (m *Manager) resetNotifyDir() error {
 	dir := m.notifyDir()
-	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := fstree.RemoveAll(dir); err != nil {
 		return fmt.Errorf("clear %s: %w", dir, err)
 	}
 	if err := os.Mkdir(dir, 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/capsuled/capsuled/internal/fstree"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,5 +40,5 @@ func unmountAll(path string) {
 // removeRuntimeDir unmounts and removes a runtime directory.
 func removeRuntimeDir(path string) error {
 	unmountAll(path)
-	return os.RemoveAll(path)
+	return fstree.RemoveAll(path)
 }
