@@ -123,7 +123,7 @@ var trees = []struct {
 		})
 	}},
 	{"deep", func(t *testing.T, top string, o outside) {
-		deepChain(t, top, "d", 5000, nil)
+		deepChain(t, top, "d", 2000, nil)
 	}},
 	{"deep with siblings", func(t *testing.T, top string, o outside) {
 		// Each level has directories before and after the one that
@@ -142,7 +142,7 @@ var trees = []struct {
 		})
 	}},
 	{"wide", func(t *testing.T, top string, o outside) {
-		for i := range 3000 {
+		for i := range 2000 {
 			p := filepath.Join(top, fmt.Sprintf("entry-%d", i))
 			if i%10 == 0 {
 				must(t, os.Mkdir(p, 0o755))
