@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -120,6 +121,13 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		// create, never at a path someone else owns.
 		cgPath = filepath.Join(self, "capsuled")
 	}
+	// Two managers in one cgroup would each take the other's units for
+	// leftovers of a crash and kill them.
+	unlockCgroup, err := lockCgroup(cgroupLockDir, cgPath)
+	if err != nil {
+		return err
+	}
+	defer unlockCgroup()
 	if err := os.MkdirAll(runtimeDir, 0o755); err != nil {
 		return err
 	}
@@ -336,6 +344,44 @@ func v1Hierarchies() (memory, pids *cgroup.V1, err error) {
 		}
 	}
 	return out[0], out[1], nil
+}
+
+// cgroupLockDir holds a lock file per cgroup a system manager works in. It
+// is root's alone: a lock on the cgroup directory itself could be taken by
+// any capsule, which sees that directory, and so keep the next manager
+// from starting.
+const cgroupLockDir = "/run/lock/capsuled"
+
+// lockCgroup makes sure only one system manager works in cgroup cg. The
+// lock file goes when the returned function is called.
+func lockCgroup(dir, cg string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lock cgroup %s: %w", cg, err)
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("lock cgroup %s: %s must be a directory owned by root and writable only by root", cg, dir)
+	}
+	path := filepath.Join(dir, "cgroup-"+url.PathEscape(filepath.Clean("/"+cg))+".lock")
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("lock cgroup %s: %w", cg, err)
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("another capsuled --system is already running in cgroup %s (%w); stop it first or choose another --cgroup", cg, err)
+		}
+		// The previous holder unlinks the file before it lets go; a
+		// lock on an unlinked file guards nothing.
+		var held, named unix.Stat_t
+		if unix.Fstat(int(f.Fd()), &held) == nil && unix.Stat(path, &named) == nil && held.Ino == named.Ino && held.Dev == named.Dev {
+			return func() {
+				os.Remove(path)
+				f.Close()
+			}, nil
+		}
+		f.Close()
+	}
 }
 
 // lockInstance makes sure only one system manager uses runtimeDir.
