@@ -5,9 +5,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/capsuled/capsuled/internal/cli"
+	"github.com/capsuled/capsuled/internal/unit"
 )
 
 func main() {
@@ -20,9 +20,9 @@ func main() {
 	// Like $SYSTEMD_BUS_TIMEOUT for systemctl: how long a manager may stay
 	// silent during a call.
 	if v := os.Getenv("CAPSULECTL_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := unit.ParseTimespan(v)
 		if err != nil || d <= 0 {
-			fmt.Fprintf(os.Stderr, "Ignoring invalid CAPSULECTL_TIMEOUT=%q (want a duration such as 25s)\n", v)
+			fmt.Fprintf(os.Stderr, "Ignoring invalid CAPSULECTL_TIMEOUT=%q (want a time span such as 25 or 25s)\n", v)
 		} else {
 			paths.Timeout = d
 		}

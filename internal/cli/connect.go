@@ -71,7 +71,7 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		c, err := varlink.Dial(path, p.timeout())
 		if err != nil {
 			return nil, connectError("capsuled", path, err,
-				"is capsuled --system running?")
+				"is capsuled --system running? For one started with --runtime-dir=DIR, set CAPSULED_RUNTIME_DIR=DIR")
 		}
 		c.Name = "capsuled"
 		return &target{client: c}, nil

@@ -161,7 +161,7 @@ func parseResources(get func(key, def string) (string, error)) (resources, error
 		{"MemoryMax", func(v string) (err error) { r.MemoryMax, err = parseBytes(v, ram); return }},
 		{"TasksMax", func(v string) (err error) { r.TasksMax, err = parseTasks(v, systemTasksMax()); return }},
 		{"TmpfsSize", func(v string) (err error) { r.TmpfsSize, err = TmpfsSize(v); return }},
-		{"LogRateLimitIntervalSec", func(v string) (err error) { r.LogRateInterval, err = parseTimespan(v); return }},
+		{"LogRateLimitIntervalSec", func(v string) (err error) { r.LogRateInterval, err = unit.ParseTimespan(v); return }},
 		{"LogRateLimitBurst", func(v string) error {
 			n, err := strconv.ParseUint(v, 10, 31)
 			r.LogRateBurst = int(n)
