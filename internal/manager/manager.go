@@ -196,7 +196,13 @@ func (m *Manager) scheduleTrim() {
 // Listen creates the runtime directory, the notify socket and the control
 // socket. The returned listener is served by Serve.
 func (m *Manager) Listen() (*net.UnixListener, error) {
-	if err := os.MkdirAll(filepath.Join(m.cfg.RuntimeDir, "transient"), 0o755); err != nil {
+	// Transient units end with the manager that made them; files a
+	// crashed predecessor left would otherwise load as units again.
+	transient := filepath.Join(m.cfg.RuntimeDir, "transient")
+	if err := os.RemoveAll(transient); err != nil {
+		return nil, fmt.Errorf("remove transient units of a previous instance: %w", err)
+	}
+	if err := os.MkdirAll(transient, 0o755); err != nil {
 		return nil, fmt.Errorf("create runtime directory: %w", err)
 	}
 	if err := m.reaper.start(); err != nil {

@@ -242,6 +242,10 @@ func TestSystemManagerCrash(t *testing.T) {
 		t.Fatalf("start: %s", r)
 	}
 	uid, _ := capsuleUID(t, name)
+	transient := "crashrun" + name + ".service"
+	if r := ctlRunEnv(m.env, "run", "-q", "-u", transient, "sleep", "1000"); r.code != 0 {
+		t.Fatalf("transient unit: %s", r)
+	}
 	m.kill()
 	if len(processesOf(uid)) == 0 {
 		t.Fatalf("capsule died with its manager; nothing to recover")
@@ -257,6 +261,10 @@ func TestSystemManagerCrash(t *testing.T) {
 	}
 	if _, ok := capsuleUID(t, name); ok {
 		t.Errorf("c-%s still resolves after recovery", name)
+	}
+	// Transient units end with the manager that made them.
+	if r := ctlRunEnv(m.env, "status", transient); r.code != 4 {
+		t.Errorf("transient unit of the crashed manager after recovery: %s", r)
 	}
 	if r := ctlRunEnv(env, "start", unit); r.code != 0 {
 		t.Fatalf("start after recovery: %s", r)
