@@ -66,6 +66,7 @@ func (b *bench) all(ctx context.Context) error {
 		{"system manager query", b.systemState},
 		{"batches of 20 capsules", b.batches},
 		{"floods from a capsule", b.floods},
+		{"clean of a deep home", b.deepHome},
 	}
 	if b.stormOnly {
 		steps = steps[:0]
