@@ -197,9 +197,10 @@ func (m *Manager) scheduleTrim() {
 // socket. The returned listener is served by Serve.
 func (m *Manager) Listen() (*net.UnixListener, error) {
 	// Transient units end with the manager that made them; files a
-	// crashed predecessor left would otherwise load as units again.
+	// crashed predecessor left would otherwise load as units again. In a
+	// capsule this directory is the capsule's own, of whatever shape.
 	transient := filepath.Join(m.cfg.RuntimeDir, "transient")
-	if err := os.RemoveAll(transient); err != nil {
+	if err := fstree.RemoveAll(transient); err != nil {
 		return nil, fmt.Errorf("remove transient units of a previous instance: %w", err)
 	}
 	if err := os.MkdirAll(transient, 0o755); err != nil {
