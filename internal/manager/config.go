@@ -47,6 +47,10 @@ type serviceConfig struct {
 	StandardOutput   string
 	Restart          string
 	RestartDelay     time.Duration
+
+	// RestrictNamespaces are the CLONE_NEW* flags of namespace types the
+	// unit may not use; 0 restricts nothing.
+	RestrictNamespaces uint32
 	resources
 }
 
@@ -90,7 +94,7 @@ var knownKeys = map[string]map[string]bool{
 		"StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory",
 		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "MemoryMax", "TmpfsSize",
 		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
-		"LogExtraFields", "ReloadSignal", "MemoryPressureWatch", "NotifyAccess"),
+		"LogExtraFields", "ReloadSignal", "RestrictNamespaces", "MemoryPressureWatch", "NotifyAccess"),
 	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
 	"Slice":   set("MemoryMax", "TasksMax"),
 	"Socket":  set("ListenStream", "SocketMode", "DirectoryMode", "Service", "Accept", "FileDescriptorName"),
@@ -288,6 +292,9 @@ func parseService(o *unit.Options, exp func(string) (string, error)) (*serviceCo
 		return nil, err
 	}
 	if c.RemoveIPC, err = boolean("RemoveIPC", false); err != nil {
+		return nil, err
+	}
+	if c.RestrictNamespaces, err = parseRestrictNamespaces(o.List("Service", "RestrictNamespaces")); err != nil {
 		return nil, err
 	}
 	if v, _ := get("KeyringMode", ""); v != "" {

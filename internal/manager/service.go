@@ -684,9 +684,29 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		defer rs.ipc.mu.Unlock()
 	}
 	newIPC := privIPC && rs.ipc.f == nil
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 {
+	// So do the seccomp filters and no_new_privs, which the process sets
+	// on itself.
+	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0
+	// Go starts a child inside a cgroup with clone3, which a
+	// RestrictNamespaces= filter on this manager (a capsule's) refuses;
+	// then the executor moves itself into the cgroup before the command
+	// runs.
+	intoCgroup := exec.CanClone3()
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
+		filters || u.svc.NoNewPrivileges || !intoCgroup {
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
-			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs)}
+			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
+			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
+			RestrictNamespaces: u.svc.RestrictNamespaces}
+		if !intoCgroup {
+			ec.JoinCgroups = append([]string{filepath.Join(m.cfg.Cgroups.Path(rs.procGroup), "cgroup.procs")}, ec.JoinCgroups...)
+			attr.UseCgroupFD = false
+		}
+		// A filter needs no_new_privs unless the command keeps
+		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
+		if filters && (m.cfg.Mode != System || rs.uid != 0) {
+			ec.NoNewPrivs = true
+		}
 		if privIPC && !newIPC {
 			ec.IPCNamespace = rs.ipc.f
 		}
@@ -695,10 +715,17 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		}
 		if m.cfg.Mode == System {
 			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
-			ec.NoNewPrivs, ec.RestrictSUIDSGID = u.svc.NoNewPrivileges, u.svc.RestrictSUIDSGID
 			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
 			if rs.uid != 0 {
 				ec.Groups = []uint32{uint32(rs.gid)}
+			}
+		}
+		if m.cfg.Mode != System {
+			// The executor would only fail after the start (exit
+			// 203); a direct start reports a missing program at once,
+			// and without a sandbox both see the same files.
+			if err := syscall.Access(path, 1); err != nil { // X_OK
+				return nil, fmt.Errorf("execute %s: %w", path, err)
 			}
 		}
 		cmd, err = exec.Command(m.cfg.Exe, ec, listen...)

@@ -71,3 +71,46 @@ func TestEscapeSetuidViaIOUring(t *testing.T) {
 		t.Errorf("set-ID files made through io_uring in the capsule's home:\n%s", strings.Join(found, "\n"))
 	}
 }
+
+// TestEscapeUserNamespace: in a user namespace of its own a capsule would
+// have every capability, and with it network, netfilter and mount code of
+// the kernel to attack. capsule@.service has RestrictNamespaces=yes.
+func TestEscapeUserNamespace(t *testing.T) {
+	name := startCapsule(t, "userns")
+	r := inCapsule(t, name, 0, `unshare -U true 2>&1; echo "unshare-U=$?"
+/usr/bin/python3 - <<'EOF'
+import ctypes, errno, threading
+libc = ctypes.CDLL(None, use_errno=True)
+for name, flags in (("user", 0x10000000), ("net", 0x40000000), ("mnt", 0x00020000)):
+    r = libc.unshare(flags)
+    print("unshare-%s=%s" % (name, "ok" if r == 0 else errno.errorcode[ctypes.get_errno()]))
+# clone3 fails with ENOSYS, so libc makes threads with clone.
+t = threading.Thread(target=print, args=("thread=ok",))
+t.start()
+t.join()
+EOF`)
+	for _, want := range []string{"unshare-U=1", "unshare-user=EPERM", "unshare-net=EPERM",
+		"unshare-mnt=EPERM", "thread=ok", "unshare failed: Operation not permitted"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in the capsule's output:\n%s", want, r.stdout)
+		}
+	}
+	// Units of the capsule are still started (its manager has no clone3
+	// either) and keep working.
+	if out := inCapsule(t, name, 0, "echo fine").stdout; out != "fine\n" {
+		t.Errorf("command in the capsule printed %q", out)
+	}
+
+	// A system unit gets what systemd gives it: only the listed types are
+	// refused (root keeps the others).
+	unit := name + "-ns.service"
+	systemUnit(t, unit, "[Service]\nType=oneshot\nRemainAfterExit=yes\nRestrictNamespaces=~user\n"+
+		"ExecStart=/bin/sh -c 'unshare -U true; echo user=$?; unshare -n true; echo net=$?; unshare -m true; echo mnt=$?'\n")
+	ctl(t, 0, "start", unit)
+	logs := ctl(t, 0, "logs", "-u", unit).stdout
+	for _, want := range []string{"user=1", "net=0", "mnt=0"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("RestrictNamespaces=~user: no %q in the unit's log:\n%s", want, logs)
+		}
+	}
+}
