@@ -771,6 +771,14 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 			m.logf(u, "%s: %v", u.name, err)
 		}
 	}
+	if !intoCgroup {
+		// The executor joins the cgroup itself before anything runs, but
+		// only once it is scheduled; a stop right now would look for it
+		// there in vain. Moving it from here closes that window.
+		if err := joinCgroupFD(cgfd, cmd.Process.Pid); err != nil && !errors.Is(err, syscall.ESRCH) {
+			m.logf(u, "%s: %v", u.name, err)
+		}
+	}
 	p := &process{pid: cmd.Process.Pid, comm: filepath.Base(argv[0]), exited: make(chan struct{})}
 	if logR != nil {
 		go func() {
@@ -860,4 +868,17 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// joinCgroupFD moves process pid into the cgroup open at dir.
+func joinCgroupFD(dir *os.File, pid int) error {
+	fd, err := syscall.Openat(int(dir.Fd()), "cgroup.procs", syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s/cgroup.procs: %w", dir.Name(), err)
+	}
+	defer syscall.Close(fd)
+	if _, err := syscall.Write(fd, []byte(fmt.Sprint(pid))); err != nil {
+		return fmt.Errorf("move %d to %s: %w", pid, dir.Name(), err)
+	}
+	return nil
 }
