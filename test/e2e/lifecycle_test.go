@@ -172,8 +172,14 @@ func TestUnitFilesInHomeStartWithCapsule(t *testing.T) {
 		"ExecStart=/bin/sh -c 'echo hello from $HOME; exec sleep 1000'\n\n[Install]\nWantedBy=capsule@.target\n")
 	ctl(t, 0, "start", unit)
 	waitRunning(t, name)
+	// The unit's first line may still be on its way to the log.
+	want := "hello from /var/lib/capsules/" + name
 	r := ctl(t, 0, "-C", name, "status", "hello.service")
-	for _, want := range []string{"active (running)", "hello from /var/lib/capsules/" + name, "app.slice/hello.service"} {
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(r.stdout, want) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		r = ctl(t, 0, "-C", name, "status", "hello.service")
+	}
+	for _, want := range []string{"active (running)", want, "app.slice/hello.service"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("status of hello.service lacks %q:\n%s", want, r.stdout)
 		}
