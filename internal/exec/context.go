@@ -32,6 +32,10 @@ type Context struct {
 	// command may neither create nor join (seccomp); it needs NoNewPrivs
 	// unless the command runs as root.
 	RestrictNamespaces uint32 `json:"restrictNamespaces,omitempty"`
+	// RefuseKeyUpcalls makes request_key(2) fail (seccomp): it would have
+	// root run /sbin/request-key on the caller's behalf. It needs
+	// NoNewPrivs.
+	RefuseKeyUpcalls bool `json:"refuseKeyUpcalls,omitempty"`
 
 	// ScopeLandlock puts the command into a Landlock domain of its own
 	// that cannot reach abstract unix sockets or signal processes outside

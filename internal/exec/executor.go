@@ -210,7 +210,7 @@ func runExecutor(contextFD int) error {
 			return step(exitLandlock, fmt.Errorf("set up Landlock scope: %w", err))
 		}
 	}
-	if r := (restrictions{suidSGID: c.RestrictSUIDSGID, namespaces: c.RestrictNamespaces}); r != (restrictions{}) {
+	if r := (restrictions{suidSGID: c.RestrictSUIDSGID, namespaces: c.RestrictNamespaces, keyUpcalls: c.RefuseKeyUpcalls}); r != (restrictions{}) {
 		if err := r.install(); err != nil {
 			return step(exitSeccomp, fmt.Errorf("install seccomp filter: %w", err))
 		}

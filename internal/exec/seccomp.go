@@ -27,6 +27,13 @@ import (
 // a denied namespace type, setns into one and setns with no type at all
 // (which could join any); clone3 passes its flags in a struct, so it fails
 // with ENOSYS and libc falls back to clone. This is what systemd does.
+//
+// Key upcalls: request_key(2) for a key that does not exist makes the
+// kernel run /sbin/request-key as root, outside the sandbox and the unit's
+// cgroup, with a description and callout text the caller chose, and the
+// caller waits for it uninterruptibly. A sandboxed unit of a dynamic user
+// gets ENOSYS instead, as on a kernel without keys; add_key and keyctl,
+// which start nothing, stay. systemd leaves request_key open.
 
 // NamespaceFlags are all CLONE_NEW* flags RestrictNamespaces= knows.
 const NamespaceFlags = unix.CLONE_NEWCGROUP | unix.CLONE_NEWIPC | unix.CLONE_NEWNET | unix.CLONE_NEWNS |
@@ -38,6 +45,8 @@ type restrictions struct {
 	// namespaces are the CLONE_NEW* flags that may be neither created
 	// nor joined; 0 restricts nothing.
 	namespaces uint32
+	// keyUpcalls refuses request_key(2).
+	keyUpcalls bool
 }
 
 // Offsets into struct seccomp_data (linux/seccomp.h). Every ABI handled here
@@ -98,6 +107,9 @@ func (r restrictions) rules(a abi) []rule {
 			rule{nr: a.unshare, kind: flagsRule, flags: 0, mask: ns},
 			rule{nr: a.clone, kind: flagsRule, flags: 0, mask: ns},
 			setns)
+	}
+	if r.keyUpcalls {
+		out = append(out, rule{nr: a.requestKey, kind: errnoRule, errno: unix.ENOSYS})
 	}
 	return out
 }

@@ -39,6 +39,7 @@ type abi struct {
 	// clone, unshare and setns take namespace flags; clone's are its
 	// first argument on all of these ABIs (not on s390).
 	clone, unshare, setns uint32
+	requestKey            uint32 // request_key(2)
 }
 
 // abis lists the ABIs the filter knows. It covers the compat ABI of each
@@ -64,7 +65,7 @@ func abis() []abi {
 				{nr: 2, kind: openRule, flags: 1, mode: 2},   // open
 				{nr: 257, kind: openRule, flags: 2, mode: 3}, // openat
 			},
-			clone: 56, unshare: 272, setns: 308,
+			clone: 56, unshare: 272, setns: 308, requestKey: 249,
 		},
 		{
 			audit:   unix.AUDIT_ARCH_I386,
@@ -81,7 +82,7 @@ func abis() []abi {
 				{nr: 5, kind: openRule, flags: 1, mode: 2},   // open
 				{nr: 295, kind: openRule, flags: 2, mode: 3}, // openat
 			},
-			clone: 120, unshare: 310, setns: 346,
+			clone: 120, unshare: 310, setns: 346, requestKey: 287,
 		},
 		{
 			// aarch64 has only the *at variants.
@@ -94,7 +95,7 @@ func abis() []abi {
 				{nr: 33, kind: modeRule, mode: 2},           // mknodat
 				{nr: 56, kind: openRule, flags: 2, mode: 3}, // openat
 			},
-			clone: 220, unshare: 97, setns: 268,
+			clone: 220, unshare: 97, setns: 268, requestKey: 218,
 		},
 		{
 			audit:   unix.AUDIT_ARCH_ARM,
@@ -111,7 +112,7 @@ func abis() []abi {
 				{nr: 5, kind: openRule, flags: 1, mode: 2},   // open
 				{nr: 322, kind: openRule, flags: 2, mode: 3}, // openat
 			},
-			clone: 120, unshare: 337, setns: 375,
+			clone: 120, unshare: 337, setns: 375, requestKey: 310,
 		},
 	}
 }

@@ -686,7 +686,10 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	newIPC := privIPC && rs.ipc.f == nil
 	// So do the seccomp filters and no_new_privs, which the process sets
 	// on itself.
-	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0
+	// A dynamic user's units never get the kernel to run root's
+	// request-key helper for them.
+	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
+	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls
 	// Go starts a child inside a cgroup with clone3, which a
 	// RestrictNamespaces= filter on this manager (a capsule's) refuses;
 	// then the executor moves itself into the cgroup before the command
@@ -697,7 +700,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
 			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
-			RestrictNamespaces: u.svc.RestrictNamespaces}
+			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls}
 		if !intoCgroup {
 			ec.JoinCgroups = append([]string{filepath.Join(m.cfg.Cgroups.Path(rs.procGroup), "cgroup.procs")}, ec.JoinCgroups...)
 			attr.UseCgroupFD = false
