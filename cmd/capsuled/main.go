@@ -352,8 +352,11 @@ func v1Hierarchies() (memory, pids *cgroup.V1, err error) {
 // from starting.
 const cgroupLockDir = "/run/lock/capsuled"
 
-// lockCgroup makes sure only one system manager works in cgroup cg. The
-// lock file goes when the returned function is called.
+// lockCgroup makes sure that no other system manager works in cgroup cg,
+// nor in a cgroup above or below it (each would take the other's units for
+// leftovers of a crash): it holds cg's lock file exclusively and those of
+// all its ancestors shared. cg's lock file goes when the returned function
+// is called; the ancestors' stay, as others may hold them.
 func lockCgroup(dir, cg string) (func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lock cgroup %s: %w", cg, err)
@@ -361,24 +364,55 @@ func lockCgroup(dir, cg string) (func(), error) {
 	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
 		return nil, fmt.Errorf("lock cgroup %s: %s must be a directory owned by root and writable only by root", cg, dir)
 	}
-	path := filepath.Join(dir, "cgroup-"+url.PathEscape(filepath.Clean("/"+cg))+".lock")
+	cg = filepath.Clean("/" + cg)
+	var ancestors []string
+	for p := cg; p != "/"; {
+		p = filepath.Dir(p)
+		ancestors = append(ancestors, p)
+	}
+	var held []*os.File
+	release := func() {
+		for _, f := range held {
+			f.Close()
+		}
+	}
+	for _, a := range ancestors {
+		f, err := lockFile(filepath.Join(dir, "cgroup-"+url.PathEscape(a)+".lock"), unix.LOCK_SH)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("another capsuled --system is already running in cgroup %s, above %s (%w); stop it first or choose another --cgroup", a, cg, err)
+		}
+		held = append(held, f)
+	}
+	path := filepath.Join(dir, "cgroup-"+url.PathEscape(cg)+".lock")
+	f, err := lockFile(path, unix.LOCK_EX)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("another capsuled --system is already running in cgroup %s or below it (%w); stop it first or choose another --cgroup", cg, err)
+	}
+	return func() {
+		os.Remove(path)
+		f.Close()
+		release()
+	}, nil
+}
+
+// lockFile opens (creating it if need be) and flocks path without waiting.
+func lockFile(path string, how int) (*os.File, error) {
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("lock cgroup %s: %w", cg, err)
+			return nil, err
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("another capsuled --system is already running in cgroup %s (%w); stop it first or choose another --cgroup", cg, err)
+			return nil, err
 		}
-		// The previous holder unlinks the file before it lets go; a
+		// The exclusive holder unlinks the file before it lets go; a
 		// lock on an unlinked file guards nothing.
 		var held, named unix.Stat_t
 		if unix.Fstat(int(f.Fd()), &held) == nil && unix.Stat(path, &named) == nil && held.Ino == named.Ino && held.Dev == named.Dev {
-			return func() {
-				os.Remove(path)
-				f.Close()
-			}, nil
+			return f, nil
 		}
 		f.Close()
 	}

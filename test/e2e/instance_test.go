@@ -44,6 +44,17 @@ func TestSecondManagerSameCgroup(t *testing.T) {
 	if _, err := os.Lstat(rt); err == nil {
 		t.Errorf("the refused manager left %s behind", rt)
 	}
+	// Nor may one work above or below it.
+	for _, cg := range []string{m.cg + "/capsule.slice", filepath.Dir(m.cg)} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cmd := osexec.CommandContext(ctx, filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg)
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "another capsuled --system is already running in cgroup") {
+			t.Errorf("second manager in cgroup %s, with one in %s: %v\n%s", cg, m.cg, err, out)
+		}
+	}
 	if r := ctlRunEnv(m.env, "is-active", "capsule@"+name+".service"); strings.TrimSpace(r.stdout) != "active" {
 		t.Errorf("capsule after a second manager was refused: %s", r)
 	}
