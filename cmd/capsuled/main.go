@@ -33,6 +33,15 @@ import (
 
 func main() {
 	exec.IsExecutor(os.Args)
+	// Neither manager may be traced or have its memory read by processes
+	// of its own UID: a capsule's manager runs as the capsule's user, and a
+	// unit of the capsule could otherwise take it over and answer in its
+	// place. execve made the process dumpable again, so this comes first;
+	// nothing else of the capsule's UID runs yet when its manager starts.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "capsuled: clear dumpable flag: %v\n", err)
+		os.Exit(1)
+	}
 	// Whatever descriptors we were started with (a shell's, a service
 	// manager's) must not reach the units, least of all into capsules.
 	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)

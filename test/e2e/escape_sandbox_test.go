@@ -379,8 +379,14 @@ func TestEscapeSeeOtherCapsulesProcesses(t *testing.T) {
 	if seen["read-mountinfo"] {
 		t.Errorf("capsule %s reads /proc/%d/mountinfo of capsule %s's manager", atk2, mgr1, atk1)
 	}
+	// Its manager is not dumpable, so the capsule cannot trace it and
+	// hidepid hides it from the capsule's units too.
+	mgr2 := managerPID(t, atk2)
+	if seen[strconv.Itoa(mgr2)] {
+		t.Errorf("capsule %s sees /proc/%d of its own manager, which it cannot trace", atk2, mgr2)
+	}
 	for _, pid := range own {
-		if !seen[strconv.Itoa(pid)] {
+		if pid != mgr2 && !seen[strconv.Itoa(pid)] {
 			t.Errorf("capsule %s does not see its own process %d", atk2, pid)
 		}
 	}

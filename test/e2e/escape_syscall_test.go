@@ -114,3 +114,43 @@ EOF`)
 		}
 	}
 }
+
+// TestEscapePtraceOwnManager: the capsule's manager runs as the capsule's
+// user. A unit of the capsule that could trace it or read its memory could
+// take it over and answer capsulectl in its place, which capsulectl's check
+// of the listening PID would not notice.
+func TestEscapePtraceOwnManager(t *testing.T) {
+	name := startCapsule(t, "ptrace")
+	pid := managerPID(t, name)
+	r := inCapsule(t, name, 0, fmt.Sprintf(`/usr/bin/python3 - %d <<'EOF'
+import ctypes, errno, os, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.restype = ctypes.c_long
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+if libc.ptrace(16, pid, None, None) == 0:  # PTRACE_ATTACH
+    os.waitpid(pid, 0x40000000)  # __WALL
+    libc.ptrace(17, pid, None, None)  # PTRACE_DETACH
+    print("attach=ok")
+else:
+    print("attach=" + errno.errorcode[ctypes.get_errno()])
+try:
+    with open("/proc/%%d/mem" %% pid, "rb"):
+        print("mem=ok")
+except OSError as e:
+    print("mem=" + errno.errorcode[e.errno])
+EOF`, pid))
+	if !strings.Contains(r.stdout, "attach=EPERM") {
+		t.Errorf("PTRACE_ATTACH to the capsule's manager (PID %d) was not refused:\n%s", pid, r.stdout)
+	}
+	// EACCES: /proc/PID/mem of a process that is not dumpable is root's;
+	// ENOENT: a hidepid /proc does not show what the caller cannot trace.
+	if !strings.Contains(r.stdout, "mem=EACCES") && !strings.Contains(r.stdout, "mem=ENOENT") {
+		t.Errorf("the capsule read its manager's memory (PID %d):\n%s", pid, r.stdout)
+	}
+	// The manager still serves, and status still shows its command line.
+	waitRunning(t, name)
+	if st := ctl(t, 0, "status", "capsule@"+name+".service").stdout; !strings.Contains(st, "capsuled --user") {
+		t.Errorf("status lost the manager's command line:\n%s", st)
+	}
+}
