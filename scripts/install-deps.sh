@@ -13,8 +13,10 @@ fi
 # user units for it); systemd provides busctl and systemd-notify, which the
 # tests use inside capsules (it need not run as PID 1); util-linux and
 # bsdutils provide script(1), setsid and ipcmk; procps gives ps; keyutils
-# gives keyctl, with which the tests look at kernel keyrings.
-packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base keyutils"
+# gives keyctl, with which the tests look at kernel keyrings. The tests'
+# hostile programs are shell, Python (python3) and small static C programs
+# (gcc, libc6-dev); libglib2.0-bin gives gdbus, a bus client they run.
+packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base keyutils python3 gcc libc6-dev libglib2.0-bin"
 missing=
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
