@@ -120,7 +120,8 @@ func (a *Allocator) Acquire(name string, suggested []string) (*User, error) {
 
 	next := c.candidates(name, suggested)
 	var uid uint32
-	retry := false // retry the same uid after a lost race
+	retry := false  // retry the same uid after a lost race
+	waited := false // for keys of a previous holder to go
 	for tries := 0; tries < maxCandidates; tries++ {
 		if !retry {
 			uid = next()
@@ -144,6 +145,18 @@ func (a *Allocator) Acquire(name string, suggested []string) (*User, error) {
 			continue
 		}
 		used, err := c.idInUse(uid)
+		if used && err == nil && !waited {
+			// The session keyrings of a holder's last processes go only
+			// once those are reaped (by whoever inherited them, after a
+			// crash of the manager) and the kernel's key collector has
+			// run; a restarted capsule keeps its UID if that is soon.
+			// Once per acquisition, so that keys left on purpose cost
+			// one wait, not one per candidate.
+			waited = true
+			if c.waitKeysGone(uid, keysGoneWait) {
+				used, err = c.idInUse(uid)
+			}
+		}
 		if err != nil || used {
 			unlinkIfSame(f, path)
 			f.Close()

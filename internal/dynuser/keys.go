@@ -330,3 +330,24 @@ func waitKeysDestroyed(procDir string, uid uint32, rings int) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// keysGoneWait bounds how long Acquire waits for the keys of a UID's
+// previous holder to be destroyed.
+const keysGoneWait = 500 * time.Millisecond
+
+// waitKeysGone waits up to d for uid to hold no keys, and reports whether
+// it came to that. A UID held by something else than keys is left at once.
+func (c config) waitKeysGone(uid uint32, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		held, err := keysHeld(c.proc, uid)
+		if err != nil {
+			return false
+		}
+		if !held {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
