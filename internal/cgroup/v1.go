@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,4 +158,12 @@ func (v V1) Remove(cg string) error {
 		}
 	}
 	return nil
+}
+
+// ManagerBase is the cgroup, in v, of the units of a manager working in unified
+// cgroup base: a child of the manager's own v1 cgroup named after the whole
+// of base, escaped, so that managers in different unified cgroups never
+// share one (two bases that end alike would with the last name only).
+func (v V1) ManagerBase(base string) string {
+	return filepath.Join(v.Self, url.PathEscape(filepath.Clean("/"+base)))
 }

@@ -36,3 +36,21 @@ func TestParseV1Cgroup(t *testing.T) {
 		t.Error("parseV1Cgroup(hugetlb): want error")
 	}
 }
+
+func TestManagerBase(t *testing.T) {
+	v := V1{Self: "/process_api/x"}
+	tests := []struct{ a, b string }{
+		{"/a/capsuled", "/b/capsuled"}, // same last name
+		{"/a-b", "/a/b"},
+		{"/capsuled", "/capsuled/x"},
+	}
+	for _, tt := range tests {
+		ba, bb := v.ManagerBase(tt.a), v.ManagerBase(tt.b)
+		if ba == bb || strings.HasPrefix(bb, ba+"/") || strings.HasPrefix(ba, bb+"/") {
+			t.Errorf("ManagerBase(%q) = %q and ManagerBase(%q) = %q overlap", tt.a, ba, tt.b, bb)
+		}
+	}
+	if a, b := v.ManagerBase("/x/y"), v.ManagerBase("x//y/"); a != b {
+		t.Errorf("one cgroup spelled two ways: %q, %q", a, b)
+	}
+}

@@ -114,10 +114,9 @@ func (m *Manager) applyLimits(u *Unit, rs *runState) error {
 	return nil
 }
 
-// v1Base is the cgroup of this manager's units in hierarchy v: a child of
-// the manager's own cgroup there, named like its unified one.
+// v1Base is the cgroup of this manager's units in hierarchy v.
 func (m *Manager) v1Base(v *cgroup.V1) string {
-	return filepath.Join(v.Self, filepath.Base(m.cfg.CgroupBase))
+	return v.ManagerBase(m.cfg.CgroupBase)
 }
 
 // joinV1 lists the cgroup.procs files a new process of rs writes itself

@@ -148,7 +148,7 @@ func cgroupFile(t *testing.T, cg, controller, v1File, v2File string) (uint64, st
 	t.Helper()
 	var path string
 	if v, ok, err := cgroup.FindV1(controller); err == nil && ok {
-		path = filepath.Join(v.Path(filepath.Join(v.Self, filepath.Base(e.cgroup), cg)), v1File)
+		path = filepath.Join(v.Path(filepath.Join(v.ManagerBase(e.cgroup), cg)), v1File)
 	} else {
 		path = filepath.Join(e.h.Path(filepath.Join(e.cgroup, cg)), v2File)
 	}
@@ -409,7 +409,7 @@ func TestEscapeBoundsLeftByCrash(t *testing.T) {
 	var left []string
 	for _, c := range []string{"memory", "pids"} {
 		if v, ok, err := cgroup.FindV1(c); err == nil && ok {
-			left = append(left, v.Path(filepath.Join(v.Self, filepath.Base(cg))))
+			left = append(left, v.Path(v.ManagerBase(cg)))
 		}
 	}
 	sockets, _ := filepath.Glob(filepath.Join(rt, "notify.d", "*"))
