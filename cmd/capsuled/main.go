@@ -429,12 +429,8 @@ func lockFile(path string, how int) (*os.File, error) {
 
 // lockInstance makes sure only one system manager uses runtimeDir.
 func lockInstance(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFile(path, unix.LOCK_EX)
 	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
 		return nil, fmt.Errorf("another capsuled --system is already running with %s (%w); stop it first", filepath.Dir(path), err)
 	}
 	return f, nil
