@@ -430,8 +430,11 @@ func lockFile(path string, how int) (*os.File, error) {
 // lockInstance makes sure only one system manager uses runtimeDir.
 func lockInstance(path string) (*os.File, error) {
 	f, err := lockFile(path, unix.LOCK_EX)
-	if err != nil {
+	if errors.Is(err, unix.EWOULDBLOCK) {
 		return nil, fmt.Errorf("another capsuled --system is already running with %s (%w); stop it first", filepath.Dir(path), err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return f, nil
 }
