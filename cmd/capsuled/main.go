@@ -24,7 +24,7 @@ import (
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/escape"
-	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/manager"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -32,7 +32,7 @@ import (
 )
 
 func main() {
-	exec.IsExecutor(os.Args)
+	executor.IsExecutor(os.Args)
 	// Neither manager may be traced or have its memory read by processes
 	// of its own UID: a capsule's manager runs as the capsule's user, and a
 	// unit of the capsule could otherwise take it over and answer in its

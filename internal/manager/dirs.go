@@ -10,7 +10,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/fstree"
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -62,7 +62,7 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 					return err
 				}
 				rs.runtime = append(rs.runtime, public)
-				rs.binds = append(rs.binds, exec.Bind{Source: public, Target: public, NoSuid: true, NoDev: true})
+				rs.binds = append(rs.binds, executor.Bind{Source: public, Target: public, NoSuid: true, NoDev: true})
 				continue
 			}
 			if !m.private(u, d) {
@@ -75,7 +75,7 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 				if d == dirRuntime {
 					rs.runtime = append(rs.runtime, public)
 				}
-				rs.binds = append(rs.binds, exec.Bind{Source: public, Target: public,
+				rs.binds = append(rs.binds, executor.Bind{Source: public, Target: public,
 					NoSuid: u.svc.DynamicUser, NoDev: true})
 				continue
 			}
@@ -83,9 +83,9 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 			if err != nil {
 				return err
 			}
-			b := exec.Bind{Source: priv, Target: priv, NoSuid: true, NoDev: true}
+			b := executor.Bind{Source: priv, Target: priv, NoSuid: true, NoDev: true}
 			if m.idmapped(root) && rs.uid != 0 {
-				b.IDMap = &exec.IDMap{From: nobody, To: uint32(rs.uid)}
+				b.IDMap = &executor.IDMap{From: nobody, To: uint32(rs.uid)}
 			}
 			rs.binds = append(rs.binds, b)
 		}
@@ -204,7 +204,7 @@ func (m *Manager) idmapped(root string) bool {
 	}
 	v, ok := m.idmapCache[root]
 	if !ok {
-		v = exec.IDMapSupported(root)
+		v = executor.IDMapSupported(root)
 		m.idmapCache[root] = v
 	}
 	return v
@@ -221,7 +221,7 @@ func mkdirParents(root, p string) error {
 
 // sandbox returns the mount plan of a system-mode service, nil if it needs
 // none.
-func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
+func (m *Manager) sandbox(u *Unit, rs *runState) *executor.MountPlan {
 	svc := u.svc
 	if m.cfg.Mode != System {
 		return nil
@@ -229,11 +229,11 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 	if svc.ProtectSystem == "no" && svc.ProtectHome == "no" && !svc.PrivateTmp && !svc.DynamicUser && svc.ProtectProc == "" {
 		return nil
 	}
-	p := &exec.MountPlan{Staging: filepath.Join(m.cfg.RuntimeDir, "root")}
+	p := &executor.MountPlan{Staging: filepath.Join(m.cfg.RuntimeDir, "root")}
 	p.ProcHidePID = svc.ProtectProc
 	roBind := func(path string) {
 		if _, err := os.Stat(path); err == nil {
-			p.Binds = append(p.Binds, exec.Bind{Source: path, Target: path, ReadOnly: true})
+			p.Binds = append(p.Binds, executor.Bind{Source: path, Target: path, ReadOnly: true})
 		}
 	}
 	switch svc.ProtectSystem {
@@ -259,20 +259,20 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 	case "yes", "true", "tmpfs":
 		for _, d := range []string{"/home", "/root", "/run/user"} {
 			if _, err := os.Stat(d); err == nil {
-				p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: d, Mode: 0o755})
+				p.Tmpfs = append(p.Tmpfs, executor.Tmpfs{Path: d, Mode: 0o755})
 			}
 		}
 	}
 	if svc.PrivateTmp {
 		size := m.tmpfsSize(u)
 		for _, d := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
-			p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: d, Mode: 0o1777, Size: size, Inodes: tmpfsInodes(size)})
+			p.Tmpfs = append(p.Tmpfs, executor.Tmpfs{Path: d, Mode: 0o1777, Size: size, Inodes: tmpfsInodes(size)})
 		}
 	}
 	// Cover each "private" root and each parent of a dynamic user's runtime
 	// directory with an empty tmpfs, so only this unit's own directories
 	// show through: other capsules' homes and runtime dirs stay invisible.
-	covers := map[string]*exec.Tmpfs{}
+	covers := map[string]*executor.Tmpfs{}
 	var order []string
 	for _, b := range rs.binds {
 		var cover string
@@ -291,7 +291,7 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 		}
 		t, ok := covers[cover]
 		if !ok {
-			t = &exec.Tmpfs{Path: cover, Mode: 0o755}
+			t = &executor.Tmpfs{Path: cover, Mode: 0o755}
 			covers[cover] = t
 			order = append(order, cover)
 		}
@@ -304,15 +304,15 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *exec.MountPlan {
 	if rs.notify != nil {
 		// The unit's own notify socket takes the shared one's place; the
 		// rest of the manager's runtime directory is hidden.
-		p.Tmpfs = append(p.Tmpfs, exec.Tmpfs{Path: m.cfg.RuntimeDir, Mode: 0o755, Files: []string{"notify"}, Size: 1 << 20})
-		p.Binds = append(p.Binds, exec.Bind{Source: rs.notify.path, Target: filepath.Join(m.cfg.RuntimeDir, "notify"),
+		p.Tmpfs = append(p.Tmpfs, executor.Tmpfs{Path: m.cfg.RuntimeDir, Mode: 0o755, Files: []string{"notify"}, Size: 1 << 20})
+		p.Binds = append(p.Binds, executor.Bind{Source: rs.notify.path, Target: filepath.Join(m.cfg.RuntimeDir, "notify"),
 			NoSuid: true, NoDev: true, NoExec: true})
 	}
 	p.Binds = append(p.Binds, rs.binds...)
 	if svc.Delegate {
 		// The delegated subtree stays writable so the unit can manage it.
 		cg := m.cfg.Cgroups.Path(rs.cgroup)
-		p.Binds = append(p.Binds, exec.Bind{Source: cg, Target: cg, NoSuid: true, NoDev: true, NoExec: true})
+		p.Binds = append(p.Binds, executor.Bind{Source: cg, Target: cg, NoSuid: true, NoDev: true, NoExec: true})
 	}
 	return p
 }

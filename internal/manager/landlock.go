@@ -3,7 +3,7 @@ package manager
 import (
 	"sync"
 
-	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/executor"
 )
 
 // landlockProbe remembers whether the kernel can scope a sandbox with
@@ -19,11 +19,11 @@ type landlockProbe struct {
 // that scope and the manager says so once.
 func (m *Manager) landlockScope() bool {
 	m.landlock.once.Do(func() {
-		abi := exec.LandlockABI()
-		m.landlock.ok = abi >= exec.LandlockScopeABI
+		abi := executor.LandlockABI()
+		m.landlock.ok = abi >= executor.LandlockScopeABI
 		if !m.landlock.ok {
 			m.logf(nil, "Warning: this kernel's Landlock ABI is %d, scoping needs %d (Linux 6.12): units of dynamic users, capsules among them, can reach abstract unix sockets and signal processes outside their unit.",
-				abi, exec.LandlockScopeABI)
+				abi, executor.LandlockScopeABI)
 		}
 	})
 	return m.landlock.ok

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/unit"
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +32,7 @@ var namespaceTypes = map[string]uint32{
 // systemd, a line ignored with a warning: a typo must not leave a unit less
 // restricted than its author meant.
 func parseRestrictNamespaces(values []string) (uint32, error) {
-	const all = exec.NamespaceFlags
+	const all = executor.NamespaceFlags
 	var allowed uint32 = all
 	initial := true
 	for _, v := range values {

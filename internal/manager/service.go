@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/capsuled/capsuled/internal/dynuser"
-	"github.com/capsuled/capsuled/internal/exec"
+	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -28,7 +28,7 @@ type runState struct {
 	user       *dynuser.User
 	uid, gid   int
 	userName   string
-	binds      []exec.Bind
+	binds      []executor.Bind
 	dirEnv     []string
 	runtime    []string // runtime directories to remove at the end
 	v1         []v1Member
@@ -694,10 +694,10 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	// RestrictNamespaces= filter on this manager (a capsule's) refuses;
 	// then the executor moves itself into the cgroup before the command
 	// runs.
-	intoCgroup := exec.CanClone3()
+	intoCgroup := executor.CanClone3()
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
 		filters || u.svc.NoNewPrivileges || !intoCgroup {
-		ec := &exec.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
+		ec := &executor.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
 			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
 			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls}
@@ -731,7 +731,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 				return nil, fmt.Errorf("execute %s: %w", path, err)
 			}
 		}
-		cmd, err = exec.Command(m.cfg.Exe, ec, listen...)
+		cmd, err = executor.Command(m.cfg.Exe, ec, listen...)
 		if err != nil {
 			if logR != nil {
 				logR.Close()

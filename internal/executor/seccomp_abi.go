@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import "golang.org/x/sys/unix"
 

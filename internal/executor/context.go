@@ -1,8 +1,8 @@
-// Package exec starts unit processes. Go cannot run code between fork and
+// Package executor starts unit processes. Go cannot run code between fork and
 // exec, so a process that needs a sandbox is started through the manager's
 // own binary re-executed as an executor: it reads a Context from fd 3, sets up
 // the mount namespace and credentials, then execs the command.
-package exec
+package executor
 
 import "os"
 
