@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/control"
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/executor"
@@ -272,7 +273,10 @@ func runUser(boot string) error {
 // follows; calls are answered until SIGTERM or SIGINT, after which every
 // unit stops.
 func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
-	l, err := m.Listen()
+	if err := m.Open(); err != nil {
+		return err
+	}
+	l, err := control.Listen(m.RuntimeDir())
 	if err != nil {
 		return err
 	}
@@ -281,7 +285,7 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	served := make(chan error, 1)
-	go func() { served <- m.Serve(ctx, l) }()
+	go func() { served <- control.Serve(ctx, l, m) }()
 	m.SetState("starting")
 	// Booting runs beside the signal wait, so a stop during a slow boot
 	// is acted on at once (Shutdown cancels the boot's start jobs).
@@ -314,7 +318,7 @@ func serve(m *manager.Manager, ready, boot string, cleanup func()) error {
 	m.Shutdown(stopCtx)
 	stopCancel()
 	l.Close()
-	os.Remove(m.SocketPath())
+	os.Remove(control.SocketPath(m.RuntimeDir()))
 	if cleanup != nil {
 		cleanup()
 	}

@@ -8,13 +8,19 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
+// Change is one file system change made by Enable or Disable.
+type Change struct {
+	Type   string // symlink or unlink
+	Path   string
+	Source string // a symlink's target
+}
+
 // Enable adds the symlinks the unit's [Install] section asks for to the
 // manager's configuration directory, as systemctl enable does.
-func (m *Manager) Enable(name string) ([]api.Change, error) {
+func (m *Manager) Enable(name string) ([]Change, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		return nil, err
@@ -28,7 +34,7 @@ func (m *Manager) Enable(name string) ([]api.Change, error) {
 	if strings.HasPrefix(target, unit.BuiltinPrefix) {
 		target = n.String() // built-in: the link's name is what counts
 	}
-	var changes []api.Change
+	var changes []Change
 	link := func(dir, linkName string) error {
 		dir, err := exp(dir)
 		if err != nil {
@@ -46,7 +52,7 @@ func (m *Manager) Enable(name string) ([]api.Change, error) {
 		if err := os.Symlink(target, p); err != nil {
 			return err
 		}
-		changes = append(changes, api.Change{Type: "symlink", Path: p, Source: target})
+		changes = append(changes, Change{Type: "symlink", Path: p, Source: target})
 		return nil
 	}
 	for _, t := range wantedBy {
@@ -77,7 +83,7 @@ func (m *Manager) Enable(name string) ([]api.Change, error) {
 
 // Disable removes every symlink to the unit from the manager's
 // configuration directory.
-func (m *Manager) Disable(name string) ([]api.Change, error) {
+func (m *Manager) Disable(name string) ([]Change, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		return nil, err
@@ -86,7 +92,7 @@ func (m *Manager) Disable(name string) ([]api.Change, error) {
 	for _, a := range f.Aliases() {
 		names[a] = true
 	}
-	var changes []api.Change
+	var changes []Change
 	err = filepath.WalkDir(m.cfg.ConfigDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -100,7 +106,7 @@ func (m *Manager) Disable(name string) ([]api.Change, error) {
 		if err := os.Remove(p); err != nil {
 			return err
 		}
-		changes = append(changes, api.Change{Type: "unlink", Path: p})
+		changes = append(changes, Change{Type: "unlink", Path: p})
 		return nil
 	})
 	if err != nil {

@@ -16,10 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/escape"
@@ -193,45 +191,34 @@ func (m *Manager) scheduleTrim() {
 	m.trim.Reset(idleTrimDelay)
 }
 
-// Listen creates the runtime directory, the notify socket and the control
-// socket. The returned listener is served by Serve.
-func (m *Manager) Listen() (*net.UnixListener, error) {
+// Open creates the runtime directory and the notify socket; the control
+// socket beside them is the faces' (internal/control).
+func (m *Manager) Open() error {
 	// Transient units end with the manager that made them; files a
 	// crashed predecessor left would otherwise load as units again. In a
 	// capsule this directory is the capsule's own, of whatever shape.
 	transient := filepath.Join(m.cfg.RuntimeDir, "transient")
 	if err := fstree.RemoveAll(transient); err != nil {
-		return nil, fmt.Errorf("remove transient units of a previous instance: %w", err)
+		return fmt.Errorf("remove transient units of a previous instance: %w", err)
 	}
 	if err := os.MkdirAll(transient, 0o755); err != nil {
-		return nil, fmt.Errorf("create runtime directory: %w", err)
+		return fmt.Errorf("create runtime directory: %w", err)
 	}
 	if err := m.reaper.start(); err != nil {
-		return nil, fmt.Errorf("become child subreaper: %w", err)
+		return fmt.Errorf("become child subreaper: %w", err)
 	}
 	if err := m.resetNotifyDir(); err != nil {
-		return nil, err
+		return err
 	}
 	// Units in this manager are spawned from our notify socket only.
 	nconn, err := listenNotify(filepath.Join(m.cfg.RuntimeDir, "notify"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m.notify = nconn
 	go m.readNotify()
-	path := filepath.Join(m.cfg.RuntimeDir, api.Interface)
-	os.Remove(path)
-	old := syscall.Umask(0o077)
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	syscall.Umask(old)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	return l, nil
+	return nil
 }
-
-// SocketPath is where Listen puts the control socket.
-func (m *Manager) SocketPath() string { return filepath.Join(m.cfg.RuntimeDir, api.Interface) }
 
 // SetState records the manager's overall state.
 func (m *Manager) SetState(s string) {

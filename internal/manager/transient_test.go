@@ -5,12 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // parseTransient renders p and parses it back as a unit file.
-func parseTransient(t *testing.T, p *api.Run) *unit.Options {
+func parseTransient(t *testing.T, p *TransientSpec) *unit.Options {
 	t.Helper()
 	text, err := transientFile(p, "/usr/bin/prog")
 	if err != nil {
@@ -26,7 +25,7 @@ func parseTransient(t *testing.T, p *api.Run) *unit.Options {
 // argvBack is what the manager will execute for a transient unit of argv.
 func argvBack(t *testing.T, argv []string) []string {
 	t.Helper()
-	o := parseTransient(t, &api.Run{Argv: argv})
+	o := parseTransient(t, &TransientSpec{Argv: argv})
 	v, ok := o.Get("Service", "ExecStart")
 	if !ok {
 		t.Fatal("no ExecStart= in transient unit")
@@ -92,7 +91,7 @@ func TestTransientFileServiceParses(t *testing.T) {
 	// The rendered file is a valid service as the manager reads it.
 	argv := []string{"/bin/echo", "%n", "$HOME", `"q"`}
 	env := []string{"A=$HOME x", "B=%n", `C="q" 'r'`, `D=\`, "E=a\nb", "F="}
-	o := parseTransient(t, &api.Run{Argv: argv, Environment: env, WorkingDirectory: "/srv/%n dir"})
+	o := parseTransient(t, &TransientSpec{Argv: argv, Environment: env, WorkingDirectory: "/srv/%n dir"})
 	if w := unknownDirectives(o); len(w) != 0 {
 		t.Errorf("unknown directives: %q", w)
 	}
@@ -114,12 +113,12 @@ func TestTransientFileServiceParses(t *testing.T) {
 func TestTransientDescription(t *testing.T) {
 	tests := []struct {
 		name string
-		p    api.Run
+		p    TransientSpec
 		want string
 	}{
-		{"default", api.Run{Argv: []string{"/bin/echo", "a b"}}, "[capsulectl run] /bin/echo a b"},
-		{"percent and newline", api.Run{Argv: []string{"/bin/echo", "100%", "x\ny"}}, "[capsulectl run] /bin/echo 100% x y"},
-		{"given", api.Run{Argv: []string{"/bin/true"}, Description: "My %i job"}, "My %i job"},
+		{"default", TransientSpec{Argv: []string{"/bin/echo", "a b"}}, "[capsulectl run] /bin/echo a b"},
+		{"percent and newline", TransientSpec{Argv: []string{"/bin/echo", "100%", "x\ny"}}, "[capsulectl run] /bin/echo 100% x y"},
+		{"given", TransientSpec{Argv: []string{"/bin/true"}, Description: "My %i job"}, "My %i job"},
 	}
 	for _, tt := range tests {
 		o := parseTransient(t, &tt.p)
@@ -132,18 +131,18 @@ func TestTransientDescription(t *testing.T) {
 }
 
 func TestTransientTrailingBackslash(t *testing.T) {
-	o := parseTransient(t, &api.Run{Argv: []string{"/bin/echo", `a\`}, Properties: []string{"After=foo.service"}})
+	o := parseTransient(t, &TransientSpec{Argv: []string{"/bin/echo", `a\`}, Properties: []string{"After=foo.service"}})
 	if v, ok := o.Get("Unit", "After"); !ok || v != "foo.service" {
 		t.Errorf("After = %q, %v; want foo.service", v, ok)
 	}
 	// A working directory cannot be kept literally, so it is refused.
-	if _, err := transientFile(&api.Run{Argv: []string{"/bin/true"}, WorkingDirectory: `/srv\`}, "/bin/true"); err == nil {
+	if _, err := transientFile(&TransientSpec{Argv: []string{"/bin/true"}, WorkingDirectory: `/srv\`}, "/bin/true"); err == nil {
 		t.Error("working directory ending in a backslash was accepted")
 	}
 }
 
 func TestTransientProperties(t *testing.T) {
-	o := parseTransient(t, &api.Run{Argv: []string{"/bin/true"},
+	o := parseTransient(t, &TransientSpec{Argv: []string{"/bin/true"},
 		Properties: []string{"After=foo.service", "Wants=bar.service", "User=bob", "DynamicUser=yes", "TimeoutStopSec=5"}})
 	for _, tt := range []struct{ section, key, want string }{
 		{"Unit", "After", "foo.service"},
@@ -166,14 +165,14 @@ func TestTransientProperties(t *testing.T) {
 func TestTransientFileErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		p    api.Run
+		p    TransientSpec
 		want string
 	}{
-		{"unknown property", api.Run{Argv: []string{"/bin/true"}, Properties: []string{"Bogus=1"}}, "unknown property Bogus="},
-		{"install property", api.Run{Argv: []string{"/bin/true"}, Properties: []string{"WantedBy=multi-user.target"}}, "unknown property WantedBy="},
-		{"no equals", api.Run{Argv: []string{"/bin/true"}, Properties: []string{"After"}}, "not KEY=VALUE"},
-		{"newline", api.Run{Argv: []string{"/bin/true"}, Properties: []string{"After=a\n[Service]"}}, "not KEY=VALUE"},
-		{"bad env", api.Run{Argv: []string{"/bin/true"}, Environment: []string{"NOVALUE"}}, "not NAME=VALUE"},
+		{"unknown property", TransientSpec{Argv: []string{"/bin/true"}, Properties: []string{"Bogus=1"}}, "unknown property Bogus="},
+		{"install property", TransientSpec{Argv: []string{"/bin/true"}, Properties: []string{"WantedBy=multi-user.target"}}, "unknown property WantedBy="},
+		{"no equals", TransientSpec{Argv: []string{"/bin/true"}, Properties: []string{"After"}}, "not KEY=VALUE"},
+		{"newline", TransientSpec{Argv: []string{"/bin/true"}, Properties: []string{"After=a\n[Service]"}}, "not KEY=VALUE"},
+		{"bad env", TransientSpec{Argv: []string{"/bin/true"}, Environment: []string{"NOVALUE"}}, "not NAME=VALUE"},
 	}
 	for _, tt := range tests {
 		_, err := transientFile(&tt.p, "/usr/bin/prog")

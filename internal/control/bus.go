@@ -1,9 +1,8 @@
-package manager
+package control
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -12,15 +11,10 @@ import (
 	"github.com/capsuled/capsuled/internal/api"
 )
 
-// busNames lists the names on the capsule's own bus. The broker accepts
-// only its own user, which is this manager's, so the manager asks on the
-// caller's behalf; connecting starts the broker if it is socket-activated.
-func (m *Manager) busNames() (api.BusNames, error) {
+// busNames lists the names on the capsule's own bus at addr; connecting
+// starts the broker if it is socket-activated.
+func busNames(addr string) (api.BusNames, error) {
 	var out api.BusNames
-	if m.cfg.Mode != User {
-		return out, fmt.Errorf("%w: the system manager has no bus; use -C NAME for a capsule's", errInvalid)
-	}
-	addr := "unix:path=" + filepath.Join(filepath.Dir(m.cfg.RuntimeDir), "bus")
 	conn, err := dbus.Dial(addr)
 	if err != nil {
 		return out, fmt.Errorf("connect to the capsule's bus at %s: %w", addr, err)

@@ -1,0 +1,57 @@
+package control
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/manager"
+)
+
+func TestErrorName(t *testing.T) {
+	tests := []struct {
+		err  error
+		name string
+		msg  string
+	}{
+		{fmt.Errorf("%w: unit x.service not found", manager.ErrNoSuchUnit), api.ErrNoSuchUnit, "unit x.service not found"},
+		{fmt.Errorf("stop x: %w", fmt.Errorf("%w: manager is shutting down", manager.ErrBusy)), api.ErrUnitBusy, "stop x: manager is shutting down"},
+		{fmt.Errorf("%w: bad", manager.ErrInvalid), api.ErrInvalidArgument, "bad"},
+		{fmt.Errorf("%w: taken", manager.ErrExists), api.ErrUnitExists, "taken"},
+		{fmt.Errorf("%w: none", manager.ErrNothing), api.ErrNothingToClean, "none"},
+		{fmt.Errorf("x.timer: %w: unit type timer is not supported yet", manager.ErrUnsupported), api.ErrJobFailed, "x.timer: unit type timer is not supported yet"},
+		{errors.New("start x: exit code 1"), api.ErrJobFailed, "start x: exit code 1"},
+	}
+	for _, tt := range tests {
+		if got := errorName(tt.err); got != tt.name {
+			t.Errorf("errorName(%q) = %s, want %s", tt.err, got, tt.name)
+		}
+		if got := manager.Message(tt.err); got != tt.msg {
+			t.Errorf("Message(%q) = %q, want %q", tt.err, got, tt.msg)
+		}
+	}
+}
+
+// Every method of the interface definition has a handler, and nothing else.
+func TestMethodsCoverInterface(t *testing.T) {
+	table := methods()
+	defined := map[string]bool{}
+	for _, line := range strings.Split(api.Definition, "\n") {
+		if rest, ok := strings.CutPrefix(line, "method "); ok {
+			name, _, _ := strings.Cut(rest, "(")
+			defined[api.Interface+"."+name] = true
+		}
+	}
+	for m := range defined {
+		if table[m] == nil {
+			t.Errorf("no handler for %s", m)
+		}
+	}
+	for m := range table {
+		if !defined[m] {
+			t.Errorf("handler for %s, which the interface does not define", m)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package control
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/manager"
+	"github.com/capsuled/capsuled/internal/varlink"
+)
+
+// method answers one call; an error it returns is sent as the call's
+// error reply.
+type method func(ctx context.Context, m *manager.Manager, c *varlink.Call) error
+
+// methods is the interface: one entry per api method.
+func methods() map[string]method {
+	return map[string]method{
+		api.MethodGetManager:    getManager,
+		api.MethodListUnits:     listUnits,
+		api.MethodGetUnit:       getUnit,
+		api.MethodStartUnit:     startUnit,
+		api.MethodRestartUnit:   restartUnit,
+		api.MethodStopUnit:      stopUnit,
+		api.MethodResetFailed:   resetFailed,
+		api.MethodCleanUnit:     cleanUnit,
+		api.MethodEnableUnit:    enableUnit,
+		api.MethodDisableUnit:   disableUnit,
+		api.MethodUnitFileState: unitFileState,
+		api.MethodListBusNames:  listBusNames,
+		api.MethodGetLogs:       getLogs,
+		api.MethodReload:        reload,
+		api.MethodRunTransient:  runTransient,
+	}
+}
+
+// jobContext is the context of a job a call queues: jobs outlive the call
+// (^C on capsulectl start does not cancel a half-done start).
+func jobContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// decode reads a call's parameters into v.
+func decode(c *varlink.Call, v any) error {
+	if err := c.Decode(v); err != nil {
+		return invalid(err)
+	}
+	return nil
+}
+
+func getManager(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	return c.Reply(managerOf(m.Status()))
+}
+
+func listUnits(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	var out api.UnitList
+	for _, s := range m.Units() {
+		out.Units = append(out.Units, unitOf(s))
+	}
+	return c.Reply(out)
+}
+
+func getUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	s, err := m.UnitStatus(p.Name, p.Lines, p.Brief)
+	if err != nil {
+		return err
+	}
+	return c.Reply(unitOf(s))
+}
+
+func startUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	u, err := m.Start(jobContext(ctx), p.Name)
+	if err != nil {
+		return err
+	}
+	return c.Reply(unitOf(m.Summary(u)))
+}
+
+func restartUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	u, err := m.Restart(jobContext(ctx), p.Name)
+	if err != nil {
+		return err
+	}
+	return c.Reply(unitOf(m.Summary(u)))
+}
+
+func stopUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	u, err := m.Stop(jobContext(ctx), p.Name)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		// Not loaded, but it has a file: it is stopped already.
+		return c.Reply(api.Unit{Name: p.Name, LoadState: "loaded", ActiveState: "inactive", SubState: "dead"})
+	}
+	return c.Reply(unitOf(m.Summary(u)))
+}
+
+func resetFailed(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	m.ResetFailed(p.Name)
+	return c.Reply(struct{}{})
+}
+
+func cleanUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.Clean
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	removed, err := m.Clean(jobContext(ctx), p.Name, p.What)
+	if err != nil {
+		return err
+	}
+	return c.Reply(api.Cleaned{Removed: removed})
+}
+
+func enableUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	return install(c, m.Enable)
+}
+
+func disableUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	return install(c, m.Disable)
+}
+
+// install runs enable or disable.
+func install(c *varlink.Call, op func(string) ([]manager.Change, error)) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	changes, err := op(p.Name)
+	if err != nil {
+		return err
+	}
+	return c.Reply(changesOf(changes))
+}
+
+func unitFileState(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.UnitName
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	st, err := m.UnitFileState(p.Name)
+	if err != nil {
+		return err
+	}
+	return c.Reply(api.FileState{State: st})
+}
+
+func listBusNames(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	addr, err := m.BusAddress()
+	if err != nil {
+		return err
+	}
+	names, err := busNames(addr)
+	if err != nil {
+		return err
+	}
+	return c.Reply(names)
+}
+
+func reload(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	m.Reload()
+	return c.Reply(struct{}{})
+}
+
+// getLogs answers GetLogs, following the log while the caller listens.
+func getLogs(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.LogsRequest
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	follow := p.Follow && c.More
+	return m.Logs(ctx, p.Name, p.Lines, follow, func(lines []string) error {
+		if !follow {
+			return c.Reply(api.LogLines{Lines: lines})
+		}
+		return c.Continue(api.LogLines{Lines: lines})
+	})
+}
+
+// runTransient creates a transient service from a RunTransient call,
+// starts it and, with wait, reports how it ended.
+func runTransient(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.Run
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	spec := manager.TransientSpec{Unit: p.Unit, Description: p.Description, Argv: p.Argv,
+		Environment: p.Environment, Properties: p.Properties, WorkingDirectory: p.WorkingDirectory,
+		Collect: p.Collect, CallerPID: int(c.Peer.PID)}
+	switch p.Stdio {
+	case "", api.StdioLog:
+	case api.StdioFDs:
+		if len(c.Files) != 3 {
+			return fmt.Errorf("%w: stdio \"fds\" needs 3 descriptors, got %d", manager.ErrInvalid, len(c.Files))
+		}
+		spec.Stdio = c.Files
+	case api.StdioPTY:
+		if p.PTY == "" {
+			return fmt.Errorf("%w: pty %q is not a /dev/pts terminal", manager.ErrInvalid, p.PTY)
+		}
+		spec.TTY = p.PTY
+	default:
+		return fmt.Errorf("%w: unknown stdio mode %q", manager.ErrInvalid, p.Stdio)
+	}
+	t, err := m.RunTransient(ctx, spec)
+	if err != nil {
+		return err
+	}
+	reply := api.RunReply{Unit: t.Unit, InvocationID: t.InvocationID, MainPID: t.MainPID}
+	if !p.Wait {
+		return c.Reply(reply)
+	}
+	if err := c.Continue(reply); err != nil {
+		return err
+	}
+	exit, err := t.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	reply.Done = true
+	reply.Result, reply.ExitCode, reply.ExitStatus = exit.Result, exit.ExitCode, exit.ExitStatus
+	return c.Reply(reply)
+}

@@ -1,0 +1,27 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+)
+
+// Restart stops name (if it is loaded) and starts it again, returning when
+// the start job is done.
+func (m *Manager) Restart(ctx context.Context, name string) (*Unit, error) {
+	if _, err := m.Stop(ctx, name); err != nil && !errors.Is(err, errNoSuchUnit) {
+		return nil, err
+	}
+	return m.Start(ctx, name)
+}
+
+// BusAddress is the D-Bus address of the capsule's own bus. The broker
+// accepts only its own user, which is this manager's, so a face asks it on
+// a caller's behalf.
+func (m *Manager) BusAddress() (string, error) {
+	if m.cfg.Mode != User {
+		return "", fmt.Errorf("%w: the system manager has no bus; use -C NAME for a capsule's", errInvalid)
+	}
+	return "unix:path=" + filepath.Join(filepath.Dir(m.cfg.RuntimeDir), "bus"), nil
+}

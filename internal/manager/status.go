@@ -1,0 +1,190 @@
+package manager
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ManagerStatus describes the running manager.
+type ManagerStatus struct {
+	State        string // initializing, starting, running, degraded, stopping
+	Mode         Mode
+	Capsule      string
+	Version      string
+	PID          int
+	ControlGroup string
+	Units        int
+	Jobs         int
+	Failed       int
+	Since        time.Time
+}
+
+// Process is one process in a unit's cgroup.
+type Process struct {
+	PID     int
+	Command string
+	// Cgroup is the process's cgroup relative to the unit's.
+	Cgroup string
+}
+
+// UnitStatus is a snapshot of one unit's state.
+type UnitStatus struct {
+	Name          string
+	Description   string
+	LoadState     string
+	LoadError     string
+	ActiveState   string
+	SubState      string
+	Fragment      string
+	DropIns       []string
+	Transient     bool
+	UnitFileState string // only in full status
+	InvocationID  string
+	MainPID       int
+	StatusText    string
+	ControlGroup  string
+	Processes     []Process // only in full status
+	ProcsError    string    // why Processes may be incomplete
+	StateChange   time.Time
+	Result        string
+	ExitCode      string // exited, killed, dumped
+	ExitStatus    int
+	User          string
+	UID           int
+	Log           []string // only in full status, when asked for
+}
+
+// Mode says whether this is the system manager or a capsule's.
+func (m *Manager) Mode() Mode { return m.cfg.Mode }
+
+// RuntimeDir is the manager's runtime directory, where the control socket
+// belongs.
+func (m *Manager) RuntimeDir() string { return m.cfg.RuntimeDir }
+
+// Status describes the manager.
+func (m *Manager) Status() ManagerStatus {
+	st := m.State()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	failed := 0
+	for _, u := range m.units {
+		if u.active == stateFailed {
+			failed++
+		}
+	}
+	return ManagerStatus{State: st, Mode: m.cfg.Mode, Capsule: m.cfg.Capsule, Version: Version,
+		PID: os.Getpid(), ControlGroup: m.cfg.CgroupBase, Units: len(m.units), Jobs: m.jobs,
+		Failed: failed, Since: m.since}
+}
+
+// Units lists the loaded units by name, in their brief form.
+func (m *Manager) Units() []UnitStatus {
+	var out []UnitStatus
+	for _, u := range m.snapshot() {
+		out = append(out, m.Summary(u))
+	}
+	return out
+}
+
+// UnitStatus describes the named unit, loading it if need be (like
+// systemctl status, a unit with a file shows as inactive). Brief gives what
+// Summary gives; otherwise the unit file state, the processes and lines of
+// log (when lines > 0) are added.
+func (m *Manager) UnitStatus(name string, lines int, brief bool) (UnitStatus, error) {
+	m.mu.Lock()
+	u, ok := m.units[name]
+	m.mu.Unlock()
+	if !ok {
+		var err error
+		if u, err = m.load(name); err != nil {
+			return UnitStatus{}, err
+		}
+		defer m.collectIdle(u)
+	}
+	if brief {
+		return m.Summary(u), nil
+	}
+	return m.status(u, lines), nil
+}
+
+// collectIdle forgets a unit that was loaded only to be shown.
+func (m *Manager) collectIdle(u *Unit) {
+	m.mu.Lock()
+	idle := u.job == nil && u.active == stateInactive && u.run == nil
+	m.mu.Unlock()
+	if idle {
+		m.unload(u)
+	}
+}
+
+// status describes u; lines > 0 includes that many log lines.
+func (m *Manager) status(u *Unit, lines int) UnitStatus {
+	s := m.Summary(u)
+	s.UnitFileState = "static"
+	if u.loadState == "loaded" {
+		if st, err := m.UnitFileState(u.name); err == nil {
+			s.UnitFileState = st
+		}
+	}
+	if cg := s.ControlGroup; cg != "" {
+		// The walk reads each cgroup.procs relative to directory
+		// descriptors, so it also reaches sub-cgroups nested beyond
+		// PATH_MAX; should it fail, what it found is shown with the error.
+		procs, err := m.cfg.Cgroups.Procs(cg)
+		for _, p := range procs {
+			s.Processes = append(s.Processes, Process{PID: p.PID, Command: cmdline(p.PID), Cgroup: p.Cgroup})
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.ProcsError = err.Error()
+		}
+	}
+	if lines > 0 {
+		for _, l := range u.log.Tail(lines) {
+			s.Log = append(s.Log, l.Format(m.cfg.Hostname))
+		}
+	}
+	return s
+}
+
+// Summary is what status knows without reading files or /proc: enough for
+// list-units and job replies, which would otherwise redo that per unit.
+func (m *Manager) Summary(u *Unit) UnitStatus {
+	m.mu.Lock()
+	s := UnitStatus{Name: u.name, Description: u.description, LoadState: u.loadState, LoadError: u.loadErr,
+		ActiveState: u.active, SubState: u.sub, Transient: u.transient,
+		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result, ExitCode: u.exitCode,
+		ExitStatus: u.exitStatus, StateChange: u.since}
+	if u.file != nil {
+		s.Fragment, s.DropIns = u.file.Fragment, u.file.DropIns
+	}
+	rs := u.run
+	var cg string
+	if rs != nil && u.active != stateInactive && u.active != stateFailed {
+		if rs.main != nil && !rs.main.hasExited() {
+			s.MainPID = rs.main.pid
+		}
+		cg = rs.cgroup
+		s.User, s.UID = rs.userName, rs.uid
+	}
+	if u.kind == "slice" && u.active == stateActive {
+		cg = m.cgroupPath(u)
+	}
+	m.mu.Unlock()
+	s.ControlGroup = cg
+	return s
+}
+
+// cmdline reads a process's command line for display.
+func cmdline(pid int) string {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	if err != nil || len(b) == 0 {
+		comm, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
+		return "(" + strings.TrimSpace(string(comm)) + ")"
+	}
+	return strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ")
+}
