@@ -11,6 +11,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/keyring"
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // serviceConfig is the [Service] section (plus the exec settings that
@@ -82,11 +83,9 @@ func (d dirType) key() string {
 	}
 }
 
-// knownKeys are the directives this manager acts on. Others draw a warning.
+// knownKeys are the directives of the sections not yet parsed by
+// unitconf that this manager acts on. Others draw a warning.
 var knownKeys = map[string]map[string]bool{
-	"Unit": set("Description", "Documentation", "Requires", "Wants", "After", "Before", "BindsTo",
-		"Requisite", "PartOf", "Conflicts", "DefaultDependencies", "AllowIsolate", "StopWhenUnneeded",
-		"RefuseManualStart", "RefuseManualStop", "ConditionPathExists", "IgnoreOnIsolate"),
 	"Service": set("Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecStop", "ExecStopPost",
 		"RemainAfterExit", "Environment", "User", "Group", "DynamicUser", "WorkingDirectory", "Slice",
 		"KillMode", "KillSignal", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "Delegate",
@@ -95,10 +94,15 @@ var knownKeys = map[string]map[string]bool{
 		"StandardOutput", "StandardError", "Restart", "RestartSec", "TasksMax", "MemoryMax", "TmpfsSize",
 		"LogRateLimitIntervalSec", "LogRateLimitBurst", "OOMScoreAdjust", "KeyringMode",
 		"LogExtraFields", "ReloadSignal", "RestrictNamespaces", "MemoryPressureWatch", "NotifyAccess"),
-	"Install": set("WantedBy", "RequiredBy", "Also", "Alias", "DefaultInstance"),
-	"Slice":   set("MemoryMax", "TasksMax"),
-	"Socket":  set("ListenStream", "SocketMode", "DirectoryMode", "Service", "Accept", "FileDescriptorName"),
+	"Slice":  set("MemoryMax", "TasksMax"),
+	"Socket": set("ListenStream", "SocketMode", "DirectoryMode", "Service", "Accept", "FileDescriptorName"),
+	// The sections unitconf parses, for transient units' properties.
+	"Unit":    set(unitconf.Keys("Unit")...),
+	"Install": set(unitconf.Keys("Install")...),
 }
+
+// legacySections are the sections parsed here rather than by unitconf.
+var legacySections = []string{"Service", "Socket", "Slice"}
 
 func set(keys ...string) map[string]bool {
 	m := make(map[string]bool, len(keys))
@@ -108,21 +112,17 @@ func set(keys ...string) map[string]bool {
 	return m
 }
 
-// unknownDirectives lists "file:line: Unknown key" warnings for o.
+// unknownDirectives lists "file:line: Unknown key" warnings for the
+// sections of o that unitconf does not parse yet.
 func unknownDirectives(o *unit.Options) []string {
 	var w []string
 	for _, e := range o.Entries() {
-		// X- sections and keys are extensions for other tools.
-		if strings.HasPrefix(e.Section, "X-") || strings.HasPrefix(e.Key, "X-") {
-			continue
-		}
-		keys, ok := knownKeys[e.Section]
-		if !ok {
-			w = append(w, fmt.Sprintf("%s:%d: unknown section [%s], ignoring", e.File, e.Line, e.Section))
+		keys := knownKeys[e.Section]
+		if !slices.Contains(legacySections, e.Section) || strings.HasPrefix(e.Key, "X-") {
 			continue
 		}
 		if !keys[e.Key] {
-			w = append(w, fmt.Sprintf("%s:%d: unknown key %s= in [%s], ignoring", e.File, e.Line, e.Key, e.Section))
+			w = append(w, fmt.Sprintf("%s:%d: Unknown key name '%s' in section '%s', ignoring.", e.File, e.Line, e.Key, e.Section))
 		}
 	}
 	return w

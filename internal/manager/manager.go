@@ -349,7 +349,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 		}
 	}
 	if u.loadState == "loaded" {
-		for _, w := range append(unknownDirectives(f.Options), m.modeWarnings(u)...) {
+		for _, w := range append(u.warnings, m.modeWarnings(u)...) {
 			m.logf(u, "%s", w)
 		}
 	} else {

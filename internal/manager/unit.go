@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // Active states, as systemd names them.
@@ -32,6 +34,8 @@ type Unit struct {
 	name        string
 	kind        string // service, target, slice
 	file        *unit.Unit
+	conf        *unitconf.Unit // typed configuration
+	warnings    []string       // about the unit's file, logged when it is loaded
 	description string
 	requires    []string
 	wants       []string
@@ -87,37 +91,18 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
 	exp := m.specifiers(n).Expand
 	o := f.Options
-	desc, _ := o.Get("Unit", "Description")
-	if desc == "" {
-		desc = u.name
-	}
-	var err error
-	if u.description, err = exp(desc); err != nil {
-		return nil, fmt.Errorf("bad Description=: %w", err)
-	}
-	deps := func(key string) ([]string, error) {
-		var out []string
-		for _, v := range o.ListFields("Unit", key) {
-			x, err := exp(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s=: %w", key, err)
-			}
-			out = append(out, x)
-		}
-		return out, nil
-	}
-	if u.requires, err = deps("Requires"); err != nil {
-		return nil, err
-	}
-	more, err := deps("BindsTo")
+	conf, warnings, err := unitconf.Parse(u.name, o, exp)
 	if err != nil {
 		return nil, err
 	}
-	u.requires = append(append(u.requires, more...), f.Requires...)
-	if u.wants, err = deps("Wants"); err != nil {
-		return nil, err
+	u.conf = conf
+	for _, w := range warnings {
+		u.warnings = append(u.warnings, w.String())
 	}
-	u.wants = append(u.wants, f.Wants...)
+	u.warnings = append(u.warnings, unknownDirectives(o)...)
+	u.description = conf.Description()
+	u.requires = slices.Concat(conf.Unit.Requires, conf.Unit.BindsTo, f.Requires)
+	u.wants = slices.Concat(conf.Unit.Wants, f.Wants)
 	switch u.kind {
 	case "service":
 		if u.svc, err = parseService(o, exp); err != nil {

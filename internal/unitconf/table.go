@@ -1,0 +1,133 @@
+package unitconf
+
+// Status says what capsuled does with a directive.
+type Status int
+
+const (
+	// ActedOn: parsed into the typed configuration, shown as a property,
+	// and used by the engine.
+	ActedOn Status = iota
+	// Warn: every use draws a warning with Reason and is ignored.
+	Warn
+)
+
+// Directive is one entry of the directive table.
+type Directive struct {
+	Section string
+	Key     string
+	// Props are the properties `show` lists the directive's value under,
+	// by systemd's names (TimeoutStartSec= is TimeoutStartUSec).
+	Props []string
+	// Parse applies one assignment, its value with specifiers expanded
+	// (unless Raw), to the unit; an empty value resets the setting. An
+	// error ignores the line with a warning, or refuses the unit (refuse).
+	Parse  func(c *parseCtx, v string) error
+	Raw    bool // the value is taken as written, without specifiers
+	Status Status
+	Reason string // for Warn: why capsuled does not act on it
+}
+
+// Property is one `show` property: its name as systemd spells it and how
+// its value is printed from the configuration, in systemd's format.
+type Property struct {
+	Name   string
+	Format func(u *Unit) string
+}
+
+// sections lists, per section, the unit types that have it and its
+// directives and properties, in the order `show` prints them.
+type section struct {
+	name       string
+	types      []string // empty: every type
+	directives []Directive
+	props      []Property
+}
+
+// sectionTable is every section capsuled reads; the type-specific ones
+// come first, as systemd's properties of the type's interface come before
+// the Unit interface's.
+func sectionTable() []section {
+	return []section{
+		{name: "Unit", directives: unitDirectives, props: unitProps},
+		{name: "Install", directives: installDirectives},
+	}
+}
+
+var sections = sectionTable()
+
+// index maps "Section\x00Key" to its directive.
+var index = func() map[string]*Directive {
+	m := map[string]*Directive{}
+	for i := range sections {
+		for j := range sections[i].directives {
+			d := &sections[i].directives[j]
+			d.Section = sections[i].name
+			m[d.Section+"\x00"+d.Key] = d
+		}
+	}
+	return m
+}()
+
+func lookup(section, key string) *Directive { return index[section+"\x00"+key] }
+
+// sectionApplies reports whether units of type typ have section.
+func sectionApplies(name, typ string) bool {
+	for _, s := range sections {
+		if s.name != name {
+			continue
+		}
+		if len(s.types) == 0 {
+			return true
+		}
+		for _, t := range s.types {
+			if t == typ {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Directives returns the whole table, section by section.
+func Directives() []Directive {
+	var out []Directive
+	for _, s := range sections {
+		out = append(out, s.directives...)
+	}
+	return out
+}
+
+// Pair is one property and its value.
+type Pair struct {
+	Name, Value string
+}
+
+// Properties lists u's configuration as `show` prints it: systemd's
+// property names and formats, the type's own properties first. Values may
+// be empty; the caller decides whether to print those.
+func Properties(u *Unit) []Pair {
+	var out []Pair
+	for _, s := range sections {
+		if !sectionApplies(s.name, u.Type) {
+			continue
+		}
+		for _, p := range s.props {
+			out = append(out, Pair{p.Name, p.Format(u)})
+		}
+	}
+	return out
+}
+
+// Keys lists the directives of section, in table order.
+func Keys(section string) []string {
+	var out []string
+	for _, s := range sections {
+		if s.name != section {
+			continue
+		}
+		for _, d := range s.directives {
+			out = append(out, d.Key)
+		}
+	}
+	return out
+}

@@ -1,0 +1,277 @@
+package unitconf
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// UnitSection is the [Unit] section.
+type UnitSection struct {
+	Description   string
+	Documentation []string
+
+	// Dependencies, as unit names. Requires=, Wants= and BindsTo= are
+	// started with the unit today; the rest are acted on by the job engine.
+	Requires, Requisite, Wants, BindsTo, PartOf, Upholds, Conflicts []string
+	Before, After                                                   []string
+	OnFailure, OnSuccess                                            []string
+	PropagatesStopTo, StopPropagatedFrom                            []string
+
+	StopWhenUnneeded    bool
+	RefuseManualStart   bool
+	RefuseManualStop    bool
+	AllowIsolate        bool
+	IgnoreOnIsolate     bool
+	DefaultDependencies bool          // default true
+	JobTimeout          time.Duration // 0: none (infinity)
+	OnFailureJobMode    string        // default "replace"
+
+	// Conditions and Asserts in file order, for the condition package to
+	// evaluate; an empty assignment of any Condition*= (Assert*=) clears
+	// all before it, as in systemd.
+	Conditions, Asserts []Condition
+}
+
+// Condition is one Condition*= or Assert*= line as written.
+type Condition struct {
+	Name    string // without the Condition/Assert prefix: "PathExists"
+	Trigger bool   // "|": any triggering condition suffices
+	Negate  bool   // "!": the check is inverted
+	Value   string // the rest, specifiers expanded
+}
+
+func (s *UnitSection) setDefaults() {
+	s.DefaultDependencies = true
+	s.OnFailureJobMode = "replace"
+}
+
+// conditionNames are the Condition*= checks known; each has an Assert*=
+// twin. They are evaluated by the condition package.
+var conditionNames = []string{
+	"PathExists", "PathIsDirectory", "PathExistsGlob", "FileNotEmpty", "DirectoryNotEmpty",
+	"FileIsExecutable", "PathIsSymbolicLink", "PathIsReadWrite", "Environment", "User", "Group",
+	"Host", "KernelCommandLine", "Virtualization", "ACPower", "Architecture", "Capability",
+	"Security", "Memory", "CPUs",
+}
+
+// jobModes are the values of OnFailureJobMode= (systemd.unit(5)).
+var jobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "flush",
+	"ignore-dependencies", "ignore-requirements"}
+
+// unitList returns a parser appending unit names to the list field picks
+// out; an empty value clears it. A word that is no valid unit name is
+// ignored with a warning, as systemd does.
+func unitList(field func(*UnitSection) *[]string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(&c.unit().Unit)
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		for _, w := range strings.Fields(v) {
+			if _, err := unit.ParseName(w); err != nil {
+				c.warn("Failed to add dependency on %s, ignoring: %v", w, err)
+				continue
+			}
+			*dst = append(*dst, w)
+		}
+		return nil
+	}
+}
+
+// unitBool returns a parser for a boolean field; empty resets to def.
+func unitBool(field func(*UnitSection) *bool, def bool) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		return parseBoolInto(field(&c.unit().Unit), v, def)
+	}
+}
+
+func parseBoolInto(dst *bool, v string, def bool) error {
+	if v == "" {
+		*dst = def
+		return nil
+	}
+	b, err := unit.ParseBool(v)
+	if err != nil {
+		return err
+	}
+	*dst = b
+	return nil
+}
+
+// documentationSchemes are the URI schemes Documentation= takes.
+var documentationSchemes = []string{"http://", "https://", "file:", "info:", "man:"}
+
+func parseDocumentation(c *parseCtx, v string) error {
+	s := &c.unit().Unit
+	if v == "" {
+		s.Documentation = nil
+		return nil
+	}
+	for _, w := range strings.Fields(v) {
+		ok := false
+		for _, p := range documentationSchemes {
+			ok = ok || strings.HasPrefix(w, p) && len(w) > len(p)
+		}
+		if !ok {
+			c.warn("Invalid URL, ignoring: %s", w)
+			continue
+		}
+		s.Documentation = append(s.Documentation, w)
+	}
+	return nil
+}
+
+// parseCondition returns the parser of Condition<name>= (assert false) or
+// Assert<name>= (assert true).
+func parseCondition(name string, assert bool) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		s := &c.unit().Unit
+		dst := &s.Conditions
+		if assert {
+			dst = &s.Asserts
+		}
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		cond := Condition{Name: name}
+		rest := v
+		if r, ok := strings.CutPrefix(rest, "|"); ok {
+			cond.Trigger, rest = true, strings.TrimLeft(r, " \t")
+		}
+		if r, ok := strings.CutPrefix(rest, "!"); ok {
+			cond.Negate, rest = true, strings.TrimLeft(r, " \t")
+		}
+		if rest == "" {
+			return fmt.Errorf("empty condition")
+		}
+		cond.Value = rest
+		*dst = append(*dst, cond)
+		return nil
+	}
+}
+
+func conditionDirectives() []Directive {
+	var out []Directive
+	for _, n := range conditionNames {
+		// Evaluated by the condition package at start.
+		out = append(out,
+			Directive{Key: "Condition" + n, Parse: parseCondition(n, false)},
+			Directive{Key: "Assert" + n, Parse: parseCondition(n, true)})
+	}
+	return out
+}
+
+var unitDirectives = append([]Directive{
+	{Key: "Description", Props: []string{"Description"}, Parse: func(c *parseCtx, v string) error {
+		c.unit().Unit.Description = v
+		return nil
+	}},
+	{Key: "Documentation", Props: []string{"Documentation"}, Parse: parseDocumentation},
+	// Requires=, Wants= and BindsTo= units are started with the unit.
+	{Key: "Requires", Props: []string{"Requires"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requires })},
+	{Key: "Wants", Props: []string{"Wants"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Wants })},
+	{Key: "BindsTo", Props: []string{"BindsTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.BindsTo })},
+	// acted on by the job engine
+	{Key: "Requisite", Props: []string{"Requisite"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requisite })},
+	// acted on by the job engine
+	{Key: "PartOf", Props: []string{"PartOf"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PartOf })},
+	// acted on by the job engine
+	{Key: "Upholds", Props: []string{"Upholds"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Upholds })},
+	// acted on by the job engine
+	{Key: "Conflicts", Props: []string{"Conflicts"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Conflicts })},
+	// acted on by the job engine
+	{Key: "Before", Props: []string{"Before"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Before })},
+	// acted on by the job engine
+	{Key: "After", Props: []string{"After"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.After })},
+	// acted on by the job engine
+	{Key: "OnFailure", Props: []string{"OnFailure"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnFailure })},
+	// acted on by the job engine
+	{Key: "OnSuccess", Props: []string{"OnSuccess"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnSuccess })},
+	// acted on by the job engine
+	{Key: "PropagatesStopTo", Props: []string{"PropagatesStopTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PropagatesStopTo })},
+	// acted on by the job engine
+	{Key: "StopPropagatedFrom", Props: []string{"StopPropagatedFrom"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.StopPropagatedFrom })},
+	// acted on by the job engine
+	{Key: "StopWhenUnneeded", Props: []string{"StopWhenUnneeded"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.StopWhenUnneeded }, false)},
+	// acted on by the job engine
+	{Key: "RefuseManualStart", Props: []string{"RefuseManualStart"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStart }, false)},
+	// acted on by the job engine
+	{Key: "RefuseManualStop", Props: []string{"RefuseManualStop"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStop }, false)},
+	// acted on by the job engine
+	{Key: "AllowIsolate", Props: []string{"AllowIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.AllowIsolate }, false)},
+	// acted on by the job engine
+	{Key: "IgnoreOnIsolate", Props: []string{"IgnoreOnIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.IgnoreOnIsolate }, false)},
+	// acted on by the job engine
+	{Key: "DefaultDependencies", Props: []string{"DefaultDependencies"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.DefaultDependencies }, true)},
+	// acted on by the job engine
+	{Key: "JobTimeoutSec", Props: []string{"JobTimeoutUSec"}, Parse: func(c *parseCtx, v string) error {
+		s := &c.unit().Unit
+		if v == "" {
+			s.JobTimeout = 0
+			return nil
+		}
+		d, err := unit.ParseTimespan(v)
+		if err != nil {
+			return err
+		}
+		s.JobTimeout = d
+		return nil
+	}},
+	// acted on by the job engine
+	{Key: "OnFailureJobMode", Props: []string{"OnFailureJobMode"}, Parse: func(c *parseCtx, v string) error {
+		s := &c.unit().Unit
+		if v == "" {
+			s.OnFailureJobMode = "replace"
+			return nil
+		}
+		for _, m := range jobModes {
+			if v == m {
+				s.OnFailureJobMode = v
+				return nil
+			}
+		}
+		return fmt.Errorf("not a job mode (use %s)", strings.Join(jobModes, ", "))
+	}},
+}, conditionDirectives()...)
+
+// unitProps are the [Unit] properties in the order systemctl show prints
+// them (its Unit interface).
+var unitProps = []Property{
+	{"Requires", func(u *Unit) string { return formatList(u.Unit.Requires) }},
+	{"Requisite", func(u *Unit) string { return formatList(u.Unit.Requisite) }},
+	{"Wants", func(u *Unit) string { return formatList(u.Unit.Wants) }},
+	{"BindsTo", func(u *Unit) string { return formatList(u.Unit.BindsTo) }},
+	{"PartOf", func(u *Unit) string { return formatList(u.Unit.PartOf) }},
+	{"Upholds", func(u *Unit) string { return formatList(u.Unit.Upholds) }},
+	{"Conflicts", func(u *Unit) string { return formatList(u.Unit.Conflicts) }},
+	{"Before", func(u *Unit) string { return formatList(u.Unit.Before) }},
+	{"After", func(u *Unit) string { return formatList(u.Unit.After) }},
+	{"OnSuccess", func(u *Unit) string { return formatList(u.Unit.OnSuccess) }},
+	{"OnFailure", func(u *Unit) string { return formatList(u.Unit.OnFailure) }},
+	{"PropagatesStopTo", func(u *Unit) string { return formatList(u.Unit.PropagatesStopTo) }},
+	{"StopPropagatedFrom", func(u *Unit) string { return formatList(u.Unit.StopPropagatedFrom) }},
+	{"Documentation", func(u *Unit) string { return formatList(u.Unit.Documentation) }},
+	{"Description", func(u *Unit) string { return u.Description() }},
+	{"StopWhenUnneeded", func(u *Unit) string { return formatBool(u.Unit.StopWhenUnneeded) }},
+	{"RefuseManualStart", func(u *Unit) string { return formatBool(u.Unit.RefuseManualStart) }},
+	{"RefuseManualStop", func(u *Unit) string { return formatBool(u.Unit.RefuseManualStop) }},
+	{"AllowIsolate", func(u *Unit) string { return formatBool(u.Unit.AllowIsolate) }},
+	{"DefaultDependencies", func(u *Unit) string { return formatBool(u.Unit.DefaultDependencies) }},
+	{"OnFailureJobMode", func(u *Unit) string { return u.Unit.OnFailureJobMode }},
+	{"IgnoreOnIsolate", func(u *Unit) string { return formatBool(u.Unit.IgnoreOnIsolate) }},
+	{"JobTimeoutUSec", func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
+}
+
+// Description is the unit's description, or its name when it has none,
+// as systemd shows it.
+func (u *Unit) Description() string {
+	if u.Unit.Description == "" {
+		return u.Name
+	}
+	return u.Unit.Description
+}

@@ -1,0 +1,169 @@
+// Package unitconf turns the merged options of a unit file into typed,
+// validated configuration. Every directive capsuled knows is one entry of
+// one table (the *_directives.go files): how it is parsed, which property
+// `show` lists it under, and whether capsuled acts on it or warns that it
+// does not. There is no directive that is accepted and then ignored.
+package unitconf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Unit is the typed configuration of one unit.
+type Unit struct {
+	Name    string // e.g. "foo.service"
+	Type    string // the name's suffix: service, socket, slice, target
+	Unit    UnitSection
+	Install Install
+}
+
+// Warning is a problem found in a unit file that does not keep the unit
+// from loading: the line is ignored or its value falls back.
+type Warning struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (w Warning) String() string {
+	if w.File == "" {
+		return w.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+}
+
+// Refused is returned by Parse for a unit file that cannot be loaded.
+type Refused struct {
+	Msg string
+}
+
+func (e *Refused) Error() string { return e.Msg }
+
+// refuse makes a parser's error refuse the whole unit rather than ignore
+// the line: for values capsuled cannot run as written (Type=forking), and
+// for sandboxing settings, where a typo must not leave a unit less
+// restricted than its author meant.
+func refuse(format string, args ...any) error {
+	return &Refused{Msg: fmt.Sprintf(format, args...)}
+}
+
+// unsupported is a parser's error for a value systemd accepts and capsuled
+// does not act on; the line draws a warning and is ignored.
+type unsupported struct{ msg string }
+
+func (e *unsupported) Error() string { return e.msg }
+
+func unsupportedf(format string, args ...any) error {
+	return &unsupported{msg: fmt.Sprintf(format, args...)}
+}
+
+// Parse reads the options of the unit called name. expand resolves
+// %-specifiers. It returns the configuration and the warnings to log, or a
+// *Refused error when systemd (or capsuled's stricter sandboxing rules)
+// would not load the unit.
+func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*Unit, []Warning, error) {
+	typ := name[strings.LastIndexByte(name, '.')+1:]
+	u := &Unit{Name: name, Type: typ}
+	u.Unit.setDefaults()
+	st := &state{u: u}
+	for _, e := range o.Entries() {
+		st.entry(e, expand)
+		if st.refused != nil {
+			return nil, st.warnings, st.refused
+		}
+	}
+	if err := u.finish(st); err != nil {
+		return nil, st.warnings, err
+	}
+	return u, st.warnings, nil
+}
+
+// state is what Parse keeps while walking the entries.
+type state struct {
+	u        *Unit
+	warnings []Warning
+	refused  error
+	// sections already warned about as unknown, so each draws one warning.
+	badSections map[string]bool
+}
+
+func (st *state) warn(e unit.Entry, format string, args ...any) {
+	st.warnings = append(st.warnings, Warning{File: e.File, Line: e.Line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// entry applies one assignment, in file order: a later one overrides an
+// earlier one, and an empty one resets the setting (lists included).
+func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
+	// X- sections and keys are extensions for other tools.
+	if strings.HasPrefix(e.Section, "X-") || strings.HasPrefix(e.Key, "X-") {
+		return
+	}
+	if legacySections[e.Section] {
+		return
+	}
+	if !sectionApplies(e.Section, st.u.Type) {
+		if st.badSections == nil {
+			st.badSections = map[string]bool{}
+		}
+		if !st.badSections[e.Section] {
+			st.badSections[e.Section] = true
+			st.warn(e, "Unknown section '%s'. Ignoring.", e.Section)
+		}
+		return
+	}
+	d := lookup(e.Section, e.Key)
+	if d == nil {
+		st.warn(e, "Unknown key name '%s' in section '%s', ignoring.", e.Key, e.Section)
+		return
+	}
+	if d.Status == Warn {
+		st.warn(e, "Unsupported in capsuled: %s= (%s); ignoring.", e.Key, d.Reason)
+		return
+	}
+	v := e.Value
+	if !d.Raw {
+		x, err := expand(v)
+		if err != nil {
+			st.warn(e, "Failed to resolve unit specifiers in %s, ignoring: %v", v, err)
+			return
+		}
+		v = x
+	}
+	err := d.Parse(&parseCtx{st: st, e: e, key: e.Key}, v)
+	var ref *Refused
+	var uns *unsupported
+	switch {
+	case err == nil:
+	case errors.As(err, &ref):
+		st.refused = &Refused{Msg: fmt.Sprintf("%s:%d: %s", e.File, e.Line, ref.Msg)}
+	case errors.As(err, &uns):
+		st.warn(e, "Unsupported in capsuled: %s; ignoring.", uns.msg)
+	default:
+		st.warn(e, "Failed to parse %s= value, ignoring: %s (%v)", e.Key, v, err)
+	}
+}
+
+// parseCtx is handed to a directive's parser.
+type parseCtx struct {
+	st  *state
+	e   unit.Entry
+	key string
+}
+
+func (c *parseCtx) unit() *Unit { return c.st.u }
+
+// warn adds a warning about the current line without ignoring all of it
+// (e.g. one bad word of a list).
+func (c *parseCtx) warn(format string, args ...any) { c.st.warn(c.e, format, args...) }
+
+// legacySections are still parsed by the manager.
+var legacySections = map[string]bool{"Service": true, "Socket": true, "Slice": true}
+
+// finish checks the unit as a whole once every line is read.
+func (u *Unit) finish(st *state) error {
+	return nil
+}

@@ -1,0 +1,318 @@
+package unitconf
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// parse parses text as the unit file /u/name with name's specifiers.
+func parse(t *testing.T, name, text string) (*Unit, []Warning, error) {
+	t.Helper()
+	f, err := unit.Parse(strings.NewReader(text), "/u/"+name)
+	if err != nil {
+		t.Fatalf("unit.Parse: %v", err)
+	}
+	return Parse(name, unit.NewOptions(f), unit.Specifiers{Name: name}.Expand)
+}
+
+// mustParse is parse that fails the test on refusal or warnings.
+func mustParse(t *testing.T, name, text string) *Unit {
+	t.Helper()
+	u, w, err := parse(t, name, text)
+	if err != nil {
+		t.Fatalf("%q: %v", text, err)
+	}
+	if len(w) > 0 {
+		t.Fatalf("%q: unexpected warnings %v", text, w)
+	}
+	return u
+}
+
+// property returns the value of the named property of u.
+func property(t *testing.T, u *Unit, name string) string {
+	t.Helper()
+	var vals []string
+	found := false
+	for _, p := range Properties(u) {
+		if p.Name == name {
+			vals, found = append(vals, p.Value), true
+		}
+	}
+	if !found {
+		t.Fatalf("%s has no property %s", u.Name, name)
+	}
+	return strings.Join(vals, "\n")
+}
+
+// sample is a valid assignment of a directive and the property value it
+// gives, or a check of the typed configuration where no property shows it.
+type sample struct {
+	unit  string // unit name; default x.service
+	lines string // assignments after the section header
+	prop  string // property to look at
+	want  string
+	check func(u *Unit) bool
+}
+
+// samples has one valid use of every directive of the table; the test
+// fails for a directive without one.
+var samples = map[string]sample{
+	"Unit.Description":         {lines: "Description=The %n unit", prop: "Description", want: "The x.service unit"},
+	"Unit.Documentation":       {lines: "Documentation=man:x(8) https://example.org/x\nDocumentation=bad", prop: "Documentation", want: `"man:x(8)" https://example.org/x`},
+	"Unit.Requires":            {lines: "Requires=a.service b.service", prop: "Requires", want: "a.service b.service"},
+	"Unit.Wants":               {lines: "Wants=a.service\nWants=%N-helper.service", prop: "Wants", want: "a.service x-helper.service"},
+	"Unit.BindsTo":             {lines: "BindsTo=a.service", prop: "BindsTo", want: "a.service"},
+	"Unit.Requisite":           {lines: "Requisite=a.service\nRequisite=\nRequisite=b.service", prop: "Requisite", want: "b.service"},
+	"Unit.PartOf":              {lines: "PartOf=a.target", prop: "PartOf", want: "a.target"},
+	"Unit.Upholds":             {lines: "Upholds=a.service", prop: "Upholds", want: "a.service"},
+	"Unit.Conflicts":           {lines: "Conflicts=a.service", prop: "Conflicts", want: "a.service"},
+	"Unit.Before":              {lines: "Before=a.service", prop: "Before", want: "a.service"},
+	"Unit.After":               {lines: "After=a.service b.socket", prop: "After", want: "a.service b.socket"},
+	"Unit.OnFailure":           {lines: "OnFailure=alert@%n.service", prop: "OnFailure", want: "alert@x.service.service"},
+	"Unit.OnSuccess":           {lines: "OnSuccess=a.service", prop: "OnSuccess", want: "a.service"},
+	"Unit.PropagatesStopTo":    {lines: "PropagatesStopTo=a.service", prop: "PropagatesStopTo", want: "a.service"},
+	"Unit.StopPropagatedFrom":  {lines: "StopPropagatedFrom=a.service", prop: "StopPropagatedFrom", want: "a.service"},
+	"Unit.StopWhenUnneeded":    {lines: "StopWhenUnneeded=yes", prop: "StopWhenUnneeded", want: "yes"},
+	"Unit.RefuseManualStart":   {lines: "RefuseManualStart=true", prop: "RefuseManualStart", want: "yes"},
+	"Unit.RefuseManualStop":    {lines: "RefuseManualStop=1", prop: "RefuseManualStop", want: "yes"},
+	"Unit.AllowIsolate":        {lines: "AllowIsolate=on", prop: "AllowIsolate", want: "yes"},
+	"Unit.IgnoreOnIsolate":     {lines: "IgnoreOnIsolate=yes", prop: "IgnoreOnIsolate", want: "yes"},
+	"Unit.DefaultDependencies": {lines: "DefaultDependencies=no", prop: "DefaultDependencies", want: "no"},
+	"Unit.JobTimeoutSec":       {lines: "JobTimeoutSec=1min 30s", prop: "JobTimeoutUSec", want: "1min 30s"},
+	"Unit.OnFailureJobMode":    {lines: "OnFailureJobMode=isolate", prop: "OnFailureJobMode", want: "isolate"},
+	"Install.WantedBy": {lines: "WantedBy=default.target multi-user.target", check: func(u *Unit) bool {
+		return reflect.DeepEqual(u.Install.WantedBy, []string{"default.target", "multi-user.target"})
+	}},
+	"Install.RequiredBy":      {lines: "RequiredBy=a.target", check: func(u *Unit) bool { return reflect.DeepEqual(u.Install.RequiredBy, []string{"a.target"}) }},
+	"Install.Also":            {lines: "Also=a.socket", check: func(u *Unit) bool { return reflect.DeepEqual(u.Install.Also, []string{"a.socket"}) }},
+	"Install.Alias":           {lines: "Alias=%N-alias.service", check: func(u *Unit) bool { return reflect.DeepEqual(u.Install.Alias, []string{"%N-alias.service"}) }},
+	"Install.DefaultInstance": {lines: "DefaultInstance=one", check: func(u *Unit) bool { return u.Install.DefaultInstance == "one" }},
+}
+
+func init() {
+	for _, n := range conditionNames {
+		for _, kind := range []string{"Condition", "Assert"} {
+			n, assert := n, kind == "Assert"
+			samples["Unit."+kind+n] = sample{lines: kind + n + "=|!%N", check: func(u *Unit) bool {
+				got := u.Unit.Conditions
+				if assert {
+					got = u.Unit.Asserts
+				}
+				return reflect.DeepEqual(got, []Condition{{Name: n, Trigger: true, Negate: true, Value: "x"}})
+			}}
+		}
+	}
+}
+
+// TestTableComplete fails for a directive that is neither parsed and acted
+// on nor warned about, so none can be known but ignored.
+func TestTableComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range Directives() {
+		id := d.Section + "." + d.Key
+		if seen[id] {
+			t.Errorf("%s: twice in the table", id)
+		}
+		seen[id] = true
+		switch d.Status {
+		case ActedOn:
+			if d.Parse == nil {
+				t.Errorf("%s: acted on but has no parser", id)
+			}
+			if _, ok := samples[id]; !ok {
+				t.Errorf("%s: no sample in the test", id)
+			}
+		case Warn:
+			if d.Reason == "" || d.Parse != nil {
+				t.Errorf("%s: a warned directive needs a reason and no parser", id)
+			}
+		default:
+			t.Errorf("%s: status %d is neither ActedOn nor Warn", id, d.Status)
+		}
+		for _, p := range d.Props {
+			if !hasProperty(d.Section, p) {
+				t.Errorf("%s: property %s is not in its section's property list", id, p)
+			}
+		}
+	}
+	for id := range samples {
+		if !seen[id] {
+			t.Errorf("sample %s has no directive", id)
+		}
+	}
+}
+
+func hasProperty(section, name string) bool {
+	for _, s := range sections {
+		if s.name != section {
+			continue
+		}
+		for _, p := range s.props {
+			if p.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestDirectives parses every directive's sample.
+func TestDirectives(t *testing.T) {
+	for _, d := range Directives() {
+		s, ok := samples[d.Section+"."+d.Key]
+		if !ok || d.Status != ActedOn {
+			continue
+		}
+		t.Run(d.Section+"."+d.Key, func(t *testing.T) {
+			name := s.unit
+			if name == "" {
+				name = "x.service"
+			}
+			text := "[" + d.Section + "]\n" + s.lines + "\n"
+			u, w, err := parse(t, name, text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A sample may include a bad line to show it is skipped.
+			if len(w) > 1 {
+				t.Errorf("warnings: %v", w)
+			}
+			if s.check != nil && !s.check(u) {
+				t.Errorf("%q: typed configuration is wrong: %+v", s.lines, u)
+			}
+			if s.prop != "" {
+				if got := property(t, u, s.prop); got != s.want {
+					t.Errorf("%q: %s=%s, want %s", s.lines, s.prop, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+func TestUnitDefaults(t *testing.T) {
+	u := mustParse(t, "x.target", "[Unit]\n")
+	want := map[string]string{"Description": "x.target", "DefaultDependencies": "yes", "JobTimeoutUSec": "infinity",
+		"OnFailureJobMode": "replace", "After": "", "StopWhenUnneeded": "no"}
+	for p, v := range want {
+		if got := property(t, u, p); got != v {
+			t.Errorf("%s=%q, want %q", p, got, v)
+		}
+	}
+}
+
+// TestInvalidValues checks that a bad value warns, naming file and line,
+// and leaves the setting as it was (the default or an earlier line).
+func TestInvalidValues(t *testing.T) {
+	tests := []struct {
+		lines string
+		warn  string
+		prop  string
+		want  string
+	}{
+		{"StopWhenUnneeded=maybe", "/u/x.service:2: Failed to parse StopWhenUnneeded= value, ignoring: maybe", "StopWhenUnneeded", "no"},
+		{"DefaultDependencies=no\nDefaultDependencies=perhaps", "/u/x.service:3: Failed to parse DefaultDependencies= value, ignoring: perhaps", "DefaultDependencies", "no"},
+		{"JobTimeoutSec=soon", "/u/x.service:2: Failed to parse JobTimeoutSec= value, ignoring: soon", "JobTimeoutUSec", "infinity"},
+		{"OnFailureJobMode=sometimes", "/u/x.service:2: Failed to parse OnFailureJobMode= value, ignoring: sometimes", "OnFailureJobMode", "replace"},
+		{"After=a.service -bad- b.target", "/u/x.service:2: Failed to add dependency on -bad-, ignoring", "After", "a.service b.target"},
+		{"Documentation=foo", "/u/x.service:2: Invalid URL, ignoring: foo", "Documentation", ""},
+		{"Description=%z", "/u/x.service:2: Failed to resolve unit specifiers in %z, ignoring", "Description", "x.service"},
+		{"ConditionPathExists=!", "/u/x.service:2: Failed to parse ConditionPathExists= value, ignoring: !", "Description", "x.service"},
+	}
+	for _, tt := range tests {
+		u, w, err := parse(t, "x.service", "[Unit]\n"+tt.lines+"\n")
+		if err != nil {
+			t.Errorf("%q: refused: %v", tt.lines, err)
+			continue
+		}
+		if len(w) != 1 || !strings.HasPrefix(w[0].String(), tt.warn) {
+			t.Errorf("%q: warnings %q, want one starting %q", tt.lines, w, tt.warn)
+		}
+		if got := property(t, u, tt.prop); got != tt.want {
+			t.Errorf("%q: %s=%q, want %q", tt.lines, tt.prop, got, tt.want)
+		}
+	}
+}
+
+func TestUnknownKeysAndSections(t *testing.T) {
+	_, w, err := parse(t, "x.target", strings.Join([]string{
+		"[Unit]",
+		"Description=x",
+		"Bogus=1",
+		"X-Tool=ok",
+		"[Frobnicate]",
+		"Key=v",
+		"Other=w",
+		"[X-Ext]",
+		"A=b",
+		"[Install]",
+		"WantedBy=multi-user.target",
+		"Wanted=x",
+	}, "\n")+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range w {
+		got = append(got, x.String())
+	}
+	want := []string{
+		"/u/x.target:3: Unknown key name 'Bogus' in section 'Unit', ignoring.",
+		"/u/x.target:6: Unknown section 'Frobnicate'. Ignoring.",
+		"/u/x.target:12: Unknown key name 'Wanted' in section 'Install', ignoring.",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestConditionsReset(t *testing.T) {
+	u := mustParse(t, "x.service", "[Unit]\nConditionPathExists=/a\nConditionUser=root\nConditionHost=\nConditionPathExists= ! /b\nAssertUser=|0\n")
+	if want := []Condition{{Name: "PathExists", Negate: true, Value: "/b"}}; !reflect.DeepEqual(u.Unit.Conditions, want) {
+		t.Errorf("Conditions = %+v, want %+v", u.Unit.Conditions, want)
+	}
+	if want := []Condition{{Name: "User", Trigger: true, Value: "0"}}; !reflect.DeepEqual(u.Unit.Asserts, want) {
+		t.Errorf("Asserts = %+v, want %+v", u.Unit.Asserts, want)
+	}
+}
+
+func TestFormatTimespan(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0"},
+		{90 * time.Second, "1min 30s"},
+		{100 * time.Millisecond, "100ms"},
+		{1500 * time.Millisecond, "1.500000s"},
+		{2*time.Minute + 500*time.Millisecond, "2min 500ms"},
+		{25 * time.Hour, "1d 1h"},
+		{time.Microsecond, "1us"},
+		{1500 * time.Microsecond, "1.500ms"},
+		{8 * 24 * time.Hour, "1w 1d"},
+	}
+	for _, tt := range tests {
+		if got := formatTimespan(tt.d); got != tt.want {
+			t.Errorf("formatTimespan(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestQuoteItem(t *testing.T) {
+	tests := map[string]string{
+		"a.service":    "a.service",
+		"man:x(8)":     `"man:x(8)"`,
+		"A=x y":        `"A=x y"`,
+		`say "$HOME"`:  `"say \"\$HOME\""`,
+		"":             `""`,
+		"x\\x2d.mount": `"x\\x2d.mount"`,
+	}
+	for in, want := range tests {
+		if got := quoteItem(in); got != want {
+			t.Errorf("quoteItem(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
