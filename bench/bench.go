@@ -40,7 +40,11 @@ const (
 	settle = 500 * time.Millisecond
 )
 
+// bench measures one build: its own system manager, capsulectl and
+// capsules, and the results gathered from them.
 type bench struct {
+	label      string // "current" or "base REV"
+	bin        string // directory of its capsuled and capsulectl
 	n          int
 	runtimeDir string // of the system manager under test
 	ctl        ctl
@@ -50,40 +54,10 @@ type bench struct {
 	results    []result
 	// stormTotal capsules, stormBatch per call, for the storm; 0 skips it.
 	stormTotal, stormBatch int
-	stormOnly              bool
-}
 
-// all runs every measurement in turn and stops at the first failure;
-// the results gathered until then stay in b.results.
-func (b *bench) all(ctx context.Context) error {
-	steps := []struct {
-		what string
-		run  func(context.Context) error
-	}{
-		{"start, stop and clean of new capsules", b.lifecycle},
-		{"warm start", b.warmStart},
-		{"commands inside a capsule", b.inCapsule},
-		{"system manager query", b.systemState},
-		{"batches of 20 capsules", b.batches},
-		{"floods from a capsule", b.floods},
-		{"clean of a deep home", b.deepHome},
-	}
-	if b.stormOnly {
-		steps = steps[:0]
-	}
-	if b.stormTotal > 0 {
-		steps = append(steps, struct {
-			what string
-			run  func(context.Context) error
-		}{fmt.Sprintf("a storm of %d capsules, %d per call", b.stormTotal, b.stormBatch), b.storm})
-	}
-	for _, s := range steps {
-		fmt.Fprintf(b.progress, "measuring %s (n=%d)\n", s.what, b.n)
-		if err := s.run(ctx); err != nil {
-			return fmt.Errorf("%s: %w", s.what, err)
-		}
-	}
-	return nil
+	// Capsules kept from a step's setup through its rounds.
+	warmName, runName, txName string
+	runPID                    int
 }
 
 func (b *bench) record(metric, unit string, v float64) {
@@ -101,7 +75,7 @@ func (b *bench) recordMemory(rssMetric, pssMetric string, m memory) {
 	b.record(pssMetric, "KiB", m.pss)
 }
 
-// lifecycle takes each new capsule through start, stop and clean, timing
+// lifecycle takes a new capsule through start, stop and clean, timing
 // every step on its own.
 func (b *bench) lifecycle(ctx context.Context) error {
 	steps := []struct {
@@ -112,37 +86,36 @@ func (b *bench) lifecycle(ctx context.Context) error {
 		{mStop, b.caps.stop},
 		{mClean, b.caps.clean},
 	}
-	for range b.n {
-		name := b.caps.fresh("new")
-		for _, s := range steps {
-			d, err := s.op(ctx, name)
-			if err != nil {
-				return err
-			}
-			b.record(s.metric, "ms", ms(d))
+	name := b.caps.fresh("new")
+	for _, s := range steps {
+		d, err := s.op(ctx, name)
+		if err != nil {
+			return err
 		}
+		b.record(s.metric, "ms", ms(d))
 	}
 	return nil
 }
 
-// warmStart times starting a capsule whose home already exists, which
-// skips creating the state directory.
+// warmSetup leaves a stopped capsule whose home exists; warmStart times
+// starting it, which skips creating the state directory.
+func (b *bench) warmSetup(ctx context.Context) error {
+	b.warmName = b.caps.fresh("old")
+	return b.startStop(ctx, b.warmName)
+}
+
 func (b *bench) warmStart(ctx context.Context) error {
-	name := b.caps.fresh("old")
-	if err := b.startStop(ctx, name); err != nil {
+	d, err := b.caps.start(ctx, b.warmName)
+	if err != nil {
 		return err
 	}
-	for range b.n {
-		d, err := b.caps.start(ctx, name)
-		if err != nil {
-			return err
-		}
-		b.record(mWarmStart, "ms", ms(d))
-		if _, err := b.caps.stop(ctx, name); err != nil {
-			return err
-		}
-	}
-	_, err := b.caps.clean(ctx, name)
+	b.record(mWarmStart, "ms", ms(d))
+	_, err = b.caps.stop(ctx, b.warmName)
+	return err
+}
+
+func (b *bench) warmTeardown(ctx context.Context) error {
+	_, err := b.caps.clean(ctx, b.warmName)
 	return err
 }
 
@@ -154,37 +127,37 @@ func (b *bench) startStop(ctx context.Context, name string) error {
 	return err
 }
 
-// inCapsule times commands answered by one capsule's manager, and
-// measures that manager's memory before and after them.
-func (b *bench) inCapsule(ctx context.Context) error {
-	name := b.caps.fresh("run")
-	if _, err := b.caps.start(ctx, name); err != nil {
+// inCapsuleSetup starts the capsule whose manager answers the commands
+// of inCapsule, and measures that manager's memory before them;
+// inCapsuleTeardown measures it again after them.
+func (b *bench) inCapsuleSetup(ctx context.Context) error {
+	b.runName = b.caps.fresh("run")
+	if _, err := b.caps.start(ctx, b.runName); err != nil {
 		return err
 	}
-	pid, err := b.idleManager(ctx, name)
+	pid, err := b.idleManager(ctx, b.runName)
 	if err != nil {
 		return err
 	}
-	if err := b.measureManager(pid, mRSSFresh, mPSSFresh); err != nil {
-		return err
-	}
-	if err := b.capsuleCommands(ctx, name); err != nil {
-		return err
-	}
-	after, err := b.idleManager(ctx, name)
+	b.runPID = pid
+	return b.measureManager(pid, mRSSFresh, mPSSFresh)
+}
+
+func (b *bench) inCapsuleTeardown(ctx context.Context) error {
+	after, err := b.idleManager(ctx, b.runName)
 	if err != nil {
 		return err
 	}
-	if after != pid {
-		return fmt.Errorf("manager of capsule %s changed from pid %d to %d during the runs", name, pid, after)
+	if after != b.runPID {
+		return fmt.Errorf("manager of capsule %s changed from pid %d to %d during the runs", b.runName, b.runPID, after)
 	}
-	if err := b.measureManager(pid, mRSSAfter, mPSSAfter); err != nil {
+	if err := b.measureManager(after, mRSSAfter, mPSSAfter); err != nil {
 		return err
 	}
-	if _, err := b.caps.stop(ctx, name); err != nil {
+	if _, err := b.caps.stop(ctx, b.runName); err != nil {
 		return err
 	}
-	_, err = b.caps.clean(ctx, name)
+	_, err = b.caps.clean(ctx, b.runName)
 	return err
 }
 
@@ -206,7 +179,9 @@ func (b *bench) measureManager(pid int, rssMetric, pssMetric string) error {
 	return nil
 }
 
-func (b *bench) capsuleCommands(ctx context.Context, name string) error {
+// inCapsule times each command answered by one capsule's manager once.
+func (b *bench) inCapsule(ctx context.Context) error {
+	name := b.runName
 	cmds := []struct {
 		metric string
 		pty    bool
@@ -223,49 +198,41 @@ func (b *bench) capsuleCommands(ctx context.Context, name string) error {
 		if c.pty {
 			timed = b.ctl.timedPty
 		}
-		for range b.n {
-			d, err := timed(ctx, c.args...)
-			if err != nil {
-				return err
-			}
-			b.record(c.metric, "ms", ms(d))
+		d, err := timed(ctx, c.args...)
+		if err != nil {
+			return err
 		}
+		b.record(c.metric, "ms", ms(d))
 	}
 	return nil
 }
 
 func (b *bench) systemState(ctx context.Context) error {
-	for range b.n {
-		d, err := b.ctl.timed(ctx, "is-system-running")
-		if err != nil {
-			return err
-		}
-		b.record(mSystemState, "ms", ms(d))
+	d, err := b.ctl.timed(ctx, "is-system-running")
+	if err != nil {
+		return err
 	}
+	b.record(mSystemState, "ms", ms(d))
 	return nil
 }
 
 // batches starts batchSize new capsules one after the other, measures
-// their managers together, and stops them one after the other.
+// their managers together, and stops them one after the other; then
+// as many with one call each.
 func (b *bench) batches(ctx context.Context) error {
-	for range b.n {
-		names := make([]string, batchSize)
-		for i := range names {
-			names[i] = b.caps.fresh("b")
-		}
-		if err := b.batchRound(ctx, names); err != nil {
-			return err
-		}
-		for _, name := range names {
-			if _, err := b.caps.clean(ctx, name); err != nil {
-				return err
-			}
-		}
-		if err := b.oneCallRound(ctx); err != nil {
+	names := make([]string, batchSize)
+	for i := range names {
+		names[i] = b.caps.fresh("b")
+	}
+	if err := b.batchRound(ctx, names); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := b.caps.clean(ctx, name); err != nil {
 			return err
 		}
 	}
-	return nil
+	return b.oneCallRound(ctx)
 }
 
 // oneCallRound starts batchSize new capsules with one capsulectl command,

@@ -1,10 +1,12 @@
 // Command bench measures how fast capsulectl operations complete against a
 // private capsuled system manager and how much memory capsule managers
 // use, and sets the figures beside a table measured with systemd 257.
+// With -base it measures a second build in the same run, interleaved, and
+// sets the two side by side.
 //
 // Run it as root from the repository root after building the binaries:
 //
-//	go build -o bin/ ./cmd/... && go run ./bench
+//	make build && go run ./bench [-base REV|DIR]
 package main
 
 import (
@@ -35,6 +37,9 @@ type options struct {
 	storm      int
 	stormBatch int
 	stormOnly  bool
+	// base is a git revision or a directory of binaries to compare with;
+	// "" measures the current build alone.
+	base string
 }
 
 func main() {
@@ -60,6 +65,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.storm, "storm", 1000, "capsules the storm starts and keeps running at once (0: no storm)")
 	fs.IntVar(&o.stormBatch, "storm-batch", 100, "capsules per capsulectl start call in the storm")
 	fs.BoolVar(&o.stormOnly, "storm-only", false, "measure only the storm")
+	fs.StringVar(&o.base, "base", "", "git revision to build, or directory holding capsuled and capsulectl, to measure beside -bin (A/B)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -99,31 +105,87 @@ func run(opts options, stdout, stderr io.Writer) (err error) {
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	c := newCtl(filepath.Join(opts.bin, "capsulectl"), opts.runtimeDir)
-	fmt.Fprintf(stderr, "starting capsuled --system --runtime-dir=%s --cgroup=%s\n", opts.runtimeDir, opts.cgroup)
-	sys, err := startSystemManager(ctx, filepath.Join(opts.bin, "capsuled"), c, opts.runtimeDir, opts.cgroup)
-	if err != nil {
-		return err
+	builds := []buildSpec{{label: "current", bin: opts.bin, runtimeDir: opts.runtimeDir, cgroup: opts.cgroup, tag: "c"}}
+	if opts.base != "" {
+		base, err := prepareBase(ctx, opts.base, stderr)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, base.cleanup()) }()
+		if err := checkSameLinking(filepath.Join(opts.bin, "capsuled"), filepath.Join(base.bin, "capsuled")); err != nil {
+			fmt.Fprintln(stderr, "bench: warning:", err)
+		}
+		// The base goes first in the first round; see runSteps.
+		builds = append([]buildSpec{{label: "base " + base.label, bin: base.bin,
+			runtimeDir: opts.runtimeDir + "-base", cgroup: opts.cgroup + "-base", tag: "b"}}, builds...)
 	}
-	defer func() { err = errors.Join(err, sys.stop(cleanupTimeout)) }()
 
-	caps := newCapsules(c, fmt.Sprintf("bench%d-", os.Getpid()))
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-		defer cancel()
-		err = errors.Join(err, caps.cleanup(cctx))
-	}()
+	var sides []*bench
+	for _, bs := range builds {
+		b, stop, err := startBuild(ctx, bs, opts, stderr)
+		if err != nil {
+			return err
+		}
+		// Deferred in order, so the last build started is torn down first.
+		defer func() { err = errors.Join(err, stop()) }()
+		sides = append(sides, b)
+	}
 
-	b := &bench{n: opts.n, runtimeDir: opts.runtimeDir, ctl: c, caps: caps, sys: sys, progress: stderr,
-		stormTotal: opts.storm, stormBatch: opts.stormBatch, stormOnly: opts.stormOnly}
-	runErr := b.all(ctx)
+	load := startLoadMonitor()
+	runErr := runSteps(ctx, sides, stepsFor(opts), opts.n, stderr)
 	if runErr != nil && ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: %w", runErr)
 	}
+	loadSummary := load.stop()
 	// Partial results are still worth printing when a later step failed.
-	printResults(stdout, b.results)
-	if perr := printComparison(stdout, b.results, opts.compare); perr != nil {
+	current := sides[len(sides)-1]
+	for _, b := range sides {
+		if len(sides) > 1 {
+			fmt.Fprintf(stdout, "%s build (%s)\n", b.label, b.bin)
+		}
+		printResults(stdout, b.results)
+		fmt.Fprintln(stdout)
+	}
+	if len(sides) > 1 {
+		printAB(stdout, sides[0], current)
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "load average (1 min) during the run: %s\n", loadSummary)
+	if perr := printComparison(stdout, current.results, opts.compare); perr != nil {
 		fmt.Fprintln(stderr, "bench:", perr)
 	}
 	return runErr
+}
+
+// buildSpec is one build under test and where its system manager runs.
+type buildSpec struct {
+	label, bin, runtimeDir, cgroup string
+	// tag keeps the capsule names of two builds apart.
+	tag string
+}
+
+// startBuild starts the system manager of one build and returns its
+// bench with a function that stops and cleans its capsules, then the
+// manager.
+func startBuild(ctx context.Context, bs buildSpec, opts options, stderr io.Writer) (*bench, func() error, error) {
+	c := newCtl(filepath.Join(bs.bin, "capsulectl"), bs.runtimeDir)
+	fmt.Fprintf(stderr, "%s: starting %s --system --runtime-dir=%s --cgroup=%s\n", bs.label,
+		filepath.Join(bs.bin, "capsuled"), bs.runtimeDir, bs.cgroup)
+	sys, err := startSystemManager(ctx, filepath.Join(bs.bin, "capsuled"), c, bs.runtimeDir, bs.cgroup)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", bs.label, err)
+	}
+	caps := newCapsules(c, fmt.Sprintf("bench%d%s-", os.Getpid(), bs.tag))
+	b := &bench{label: bs.label, bin: bs.bin, n: opts.n, runtimeDir: bs.runtimeDir, ctl: c, caps: caps, sys: sys,
+		progress: stderr, stormTotal: opts.storm, stormBatch: opts.stormBatch}
+	stop := func() error {
+		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		err := errors.Join(caps.cleanup(cctx), sys.stop(cleanupTimeout))
+		if err != nil {
+			return fmt.Errorf("%s: %w", bs.label, err)
+		}
+		return nil
+	}
+	return b, stop, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -85,6 +86,9 @@ func printComparison(w io.Writer, results []result, path string) error {
 	if err != nil {
 		return err
 	}
+	if !slices.ContainsFunc(results, func(r result) bool { _, ok := ref[referenceName(r.name)]; return ok }) {
+		return nil
+	}
 	width := columnWidth(results)
 	fmt.Fprintf(w, "\ncapsuled vs systemd 257 (ratio = systemd / capsuled; above 1: capsuled is faster or smaller)\n")
 	fmt.Fprintf(w, "%-*s %9s %9s %7s %s\n", width, "metric", "capsuled", "systemd", "ratio", "unit")
@@ -141,4 +145,91 @@ func readReference(path string) (map[string]float64, error) {
 		return nil, fmt.Errorf("read reference %s: %w", path, err)
 	}
 	return medians, nil
+}
+
+// slowerLimit is how much slower (or larger) than the base a current row
+// may be before printAB flags it.
+const slowerLimit = 1.15
+
+// abRow is one metric's medians in the base and the current build.
+type abRow struct {
+	name, unit    string
+	base, current float64
+	hasBase       bool
+	hasCurrent    bool
+}
+
+// abRows pairs the metrics of both builds by name, in the current
+// build's order, with those only the base has at the end.
+func abRows(base, current []result) []abRow {
+	var rows []abRow
+	index := map[string]int{}
+	for _, r := range current {
+		index[r.name] = len(rows)
+		rows = append(rows, abRow{name: r.name, unit: r.unit, current: summarize(r.values).median, hasCurrent: true})
+	}
+	for _, r := range base {
+		i, ok := index[r.name]
+		if !ok {
+			i = len(rows)
+			rows = append(rows, abRow{name: r.name, unit: r.unit})
+		}
+		rows[i].base, rows[i].hasBase = summarize(r.values).median, true
+	}
+	return rows
+}
+
+// flag marks a row whose current median is more than slowerLimit times
+// the base's. Every metric here is better lower: times, memory, counts of
+// threads, descriptors and lost starts, CPU shares.
+func (r abRow) flag() string {
+	if !r.hasBase || !r.hasCurrent {
+		return ""
+	}
+	// base 0 (no lost starts) flags any current figure above it.
+	if r.current > 0 && (r.base == 0 || r.current/r.base > slowerLimit) {
+		if r.unit == "ms" {
+			return "SLOWER"
+		}
+		return "LARGER"
+	}
+	return ""
+}
+
+// printAB prints both builds' medians side by side with the ratio
+// current / base, flagging rows where the current build is worse by more
+// than 15%.
+func printAB(w io.Writer, base, current *bench) {
+	rows := abRows(base.results, current.results)
+	if len(rows) == 0 {
+		return
+	}
+	width := max(columnWidth(base.results), columnWidth(current.results))
+	fmt.Fprintf(w, "current (%s) vs %s (%s)\n", current.bin, base.label, base.bin)
+	fmt.Fprintf(w, "ratio = current / base; flagged above %.2f: current more than %.0f%% slower or larger\n",
+		slowerLimit, (slowerLimit-1)*100)
+	fmt.Fprintf(w, "%-*s %9s %9s %7s %-5s %s\n", width, "metric", "base", "current", "ratio", "unit", "flag")
+	flagged := 0
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-*s %9s %9s %7s %-5s %s\n", width, r.name, figure(r.base, r.hasBase),
+			figure(r.current, r.hasCurrent), abRatio(r), r.unit, r.flag())
+		if r.flag() != "" {
+			flagged++
+		}
+	}
+	fmt.Fprintf(w, "%d of %d rows flagged\n", flagged, len(rows))
+}
+
+func figure(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func abRatio(r abRow) string {
+	if !r.hasBase || !r.hasCurrent || r.base == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", r.current/r.base)
 }
