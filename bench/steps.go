@@ -28,6 +28,8 @@ func stepsFor(opts options) []step {
 				teardown: (*bench).inCapsuleTeardown},
 			{what: "system manager query", round: (*bench).systemState},
 			{what: "batches of 20 capsules", round: (*bench).batches},
+			{what: fmt.Sprintf("a capsule starting %d units", txUnits), setup: (*bench).txSetup,
+				round: (*bench).transaction, teardown: (*bench).txTeardown},
 			{what: "floods from a capsule", round: (*bench).floods, once: true},
 			{what: "clean of a deep home", round: (*bench).deepHome, once: true},
 		}
