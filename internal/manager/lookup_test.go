@@ -1,6 +1,10 @@
 package manager
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/capsuled/capsuled/internal/process"
+)
 
 func TestNISCompatName(t *testing.T) {
 	tests := []struct {
@@ -32,12 +36,12 @@ func TestLookupIDs(t *testing.T) {
 		{"--help", 0, 0, false},
 	}
 	for _, tt := range tests {
-		uid, gid, err := lookupIDs(newReaper().output, tt.name)
+		uid, gid, err := lookupIDs(process.NewLocal("").Output, tt.name)
 		if (err == nil) != tt.ok || (tt.ok && (uid != tt.uid || gid != tt.gid)) {
 			t.Errorf("lookupIDs(%q) = %d, %d, %v; want %d, %d, ok=%v", tt.name, uid, gid, err, tt.uid, tt.gid, tt.ok)
 		}
 		// getent gets the same names and must not take them for options.
-		if _, _, err := lookupUser(newReaper().output, tt.name); (err == nil) != tt.ok {
+		if _, _, err := lookupUser(process.NewLocal("").Output, tt.name); (err == nil) != tt.ok {
 			t.Errorf("lookupUser(%q): %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}

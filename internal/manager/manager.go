@@ -23,6 +23,7 @@ import (
 	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/fstree"
 	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -71,6 +72,9 @@ type Config struct {
 	Users *dynuser.Allocator
 	// Exe is the manager binary, re-executed as executor.
 	Exe string
+	// Spawner starts the units' processes; nil means real processes
+	// (process.NewLocal(Exe)).
+	Spawner process.Spawner
 	// BinDir, if set, is searched for bare command names before PATH.
 	BinDir string
 	// Log receives the manager's own log lines.
@@ -108,7 +112,6 @@ type Manager struct {
 	log        *logstore.Ring
 	idmapCache map[string]bool
 	landlock   landlockProbe
-	reaper     *reaper
 	trim       *time.Timer // returns memory to the system once idle
 	hooks      hooks
 }
@@ -129,6 +132,9 @@ func New(cfg Config) (*Manager, error) {
 		}
 		cfg.TmpfsSize = n
 	}
+	if cfg.Spawner == nil {
+		cfg.Spawner = process.NewLocal(cfg.Exe)
+	}
 	if cfg.Hostname == "" {
 		cfg.Hostname, _ = os.Hostname()
 	}
@@ -140,7 +146,6 @@ func New(cfg Config) (*Manager, error) {
 		state:  "initializing",
 		since:  time.Now(),
 		log:    logstore.NewRing(500),
-		reaper: newReaper(),
 	}
 	return m, nil
 }
@@ -204,8 +209,8 @@ func (m *Manager) Open() error {
 	if err := os.MkdirAll(transient, 0o755); err != nil {
 		return fmt.Errorf("create runtime directory: %w", err)
 	}
-	if err := m.reaper.start(); err != nil {
-		return fmt.Errorf("become child subreaper: %w", err)
+	if err := m.cfg.Spawner.Supervise(); err != nil {
+		return err
 	}
 	if err := m.resetNotifyDir(); err != nil {
 		return err

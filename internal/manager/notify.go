@@ -97,7 +97,7 @@ func (m *Manager) notifyUnit(pid int, cg string) (*Unit, *runState) {
 			continue
 		}
 		if rs.main != nil {
-			if rs.main.pid == pid && !rs.main.hasExited() {
+			if rs.main.PID == pid && !rs.main.HasExited() {
 				return x, rs
 			}
 			continue

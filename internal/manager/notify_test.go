@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/capsuled/capsuled/internal/cgroup"
+	"github.com/capsuled/capsuled/internal/process"
 )
 
 // notifyFixture is a manager with bare units, enough for handleNotify.
@@ -16,15 +17,15 @@ func notifyFixture(units map[string]*runState) *Manager {
 	return m
 }
 
-func newRun(procGroup string, main *process) *runState {
+func newRun(procGroup string, main *process.Process) *runState {
 	return &runState{procGroup: procGroup, main: main, ready: make(chan struct{}), done: make(chan struct{})}
 }
 
-func liveProcess(pid int) *process { return &process{pid: pid, exited: make(chan struct{})} }
+func liveProcess(pid int) *process.Process { return process.New(pid, "", nil) }
 
-func exitedProcess(pid int) *process {
+func exitedProcess(pid int) *process.Process {
 	p := liveProcess(pid)
-	close(p.exited)
+	p.Exit(0)
 	return p
 }
 
@@ -70,7 +71,7 @@ func TestNotifyMatchesOnlyLiveInvocations(t *testing.T) {
 	if err != nil {
 		t.Skipf("no cgroup2: %v", err)
 	}
-	ended := func(main *process) *runState {
+	ended := func(main *process.Process) *runState {
 		rs := newRun("/old", main)
 		close(rs.done)
 		return rs

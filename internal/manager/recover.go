@@ -48,7 +48,7 @@ func (m *Manager) RecoverStale(ctx context.Context) error {
 		if err := h.WaitEmpty(wctx, base); err != nil {
 			return fmt.Errorf("processes of a previous instance did not end: %w", err)
 		}
-		m.reaper.reap()
+		m.cfg.Spawner.Reap()
 	}
 	if findErr != nil {
 		// Which users to release is not known; leave them allocated.

@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/executor"
-	"github.com/capsuled/capsuled/internal/keyring"
-	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -40,7 +37,7 @@ type runState struct {
 	collect    bool
 	extraEnv   []string
 
-	main      *process
+	main      *process.Process
 	ready     chan struct{}
 	readyOnce sync.Once
 	done      chan struct{} // closed when the invocation has ended
@@ -52,22 +49,6 @@ type runState struct {
 type stdioSpec struct {
 	files []*os.File // stdin, stdout, stderr
 	tty   string
-}
-
-type process struct {
-	pid    int
-	comm   string
-	exited chan struct{}
-	status syscall.WaitStatus
-}
-
-func (p *process) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
 }
 
 // markReady is called for READY=1.
@@ -162,7 +143,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		}
 		select {
 		case <-rs.ready:
-		case <-p.exited:
+		case <-p.Exited():
 			res := m.exitResult(u, p, false)
 			if res == "success" {
 				res = "protocol"
@@ -204,8 +185,8 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 }
 
 // watchMain finishes the unit when its main process ends by itself.
-func (m *Manager) watchMain(u *Unit, rs *runState, p *process) {
-	<-p.exited
+func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
+	<-p.Exited()
 	m.mu.Lock()
 	stopping := rs.stopping
 	m.mu.Unlock()
@@ -259,20 +240,20 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		}
 	}
 	result := "success"
-	if p != nil && !p.hasExited() {
+	if p != nil && !p.HasExited() {
 		sig := syscall.Signal(svc.KillSignal)
 		switch svc.KillMode {
 		case "control-group":
 			m.cfg.Cgroups.Signal(rs.cgroup, sig, true)
 		case "mixed", "process":
-			syscall.Kill(p.pid, sig)
+			p.Signal(sig)
 		}
 		if err := m.waitExit(ctx, p, svc.TimeoutStop); err != nil {
 			m.logf(u, "%s: processes still running after %s, killing them.", u.name, svc.TimeoutStop)
 			result = "timeout"
 		}
 	}
-	if p != nil && p.hasExited() && result == "success" {
+	if p != nil && p.HasExited() && result == "success" {
 		result = m.exitResult(u, p, true)
 	}
 	m.killAll(u, rs)
@@ -301,7 +282,7 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 		err := h.WaitEmpty(ctx, rs.cgroup)
 		cancel()
 		if err == nil {
-			m.reaper.reap()
+			m.cfg.Spawner.Reap()
 			return
 		}
 	case "none", "process":
@@ -316,7 +297,7 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 		m.logf(u, "%s: cgroup not empty after SIGKILL: %v", u.name, err)
 	}
 	// Killed orphans are our children now; do not leave them as zombies.
-	m.reaper.reap()
+	m.cfg.Spawner.Reap()
 }
 
 // grace bounds how long left-over processes get after SIGTERM.
@@ -327,7 +308,7 @@ func grace(timeout time.Duration) time.Duration {
 	return timeout
 }
 
-func (m *Manager) waitExit(ctx context.Context, p *process, timeout time.Duration) error {
+func (m *Manager) waitExit(ctx context.Context, p *process.Process, timeout time.Duration) error {
 	var tc <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -335,7 +316,7 @@ func (m *Manager) waitExit(ctx context.Context, p *process, timeout time.Duratio
 		tc = t.C
 	}
 	select {
-	case <-p.exited:
+	case <-p.Exited():
 		return nil
 	case <-tc:
 		return fmt.Errorf("timed out after %s", timeout)
@@ -346,8 +327,8 @@ func (m *Manager) waitExit(ctx context.Context, p *process, timeout time.Duratio
 
 // exitResult maps how p ended to a unit result. A signal we sent while
 // stopping, or one of the signals a clean shutdown uses, is success.
-func (m *Manager) exitResult(u *Unit, p *process, stopping bool) string {
-	ws := p.status
+func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) string {
+	ws := p.Status()
 	code, status := "exited", ws.ExitStatus()
 	if ws.Signaled() {
 		code, status = "killed", int(ws.Signal())
@@ -380,8 +361,8 @@ func (m *Manager) exitResult(u *Unit, p *process, stopping bool) string {
 	return "signal"
 }
 
-func (m *Manager) describeExit(p *process) string {
-	ws := p.status
+func (m *Manager) describeExit(p *process.Process) string {
+	ws := p.Status()
 	if ws.Signaled() {
 		return fmt.Sprintf("killed by signal %s", ws.Signal())
 	}
@@ -416,7 +397,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result string) {
 				m.logf(u, "Stopped %s - %s.", u.name, u.description)
 			}
 		} else {
-			if rs.main != nil && rs.main.hasExited() {
+			if rs.main != nil && rs.main.HasExited() {
 				if u.exitCode == "" {
 					m.exitResult(u, rs.main, false) // records how it ended
 				}
@@ -497,7 +478,7 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 			}
 		}
 	case svc.User != "" && m.cfg.Mode == System:
-		uid, gid, err := lookupUser(m.reaper.output, svc.User)
+		uid, gid, err := lookupUser(m.cfg.Spawner.Output, svc.User)
 		if err != nil {
 			return fmt.Errorf("look up User=%s: %w", svc.User, err)
 		}
@@ -551,32 +532,6 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 	return nil
 }
 
-// environment builds the environment of a process of u.
-func (m *Manager) environment(u *Unit, rs *runState) []string {
-	env := newEnv(m.cfg.Env)
-	if env.get("PATH") == "" {
-		env.set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-	}
-	if rs.userName != "" {
-		env.set("USER", rs.userName)
-		env.set("LOGNAME", rs.userName)
-	}
-	env.set("INVOCATION_ID", rs.invocation)
-	for _, kv := range rs.dirEnv {
-		env.add(kv)
-	}
-	for _, kv := range u.svc.Environment {
-		env.add(kv)
-	}
-	for _, kv := range rs.extraEnv {
-		env.add(kv)
-	}
-	if u.svc.Type == "notify" || u.svc.Type == "notify-reload" {
-		env.set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
-	}
-	return env.list()
-}
-
 // runHelper runs an ExecStartPre=/ExecStop= style command to completion.
 func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.Command, timeout time.Duration) error {
 	saved := rs.stdio
@@ -590,278 +545,13 @@ func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.C
 		return err
 	}
 	if err := m.waitExit(ctx, p, timeout); err != nil {
-		syscall.Kill(p.pid, syscall.SIGKILL)
+		p.Signal(syscall.SIGKILL)
 		return err
 	}
-	if p.status.ExitStatus() != 0 && !c.IgnoreFailure {
+	if p.Status().ExitStatus() != 0 && !c.IgnoreFailure {
 		return fmt.Errorf("%s: %s", c.Path, m.describeExit(p))
 	}
 	return nil
-}
-
-// spawn starts one process of u in its cgroup.
-func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*process, error) {
-	envList := m.environment(u, rs)
-	envMap := map[string]string{}
-	for _, kv := range envList {
-		k, v, _ := strings.Cut(kv, "=")
-		envMap[k] = v
-	}
-	argv := c.ExpandEnv(envMap)
-	if len(argv) == 0 {
-		return nil, fmt.Errorf("empty command line")
-	}
-	// Bare names are found next to the manager binary first, so built-in
-	// units can run capsuled wherever it is installed.
-	path, err := lookPath(c.Path, m.searchPath(envMap["PATH"]))
-	if err != nil {
-		return nil, err
-	}
-	dir := u.svc.WorkingDirectory
-	if dir == "~" || (dir == "" && m.cfg.Mode == User) {
-		dir = m.cfg.Home
-	}
-	if dir == "" {
-		dir = "/"
-	}
-	cgfd, err := m.cfg.Cgroups.OpenDir(rs.procGroup)
-	if err != nil {
-		return nil, err
-	}
-	defer cgfd.Close()
-
-	var stdin, stdout, stderr *os.File
-	var toClose []*os.File
-	var logR *os.File
-	tty := false
-	switch {
-	case main && rs.stdio != nil && rs.stdio.tty != "":
-		t, err := os.OpenFile(rs.stdio.tty, os.O_RDWR|syscall.O_NOCTTY, 0)
-		if err != nil {
-			return nil, fmt.Errorf("open terminal %s: %w", rs.stdio.tty, err)
-		}
-		stdin, stdout, stderr, tty = t, t, t, true
-		toClose = append(toClose, t)
-	case main && rs.stdio != nil && len(rs.stdio.files) == 3:
-		stdin, stdout, stderr = rs.stdio.files[0], rs.stdio.files[1], rs.stdio.files[2]
-		toClose = append(toClose, rs.stdio.files...)
-		rs.stdio.files = nil
-	default:
-		null, err := os.Open(os.DevNull)
-		if err != nil {
-			return nil, err
-		}
-		r, w, err := os.Pipe()
-		if err != nil {
-			null.Close()
-			return nil, err
-		}
-		stdin, stdout, stderr, logR = null, w, w, r
-		toClose = append(toClose, null, w)
-	}
-	defer func() {
-		for _, f := range toClose {
-			f.Close()
-		}
-	}()
-
-	var cmd *osexec.Cmd
-	attr := &syscall.SysProcAttr{Setsid: true, UseCgroupFD: true, CgroupFD: int(cgfd.Fd())}
-	plan := m.sandbox(u, rs)
-	var listen []*os.File
-	if main {
-		listen = rs.listen
-	}
-	// Socket activation needs LISTEN_PID, which only the child can set, so
-	// it goes through the executor too.
-	// So does joining v1 cgroups, which must happen before the command runs.
-	keys := m.keyringMode(u)
-	privIPC := m.privateIPC(u)
-	if privIPC {
-		// Held until the first process's namespace is recorded, so
-		// concurrent spawns do not make two.
-		rs.ipc.mu.Lock()
-		defer rs.ipc.mu.Unlock()
-	}
-	newIPC := privIPC && rs.ipc.f == nil
-	// So do the seccomp filters and no_new_privs, which the process sets
-	// on itself.
-	// A dynamic user's units never get the kernel to run root's
-	// request-key helper for them.
-	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
-	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls
-	// Go starts a child inside a cgroup with clone3, which a
-	// RestrictNamespaces= filter on this manager (a capsule's) refuses;
-	// then the executor moves itself into the cgroup before the command
-	// runs.
-	intoCgroup := executor.CanClone3()
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || u.svc.NoNewPrivileges || !intoCgroup {
-		ec := &executor.Context{Path: path, Argv: argv, Env: envList, Dir: dir, Mounts: plan,
-			ListenFDs: len(listen), FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
-			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
-			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls}
-		if !intoCgroup {
-			ec.JoinCgroups = append([]string{filepath.Join(m.cfg.Cgroups.Path(rs.procGroup), "cgroup.procs")}, ec.JoinCgroups...)
-			attr.UseCgroupFD = false
-		}
-		// A filter needs no_new_privs unless the command keeps
-		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
-		if filters && (m.cfg.Mode != System || rs.uid != 0) {
-			ec.NoNewPrivs = true
-		}
-		if privIPC && !newIPC {
-			ec.IPCNamespace = rs.ipc.f
-		}
-		if keys != keyring.Inherit {
-			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
-		}
-		if m.cfg.Mode == System {
-			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
-			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
-			if rs.uid != 0 {
-				ec.Groups = []uint32{uint32(rs.gid)}
-			}
-		}
-		if m.cfg.Mode != System {
-			// The executor would only fail after the start (exit
-			// 203); a direct start reports a missing program at once,
-			// and without a sandbox both see the same files.
-			if err := syscall.Access(path, 1); err != nil { // X_OK
-				return nil, fmt.Errorf("execute %s: %w", path, err)
-			}
-		}
-		cmd, err = executor.Command(m.cfg.Exe, ec, listen...)
-		if err != nil {
-			if logR != nil {
-				logR.Close()
-			}
-			return nil, err
-		}
-		// Only the context pipe is ours to close; the sockets and the IPC
-		// namespace belong to the invocation.
-		toClose = append(toClose, cmd.ExtraFiles[len(cmd.ExtraFiles)-1])
-		if plan != nil {
-			attr.Cloneflags = syscall.CLONE_NEWNS
-		}
-		if newIPC {
-			attr.Cloneflags |= syscall.CLONE_NEWIPC
-		}
-	} else {
-		cmd = &osexec.Cmd{Path: path, Args: argv, Env: envList, Dir: dir}
-	}
-	if tty {
-		attr.Setctty, attr.Ctty = true, 0
-	}
-	cmd.SysProcAttr = attr
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	err = m.reaper.spawn(func() (int, error) {
-		if err := cmd.Start(); err != nil {
-			return 0, err
-		}
-		return cmd.Process.Pid, nil
-	})
-	if err != nil {
-		if logR != nil {
-			logR.Close()
-		}
-		return nil, fmt.Errorf("execute %s: %w", path, err)
-	}
-	if newIPC {
-		// Should it have exited already, nothing is kept and the next
-		// process makes a namespace of its own, as this one did.
-		if err := rs.ipc.keep(cmd.Process.Pid); err != nil {
-			m.logf(u, "%s: %v", u.name, err)
-		}
-	}
-	if !intoCgroup {
-		// The executor joins the cgroup itself before anything runs, but
-		// only once it is scheduled; a stop right now would look for it
-		// there in vain. Moving it from here closes that window.
-		if err := joinCgroupFD(cgfd, cmd.Process.Pid); err != nil && !errors.Is(err, syscall.ESRCH) {
-			m.logf(u, "%s: %v", u.name, err)
-		}
-	}
-	p := &process{pid: cmd.Process.Pid, comm: filepath.Base(argv[0]), exited: make(chan struct{})}
-	if logR != nil {
-		go func() {
-			defer logR.Close()
-			logstore.CopyLimited(logR, func(s string) { m.unitLog(u, p.pid, p.comm, s) }, m.logLimiter(u))
-		}()
-	}
-	go func() {
-		ws, err := waitChild(cmd.Process)
-		m.reaper.forget(p.pid)
-		if err == nil {
-			p.status = ws
-		}
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-// searchPath is where bare command names are looked up: next to the
-// manager binary first (BinDir), so built-in units find capsuled wherever it
-// is installed, then PATH.
-func (m *Manager) searchPath(path string) string {
-	if m.cfg.BinDir == "" {
-		return path
-	}
-	return m.cfg.BinDir + ":" + path
-}
-
-// lookPath resolves a command the way systemd does for a bare name: in a
-// fixed search path.
-func lookPath(name, path string) (string, error) {
-	if strings.Contains(name, "/") {
-		if !filepath.IsAbs(name) {
-			return "", fmt.Errorf("executable path %q is not absolute", name)
-		}
-		return name, nil
-	}
-	for _, d := range filepath.SplitList(path) {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("executable %q not found in %s", name, path)
-}
-
-// env is an ordered environment where later assignments win.
-type env struct {
-	keys []string
-	vals map[string]string
-}
-
-func newEnv(base []string) *env {
-	e := &env{vals: map[string]string{}}
-	for _, kv := range base {
-		e.add(kv)
-	}
-	return e
-}
-
-func (e *env) add(kv string) {
-	k, v, _ := strings.Cut(kv, "=")
-	e.set(k, v)
-}
-
-func (e *env) set(k, v string) {
-	if _, ok := e.vals[k]; !ok {
-		e.keys = append(e.keys, k)
-	}
-	e.vals[k] = v
-}
-
-func (e *env) get(k string) string { return e.vals[k] }
-
-func (e *env) list() []string {
-	out := make([]string, 0, len(e.keys))
-	for _, k := range e.keys {
-		out = append(out, k+"="+e.vals[k])
-	}
-	return out
 }
 
 func isClosed(ch chan struct{}) bool {
@@ -871,17 +561,4 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// joinCgroupFD moves process pid into the cgroup open at dir.
-func joinCgroupFD(dir *os.File, pid int) error {
-	fd, err := syscall.Openat(int(dir.Fd()), "cgroup.procs", syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open %s/cgroup.procs: %w", dir.Name(), err)
-	}
-	defer syscall.Close(fd)
-	if _, err := syscall.Write(fd, []byte(fmt.Sprint(pid))); err != nil {
-		return fmt.Errorf("move %d to %s: %w", pid, dir.Name(), err)
-	}
-	return nil
 }

@@ -165,8 +165,8 @@ func (m *Manager) Summary(u *Unit) UnitStatus {
 	rs := u.run
 	var cg string
 	if rs != nil && u.active != stateInactive && u.active != stateFailed {
-		if rs.main != nil && !rs.main.hasExited() {
-			s.MainPID = rs.main.pid
+		if rs.main != nil && !rs.main.HasExited() {
+			s.MainPID = rs.main.PID
 		}
 		cg = rs.cgroup
 		s.User, s.UID = rs.userName, rs.uid

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -104,7 +105,7 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	}
 	// Resolve the program now, as systemd-run does, so a typo fails here
 	// and argv[0] is kept exactly as given.
-	path, err := lookPath(p.Argv[0], m.searchPath(newEnv(m.cfg.Env).get("PATH")))
+	path, err := process.LookPath(p.Argv[0], process.SearchPath(m.cfg.BinDir, process.NewEnv(m.cfg.Env).Get("PATH")))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errInvalid, err)
 	}
@@ -150,7 +151,7 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	defer m.mu.Unlock()
 	t := &Transient{Unit: name, InvocationID: u.run.invocation, m: m, u: u, rs: u.run}
 	if u.run.main != nil {
-		t.MainPID = u.run.main.pid
+		t.MainPID = u.run.main.PID
 	}
 	return t, nil
 }

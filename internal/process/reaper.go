@@ -1,4 +1,4 @@
-package manager
+package process
 
 import (
 	"bytes"

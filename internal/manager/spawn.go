@@ -1,0 +1,166 @@
+package manager
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/capsuled/capsuled/internal/executor"
+	"github.com/capsuled/capsuled/internal/keyring"
+	"github.com/capsuled/capsuled/internal/process"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// environment builds the environment of a process of u.
+func (m *Manager) environment(u *Unit, rs *runState) []string {
+	env := process.NewEnv(m.cfg.Env)
+	if env.Get("PATH") == "" {
+		env.Set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	if rs.userName != "" {
+		env.Set("USER", rs.userName)
+		env.Set("LOGNAME", rs.userName)
+	}
+	env.Set("INVOCATION_ID", rs.invocation)
+	for _, kv := range rs.dirEnv {
+		env.Add(kv)
+	}
+	for _, kv := range u.svc.Environment {
+		env.Add(kv)
+	}
+	for _, kv := range rs.extraEnv {
+		env.Add(kv)
+	}
+	if u.svc.Type == "notify" || u.svc.Type == "notify-reload" {
+		env.Set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
+	}
+	return env.List()
+}
+
+// spawn starts one process of u in its cgroup, through the Spawner.
+func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*process.Process, error) {
+	envList := m.environment(u, rs)
+	envMap := map[string]string{}
+	for _, kv := range envList {
+		k, v, _ := strings.Cut(kv, "=")
+		envMap[k] = v
+	}
+	argv := c.ExpandEnv(envMap)
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("empty command line")
+	}
+	// Bare names are found next to the manager binary first, so built-in
+	// units can run capsuled wherever it is installed.
+	path, err := process.LookPath(c.Path, process.SearchPath(m.cfg.BinDir, envMap["PATH"]))
+	if err != nil {
+		return nil, err
+	}
+	dir := u.svc.WorkingDirectory
+	if dir == "~" || (dir == "" && m.cfg.Mode == User) {
+		dir = m.cfg.Home
+	}
+	if dir == "" {
+		dir = "/"
+	}
+	spec := &process.Spec{Path: path, Argv: argv, Env: envList, Dir: dir,
+		Cgroup: m.cfg.Cgroups.Path(rs.procGroup), Limiter: m.logLimiter(u),
+		Output: func(pid int, s string) { m.unitLog(u, pid, filepath.Base(argv[0]), s) },
+		Warn:   func(err error) { m.logf(u, "%s: %v", u.name, err) }}
+
+	var toClose []*os.File // the invocation's stdio, ours once started
+	defer func() {
+		for _, f := range toClose {
+			f.Close()
+		}
+	}()
+	switch {
+	case main && rs.stdio != nil && rs.stdio.tty != "":
+		t, err := os.OpenFile(rs.stdio.tty, os.O_RDWR|syscall.O_NOCTTY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open terminal %s: %w", rs.stdio.tty, err)
+		}
+		spec.Stdin, spec.Stdout, spec.Stderr, spec.TTY = t, t, t, true
+		toClose = append(toClose, t)
+	case main && rs.stdio != nil && len(rs.stdio.files) == 3:
+		spec.Stdin, spec.Stdout, spec.Stderr = rs.stdio.files[0], rs.stdio.files[1], rs.stdio.files[2]
+		toClose = append(toClose, rs.stdio.files...)
+		rs.stdio.files = nil
+	}
+
+	plan := m.sandbox(u, rs)
+	var listen []*os.File
+	if main {
+		listen = rs.listen
+	}
+	// Socket activation needs LISTEN_PID, which only the child can set, so
+	// it goes through the executor too.
+	// So does joining v1 cgroups, which must happen before the command runs.
+	keys := m.keyringMode(u)
+	privIPC := m.privateIPC(u)
+	if privIPC {
+		// Held until the first process's namespace is recorded, so
+		// concurrent spawns do not make two.
+		rs.ipc.mu.Lock()
+		defer rs.ipc.mu.Unlock()
+	}
+	newIPC := privIPC && rs.ipc.f == nil
+	// So do the seccomp filters and no_new_privs, which the process sets
+	// on itself.
+	// A dynamic user's units never get the kernel to run root's
+	// request-key helper for them.
+	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
+	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
+		filters || u.svc.NoNewPrivileges {
+		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
+			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
+			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls}
+		// A filter needs no_new_privs unless the command keeps
+		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
+		if filters && (m.cfg.Mode != System || rs.uid != 0) {
+			ec.NoNewPrivs = true
+		}
+		if privIPC && !newIPC {
+			ec.IPCNamespace = rs.ipc.f
+		}
+		if keys != keyring.Inherit {
+			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
+		}
+		if m.cfg.Mode == System {
+			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
+			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
+			if rs.uid != 0 {
+				ec.Groups = []uint32{uint32(rs.gid)}
+			}
+		}
+		if m.cfg.Mode != System {
+			// The executor would only fail after the start (exit
+			// 203); a direct start reports a missing program at once,
+			// and without a sandbox both see the same files.
+			if err := syscall.Access(path, 1); err != nil { // X_OK
+				return nil, fmt.Errorf("execute %s: %w", path, err)
+			}
+		}
+		spec.Executor, spec.Listen = ec, listen
+		if plan != nil {
+			spec.Cloneflags = syscall.CLONE_NEWNS
+		}
+		if newIPC {
+			spec.Cloneflags |= syscall.CLONE_NEWIPC
+		}
+	}
+	p, err := m.cfg.Spawner.Spawn(spec)
+	if err != nil {
+		return nil, err
+	}
+	if newIPC {
+		// Should it have exited already, nothing is kept and the next
+		// process makes a namespace of its own, as this one did.
+		if err := rs.ipc.keep(p.PID); err != nil {
+			m.logf(u, "%s: %v", u.name, err)
+		}
+	}
+	return p, nil
+}
