@@ -44,7 +44,7 @@ type bounded struct {
 // processes join before they run. A limit neither can enforce is
 // reported, not dropped silently.
 func (m *Manager) applyLimits(u *Unit, rs *runState) error {
-	chain := []bounded{{name: u.name, res: u.svc.resources, v2: rs.cgroup, v1: filepath.Join(slicePath(u.slice), u.name)}}
+	chain := []bounded{{name: u.name, res: u.svc.Resources, v2: rs.cgroup, v1: filepath.Join(slicePath(u.slice), u.name)}}
 	for s := u.slice; s != ""; s = parentSlice(s) {
 		su, err := m.load(s)
 		if err != nil || su.kind != "slice" {

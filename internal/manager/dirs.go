@@ -90,14 +90,14 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 			rs.binds = append(rs.binds, b)
 		}
 		if len(paths) > 0 {
-			rs.dirEnv = append(rs.dirEnv, d.envName()+"="+strings.Join(paths, ":"))
+			rs.dirEnv = append(rs.dirEnv, dirEnvName(d)+"="+strings.Join(paths, ":"))
 		}
 	}
 	return nil
 }
 
-// envName is the variable that tells a process where its directories are.
-func (d dirType) envName() string { return strings.ToUpper(string(d)) + "_DIRECTORY" }
+// dirEnvName is the variable that tells a process where its directories are.
+func dirEnvName(d dirType) string { return strings.ToUpper(string(d)) + "_DIRECTORY" }
 
 // setupUserDirs handles exec directories of units in a capsule manager:
 // they live below the capsule's own home and runtime directory.
@@ -119,7 +119,7 @@ func (m *Manager) setupUserDirs(u *Unit, rs *runState) error {
 			paths = append(paths, full)
 		}
 		if len(paths) > 0 {
-			rs.dirEnv = append(rs.dirEnv, d.envName()+"="+strings.Join(paths, ":"))
+			rs.dirEnv = append(rs.dirEnv, dirEnvName(d)+"="+strings.Join(paths, ":"))
 		}
 	}
 	return nil

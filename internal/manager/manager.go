@@ -350,7 +350,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if err != nil {
-			u = m.brokenUnit(n, f, fmt.Errorf("%s: %w", f.Fragment, err))
+			u = m.brokenUnit(n, f, loadError(f, err))
 		}
 	}
 	if u.loadState == "loaded" {

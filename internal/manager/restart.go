@@ -14,6 +14,7 @@ var restartPolicies = map[string]func(result string) bool{
 	"on-failure":  func(r string) bool { return r != "success" },
 	"on-abnormal": func(r string) bool { return r == "signal" || r == "core-dump" || r == "timeout" || r == "watchdog" },
 	"on-abort":    func(r string) bool { return r == "signal" || r == "core-dump" },
+	"on-watchdog": func(r string) bool { return r == "watchdog" },
 }
 
 // Automatic restarts are limited as systemd's StartLimitBurst= and

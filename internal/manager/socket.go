@@ -2,78 +2,15 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/capsuled/capsuled/internal/unit"
 )
-
-// socketConfig is the [Socket] section of a .socket unit.
-type socketConfig struct {
-	ListenStream  []string
-	SocketMode    os.FileMode
-	DirectoryMode os.FileMode
-	Service       string
-	FDName        string
-}
-
-func parseSocket(o *unit.Options, name string, exp func(string) (string, error)) (*socketConfig, error) {
-	c := &socketConfig{SocketMode: 0o666, DirectoryMode: 0o755}
-	for _, v := range o.ListFields("Socket", "ListenStream") {
-		x, err := exp(v)
-		if err != nil {
-			return nil, fmt.Errorf("ListenStream=: %w", err)
-		}
-		if !strings.HasPrefix(x, "/") {
-			return nil, fmt.Errorf("ListenStream=%s: only file system sockets (absolute paths) are supported", x)
-		}
-		c.ListenStream = append(c.ListenStream, x)
-	}
-	if len(c.ListenStream) == 0 {
-		return nil, errors.New("socket unit has no ListenStream= setting")
-	}
-	if accept, err := o.Bool("Socket", "Accept", false); err != nil || accept {
-		return nil, errors.New("unsupported Accept=yes: services get the listening socket")
-	}
-	mode := func(key string, dst *os.FileMode) error {
-		if v, ok := o.Get("Socket", key); ok && v != "" {
-			n, err := strconv.ParseUint(v, 8, 32)
-			if err != nil || n > 0o7777 {
-				return fmt.Errorf("%s=%s: not an octal mode", key, v)
-			}
-			*dst = os.FileMode(n)
-		}
-		return nil
-	}
-	if err := mode("SocketMode", &c.SocketMode); err != nil {
-		return nil, err
-	}
-	if err := mode("DirectoryMode", &c.DirectoryMode); err != nil {
-		return nil, err
-	}
-	c.Service = strings.TrimSuffix(name, ".socket") + ".service"
-	if v, ok := o.Get("Socket", "Service"); ok && v != "" {
-		x, err := exp(v)
-		if err != nil {
-			return nil, fmt.Errorf("bad Service=: %w", err)
-		}
-		c.Service = x
-	}
-	c.FDName = strings.TrimSuffix(name, ".socket")
-	if v, ok := o.Get("Socket", "FileDescriptorName"); ok && v != "" {
-		c.FDName = v
-	}
-	return c, nil
-}
 
 // socketState is what a started socket unit holds.
 type socketState struct {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // parseTransient renders p and parses it back as a unit file.
@@ -92,13 +93,14 @@ func TestTransientFileServiceParses(t *testing.T) {
 	argv := []string{"/bin/echo", "%n", "$HOME", `"q"`}
 	env := []string{"A=$HOME x", "B=%n", `C="q" 'r'`, `D=\`, "E=a\nb", "F="}
 	o := parseTransient(t, &TransientSpec{Argv: argv, Environment: env, WorkingDirectory: "/srv/%n dir"})
-	if w := unknownDirectives(o); len(w) != 0 {
-		t.Errorf("unknown directives: %q", w)
-	}
-	c, err := parseService(o, unit.Specifiers{Name: "x.service"}.Expand)
+	conf, w, err := unitconf.Parse("x.service", o, unit.Specifiers{Name: "x.service"}.Expand)
 	if err != nil {
-		t.Fatalf("parseService: %v", err)
+		t.Fatalf("unitconf.Parse: %v", err)
 	}
+	if len(w) != 0 {
+		t.Errorf("warnings: %q", w)
+	}
+	c := conf.Service
 	if got := c.ExecStart[0].ExpandEnv(map[string]string{"HOME": "/h"}); !reflect.DeepEqual(got, argv) {
 		t.Errorf("ExecStart = %q, want %q", got, argv)
 	}

@@ -89,9 +89,7 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	u := &Unit{name: n.String(), kind: n.Type, file: f, active: stateInactive, sub: "dead",
 		log: logstore.NewRing(200), loadState: "loaded"}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
-	exp := m.specifiers(n).Expand
-	o := f.Options
-	conf, warnings, err := unitconf.Parse(u.name, o, exp)
+	conf, warnings, err := unitconf.Parse(u.name, f.Options, m.specifiers(n).Expand)
 	if err != nil {
 		return nil, err
 	}
@@ -99,27 +97,20 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	for _, w := range warnings {
 		u.warnings = append(u.warnings, w.String())
 	}
-	u.warnings = append(u.warnings, unknownDirectives(o)...)
 	u.description = conf.Description()
 	u.requires = slices.Concat(conf.Unit.Requires, conf.Unit.BindsTo, f.Requires)
 	u.wants = slices.Concat(conf.Unit.Wants, f.Wants)
 	switch u.kind {
 	case "service":
-		if u.svc, err = parseService(o, exp); err != nil {
-			return nil, err
-		}
+		u.svc = conf.Service
 		u.slice = u.svc.Slice
 		if u.slice == "" {
 			u.slice = m.defaultSlice()
 		}
 	case "socket":
-		if u.sock, err = parseSocket(o, u.name, exp); err != nil {
-			return nil, err
-		}
+		u.sock = conf.Socket
 	case "slice":
-		if u.sliceRes, err = parseResources(sectionGetter(o, "Slice", exp)); err != nil {
-			return nil, err
-		}
+		u.sliceRes = conf.Slice.Resources
 	case "target":
 	default:
 		return nil, fmt.Errorf("%w: unit type %s is not supported yet", errUnsupported, u.kind)

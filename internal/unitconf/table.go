@@ -21,8 +21,13 @@ type Directive struct {
 	// Parse applies one assignment, its value with specifiers expanded
 	// (unless Raw), to the unit; an empty value resets the setting. An
 	// error ignores the line with a warning, or refuses the unit (refuse).
-	Parse  func(c *parseCtx, v string) error
-	Raw    bool // the value is taken as written, without specifiers
+	Parse func(c *parseCtx, v string) error
+	Raw   bool // the value is taken as written, without specifiers
+	// Strict: a value that cannot be parsed refuses the unit instead of
+	// being ignored, for sandboxing and limit settings, so a typo cannot
+	// leave a unit less restricted than its author meant (systemd ignores
+	// the line).
+	Strict bool
 	Status Status
 	Reason string // for Warn: why capsuled does not act on it
 }
@@ -32,6 +37,9 @@ type Directive struct {
 type Property struct {
 	Name   string
 	Format func(u *Unit) string
+	// Lines, instead of Format, for a property printed once per item
+	// (ExecStart=, Listen=).
+	Lines func(u *Unit) []string
 }
 
 // sections lists, per section, the unit types that have it and its
@@ -48,6 +56,9 @@ type section struct {
 // the Unit interface's.
 func sectionTable() []section {
 	return []section{
+		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), props: serviceProps()},
+		{name: "Socket", types: []string{"socket"}, directives: socketDirectives, props: socketProps},
+		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives, props: sliceProps},
 		{name: "Unit", directives: unitDirectives, props: unitProps},
 		{name: "Install", directives: installDirectives},
 	}
@@ -112,7 +123,17 @@ func Properties(u *Unit) []Pair {
 			continue
 		}
 		for _, p := range s.props {
-			out = append(out, Pair{p.Name, p.Format(u)})
+			if p.Lines == nil {
+				out = append(out, Pair{p.Name, p.Format(u)})
+				continue
+			}
+			lines := p.Lines(u)
+			if len(lines) == 0 {
+				out = append(out, Pair{Name: p.Name})
+			}
+			for _, l := range lines {
+				out = append(out, Pair{p.Name, l})
+			}
 		}
 	}
 	return out

@@ -13,11 +13,15 @@ import (
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
-// Unit is the typed configuration of one unit.
+// Unit is the typed configuration of one unit. Service, Socket and Slice
+// are set for units of those types; targets have none of them.
 type Unit struct {
 	Name    string // e.g. "foo.service"
 	Type    string // the name's suffix: service, socket, slice, target
 	Unit    UnitSection
+	Service *Service
+	Socket  *Socket
+	Slice   *Slice
 	Install Install
 }
 
@@ -37,11 +41,20 @@ func (w Warning) String() string {
 }
 
 // Refused is returned by Parse for a unit file that cannot be loaded.
+// File and Line name the assignment at fault; they are empty when the unit
+// as a whole is refused (no ExecStart=).
 type Refused struct {
-	Msg string
+	File string
+	Line int
+	Msg  string
 }
 
-func (e *Refused) Error() string { return e.Msg }
+func (e *Refused) Error() string {
+	if e.File == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
 
 // refuse makes a parser's error refuse the whole unit rather than ignore
 // the line: for values capsuled cannot run as written (Type=forking), and
@@ -69,6 +82,14 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 	typ := name[strings.LastIndexByte(name, '.')+1:]
 	u := &Unit{Name: name, Type: typ}
 	u.Unit.setDefaults()
+	switch typ {
+	case "service":
+		u.Service = newService()
+	case "socket":
+		u.Socket = newSocket(name)
+	case "slice":
+		u.Slice = &Slice{Resources: defaultResources()}
+	}
 	st := &state{u: u}
 	for _, e := range o.Entries() {
 		st.entry(e, expand)
@@ -76,7 +97,7 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 			return nil, st.warnings, st.refused
 		}
 	}
-	if err := u.finish(st); err != nil {
+	if err := u.finish(); err != nil {
 		return nil, st.warnings, err
 	}
 	return u, st.warnings, nil
@@ -102,9 +123,6 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 	if strings.HasPrefix(e.Section, "X-") || strings.HasPrefix(e.Key, "X-") {
 		return
 	}
-	if legacySections[e.Section] {
-		return
-	}
 	if !sectionApplies(e.Section, st.u.Type) {
 		if st.badSections == nil {
 			st.badSections = map[string]bool{}
@@ -127,6 +145,10 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 	v := e.Value
 	if !d.Raw {
 		x, err := expand(v)
+		if err != nil && d.Strict {
+			st.refused = &Refused{File: e.File, Line: e.Line, Msg: fmt.Sprintf("%s=: %v", e.Key, err)}
+			return
+		}
 		if err != nil {
 			st.warn(e, "Failed to resolve unit specifiers in %s, ignoring: %v", v, err)
 			return
@@ -139,7 +161,10 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 	switch {
 	case err == nil:
 	case errors.As(err, &ref):
-		st.refused = &Refused{Msg: fmt.Sprintf("%s:%d: %s", e.File, e.Line, ref.Msg)}
+		st.refused = &Refused{File: e.File, Line: e.Line, Msg: ref.Msg}
+	case d.Strict && !errors.As(err, &uns):
+		// A sandboxing or limit setting: a typo must not weaken it.
+		st.refused = &Refused{File: e.File, Line: e.Line, Msg: fmt.Sprintf("invalid %s=%s: %v", e.Key, v, err)}
 	case errors.As(err, &uns):
 		st.warn(e, "Unsupported in capsuled: %s; ignoring.", uns.msg)
 	default:
@@ -160,10 +185,13 @@ func (c *parseCtx) unit() *Unit { return c.st.u }
 // (e.g. one bad word of a list).
 func (c *parseCtx) warn(format string, args ...any) { c.st.warn(c.e, format, args...) }
 
-// legacySections are still parsed by the manager.
-var legacySections = map[string]bool{"Service": true, "Socket": true, "Slice": true}
-
 // finish checks the unit as a whole once every line is read.
-func (u *Unit) finish(st *state) error {
+func (u *Unit) finish() error {
+	switch {
+	case u.Service != nil:
+		return u.Service.finish()
+	case u.Socket != nil:
+		return u.Socket.finish()
+	}
 	return nil
 }

@@ -51,17 +51,18 @@ func property(t *testing.T, u *Unit, name string) string {
 // sample is a valid assignment of a directive and the property value it
 // gives, or a check of the typed configuration where no property shows it.
 type sample struct {
-	unit  string // unit name; default x.service
-	lines string // assignments after the section header
-	prop  string // property to look at
-	want  string
-	check func(u *Unit) bool
+	unit   string // unit name; default x.target, x.service for [Service]
+	noBase bool   // a [Service] sample without the ExecStart= every other has
+	lines  string // assignments after the section header
+	prop   string // property to look at
+	want   string
+	check  func(u *Unit) bool
 }
 
 // samples has one valid use of every directive of the table; the test
 // fails for a directive without one.
 var samples = map[string]sample{
-	"Unit.Description":         {lines: "Description=The %n unit", prop: "Description", want: "The x.service unit"},
+	"Unit.Description":         {lines: "Description=The %n unit", prop: "Description", want: "The x.target unit"},
 	"Unit.Documentation":       {lines: "Documentation=man:x(8) https://example.org/x\nDocumentation=bad", prop: "Documentation", want: `"man:x(8)" https://example.org/x`},
 	"Unit.Requires":            {lines: "Requires=a.service b.service", prop: "Requires", want: "a.service b.service"},
 	"Unit.Wants":               {lines: "Wants=a.service\nWants=%N-helper.service", prop: "Wants", want: "a.service x-helper.service"},
@@ -72,7 +73,7 @@ var samples = map[string]sample{
 	"Unit.Conflicts":           {lines: "Conflicts=a.service", prop: "Conflicts", want: "a.service"},
 	"Unit.Before":              {lines: "Before=a.service", prop: "Before", want: "a.service"},
 	"Unit.After":               {lines: "After=a.service b.socket", prop: "After", want: "a.service b.socket"},
-	"Unit.OnFailure":           {lines: "OnFailure=alert@%n.service", prop: "OnFailure", want: "alert@x.service.service"},
+	"Unit.OnFailure":           {lines: "OnFailure=alert@%n.service", prop: "OnFailure", want: "alert@x.target.service"},
 	"Unit.OnSuccess":           {lines: "OnSuccess=a.service", prop: "OnSuccess", want: "a.service"},
 	"Unit.PropagatesStopTo":    {lines: "PropagatesStopTo=a.service", prop: "PropagatesStopTo", want: "a.service"},
 	"Unit.StopPropagatedFrom":  {lines: "StopPropagatedFrom=a.service", prop: "StopPropagatedFrom", want: "a.service"},
@@ -169,10 +170,21 @@ func TestDirectives(t *testing.T) {
 		}
 		t.Run(d.Section+"."+d.Key, func(t *testing.T) {
 			name := s.unit
-			if name == "" {
-				name = "x.service"
-			}
 			text := "[" + d.Section + "]\n" + s.lines + "\n"
+			switch {
+			case name != "":
+			case d.Section == "Service":
+				name = "x.service"
+				if !s.noBase {
+					text = "[Service]\nExecStart=/bin/true\n" + s.lines + "\n"
+				}
+			case d.Section == "Socket":
+				name = "x.socket"
+			case d.Section == "Slice":
+				name = "x.slice"
+			default:
+				name = "x.target"
+			}
 			u, w, err := parse(t, name, text)
 			if err != nil {
 				t.Fatal(err)
@@ -223,7 +235,7 @@ func TestInvalidValues(t *testing.T) {
 		{"ConditionPathExists=!", "/u/x.service:2: Failed to parse ConditionPathExists= value, ignoring: !", "Description", "x.service"},
 	}
 	for _, tt := range tests {
-		u, w, err := parse(t, "x.service", "[Unit]\n"+tt.lines+"\n")
+		u, w, err := parse(t, "x.service", "[Unit]\n"+tt.lines+"\n[Service]\nExecStart=/bin/true\n")
 		if err != nil {
 			t.Errorf("%q: refused: %v", tt.lines, err)
 			continue
@@ -270,7 +282,7 @@ func TestUnknownKeysAndSections(t *testing.T) {
 }
 
 func TestConditionsReset(t *testing.T) {
-	u := mustParse(t, "x.service", "[Unit]\nConditionPathExists=/a\nConditionUser=root\nConditionHost=\nConditionPathExists= ! /b\nAssertUser=|0\n")
+	u := mustParse(t, "x.target", "[Unit]\nConditionPathExists=/a\nConditionUser=root\nConditionHost=\nConditionPathExists= ! /b\nAssertUser=|0\n")
 	if want := []Condition{{Name: "PathExists", Negate: true, Value: "/b"}}; !reflect.DeepEqual(u.Unit.Conditions, want) {
 		t.Errorf("Conditions = %+v, want %+v", u.Unit.Conditions, want)
 	}

@@ -1,0 +1,527 @@
+package unitconf
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/keyring"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Service is the [Service] section (with the exec, kill and resource
+// settings it takes), specifiers expanded.
+type Service struct {
+	Type             string
+	ExecStart        []unit.Command
+	ExecStartPre     []unit.Command
+	ExecStartPost    []unit.Command
+	ExecStop         []unit.Command
+	ExecStopPost     []unit.Command
+	RemainAfterExit  bool
+	Environment      []string
+	User, Group      string
+	DynamicUser      bool
+	WorkingDirectory string
+	Slice            string
+	KillMode         string
+	KillSignal       int
+	TimeoutStart     time.Duration // 0: none
+	TimeoutStop      time.Duration // 0: none
+	Delegate         bool
+	DelegateSubgroup string
+	NoNewPrivileges  bool
+	ProtectSystem    string // no, yes, full, strict
+	ProtectHome      string // no, yes, read-only, tmpfs
+	PrivateTmp       bool
+	PrivateIPC       bool
+	ProtectProc      string // hidepid= of the unit's own /proc; empty (default) keeps the host's
+	RemoveIPC        bool
+	RestrictSUIDSGID bool
+	KeyringMode      keyring.Mode // empty: the manager's default
+	Dirs             map[DirType][]string
+	StandardOutput   string // journal (the unit's log)
+	StandardError    string // journal or inherit (the same as StandardOutput=)
+	NotifyAccess     string // main; empty: the default (none, main for notify types)
+	Restart          string
+	RestartDelay     time.Duration
+
+	// RestrictNamespaces are the CLONE_NEW* flags of namespace types the
+	// unit may not use; 0 restricts nothing.
+	RestrictNamespaces uint32
+	nsSet              bool // a RestrictNamespaces= line came before
+	Resources
+}
+
+// DirType is one of the exec directory kinds (StateDirectory= etc.).
+type DirType string
+
+const (
+	DirRuntime DirType = "runtime"
+	DirState   DirType = "state"
+	DirCache   DirType = "cache"
+	DirLogs    DirType = "logs"
+	DirConfig  DirType = "configuration"
+)
+
+// DirTypes are the exec directory kinds in systemd's order.
+var DirTypes = []DirType{DirRuntime, DirState, DirCache, DirLogs, DirConfig}
+
+// Key is the directive of the kind, e.g. "StateDirectory".
+func (d DirType) Key() string {
+	switch d {
+	case DirRuntime:
+		return "RuntimeDirectory"
+	case DirState:
+		return "StateDirectory"
+	case DirCache:
+		return "CacheDirectory"
+	case DirLogs:
+		return "LogsDirectory"
+	default:
+		return "ConfigurationDirectory"
+	}
+}
+
+const defaultTimeout = 90 * time.Second
+
+func newService() *Service {
+	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
+		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
+		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond,
+		Dirs: map[DirType][]string{}, Resources: defaultResources()}
+}
+
+func svc(c *parseCtx) *Service { return c.unit().Service }
+
+// serviceTypes are the Type= values systemd knows; capsuled runs those
+// without a reason here.
+var serviceTypes = map[string]string{
+	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "",
+	"forking": "it has no PID file tracking", "dbus": "it has no bus name tracking", "idle": "it does not delay idle services",
+}
+
+// killModes, restarts: the values systemd takes.
+var (
+	killModes = []string{"control-group", "mixed", "process", "none"}
+	restarts  = []string{"no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"}
+)
+
+// oneOf returns a parser setting a string field to one of values; empty
+// resets it to def.
+func oneOf(field func(*Service) *string, def string, values []string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(svc(c))
+		if v == "" {
+			*dst = def
+			return nil
+		}
+		if !slices.Contains(values, v) {
+			return fmt.Errorf("use %s", strings.Join(values, ", "))
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func svcBool(field func(*Service) *bool) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error { return parseBoolInto(field(svc(c)), v, false) }
+}
+
+func svcString(field func(*Service) *string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		*field(svc(c)) = v
+		return nil
+	}
+}
+
+// execLines returns the parser of an Exec*= list.
+func execLines(field func(*Service) *[]unit.Command) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(svc(c))
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		cmd, err := unit.ParseCommand(v)
+		if err != nil {
+			return err
+		}
+		*dst = append(*dst, cmd)
+		return nil
+	}
+}
+
+// timeouts returns the parser of a Timeout*Sec= setting the fields given.
+func timeouts(fields ...func(*Service) *time.Duration) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		d := defaultTimeout
+		if v != "" {
+			var err error
+			if d, err = unit.ParseTimespan(v); err != nil {
+				return err
+			}
+		}
+		for _, f := range fields {
+			*f(svc(c)) = d
+		}
+		return nil
+	}
+}
+
+func parseEnvironment(c *parseCtx, v string) error {
+	s := svc(c)
+	if v == "" {
+		s.Environment = nil
+		return nil
+	}
+	words, err := unit.ParseCommand("env " + v)
+	if err != nil {
+		return err
+	}
+	for _, w := range words.Argv[1:] {
+		if !strings.Contains(w, "=") || strings.HasPrefix(w, "=") {
+			c.warn("Invalid environment assignment, ignoring: %s", w)
+			continue
+		}
+		s.Environment = append(s.Environment, w)
+	}
+	return nil
+}
+
+func parseKillSignal(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).KillSignal = 15
+		return nil
+	}
+	n, err := ParseSignal(v)
+	if err != nil {
+		return err
+	}
+	svc(c).KillSignal = n
+	return nil
+}
+
+func parseRestartSec(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).RestartDelay = 100 * time.Millisecond
+		return nil
+	}
+	d, err := unit.ParseTimespan(v)
+	if err != nil {
+		return err
+	}
+	svc(c).RestartDelay = d
+	return nil
+}
+
+func parseType(c *parseCtx, v string) error {
+	if v == "" {
+		v = "simple"
+	}
+	why, ok := serviceTypes[v]
+	if !ok {
+		return fmt.Errorf("use simple, exec, notify, notify-reload or oneshot")
+	}
+	if why != "" {
+		return refuse("unsupported Type=%s: capsuled runs simple, exec, notify, notify-reload and oneshot services; %s", v, why)
+	}
+	svc(c).Type = v
+	return nil
+}
+
+// parseProtect returns the parser of ProtectSystem= or ProtectHome=: a
+// boolean (yes or no) or one of values.
+func parseProtect(field func(*Service) *string, values ...string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(svc(c))
+		if v == "" {
+			*dst = "no"
+			return nil
+		}
+		if b, err := unit.ParseBool(v); err == nil {
+			*dst = formatBool(b)
+			return nil
+		}
+		if !slices.Contains(values, v) {
+			return fmt.Errorf("use yes, no, %s", strings.Join(values, ", "))
+		}
+		*dst = v
+		return nil
+	}
+}
+
+func parseProtectProc(c *parseCtx, v string) error {
+	switch v {
+	case "", "default":
+		svc(c).ProtectProc = ""
+	case "noaccess", "invisible", "ptraceable":
+		svc(c).ProtectProc = v
+	default:
+		return fmt.Errorf("use default, noaccess, invisible or ptraceable")
+	}
+	return nil
+}
+
+func parseKeyringMode(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).KeyringMode = ""
+		return nil
+	}
+	m, err := keyring.ParseMode(v)
+	if err != nil {
+		return err
+	}
+	svc(c).KeyringMode = m
+	return nil
+}
+
+func parseDelegate(c *parseCtx, v string) error {
+	// A boolean, or a list of controllers, which means yes: capsuled
+	// delegates whatever the unified hierarchy has.
+	b, err := unit.ParseBool(v)
+	svc(c).Delegate = v != "" && (err != nil || b)
+	return nil
+}
+
+func parseWorkingDirectory(c *parseCtx, v string) error {
+	switch {
+	case v == "" || v == "~" || strings.HasPrefix(v, "/"):
+		svc(c).WorkingDirectory = v
+		return nil
+	case strings.HasPrefix(v, "-"):
+		return unsupportedf("WorkingDirectory=%s (a missing directory is not skipped)", v)
+	}
+	return fmt.Errorf("not an absolute path")
+}
+
+func parseSlice(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).Slice = ""
+		return nil
+	}
+	n, err := unit.ParseName(v)
+	if err != nil || n.Type != "slice" || n.IsTemplate() {
+		return fmt.Errorf("not a slice name")
+	}
+	svc(c).Slice = v
+	return nil
+}
+
+// dirList returns the parser of an exec directory list.
+func dirList(d DirType) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		s := svc(c)
+		if v == "" {
+			delete(s.Dirs, d)
+			return nil
+		}
+		for _, x := range strings.Fields(v) {
+			if strings.HasPrefix(x, "/") || slices.Contains(strings.Split(x, "/"), "..") {
+				c.warn("%s= path is not valid (it must be relative, without \"..\"), ignoring: %s", d.Key(), x)
+				continue
+			}
+			s.Dirs[d] = append(s.Dirs[d], x)
+		}
+		return nil
+	}
+}
+
+// parseOutput returns the parser of StandardOutput= or StandardError=:
+// capsuled copies output to the unit's log (its journal), or, for
+// StandardError=inherit, wherever standard output goes.
+func parseOutput(field func(*Service) *string, def string, ok ...string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(svc(c))
+		switch {
+		case v == "":
+			*dst = def
+		case slices.Contains(ok, v):
+			*dst = v
+		default:
+			return unsupportedf("%s=%s (output goes to the unit's log)", c.key, v)
+		}
+		return nil
+	}
+}
+
+func parseNotifyAccess(c *parseCtx, v string) error {
+	switch v {
+	case "", "main":
+		svc(c).NotifyAccess = v
+		return nil
+	case "none", "exec", "all":
+		return unsupportedf("NotifyAccess=%s (only the main process's notifications are taken)", v)
+	}
+	return fmt.Errorf("use none, main, exec or all")
+}
+
+func serviceDirectives() []Directive {
+	ds := []Directive{
+		{Key: "Type", Props: []string{"Type"}, Parse: parseType},
+		{Key: "ExecStart", Props: []string{"ExecStart"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStart })},
+		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPre })},
+		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
+		{Key: "ExecStop", Props: []string{"ExecStop"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
+		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
+		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
+		{Key: "Environment", Props: []string{"Environment"}, Parse: parseEnvironment},
+		{Key: "User", Props: []string{"User"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.User })},
+		{Key: "Group", Props: []string{"Group"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.Group })},
+		{Key: "DynamicUser", Props: []string{"DynamicUser"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.DynamicUser })},
+		{Key: "WorkingDirectory", Props: []string{"WorkingDirectory"}, Parse: parseWorkingDirectory},
+		{Key: "Slice", Props: []string{"Slice"}, Strict: true, Parse: parseSlice},
+		{Key: "KillMode", Props: []string{"KillMode"}, Parse: oneOf(func(s *Service) *string { return &s.KillMode }, "control-group", killModes)},
+		{Key: "KillSignal", Props: []string{"KillSignal"}, Parse: parseKillSignal},
+		{Key: "TimeoutSec", Props: []string{"TimeoutStartUSec", "TimeoutStopUSec"},
+			Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart }, func(s *Service) *time.Duration { return &s.TimeoutStop })},
+		{Key: "TimeoutStartSec", Props: []string{"TimeoutStartUSec"}, Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart })},
+		{Key: "TimeoutStopSec", Props: []string{"TimeoutStopUSec"}, Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStop })},
+		{Key: "Delegate", Props: []string{"Delegate"}, Parse: parseDelegate},
+		{Key: "DelegateSubgroup", Props: []string{"DelegateSubgroup"}, Parse: svcString(func(s *Service) *string { return &s.DelegateSubgroup })},
+		{Key: "NoNewPrivileges", Props: []string{"NoNewPrivileges"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.NoNewPrivileges })},
+		{Key: "ProtectSystem", Props: []string{"ProtectSystem"}, Strict: true, Parse: parseProtect(func(s *Service) *string { return &s.ProtectSystem }, "full", "strict")},
+		{Key: "ProtectHome", Props: []string{"ProtectHome"}, Strict: true, Parse: parseProtect(func(s *Service) *string { return &s.ProtectHome }, "read-only", "tmpfs")},
+		{Key: "PrivateTmp", Props: []string{"PrivateTmp"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.PrivateTmp })},
+		{Key: "PrivateIPC", Props: []string{"PrivateIPC"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.PrivateIPC })},
+		{Key: "ProtectProc", Props: []string{"ProtectProc"}, Strict: true, Parse: parseProtectProc},
+		{Key: "RemoveIPC", Props: []string{"RemoveIPC"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RemoveIPC })},
+		{Key: "RestrictSUIDSGID", Props: []string{"RestrictSUIDSGID"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RestrictSUIDSGID })},
+		{Key: "RestrictNamespaces", Props: []string{"RestrictNamespaces"}, Strict: true, Parse: parseRestrictNamespaces},
+		{Key: "KeyringMode", Props: []string{"KeyringMode"}, Strict: true, Parse: parseKeyringMode},
+		{Key: "StandardOutput", Props: []string{"StandardOutput"}, Parse: parseOutput(func(s *Service) *string { return &s.StandardOutput }, "journal", "journal")},
+		{Key: "StandardError", Props: []string{"StandardError"}, Parse: parseOutput(func(s *Service) *string { return &s.StandardError }, "inherit", "inherit", "journal")},
+		{Key: "NotifyAccess", Props: []string{"NotifyAccess"}, Parse: parseNotifyAccess},
+		{Key: "Restart", Props: []string{"Restart"}, Parse: oneOf(func(s *Service) *string { return &s.Restart }, "no", restarts)},
+		{Key: "RestartSec", Props: []string{"RestartUSec"}, Parse: parseRestartSec},
+		{Key: "OOMScoreAdjust", Status: Warn, Reason: "the OOM score of unit processes is not changed"},
+		{Key: "LogExtraFields", Status: Warn, Reason: "the unit's log keeps no extra journal fields"},
+		{Key: "ReloadSignal", Status: Warn, Reason: "capsuled has no reload jobs"},
+		{Key: "MemoryPressureWatch", Status: Warn, Reason: "capsuled sets up no memory pressure notification"},
+	}
+	for _, d := range DirTypes {
+		ds = append(ds, Directive{Key: d.Key(), Props: []string{d.Key()}, Parse: dirList(d)})
+	}
+	res := func(u *Unit) *Resources { return &u.Service.Resources }
+	ds = append(ds, resourceDirectives(res)...)
+	return append(ds, serviceResourceDirectives(res)...)
+}
+
+// finish checks the service as a whole, as systemd does at load, and
+// applies what DynamicUser= implies.
+func (s *Service) finish() error {
+	switch {
+	case len(s.ExecStart) == 0 && len(s.ExecStop) == 0:
+		// systemd also takes SuccessAction= here, which capsuled has not.
+		return refuse("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.")
+	case len(s.ExecStart) == 0 && s.Type != "oneshot":
+		return refuse("Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+	case len(s.ExecStart) > 1 && s.Type != "oneshot":
+		return refuse("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+	}
+	if s.DynamicUser {
+		// What DynamicUser= implies, as systemd does: the user can only
+		// write to its own directories, so removing them removes it all.
+		s.NoNewPrivileges = true
+		s.RestrictSUIDSGID = true
+		s.RemoveIPC = true
+		s.PrivateTmp = true
+		if s.ProtectSystem == "no" {
+			s.ProtectSystem = "strict"
+		}
+		if s.ProtectHome == "no" {
+			s.ProtectHome = "read-only"
+		}
+		if s.User == "" {
+			return refuse("DynamicUser=yes needs User= here")
+		}
+		if s.Group == "" {
+			s.Group = s.User
+		}
+	}
+	return nil
+}
+
+// formatExec prints Exec*= commands as systemctl show does, one line each;
+// the run-time fields are those of a command that has not run.
+func formatExec(cmds []unit.Command) []string {
+	var out []string
+	for _, c := range cmds {
+		out = append(out, fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }",
+			c.Path, strings.Join(c.Argv, " "), formatBool(c.IgnoreFailure)))
+	}
+	return out
+}
+
+func serviceProps() []Property {
+	s := func(u *Unit) *Service { return u.Service }
+	str := func(name string, f func(*Service) string) Property {
+		return Property{Name: name, Format: func(u *Unit) string { return f(s(u)) }}
+	}
+	boolean := func(name string, f func(*Service) bool) Property {
+		return Property{Name: name, Format: func(u *Unit) string { return formatBool(f(s(u))) }}
+	}
+	exec := func(name string, f func(*Service) []unit.Command) Property {
+		return Property{Name: name, Lines: func(u *Unit) []string { return formatExec(f(s(u))) }}
+	}
+	props := []Property{
+		str("Type", func(s *Service) string { return s.Type }),
+		str("Restart", func(s *Service) string { return s.Restart }),
+		str("NotifyAccess", func(s *Service) string {
+			switch {
+			case s.NotifyAccess != "":
+				return s.NotifyAccess
+			case s.Type == "notify" || s.Type == "notify-reload":
+				return "main"
+			}
+			return "none"
+		}),
+		str("RestartUSec", func(s *Service) string { return formatTimespan(s.RestartDelay) }),
+		str("TimeoutStartUSec", func(s *Service) string { return formatTimeout(s.TimeoutStart) }),
+		str("TimeoutStopUSec", func(s *Service) string { return formatTimeout(s.TimeoutStop) }),
+		boolean("RemainAfterExit", func(s *Service) bool { return s.RemainAfterExit }),
+		exec("ExecStartPre", func(s *Service) []unit.Command { return s.ExecStartPre }),
+		exec("ExecStart", func(s *Service) []unit.Command { return s.ExecStart }),
+		exec("ExecStartPost", func(s *Service) []unit.Command { return s.ExecStartPost }),
+		exec("ExecStop", func(s *Service) []unit.Command { return s.ExecStop }),
+		exec("ExecStopPost", func(s *Service) []unit.Command { return s.ExecStopPost }),
+		str("Slice", func(s *Service) string { return s.Slice }),
+		boolean("Delegate", func(s *Service) bool { return s.Delegate }),
+		str("DelegateSubgroup", func(s *Service) string { return s.DelegateSubgroup }),
+	}
+	props = append(props, resourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
+	props = append(props,
+		str("Environment", func(s *Service) string { return formatList(s.Environment) }),
+		str("WorkingDirectory", func(s *Service) string { return s.WorkingDirectory }),
+		str("StandardOutput", func(s *Service) string { return s.StandardOutput }),
+		str("StandardError", func(s *Service) string { return s.StandardError }),
+		str("User", func(s *Service) string { return s.User }),
+		str("Group", func(s *Service) string { return s.Group }),
+		boolean("DynamicUser", func(s *Service) bool { return s.DynamicUser }),
+		boolean("RemoveIPC", func(s *Service) bool { return s.RemoveIPC }),
+		boolean("PrivateTmp", func(s *Service) bool { return s.PrivateTmp }),
+		boolean("PrivateIPC", func(s *Service) bool { return s.PrivateIPC }),
+		str("ProtectHome", func(s *Service) string { return s.ProtectHome }),
+		str("ProtectSystem", func(s *Service) string { return s.ProtectSystem }),
+		boolean("NoNewPrivileges", func(s *Service) bool { return s.NoNewPrivileges }),
+		str("KeyringMode", func(s *Service) string { return string(s.KeyringMode) }),
+		str("ProtectProc", func(s *Service) string {
+			if s.ProtectProc == "" {
+				return "default"
+			}
+			return s.ProtectProc
+		}),
+		boolean("RestrictSUIDSGID", func(s *Service) bool { return s.RestrictSUIDSGID }),
+		str("RestrictNamespaces", func(s *Service) string { return formatNamespaces(s.RestrictNamespaces) }),
+	)
+	for _, d := range DirTypes {
+		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
+	}
+	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
+	return append(props,
+		str("KillMode", func(s *Service) string { return s.KillMode }),
+		str("KillSignal", func(s *Service) string { return strconv.Itoa(s.KillSignal) }),
+	)
+}

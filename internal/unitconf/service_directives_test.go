@@ -1,0 +1,320 @@
+package unitconf
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/keyring"
+)
+
+func init() {
+	for k, v := range map[string]sample{
+		"Service.Type":                    {lines: "Type=notify", prop: "Type", want: "notify"},
+		"Service.ExecStart":               {noBase: true, lines: "ExecStart=-/bin/echo %n", prop: "ExecStart", want: "{ path=/bin/echo ; argv[]=/bin/echo x.service ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
+		"Service.ExecStartPre":            {lines: "ExecStartPre=/bin/a 1\nExecStartPre=/bin/b", prop: "ExecStartPre", want: "{ path=/bin/a ; argv[]=/bin/a 1 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n{ path=/bin/b ; argv[]=/bin/b ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
+		"Service.ExecStartPost":           {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
+		"Service.ExecStop":                {lines: "ExecStop=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStop) == 1 }},
+		"Service.ExecStopPost":            {lines: "ExecStopPost=/bin/a\nExecStopPost=", check: func(u *Unit) bool { return len(u.Service.ExecStopPost) == 0 }},
+		"Service.RemainAfterExit":         {lines: "RemainAfterExit=yes", prop: "RemainAfterExit", want: "yes"},
+		"Service.Environment":             {lines: `Environment=A=1 B='x y'` + "\n" + `Environment="C=%N"`, prop: "Environment", want: `A=1 "B=x y" C=x`},
+		"Service.User":                    {lines: "User=u-%N", prop: "User", want: "u-x"},
+		"Service.Group":                   {lines: "Group=g", prop: "Group", want: "g"},
+		"Service.DynamicUser":             {lines: "DynamicUser=yes\nUser=foo", prop: "DynamicUser", want: "yes"},
+		"Service.WorkingDirectory":        {lines: "WorkingDirectory=~", prop: "WorkingDirectory", want: "~"},
+		"Service.Slice":                   {lines: "Slice=capsule.slice", prop: "Slice", want: "capsule.slice"},
+		"Service.KillMode":                {lines: "KillMode=mixed", prop: "KillMode", want: "mixed"},
+		"Service.KillSignal":              {lines: "KillSignal=SIGINT", prop: "KillSignal", want: "2"},
+		"Service.TimeoutSec":              {lines: "TimeoutSec=5min", prop: "TimeoutStopUSec", want: "5min"},
+		"Service.TimeoutStartSec":         {lines: "TimeoutStartSec=infinity", prop: "TimeoutStartUSec", want: "infinity"},
+		"Service.TimeoutStopSec":          {lines: "TimeoutStopSec=1min 30s", prop: "TimeoutStopUSec", want: "1min 30s"},
+		"Service.Delegate":                {lines: "Delegate=cpu memory", prop: "Delegate", want: "yes"},
+		"Service.DelegateSubgroup":        {lines: "DelegateSubgroup=init.scope", prop: "DelegateSubgroup", want: "init.scope"},
+		"Service.NoNewPrivileges":         {lines: "NoNewPrivileges=yes", prop: "NoNewPrivileges", want: "yes"},
+		"Service.ProtectSystem":           {lines: "ProtectSystem=true", prop: "ProtectSystem", want: "yes"},
+		"Service.ProtectHome":             {lines: "ProtectHome=read-only", prop: "ProtectHome", want: "read-only"},
+		"Service.PrivateTmp":              {lines: "PrivateTmp=yes", prop: "PrivateTmp", want: "yes"},
+		"Service.PrivateIPC":              {lines: "PrivateIPC=yes", prop: "PrivateIPC", want: "yes"},
+		"Service.ProtectProc":             {lines: "ProtectProc=invisible", prop: "ProtectProc", want: "invisible"},
+		"Service.RemoveIPC":               {lines: "RemoveIPC=yes", prop: "RemoveIPC", want: "yes"},
+		"Service.RestrictSUIDSGID":        {lines: "RestrictSUIDSGID=yes", prop: "RestrictSUIDSGID", want: "yes"},
+		"Service.RestrictNamespaces":      {lines: "RestrictNamespaces=yes", prop: "RestrictNamespaces", want: "yes"},
+		"Service.KeyringMode":             {lines: "KeyringMode=shared", prop: "KeyringMode", want: "shared"},
+		"Service.StandardOutput":          {lines: "StandardOutput=journal", prop: "StandardOutput", want: "journal"},
+		"Service.StandardError":           {lines: "StandardError=journal", prop: "StandardError", want: "journal"},
+		"Service.NotifyAccess":            {lines: "NotifyAccess=main", prop: "NotifyAccess", want: "main"},
+		"Service.Restart":                 {lines: "Restart=on-failure", prop: "Restart", want: "on-failure"},
+		"Service.RestartSec":              {lines: "RestartSec=2s", prop: "RestartUSec", want: "2s"},
+		"Service.RuntimeDirectory":        {lines: "RuntimeDirectory=%N", prop: "RuntimeDirectory", want: "x"},
+		"Service.StateDirectory":          {lines: "StateDirectory=foo foo/bar\nStateDirectory=baz", prop: "StateDirectory", want: "foo foo/bar baz"},
+		"Service.CacheDirectory":          {lines: "CacheDirectory=c", prop: "CacheDirectory", want: "c"},
+		"Service.LogsDirectory":           {lines: "LogsDirectory=l", prop: "LogsDirectory", want: "l"},
+		"Service.ConfigurationDirectory":  {lines: "ConfigurationDirectory=e", prop: "ConfigurationDirectory", want: "e"},
+		"Service.MemoryMax":               {lines: "MemoryMax=64M", prop: "MemoryMax", want: "67108864"},
+		"Service.TasksMax":                {lines: "TasksMax=4096", prop: "TasksMax", want: "4096"},
+		"Service.TmpfsSize":               {lines: "TmpfsSize=8M", prop: "TmpfsSize", want: "8388608"},
+		"Service.LogRateLimitIntervalSec": {lines: "LogRateLimitIntervalSec=1s", prop: "LogRateLimitIntervalUSec", want: "1s"},
+		"Service.LogRateLimitBurst":       {lines: "LogRateLimitBurst=5", prop: "LogRateLimitBurst", want: "5"},
+		"Socket.ListenStream":             {lines: "ListenStream=%t/x.sock\nListenStream=/run/y.sock", prop: "Listen", want: "/x.sock (Stream)\n/run/y.sock (Stream)"},
+		"Socket.SocketMode":               {lines: "ListenStream=/s\nSocketMode=0600", prop: "SocketMode", want: "0600"},
+		"Socket.DirectoryMode":            {lines: "ListenStream=/s\nDirectoryMode=700", prop: "DirectoryMode", want: "0700"},
+		"Socket.Accept":                   {lines: "ListenStream=/s\nAccept=no", prop: "Accept", want: "no"},
+		"Socket.Service":                  {lines: "ListenStream=/s\nService=other.service", prop: "Triggers", want: "other.service"},
+		"Socket.FileDescriptorName":       {lines: "ListenStream=/s\nFileDescriptorName=ctl", prop: "FileDescriptorName", want: "ctl"},
+		"Slice.MemoryMax":                 {lines: "MemoryMax=1K", prop: "MemoryMax", want: "1024"},
+		"Slice.TasksMax":                  {lines: "TasksMax=infinity", prop: "TasksMax", want: "infinity"},
+	} {
+		samples[k] = v
+	}
+}
+
+// service parses a [Service] body of x.service.
+func service(t *testing.T, body string) (*Service, []Warning, error) {
+	t.Helper()
+	u, w, err := parse(t, "x.service", "[Service]\n"+body)
+	if err != nil {
+		return nil, w, err
+	}
+	return u.Service, w, nil
+}
+
+func TestServiceDefaults(t *testing.T) {
+	u := mustParse(t, "x.service", "[Service]\nExecStart=/bin/true\n")
+	c := u.Service
+	if c.Type != "simple" || c.KillMode != "control-group" || c.KillSignal != 15 ||
+		c.TimeoutStart != 90*time.Second || c.TimeoutStop != 90*time.Second ||
+		c.ProtectSystem != "no" || c.ProtectHome != "no" || c.StandardOutput != "journal" ||
+		c.NoNewPrivileges || c.PrivateTmp || c.DynamicUser || c.Delegate || c.Restart != "no" ||
+		c.RestartDelay != 100*time.Millisecond {
+		t.Errorf("unexpected defaults: %+v", c)
+	}
+	if len(c.ExecStart) != 1 || !reflect.DeepEqual(c.ExecStart[0].Argv, []string{"/bin/true"}) {
+		t.Errorf("ExecStart = %+v", c.ExecStart)
+	}
+	// As systemctl show prints a service with nothing set.
+	want := map[string]string{"Type": "simple", "Restart": "no", "NotifyAccess": "none", "RestartUSec": "100ms",
+		"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "1min 30s", "RemainAfterExit": "no",
+		"MemoryMax": "infinity", "TasksMax": "infinity", "StandardOutput": "journal", "StandardError": "inherit",
+		"ProtectSystem": "no", "ProtectHome": "no", "ProtectProc": "default", "RestrictNamespaces": "no",
+		"KillMode": "control-group", "KillSignal": "15", "DynamicUser": "no", "Environment": "",
+		"Description": "x.service", "DefaultDependencies": "yes"}
+	for p, v := range want {
+		if got := property(t, u, p); got != v {
+			t.Errorf("%s=%q, want %q", p, got, v)
+		}
+	}
+	// The type's own properties come before the [Unit] ones.
+	ps := Properties(u)
+	if ps[0].Name != "Type" || ps[len(ps)-1].Name != "JobTimeoutUSec" {
+		t.Errorf("properties run from %s to %s", ps[0].Name, ps[len(ps)-1].Name)
+	}
+}
+
+func TestServiceDynamicUser(t *testing.T) {
+	c, _, err := service(t, "ExecStart=/bin/true\nDynamicUser=yes\nUser=foo\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.NoNewPrivileges || !c.RestrictSUIDSGID || !c.RemoveIPC || !c.PrivateTmp ||
+		c.ProtectSystem != "strict" || c.ProtectHome != "read-only" || c.User != "foo" || c.Group != "foo" {
+		t.Errorf("DynamicUser=yes implies too little: %+v", c)
+	}
+	// Explicit settings stronger than the implied ones are kept.
+	c, _, err = service(t, "ExecStart=/bin/true\nDynamicUser=yes\nUser=foo\nGroup=bar\nProtectSystem=full\nProtectHome=yes\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Group != "bar" || c.ProtectSystem != "full" || c.ProtectHome != "yes" {
+		t.Errorf("explicit settings overridden: Group=%s ProtectSystem=%s ProtectHome=%s", c.Group, c.ProtectSystem, c.ProtectHome)
+	}
+	if c.KeyringMode != "" {
+		t.Errorf("KeyringMode = %q, want the manager's default", c.KeyringMode)
+	}
+	c, _, _ = service(t, "ExecStart=/bin/true\nKeyringMode=shared\n")
+	if c.KeyringMode != keyring.Shared {
+		t.Errorf("KeyringMode = %q", c.KeyringMode)
+	}
+}
+
+// TestServiceRefused lists what refuses a unit: what systemd refuses too,
+// types capsuled cannot run, and invalid sandboxing or limit settings.
+func TestServiceRefused(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"no ExecStart", "Type=simple\n", "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."},
+		{"only ExecStop", "ExecStop=/bin/a\n", "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."},
+		{"oneshot with ExecStop only", "Type=oneshot\nExecStop=/bin/a\n", ""},
+		{"two ExecStart", "ExecStart=/bin/a\nExecStart=/bin/b\n", "more than one ExecStart= setting"},
+		{"two ExecStart reset", "ExecStart=/bin/a\nExecStart=\nExecStart=/bin/b\n", ""},
+		{"oneshot two", "Type=oneshot\nExecStart=/bin/a\nExecStart=/bin/b\n", ""},
+		{"only bad ExecStart", "ExecStart=./run\n", "no ExecStart="},
+		{"forking", "Type=forking\nExecStart=/bin/a\n", "/u/x.service:2: unsupported Type=forking"},
+		{"dbus", "Type=dbus\nExecStart=/bin/a\n", "unsupported Type=dbus"},
+		{"KeyringMode bad", "ExecStart=/bin/a\nKeyringMode=none\n", "/u/x.service:3: invalid KeyringMode=none"},
+		{"bad bool", "ExecStart=/bin/a\nPrivateTmp=maybe\n", "invalid PrivateTmp=maybe"},
+		{"PrivateIPC bad", "ExecStart=/bin/a\nPrivateIPC=maybe\n", "invalid PrivateIPC=maybe"},
+		{"ProtectProc bad", "ExecStart=/bin/a\nProtectProc=hidden\n", "invalid ProtectProc=hidden"},
+		{"ProtectSystem bad", "ExecStart=/bin/a\nProtectSystem=strikt\n", "invalid ProtectSystem=strikt"},
+		{"ProtectHome bad", "ExecStart=/bin/a\nProtectHome=ro\n", "invalid ProtectHome=ro"},
+		{"User bad specifier", "ExecStart=/bin/a\nUser=%z\n", "/u/x.service:3: User=: "},
+		{"Slice not a slice", "ExecStart=/bin/a\nSlice=x.service\n", "invalid Slice=x.service"},
+		{"DynamicUser without User", "ExecStart=/bin/a\nDynamicUser=yes\n", "needs User="},
+		{"ProtectProc invisible", "ExecStart=/bin/a\nProtectProc=invisible\n", ""},
+		{"KillMode none", "ExecStart=/bin/a\nKillMode=none\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := service(t, tt.body)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.want != "" && err == nil:
+				t.Errorf("no error, want one containing %q", tt.want)
+			case tt.want != "" && !strings.Contains(err.Error(), tt.want):
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestServiceInvalidValues checks that a bad value warns with file:line
+// and falls back as systemd does, to the default or an earlier line.
+func TestServiceInvalidValues(t *testing.T) {
+	tests := []struct {
+		body string
+		warn string
+		prop string
+		want string
+	}{
+		{"KillMode=everything", "/u/x.service:3: Failed to parse KillMode= value, ignoring: everything", "KillMode", "control-group"},
+		{"KillSignal=SIGBOGUS", "/u/x.service:3: Failed to parse KillSignal= value, ignoring: SIGBOGUS", "KillSignal", "15"},
+		{"TimeoutSec=10\nTimeoutSec=soon", "/u/x.service:4: Failed to parse TimeoutSec= value, ignoring: soon", "TimeoutStartUSec", "10s"},
+		{"Restart=sometimes", "/u/x.service:3: Failed to parse Restart= value, ignoring: sometimes", "Restart", "no"},
+		{"RestartSec=soon", "/u/x.service:3: Failed to parse RestartSec= value, ignoring: soon", "RestartUSec", "100ms"},
+		{"Type=sometimes", "/u/x.service:3: Failed to parse Type= value, ignoring: sometimes", "Type", "simple"},
+		{"RemainAfterExit=perhaps", "/u/x.service:3: Failed to parse RemainAfterExit= value, ignoring: perhaps", "RemainAfterExit", "no"},
+		{"Environment=A=1 B", "/u/x.service:3: Invalid environment assignment, ignoring: B", "Environment", "A=1"},
+		{"Environment=A='x", "/u/x.service:3: Failed to parse Environment= value, ignoring: A='x", "Environment", ""},
+		{"StateDirectory=/var/lib/x ok", "/u/x.service:3: StateDirectory= path is not valid", "StateDirectory", "ok"},
+		{"CacheDirectory=a/../../b", "/u/x.service:3: CacheDirectory= path is not valid", "CacheDirectory", ""},
+		{"ExecStartPre=/bin/echo %z", "/u/x.service:3: Failed to resolve unit specifiers in /bin/echo %z, ignoring", "ExecStartPre", ""},
+		{"ExecStartPost=./run", "/u/x.service:3: Failed to parse ExecStartPost= value, ignoring: ./run", "ExecStartPost", ""},
+		{"WorkingDirectory=srv", "/u/x.service:3: Failed to parse WorkingDirectory= value, ignoring: srv", "WorkingDirectory", ""},
+		{"WorkingDirectory=-/srv", "/u/x.service:3: Unsupported in capsuled: WorkingDirectory=-/srv", "WorkingDirectory", ""},
+		{"StandardOutput=null", "/u/x.service:3: Unsupported in capsuled: StandardOutput=null (output goes to the unit's log); ignoring.", "StandardOutput", "journal"},
+		{"StandardError=file:/x", "/u/x.service:3: Unsupported in capsuled: StandardError=file:/x", "StandardError", "inherit"},
+		{"NotifyAccess=all", "/u/x.service:3: Unsupported in capsuled: NotifyAccess=all", "NotifyAccess", "none"},
+		{"LogRateLimitBurst=-1", "/u/x.service:3: Failed to parse LogRateLimitBurst= value, ignoring: -1", "LogRateLimitBurst", "10000"},
+		{"OOMScoreAdjust=100", "/u/x.service:3: Unsupported in capsuled: OOMScoreAdjust= (", "Type", "simple"},
+		{"ReloadSignal=SIGUSR1", "/u/x.service:3: Unsupported in capsuled: ReloadSignal= (", "Type", "simple"},
+		{"LogExtraFields=A=b", "/u/x.service:3: Unsupported in capsuled: LogExtraFields= (", "Type", "simple"},
+		{"MemoryPressureWatch=auto", "/u/x.service:3: Unsupported in capsuled: MemoryPressureWatch= (", "Type", "simple"},
+	}
+	for _, tt := range tests {
+		u, w, err := parse(t, "x.service", "[Service]\nExecStart=/bin/true\n"+tt.body+"\n")
+		if err != nil {
+			t.Errorf("%q: refused: %v", tt.body, err)
+			continue
+		}
+		if len(w) != 1 || !strings.HasPrefix(w[0].String(), tt.warn) {
+			t.Errorf("%q: warnings %q, want one starting %q", tt.body, w, tt.warn)
+		}
+		if got := property(t, u, tt.prop); got != tt.want {
+			t.Errorf("%q: %s=%q, want %q", tt.body, tt.prop, got, tt.want)
+		}
+	}
+}
+
+func TestServiceDirectoryDots(t *testing.T) {
+	c, _, err := service(t, "ExecStart=/bin/a\nStateDirectory=foo..bar\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"foo..bar"}; !reflect.DeepEqual(c.Dirs[DirState], want) {
+		t.Errorf("StateDirectory = %q, want %q", c.Dirs[DirState], want)
+	}
+}
+
+// TimeoutSec= sets both timeouts; a later line wins whichever it is.
+func TestServiceTimeoutPrecedence(t *testing.T) {
+	c, _, err := service(t, "ExecStart=/bin/a\nTimeoutSec=10\nTimeoutStartSec=5\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimeoutStart != 5*time.Second || c.TimeoutStop != 10*time.Second {
+		t.Fatalf("TimeoutStart=%v TimeoutStop=%v, want 5s and 10s", c.TimeoutStart, c.TimeoutStop)
+	}
+	c, _, _ = service(t, "ExecStart=/bin/a\nTimeoutStartSec=5\nTimeoutSec=10\nTimeoutStopSec=\n")
+	if c.TimeoutStart != 10*time.Second || c.TimeoutStop != 90*time.Second {
+		t.Fatalf("TimeoutStart=%v TimeoutStop=%v, want 10s and 90s", c.TimeoutStart, c.TimeoutStop)
+	}
+}
+
+func TestParseSignal(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"15", 15, true}, {"9", 9, true}, {"64", 64, true}, {"TERM", 15, true}, {"SIGTERM", 15, true},
+		{"sigkill", 9, true}, {"SIGINT", 2, true}, {"hup", 1, true}, {"USR1", 10, true},
+		{"0", 0, false}, {"65", 0, false}, {"-1", 0, false}, {"SIGFOO", 0, false}, {"", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseSignal(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseSignal(%q) = %d, %v; want %d (ok=%v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSocket(t *testing.T) {
+	u := mustParse(t, "foo.socket", "[Socket]\nListenStream=/run/foo.sock\n")
+	if s := u.Socket; s.Service != "foo.service" || s.FDName != "foo" || s.SocketMode != 0o666 || s.DirectoryMode != 0o755 {
+		t.Errorf("defaults: %+v", s)
+	}
+	refused := []struct{ body, want string }{
+		{"", "socket unit has no ListenStream= setting"},
+		{"ListenStream=127.0.0.1:80", "/u/foo.socket:2: ListenStream=127.0.0.1:80: only file system sockets"},
+		{"ListenStream=/s\nAccept=yes", "unsupported Accept=yes"},
+	}
+	for _, tt := range refused {
+		if _, _, err := parse(t, "foo.socket", "[Socket]\n"+tt.body+"\n"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want %q", tt.body, err, tt.want)
+		}
+	}
+	warned := []struct{ body, warn, prop, want string }{
+		{"SocketMode=rw", "/u/foo.socket:3: Failed to parse SocketMode= value, ignoring: rw", "SocketMode", "0666"},
+		{"DirectoryMode=17777", "/u/foo.socket:3: Failed to parse DirectoryMode= value", "DirectoryMode", "0755"},
+		{"Service=bar.target", "/u/foo.socket:3: Failed to parse Service= value, ignoring: bar.target", "Triggers", "foo.service"},
+		{"FileDescriptorName=a:b", "/u/foo.socket:3: Failed to parse FileDescriptorName= value", "FileDescriptorName", "foo"},
+		{"Accept=maybe", "/u/foo.socket:3: Failed to parse Accept= value", "Accept", "no"},
+		{"ListenDatagram=/x", "/u/foo.socket:3: Unknown key name 'ListenDatagram' in section 'Socket', ignoring.", "Listen", "/s (Stream)"},
+	}
+	for _, tt := range warned {
+		u, w, err := parse(t, "foo.socket", "[Socket]\nListenStream=/s\n"+tt.body+"\n")
+		if err != nil {
+			t.Errorf("%q: %v", tt.body, err)
+			continue
+		}
+		if len(w) != 1 || !strings.HasPrefix(w[0].String(), tt.warn) {
+			t.Errorf("%q: warnings %q, want %q", tt.body, w, tt.warn)
+		}
+		if got := property(t, u, tt.prop); got != tt.want {
+			t.Errorf("%q: %s=%q, want %q", tt.body, tt.prop, got, tt.want)
+		}
+	}
+}
+
+// A section of another unit type is unknown, as in systemd.
+func TestForeignSection(t *testing.T) {
+	_, w, err := parse(t, "x.target", "[Service]\nExecStart=/bin/true\nUser=x\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w) != 1 || w[0].String() != "/u/x.target:2: Unknown section 'Service'. Ignoring." {
+		t.Errorf("warnings %q", w)
+	}
+}

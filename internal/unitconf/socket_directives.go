@@ -1,0 +1,130 @@
+package unitconf
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Socket is the [Socket] section of a .socket unit.
+type Socket struct {
+	ListenStream  []string // file system paths
+	SocketMode    os.FileMode
+	DirectoryMode os.FileMode
+	Service       string // the unit started on the first connection
+	FDName        string // FileDescriptorName=
+}
+
+func newSocket(name string) *Socket {
+	base := strings.TrimSuffix(name, ".socket")
+	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: base + ".service", FDName: base}
+}
+
+func sock(c *parseCtx) *Socket { return c.unit().Socket }
+
+func parseListenStream(c *parseCtx, v string) error {
+	s := sock(c)
+	if v == "" {
+		s.ListenStream = nil
+		return nil
+	}
+	if !strings.HasPrefix(v, "/") {
+		return refuse("ListenStream=%s: only file system sockets (absolute paths) are supported", v)
+	}
+	s.ListenStream = append(s.ListenStream, v)
+	return nil
+}
+
+// parseMode returns the parser of an octal file mode.
+func parseMode(field func(*Socket) *os.FileMode, def os.FileMode) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(sock(c))
+		if v == "" {
+			*dst = def
+			return nil
+		}
+		n, err := strconv.ParseUint(v, 8, 32)
+		if err != nil || n > 0o7777 {
+			return fmt.Errorf("not an octal mode")
+		}
+		*dst = os.FileMode(n)
+		return nil
+	}
+}
+
+func parseAccept(c *parseCtx, v string) error {
+	var accept bool
+	if err := parseBoolInto(&accept, v, false); err != nil {
+		return err
+	}
+	if accept {
+		return refuse("unsupported Accept=yes: services get the listening socket")
+	}
+	return nil
+}
+
+func parseSocketService(c *parseCtx, v string) error {
+	if v == "" {
+		sock(c).Service = newSocket(c.unit().Name).Service
+		return nil
+	}
+	n, err := unit.ParseName(v)
+	if err != nil || n.Type != "service" || n.IsTemplate() {
+		return fmt.Errorf("not a service unit name")
+	}
+	sock(c).Service = v
+	return nil
+}
+
+func parseFDName(c *parseCtx, v string) error {
+	if v == "" {
+		sock(c).FDName = newSocket(c.unit().Name).FDName
+		return nil
+	}
+	// As sd_listen_fds_with_names() needs them: printable, no ":".
+	if len(v) > 255 {
+		return fmt.Errorf("name too long")
+	}
+	for _, r := range v {
+		if r < ' ' || r > '~' || r == ':' {
+			return fmt.Errorf("invalid character %q", r)
+		}
+	}
+	sock(c).FDName = v
+	return nil
+}
+
+var socketDirectives = []Directive{
+	{Key: "ListenStream", Props: []string{"Listen"}, Parse: parseListenStream},
+	{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
+	{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
+	{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
+	{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
+	{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
+}
+
+var socketProps = []Property{
+	{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
+	{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
+	{Name: "Accept", Format: func(*Unit) string { return "no" }},
+	{Name: "Listen", Lines: func(u *Unit) []string {
+		var out []string
+		for _, p := range u.Socket.ListenStream {
+			out = append(out, p+" (Stream)")
+		}
+		return out
+	}},
+	{Name: "FileDescriptorName", Format: func(u *Unit) string { return u.Socket.FDName }},
+	{Name: "Triggers", Format: func(u *Unit) string { return u.Socket.Service }},
+}
+
+// finish checks the socket as a whole.
+func (s *Socket) finish() error {
+	if len(s.ListenStream) == 0 {
+		return refuse("socket unit has no ListenStream= setting")
+	}
+	return nil
+}
