@@ -2,7 +2,6 @@ package job
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -285,10 +284,4 @@ func (h *harness) run(steps []step) {
 			return
 		}
 	}
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	return out
 }

@@ -1,0 +1,62 @@
+package job
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// graph500 is 500 units: a Requires=/After= chain, every unit also Wants= the unit
+// seven ahead and is After= the one three ahead, and every tenth Conflicts= an active
+// unit of its own.
+func graph500(tb testing.TB) *fakeGraph {
+	var b strings.Builder
+	const n = 500
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "u%d", i)
+		if i+1 < n {
+			fmt.Fprintf(&b, " Requires=u%d After=u%d", i+1, i+1)
+		}
+		if i+7 < n {
+			fmt.Fprintf(&b, " Wants=u%d", i+7)
+		}
+		if i+3 < n {
+			fmt.Fprintf(&b, " After=u%d", i+3)
+		}
+		if i%10 == 0 {
+			fmt.Fprintf(&b, " Conflicts=x%d", i)
+		}
+		b.WriteString("\n")
+		if i%10 == 0 {
+			fmt.Fprintf(&b, "x%d state=active\n", i)
+		}
+	}
+	return newFakeGraph(tb, b.String())
+}
+
+func TestTransaction500(t *testing.T) {
+	g := graph500(t)
+	q := NewQueue(g, nil)
+	res, err := q.Enqueue(Request{Unit: "u0", Type: Start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Jobs) != 550 || len(res.Log) != 0 {
+		t.Fatalf("%d jobs, log %q; want 500 starts and 50 stops", len(res.Jobs), res.Log)
+	}
+	// Only the end of the chain and the stops may run first.
+	if got := jobList(q.Runnable()); !strings.HasPrefix(got, "u499/start x490/stop") || strings.Count(got, "/start") != 1 || strings.Count(got, "/stop") != 50 {
+		t.Fatalf("runnable: %s", got)
+	}
+}
+
+func BenchmarkTransaction500(b *testing.B) {
+	g := graph500(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		q := NewQueue(g, nil)
+		if _, err := q.Enqueue(Request{Unit: "u0", Type: Start}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

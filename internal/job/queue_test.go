@@ -1,0 +1,195 @@
+package job
+
+import "testing"
+
+const depFailedA = "a: Job a/start failed with result 'dependency'."
+
+// TestQueue drives installed jobs through running and finishing as the manager would,
+// one row per rule of systemd's job scheduling.
+func TestQueue(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		graph string
+		steps []step
+	}{
+		// Observed on systemd 257 (notes/observed.md 1a): both start at once; when B
+		// fails, A's running start job ends "dependency" and A keeps running.
+		{"requires without after starts both at once", "a Requires=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "runnable", want: "a/start b/start"},
+			{do: "run a", want: "start"},
+			{do: "run b", want: "start"},
+			{do: "state a activating", want: ""},
+			{do: "state b failed", want: "finished: b/start=failed a/start=dependency", log: []string{depFailedA}},
+			{do: "jobs", want: ""},
+			{do: "state a inactive", want: ""}}},
+		{"requires with after: the dependent waits, then fails with dependency", "a Requires=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "runnable", want: "b/start"},
+			{do: "run b", want: "start"},
+			{do: "state b activating", want: ""},
+			{do: "runnable", want: ""},
+			{do: "state b failed", want: "finished: b/start=failed a/start=dependency", log: []string{depFailedA}},
+			{do: "jobs", want: ""}}},
+		{"requires with after: the dependent starts once the other is up", "a Requires=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "run a", want: "error: run job 1 (a/start): not runnable now"},
+			{do: "state b active", want: "finished: b/start=done"},
+			{do: "runnable", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "state a active", want: "finished: a/start=done"}}},
+		{"wants: a failed wanted unit does not fail the dependent", "a Wants=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "state b failed", want: "finished: b/start=failed"},
+			{do: "runnable", want: "a/start"}}},
+		{"a chain of after= starts one by one", "t Wants=a,b,c\na After=b\nb After=c\nc", []step{
+			{do: "enqueue start t", want: "t/start a/start b/start c/start"},
+			{do: "runnable", want: "t/start c/start"},
+			{do: "run c", want: "start"},
+			{do: "state c active", want: "finished: c/start=done"},
+			{do: "runnable", want: "t/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "finish b done", want: "finished: b/start=done"},
+			{do: "runnable", want: "t/start a/start"}}},
+		{"stop runs in the inverse order", "a Requires=b After=b state=active\nb state=active", []step{
+			{do: "enqueue stop b", want: "b/stop a/stop"},
+			{do: "runnable", want: "a/stop"},
+			{do: "run a", want: "stop"},
+			{do: "state a deactivating", want: ""},
+			{do: "runnable", want: ""},
+			{do: "state a inactive", want: "finished: a/stop=done"},
+			{do: "runnable", want: "b/stop"}}},
+		{"units without ordering stop in parallel", "t state=active\na PartOf=t state=active\nb PartOf=t state=active", []step{
+			{do: "enqueue stop t", want: "t/stop a/stop b/stop"},
+			{do: "runnable", want: "t/stop a/stop b/stop"}}},
+		{"a start waits for the stop of a unit it is after", "a Conflicts=b After=b\nb state=active", []step{
+			{do: "enqueue start a", want: "a/start b/stop"},
+			{do: "runnable", want: "b/stop"}}},
+		{"a start waits for the stop of a unit it is before", "a Conflicts=b Before=b\nb state=active", []step{
+			{do: "enqueue start a", want: "a/start b/stop"},
+			{do: "runnable", want: "b/stop"}}},
+		{"conflicting units without ordering switch in parallel", "a Conflicts=b\nb state=active", []step{
+			{do: "enqueue start a", want: "a/start b/stop"},
+			{do: "runnable", want: "a/start b/stop"}}},
+		{"ignore-dependencies ignores ordering too", "a After=b\nb", []step{
+			{do: "enqueue start b", want: "b/start"},
+			{do: "enqueue start a ignore-dependencies", want: "a/start"},
+			{do: "runnable", want: "b/start a/start"}}},
+		{"ignore-requirements keeps ordering", "a After=b\nb", []step{
+			{do: "enqueue start b", want: "b/start"},
+			{do: "enqueue start a ignore-requirements", want: "a/start"},
+			{do: "runnable", want: "b/start"}}},
+		{"requisite of an inactive unit", "a Requisite=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/verify-active"},
+			{do: "runnable", want: "b/verify-active"},
+			{do: "run b", want: "nop; finished: b/verify-active=skipped a/start=dependency", log: []string{depFailedA}}}},
+		{"requisite of an activating unit waits for it", "a Requisite=b After=b\nb state=activating", []step{
+			{do: "enqueue start a", want: "a/start b/verify-active"},
+			{do: "run b", want: "nop"},
+			{do: "runnable", want: ""},
+			{do: "state b active", want: "finished: b/verify-active=done"},
+			{do: "runnable", want: "a/start"}}},
+		{"requisite of a unit whose start ends done but inactive", "a Requisite=b After=b\nb", []step{
+			{do: "enqueue start b", want: "b/start"},
+			{do: "enqueue start a", want: "b/start a/start"},
+			{do: "run b", want: "start"},
+			{do: "state b activating", want: ""},
+			{do: "state b inactive", want: "finished: b/start=done a/start=dependency", log: []string{depFailedA}}}},
+		{"binds-to: failure propagates like requires", "a BindsTo=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "finish b failed", want: "finished: b/start=failed a/start=dependency", log: []string{depFailedA}}}},
+		{"dependency failures go on recursively", "a Requires=b After=b\nb Requires=c After=c\nc", []step{
+			{do: "enqueue start a", want: "a/start b/start c/start"},
+			{do: "run c", want: "start"},
+			// As systemd, each job's notice comes after those of the jobs it took down.
+			{do: "finish c timeout", want: "finished: c/start=timeout b/start=dependency a/start=dependency", log: []string{
+				depFailedA,
+				"b: Job b/start failed with result 'dependency'.",
+				"c: Job c/start failed with result 'timeout'."}}}},
+		{"a failed stop fails the start of a conflicting unit", "a Conflicts=b After=b\nb state=active", []step{
+			{do: "enqueue start a", want: "a/start b/stop"},
+			{do: "run b", want: "stop"},
+			{do: "state b active", want: "finished: b/stop=failed a/start=dependency", log: []string{depFailedA}}}},
+		{"binds-to: the dependent stops when the other stops unasked", "a BindsTo=b After=b state=active\nb state=active", []step{
+			{do: "state b inactive", want: "enqueue: stop a replace"}}},
+		{"propagates-stop-to when the unit stops unasked", "a PropagatesStopTo=b state=active\nb state=active", []step{
+			{do: "state a failed", want: "enqueue: stop b replace"}}},
+		{"a unit that becomes active unasked starts what it needs, stops what conflicts", "a Requires=b Wants=c Conflicts=d After=c\nb\nc\nd state=active", []step{
+			{do: "state a active", want: "enqueue: start b replace, stop d replace"}}},
+		{"on-failure when the unit fails", "a OnFailure=f\nf", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "state a failed", want: "finished: a/start=failed; enqueue: start f replace", log: []string{
+				"a: Triggering OnFailure= dependencies."}}}},
+		{"on-failure when the start job fails with dependency", "a Requires=b After=b OnFailure=f OnFailureJobMode=isolate\nb\nf", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "finish b failed", want: "finished: b/start=failed a/start=dependency; enqueue: start f isolate", log: []string{
+				depFailedA, "a: Triggering OnFailure= dependencies."}}}},
+		{"on-success when the unit ends", "a OnSuccess=s\ns", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "state a activating", want: ""},
+			{do: "state a inactive", want: "finished: a/start=done; enqueue: start s replace", log: []string{
+				"a: Triggering OnSuccess= dependencies."}}}},
+		{"restart stops, then starts", "a state=active", []step{
+			{do: "enqueue restart a", want: "a/restart"},
+			{do: "run a", want: "stop"},
+			{do: "state a deactivating", want: ""},
+			{do: "state a inactive", want: ""},
+			{do: "jobs", want: "1:a/start:waiting"},
+			{do: "run a", want: "start"},
+			{do: "state a active", want: "finished: a/start=done"}}},
+		{"cancel fails the dependents", "a Requires=b After=b\nb", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "cancel b", want: "finished: b/start=canceled a/start=dependency", log: []string{depFailedA}}}},
+		{"nop job finishes when run", "a", []step{
+			{do: "enqueue try-restart a", want: "a/nop"},
+			{do: "runnable", want: "a/nop"},
+			{do: "run a", want: "nop; finished: a/nop=done"},
+			{do: "jobs", want: ""}}},
+		{"requeue parks the job until its unit changes", "a", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "requeue a", want: ""},
+			{do: "runnable", want: ""},
+			{do: "state a inactive", want: ""},
+			{do: "runnable", want: "a/start"}}},
+		{"reload finishes when the unit is active again", "a CanReload state=active", []step{
+			{do: "enqueue reload a", want: "a/reload"},
+			{do: "run a", want: "reload"},
+			{do: "state a reloading", want: ""},
+			{do: "state a active reload-failed", want: "finished: a/reload=failed"}}},
+		{"a stop that does not stop fails", "a state=active", []step{
+			{do: "enqueue stop a", want: "a/stop"},
+			{do: "run a", want: "stop"},
+			{do: "state a active", want: "finished: a/stop=failed"}}},
+		{"job timeout", "a timeout=5s", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "next", want: "a/start@5s"},
+			{do: "clock +4s", want: ""},
+			{do: "expire", want: ""},
+			{do: "clock +1s", want: ""},
+			{do: "expire", want: "finished: a/start=timeout", log: []string{
+				"a: Job a/start timed out.", "a: Job a/start failed with result 'timeout'."}},
+			{do: "next", want: "none"}}},
+		{"job running timeout counts from the start of running", "a timeout=10s running-timeout=2s", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "clock +1s", want: ""},
+			{do: "run a", want: "start"},
+			{do: "next", want: "a/start@3s"}}},
+		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
+			{do: "enqueue start a", want: "a/start", log: []string{
+				"a: Found ordering cycle on b/start",
+				"a: Found dependency on a/start",
+				"a: Job b/start deleted to break ordering cycle starting with a/start"}},
+			{do: "runnable", want: "a/start"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			newHarness(t, c.graph).run(c.steps)
+		})
+	}
+}
