@@ -56,8 +56,8 @@ type bench struct {
 	stormTotal, stormBatch int
 
 	// Capsules kept from a step's setup through its rounds.
-	warmName, runName, txName string
-	runPID                    int
+	warmName, runName, txName, unitsName string
+	runPID                               int
 }
 
 func (b *bench) record(metric, unit string, v float64) {

@@ -37,6 +37,7 @@ type options struct {
 	storm      int
 	stormBatch int
 	stormOnly  bool
+	unitsOnly  bool
 	// base is a git revision or a directory of binaries to compare with;
 	// "" measures the current build alone.
 	base string
@@ -65,6 +66,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.storm, "storm", 1000, "capsules the storm starts and keeps running at once (0: no storm)")
 	fs.IntVar(&o.stormBatch, "storm-batch", 100, "capsules per capsulectl start call in the storm")
 	fs.BoolVar(&o.stormOnly, "storm-only", false, "measure only the storm")
+	fs.BoolVar(&o.unitsOnly, "units-only", false, "measure only the capsule with 200 running units")
 	fs.StringVar(&o.base, "base", "", "git revision to build, or directory holding capsuled and capsulectl, to measure beside -bin (A/B)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

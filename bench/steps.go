@@ -19,6 +19,11 @@ type step struct {
 
 // stepsFor lists the measurements the options ask for, in order.
 func stepsFor(opts options) []step {
+	units := step{what: fmt.Sprintf("a capsule with %d running units", runUnits), setup: (*bench).runUnitsSetup,
+		round: (*bench).runningUnits, teardown: (*bench).runUnitsTeardown}
+	if opts.unitsOnly {
+		return []step{units}
+	}
 	var steps []step
 	if !opts.stormOnly {
 		steps = []step{
@@ -30,6 +35,7 @@ func stepsFor(opts options) []step {
 			{what: "batches of 20 capsules", round: (*bench).batches},
 			{what: fmt.Sprintf("a capsule starting %d units", txUnits), setup: (*bench).txSetup,
 				round: (*bench).transaction, teardown: (*bench).txTeardown},
+			units,
 			{what: "floods from a capsule", round: (*bench).floods, once: true},
 			{what: "clean of a deep home", round: (*bench).deepHome, once: true},
 		}
