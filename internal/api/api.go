@@ -14,21 +14,24 @@ var Definition string
 
 // Method names.
 const (
-	MethodGetManager    = Interface + ".GetManager"
-	MethodListUnits     = Interface + ".ListUnits"
-	MethodGetUnit       = Interface + ".GetUnit"
-	MethodStartUnit     = Interface + ".StartUnit"
-	MethodStopUnit      = Interface + ".StopUnit"
-	MethodRestartUnit   = Interface + ".RestartUnit"
-	MethodCleanUnit     = Interface + ".CleanUnit"
-	MethodResetFailed   = Interface + ".ResetFailed"
-	MethodRunTransient  = Interface + ".RunTransient"
-	MethodReload        = Interface + ".Reload"
-	MethodEnableUnit    = Interface + ".EnableUnit"
-	MethodDisableUnit   = Interface + ".DisableUnit"
-	MethodUnitFileState = Interface + ".GetUnitFileState"
-	MethodGetLogs       = Interface + ".GetLogs"
-	MethodListBusNames  = Interface + ".ListBusNames"
+	MethodGetManager      = Interface + ".GetManager"
+	MethodListUnits       = Interface + ".ListUnits"
+	MethodGetUnit         = Interface + ".GetUnit"
+	MethodStartUnit       = Interface + ".StartUnit"
+	MethodStopUnit        = Interface + ".StopUnit"
+	MethodRestartUnit     = Interface + ".RestartUnit"
+	MethodTryRestart      = Interface + ".TryRestartUnit"
+	MethodReloadOrRestart = Interface + ".ReloadOrRestartUnit"
+	MethodGetProperties   = Interface + ".GetProperties"
+	MethodCleanUnit       = Interface + ".CleanUnit"
+	MethodResetFailed     = Interface + ".ResetFailed"
+	MethodRunTransient    = Interface + ".RunTransient"
+	MethodReload          = Interface + ".Reload"
+	MethodEnableUnit      = Interface + ".EnableUnit"
+	MethodDisableUnit     = Interface + ".DisableUnit"
+	MethodUnitFileState   = Interface + ".GetUnitFileState"
+	MethodGetLogs         = Interface + ".GetLogs"
+	MethodListBusNames    = Interface + ".ListBusNames"
 )
 
 // Error names.
@@ -41,6 +44,7 @@ const (
 	ErrUnitExists       = Interface + ".UnitExists"
 	ErrNothingToClean   = Interface + ".NothingToClean"
 	ErrShuttingDown     = Interface + ".ShuttingDown"
+	ErrNotSupported     = Interface + ".NotSupported"
 )
 
 // Manager describes a running manager.
@@ -99,6 +103,34 @@ type UnitName struct {
 	Lines int `json:"lines,omitempty"`
 	// Brief asks GetUnit for the state only: no processes, file state or log.
 	Brief bool `json:"brief,omitempty"`
+}
+
+// Job asks for a job on a unit (StartUnit, StopUnit, RestartUnit,
+// TryRestartUnit, ReloadOrRestartUnit).
+type Job struct {
+	Name string `json:"name"`
+	// Mode is the job mode (systemctl --job-mode=); empty means replace.
+	Mode string `json:"mode,omitempty"`
+	// NoBlock replies once the job is queued, without waiting for it.
+	NoBlock bool `json:"noBlock,omitempty"`
+}
+
+// Property is one unit or manager property, named and formatted as
+// systemctl show prints it.
+type Property struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// PropertiesRequest asks for the properties of a unit, or of the manager
+// without Name.
+type PropertiesRequest struct {
+	Name string `json:"name,omitempty"`
+}
+
+// Properties is the reply of GetProperties.
+type Properties struct {
+	Properties []Property `json:"properties"`
 }
 
 // UnitList is the reply of ListUnits.

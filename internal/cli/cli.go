@@ -59,6 +59,11 @@ type options struct {
 	help       bool
 	units      []string
 	follow     bool
+	props      []string // show -p
+	value      bool     // show --value
+	reverse    bool     // list-dependencies --reverse
+	jobMode    string   // --job-mode=
+	noBlock    bool     // --no-block
 }
 
 // register adds the global options to fs; run has its own -u, so the
@@ -68,7 +73,20 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 		addUnit := func(s string) error { o.units = append(o.units, s); return nil }
 		fs.Func("unit", "logs: show the log of `UNIT`", addUnit)
 		fs.Func("u", "short for --unit", addUnit)
+		addProp := func(s string) error {
+			for _, p := range strings.Split(s, ",") {
+				if p != "" {
+					o.props = append(o.props, p)
+				}
+			}
+			return nil
+		}
+		fs.Func("property", "show: only the properties `NAME[,NAME...]`", addProp)
+		fs.Func("p", "short for --property", addProp)
 	}
+	fs.BoolVar(&o.value, "value", o.value, "show: print values only")
+	fs.BoolVar(&o.reverse, "reverse", o.reverse, "list-dependencies: show the units that depend on the unit")
+	fs.StringVar(&o.jobMode, "job-mode", o.jobMode, "start/stop/restart: how the job deals with queued jobs (`MODE`)")
 	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
 	fs.BoolVar(&o.follow, "f", o.follow, "short for --follow")
 	setCapsule := func(s string) error { o.capsule, o.capsuleSet = s, true; return nil }
@@ -93,7 +111,7 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.BoolVar(&o.help, "help", false, "show help")
 	fs.BoolVar(&o.help, "h", false, "short for --help")
 	fs.Bool("no-pager", false, "accepted for compatibility; capsulectl never pages")
-	fs.Bool("no-block", false, "accepted for compatibility")
+	fs.BoolVar(&o.noBlock, "no-block", o.noBlock, "start/stop/restart: do not wait for the job to finish")
 }
 
 const usage = `capsulectl [OPTIONS...] COMMAND ...
@@ -107,6 +125,11 @@ Commands:
   start UNIT...                Start units and wait until they are up
   stop UNIT...                 Stop units
   restart UNIT...              Stop, then start units
+  try-restart UNIT...          Restart units that are running
+  reload-or-restart UNIT...    Restart units (no reloads yet), starting stopped ones
+  is-failed [UNIT...]          Print whether units failed (without: whether the manager is degraded)
+  show [UNIT...]               Show properties of units (without: of the manager)
+  list-dependencies [UNIT...]  Show the units a unit needs as a tree
   reset-failed [UNIT...]       Forget failed states
   daemon-reload                Re-read unit files of units not running
   enable [--now] UNIT...       Link units as their [Install] section says
@@ -125,6 +148,11 @@ Options:
   -n --lines=N                 status: log lines to show (default 10)
      --what=KIND               clean: runtime,state,cache,logs,configuration,fdstore,all
   -q --quiet                   Fewer messages
+  -p --property=NAME[,NAME]    show: only these properties
+     --value                   show: values only
+     --reverse                 list-dependencies: units that need the unit
+     --no-block                start/stop/...: do not wait for the job
+     --job-mode=MODE           start/stop/...: job mode (replace)
 
 run options:
   -u --unit=NAME               Name of the transient unit
@@ -192,10 +220,12 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		}
 	}
 	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true,
-		"clean": true, "enable": true, "disable": true, "is-enabled": true}
+		"try-restart": true, "reload-or-restart": true, "clean": true, "enable": true, "disable": true,
+		"is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
-	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus":
+	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
+		"list-dependencies":
 		known = true
 	}
 	if !known {
@@ -219,8 +249,14 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.status(pos)
 	case "is-active":
 		return c.isActive(pos)
-	case "start", "stop", "restart":
+	case "start", "stop", "restart", "try-restart", "reload-or-restart":
 		return c.job(verb, pos)
+	case "is-failed":
+		return c.isFailed(pos)
+	case "show":
+		return c.show(pos)
+	case "list-dependencies":
+		return c.listDependencies(pos)
 	case "clean":
 		return c.clean(pos)
 	case "enable", "disable":
@@ -407,7 +443,8 @@ func (c *ctl) isActive(names []string) error {
 // in one go; errors are reported in the order the units were named.
 func (c *ctl) job(verb string, names []string) error {
 	method := map[string]string{"start": api.MethodStartUnit, "stop": api.MethodStopUnit,
-		"restart": api.MethodRestartUnit}[verb]
+		"restart": api.MethodRestartUnit, "try-restart": api.MethodTryRestart,
+		"reload-or-restart": api.MethodReloadOrRestart}[verb]
 	for i, name := range names {
 		names[i] = withSuffix(name)
 		if err := checkCapsuleUnit(names[i]); err != nil {
@@ -431,7 +468,7 @@ func (c *ctl) job(verb string, names []string) error {
 		go func() {
 			defer wg.Done()
 			var u api.Unit
-			errs[i] = client.Call(method, api.UnitName{Name: name}, &u)
+			errs[i] = client.Call(method, api.Job{Name: name, Mode: c.o.jobMode, NoBlock: c.o.noBlock}, &u)
 		}()
 	}
 	wg.Wait()
@@ -443,7 +480,7 @@ func (c *ctl) job(verb string, names []string) error {
 			return fail(exitNotLoaded, "Failed to stop %s: %v", name, err)
 		case varlink.IsError(err, api.ErrNoSuchUnit):
 			return fail(exitNotLoaded, "Failed to %s %s: %v", verb, name, err)
-		case varlink.IsError(err, api.ErrInvalidArgument):
+		case varlink.IsError(err, api.ErrInvalidArgument), varlink.IsError(err, api.ErrNotSupported):
 			return fail(exitFailure, "Failed to %s %s: %v", verb, name, err)
 		default:
 			return fail(exitFailure, "Job for %s failed: %v\nSee \"capsulectl%s status %s\" for details.",

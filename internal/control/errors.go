@@ -19,6 +19,7 @@ var errorNames = []struct {
 	{manager.ErrInvalid, api.ErrInvalidArgument},
 	{manager.ErrExists, api.ErrUnitExists},
 	{manager.ErrNothing, api.ErrNothingToClean},
+	{manager.ErrUnsupported, api.ErrNotSupported},
 }
 
 // errorName is the varlink error name for err.

@@ -21,7 +21,7 @@ func TestErrorName(t *testing.T) {
 		{fmt.Errorf("%w: bad", manager.ErrInvalid), api.ErrInvalidArgument, "bad"},
 		{fmt.Errorf("%w: taken", manager.ErrExists), api.ErrUnitExists, "taken"},
 		{fmt.Errorf("%w: none", manager.ErrNothing), api.ErrNothingToClean, "none"},
-		{fmt.Errorf("x.timer: %w: unit type timer is not supported yet", manager.ErrUnsupported), api.ErrJobFailed, "x.timer: unit type timer is not supported yet"},
+		{fmt.Errorf("x.timer: %w: unit type timer is not supported yet", manager.ErrUnsupported), api.ErrNotSupported, "x.timer: unit type timer is not supported yet"},
 		{errors.New("start x: exit code 1"), api.ErrJobFailed, "start x: exit code 1"},
 	}
 	for _, tt := range tests {

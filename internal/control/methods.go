@@ -16,21 +16,24 @@ type method func(ctx context.Context, m *manager.Manager, c *varlink.Call) error
 // methods is the interface: one entry per api method.
 func methods() map[string]method {
 	return map[string]method{
-		api.MethodGetManager:    getManager,
-		api.MethodListUnits:     listUnits,
-		api.MethodGetUnit:       getUnit,
-		api.MethodStartUnit:     startUnit,
-		api.MethodRestartUnit:   restartUnit,
-		api.MethodStopUnit:      stopUnit,
-		api.MethodResetFailed:   resetFailed,
-		api.MethodCleanUnit:     cleanUnit,
-		api.MethodEnableUnit:    enableUnit,
-		api.MethodDisableUnit:   disableUnit,
-		api.MethodUnitFileState: unitFileState,
-		api.MethodListBusNames:  listBusNames,
-		api.MethodGetLogs:       getLogs,
-		api.MethodReload:        reload,
-		api.MethodRunTransient:  runTransient,
+		api.MethodGetManager:      getManager,
+		api.MethodListUnits:       listUnits,
+		api.MethodGetUnit:         getUnit,
+		api.MethodStartUnit:       jobMethod(manager.JobStart),
+		api.MethodRestartUnit:     jobMethod(manager.JobRestart),
+		api.MethodStopUnit:        jobMethod(manager.JobStop),
+		api.MethodTryRestart:      jobMethod(manager.JobTryRestart),
+		api.MethodReloadOrRestart: jobMethod(manager.JobReloadOrRestart),
+		api.MethodGetProperties:   getProperties,
+		api.MethodResetFailed:     resetFailed,
+		api.MethodCleanUnit:       cleanUnit,
+		api.MethodEnableUnit:      enableUnit,
+		api.MethodDisableUnit:     disableUnit,
+		api.MethodUnitFileState:   unitFileState,
+		api.MethodListBusNames:    listBusNames,
+		api.MethodGetLogs:         getLogs,
+		api.MethodReload:          reload,
+		api.MethodRunTransient:    runTransient,
 	}
 }
 
@@ -70,44 +73,51 @@ func getUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
 	return c.Reply(unitOf(s))
 }
 
-func startUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
-	var p api.UnitName
-	if err := decode(c, &p); err != nil {
-		return err
+// jobMethod queues a job of type typ and replies when it is done or, with
+// noBlock, at once.
+func jobMethod(typ manager.JobType) method {
+	return func(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
+		var p api.Job
+		if err := decode(c, &p); err != nil {
+			return err
+		}
+		j, err := m.Queue(jobContext(ctx), typ, p.Name, p.Mode)
+		if err != nil {
+			return err
+		}
+		if p.NoBlock {
+			s, err := m.UnitStatus(p.Name, 0, true)
+			if err != nil {
+				return err
+			}
+			return c.Reply(unitOf(s))
+		}
+		u, err := j.Wait(ctx)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			// Not loaded, but it has a file: it is stopped already.
+			return c.Reply(api.Unit{Name: p.Name, LoadState: "loaded", ActiveState: "inactive", SubState: "dead"})
+		}
+		return c.Reply(unitOf(m.Summary(u)))
 	}
-	u, err := m.Start(jobContext(ctx), p.Name)
-	if err != nil {
-		return err
-	}
-	return c.Reply(unitOf(m.Summary(u)))
 }
 
-func restartUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
-	var p api.UnitName
+func getProperties(_ context.Context, m *manager.Manager, c *varlink.Call) error {
+	var p api.PropertiesRequest
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	u, err := m.Restart(jobContext(ctx), p.Name)
+	props, err := m.Properties(p.Name)
 	if err != nil {
 		return err
 	}
-	return c.Reply(unitOf(m.Summary(u)))
-}
-
-func stopUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
-	var p api.UnitName
-	if err := decode(c, &p); err != nil {
-		return err
+	out := api.Properties{Properties: []api.Property{}}
+	for _, p := range props {
+		out.Properties = append(out.Properties, api.Property{Name: p.Name, Value: p.Value})
 	}
-	u, err := m.Stop(jobContext(ctx), p.Name)
-	if err != nil {
-		return err
-	}
-	if u == nil {
-		// Not loaded, but it has a file: it is stopped already.
-		return c.Reply(api.Unit{Name: p.Name, LoadState: "loaded", ActiveState: "inactive", SubState: "dead"})
-	}
-	return c.Reply(unitOf(m.Summary(u)))
+	return c.Reply(out)
 }
 
 func resetFailed(_ context.Context, m *manager.Manager, c *varlink.Call) error {

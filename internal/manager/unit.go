@@ -54,6 +54,7 @@ type Unit struct {
 	active     string
 	sub        string
 	since      time.Time
+	stamps     stateStamps
 	job        chan struct{}
 	invocation string
 	result     string
@@ -202,6 +203,7 @@ func newInvocationID() string {
 
 // setState records a state change; callers hold m.mu.
 func (u *Unit) setState(active, sub string) {
+	u.stamps.record(u.active, active)
 	u.active, u.sub = active, sub
 	u.since = time.Now()
 }

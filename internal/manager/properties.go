@@ -1,0 +1,320 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// Property is one property as `systemctl show` prints it: systemd's name
+// and its value in systemd's format ("" when unset).
+type Property struct {
+	Name, Value string
+}
+
+// Properties lists the named unit's properties, or the manager's when name
+// is empty, in systemd's order. A unit without a file is shown as
+// systemd shows it: not-found and inactive.
+//
+// The values come from two places: the engine's runtime state (below),
+// and the unit's configuration (configProperties), which is where the
+// directive table's properties join in.
+func (m *Manager) Properties(name string) ([]Property, error) {
+	if name == "" {
+		return ordered(propertyOrder[""], m.managerProperties()), nil
+	}
+	n, err := unit.ParseName(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errInvalid, err)
+	}
+	m.mu.Lock()
+	u, ok := m.units[name]
+	m.mu.Unlock()
+	if !ok {
+		u, err = m.load(name)
+		if errors.Is(err, errNoSuchUnit) {
+			return ordered(propertyOrder[n.Type], notFoundProperties(name, n.Type)), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer m.collectIdle(u)
+	}
+	props := m.configProperties(u)
+	for _, p := range m.runtimeProperties(u) {
+		props = setProp(props, p)
+	}
+	return ordered(propertyOrder[u.kind], props), nil
+}
+
+// configProperties are the properties of u's configuration. The directive
+// table (internal/unitconf) will provide them all; until then, those the
+// engine's own configuration holds.
+func (m *Manager) configProperties(u *Unit) []Property {
+	var out []Property
+	add := func(name, value string) { out = append(out, Property{name, value}) }
+	if u.svc != nil {
+		add("Type", u.svc.Type)
+		add("RemainAfterExit", yesNo(u.svc.RemainAfterExit))
+		add("DynamicUser", yesNo(u.svc.DynamicUser))
+	}
+	return out
+}
+
+// runtimeProperties are what the engine knows of u's state.
+func (m *Manager) runtimeProperties(u *Unit) []Property {
+	fileState := "static"
+	if st, err := m.UnitFileState(u.name); err == nil {
+		fileState = st
+	}
+	reverse := m.reverseDependencies(u.name)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Property
+	add := func(name, value string) { out = append(out, Property{name, value}) }
+	add("Id", u.name)
+	add("Names", u.name)
+	add("Requires", strings.Join(u.forwardRequires(), " "))
+	add("Wants", strings.Join(dedupe(u.wants), " "))
+	add("RequiredBy", strings.Join(reverse.requiredBy, " "))
+	add("WantedBy", strings.Join(reverse.wantedBy, " "))
+	add("Description", u.description)
+	add("LoadState", u.loadState)
+	add("ActiveState", u.active)
+	add("SubState", u.sub)
+	if u.file != nil {
+		add("FragmentPath", u.file.Fragment)
+		add("DropInPaths", strings.Join(u.file.DropIns, " "))
+	}
+	add("UnitFileState", fileState)
+	addStamp := func(name string, s stamp) {
+		v := ""
+		if !s.wall.IsZero() {
+			v = formatTimestamp(s)
+		}
+		add(name+"Timestamp", v)
+		add(name+"TimestampMonotonic", strconv.FormatUint(s.mono, 10))
+	}
+	addStamp("StateChange", u.stamps.change)
+	addStamp("InactiveExit", u.stamps.inactiveExit)
+	addStamp("ActiveEnter", u.stamps.activeEnter)
+	addStamp("ActiveExit", u.stamps.activeExit)
+	addStamp("InactiveEnter", u.stamps.inactiveEnter)
+	add("CanStart", yesNo(u.loadState == "loaded"))
+	add("CanStop", "yes")
+	add("CanReload", "no")
+	add("Transient", yesNo(u.transient))
+	add("InvocationID", u.invocation)
+	switch u.kind {
+	case "service", "socket":
+		result := u.result
+		if result == "" {
+			result = "success"
+		}
+		add("Result", result)
+	}
+	if u.kind == "service" || u.kind == "slice" {
+		slice := u.slice
+		if u.kind == "slice" {
+			slice = parentSlice(u.name)
+			if slice == "" && u.name != "-.slice" {
+				slice = "-.slice"
+			}
+		}
+		add("Slice", slice)
+		cg := ""
+		if u.kind == "slice" && u.active == stateActive {
+			cg = m.cgroupPath(u)
+		} else if rs := u.run; rs != nil && u.active != stateInactive && u.active != stateFailed {
+			cg = rs.cgroup
+		}
+		if cg != "" {
+			cg = "/" + strings.TrimPrefix(cg, "/")
+		}
+		add("ControlGroup", cg)
+	}
+	if u.kind == "service" {
+		rs := u.run
+		mainPID, execPID := 0, 0
+		uid, gid := "[not set]", "[not set]"
+		if rs != nil && rs.main != nil {
+			execPID = rs.main.PID
+			if !rs.main.HasExited() && u.active != stateInactive && u.active != stateFailed {
+				mainPID = rs.main.PID
+			}
+		}
+		if rs != nil && u.svc.DynamicUser && u.active != stateInactive && u.active != stateFailed {
+			uid, gid = strconv.Itoa(rs.uid), strconv.Itoa(rs.uid)
+		}
+		add("MainPID", strconv.Itoa(mainPID))
+		add("ControlPID", "0")
+		add("StatusText", u.statusText)
+		add("UID", uid)
+		add("GID", gid)
+		add("ExecMainPID", strconv.Itoa(execPID))
+		add("ExecMainCode", strconv.Itoa(exitCodeNumber(u.exitCode)))
+		add("ExecMainStatus", strconv.Itoa(u.exitStatus))
+	}
+	return out
+}
+
+// forwardRequires is what u requires, its slice first as systemd lists it;
+// callers hold m.mu or use it on units no one changes.
+func (u *Unit) forwardRequires() []string {
+	var out []string
+	if u.kind == "service" && u.slice != "" {
+		out = append(out, u.slice)
+	}
+	return dedupe(append(out, u.requires...))
+}
+
+type reverseDeps struct{ requiredBy, wantedBy []string }
+
+// reverseDependencies lists the loaded units that require or want name.
+func (m *Manager) reverseDependencies(name string) reverseDeps {
+	var r reverseDeps
+	for _, v := range m.snapshot() {
+		m.mu.Lock()
+		req, wants := v.forwardRequires(), v.wants
+		m.mu.Unlock()
+		if slices.Contains(req, name) {
+			r.requiredBy = append(r.requiredBy, v.name)
+		}
+		if slices.Contains(wants, name) {
+			r.wantedBy = append(r.wantedBy, v.name)
+		}
+	}
+	return r
+}
+
+// notFoundProperties describe a unit without a file, as systemd does.
+func notFoundProperties(name, kind string) []Property {
+	ps := []Property{{"Id", name}, {"Names", name}, {"Description", name}, {"LoadState", "not-found"},
+		{"ActiveState", "inactive"}, {"SubState", "dead"}, {"CanStart", "no"}, {"CanStop", "yes"},
+		{"CanReload", "no"}, {"Transient", "no"},
+		{"LoadError", fmt.Sprintf("org.freedesktop.systemd1.NoSuchUnit \"Unit %s not found.\"", name)}}
+	for _, s := range []string{"StateChange", "InactiveExit", "ActiveEnter", "ActiveExit", "InactiveEnter"} {
+		ps = append(ps, Property{s + "Timestamp", ""}, Property{s + "TimestampMonotonic", "0"})
+	}
+	if kind == "service" || kind == "socket" {
+		ps = append(ps, Property{"Result", "success"})
+	}
+	if kind == "service" {
+		ps = append(ps, Property{"MainPID", "0"}, Property{"ControlPID", "0"}, Property{"UID", "[not set]"},
+			Property{"GID", "[not set]"}, Property{"ExecMainPID", "0"}, Property{"ExecMainCode", "0"},
+			Property{"ExecMainStatus", "0"})
+	}
+	return ps
+}
+
+// managerProperties describe the manager itself.
+func (m *Manager) managerProperties() []Property {
+	st := m.Status()
+	state := st.State
+	return []Property{
+		{"Version", Version},
+		{"Architecture", architecture()},
+		{"UserspaceTimestamp", st.Since.Format(timestampLayout)},
+		{"NNames", strconv.Itoa(st.Units)},
+		{"NFailedUnits", strconv.Itoa(st.Failed)},
+		{"NJobs", strconv.Itoa(st.Jobs)},
+		{"Environment", strings.Join(m.cfg.Env, " ")},
+		{"UnitPath", strings.Join(m.loader.Paths, " ")},
+		{"ControlGroup", "/" + strings.TrimPrefix(m.cfg.CgroupBase, "/")},
+		{"SystemState", state},
+	}
+}
+
+// architecture names the CPU architecture as systemd does.
+func architecture() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86-64"
+	case "386":
+		return "x86"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "riscv64":
+		return "riscv64"
+	case "ppc64le":
+		return "ppc64-le"
+	case "s390x":
+		return "s390x"
+	}
+	return runtime.GOARCH
+}
+
+// timestampLayout is systemd's timestamp format ("Sun 2026-11-29 20:50:38 UTC").
+const timestampLayout = "Mon 2006-01-02 15:04:05 MST"
+
+func formatTimestamp(s stamp) string { return s.wall.Format(timestampLayout) }
+
+// exitCodeNumber is the siginfo code systemd shows as ExecMainCode.
+func exitCodeNumber(code string) int {
+	switch code {
+	case "exited":
+		return 1
+	case "killed":
+		return 2
+	case "dumped":
+		return 3
+	}
+	return 0
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// setProp sets p in ps, replacing a property of the same name.
+func setProp(ps []Property, p Property) []Property {
+	for i := range ps {
+		if ps[i].Name == p.Name {
+			ps[i] = p
+			return ps
+		}
+	}
+	return append(ps, p)
+}
+
+// ordered sorts ps into order; properties order does not name follow,
+// by name.
+func ordered(order []string, ps []Property) []Property {
+	rank := make(map[string]int, len(order))
+	for i, n := range order {
+		rank[n] = i
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		ri, oki := rank[ps[i].Name]
+		rj, okj := rank[ps[j].Name]
+		switch {
+		case oki && okj:
+			return ri < rj
+		case oki != okj:
+			return oki
+		}
+		return ps[i].Name < ps[j].Name
+	})
+	return ps
+}
