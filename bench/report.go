@@ -151,13 +151,16 @@ func readReference(path string) (map[string]float64, error) {
 // may be before printAB flags it.
 const slowerLimit = 1.15
 
-// abRow is one metric's medians in the base and the current build.
+// abRow is one metric's samples in the base and the current build.
 type abRow struct {
 	name, unit    string
-	base, current float64
-	hasBase       bool
-	hasCurrent    bool
+	base, current []float64
 }
+
+func (r abRow) hasBase() bool    { return len(r.base) > 0 }
+func (r abRow) hasCurrent() bool { return len(r.current) > 0 }
+
+func median(values []float64) float64 { return summarize(values).median }
 
 // abRows pairs the metrics of both builds by name, in the current
 // build's order, with those only the base has at the end.
@@ -166,7 +169,7 @@ func abRows(base, current []result) []abRow {
 	index := map[string]int{}
 	for _, r := range current {
 		index[r.name] = len(rows)
-		rows = append(rows, abRow{name: r.name, unit: r.unit, current: summarize(r.values).median, hasCurrent: true})
+		rows = append(rows, abRow{name: r.name, unit: r.unit, current: r.values})
 	}
 	for _, r := range base {
 		i, ok := index[r.name]
@@ -174,7 +177,7 @@ func abRows(base, current []result) []abRow {
 			i = len(rows)
 			rows = append(rows, abRow{name: r.name, unit: r.unit})
 		}
-		rows[i].base, rows[i].hasBase = summarize(r.values).median, true
+		rows[i].base = r.values
 	}
 	return rows
 }
@@ -183,11 +186,12 @@ func abRows(base, current []result) []abRow {
 // the base's. Every metric here is better lower: times, memory, counts of
 // threads, descriptors and lost starts, CPU shares.
 func (r abRow) flag() string {
-	if !r.hasBase || !r.hasCurrent {
+	if !r.hasBase() || !r.hasCurrent() {
 		return ""
 	}
+	b, c := median(r.base), median(r.current)
 	// base 0 (no lost starts) flags any current figure above it.
-	if r.current > 0 && (r.base == 0 || r.current/r.base > slowerLimit) {
+	if c > 0 && (b == 0 || c/b > slowerLimit) {
 		if r.unit == "ms" {
 			return "SLOWER"
 		}
@@ -198,7 +202,8 @@ func (r abRow) flag() string {
 
 // printAB prints both builds' medians side by side with the ratio
 // current / base, flagging rows where the current build is worse by more
-// than 15%.
+// than 15%, and the Mann-Whitney p-value of the difference (small: not
+// noise) where both have enough samples.
 func printAB(w io.Writer, base, current *bench) {
 	rows := abRows(base.results, current.results)
 	if len(rows) == 0 {
@@ -206,13 +211,14 @@ func printAB(w io.Writer, base, current *bench) {
 	}
 	width := max(columnWidth(base.results), columnWidth(current.results))
 	fmt.Fprintf(w, "current (%s) vs %s (%s)\n", current.bin, base.label, base.bin)
-	fmt.Fprintf(w, "ratio = current / base; flagged above %.2f: current more than %.0f%% slower or larger\n",
+	fmt.Fprintf(w, "ratio = current / base; flagged above %.2f: current more than %.0f%% slower or larger;\n",
 		slowerLimit, (slowerLimit-1)*100)
-	fmt.Fprintf(w, "%-*s %9s %9s %7s %-5s %s\n", width, "metric", "base", "current", "ratio", "unit", "flag")
+	fmt.Fprintf(w, "p = two-sided Mann-Whitney p-value of the difference (below 0.05: unlikely to be noise)\n")
+	fmt.Fprintf(w, "%-*s %9s %9s %7s %3s %6s %-5s %s\n", width, "metric", "base", "current", "ratio", "n", "p", "unit", "flag")
 	flagged := 0
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-*s %9s %9s %7s %-5s %s\n", width, r.name, figure(r.base, r.hasBase),
-			figure(r.current, r.hasCurrent), abRatio(r), r.unit, r.flag())
+		fmt.Fprintf(w, "%-*s %9s %9s %7s %3d %6s %-5s %s\n", width, r.name, figure(r.base), figure(r.current),
+			abRatio(r), min(len(r.base), len(r.current)), pValue(r), r.unit, r.flag())
 		if r.flag() != "" {
 			flagged++
 		}
@@ -220,16 +226,23 @@ func printAB(w io.Writer, base, current *bench) {
 	fmt.Fprintf(w, "%d of %d rows flagged\n", flagged, len(rows))
 }
 
-func figure(v float64, ok bool) string {
-	if !ok {
+func figure(values []float64) string {
+	if len(values) == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.1f", v)
+	return fmt.Sprintf("%.1f", median(values))
 }
 
 func abRatio(r abRow) string {
-	if !r.hasBase || !r.hasCurrent || r.base == 0 {
+	if !r.hasBase() || !r.hasCurrent() || median(r.base) == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f", r.current/r.base)
+	return fmt.Sprintf("%.2f", median(r.current)/median(r.base))
+}
+
+func pValue(r abRow) string {
+	if len(r.base) < minSamplesForP || len(r.current) < minSamplesForP {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", mannWhitneyP(r.base, r.current))
 }

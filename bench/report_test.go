@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
+
+func v(values ...float64) []float64 { return values }
 
 func TestABRowFlag(t *testing.T) {
 	tests := []struct {
@@ -12,15 +15,16 @@ func TestABRowFlag(t *testing.T) {
 		row  abRow
 		want string
 	}{
-		{"equal", abRow{unit: "ms", base: 10, current: 10, hasBase: true, hasCurrent: true}, ""},
-		{"15% slower is tolerated", abRow{unit: "ms", base: 100, current: 115, hasBase: true, hasCurrent: true}, ""},
-		{"16% slower", abRow{unit: "ms", base: 100, current: 116, hasBase: true, hasCurrent: true}, "SLOWER"},
-		{"faster", abRow{unit: "ms", base: 100, current: 50, hasBase: true, hasCurrent: true}, ""},
-		{"more memory", abRow{unit: "KiB", base: 1000, current: 1200, hasBase: true, hasCurrent: true}, "LARGER"},
-		{"lost starts from none", abRow{unit: "count", base: 0, current: 3, hasBase: true, hasCurrent: true}, "LARGER"},
-		{"none lost on either", abRow{unit: "count", base: 0, current: 0, hasBase: true, hasCurrent: true}, ""},
-		{"only current", abRow{unit: "ms", current: 5, hasCurrent: true}, ""},
-		{"only base", abRow{unit: "ms", base: 5, hasBase: true}, ""},
+		{"equal", abRow{unit: "ms", base: v(10), current: v(10)}, ""},
+		{"15% slower is tolerated", abRow{unit: "ms", base: v(100), current: v(115)}, ""},
+		{"16% slower", abRow{unit: "ms", base: v(100), current: v(116)}, "SLOWER"},
+		{"slower by median only", abRow{unit: "ms", base: v(100, 100, 200), current: v(120, 120, 50)}, "SLOWER"},
+		{"faster", abRow{unit: "ms", base: v(100), current: v(50)}, ""},
+		{"more memory", abRow{unit: "KiB", base: v(1000), current: v(1200)}, "LARGER"},
+		{"lost starts from none", abRow{unit: "count", base: v(0), current: v(3)}, "LARGER"},
+		{"none lost on either", abRow{unit: "count", base: v(0), current: v(0)}, ""},
+		{"only current", abRow{unit: "ms", current: v(5)}, ""},
+		{"only base", abRow{unit: "ms", base: v(5)}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,17 +40,12 @@ func TestABRowsPairsByName(t *testing.T) {
 	current := []result{{name: "new", unit: "KiB", values: []float64{4}}, {name: "a", unit: "ms", values: []float64{4, 5}}}
 	got := abRows(base, current)
 	want := []abRow{
-		{name: "new", unit: "KiB", current: 4, hasCurrent: true},
-		{name: "a", unit: "ms", base: 2, current: 4.5, hasBase: true, hasCurrent: true},
-		{name: "old", unit: "ms", base: 7, hasBase: true},
+		{name: "new", unit: "KiB", current: v(4)},
+		{name: "a", unit: "ms", base: v(1, 2, 3), current: v(4, 5)},
+		{name: "old", unit: "ms", base: v(7)},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("abRows = %+v, want %+v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("row %d = %+v, want %+v", i, got[i], want[i])
-		}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("abRows = %+v, want %+v", got, want)
 	}
 }
 
