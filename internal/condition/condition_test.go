@@ -339,16 +339,16 @@ func TestLists(t *testing.T) {
 		{"all hold", [][2]string{{"ConditionHost", "tatze*"}, {"ConditionCPUs", ">=1"}}, true, "", ""},
 		{"one fails", [][2]string{{"ConditionHost", "tatze*"}, {"ConditionPathExists", "/nonexistent"}}, false,
 			"ConditionPathExists=/nonexistent",
-			"Foo was skipped because of an unmet condition check (ConditionPathExists=/nonexistent)."},
+			"Foo skipped, unmet condition check ConditionPathExists=/nonexistent"},
 		{"negated fails", [][2]string{{"ConditionPathExists", "!/"}}, false, "ConditionPathExists=!/",
-			"Foo was skipped because of an unmet condition check (ConditionPathExists=!/)."},
+			"Foo skipped, unmet condition check ConditionPathExists=!/"},
 		{"one trigger of two holds", [][2]string{{"ConditionHost", "|other"}, {"ConditionHost", "|tatze*"}}, true, "", ""},
 		{"no trigger holds", [][2]string{{"ConditionHost", "|other"}, {"ConditionHost", "|!tatze*"}}, false,
-			"ConditionHost=|!tatze*", "Foo was skipped because no trigger condition checks were met."},
+			"ConditionHost=|!tatze*", "Foo skipped, no trigger condition checks were met."},
 		{"triggers hold, plain fails", [][2]string{{"ConditionHost", "|tatze*"}, {"ConditionCPUs", ">64"}}, false,
-			"ConditionCPUs=>64", "Foo was skipped because of an unmet condition check (ConditionCPUs=>64)."},
+			"ConditionCPUs=>64", "Foo skipped, unmet condition check ConditionCPUs=>64"},
 		{"plain holds, trigger fails", [][2]string{{"ConditionHost", "|other"}, {"ConditionCPUs", ">=1"}}, false,
-			"ConditionHost=|other", "Foo was skipped because no trigger condition checks were met."},
+			"ConditionHost=|other", "Foo skipped, no trigger condition checks were met."},
 		{"|! trigger holds", [][2]string{{"ConditionHost", "|!other"}, {"ConditionPathExists", "|/nonexistent"}}, true, "", ""},
 		{"reset drops earlier", [][2]string{{"ConditionPathExists", "/nonexistent"}, {"ConditionHost", ""}, {"ConditionCPUs", ">=1"}}, true, "", ""},
 		{"reset drops all kinds", [][2]string{{"ConditionPathExists", "/nonexistent"}, {"ConditionHost", "other"}, {"ConditionPathExists", ""}}, true, "", ""},
@@ -399,6 +399,18 @@ func TestOrder(t *testing.T) {
 	}
 	if got := out.Results[0].LogLine(); got != "ConditionPathExists=/nonexistent/b failed." {
 		t.Errorf("LogLine() = %q", got)
+	}
+
+	// Two failed triggers are listed as assigned (systemd 257, observed).
+	var tr List
+	_ = tr.Set("ConditionHost", "|nope")
+	_ = tr.Set("ConditionHost", "|!*")
+	to := tr.Evaluate(fake())
+	if got := to.Unmet(); len(got) != 2 || got[0] != "ConditionHost=|nope was not met" || got[1] != "ConditionHost=|!* was not met" {
+		t.Errorf("Unmet() = %q", got)
+	}
+	if got := Ident("a1.service", "Assert one"); got != "a1.service - Assert one" {
+		t.Errorf("Ident = %q", got)
 	}
 
 	var a List

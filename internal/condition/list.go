@@ -153,30 +153,39 @@ func (o Outcome) Failed() (r Result, ok bool) {
 }
 
 // SkipMessage is the manager's log line for a start job that did nothing
-// because the unit's conditions failed; ident is the unit's description (or
-// its name when it has none).
+// because the unit's conditions failed, as systemd 257 words it; ident is
+// Ident's.
 func (o Outcome) SkipMessage(ident string) string {
 	r, ok := o.Failed()
-	if !ok {
+	switch {
+	case !ok:
 		return fmt.Sprintf("Condition check resulted in %s being skipped.", ident)
-	}
-	if r.Trigger {
-		return fmt.Sprintf("%s was skipped because no trigger condition checks were met.", ident)
+	case r.Trigger:
+		return fmt.Sprintf("%s skipped, no trigger condition checks were met.", ident)
 	}
 	neg := ""
 	if r.Negate {
 		neg = "!"
 	}
-	return fmt.Sprintf("%s was skipped because of an unmet condition check (%s=%s%s).", ident, r.Name(), neg, r.Param)
+	return fmt.Sprintf("%s skipped, unmet condition check %s=%s%s", ident, r.Name(), neg, r.Param)
+}
+
+// Ident names a unit in the manager's job messages: "NAME - DESCRIPTION",
+// or the name alone when it has no description.
+func Ident(name, description string) string {
+	if description == "" || description == name {
+		return name
+	}
+	return name + " - " + description
 }
 
 // Unmet lists the checks that did not succeed, as "systemctl status" prints
 // them below "Condition: start condition unmet": "ConditionPathExists=/x was
-// not met".
+// not met", in the order of assignment.
 func (o Outcome) Unmet() []string {
 	var lines []string
-	for _, r := range o.Results {
-		if r.State.Tristate() < 0 {
+	for i := len(o.Results) - 1; i >= 0; i-- {
+		if r := o.Results[i]; r.State.Tristate() < 0 {
 			lines = append(lines, r.Condition.String()+" was not met")
 		}
 	}
