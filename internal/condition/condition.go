@@ -243,3 +243,7 @@ func simplifyPath(p string) (string, error) {
 	}
 	return s, nil
 }
+
+// Names lists the checks by their names without the Condition/Assert
+// prefix ("PathExists", …), in systemd's order.
+func Names() []string { return append([]string(nil), suffixes[:]...) }

@@ -67,6 +67,7 @@ type Unit struct {
 	pendingListen []*os.File
 	pendingNames  []string
 	cancelStart   context.CancelFunc // set while a start job runs
+	cond          condState          // the last start's conditions and asserts
 	// Recent starts (for the start limit) and a pending automatic restart.
 	starts       []time.Time
 	restartTimer *time.Timer
@@ -258,6 +259,9 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 		if _, err := m.start(ctx, w, visiting); err != nil {
 			m.logf(u, "%s: wanted unit %s not started: %s", name, w, cleanMessage(err))
 		}
+	}
+	if skip, err := m.checkConditions(u); skip || err != nil {
+		return u, err
 	}
 	switch u.kind {
 	case "target":

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/condition"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -50,12 +51,7 @@ func (s *UnitSection) setDefaults() {
 
 // conditionNames are the Condition*= checks known; each has an Assert*=
 // twin. They are evaluated by the condition package.
-var conditionNames = []string{
-	"PathExists", "PathIsDirectory", "PathExistsGlob", "FileNotEmpty", "DirectoryNotEmpty",
-	"FileIsExecutable", "PathIsSymbolicLink", "PathIsReadWrite", "Environment", "User", "Group",
-	"Host", "KernelCommandLine", "Virtualization", "ACPower", "Architecture", "Capability",
-	"Security", "Memory", "CPUs",
-}
+var conditionNames = condition.Names()
 
 // jobModes are the values of OnFailureJobMode= (systemd.unit(5)).
 var jobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "flush",

@@ -1,0 +1,132 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/condition"
+	"github.com/capsuled/capsuled/internal/unitconf"
+)
+
+// ErrAssert: a start job failed because an Assert…= setting did not hold
+// (systemd's job result "assert").
+var ErrAssert = errAssert
+
+var errAssert = errors.New("assertion failed")
+
+// condState is what the last start of a unit found of its conditions and
+// asserts; guarded by Manager.mu.
+type condState struct {
+	condTime, assertTime time.Time // zero: never checked
+	cond, assert         condition.Outcome
+}
+
+// ConditionInfo is what show and status tell about a unit's checks.
+type ConditionInfo struct {
+	// ConditionResult and AssertResult are false until checked, as
+	// systemd shows them ("no").
+	ConditionResult, AssertResult       bool
+	ConditionTimestamp, AssertTimestamp time.Time
+	// Unmet lists the failed conditions ("ConditionPathExists=/x was not
+	// met"); AssertUnmet the failed assert's line.
+	Unmet       []string
+	AssertUnmet string
+}
+
+// Conditions reports the last condition and assert checks of a loaded unit.
+func (m *Manager) Conditions(name string) (ConditionInfo, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.units[name]
+	if !ok {
+		return ConditionInfo{}, false
+	}
+	c := u.cond
+	info := ConditionInfo{ConditionTimestamp: c.condTime, AssertTimestamp: c.assertTime}
+	if !c.condTime.IsZero() {
+		info.ConditionResult = c.cond.OK
+		if !c.cond.OK {
+			info.Unmet = c.cond.Unmet()
+		}
+	}
+	if !c.assertTime.IsZero() {
+		info.AssertResult = c.assert.OK
+		if !c.assert.OK {
+			info.AssertUnmet = c.assert.AssertUnmet()
+		}
+	}
+	return info, true
+}
+
+// checkConditions runs when u's own start begins, after its requirements,
+// as systemd's unit_start does. skip means a condition failed: the start
+// job is done and u is left as it was. An error means an assert failed: the
+// job fails and u is left as it was too.
+func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
+	if u.conf == nil {
+		return false, nil
+	}
+	conds := m.conditionList(u, u.conf.Unit.Conditions, false)
+	asserts := m.conditionList(u, u.conf.Unit.Asserts, true)
+	facts := &condition.System{Env: append([]string{}, m.cfg.Env...)}
+	ident := condition.Ident(u.name, u.description)
+
+	co := conds.Evaluate(facts)
+	m.logErrors(u, co)
+	m.mu.Lock()
+	u.cond.condTime, u.cond.cond = time.Now(), co
+	m.mu.Unlock()
+	if !co.OK {
+		m.logf(u, "%s", co.SkipMessage(ident))
+		return true, nil
+	}
+
+	ao := asserts.Evaluate(facts)
+	m.logErrors(u, ao)
+	m.mu.Lock()
+	u.cond.assertTime, u.cond.assert = time.Now(), ao
+	m.mu.Unlock()
+	if !ao.OK {
+		m.logf(u, "%s: %s", u.name, condition.LogAssertFailed)
+		m.logf(u, "%s", condition.AssertJobMessage(ident))
+		return false, fmt.Errorf("%w: %s", errAssert, condition.AssertClientMessage(u.name))
+	}
+	return false, nil
+}
+
+// conditionList turns the unit file's settings into a list to evaluate; a
+// setting systemd would have dropped when loading the unit (a path that is
+// not absolute, a check it does not know) is dropped with its warning.
+func (m *Manager) conditionList(u *Unit, set []unitconf.Condition, assert bool) condition.List {
+	prefix := "Condition"
+	if assert {
+		prefix = "Assert"
+	}
+	var l condition.List
+	for _, s := range set {
+		v := s.Value
+		if s.Negate {
+			v = "!" + v
+		}
+		if s.Trigger {
+			v = "|" + v
+		}
+		c, err := condition.Parse(prefix+s.Name, v)
+		if err != nil {
+			m.logf(u, "%s: %s", u.name, err)
+			continue
+		}
+		l = append(l, c)
+	}
+	return l
+}
+
+// logErrors logs the checks whose result could not be determined.
+func (m *Manager) logErrors(u *Unit, o condition.Outcome) {
+	for _, r := range o.Results {
+		if r.State == condition.Error {
+			m.logf(u, "%s: %s", u.name, r.LogLine())
+		}
+	}
+}
