@@ -77,6 +77,10 @@ func (g *fakeGraph) set(u string, in *Info, k, v string) error {
 		in.AllowIsolate = true
 	case "IgnoreOnIsolate":
 		in.IgnoreOnIsolate = true
+	case "StopWhenUnneeded":
+		in.StopWhenUnneeded = true
+	case "WillRestart":
+		in.WillRestart = true
 	default:
 		return fmt.Errorf("unknown key %q", k)
 	}
@@ -121,12 +125,8 @@ func effectsString(e Effects) string {
 		}
 		parts = append(parts, "finished: "+strings.Join(s, " "))
 	}
-	if len(e.Enqueue) > 0 {
-		s := make([]string, len(e.Enqueue))
-		for i, r := range e.Enqueue {
-			s[i] = fmt.Sprintf("%s %s %s", r.Type, r.Unit, r.Mode)
-		}
-		parts = append(parts, "enqueue: "+strings.Join(s, ", "))
+	if len(e.Installed) > 0 {
+		parts = append(parts, "installed: "+jobList(e.Installed))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -261,6 +261,12 @@ func (h *harness) exec(do string) (string, []string) {
 		}
 		j, _ := h.q.Get(id)
 		return fmt.Sprintf("%s/%s@%s", j.Unit, j.Type, at.Sub(time.Unix(1000, 0))), nil
+	case "dispatch":
+		eff := h.q.Dispatch()
+		return effectsString(eff), eff.Log
+	case "submit":
+		h.q.Submit(f[1])
+		return "", nil
 	case "expire":
 		eff := h.q.Expire(h.now)
 		return effectsString(eff), eff.Log

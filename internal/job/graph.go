@@ -195,6 +195,10 @@ type Info struct {
 	RefuseManualStop  bool
 	AllowIsolate      bool
 	IgnoreOnIsolate   bool
+	StopWhenUnneeded  bool
+	// WillRestart is true for a unit waiting to be restarted (Restart=): it still
+	// needs the units it depends on.
+	WillRestart bool
 	// JobTimeout and JobRunningTimeout are JobTimeoutSec= and JobRunningTimeoutSec=;
 	// zero means infinity (systemd's default).
 	JobTimeout        time.Duration

@@ -44,11 +44,18 @@ type Effects struct {
 	// Finished lists the jobs that ended (the one asked about first, then the ones
 	// that failed with it).
 	Finished []Finished
-	// Enqueue lists jobs the caller is to enqueue next (OnFailure=, OnSuccess=, and
-	// the retroactive starts and stops of dependencies).
-	Enqueue []Request
+	// Installed lists the jobs the engine queued by itself on the way (OnFailure=,
+	// OnSuccess=, the retroactive starts and stops of dependencies, StopWhenUnneeded=,
+	// Upholds=, BindsTo=), or merged into, in the order they were queued.
+	Installed []Job
 	// Log holds systemd's log lines for what happened ("unit: message").
 	Log []string
+}
+
+func (e *Effects) add(o Effects) {
+	e.Finished = append(e.Finished, o.Finished...)
+	e.Installed = append(e.Installed, o.Installed...)
+	e.Log = append(e.Log, o.Log...)
 }
 
 func (e *Effects) logf(unit, format string, args ...any) {

@@ -114,26 +114,28 @@ func TestQueue(t *testing.T) {
 			{do: "run b", want: "stop"},
 			{do: "state b active", want: "finished: b/stop=failed a/start=dependency", log: []string{depFailedA}}}},
 		{"binds-to: the dependent stops when the other stops unasked", "a BindsTo=b After=b state=active\nb state=active", []step{
-			{do: "state b inactive", want: "enqueue: stop a replace"}}},
+			{do: "state b inactive", want: "installed: a/stop"}}},
 		{"propagates-stop-to when the unit stops unasked", "a PropagatesStopTo=b state=active\nb state=active", []step{
-			{do: "state a failed", want: "enqueue: stop b replace"}}},
+			{do: "state a failed", want: "installed: b/stop"}}},
 		{"a unit that becomes active unasked starts what it needs, stops what conflicts", "a Requires=b Wants=c Conflicts=d After=c\nb\nc\nd state=active", []step{
-			{do: "state a active", want: "enqueue: start b replace, stop d replace"}}},
+			{do: "state a active", want: "installed: b/start d/stop"}}},
 		{"on-failure when the unit fails", "a OnFailure=f\nf", []step{
 			{do: "enqueue start a", want: "a/start"},
 			{do: "run a", want: "start"},
-			{do: "state a failed", want: "finished: a/start=failed; enqueue: start f replace", log: []string{
+			{do: "state a failed", want: "finished: a/start=failed; installed: f/start", log: []string{
 				"a: Triggering OnFailure= dependencies."}}}},
-		{"on-failure when the start job fails with dependency", "a Requires=b After=b OnFailure=f OnFailureJobMode=isolate\nb\nf", []step{
+		{"on-failure when the start job fails with dependency", "a Requires=b After=b OnFailure=f,g OnFailureJobMode=isolate\nb\nf AllowIsolate\ng\nx state=active", []step{
 			{do: "enqueue start a", want: "a/start b/start"},
 			{do: "run b", want: "start"},
-			{do: "finish b failed", want: "finished: b/start=failed a/start=dependency; enqueue: start f isolate", log: []string{
-				depFailedA, "a: Triggering OnFailure= dependencies."}}}},
+			{do: "finish b failed", want: "finished: b/start=failed a/start=dependency; installed: f/start", log: []string{
+				depFailedA, "a: Triggering OnFailure= dependencies.",
+				"a: Failed to enqueue OnFailure=g job, ignoring: Operation refused, unit may not be isolated."}},
+			{do: "jobs", want: "3:f/start:waiting 4:x/stop:waiting"}}},
 		{"on-success when the unit ends", "a OnSuccess=s\ns", []step{
 			{do: "enqueue start a", want: "a/start"},
 			{do: "run a", want: "start"},
 			{do: "state a activating", want: ""},
-			{do: "state a inactive", want: "finished: a/start=done; enqueue: start s replace", log: []string{
+			{do: "state a inactive", want: "finished: a/start=done; installed: s/start", log: []string{
 				"a: Triggering OnSuccess= dependencies."}}}},
 		{"restart stops, then starts", "a state=active", []step{
 			{do: "enqueue restart a", want: "a/restart"},

@@ -1,0 +1,175 @@
+package job
+
+import "fmt"
+
+// runnable tells whether ordering lets j run now: no job of a unit it is After= that
+// must go first (any job, for a start; stops run in the inverse order), and no stop
+// job of a unit it is Before=.
+func (q *Queue) runnable(j *job) bool {
+	if j.ignoreOrder || j.typ == Nop {
+		return true
+	}
+	for _, d := range [...]Dependency{After, Before} {
+		for _, u := range q.g.Deps(j.unit, d) {
+			if o := q.unitJob[u]; o != nil && compare(j, o, d) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Runnable lists, by ID, the waiting jobs whose ordering lets them run now.
+func (q *Queue) Runnable() []Job {
+	var out []Job
+	for _, j := range q.sortedJobs() {
+		if j.state == Waiting && !j.parked && q.runnable(j) {
+			out = append(out, j.snapshot())
+		}
+	}
+	return out
+}
+
+// Run marks the waiting job id as running and returns the action the caller performs
+// on the unit: Start, Stop (also for a restart, which becomes a start once the stop
+// is done) or Reload; Nop when there is nothing to do because the job finished at once
+// (nop, verify-active) or waits again for its unit (verify-active on an activating
+// unit). The caller reports the outcome through UnitChanged, Finish or Requeue.
+func (q *Queue) Run(id uint32) (Type, Effects, error) {
+	var eff Effects
+	j := q.jobs[id]
+	if j == nil {
+		return Nop, eff, &Error{CodeNoSuchJob, fmt.Sprintf("Job %d does not exist.", id)}
+	}
+	if j.state != Waiting || !q.runnable(j) {
+		return Nop, eff, fmt.Errorf("run job %d (%s): %w", id, j, errNotRunnable)
+	}
+	j.state = Running
+	j.parked = false
+	if q.now != nil {
+		if d := q.info(j.unit).JobRunningTimeout; d > 0 {
+			if at := q.now().Add(d); j.deadline.IsZero() || at.Before(j.deadline) {
+				j.deadline = at
+			}
+		}
+	}
+	switch j.typ {
+	case VerifyActive:
+		s := q.info(j.unit).State
+		switch {
+		case s.ActiveOrReloading():
+			q.finish(j, ResultDone, true, &eff)
+		case s == UnitActivating:
+			j.state, j.parked = Waiting, true
+		default:
+			q.finish(j, ResultSkipped, true, &eff)
+		}
+		return Nop, eff, nil
+	case Nop:
+		q.finish(j, ResultDone, true, &eff)
+		return Nop, eff, nil
+	case Restart:
+		return Stop, eff, nil
+	}
+	return j.typ, eff, nil
+}
+
+var errNotRunnable = fmt.Errorf("not runnable now")
+
+// Requeue puts a running job back to waiting: the unit cannot act yet. It is offered
+// by Runnable again once its unit changes state or a job it is ordered against ends.
+func (q *Queue) Requeue(id uint32) error {
+	j := q.jobs[id]
+	if j == nil {
+		return &Error{CodeNoSuchJob, fmt.Sprintf("Job %d does not exist.", id)}
+	}
+	j.state, j.parked = Waiting, true
+	return nil
+}
+
+// Finish ends the job id with result r, as the unit's action turned out, and returns
+// what follows (see finish).
+func (q *Queue) Finish(id uint32, r Result) (Effects, error) {
+	var eff Effects
+	j := q.jobs[id]
+	if j == nil {
+		return eff, &Error{CodeNoSuchJob, fmt.Sprintf("Job %d does not exist.", id)}
+	}
+	q.finish(j, r, true, &eff)
+	return eff, nil
+}
+
+// Cancel cancels the job id (systemctl cancel): dependent start jobs fail with it.
+func (q *Queue) Cancel(id uint32) (Effects, error) {
+	return q.Finish(id, ResultCanceled)
+}
+
+// finish ends j with result r. A restart that stopped its unit becomes a start and
+// stays. Otherwise j goes, and when recursive: if a start (or verify-active) did not
+// end "done", the start jobs of the units that Require=, BindsTo= or Requisite= it
+// end with "dependency" (also when they run already: their processes are left alone),
+// and so on; a failed stop does that to the units that Conflict= with it; a start that
+// was "done" while the unit is not active fails the Requisite= ones; "timeout" and
+// "dependency" trigger OnFailure=.
+func (q *Queue) finish(j *job, r Result, recursive bool, eff *Effects) {
+	if r == ResultDone && j.typ == Restart {
+		j.typ = Start
+		j.state = Waiting
+		j.parked = false
+	} else {
+		q.finishJob(j, r, recursive, eff)
+	}
+	// Jobs ordered against this one may run now.
+	for _, d := range [...]Dependency{After, Before} {
+		for _, u := range q.g.Deps(j.unit, d) {
+			if o := q.unitJob[u]; o != nil {
+				o.parked = false
+			}
+		}
+	}
+	q.submitOnFinish(j.unit)
+}
+
+func (q *Queue) finishJob(j *job, r Result, recursive bool, eff *Effects) {
+	q.uninstall(j)
+	eff.Finished = append(eff.Finished, Finished{Job: j.snapshot(), Result: r})
+	if r != ResultDone && recursive {
+		switch j.typ {
+		case Start, VerifyActive:
+			q.failDependents(j.unit, eff, RequiredBy, RequisiteOf, BoundBy)
+		case Stop:
+			q.failDependents(j.unit, eff, ConflictedBy)
+		}
+	}
+	if r == ResultDone && recursive && (j.typ == Start || j.typ == Reload) &&
+		!q.info(j.unit).State.ActiveOrReloading() {
+		q.failDependents(j.unit, eff, RequisiteOf)
+	}
+	if r == ResultTimeout || r == ResultDependency {
+		eff.logf(j.unit, "Job %s failed with result '%s'.", j, r)
+		q.onTermination(j.unit, OnFailure, eff)
+	}
+}
+
+func (q *Queue) uninstall(j *job) {
+	slot := q.unitJob
+	if j.typ == Nop {
+		slot = q.unitNop
+	}
+	if slot[j.unit] == j {
+		delete(slot, j.unit)
+	}
+	delete(q.jobs, j.id)
+	j.installed = false
+	j.state = Waiting
+}
+
+func (q *Queue) failDependents(unit string, eff *Effects, ds ...Dependency) {
+	for _, u := range q.union(unit, ds...) {
+		o := q.unitJob[u]
+		if o == nil || (o.typ != Start && o.typ != VerifyActive) {
+			continue
+		}
+		q.finish(o, ResultDependency, true, eff)
+	}
+}
