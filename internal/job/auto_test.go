@@ -37,13 +37,25 @@ func TestDispatch(t *testing.T) {
 			{do: "state a active", want: "installed: b/start"},
 			{do: "jobs", want: "1:b/start:waiting"},
 			{do: "dispatch", want: ""}}},
-		// A unit bound to a oneshot without RemainAfterExit= is stopped again once it
-		// is up, as the oneshot is inactive by then.
-		{"binds-to a unit that went inactive stops the dependent", "a BindsTo=b After=b\nb", []step{
+		// Without After=, a unit bound to a oneshot (no RemainAfterExit=) starts next to
+		// it and is stopped once it is up, as the oneshot is inactive by then.
+		{"binds-to a unit that went inactive stops the dependent", "a BindsTo=b\nb", []step{
 			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run a", want: "start"},
 			{do: "run b", want: "start"},
 			{do: "state b activating", want: ""},
 			{do: "state b inactive", want: "finished: b/start=done"},
+			{do: "state a active", want: "finished: a/start=done"},
+			{do: "dispatch", want: "installed: a/stop"}}},
+		// Observed (2g): even an explicit stop of an upheld unit is undone.
+		{"upholds undoes a stop", "a Upholds=b state=active\nb state=active", []step{
+			{do: "enqueue stop b", want: "b/stop"},
+			{do: "run b", want: "stop"},
+			{do: "state b inactive", want: "finished: b/stop=done"},
+			{do: "dispatch", want: "installed: b/start"}}},
+		// Observed (2j): a unit with StopWhenUnneeded= started by hand is stopped again.
+		{"stop-when-unneeded stops a unit started by hand", "a StopWhenUnneeded", []step{
+			{do: "enqueue start a", want: "a/start"},
 			{do: "run a", want: "start"},
 			{do: "state a active", want: "finished: a/start=done"},
 			{do: "dispatch", want: "installed: a/stop"}}},

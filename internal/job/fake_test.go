@@ -29,7 +29,7 @@ func newFakeGraph(t testing.TB, spec string) *fakeGraph {
 			continue
 		}
 		u := f[0]
-		in := &Info{State: UnitInactive}
+		in := &Info{State: UnitInactive, OnSuccessJobMode: Fail}
 		g.info[u] = in
 		g.units = append(g.units, u)
 		if g.deps[u] == nil {
@@ -261,6 +261,9 @@ func (h *harness) exec(do string) (string, []string) {
 		}
 		j, _ := h.q.Get(id)
 		return fmt.Sprintf("%s/%s@%s", j.Unit, j.Type, at.Sub(time.Unix(1000, 0))), nil
+	case "bound": // bound UNIT: the unit it is bound to that is not up
+		o, _ := h.q.BoundToInactive(f[1])
+		return o, nil
 	case "dispatch":
 		eff := h.q.Dispatch()
 		return effectsString(eff), eff.Log

@@ -204,7 +204,8 @@ type Info struct {
 	JobTimeout        time.Duration
 	JobRunningTimeout time.Duration
 	// OnFailureJobMode and OnSuccessJobMode are the modes the units of OnFailure= and
-	// OnSuccess= are started with (zero: replace).
+	// OnSuccess= are started with. systemd's defaults differ: replace for OnFailure=
+	// (the zero Mode), fail for OnSuccess=, so the caller must fill the latter in.
 	OnFailureJobMode Mode
 	OnSuccessJobMode Mode
 }

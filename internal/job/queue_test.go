@@ -183,6 +183,64 @@ func TestQueue(t *testing.T) {
 			{do: "clock +1s", want: ""},
 			{do: "run a", want: "start"},
 			{do: "next", want: "a/start@3s"}}},
+		// Observed on systemd 257 (observed.md 15): the dependent stops first, then
+		// the unit restarts, then the dependent starts.
+		{"restart propagates through requires and after in order", "a Requires=b After=b state=active\nb state=active", []step{
+			{do: "enqueue restart b", want: "b/restart a/restart"},
+			{do: "runnable", want: "a/restart"},
+			{do: "run a", want: "stop"},
+			{do: "state a inactive", want: ""},
+			{do: "jobs", want: "1:b/restart:waiting 2:a/start:waiting"},
+			{do: "runnable", want: "b/restart"},
+			{do: "run b", want: "stop"},
+			{do: "state b inactive", want: ""},
+			{do: "runnable", want: "b/start"},
+			{do: "run b", want: "start"},
+			{do: "state b active", want: "finished: b/start=done"},
+			{do: "runnable", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "state a active", want: "finished: a/start=done"}}},
+		// Observed (15): the stop job is canceled, the running stop goes on, the
+		// start waits for the unit to be inactive.
+		{"a start while a stop runs waits for the unit", "a state=active", []step{
+			{do: "enqueue stop a", want: "a/stop"},
+			{do: "run a", want: "stop"},
+			{do: "state a deactivating", want: ""},
+			{do: "enqueue start a", want: "a/start; finished: a/stop=canceled"},
+			{do: "runnable", want: "a/start"},
+			{do: "run a", want: "nop"},
+			{do: "runnable", want: ""},
+			{do: "state a inactive", want: ""},
+			{do: "runnable", want: "a/start"},
+			{do: "run a", want: "start"}}},
+		// Observed (13): "r14.service: Unit cannot be reloaded because it is inactive."
+		{"reload of an inactive unit is invalid", "a CanReload", []step{
+			{do: "enqueue reload a", want: "a/reload"},
+			{do: "run a", want: "nop; finished: a/reload=invalid", log: []string{"a: Unit cannot be reloaded because it is inactive."}}}},
+		{"reload of a reloading unit waits", "a CanReload state=reloading", []step{
+			{do: "enqueue reload a", want: "a/reload"},
+			{do: "run a", want: "nop"},
+			{do: "runnable", want: ""},
+			{do: "state a active", want: ""},
+			{do: "run a", want: "reload"}}},
+		{"start of an active unit ends at once", "a state=active", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "nop; finished: a/start=done"}}},
+		{"restart of an inactive unit goes on as a start", "a", []step{
+			{do: "enqueue restart a", want: "a/restart"},
+			{do: "run a", want: "nop"},
+			{do: "jobs", want: "1:a/start:waiting"},
+			{do: "run a", want: "start"}}},
+		// Observed (2c): a BindsTo=/After= a oneshot that is inactive again when the
+		// dependent starts: "Bound to unit b2o.service, but unit isn't active.", result
+		// "dependency".
+		{"binds-to and after: the other must be up when the unit starts", "a BindsTo=b After=b\nb\nc BindsTo=b", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "state b activating", want: ""},
+			{do: "state b inactive", want: "finished: b/start=done"},
+			{do: "bound a", want: "b"},
+			{do: "bound c", want: ""}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",

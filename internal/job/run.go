@@ -32,9 +32,12 @@ func (q *Queue) Runnable() []Job {
 
 // Run marks the waiting job id as running and returns the action the caller performs
 // on the unit: Start, Stop (also for a restart, which becomes a start once the stop
-// is done) or Reload; Nop when there is nothing to do because the job finished at once
-// (nop, verify-active) or waits again for its unit (verify-active on an activating
-// unit). The caller reports the outcome through UnitChanged, Finish or Requeue.
+// is done) or Reload. It returns Nop when there is nothing to do: the job ended at
+// once (nop, verify-active, a start of an active unit, a stop of an inactive one, a
+// reload of an inactive one: "invalid") or waits for its unit to change state (a start
+// of a deactivating unit, a reload of a reloading one, a verify-active of an
+// activating one). The caller reports the outcome through UnitChanged, Finish or
+// Requeue.
 func (q *Queue) Run(id uint32) (Type, Effects, error) {
 	var eff Effects
 	j := q.jobs[id]
@@ -53,25 +56,71 @@ func (q *Queue) Run(id uint32) (Type, Effects, error) {
 			}
 		}
 	}
+	// What systemd decides for every unit type before the type's own start, stop or
+	// reload: nothing to do, not now, or not at all.
+	in := q.info(j.unit)
+	s := in.State
+	park := func() (Type, Effects, error) {
+		j.state, j.parked = Waiting, true
+		return Nop, eff, nil
+	}
+	end := func(r Result) (Type, Effects, error) {
+		q.finish(j, r, true, &eff)
+		return Nop, eff, nil
+	}
 	switch j.typ {
 	case VerifyActive:
-		s := q.info(j.unit).State
 		switch {
 		case s.ActiveOrReloading():
-			q.finish(j, ResultDone, true, &eff)
+			return end(ResultDone)
 		case s == UnitActivating:
-			j.state, j.parked = Waiting, true
-		default:
-			q.finish(j, ResultSkipped, true, &eff)
+			return park()
 		}
-		return Nop, eff, nil
+		return end(ResultSkipped)
 	case Nop:
-		q.finish(j, ResultDone, true, &eff)
-		return Nop, eff, nil
-	case Restart:
+		return end(ResultDone)
+	case Start:
+		switch {
+		case s.ActiveOrReloading():
+			return end(ResultDone)
+		case s == UnitDeactivating || s == UnitMaintenance:
+			return park()
+		case in.Load != Loaded:
+			return end(ResultFailed)
+		}
+		return Start, eff, nil
+	case Stop, Restart:
+		if s.InactiveOrFailed() {
+			// A restart of a stopped unit goes on as a start.
+			return end(ResultDone)
+		}
 		return Stop, eff, nil
+	case Reload:
+		switch {
+		case in.Load != Loaded:
+			return end(ResultFailed)
+		case s == UnitReloading || s == UnitRefreshing:
+			return park()
+		case s != UnitActive:
+			eff.logf(j.unit, "Unit cannot be reloaded because it is inactive.")
+			return end(ResultInvalid)
+		}
+		return Reload, eff, nil
 	}
 	return j.typ, eff, nil
+}
+
+// BoundToInactive returns a unit that unit has BindsTo= and After= on and that is not
+// active. systemd checks this when it is about to start unit (after its conditions
+// and asserts): the start job then ends with result "dependency", logging
+// "Bound to unit X, but unit isn't active.".
+func (q *Queue) BoundToInactive(unit string) (string, bool) {
+	for _, o := range q.g.Deps(unit, BindsTo) {
+		if q.after(unit, o) && !q.info(o).State.ActiveOrReloading() {
+			return o, true
+		}
+	}
+	return "", false
 }
 
 var errNotRunnable = fmt.Errorf("not runnable now")

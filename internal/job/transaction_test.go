@@ -112,6 +112,13 @@ func TestTransaction(t *testing.T) {
 			{do: "enqueue start a ignore-dependencies", want: "a/start"}}},
 		{"triggering stops the triggers too", "s Triggers=a state=active\na state=active\np Triggers=a", []step{
 			{do: "enqueue stop a triggering", want: "a/stop s/stop"}}},
+		// Observed (2o) with a target wanting both partners of a cycle: one of them goes
+		// (systemd's choice follows its hash order; here the list order).
+		{"a target wanting both partners of an ordering cycle", "t Wants=a,b After=a,b\na After=b\nb After=a", []step{
+			{do: "enqueue start t", want: "t/start a/start", log: []string{
+				"a: Found ordering cycle on b/start",
+				"a: Found dependency on a/start",
+				"a: Job b/start deleted to break ordering cycle starting with a/start"}}}},
 		{"ordering cycle broken by deleting a wanted job", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",
@@ -206,6 +213,32 @@ func TestTransactionAgainstQueue(t *testing.T) {
 				"a: Found dependency on c/start",
 				"a: Found dependency on a/start",
 				"a: Job b/start deleted to break ordering cycle starting with a/start"}}}},
+		// Observed (2o): the partner's job is installed already, so it cannot go.
+		{"a cycle with a job queued before cannot be broken", "a After=b\nb After=a", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "enqueue start b", want: "error: Transaction order is cyclic. See system logs for details.", log: []string{
+				"b: Found ordering cycle on a/start",
+				"b: Found dependency on b/start",
+				"b: Unable to break cycle starting with b/start",
+				"Requested transaction contains an unfixable cyclic ordering dependency: Transaction order is cyclic. See system logs for details."}}}},
+		// Observed (2o): even a stop of an inactive unit is checked for cycles.
+		{"a no-op stop is checked for cycles too", "a After=b state=active\nb After=a", []step{
+			{do: "enqueue stop a", want: "a/stop"},
+			{do: "enqueue stop b", want: "error: Transaction order is cyclic. See system logs for details.", log: []string{
+				"b: Found ordering cycle on a/stop",
+				"b: Found dependency on b/stop",
+				"b: Unable to break cycle starting with b/stop",
+				"Requested transaction contains an unfixable cyclic ordering dependency: Transaction order is cyclic. See system logs for details."}}}},
+		// Observed (2e): stopping a running conflicting unit is not destructive.
+		{"mode fail stops a running unit the anchor conflicts with", "a Conflicts=b\nb state=active", []step{
+			{do: "enqueue start a fail", want: "a/start b/stop"}}},
+		// Observed (2n): a second start merges into the running one, even in mode fail.
+		{"mode fail merges into a running job of the same type", "a", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "enqueue start a fail", want: "a/start"},
+			{do: "enqueue stop a fail", want: "error: Transaction for a/stop is destructive (a has 'start' job queued, but 'stop' is included in transaction).",
+				log: []string{"Requested transaction contradicts existing jobs: Transaction for a/stop is destructive (a has 'start' job queued, but 'stop' is included in transaction)."}}}},
 		{"redundant job kept when it reverses a queued one", "a state=active\nb Requires=a", []step{
 			{do: "enqueue stop a", want: "a/stop"},
 			{do: "enqueue start b", want: "b/start a/start; finished: a/stop=canceled"}}},

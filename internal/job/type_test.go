@@ -136,3 +136,48 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestDoneMessage(t *testing.T) {
+	for _, c := range []struct {
+		t    Type
+		r    Result
+		want string
+	}{
+		{Start, ResultDone, "Started %s."},
+		{Start, ResultDependency, "Dependency failed for %s."},
+		{Start, ResultTimeout, "Timed out starting %s."},
+		{Start, ResultCanceled, ""},
+		{Restart, ResultDone, "Stopped %s."},
+		{Stop, ResultFailed, "Stopped %s with error."},
+		{Reload, ResultDone, "Reloaded %s."},
+		{VerifyActive, ResultSkipped, "%s is inactive."},
+		{VerifyActive, ResultDone, ""},
+	} {
+		if got := DoneMessage(c.t, c.r); got != c.want {
+			t.Errorf("DoneMessage(%s, %s) = %q, want %q", c.t, c.r, got, c.want)
+		}
+	}
+}
+
+func TestSymmetrize(t *testing.T) {
+	deps := map[string]map[Dependency][]string{
+		"a": {Requires: {"b"}, After: {"b", "b"}, StopPropagatedFrom: {"c"}},
+		"c": {Before: {"a"}},
+	}
+	Symmetrize(deps)
+	for _, c := range []struct {
+		unit string
+		d    Dependency
+		want string
+	}{
+		{"a", After, "b c"},
+		{"b", RequiredBy, "a"},
+		{"b", Before, "a"},
+		{"c", PropagatesStopTo, "a"},
+		{"c", Before, "a"},
+	} {
+		if got := strings.Join(deps[c.unit][c.d], " "); got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.unit, c.d, got, c.want)
+		}
+	}
+}
