@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/condition"
@@ -18,7 +19,7 @@ var errAssert = errors.New("assertion failed")
 // condState is what the last start of a unit found of its conditions and
 // asserts; guarded by Manager.mu.
 type condState struct {
-	condTime, assertTime time.Time // zero: never checked
+	condTime, assertTime stamp // zero: never checked
 	cond, assert         condition.Outcome
 }
 
@@ -43,14 +44,14 @@ func (m *Manager) Conditions(name string) (ConditionInfo, bool) {
 		return ConditionInfo{}, false
 	}
 	c := u.cond
-	info := ConditionInfo{ConditionTimestamp: c.condTime, AssertTimestamp: c.assertTime}
-	if !c.condTime.IsZero() {
+	info := ConditionInfo{ConditionTimestamp: c.condTime.wall, AssertTimestamp: c.assertTime.wall}
+	if !c.condTime.wall.IsZero() {
 		info.ConditionResult = c.cond.OK
 		if !c.cond.OK {
 			info.Unmet = c.cond.Unmet()
 		}
 	}
-	if !c.assertTime.IsZero() {
+	if !c.assertTime.wall.IsZero() {
 		info.AssertResult = c.assert.OK
 		if !c.assert.OK {
 			info.AssertUnmet = c.assert.AssertUnmet()
@@ -75,7 +76,7 @@ func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
 	co := conds.Evaluate(facts)
 	m.logErrors(u, co)
 	m.mu.Lock()
-	u.cond.condTime, u.cond.cond = time.Now(), co
+	u.cond.condTime, u.cond.cond = now(), co
 	m.mu.Unlock()
 	if !co.OK {
 		m.logf(u, "%s", co.SkipMessage(ident))
@@ -85,7 +86,7 @@ func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
 	ao := asserts.Evaluate(facts)
 	m.logErrors(u, ao)
 	m.mu.Lock()
-	u.cond.assertTime, u.cond.assert = time.Now(), ao
+	u.cond.assertTime, u.cond.assert = now(), ao
 	m.mu.Unlock()
 	if !ao.OK {
 		m.logf(u, "%s: %s", u.name, condition.LogAssertFailed)
@@ -129,4 +130,26 @@ func (m *Manager) logErrors(u *Unit, o condition.Outcome) {
 			m.logf(u, "%s: %s", u.name, r.LogLine())
 		}
 	}
+}
+
+// conditionProperties are ConditionResult=, AssertResult= and their
+// timestamps as systemctl show prints them ("no" until checked); callers
+// hold m.mu.
+func (u *Unit) conditionProperties() []Property {
+	c := u.cond
+	var out []Property
+	for _, p := range []struct {
+		name string
+		at   stamp
+		ok   bool
+	}{{"Condition", c.condTime, c.cond.OK}, {"Assert", c.assertTime, c.assert.OK}} {
+		v := ""
+		if !p.at.wall.IsZero() {
+			v = formatTimestamp(p.at)
+		}
+		out = append(out, Property{p.name + "Result", yesNo(!p.at.wall.IsZero() && p.ok)},
+			Property{p.name + "Timestamp", v},
+			Property{p.name + "TimestampMonotonic", strconv.FormatUint(p.at.mono, 10)})
+	}
+	return out
 }

@@ -111,6 +111,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	add("CanReload", "no")
 	add("Transient", yesNo(u.transient))
 	add("InvocationID", u.invocation)
+	out = append(out, u.conditionProperties()...)
 	switch u.kind {
 	case "service", "socket":
 		result := u.result

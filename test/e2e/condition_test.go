@@ -109,6 +109,15 @@ func TestConditions(t *testing.T) {
 		if !tt.runs && !strings.Contains(st.stdout, "Active: inactive (dead)") {
 			t.Errorf("status %s: not inactive (dead):\n%s", tt.unit, st.stdout)
 		}
+		// As systemd 257 shows them (observed): a skipped unit has
+		// ConditionResult=no and its asserts untested ("no"), a unit
+		// whose assert failed ConditionResult=yes, AssertResult=no, and
+		// neither is failed.
+		want = "Result=success\nConditionResult=" + map[bool]string{true: "yes", false: "no"}[tt.code != 0 || tt.runs] +
+			"\nAssertResult=" + map[bool]string{true: "yes", false: "no"}[tt.runs] + "\n"
+		if r := ctl(t, 0, "-C", name, "show", "-p", "Result,ConditionResult,AssertResult", tt.unit); r.stdout != want {
+			t.Errorf("show %s:\n%s\nwant:\n%s", tt.unit, r.stdout, want)
+		}
 	}
 	// Fixed, the skipped unit starts on the next try: conditions are
 	// checked at each start.
