@@ -47,7 +47,7 @@ func (m *Manager) applyLimits(u *Unit, rs *runState) error {
 	chain := []bounded{{name: u.name, res: u.svc.Resources, v2: rs.cgroup, v1: filepath.Join(slicePath(u.slice), u.name)}}
 	for s := u.slice; s != ""; s = parentSlice(s) {
 		su, err := m.load(s)
-		if err != nil || su.kind != "slice" {
+		if err != nil || su.kind.typeName() != "slice" {
 			continue
 		}
 		chain = append(chain, bounded{name: s, res: su.sliceRes, v2: m.cgroupPath(su), v1: slicePath(s)})

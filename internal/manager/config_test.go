@@ -19,7 +19,7 @@ func options(t *testing.T, name, text string) *unit.Options {
 }
 
 func TestRestartPolicies(t *testing.T) {
-	results := []string{"success", "exit-code", "signal", "core-dump", "timeout"}
+	results := []Result{resultSuccess, resultExitCode, resultSignal, resultCoreDump, resultTimeout}
 	want := map[string][]bool{
 		"no":          {false, false, false, false, false},
 		"always":      {true, true, true, true, true},

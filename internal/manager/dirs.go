@@ -324,7 +324,7 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	if u.kind != "service" {
+	if u.svc == nil {
 		return nil, fmt.Errorf("%w: unit %s does not support cleaning", errInvalid, name)
 	}
 	kinds := map[dirType]bool{}
@@ -361,7 +361,7 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 	u.job = ch
 	m.jobs++
 	prev, prevSub := u.active, u.sub
-	u.setState(stateMaintenance, "cleaning")
+	u.setState(stateMaintenance, subCleaning)
 	m.mu.Unlock()
 	defer func() {
 		m.mu.Lock()

@@ -58,14 +58,14 @@ func spawned(t *testing.T, f *processtest.Fake) *processtest.Proc {
 }
 
 // unitState reads u's state as the engine records it.
-func unitState(m *Manager, u *Unit) (active, sub, result string) {
+func unitState(m *Manager, u *Unit) (active ActiveState, sub, result string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return string(u.active), string(u.sub), string(u.result)
+	return u.active, u.sub.String(), u.result.String()
 }
 
 // waitState waits until u reaches active state want.
-func waitState(t *testing.T, m *Manager, u *Unit, want string) {
+func waitState(t *testing.T, m *Manager, u *Unit, want ActiveState) {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
 		if a, _, _ := unitState(m, u); a == want {
@@ -162,9 +162,10 @@ func TestEngineTargetAndServiceWithFakeProcesses(t *testing.T) {
 // through the process handle.
 func TestEngineMainExitResult(t *testing.T) {
 	tests := []struct {
-		name       string
-		end        func(*processtest.Proc)
-		state, res string
+		name  string
+		end   func(*processtest.Proc)
+		state ActiveState
+		res   string
 	}{
 		{"exit 0", func(p *processtest.Proc) { p.ExitCode(0) }, stateInactive, "success"},
 		{"exit 3", func(p *processtest.Proc) { p.ExitCode(3) }, stateFailed, "exit-code"},

@@ -114,6 +114,7 @@ type Manager struct {
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
 	hooks      hooks
+	events     feed // every unit's state changes
 }
 
 // New creates a manager; Run makes it serve.
@@ -264,17 +265,17 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	// first), so that a slice's cgroup is empty when it goes.
 	sort.Slice(active, func(i, j int) bool {
 		a, b := active[i], active[j]
-		if a.kindOrder() != b.kindOrder() {
-			return a.kindOrder() < b.kindOrder()
+		if shutdownRank(a) != shutdownRank(b) {
+			return shutdownRank(a) < shutdownRank(b)
 		}
-		if a.kind == "slice" {
+		if _, slice := a.kind.(sliceKind); slice {
 			return len(a.name) > len(b.name)
 		}
 		return a.since.After(b.since)
 	})
 	var wg sync.WaitGroup
 	for _, u := range active {
-		if u.kind == "service" {
+		if shutdownRank(u) == 0 {
 			wg.Add(1)
 			go func(u *Unit) {
 				defer wg.Done()
@@ -284,7 +285,7 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	}
 	wg.Wait()
 	for _, u := range active {
-		if u.kind != "service" {
+		if shutdownRank(u) != 0 {
 			m.Stop(ctx, u.name)
 		}
 	}
@@ -294,6 +295,20 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	os.Remove(filepath.Join(m.cfg.RuntimeDir, "notify"))
 	fstree.RemoveAll(m.notifyDir())
 	m.removeV1Bases()
+}
+
+// shutdownRank orders kinds at shutdown: services (in parallel), then
+// sockets, targets, and slices last, whose cgroups must be empty by then.
+func shutdownRank(u *Unit) int {
+	switch u.kind.(type) {
+	case serviceKind:
+		return 0
+	case socketKind:
+		return 1
+	case targetKind:
+		return 2
+	}
+	return 3
 }
 
 // errNoSuchUnit wraps lookups of units that have no file.
@@ -353,7 +368,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 			u = m.brokenUnit(n, f, loadError(f, err))
 		}
 	}
-	if u.loadState == "loaded" {
+	if u.loadState == loadLoaded {
 		for _, w := range append(u.warnings, m.modeWarnings(u)...) {
 			m.logf(u, "%s", w)
 		}
@@ -384,7 +399,7 @@ func (m *Manager) Reload() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, u := range m.units {
-		if (u.active == stateInactive || u.loadState != "loaded") && u.job == nil {
+		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil {
 			delete(m.units, name)
 		}
 	}

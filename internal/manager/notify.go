@@ -140,7 +140,7 @@ func (m *Manager) handleNotify(pid int, msg string) {
 			u.statusText = v
 		case "STOPPING":
 			if v == "1" && u.active == stateActive {
-				u.setState(stateDeactivating, "stop-sigterm")
+				u.setState(stateDeactivating, subStopSigterm)
 			}
 		}
 	}

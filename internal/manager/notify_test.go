@@ -12,7 +12,7 @@ import (
 func notifyFixture(units map[string]*runState) *Manager {
 	m := &Manager{units: map[string]*Unit{}}
 	for name, rs := range units {
-		m.units[name] = &Unit{name: name, kind: "service", run: rs}
+		m.units[name] = &Unit{name: name, kind: serviceKind{m}, run: rs}
 	}
 	return m
 }

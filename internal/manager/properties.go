@@ -50,7 +50,7 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 	for _, p := range m.runtimeProperties(u) {
 		props = setProp(props, p)
 	}
-	return ordered(propertyOrder[u.kind], props), nil
+	return ordered(propertyOrder[u.kind.typeName()], props), nil
 }
 
 // configProperties are the properties of u's configuration. The directive
@@ -85,9 +85,9 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	add("RequiredBy", strings.Join(reverse.requiredBy, " "))
 	add("WantedBy", strings.Join(reverse.wantedBy, " "))
 	add("Description", u.description)
-	add("LoadState", u.loadState)
-	add("ActiveState", u.active)
-	add("SubState", u.sub)
+	add("LoadState", u.loadState.String())
+	add("ActiveState", u.active.String())
+	add("SubState", u.sub.String())
 	if u.file != nil {
 		add("FragmentPath", u.file.Fragment)
 		add("DropInPaths", strings.Join(u.file.DropIns, " "))
@@ -106,23 +106,20 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	addStamp("ActiveEnter", u.stamps.activeEnter)
 	addStamp("ActiveExit", u.stamps.activeExit)
 	addStamp("InactiveEnter", u.stamps.inactiveEnter)
-	add("CanStart", yesNo(u.loadState == "loaded"))
+	add("CanStart", yesNo(u.loadState == loadLoaded))
 	add("CanStop", "yes")
 	add("CanReload", "no")
 	add("Transient", yesNo(u.transient))
 	add("InvocationID", u.invocation)
 	out = append(out, u.conditionProperties()...)
-	switch u.kind {
+	typ := u.kind.typeName()
+	switch typ {
 	case "service", "socket":
-		result := u.result
-		if result == "" {
-			result = "success"
-		}
-		add("Result", result)
+		add("Result", u.result.String())
 	}
-	if u.kind == "service" || u.kind == "slice" {
+	if typ == "service" || typ == "slice" {
 		slice := u.slice
-		if u.kind == "slice" {
+		if typ == "slice" {
 			slice = parentSlice(u.name)
 			if slice == "" && u.name != "-.slice" {
 				slice = "-.slice"
@@ -130,7 +127,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		}
 		add("Slice", slice)
 		cg := ""
-		if u.kind == "slice" && u.active == stateActive {
+		if typ == "slice" && u.active == stateActive {
 			cg = m.cgroupPath(u)
 		} else if rs := u.run; rs != nil && u.active != stateInactive && u.active != stateFailed {
 			cg = rs.cgroup
@@ -140,7 +137,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		}
 		add("ControlGroup", cg)
 	}
-	if u.kind == "service" {
+	if typ == "service" {
 		rs := u.run
 		mainPID, execPID := 0, 0
 		uid, gid := "[not set]", "[not set]"
@@ -169,7 +166,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 // callers hold m.mu or use it on units no one changes.
 func (u *Unit) forwardRequires() []string {
 	var out []string
-	if u.kind == "service" && u.slice != "" {
+	if u.svc != nil && u.slice != "" {
 		out = append(out, u.slice)
 	}
 	return dedupe(append(out, u.requires...))

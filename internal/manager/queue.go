@@ -124,7 +124,7 @@ func (m *Manager) known(name, what string) error {
 func (m *Manager) TryRestart(ctx context.Context, name string) (*Unit, error) {
 	m.mu.Lock()
 	u, ok := m.units[name]
-	running := ok && (u.active == stateActive || u.active == stateActivating || u.active == "reloading")
+	running := ok && (u.active == stateActive || u.active == stateActivating || u.active == stateReloading)
 	failed := ok && u.active == stateFailed
 	m.mu.Unlock()
 	switch {

@@ -7,14 +7,16 @@ import (
 
 // Restart= values and the results they restart on. A clean exit (status
 // 0, or SIGHUP, SIGINT, SIGTERM, SIGPIPE) has result "success".
-var restartPolicies = map[string]func(result string) bool{
-	"no":          func(string) bool { return false },
-	"always":      func(string) bool { return true },
-	"on-success":  func(r string) bool { return r == "success" },
-	"on-failure":  func(r string) bool { return r != "success" },
-	"on-abnormal": func(r string) bool { return r == "signal" || r == "core-dump" || r == "timeout" || r == "watchdog" },
-	"on-abort":    func(r string) bool { return r == "signal" || r == "core-dump" },
-	"on-watchdog": func(r string) bool { return r == "watchdog" },
+var restartPolicies = map[string]func(result Result) bool{
+	"no":         func(Result) bool { return false },
+	"always":     func(Result) bool { return true },
+	"on-success": func(r Result) bool { return r == resultSuccess },
+	"on-failure": func(r Result) bool { return r != resultSuccess },
+	"on-abnormal": func(r Result) bool {
+		return r == resultSignal || r == resultCoreDump || r == resultTimeout || r == resultWatchdog
+	},
+	"on-abort":    func(r Result) bool { return r == resultSignal || r == resultCoreDump },
+	"on-watchdog": func(r Result) bool { return r == resultWatchdog },
 }
 
 // Automatic restarts are limited as systemd's StartLimitBurst= and
@@ -27,7 +29,7 @@ const (
 
 // maybeRestart schedules a restart after the main process of u ended by
 // itself with result. Callers hold u's job.
-func (m *Manager) maybeRestart(u *Unit, result string) {
+func (m *Manager) maybeRestart(u *Unit, result Result) {
 	if !restartPolicies[u.svc.Restart](result) {
 		return
 	}
@@ -45,13 +47,13 @@ func (m *Manager) maybeRestart(u *Unit, result string) {
 		}
 	}
 	if n >= startLimitBurst {
-		u.result = "start-limit-hit"
-		u.setState(stateFailed, "failed")
+		u.result = resultStartLimitHit
+		u.setState(stateFailed, subFailed)
 		m.mu.Unlock()
 		m.logf(u, "%s: Start request repeated too quickly; not restarting (Restart=%s).", u.name, u.svc.Restart)
 		return
 	}
-	u.setState(stateActivating, "auto-restart")
+	u.setState(stateActivating, subAutoRestart)
 	var timer *time.Timer
 	timer = time.AfterFunc(u.svc.RestartDelay, func() {
 		m.mu.Lock()

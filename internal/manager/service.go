@@ -75,18 +75,18 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	u.pendingListen, u.pendingNames = nil, nil
 	u.run = rs
 	u.invocation = rs.invocation
-	u.result, u.exitCode, u.exitStatus, u.statusText = "", "", 0, ""
-	u.setState(stateActivating, "start")
+	u.result, u.exitCode, u.exitStatus, u.statusText = resultSuccess, "", 0, ""
+	u.setState(stateActivating, subStart)
 	m.mu.Unlock()
 
 	if err := m.prepare(u, rs); err != nil {
-		m.finish(u, rs, "resources")
+		m.finish(u, rs, resultResources)
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: %w", u.name, err)
 	}
 	for _, c := range svc.ExecStartPre {
 		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStart); err != nil {
-			m.finish(u, rs, "exit-code")
+			m.finish(u, rs, resultExitCode)
 			m.closeStdio(rs)
 			return fmt.Errorf("start %s: ExecStartPre: %w", u.name, err)
 		}
@@ -100,34 +100,34 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		for i, c := range svc.ExecStart {
 			p, err := m.spawn(u, rs, c, i == len(svc.ExecStart)-1)
 			if err != nil {
-				m.finish(u, rs, "resources")
+				m.finish(u, rs, resultResources)
 				return fmt.Errorf("start %s: %w", u.name, err)
 			}
 			m.mu.Lock()
 			rs.main = p
 			m.mu.Unlock()
 			if err := m.waitExit(ctx, p, svc.TimeoutStart); err != nil {
-				res := "timeout"
+				res := resultTimeout
 				if ctx.Err() != nil {
-					res = "canceled"
+					res = resultCanceled
 				}
 				m.finish(u, rs, res)
 				return fmt.Errorf("start %s: %w", u.name, err)
 			}
-			if res := m.exitResult(u, p, false); res != "success" && !c.IgnoreFailure {
+			if res := m.exitResult(u, p, false); res != resultSuccess && !c.IgnoreFailure {
 				m.finish(u, rs, res)
 				return fmt.Errorf("start %s: %s", u.name, m.describeExit(p))
 			}
 		}
 		if !svc.RemainAfterExit {
-			m.finish(u, rs, "success")
+			m.finish(u, rs, resultSuccess)
 			return nil
 		}
 		return m.enterRunning(u, rs, true)
 	}
 	p, err := m.spawn(u, rs, svc.ExecStart[0], true)
 	if err != nil {
-		m.finish(u, rs, "resources")
+		m.finish(u, rs, resultResources)
 		return fmt.Errorf("start %s: %w", u.name, err)
 	}
 	m.mu.Lock()
@@ -145,14 +145,14 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		case <-rs.ready:
 		case <-p.Exited():
 			res := m.exitResult(u, p, false)
-			if res == "success" {
-				res = "protocol"
+			if res == resultSuccess {
+				res = resultProtocol
 			}
 			m.finish(u, rs, res)
 			return fmt.Errorf("start %s: main process exited before it was ready: %s", u.name, m.describeExit(p))
 		case <-timeout:
 			m.killAll(u, rs)
-			m.finish(u, rs, "timeout")
+			m.finish(u, rs, resultTimeout)
 			return fmt.Errorf("start %s: not ready after %s (TimeoutStartSec=)", u.name, svc.TimeoutStart)
 		case <-ctx.Done():
 			// Only a stop job cancels a start; it takes over from here
@@ -167,16 +167,16 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 	for _, c := range u.svc.ExecStartPost {
 		if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStart); err != nil {
 			m.killAll(u, rs)
-			m.finish(u, rs, "exit-code")
+			m.finish(u, rs, resultExitCode)
 			return fmt.Errorf("start %s: ExecStartPost: %w", u.name, err)
 		}
 	}
 	m.mu.Lock()
 	if u.active == stateActivating {
 		if exited {
-			u.setState(stateActive, "exited")
+			u.setState(stateActive, subExited)
 		} else {
-			u.setState(stateActive, "running")
+			u.setState(stateActive, subRunning)
 		}
 	}
 	m.mu.Unlock()
@@ -201,7 +201,7 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 	m.mu.Lock()
 	current := u.run == rs
 	if current {
-		u.setState(stateDeactivating, "stop-sigterm")
+		u.setState(stateDeactivating, subStopSigterm)
 	}
 	m.mu.Unlock()
 	if !current {
@@ -218,18 +218,18 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 	rs := u.run
 	if u.cancelRestart() {
 		// Waiting to restart: nothing runs, so stopping just ends the wait.
-		u.setState(stateInactive, "dead")
+		u.setState(stateInactive, subDead)
 		m.mu.Unlock()
 		m.logf(u, "Stopped %s - %s.", u.name, u.description)
 		return
 	}
 	if rs == nil {
-		u.setState(stateInactive, "dead")
+		u.setState(stateInactive, subDead)
 		m.mu.Unlock()
 		return
 	}
 	rs.stopping = true
-	u.setState(stateDeactivating, "stop-sigterm")
+	u.setState(stateDeactivating, subStopSigterm)
 	p := rs.main
 	m.mu.Unlock()
 	m.logf(u, "Stopping %s - %s...", u.name, u.description)
@@ -239,7 +239,7 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 			m.logf(u, "%s: ExecStop: %v", u.name, err)
 		}
 	}
-	result := "success"
+	result := resultSuccess
 	if p != nil && !p.HasExited() {
 		sig := syscall.Signal(svc.KillSignal)
 		switch svc.KillMode {
@@ -250,10 +250,10 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		}
 		if err := m.waitExit(ctx, p, svc.TimeoutStop); err != nil {
 			m.logf(u, "%s: processes still running after %s, killing them.", u.name, svc.TimeoutStop)
-			result = "timeout"
+			result = resultTimeout
 		}
 	}
-	if p != nil && p.HasExited() && result == "success" {
+	if p != nil && p.HasExited() && result == resultSuccess {
 		result = m.exitResult(u, p, true)
 	}
 	m.killAll(u, rs)
@@ -327,7 +327,7 @@ func (m *Manager) waitExit(ctx context.Context, p *process.Process, timeout time
 
 // exitResult maps how p ended to a unit result. A signal we sent while
 // stopping, or one of the signals a clean shutdown uses, is success.
-func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) string {
+func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) Result {
 	ws := p.Status()
 	code, status := "exited", ws.ExitStatus()
 	if ws.Signaled() {
@@ -343,22 +343,22 @@ func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) string 
 	m.mu.Unlock()
 	switch {
 	case ws.Exited() && status == 0:
-		return "success"
+		return resultSuccess
 	case ws.Exited():
-		return "exit-code"
+		return resultExitCode
 	}
 	switch ws.Signal() {
 	case syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE:
-		return "success"
+		return resultSuccess
 	case syscall.SIGKILL:
 		if stopping {
-			return "success"
+			return resultSuccess
 		}
 	}
 	if ws.CoreDump() {
-		return "core-dump"
+		return resultCoreDump
 	}
-	return "signal"
+	return resultSignal
 }
 
 func (m *Manager) describeExit(p *process.Process) string {
@@ -370,7 +370,7 @@ func (m *Manager) describeExit(p *process.Process) string {
 }
 
 // finish tears an invocation down and records the result. It runs once.
-func (m *Manager) finish(u *Unit, rs *runState, result string) {
+func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 	rs.endOnce.Do(func() {
 		// Whatever path ended the invocation, nothing of it may outlive
 		// the release of its user below.
@@ -383,13 +383,13 @@ func (m *Manager) finish(u *Unit, rs *runState, result string) {
 		m.release(u, rs)
 		m.mu.Lock()
 		u.result = result
-		if result == "success" {
-			u.setState(stateInactive, "dead")
+		if result == resultSuccess {
+			u.setState(stateInactive, subDead)
 		} else {
-			u.setState(stateFailed, "failed")
+			u.setState(stateFailed, subFailed)
 		}
 		m.mu.Unlock()
-		if result == "success" {
+		if result == resultSuccess {
 			if rs.main != nil && u.svc.Type != "oneshot" && !rs.stopping {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
 			}

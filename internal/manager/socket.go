@@ -46,7 +46,7 @@ func (m *Manager) startSocket(u *Unit) error {
 	st.cancel = cancel
 	m.mu.Lock()
 	u.socket = st
-	u.setState(stateActive, "listening")
+	u.setState(stateActive, subListening)
 	m.mu.Unlock()
 	m.logf(u, "Listening on %s - %s.", u.name, u.description)
 	go m.watchSocket(ctx, u, st)
@@ -72,7 +72,7 @@ func (m *Manager) stopSocket(u *Unit) {
 	m.mu.Lock()
 	st := u.socket
 	u.socket = nil
-	u.setState(stateInactive, "dead")
+	u.setState(stateInactive, subDead)
 	m.mu.Unlock()
 	if st != nil {
 		st.close(u.sock)
@@ -85,8 +85,8 @@ func (m *Manager) failSocket(u *Unit, st *socketState) {
 	m.mu.Lock()
 	if u.socket == st {
 		u.socket = nil
-		u.result = "trigger-limit-hit"
-		u.setState(stateFailed, "failed")
+		u.result = resultTriggerLimitHit
+		u.setState(stateFailed, subFailed)
 	}
 	m.mu.Unlock()
 	st.close(u.sock)

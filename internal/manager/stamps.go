@@ -26,10 +26,10 @@ type stateStamps struct {
 }
 
 // record notes a change from the active state from to to.
-func (s *stateStamps) record(from, to string) {
+func (s *stateStamps) record(from, to ActiveState) {
 	t := now()
 	s.change = t
-	down := func(st string) bool { return st == stateInactive || st == stateFailed }
+	down := ActiveState.isInactiveOrFailed
 	if down(from) && !down(to) {
 		s.inactiveExit = t
 	}

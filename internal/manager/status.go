@@ -126,7 +126,7 @@ func (m *Manager) collectIdle(u *Unit) {
 func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	s := m.Summary(u)
 	s.UnitFileState = "static"
-	if u.loadState == "loaded" {
+	if u.loadState == loadLoaded {
 		if st, err := m.UnitFileState(u.name); err == nil {
 			s.UnitFileState = st
 		}
@@ -155,9 +155,9 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 // list-units and job replies, which would otherwise redo that per unit.
 func (m *Manager) Summary(u *Unit) UnitStatus {
 	m.mu.Lock()
-	s := UnitStatus{Name: u.name, Description: u.description, LoadState: u.loadState, LoadError: u.loadErr,
-		ActiveState: u.active, SubState: u.sub, Transient: u.transient,
-		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result, ExitCode: u.exitCode,
+	s := UnitStatus{Name: u.name, Description: u.description, LoadState: u.loadState.String(), LoadError: u.loadErr,
+		ActiveState: u.active.String(), SubState: u.sub.String(), Transient: u.transient,
+		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result.String(), ExitCode: u.exitCode,
 		ExitStatus: u.exitStatus, StateChange: u.since}
 	if u.file != nil {
 		s.Fragment, s.DropIns = u.file.Fragment, u.file.DropIns
@@ -171,7 +171,7 @@ func (m *Manager) Summary(u *Unit) UnitStatus {
 		cg = rs.cgroup
 		s.User, s.UID = rs.userName, rs.uid
 	}
-	if u.kind == "slice" && u.active == stateActive {
+	if _, slice := u.kind.(sliceKind); slice && u.active == stateActive {
 		cg = m.cgroupPath(u)
 	}
 	m.mu.Unlock()

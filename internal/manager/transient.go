@@ -58,7 +58,7 @@ func (t *Transient) Wait(ctx context.Context) (TransientExit, error) {
 	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
-	return TransientExit{Result: t.u.result, ExitCode: t.u.exitCode, ExitStatus: t.u.exitStatus}, nil
+	return TransientExit{Result: t.u.result.String(), ExitCode: t.u.exitCode, ExitStatus: t.u.exitStatus}, nil
 }
 
 // RunTransient writes a transient service from spec, starts it and returns

@@ -18,21 +18,11 @@ import (
 	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
-// Active states, as systemd names them.
-const (
-	stateActive       = "active"
-	stateInactive     = "inactive"
-	stateActivating   = "activating"
-	stateDeactivating = "deactivating"
-	stateFailed       = "failed"
-	stateMaintenance  = "maintenance"
-)
-
 // Unit is a loaded unit and its runtime state. Fields below mu-protected
 // are guarded by Manager.mu.
 type Unit struct {
 	name        string
-	kind        string // service, target, slice
+	kind        kind
 	file        *unit.Unit
 	conf        *unitconf.Unit // typed configuration
 	warnings    []string       // about the unit's file, logged when it is loaded
@@ -47,17 +37,18 @@ type Unit struct {
 	log         *logstore.Ring
 	logLimit    *logstore.Limiter // of the unit's output, made on first use
 	logLimitSet sync.Once
-	loadState   string // loaded, error, masked
+	loadState   LoadState
 	loadErr     string
+	events      *feed // where state changes go
 
 	// Guarded by Manager.mu.
-	active     string
-	sub        string
+	active     ActiveState
+	sub        SubState
 	since      time.Time
 	stamps     stateStamps
 	job        chan struct{}
 	invocation string
-	result     string
+	result     Result
 	exitCode   string
 	exitStatus int
 	statusText string
@@ -73,23 +64,14 @@ type Unit struct {
 	restartTimer *time.Timer
 }
 
-func (u *Unit) kindOrder() int {
-	switch u.kind {
-	case "service":
-		return 0
-	case "socket":
-		return 1
-	case "target":
-		return 2
-	default:
-		return 3
-	}
-}
-
 // newUnit builds a Unit from its loaded file.
 func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
-	u := &Unit{name: n.String(), kind: n.Type, file: f, active: stateInactive, sub: "dead",
-		log: logstore.NewRing(200), loadState: "loaded"}
+	k := m.kindFor(n.Type)
+	if k == nil {
+		return nil, fmt.Errorf("%w: unit type %s is not supported yet", errUnsupported, n.Type)
+	}
+	u := &Unit{name: n.String(), kind: k, file: f, active: stateInactive, sub: subDead,
+		log: logstore.NewRing(200), loadState: loadLoaded, events: &m.events}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
 	conf, warnings, err := unitconf.Parse(u.name, f.Options, m.specifiers(n).Expand)
 	if err != nil {
@@ -102,7 +84,7 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	u.description = conf.Description()
 	u.requires = slices.Concat(conf.Unit.Requires, conf.Unit.BindsTo, f.Requires)
 	u.wants = slices.Concat(conf.Unit.Wants, f.Wants)
-	switch u.kind {
+	switch n.Type {
 	case "service":
 		u.svc = conf.Service
 		u.slice = u.svc.Slice
@@ -113,11 +95,8 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		u.sock = conf.Socket
 	case "slice":
 		u.sliceRes = conf.Slice.Resources
-	case "target":
-	default:
-		return nil, fmt.Errorf("%w: unit type %s is not supported yet", errUnsupported, u.kind)
 	}
-	if u.kind == "slice" {
+	if n.Type == "slice" {
 		if parent := parentSlice(u.name); parent != "" {
 			u.requires = append(u.requires, parent)
 		}
@@ -127,10 +106,10 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 
 // brokenUnit stands for a unit whose file could not be used.
 func (m *Manager) brokenUnit(n unit.Name, f *unit.Unit, err error) *Unit {
-	u := &Unit{name: n.String(), kind: n.Type, file: f, description: n.String(), active: stateInactive,
-		sub: "dead", log: logstore.NewRing(200), loadState: "error", loadErr: err.Error()}
+	u := &Unit{name: n.String(), kind: m.kindFor(n.Type), file: f, description: n.String(), active: stateInactive,
+		sub: subDead, log: logstore.NewRing(200), loadState: loadStateError, loadErr: err.Error(), events: &m.events}
 	if errors.Is(err, unit.ErrMasked) {
-		u.loadState, u.loadErr = "masked", "unit is masked"
+		u.loadState, u.loadErr = loadMasked, "unit is masked"
 	}
 	return u
 }
@@ -167,17 +146,6 @@ func slicePath(name string) string {
 	return strings.Join(out, "/")
 }
 
-// cgroupPath is the unit's cgroup relative to the hierarchy root.
-func (m *Manager) cgroupPath(u *Unit) string {
-	switch u.kind {
-	case "slice":
-		return filepath.Join(m.cfg.CgroupBase, slicePath(u.name))
-	case "service":
-		return filepath.Join(m.cfg.CgroupBase, slicePath(u.slice), u.name)
-	}
-	return ""
-}
-
 func (m *Manager) specifiers(n unit.Name) unit.Specifiers {
 	s := unit.Specifiers{Name: n.String(), Hostname: m.cfg.Hostname, TempDir: "/tmp"}
 	if m.cfg.Mode == User {
@@ -202,13 +170,6 @@ func newInvocationID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// setState records a state change; callers hold m.mu.
-func (u *Unit) setState(active, sub string) {
-	u.stamps.record(u.active, active)
-	u.active, u.sub = active, sub
-	u.since = time.Now()
-}
-
 // Start runs a start job for name and its dependencies and returns when it
 // is done.
 func (m *Manager) Start(ctx context.Context, name string) (*Unit, error) {
@@ -223,7 +184,7 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 	if visiting[name] {
 		return u, nil // ordering cycle: the outer job finishes it
 	}
-	if u.loadState != "loaded" {
+	if u.loadState != loadLoaded {
 		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, u.loadErr)
 	}
 	visiting[name] = true
@@ -243,15 +204,15 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 		u.cancelStart = nil
 		m.mu.Unlock()
 	}()
-	if u.kind == "service" {
+	if u.slice != "" {
 		if _, err := m.start(ctx, u.slice, visiting); err != nil {
-			m.fail(u, "resources")
+			m.fail(u, resultResources)
 			return u, fmt.Errorf("start %s: slice %s: %w", name, u.slice, err)
 		}
 	}
 	for _, r := range u.requires {
 		if _, err := m.start(ctx, r, visiting); err != nil {
-			m.fail(u, "dependency")
+			m.fail(u, resultDependency)
 			return u, fmt.Errorf("start %s: dependency %s failed: %w", name, r, err)
 		}
 	}
@@ -263,30 +224,8 @@ func (m *Manager) start(ctx context.Context, name string, visiting map[string]bo
 	if skip, err := m.checkConditions(u); skip || err != nil {
 		return u, err
 	}
-	switch u.kind {
-	case "target":
-		m.mu.Lock()
-		u.setState(stateActive, "active")
-		m.mu.Unlock()
-		m.logf(u, "Reached target %s - %s.", u.name, u.description)
-	case "slice":
-		if err := m.cfg.Cgroups.Create(m.cgroupPath(u)); err != nil {
-			m.fail(u, "resources")
-			return u, fmt.Errorf("start %s: %w", name, err)
-		}
-		m.mu.Lock()
-		u.setState(stateActive, "active")
-		m.mu.Unlock()
-		m.logf(u, "Created slice %s - %s.", u.name, u.description)
-	case "service":
-		if err := m.startService(ctx, u); err != nil {
-			return u, err
-		}
-	case "socket":
-		if err := m.startSocket(u); err != nil {
-			m.fail(u, "resources")
-			return u, err
-		}
+	if err := u.kind.start(ctx, u); err != nil {
+		return u, err
 	}
 	return u, nil
 }
@@ -364,10 +303,10 @@ func (m *Manager) collect(u *Unit) {
 }
 
 // fail marks u failed with result.
-func (m *Manager) fail(u *Unit, result string) {
+func (m *Manager) fail(u *Unit, result Result) {
 	m.mu.Lock()
 	u.result = result
-	u.setState(stateFailed, "failed")
+	u.setState(stateFailed, subFailed)
 	m.mu.Unlock()
 }
 
@@ -395,26 +334,7 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 		return u, err
 	}
 	defer m.endJob(u, done)
-	switch u.kind {
-	case "service":
-		m.stopService(ctx, u)
-	case "socket":
-		m.stopSocket(u)
-	case "slice":
-		if err := m.cfg.Cgroups.RemoveTree(m.cgroupPath(u)); err != nil {
-			m.logf(u, "%s: %v", u.name, err)
-		}
-		m.releaseV1Slice(u)
-		m.mu.Lock()
-		u.setState(stateInactive, "dead")
-		m.mu.Unlock()
-		m.logf(u, "Removed slice %s - %s.", u.name, u.description)
-	default:
-		m.mu.Lock()
-		u.setState(stateInactive, "dead")
-		m.mu.Unlock()
-		m.logf(u, "Stopped target %s - %s.", u.name, u.description)
-	}
+	u.kind.stop(ctx, u)
 	return u, nil
 }
 
@@ -424,8 +344,8 @@ func (m *Manager) ResetFailed(name string) {
 	var us []*Unit
 	for _, u := range m.units {
 		if (name == "" || u.name == name) && u.active == stateFailed && u.job == nil {
-			u.setState(stateInactive, "dead")
-			u.result = "success"
+			u.result = resultSuccess
+			u.setState(stateInactive, subDead)
 			u.starts = nil
 			us = append(us, u)
 		}
