@@ -209,6 +209,12 @@ func (c *ctl) dependencies(name string) ([]string, error) {
 			}
 		}
 	}
+	sortDependencies(deps)
+	return deps, nil
+}
+
+// sortDependencies puts targets last, the rest by name regardless of case.
+func sortDependencies(deps []string) {
 	sort.Slice(deps, func(i, j int) bool {
 		ti, tj := strings.HasSuffix(deps[i], ".target"), strings.HasSuffix(deps[j], ".target")
 		if ti != tj {
@@ -216,7 +222,6 @@ func (c *ctl) dependencies(name string) ([]string, error) {
 		}
 		return strings.ToLower(deps[i]) < strings.ToLower(deps[j])
 	})
-	return deps, nil
 }
 
 // treeLine is one line of the tree: the state mark, a column per level

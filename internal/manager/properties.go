@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // Property is one property as `systemctl show` prints it: systemd's name
@@ -46,23 +47,18 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 		}
 		defer m.collectIdle(u)
 	}
-	props := m.configProperties(u)
-	for _, p := range m.runtimeProperties(u) {
-		props = setProp(props, p)
-	}
-	return ordered(propertyOrder[u.kind.typeName()], props), nil
+	return ordered(propertyOrder[u.kind.typeName()], overlay(m.configProperties(u), m.runtimeProperties(u))), nil
 }
 
-// configProperties are the properties of u's configuration. The directive
-// table (internal/unitconf) will provide them all; until then, those the
-// engine's own configuration holds.
+// configProperties are the properties of u's configuration, from the
+// directive table (internal/unitconf).
 func (m *Manager) configProperties(u *Unit) []Property {
+	if u.conf == nil {
+		return nil
+	}
 	var out []Property
-	add := func(name, value string) { out = append(out, Property{name, value}) }
-	if u.svc != nil {
-		add("Type", u.svc.Type)
-		add("RemainAfterExit", yesNo(u.svc.RemainAfterExit))
-		add("DynamicUser", yesNo(u.svc.DynamicUser))
+	for _, p := range unitconf.Properties(u.conf) {
+		out = append(out, Property{p.Name, p.Value})
 	}
 	return out
 }
@@ -82,8 +78,13 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	add("Names", u.name)
 	add("Requires", strings.Join(u.forwardRequires(), " "))
 	add("Wants", strings.Join(dedupe(u.wants), " "))
+	add("BindsTo", strings.Join(u.bindsTo(), " "))
 	add("RequiredBy", strings.Join(reverse.requiredBy, " "))
 	add("WantedBy", strings.Join(reverse.wantedBy, " "))
+	add("BoundBy", strings.Join(reverse.boundBy, " "))
+	add("RequisiteOf", strings.Join(reverse.requisiteOf, " "))
+	add("ConsistsOf", strings.Join(reverse.consistsOf, " "))
+	add("UpheldBy", strings.Join(reverse.upheldBy, " "))
 	add("Description", u.description)
 	add("LoadState", u.loadState.String())
 	add("ActiveState", u.active.String())
@@ -162,25 +163,62 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	return out
 }
 
-// forwardRequires is what u requires, its slice first as systemd lists it;
-// callers hold m.mu or use it on units no one changes.
+// forwardRequires is what u requires (BindsTo= apart), its slice first as
+// systemd lists it.
 func (u *Unit) forwardRequires() []string {
 	var out []string
 	if u.svc != nil && u.slice != "" {
 		out = append(out, u.slice)
 	}
-	return dedupe(append(out, u.requires...))
+	if u.conf == nil {
+		return dedupe(append(out, u.requires...))
+	}
+	out = append(out, u.conf.Unit.Requires...)
+	if u.file != nil {
+		out = append(out, u.file.Requires...)
+	}
+	if u.kind.typeName() == "slice" {
+		if parent := parentSlice(u.name); parent != "" {
+			out = append(out, parent)
+		}
+	}
+	return dedupe(out)
 }
 
-type reverseDeps struct{ requiredBy, wantedBy []string }
+// bindsTo is what u is bound to.
+func (u *Unit) bindsTo() []string {
+	if u.conf == nil {
+		return nil
+	}
+	return dedupe(u.conf.Unit.BindsTo)
+}
+
+type reverseDeps struct {
+	requiredBy, wantedBy, boundBy, requisiteOf, consistsOf, upheldBy []string
+}
 
 // reverseDependencies lists the loaded units that require or want name.
 func (m *Manager) reverseDependencies(name string) reverseDeps {
 	var r reverseDeps
 	for _, v := range m.snapshot() {
 		m.mu.Lock()
-		req, wants := v.forwardRequires(), v.wants
+		req, wants, binds := v.forwardRequires(), v.wants, v.bindsTo()
+		var requisite, partOf, upholds []string
+		if v.conf != nil {
+			requisite, partOf, upholds = v.conf.Unit.Requisite, v.conf.Unit.PartOf, v.conf.Unit.Upholds
+		}
 		m.mu.Unlock()
+		for _, d := range []struct {
+			list []string
+			to   *[]string
+		}{{requisite, &r.requisiteOf}, {partOf, &r.consistsOf}, {upholds, &r.upheldBy}} {
+			if slices.Contains(d.list, name) {
+				*d.to = append(*d.to, v.name)
+			}
+		}
+		if slices.Contains(binds, name) {
+			r.boundBy = append(r.boundBy, v.name)
+		}
 		if slices.Contains(req, name) {
 			r.requiredBy = append(r.requiredBy, v.name)
 		}
@@ -285,19 +323,24 @@ func dedupe(in []string) []string {
 	return out
 }
 
-// setProp sets p in ps, replacing a property of the same name.
-func setProp(ps []Property, p Property) []Property {
-	for i := range ps {
-		if ps[i].Name == p.Name {
-			ps[i] = p
-			return ps
+// overlay replaces the properties of base that over names (a property
+// may have several lines, ExecStart= for one) and adds the others.
+func overlay(base, over []Property) []Property {
+	names := map[string]bool{}
+	for _, p := range over {
+		names[p.Name] = true
+	}
+	var out []Property
+	for _, p := range base {
+		if !names[p.Name] {
+			out = append(out, p)
 		}
 	}
-	return append(ps, p)
+	return append(out, over...)
 }
 
-// ordered sorts ps into order; properties order does not name follow,
-// by name.
+// ordered sorts ps into order; properties order does not name follow in
+// the order they came.
 func ordered(order []string, ps []Property) []Property {
 	rank := make(map[string]int, len(order))
 	for i, n := range order {
@@ -309,10 +352,8 @@ func ordered(order []string, ps []Property) []Property {
 		switch {
 		case oki && okj:
 			return ri < rj
-		case oki != okj:
-			return oki
 		}
-		return ps[i].Name < ps[j].Name
+		return oki && !okj
 	})
 	return ps
 }
