@@ -215,8 +215,10 @@ func TestStartNoBlock(t *testing.T) {
 	// A oneshot that runs until the test lets it finish.
 	capsuleUnit(t, c, "slow.service", "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'while [ ! -e %h/go ]; do sleep 0.02; done'\n")
 	ctl(t, 0, "-C", c, "start", "--no-block", "slow.service")
-	// start returned while the job still runs: a blocking start could only
-	// have returned once the oneshot had finished.
+	// start returned, and the job runs on: a blocking start could only
+	// have returned once the oneshot had finished, which it cannot before
+	// the file below exists.
+	waitProperty(t, c, "slow.service", "SubState", "start")
 	wantOutput(t, 0, "ActiveState=activating\nSubState=start\n", "-C", c, "show", "-p", "ActiveState,SubState", "slow.service")
 	if err := os.WriteFile("/var/lib/private/capsules/"+c+"/go", nil, 0o644); err != nil {
 		t.Fatal(err)
