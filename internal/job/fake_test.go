@@ -2,6 +2,7 @@ package job
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,10 @@ func (g *fakeGraph) set(u string, in *Info, k, v string) error {
 		in.JobTimeout, err = time.ParseDuration(v)
 	case "running-timeout":
 		in.JobRunningTimeout, err = time.ParseDuration(v)
+	case "CPUWeight":
+		in.CPUWeight, err = strconv.ParseUint(v, 10, 64)
+	case "Nice":
+		in.Nice, err = strconv.Atoi(v)
 	case "OnFailureJobMode":
 		in.OnFailureJobMode, err = ParseMode(v)
 	case "CanReload":
@@ -261,6 +266,10 @@ func (h *harness) exec(do string) (string, []string) {
 		}
 		j, _ := h.q.Get(id)
 		return fmt.Sprintf("%s/%s@%s", j.Unit, j.Type, at.Sub(time.Unix(1000, 0))), nil
+	case "waiting-for":
+		return jobList(h.q.WaitingFor(h.unitJob(f[1]))), nil
+	case "blocking":
+		return jobList(h.q.Blocking(h.unitJob(f[1]))), nil
 	case "bound": // bound UNIT: the unit it is bound to that is not up
 		o, _ := h.q.BoundToInactive(f[1])
 		return o, nil

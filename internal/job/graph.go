@@ -199,6 +199,10 @@ type Info struct {
 	// WillRestart is true for a unit waiting to be restarted (Restart=): it still
 	// needs the units it depends on.
 	WillRestart bool
+	// CPUWeight (0: the default, 100) and Nice decide, after the unit type, which of
+	// the runnable jobs goes first, as in systemd's run queue.
+	CPUWeight uint64
+	Nice      int
 	// JobTimeout and JobRunningTimeout are JobTimeoutSec= and JobRunningTimeoutSec=;
 	// zero means infinity (systemd's default).
 	JobTimeout        time.Duration

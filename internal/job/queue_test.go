@@ -46,13 +46,13 @@ func TestQueue(t *testing.T) {
 			{do: "runnable", want: "a/start"}}},
 		{"a chain of after= starts one by one", "t Wants=a,b,c\na After=b\nb After=c\nc", []step{
 			{do: "enqueue start t", want: "t/start a/start b/start c/start"},
-			{do: "runnable", want: "t/start c/start"},
+			{do: "runnable", want: "c/start t/start"},
 			{do: "run c", want: "start"},
 			{do: "state c active", want: "finished: c/start=done"},
-			{do: "runnable", want: "t/start b/start"},
+			{do: "runnable", want: "b/start t/start"},
 			{do: "run b", want: "start"},
 			{do: "finish b done", want: "finished: b/start=done"},
-			{do: "runnable", want: "t/start a/start"}}},
+			{do: "runnable", want: "a/start t/start"}}},
 		{"stop runs in the inverse order", "a Requires=b After=b state=active\nb state=active", []step{
 			{do: "enqueue stop b", want: "b/stop a/stop"},
 			{do: "runnable", want: "a/stop"},
@@ -61,9 +61,48 @@ func TestQueue(t *testing.T) {
 			{do: "runnable", want: ""},
 			{do: "state a inactive", want: "finished: a/stop=done"},
 			{do: "runnable", want: "b/stop"}}},
-		{"units without ordering stop in parallel", "t state=active\na PartOf=t state=active\nb PartOf=t state=active", []step{
-			{do: "enqueue stop t", want: "t/stop a/stop b/stop"},
-			{do: "runnable", want: "t/stop a/stop b/stop"}}},
+		// Observed (3b): stopping the target the services are PartOf=: the target
+		// first, the unordered ones and the last of the chain x Before=y Before=z in
+		// parallel (by name), then y, then x.
+		{"units without ordering stop in parallel, ordered ones in inverse order", `
+t.target state=active
+x.service PartOf=t.target Before=y.service state=active
+y.service PartOf=t.target Before=z.service state=active
+z.service PartOf=t.target state=active
+p.service PartOf=t.target state=active
+q.service PartOf=t.target state=active
+r.service PartOf=t.target state=active`, []step{
+			{do: "enqueue stop t.target", want: "t.target/stop p.service/stop q.service/stop r.service/stop x.service/stop y.service/stop z.service/stop"},
+			{do: "runnable", want: "t.target/stop p.service/stop q.service/stop r.service/stop z.service/stop"},
+			{do: "run z.service", want: "stop"},
+			{do: "state z.service inactive", want: "finished: z.service/stop=done"},
+			{do: "runnable", want: "t.target/stop p.service/stop q.service/stop r.service/stop y.service/stop"},
+			{do: "run y.service", want: "stop"},
+			{do: "state y.service inactive", want: "finished: y.service/stop=done"},
+			{do: "runnable", want: "t.target/stop p.service/stop q.service/stop r.service/stop x.service/stop"}}},
+		// Observed (2a): Requisite= without After=: the verify-active job of q2b runs
+		// before the oneshot q2s's start (by name), which so fails before it ran.
+		{"requisite without after: the run queue goes by name", "q2s Requisite=q2b\nq2b", []step{
+			{do: "enqueue start q2s", want: "q2s/start q2b/verify-active"},
+			{do: "runnable", want: "q2b/verify-active q2s/start"},
+			{do: "run q2b", want: "nop; finished: q2b/verify-active=skipped q2s/start=dependency", log: []string{
+				"q2s: Job q2s/start failed with result 'dependency'."}}}},
+		{"the run queue: slices, then targets, then sockets, then services; CPU weight; nice", `
+a.service
+b.service CPUWeight=200
+c.service Nice=-5
+d.socket
+e.target
+f.slice
+g.service`, []step{
+			{do: "enqueue start a.service", want: "a.service/start"},
+			{do: "enqueue start b.service", want: "b.service/start"},
+			{do: "enqueue start c.service", want: "c.service/start"},
+			{do: "enqueue start d.socket", want: "d.socket/start"},
+			{do: "enqueue start e.target", want: "e.target/start"},
+			{do: "enqueue start f.slice", want: "f.slice/start"},
+			{do: "enqueue start g.service", want: "g.service/start"},
+			{do: "runnable", want: "f.slice/start e.target/start d.socket/start b.service/start c.service/start a.service/start g.service/start"}}},
 		{"a start waits for the stop of a unit it is after", "a Conflicts=b After=b\nb state=active", []step{
 			{do: "enqueue start a", want: "a/start b/stop"},
 			{do: "runnable", want: "b/stop"}}},
@@ -76,7 +115,7 @@ func TestQueue(t *testing.T) {
 		{"ignore-dependencies ignores ordering too", "a After=b\nb", []step{
 			{do: "enqueue start b", want: "b/start"},
 			{do: "enqueue start a ignore-dependencies", want: "a/start"},
-			{do: "runnable", want: "b/start a/start"}}},
+			{do: "runnable", want: "a/start b/start"}}},
 		{"ignore-requirements keeps ordering", "a After=b\nb", []step{
 			{do: "enqueue start b", want: "b/start"},
 			{do: "enqueue start a ignore-requirements", want: "a/start"},
@@ -241,6 +280,16 @@ func TestQueue(t *testing.T) {
 			{do: "state b inactive", want: "finished: b/start=done"},
 			{do: "bound a", want: "b"},
 			{do: "bound c", want: ""}}},
+		// Observed (13): list-jobs --after / --before.
+		{"which jobs wait for which", "a After=b Wants=b\nb\nc Before=a", []step{
+			{do: "enqueue start a", want: "a/start b/start"},
+			{do: "enqueue start c", want: "c/start"},
+			{do: "run b", want: "start"},
+			{do: "waiting-for a", want: "b/start c/start"},
+			{do: "blocking b", want: "a/start"},
+			{do: "blocking c", want: "a/start"},
+			{do: "waiting-for b", want: ""},
+			{do: "blocking a", want: ""}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",

@@ -1,6 +1,10 @@
 package job
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // runnable tells whether ordering lets j run now: no job of a unit it is After= that
 // must go first (any job, for a start; stops run in the inverse order), and no stop
@@ -19,13 +23,116 @@ func (q *Queue) runnable(j *job) bool {
 	return true
 }
 
-// Runnable lists, by ID, the waiting jobs whose ordering lets them run now.
+// Runnable lists the waiting jobs whose ordering lets them run now, in the order
+// systemd's run queue would take them (see sortByPriority); run them in this order.
 func (q *Queue) Runnable() []Job {
-	var out []Job
-	for _, j := range q.sortedJobs() {
+	var js []*job
+	for _, j := range q.jobs {
 		if j.state == Waiting && !j.parked && q.runnable(j) {
-			out = append(out, j.snapshot())
+			js = append(js, j)
 		}
+	}
+	q.sortByPriority(js)
+	out := make([]Job, len(js))
+	for i, j := range js {
+		out[i] = j.snapshot()
+	}
+	return out
+}
+
+// typeRank orders unit types as systemd's run queue does: the later in systemd's list
+// of unit types, the earlier its jobs run (slices before targets before sockets
+// before services).
+var typeRank = map[string]int{
+	"service": 0, "mount": 1, "swap": 2, "socket": 3, "target": 4, "device": 5,
+	"automount": 6, "timer": 7, "path": 8, "slice": 9, "scope": 10,
+}
+
+func unitTypeRank(unit string) int {
+	if i := strings.LastIndexByte(unit, '.'); i >= 0 {
+		return typeRank[unit[i+1:]]
+	}
+	return 0
+}
+
+// sortByPriority puts jobs in the order systemd's run queue takes them: by unit type
+// (see typeRank), then higher CPUWeight=, then lower Nice=, then unit name.
+func (q *Queue) sortByPriority(js []*job) {
+	type key struct {
+		rank   int
+		weight uint64
+		nice   int
+	}
+	keys := make(map[*job]key, len(js))
+	for _, j := range js {
+		in := q.info(j.unit)
+		w := in.CPUWeight
+		if w == 0 {
+			w = 100
+		}
+		keys[j] = key{unitTypeRank(j.unit), w, in.Nice}
+	}
+	sort.Slice(js, func(a, b int) bool {
+		ka, kb := keys[js[a]], keys[js[b]]
+		switch {
+		case ka.rank != kb.rank:
+			return ka.rank > kb.rank
+		case ka.weight != kb.weight:
+			return ka.weight > kb.weight
+		case ka.nice != kb.nice:
+			return ka.nice < kb.nice
+		case js[a].unit != js[b].unit:
+			return js[a].unit < js[b].unit
+		}
+		return js[a].id < js[b].id
+	})
+}
+
+// WaitingFor lists, by ID, the jobs that must end before job id may run (systemd's
+// Job.GetBefore(), list-jobs --before).
+func (q *Queue) WaitingFor(id uint32) []Job {
+	j := q.jobs[id]
+	if j == nil || j.ignoreOrder {
+		return nil
+	}
+	var out []*job
+	for _, d := range [...]Dependency{After, Before} {
+		for _, u := range q.g.Deps(j.unit, d) {
+			if o := q.unitJob[u]; o != nil && compare(j, o, d) > 0 {
+				out = append(out, o)
+			}
+		}
+	}
+	return snapshots(out)
+}
+
+// Blocking lists, by ID, the jobs waiting for job id to end (systemd's Job.GetAfter(),
+// list-jobs --after).
+func (q *Queue) Blocking(id uint32) []Job {
+	j := q.jobs[id]
+	if j == nil {
+		return nil
+	}
+	var out []*job
+	for _, d := range [...]Dependency{Before, After} {
+		for _, u := range q.g.Deps(j.unit, d) {
+			if o := q.unitJob[u]; o != nil && !o.ignoreOrder && compare(j, o, d) < 0 {
+				out = append(out, o)
+			}
+		}
+	}
+	return snapshots(out)
+}
+
+// snapshots sorts js by ID, drops duplicates and copies them out.
+func snapshots(js []*job) []Job {
+	sort.Slice(js, func(a, b int) bool { return js[a].id < js[b].id })
+	var out []Job
+	for i, j := range js {
+		if i > 0 && js[i-1] == j {
+			continue
+		}
+		out = append(out, j.snapshot())
 	}
 	return out
 }
