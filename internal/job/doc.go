@@ -37,5 +37,6 @@
 //
 // Every call returns Effects: the jobs that ended (with their results), the jobs the
 // engine queued by itself, and log lines. Time enters only through the clock given
-// to NewQueue and the times passed to Expire.
+// to NewQueue and the times passed to Expire. A Queue is not safe for concurrent use:
+// the manager calls it under its own lock.
 package job

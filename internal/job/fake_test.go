@@ -186,6 +186,10 @@ func (h *harness) exec(do string) (string, []string) {
 				r.ReloadIfPossible = true
 				continue
 			}
+			if x == "reenqueue" {
+				r.ReenqueueAnchor = true
+				continue
+			}
 			if r.Mode, err = ParseMode(x); err != nil {
 				h.t.Fatal(err)
 			}

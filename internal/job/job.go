@@ -37,6 +37,10 @@ type Request struct {
 	// ReloadIfPossible turns restart into reload-or-start and try-restart into
 	// try-reload for units that can reload (systemctl reload-or-restart).
 	ReloadIfPossible bool
+	// ReenqueueAnchor keeps the job from merging into a job of the unit that is
+	// running already: it runs again after it (a service restarting itself, whose
+	// old start job may still run).
+	ReenqueueAnchor bool
 }
 
 // Effects is what follows from a change to the queue, in the order it happened.

@@ -181,6 +181,9 @@ func (q *Queue) Enqueue(r Request) (Enqueued, error) {
 	if r.Mode == RestartDependencies {
 		flags |= addStartAsRestart
 	}
+	if r.ReenqueueAnchor {
+		flags |= addReenqueueAnchor
+	}
 	err := tr.add(t, r.Unit, nil, flags)
 	if err == nil {
 		switch r.Mode {

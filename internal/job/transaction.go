@@ -17,6 +17,7 @@ const (
 	addIgnoreOrder
 	addStartAsRestart
 	addStopGraceful
+	addReenqueueAnchor
 )
 
 // transaction is a set of prospective jobs, several per unit until they are merged.
@@ -183,6 +184,7 @@ func (tr *transaction) add(t Type, unit string, by *job, flags addFlags) error {
 		tr.newLink(by, j, flags&addMatters != 0, flags&addConflicts != 0)
 	} else {
 		tr.anchor = j
+		j.refuseLateMerge = flags&addReenqueueAnchor != 0
 	}
 	if !isNew || flags&addIgnoreRequirements != 0 || t == Nop {
 		return nil

@@ -191,6 +191,12 @@ func TestTransactionAgainstQueue(t *testing.T) {
 			{do: "run a", want: "start"},
 			{do: "enqueue restart a", want: "a/restart"},
 			{do: "jobs", want: "1:a/restart:waiting"}}},
+		// A service restarting itself while its old start job still runs (Restart=).
+		{"a re-enqueued start runs again after the running one", "a", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "enqueue start a reenqueue", want: "a/start"},
+			{do: "jobs", want: "1:a/start:waiting"}}},
 		{"a stop cancels a running start", "a", []step{
 			{do: "enqueue start a", want: "a/start"},
 			{do: "run a", want: "start"},
