@@ -290,6 +290,25 @@ g.service`, []step{
 			{do: "blocking c", want: "a/start"},
 			{do: "waiting-for b", want: ""},
 			{do: "blocking a", want: ""}}},
+		// Observed (2i): restart of an inactive unit with PropagatesStopTo= starts it
+		// and stops the others.
+		{"restart of an inactive unit stops what it propagates stop to", "a PropagatesStopTo=b,c\nb state=active\nc state=active", []step{
+			{do: "enqueue restart a", want: "a/restart b/stop c/stop"},
+			{do: "runnable", want: "a/restart b/stop c/stop"},
+			{do: "run a", want: "nop"},
+			{do: "jobs", want: "1:a/start:waiting 2:b/stop:waiting 3:c/stop:waiting"},
+			{do: "run a", want: "start"}}},
+		// Observed (9a): a stop of the required unit replaces the dependent's waiting
+		// start job (canceled), though the dependent is not running.
+		{"a stop of a required unit cancels the dependent's waiting start", "a Requires=b After=b\nb", []step{
+			{do: "enqueue start b", want: "b/start"},
+			{do: "run b", want: "start"},
+			{do: "state b activating", want: ""},
+			{do: "enqueue start a", want: "b/start a/start"},
+			{do: "enqueue stop b", want: "b/stop a/stop; finished: b/start=canceled a/start=canceled"},
+			{do: "runnable", want: "a/stop"},
+			{do: "run a", want: "nop; finished: a/stop=done"},
+			{do: "runnable", want: "b/stop"}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",
