@@ -38,7 +38,7 @@ func TestConditionsWithFakeProcesses(t *testing.T) {
 		if c.assertErr != errors.Is(err, ErrAssert) || (!c.assertErr && err != nil) {
 			t.Fatalf("start %s: %v", c.unit, err)
 		}
-		if a, _, r := unitState(m, u); a != c.active || (r != "" && r != "success") {
+		if a, _, r := unitState(m, u); a.String() != c.active || (r != "" && r != "success") {
 			t.Errorf("%s: %s (result %q), want %s", c.unit, a, r, c.active)
 		}
 		info, ok := m.Conditions(c.unit)
