@@ -51,9 +51,9 @@ func TestConditions(t *testing.T) {
 		t.Fatal(err)
 	}
 	virt := hostVirt(t)
-	// A file beside the capsules' homes on the host: in the sandbox,
-	// /var/lib/private is a tmpfs holding only the capsule's own home.
-	hidden := "/var/lib/private/cond-view-" + name
+	// A file in the system manager's runtime directory, which a tmpfs
+	// covers in the capsule's sandbox.
+	hidden := filepath.Join(e.runtimeDir, "cond-view-"+name)
 	if err := os.WriteFile(hidden, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
