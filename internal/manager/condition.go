@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/capsuled/capsuled/internal/condition"
-	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // ErrAssert: a start job failed because an Assert…= setting did not hold
@@ -68,8 +67,8 @@ func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
 	if u.conf == nil {
 		return false, nil
 	}
-	conds := m.conditionList(u, u.conf.Unit.Conditions, false)
-	asserts := m.conditionList(u, u.conf.Unit.Asserts, true)
+	// Checked and normalised when the unit was loaded (unitconf).
+	conds, asserts := u.conf.Unit.Conditions, u.conf.Unit.Asserts
 	facts := &condition.System{Env: append([]string{}, m.cfg.Env...)}
 	ident := condition.Ident(u.name, u.description)
 
@@ -94,33 +93,6 @@ func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
 		return false, fmt.Errorf("%w: %s", errAssert, condition.AssertClientMessage(u.name))
 	}
 	return false, nil
-}
-
-// conditionList turns the unit file's settings into a list to evaluate; a
-// setting systemd would have dropped when loading the unit (a path that is
-// not absolute, a check it does not know) is dropped with its warning.
-func (m *Manager) conditionList(u *Unit, set []unitconf.Condition, assert bool) condition.List {
-	prefix := "Condition"
-	if assert {
-		prefix = "Assert"
-	}
-	var l condition.List
-	for _, s := range set {
-		v := s.Value
-		if s.Negate {
-			v = "!" + v
-		}
-		if s.Trigger {
-			v = "|" + v
-		}
-		c, err := condition.Parse(prefix+s.Name, v)
-		if err != nil {
-			m.logf(u, "%s: %s", u.name, err)
-			continue
-		}
-		l = append(l, c)
-	}
-	return l
 }
 
 // logErrors logs the checks whose result could not be determined.

@@ -220,7 +220,18 @@ func serviceResourceProps(res func(*Unit) *Resources) []Property {
 			}
 			return ""
 		}},
-		{Name: "LogRateLimitIntervalUSec", Format: func(u *Unit) string { return formatTimespan(res(u).LogRateInterval) }},
-		{Name: "LogRateLimitBurst", Format: func(u *Unit) string { return strconv.Itoa(res(u).LogRateBurst) }},
+		// systemd shows 0 for "journald's default", which these are.
+		{Name: "LogRateLimitIntervalUSec", Format: func(u *Unit) string {
+			if d := res(u).LogRateInterval; d != defaultLogRateInterval {
+				return formatTimespan(d)
+			}
+			return "0"
+		}},
+		{Name: "LogRateLimitBurst", Format: func(u *Unit) string {
+			if n := res(u).LogRateBurst; n != defaultLogRateBurst {
+				return strconv.Itoa(n)
+			}
+			return "0"
+		}},
 	}
 }

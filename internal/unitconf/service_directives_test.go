@@ -206,7 +206,7 @@ func TestServiceInvalidValues(t *testing.T) {
 		{"StandardOutput=null", "/u/x.service:3: Unsupported in capsuled: StandardOutput=null (output goes to the unit's log); ignoring.", "StandardOutput", "journal"},
 		{"StandardError=file:/x", "/u/x.service:3: Unsupported in capsuled: StandardError=file:/x", "StandardError", "inherit"},
 		{"NotifyAccess=all", "/u/x.service:3: Unsupported in capsuled: NotifyAccess=all", "NotifyAccess", "none"},
-		{"LogRateLimitBurst=-1", "/u/x.service:3: Failed to parse LogRateLimitBurst= value, ignoring: -1", "LogRateLimitBurst", "10000"},
+		{"LogRateLimitBurst=-1", "/u/x.service:3: Failed to parse LogRateLimitBurst= value, ignoring: -1", "LogRateLimitBurst", "0"},
 		{"OOMScoreAdjust=100", "/u/x.service:3: Unsupported in capsuled: OOMScoreAdjust= (", "Type", "simple"},
 		{"ReloadSignal=SIGUSR1", "/u/x.service:3: Unsupported in capsuled: ReloadSignal= (", "Type", "simple"},
 		{"LogExtraFields=A=b", "/u/x.service:3: Unsupported in capsuled: LogExtraFields= (", "Type", "simple"},
@@ -272,7 +272,7 @@ func TestParseSignal(t *testing.T) {
 
 func TestSocket(t *testing.T) {
 	u := mustParse(t, "foo.socket", "[Socket]\nListenStream=/run/foo.sock\n")
-	if s := u.Socket; s.Service != "foo.service" || s.FDName != "foo" || s.SocketMode != 0o666 || s.DirectoryMode != 0o755 {
+	if s := u.Socket; s.Service != "foo.service" || s.FDName != "foo.socket" || s.SocketMode != 0o666 || s.DirectoryMode != 0o755 {
 		t.Errorf("defaults: %+v", s)
 	}
 	refused := []struct{ body, want string }{
@@ -289,7 +289,7 @@ func TestSocket(t *testing.T) {
 		{"SocketMode=rw", "/u/foo.socket:3: Failed to parse SocketMode= value, ignoring: rw", "SocketMode", "0666"},
 		{"DirectoryMode=17777", "/u/foo.socket:3: Failed to parse DirectoryMode= value", "DirectoryMode", "0755"},
 		{"Service=bar.target", "/u/foo.socket:3: Failed to parse Service= value, ignoring: bar.target", "Triggers", "foo.service"},
-		{"FileDescriptorName=a:b", "/u/foo.socket:3: Failed to parse FileDescriptorName= value", "FileDescriptorName", "foo"},
+		{"FileDescriptorName=a:b", "/u/foo.socket:3: Failed to parse FileDescriptorName= value", "FileDescriptorName", "foo.socket"},
 		{"Accept=maybe", "/u/foo.socket:3: Failed to parse Accept= value", "Accept", "no"},
 		{"ListenDatagram=/x", "/u/foo.socket:3: Unknown key name 'ListenDatagram' in section 'Socket', ignoring.", "Listen", "/s (Stream)"},
 	}

@@ -19,8 +19,9 @@ type Socket struct {
 }
 
 func newSocket(name string) *Socket {
-	base := strings.TrimSuffix(name, ".socket")
-	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: base + ".service", FDName: base}
+	// The file descriptor name defaults to the whole unit name, as in
+	// systemd 257 (FileDescriptorName=foo.socket).
+	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name}
 }
 
 func sock(c *parseCtx) *Socket { return c.unit().Socket }

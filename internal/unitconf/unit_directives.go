@@ -30,28 +30,28 @@ type UnitSection struct {
 	JobTimeout          time.Duration // 0: none (infinity)
 	OnFailureJobMode    string        // default "replace"
 
-	// Conditions and Asserts in file order, for the condition package to
-	// evaluate; an empty assignment of any Condition*= (Assert*=) clears
-	// all before it, as in systemd.
-	Conditions, Asserts []Condition
+	// Conditions and Asserts in file order, evaluated by the condition
+	// package at start.
+	Conditions, Asserts condition.List
 }
 
-// Condition is one Condition*= or Assert*= line as written.
-type Condition struct {
-	Name    string // without the Condition/Assert prefix: "PathExists"
-	Trigger bool   // "|": any triggering condition suffices
-	Negate  bool   // "!": the check is inverted
-	Value   string // the rest, specifiers expanded
-}
-
-func (s *UnitSection) setDefaults() {
+func (s *UnitSection) setDefaults(typ string) {
 	s.DefaultDependencies = true
 	s.OnFailureJobMode = "replace"
+	// Slices stay when another unit is isolated (systemd 257 shows
+	// IgnoreOnIsolate=yes for them).
+	s.IgnoreOnIsolate = typ == "slice"
 }
 
-// conditionNames are the Condition*= checks known; each has an Assert*=
-// twin. They are evaluated by the condition package.
-var conditionNames = condition.Names()
+// conditionKeys are every Condition…= and Assert…= the condition package
+// knows, in systemd's order.
+func conditionKeys() []string {
+	var out []string
+	for _, n := range condition.Names() {
+		out = append(out, "Condition"+n, "Assert"+n)
+	}
+	return out
+}
 
 // jobModes are the values of OnFailureJobMode= (systemd.unit(5)).
 var jobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "flush",
@@ -121,43 +121,26 @@ func parseDocumentation(c *parseCtx, v string) error {
 	return nil
 }
 
-// parseCondition returns the parser of Condition<name>= (assert false) or
-// Assert<name>= (assert true).
-func parseCondition(name string, assert bool) func(c *parseCtx, v string) error {
-	return func(c *parseCtx, v string) error {
-		s := &c.unit().Unit
-		dst := &s.Conditions
-		if assert {
-			dst = &s.Asserts
-		}
-		if v == "" {
-			*dst = nil
-			return nil
-		}
-		cond := Condition{Name: name}
-		rest := v
-		if r, ok := strings.CutPrefix(rest, "|"); ok {
-			cond.Trigger, rest = true, strings.TrimLeft(r, " \t")
-		}
-		if r, ok := strings.CutPrefix(rest, "!"); ok {
-			cond.Negate, rest = true, strings.TrimLeft(r, " \t")
-		}
-		if rest == "" {
-			return fmt.Errorf("empty condition")
-		}
-		cond.Value = rest
-		*dst = append(*dst, cond)
-		return nil
+// parseCondition adds a Condition…= or Assert…= line to its list; an
+// empty value clears the list (every kind of condition, or of assert).
+func parseCondition(c *parseCtx, v string) error {
+	s := &c.unit().Unit
+	l := &s.Conditions
+	if strings.HasPrefix(c.key, "Assert") {
+		l = &s.Asserts
 	}
+	if err := l.Set(c.key, v); err != nil {
+		// Its message says what is wrong and that the line is ignored.
+		c.warn("%v", err)
+	}
+	return nil
 }
 
 func conditionDirectives() []Directive {
 	var out []Directive
-	for _, n := range conditionNames {
-		// Evaluated by the condition package at start.
-		out = append(out,
-			Directive{Key: "Condition" + n, Parse: parseCondition(n, false)},
-			Directive{Key: "Assert" + n, Parse: parseCondition(n, true)})
+	for _, k := range conditionKeys() {
+		// evaluated by the condition package at start
+		out = append(out, Directive{Key: k, Parse: parseCondition})
 	}
 	return out
 }
@@ -201,7 +184,9 @@ var unitDirectives = append([]Directive{
 	// acted on by the job engine
 	{Key: "AllowIsolate", Props: []string{"AllowIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.AllowIsolate }, false)},
 	// acted on by the job engine
-	{Key: "IgnoreOnIsolate", Props: []string{"IgnoreOnIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.IgnoreOnIsolate }, false)},
+	{Key: "IgnoreOnIsolate", Props: []string{"IgnoreOnIsolate"}, Parse: func(c *parseCtx, v string) error {
+		return parseBoolInto(&c.unit().Unit.IgnoreOnIsolate, v, c.unit().Type == "slice")
+	}},
 	// acted on by the job engine
 	{Key: "DefaultDependencies", Props: []string{"DefaultDependencies"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.DefaultDependencies }, true)},
 	// acted on by the job engine

@@ -81,7 +81,7 @@ func unsupportedf(format string, args ...any) error {
 func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*Unit, []Warning, error) {
 	typ := name[strings.LastIndexByte(name, '.')+1:]
 	u := &Unit{Name: name, Type: typ}
-	u.Unit.setDefaults()
+	u.Unit.setDefaults(typ)
 	switch typ {
 	case "service":
 		u.Service = newService()

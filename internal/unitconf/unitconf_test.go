@@ -1,6 +1,7 @@
 package unitconf
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,17 +96,15 @@ var samples = map[string]sample{
 }
 
 func init() {
-	for _, n := range conditionNames {
-		for _, kind := range []string{"Condition", "Assert"} {
-			n, assert := n, kind == "Assert"
-			samples["Unit."+kind+n] = sample{lines: kind + n + "=|!%N", check: func(u *Unit) bool {
-				got := u.Unit.Conditions
-				if assert {
-					got = u.Unit.Asserts
-				}
-				return reflect.DeepEqual(got, []Condition{{Name: n, Trigger: true, Negate: true, Value: "x"}})
-			}}
-		}
+	for _, k := range conditionKeys() {
+		k := k
+		samples["Unit."+k] = sample{lines: k + "=|!/%N", check: func(u *Unit) bool {
+			got := u.Unit.Conditions
+			if strings.HasPrefix(k, "Assert") {
+				got = u.Unit.Asserts
+			}
+			return len(got) == 1 && got[0].Name() == k && got[0].Trigger && got[0].Negate && got[0].Param == "/x"
+		}}
 	}
 }
 
@@ -232,7 +231,7 @@ func TestInvalidValues(t *testing.T) {
 		{"After=a.service -bad- b.target", "/u/x.service:2: Failed to add dependency on -bad-, ignoring", "After", "a.service b.target"},
 		{"Documentation=foo", "/u/x.service:2: Invalid URL, ignoring: foo", "Documentation", ""},
 		{"Description=%z", "/u/x.service:2: Failed to resolve unit specifiers in %z, ignoring", "Description", "x.service"},
-		{"ConditionPathExists=!", "/u/x.service:2: Failed to parse ConditionPathExists= value, ignoring: !", "Description", "x.service"},
+		{"ConditionPathExists=!", "/u/x.service:2: ConditionPathExists= path is not absolute, ignoring", "Description", "x.service"},
 	}
 	for _, tt := range tests {
 		u, w, err := parse(t, "x.service", "[Unit]\n"+tt.lines+"\n[Service]\nExecStart=/bin/true\n")
@@ -282,12 +281,18 @@ func TestUnknownKeysAndSections(t *testing.T) {
 }
 
 func TestConditionsReset(t *testing.T) {
-	u := mustParse(t, "x.target", "[Unit]\nConditionPathExists=/a\nConditionUser=root\nConditionHost=\nConditionPathExists= ! /b\nAssertUser=|0\n")
-	if want := []Condition{{Name: "PathExists", Negate: true, Value: "/b"}}; !reflect.DeepEqual(u.Unit.Conditions, want) {
-		t.Errorf("Conditions = %+v, want %+v", u.Unit.Conditions, want)
+	u := mustParse(t, "x.target", "[Unit]\nConditionPathExists=/a\nConditionUser=root\nConditionHost=\nConditionPathExists=!/b\nAssertUser=|0\n")
+	if got := fmt.Sprint(u.Unit.Conditions); got != "[ConditionPathExists=!/b]" {
+		t.Errorf("Conditions = %s", got)
 	}
-	if want := []Condition{{Name: "User", Trigger: true, Value: "0"}}; !reflect.DeepEqual(u.Unit.Asserts, want) {
-		t.Errorf("Asserts = %+v, want %+v", u.Unit.Asserts, want)
+	if got := fmt.Sprint(u.Unit.Asserts); got != "[AssertUser=|0]" {
+		t.Errorf("Asserts = %s", got)
+	}
+	// A path that is not absolute is ignored with the condition package's
+	// warning, which names file and line.
+	_, w, _ := parse(t, "x.target", "[Unit]\nConditionPathExists=relative\n")
+	if len(w) != 1 || !strings.HasPrefix(w[0].String(), "/u/x.target:2: ConditionPathExists= path is not absolute, ignoring: relative") {
+		t.Errorf("warnings %q", w)
 	}
 }
 
@@ -325,6 +330,49 @@ func TestQuoteItem(t *testing.T) {
 	for in, want := range tests {
 		if got := quoteItem(in); got != want {
 			t.Errorf("quoteItem(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestShowAsSystemd257 compares the configuration properties of small
+// units with what systemctl show printed for the same files on systemd 257
+// (values that depend on the manager, such as Slice= or TasksMax=, left out).
+func TestShowAsSystemd257(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       map[string]string
+	}{
+		{"show5.service", "[Unit]\nDescription=Show5 simple service\n[Service]\nExecStart=/bin/sleep infinity\n", map[string]string{
+			"Type": "simple", "Restart": "no", "NotifyAccess": "none", "RestartUSec": "100ms",
+			"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "1min 30s", "RemainAfterExit": "no",
+			"ExecStart": "{ path=/bin/sleep ; argv[]=/bin/sleep infinity ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }",
+			"Delegate":  "no", "MemoryMax": "infinity", "StandardOutput": "journal", "StandardError": "inherit",
+			"LogRateLimitIntervalUSec": "0", "LogRateLimitBurst": "0", "DynamicUser": "no", "RemoveIPC": "no",
+			"PrivateTmp": "no", "PrivateIPC": "no", "ProtectHome": "no", "ProtectSystem": "no", "NoNewPrivileges": "no",
+			"RestrictSUIDSGID": "no", "RestrictNamespaces": "no", "ProtectProc": "default", "KillMode": "control-group",
+			"KillSignal": "15", "Description": "Show5 simple service", "DefaultDependencies": "yes",
+			"OnFailureJobMode": "replace", "JobTimeoutUSec": "infinity", "Documentation": "",
+		}},
+		{"show5s.socket", "[Unit]\nDescription=Show5 socket\n[Socket]\nListenStream=/run/capsules/obs/show5.sock\n", map[string]string{
+			"SocketMode": "0666", "DirectoryMode": "0755", "Accept": "no", "Listen": "/run/capsules/obs/show5.sock (Stream)",
+			"FileDescriptorName": "show5s.socket", "Triggers": "show5s.service", "Description": "Show5 socket",
+			"StopWhenUnneeded": "no", "RefuseManualStart": "no", "RefuseManualStop": "no", "AllowIsolate": "no",
+			"DefaultDependencies": "yes", "IgnoreOnIsolate": "no",
+		}},
+		{"show5.slice", "[Unit]\nDescription=Show5 slice\n", map[string]string{
+			"MemoryMax": "infinity", "TasksMax": "infinity", "Description": "Show5 slice", "IgnoreOnIsolate": "yes",
+			"DefaultDependencies": "yes",
+		}},
+		{"show5.target", "[Unit]\nDescription=Show5 target\n", map[string]string{
+			"Description": "Show5 target", "StopWhenUnneeded": "no", "AllowIsolate": "no", "IgnoreOnIsolate": "no",
+		}},
+	}
+	for _, tt := range tests {
+		u := mustParse(t, tt.name, tt.text)
+		for p, v := range tt.want {
+			if got := property(t, u, p); got != v {
+				t.Errorf("%s: %s=%q, systemd 257 shows %q", tt.name, p, got, v)
+			}
 		}
 	}
 }
