@@ -25,6 +25,9 @@ type Context struct {
 	InvocationID string `json:"invocationID,omitempty"`
 
 	NoNewPrivs bool `json:"noNewPrivs,omitempty"`
+	// OOMScoreAdjust, when set, is written to the process's
+	// oom_score_adj before its credentials change (OOMScoreAdjust=).
+	OOMScoreAdjust *int `json:"oomScoreAdjust,omitempty"`
 	// RestrictSUIDSGID forbids creating set-user/group-ID files (seccomp);
 	// it needs NoNewPrivs.
 	RestrictSUIDSGID bool `json:"restrictSUIDSGID,omitempty"`

@@ -2,8 +2,10 @@ package executor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -103,6 +105,7 @@ const (
 	exitSeccomp   = 228
 	exitKeyring   = 237
 	exitCgroup    = 219
+	exitOOMAdjust = 206
 	exitLandlock  = 1
 )
 
@@ -145,6 +148,17 @@ func runExecutor(contextFD int) error {
 	for _, procs := range c.JoinCgroups {
 		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
 			return step(exitCgroup, fmt.Errorf("join cgroup %s: %w", filepath.Dir(procs), err))
+		}
+	}
+	if c.OOMScoreAdjust != nil {
+		// While still privileged: lowering the score needs
+		// CAP_SYS_RESOURCE. Where that is missing, systemd goes on
+		// ("assuming containerized execution"), and so does this, also
+		// where /proc is read-only (in a capsule, whose manager warns
+		// about it when it loads the unit).
+		err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*c.OOMScoreAdjust)), 0)
+		if err != nil && !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+			return step(exitOOMAdjust, fmt.Errorf("set OOM score adjustment: %w", err))
 		}
 	}
 	if c.IPCNamespaceFD > 0 {

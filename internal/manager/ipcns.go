@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // ipcNamespace holds the IPC namespace of one PrivateIPC= invocation: the
@@ -54,6 +56,9 @@ func (m *Manager) modeWarnings(u *Unit) []string {
 	}
 	if u.svc.ProtectProc != "" {
 		w = append(w, fmt.Sprintf("%s: ProtectProc= needs the system manager; the unit sees its capsule's /proc.", u.name))
+	}
+	if u.svc.OOMScoreAdjust != nil && unix.Access("/proc/self/oom_score_adj", unix.W_OK) != nil {
+		w = append(w, fmt.Sprintf("%s: OOMScoreAdjust= cannot be applied: /proc is read-only here; the unit keeps its manager's OOM score.", u.name))
 	}
 	return w
 }

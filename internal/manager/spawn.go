@@ -113,10 +113,10 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
 	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || u.svc.NoNewPrivileges {
+		filters || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
-			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls}
+			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
 		if filters && (m.cfg.Mode != System || rs.uid != 0) {

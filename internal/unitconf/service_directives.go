@@ -2,6 +2,7 @@ package unitconf
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type Service struct {
 	StandardOutput   string // journal (the unit's log)
 	StandardError    string // journal or inherit (the same as StandardOutput=)
 	NotifyAccess     string // main; empty: the default (none, main for notify types)
+	OOMScoreAdjust   *int   // nil: inherited from the manager
 	Restart          string
 	RestartDelay     time.Duration
 
@@ -358,6 +360,19 @@ func parseNotifyAccess(c *parseCtx, v string) error {
 	return fmt.Errorf("use none, main, exec or all")
 }
 
+func parseOOMScoreAdjust(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).OOMScoreAdjust = nil
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < -1000 || n > 1000 {
+		return fmt.Errorf("use a number from -1000 to 1000")
+	}
+	svc(c).OOMScoreAdjust = &n
+	return nil
+}
+
 func serviceDirectives() []Directive {
 	ds := []Directive{
 		{Key: "Type", Props: []string{"Type"}, Parse: parseType},
@@ -396,7 +411,7 @@ func serviceDirectives() []Directive {
 		{Key: "NotifyAccess", Props: []string{"NotifyAccess"}, Parse: parseNotifyAccess},
 		{Key: "Restart", Props: []string{"Restart"}, Parse: oneOf(func(s *Service) *string { return &s.Restart }, "no", restarts)},
 		{Key: "RestartSec", Props: []string{"RestartUSec"}, Parse: parseRestartSec},
-		{Key: "OOMScoreAdjust", Status: Warn, Reason: "the OOM score of unit processes is not changed"},
+		{Key: "OOMScoreAdjust", Props: []string{"OOMScoreAdjust"}, Parse: parseOOMScoreAdjust},
 		{Key: "LogExtraFields", Status: Warn, Reason: "the unit's log keeps no extra journal fields"},
 		{Key: "ReloadSignal", Status: Warn, Reason: "capsuled has no reload jobs"},
 		{Key: "MemoryPressureWatch", Status: Warn, Reason: "capsuled sets up no memory pressure notification"},
@@ -515,6 +530,17 @@ func serviceProps() []Property {
 		}),
 		boolean("RestrictSUIDSGID", func(s *Service) bool { return s.RestrictSUIDSGID }),
 		str("RestrictNamespaces", func(s *Service) string { return formatNamespaces(s.RestrictNamespaces) }),
+		str("OOMScoreAdjust", func(s *Service) string {
+			if s.OOMScoreAdjust != nil {
+				return strconv.Itoa(*s.OOMScoreAdjust)
+			}
+			// Unset, processes inherit the manager's, which systemd shows.
+			b, err := os.ReadFile("/proc/self/oom_score_adj")
+			if err != nil {
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}),
 	)
 	for _, d := range DirTypes {
 		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
