@@ -51,7 +51,8 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 }
 
 // configProperties are the properties of u's configuration, from the
-// directive table (internal/unitconf).
+// directive table (internal/unitconf), with the manager's defaults
+// filled in where the file leaves them to it.
 func (m *Manager) configProperties(u *Unit) []Property {
 	if u.conf == nil {
 		return nil
@@ -59,6 +60,9 @@ func (m *Manager) configProperties(u *Unit) []Property {
 	var out []Property
 	for _, p := range unitconf.Properties(u.conf) {
 		out = append(out, Property{p.Name, p.Value})
+	}
+	if u.svc != nil {
+		out = overlay(out, []Property{{"KeyringMode", string(m.keyringMode(u))}})
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,4 +37,21 @@ func TestOOMScoreAdjust(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestShowConfiguration: show prints a unit's configuration from the
+// directive table, in systemd 257's names and formats, and the manager's
+// defaults where the file leaves a setting to it.
+func TestShowConfiguration(t *testing.T) {
+	unit := fmt.Sprintf("showconf%d.service", os.Getpid())
+	systemUnit(t, unit, "[Unit]\nDescription=Show me\nDocumentation=man:x(8) https://example.org\nAfter=a.service b.service\n"+
+		"JobTimeoutSec=2min\n[Service]\nType=oneshot\nExecStart=-/bin/echo %n\nExecStart=/bin/true\nTimeoutStartSec=1min 30s\n"+
+		"Restart=on-failure\nRestartSec=1.5\nMemoryMax=64M\nRestrictNamespaces=~user\nEnvironment=\"A=x y\"\n")
+	want := "Type=oneshot\nRestart=on-failure\nRestartUSec=1.500000s\nTimeoutStartUSec=1min 30s\n" +
+		"ExecStart={ path=/bin/echo ; argv[]=/bin/echo " + unit + " ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n" +
+		"ExecStart={ path=/bin/true ; argv[]=/bin/true ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n" +
+		"MemoryMax=67108864\nEnvironment=\"A=x y\"\nRestrictNamespaces=cgroup ipc net mnt pid uts time\nKeyringMode=private\n" +
+		"After=a.service b.service\nDocumentation=\"man:x(8)\" https://example.org\nDescription=Show me\nJobTimeoutUSec=2min\n"
+	wantOutput(t, 0, want, "show", "-p", "Type,Restart,RestartUSec,TimeoutStartUSec,ExecStart,MemoryMax,Environment,"+
+		"RestrictNamespaces,KeyringMode,After,Documentation,Description,JobTimeoutUSec", unit)
 }
