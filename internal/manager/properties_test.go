@@ -40,7 +40,7 @@ func TestCheckJobMode(t *testing.T) {
 			t.Errorf("checkJobMode(%q) = %v, want %v", tt.mode, err, tt.want)
 		}
 	}
-	if err := checkJobMode("bogus"); !strings.Contains(err.Error(), "fail, replace, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
+	if err := checkJobMode("bogus"); !strings.Contains(err.Error(), "replace, fail, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
 		t.Errorf("invalid mode error does not list the valid ones: %v", err)
 	}
 }

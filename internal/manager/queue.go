@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
-
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -22,21 +20,21 @@ const (
 	JobReloadOrRestart JobType = "reload-or-restart"
 )
 
-// JobModes are the job modes systemd 257 knows, in its order.
-var JobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "flush",
-	"ignore-dependencies", "ignore-requirements", "triggering", "restart-dependencies"}
-
 // checkJobMode accepts the modes this engine implements and refuses the
 // others: an unknown mode as invalid, a known one it cannot honour yet as
 // unsupported, so no mode is silently taken for another.
 func checkJobMode(mode string) error {
-	if mode == "" || mode == "replace" {
+	if mode == "" {
 		return nil
 	}
-	if !slices.Contains(JobModes, mode) {
-		return fmt.Errorf("%w: job mode %s invalid; valid modes are %s", errInvalid, mode, strings.Join(JobModes, ", "))
+	jm, err := job.ParseMode(mode)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errInvalid, err)
 	}
-	return fmt.Errorf("%w: job mode %s is not supported yet; only replace is", errUnsupported, mode)
+	if jm != job.Replace {
+		return fmt.Errorf("%w: job mode %s is not supported yet; only replace is", errUnsupported, mode)
+	}
+	return nil
 }
 
 // QueuedJob is a job that runs on after Queue returned.

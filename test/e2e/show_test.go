@@ -240,8 +240,8 @@ func TestJobMode(t *testing.T) {
 	c := startCapsule(t, "jmode")
 	capsuleUnit(t, c, "svc.service", "[Service]\nExecStart=/bin/sleep infinity\n")
 	r := ctl(t, 1, "-C", c, "start", "--job-mode=bogus", "svc.service")
-	if !strings.Contains(r.stderr, "Failed to start svc.service: job mode bogus invalid") ||
-		!strings.Contains(r.stderr, "fail, replace, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
+	if !strings.Contains(r.stderr, `Failed to start svc.service: invalid job mode "bogus"`) ||
+		!strings.Contains(r.stderr, "replace, fail, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
 		t.Errorf("unknown job mode: %s", r)
 	}
 	wantOutput(t, 0, "inactive\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
