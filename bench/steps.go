@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
 
 // step is one measurement. round records one sample of each of its
@@ -60,6 +61,7 @@ func runSteps(ctx context.Context, sides []*bench, steps []step, n int, progress
 			rounds = 1
 		}
 		fmt.Fprintf(progress, "measuring %s (n=%d)\n", s.what, rounds)
+		start := time.Now()
 		if err := each(ctx, sides, s.setup); err != nil {
 			return fmt.Errorf("%s: %w", s.what, err)
 		}
@@ -73,6 +75,7 @@ func runSteps(ctx context.Context, sides []*bench, steps []step, n int, progress
 		if err := each(ctx, sides, s.teardown); err != nil {
 			return fmt.Errorf("%s: %w", s.what, err)
 		}
+		fmt.Fprintf(progress, "  took %.1f s\n", time.Since(start).Seconds())
 	}
 	return nil
 }
