@@ -70,6 +70,8 @@ func TestConditions(t *testing.T) {
 		"view.service":     "[Unit]\nConditionPathExists=" + hidden + "\n" + oneshot,
 		"assert.service":   "[Unit]\nDescription=Assert me\nAssertPathExists=!/\n" + oneshot,
 		"needs.service":    "[Unit]\nRequires=skip.service\n" + oneshot,
+		// Dropped with a warning when loaded, as systemd does.
+		"relative.service": "[Unit]\nConditionPathExists=relative\n" + oneshot,
 	})
 
 	tests := []struct {
@@ -88,6 +90,7 @@ func TestConditions(t *testing.T) {
 		{"view.service", false, 0, "", "view.service skipped, unmet condition check ConditionPathExists=" + hidden},
 		{"assert.service", false, 1, "Assertion failed on job for assert.service.", "Assertion failed for assert.service - Assert me."},
 		{"needs.service", true, 0, "", ""},
+		{"relative.service", true, 0, "", "relative.service:2: ConditionPathExists= path is not absolute, ignoring: relative"},
 	}
 	for _, tt := range tests {
 		r := ctlRun(nil, "-C", name, "start", tt.unit)
