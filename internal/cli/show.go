@@ -126,6 +126,11 @@ var (
 	reverseDeps = []string{"RequiredBy", "RequisiteOf", "WantedBy", "PartOf", "BoundBy", "UpheldBy"}
 )
 
+// maxTreeDepth bounds the tree: a capsule's manager chooses the names it
+// reports, and could otherwise lead capsulectl down a tree without end.
+// systemctl's tree, whose branches are bits of an unsigned int, is as deep.
+const maxTreeDepth = 32
+
 // listDependencies prints the units each unit needs (or, with --reverse,
 // is needed by) as a tree, recursing into targets only unless --all.
 func (c *ctl) listDependencies(names []string) error {
@@ -171,7 +176,7 @@ func (c *ctl) dependencyTree(name string, level int, path []string, branches uin
 			return fail(exitFailure, "Failed to get state of %s: %v", d, err)
 		}
 		fmt.Fprintln(c.io.Stdout, treeLine(stateGlyph(state)+" ", d, level, branches, last))
-		if c.o.all || strings.HasSuffix(d, ".target") {
+		if (c.o.all || strings.HasSuffix(d, ".target")) && level+1 < maxTreeDepth {
 			more := uint64(0)
 			if !last {
 				more = 1

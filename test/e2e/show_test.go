@@ -135,6 +135,11 @@ func TestShowProperties(t *testing.T) {
 
 	// No unit: the manager's properties (c.service failed: degraded).
 	wantOutput(t, 0, "degraded\n", "-C", c, "show", "--value", "-p", "SystemState")
+	// The system manager's, and its view of the capsule's unit.
+	wantOutput(t, 0, "Id=capsule@"+c+".service\nActiveState=active\n", "show", "-p", "Id,ActiveState", "capsule@"+c+".service")
+	if r := ctl(t, 0, "show", "-p", "Architecture,SystemState"); !regexp.MustCompile(`^Architecture=\S+\nSystemState=\S+\n$`).MatchString(r.stdout) {
+		t.Errorf("system manager properties:\n%s", r.stdout)
+	}
 	r = ctl(t, 0, "-C", c, "show", "-p", "SystemState,NFailedUnits,Version")
 	if !regexp.MustCompile(`^Version=\S+\nNFailedUnits=1\nSystemState=degraded\n$`).MatchString(r.stdout) {
 		t.Errorf("manager properties:\n%s", r.stdout)
