@@ -353,7 +353,9 @@ func (tr *transaction) apply(mode Mode) []*job {
 		if j == tr.anchor {
 			tr.anchor = inst
 		}
-		inst.parked = false
+		q.wake(inst)
+		// A job merged with an ignore-dependencies one no longer holds others back.
+		q.wakeNeighbours(inst.unit)
 		q.startTimer(inst)
 		out = append(out, inst)
 	}

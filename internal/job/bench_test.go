@@ -60,3 +60,71 @@ func BenchmarkTransaction500(b *testing.B) {
 		}
 	}
 }
+
+// drive runs every job to its end as a manager would, each unit taking the state its
+// job asks for at once, and returns the units in the order their jobs ran.
+func drive(tb testing.TB, g *fakeGraph, q *Queue) []string {
+	var order []string
+	for {
+		js := q.Runnable()
+		if len(js) == 0 {
+			break
+		}
+		for _, j := range js {
+			act, _, err := q.Run(j.ID)
+			if err != nil {
+				continue // ordering changed since Runnable: an earlier one ran
+			}
+			order = append(order, j.Unit+"/"+act.String())
+			in := g.info[j.Unit]
+			from := in.State
+			switch act {
+			case Start:
+				in.State = UnitActive
+			case Stop:
+				in.State = UnitInactive
+			default:
+				continue
+			}
+			q.UnitChanged(j.Unit, from, in.State, true)
+		}
+	}
+	if q.Len() != 0 {
+		tb.Fatalf("jobs left: %v", q.Jobs())
+	}
+	return order
+}
+
+func TestRun500(t *testing.T) {
+	g := graph500(t)
+	q := NewQueue(g, nil)
+	if _, err := q.Enqueue(Request{Unit: "u0", Type: Start}); err != nil {
+		t.Fatal(err)
+	}
+	order := drive(t, g, q)
+	// The stops first (all runnable at once, by name after u499), then the chain
+	// from its end.
+	if len(order) != 550 || order[0] != "u499/start" || order[549] != "u0/start" || order[51] != "u498/start" {
+		t.Fatalf("%d jobs ran: %v ... %v", len(order), order[:3], order[len(order)-3:])
+	}
+	for _, x := range order[1:51] {
+		if !strings.HasPrefix(x, "x") || !strings.HasSuffix(x, "/stop") {
+			t.Fatalf("expected the 50 stops after u499/start, got %s", x)
+		}
+	}
+}
+
+// BenchmarkRun500 runs the 550 jobs of the 500-unit transaction to their end.
+func BenchmarkRun500(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		g := graph500(b)
+		q := NewQueue(g, nil)
+		if _, err := q.Enqueue(Request{Unit: "u0", Type: Start}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		drive(b, g, q)
+	}
+}

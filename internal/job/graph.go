@@ -235,6 +235,12 @@ func Symmetrize(deps map[string]map[Dependency][]string) {
 		from, to string
 		d        Dependency
 	}
+	// Own copies of the lists, so that appending never writes into a caller's array.
+	for _, m := range deps {
+		for d, others := range m {
+			m[d] = append([]string(nil), others...)
+		}
+	}
 	// Sorted, so that the lists (and with them job IDs and log lines) come out the same
 	// on every run.
 	units := make([]string, 0, len(deps))

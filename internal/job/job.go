@@ -74,9 +74,10 @@ type job struct {
 	state     State
 	installed bool
 	deleted   bool
-	// parked jobs wait for a state change of their unit or a neighbour before they are
-	// offered again (the unit said "not yet").
-	parked bool
+	// queued jobs are in the run queue: Runnable looks at them. A job leaves it when it
+	// runs or is found blocked, and comes back when its unit changes state or a job
+	// it is ordered against ends, as in systemd.
+	queued bool
 
 	// Transaction bookkeeping: the other jobs for the same unit, and the links
 	// "subject needs object".

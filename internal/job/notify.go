@@ -55,7 +55,7 @@ func (q *Queue) UnitChanged(unit string, from, to ActiveState, reloadOK bool) Ef
 func (q *Queue) processJob(j *job, to ActiveState, reloadOK bool, eff *Effects) bool {
 	unexpected := false
 	if j.state == Waiting {
-		j.parked = false
+		q.wake(j)
 	}
 	switch j.typ {
 	case Start, VerifyActive:

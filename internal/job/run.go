@@ -27,10 +27,12 @@ func (q *Queue) runnable(j *job) bool {
 // systemd's run queue would take them (see sortByPriority); run them in this order.
 func (q *Queue) Runnable() []Job {
 	var js []*job
-	for _, j := range q.jobs {
-		if j.state == Waiting && !j.parked && q.runnable(j) {
-			js = append(js, j)
+	for j := range q.runQueue {
+		if j.state != Waiting || !q.runnable(j) {
+			q.unqueue(j)
+			continue
 		}
+		js = append(js, j)
 	}
 	q.sortByPriority(js)
 	out := make([]Job, len(js))
@@ -155,7 +157,7 @@ func (q *Queue) Run(id uint32) (Type, Effects, error) {
 		return Nop, eff, fmt.Errorf("run job %d (%s): %w", id, j, errNotRunnable)
 	}
 	j.state = Running
-	j.parked = false
+	q.unqueue(j)
 	if q.now != nil {
 		if d := q.info(j.unit).JobRunningTimeout; d > 0 {
 			if at := q.now().Add(d); j.deadline.IsZero() || at.Before(j.deadline) {
@@ -168,7 +170,7 @@ func (q *Queue) Run(id uint32) (Type, Effects, error) {
 	in := q.info(j.unit)
 	s := in.State
 	park := func() (Type, Effects, error) {
-		j.state, j.parked = Waiting, true
+		j.state = Waiting
 		return Nop, eff, nil
 	}
 	end := func(r Result) (Type, Effects, error) {
@@ -239,7 +241,8 @@ func (q *Queue) Requeue(id uint32) error {
 	if j == nil {
 		return &Error{CodeNoSuchJob, fmt.Sprintf("Job %d does not exist.", id)}
 	}
-	j.state, j.parked = Waiting, true
+	j.state = Waiting
+	q.unqueue(j)
 	return nil
 }
 
@@ -271,19 +274,39 @@ func (q *Queue) finish(j *job, r Result, recursive bool, eff *Effects) {
 	if r == ResultDone && j.typ == Restart {
 		j.typ = Start
 		j.state = Waiting
-		j.parked = false
+		q.wake(j)
 	} else {
 		q.finishJob(j, r, recursive, eff)
 	}
-	// Jobs ordered against this one may run now.
+	q.wakeNeighbours(j.unit)
+	q.submitOnFinish(j.unit)
+}
+
+// wake puts an installed job into the run queue.
+func (q *Queue) wake(j *job) {
+	if j.installed && !j.queued {
+		j.queued = true
+		q.runQueue[j] = struct{}{}
+	}
+}
+
+func (q *Queue) unqueue(j *job) {
+	if j.queued {
+		j.queued = false
+		delete(q.runQueue, j)
+	}
+}
+
+// wakeNeighbours puts the jobs of the units ordered against unit into the run queue:
+// what held them back may be gone.
+func (q *Queue) wakeNeighbours(unit string) {
 	for _, d := range [...]Dependency{After, Before} {
-		for _, u := range q.g.Deps(j.unit, d) {
+		for _, u := range q.g.Deps(unit, d) {
 			if o := q.unitJob[u]; o != nil {
-				o.parked = false
+				q.wake(o)
 			}
 		}
 	}
-	q.submitOnFinish(j.unit)
 }
 
 func (q *Queue) finishJob(j *job, r Result, recursive bool, eff *Effects) {
@@ -316,6 +339,7 @@ func (q *Queue) uninstall(j *job) {
 		delete(slot, j.unit)
 	}
 	delete(q.jobs, j.id)
+	q.unqueue(j)
 	j.installed = false
 	j.state = Waiting
 }
