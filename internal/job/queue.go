@@ -26,9 +26,17 @@ type Queue struct {
 
 // NewQueue makes an empty queue over g. now is the clock deadlines are computed from
 // (JobTimeoutSec= when a job is installed, JobRunningTimeoutSec= when it starts
-// running); nil means jobs get no deadlines from the unit's settings.
+// running) and the rate limit of Dispatch counts with; nil means neither.
 func NewQueue(g Graph, now func() time.Time) *Queue {
-	return &Queue{g: g, now: now, jobs: map[uint32]*job{}, unitJob: map[string]*job{}, unitNop: map[string]*job{}, limits: map[string]*rateLimit{}, runQueue: map[*job]struct{}{}}
+	return &Queue{
+		g:        g,
+		now:      now,
+		jobs:     map[uint32]*job{},
+		unitJob:  map[string]*job{},
+		unitNop:  map[string]*job{},
+		limits:   map[string]*rateLimit{},
+		runQueue: map[*job]struct{}{},
+	}
 }
 
 func (q *Queue) nextGen() uint64 { q.gen++; return q.gen }
