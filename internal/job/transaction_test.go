@@ -130,6 +130,12 @@ func TestTransaction(t *testing.T) {
 				"a: Found dependency on c/start",
 				"a: Found dependency on a/start",
 				"a: Job b/start deleted to break ordering cycle starting with a/start"}}}},
+		// c was only there for b: once b goes, c is collected.
+		{"jobs only the deleted job needed go with it", "a Wants=b After=b\nb After=a Requires=c\nc", []step{
+			{do: "enqueue start a", want: "a/start", log: []string{
+				"a: Found ordering cycle on b/start",
+				"a: Found dependency on a/start",
+				"a: Job b/start deleted to break ordering cycle starting with a/start"}}}},
 		{"unbreakable ordering cycle fails", "a Requires=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "error: Transaction order is cyclic. See system logs for details.", log: []string{
 				"a: Found ordering cycle on b/start",
