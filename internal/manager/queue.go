@@ -78,8 +78,16 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 	}
 	switch typ {
 	case JobStart, JobRestart, JobReloadOrRestart:
-		if _, err := m.load(name); err != nil {
+		u, err := m.load(name)
+		if err != nil {
 			return nil, err
+		}
+		m.mu.Lock()
+		state, loadErr := u.loadState, u.loadErr
+		m.mu.Unlock()
+		if state != loadLoaded {
+			// Refused now, also with --no-block, as systemd refuses it.
+			return nil, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, loadErr)
 		}
 	case JobStop:
 		if err := m.known(name, "loaded"); err != nil {

@@ -235,6 +235,11 @@ func TestStartNoBlock(t *testing.T) {
 	if !strings.HasPrefix(r.stderr, "Failed to start none.service: ") {
 		t.Errorf("start --no-block of a unit without a file: %s", r)
 	}
+	capsuleUnit(t, c, "syntax.service", "[Service]\nExecStart=/bin/true\nthis line has no equals sign\n")
+	r = ctl(t, 1, "-C", c, "start", "--no-block", "syntax.service")
+	if !strings.Contains(r.stderr, "syntax.service:3") {
+		t.Errorf("start --no-block of a unit with a bad file: %s", r)
+	}
 	// A job that fails later does not fail the call.
 	capsuleUnit(t, c, "bad.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n")
 	ctl(t, 0, "-C", c, "start", "--no-block", "bad.service")
