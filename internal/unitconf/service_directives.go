@@ -321,8 +321,9 @@ func dirList(d DirType) func(c *parseCtx, v string) error {
 			return nil
 		}
 		for _, x := range strings.Fields(v) {
-			if strings.HasPrefix(x, "/") || slices.Contains(strings.Split(x, "/"), "..") {
-				c.warn("%s= path is not valid (it must be relative, without \"..\"), ignoring: %s", d.Key(), x)
+			parts := strings.Split(x, "/")
+			if strings.HasPrefix(x, "/") || slices.Contains(parts, "..") || slices.Contains(parts, ".") || slices.Contains(parts, "") {
+				c.warn("%s= path is not valid (it must be relative and normalized), ignoring: %s", d.Key(), x)
 				continue
 			}
 			s.Dirs[d] = append(s.Dirs[d], x)

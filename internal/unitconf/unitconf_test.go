@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/condition"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -373,6 +374,57 @@ func TestShowAsSystemd257(t *testing.T) {
 			if got := property(t, u, p); got != v {
 				t.Errorf("%s: %s=%q, systemd 257 shows %q", tt.name, p, got, v)
 			}
+		}
+	}
+}
+
+// freeText are the directives whose values are taken as written, so no
+// value is invalid for them.
+var freeText = map[string]bool{
+	"Unit.Description": true, "Service.User": true, "Service.Group": true, "Service.DelegateSubgroup": true,
+	"Service.Delegate": true, "Install.WantedBy": true, "Install.RequiredBy": true, "Install.Also": true,
+	"Install.Alias": true, "Install.DefaultInstance": true,
+}
+
+// TestEveryDirectiveValidates gives every directive a value no directive
+// takes: it must warn naming file and line, or refuse the unit naming
+// them, unless it takes free text.
+func TestEveryDirectiveValidates(t *testing.T) {
+	const bad = "./no:such value"
+	for _, d := range Directives() {
+		id := d.Section + "." + d.Key
+		if d.Status != ActedOn || freeText[id] {
+			continue
+		}
+		if strings.HasPrefix(d.Key, "Condition") || strings.HasPrefix(d.Key, "Assert") {
+			// Only paths are checked when a unit loads; other
+			// parameters fail when evaluated, as in systemd.
+			if _, _, ok := condition.Lookup(d.Key); ok {
+				if ty, _, _ := condition.Lookup(d.Key); !ty.TakesPath() {
+					continue
+				}
+			}
+		}
+		name, head := "x.service", "[Service]\nExecStart=/bin/true\n"
+		switch d.Section {
+		case "Socket":
+			name, head = "x.socket", "[Socket]\nListenStream=/s\n"
+		case "Slice":
+			name, head = "x.slice", ""
+		}
+		text := head + "[" + d.Section + "]\n" + d.Key + "=" + bad + "\n"
+		line := strings.Count(head, "\n") + 2
+		where := fmt.Sprintf("/u/%s:%d: ", name, line)
+		_, w, err := parse(t, name, text)
+		switch {
+		case err != nil:
+			if !strings.HasPrefix(err.Error(), where) {
+				t.Errorf("%s: refused without naming the line: %v", id, err)
+			}
+		case len(w) == 0:
+			t.Errorf("%s=%s: taken without a warning", id, bad)
+		case !strings.HasPrefix(w[0].String(), where):
+			t.Errorf("%s: warning does not name the line: %v", id, w[0])
 		}
 	}
 }
