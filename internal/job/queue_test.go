@@ -309,6 +309,14 @@ g.service`, []step{
 			{do: "runnable", want: "a/stop"},
 			{do: "run a", want: "nop; finished: a/stop=done"},
 			{do: "runnable", want: "b/stop"}}},
+		// An unmet condition ends b's start "done" with b inactive: what Requires= it
+		// starts anyway, what Requisite= it fails.
+		{"a start skipped by a condition", "t Wants=a,c\na Requires=b After=b\nc Requisite=b After=b\nb", []step{
+			{do: "enqueue start t", want: "t/start a/start c/start b/start"},
+			{do: "run b", want: "start"},
+			{do: "finish b done", want: "finished: b/start=done c/start=dependency", log: []string{
+				"c: Job c/start failed with result 'dependency'."}},
+			{do: "runnable", want: "a/start t/start"}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",
