@@ -80,12 +80,14 @@ func TestClientTimesOutOnSilence(t *testing.T) {
 }
 
 func TestHeartbeatsKeepLongCallAlive(t *testing.T) {
-	s := &Server{Heartbeat: 20 * time.Millisecond, Handler: func(ctx context.Context, c *Call) {
-		time.Sleep(400 * time.Millisecond) // several client timeouts long
+	// The client's timeout leaves room for a loaded machine's scheduling
+	// delays; the call still lasts several timeouts.
+	s := &Server{Heartbeat: 10 * time.Millisecond, Handler: func(ctx context.Context, c *Call) {
+		time.Sleep(time.Second)
 		c.Reply(echoOut{Text: "late"})
 	}}
 	path, _ := serve(t, s)
-	cl, err := Dial(path, 100*time.Millisecond)
+	cl, err := Dial(path, 300*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
