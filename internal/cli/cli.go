@@ -62,6 +62,9 @@ type options struct {
 	props      []string // show -p
 	value      bool     // show --value
 	reverse    bool     // list-dependencies --reverse
+	after      bool     // list-dependencies --after
+	before     bool     // list-dependencies --before
+	plain      bool     // list-dependencies --plain
 	jobMode    string   // --job-mode=
 	noBlock    bool     // --no-block
 }
@@ -86,6 +89,9 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	}
 	fs.BoolVar(&o.value, "value", o.value, "show: print values only")
 	fs.BoolVar(&o.reverse, "reverse", o.reverse, "list-dependencies: show the units that depend on the unit")
+	fs.BoolVar(&o.after, "after", o.after, "list-dependencies: show the units the unit is ordered after")
+	fs.BoolVar(&o.before, "before", o.before, "list-dependencies: show the units the unit is ordered before")
+	fs.BoolVar(&o.plain, "plain", o.plain, "list-dependencies: a flat list instead of a tree")
 	fs.StringVar(&o.jobMode, "job-mode", o.jobMode, "start/stop/restart: how the job deals with queued jobs (`MODE`)")
 	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
 	fs.BoolVar(&o.follow, "f", o.follow, "short for --follow")
@@ -151,6 +157,8 @@ Options:
   -p --property=NAME[,NAME]    show: only these properties
      --value                   show: values only
      --reverse                 list-dependencies: units that need the unit
+     --after, --before         list-dependencies: ordering instead of requirements
+     --plain                   list-dependencies: a flat list
      --no-block                start/stop/...: do not wait for the job
      --job-mode=MODE           start/stop/...: job mode (replace)
 

@@ -143,7 +143,7 @@ func (c *ctl) listDependencies(names []string) error {
 			fmt.Fprintln(c.io.Stdout)
 		}
 		fmt.Fprintln(c.io.Stdout, printable(name))
-		if err := c.dependencyTree(name, 0, nil, 0); err != nil {
+		if _, err := c.dependencyTree(name, 0, nil, 0); err != nil {
 			return err
 		}
 	}
@@ -153,12 +153,13 @@ func (c *ctl) listDependencies(names []string) error {
 // dependencyTree prints the dependencies of name at level; path holds the
 // units above (a unit found among them is a cycle, shown as "..."), and
 // branches has bit i set where the level i+1 above still has siblings to
-// come.
-func (c *ctl) dependencyTree(name string, level int, path []string, branches uint64) error {
+// come. With --plain, path keeps every unit expanded, so each is expanded
+// once, and the result is the path for the next sibling, as systemctl does.
+func (c *ctl) dependencyTree(name string, level int, path []string, branches uint64) ([]string, error) {
 	path = append(path, name)
 	deps, err := c.dependencies(name)
 	if err != nil {
-		return fail(exitFailure, "Failed to get dependencies of %s: %v", name, err)
+		return nil, fail(exitFailure, "Failed to get dependencies of %s: %v", name, err)
 	}
 	circular := false
 	var shown []string
@@ -170,26 +171,37 @@ func (c *ctl) dependencyTree(name string, level int, path []string, branches uin
 		shown = append(shown, d)
 	}
 	for i, d := range shown {
+		if c.o.plain && slices.Contains(path, d) {
+			continue // listed under an earlier sibling
+		}
 		last := i == len(shown)-1 && !circular
 		state, _, err := c.activeState(d)
 		if err != nil {
-			return fail(exitFailure, "Failed to get state of %s: %v", d, err)
+			return nil, fail(exitFailure, "Failed to get state of %s: %v", d, err)
 		}
-		fmt.Fprintln(c.io.Stdout, treeLine(stateGlyph(state)+" ", d, level, branches, last))
+		if c.o.plain {
+			fmt.Fprintln(c.io.Stdout, "  "+printable(d))
+		} else {
+			fmt.Fprintln(c.io.Stdout, treeLine(stateGlyph(state)+" ", d, level, branches, last))
+		}
 		if (c.o.all || strings.HasSuffix(d, ".target")) && level+1 < maxTreeDepth {
 			more := uint64(0)
 			if !last {
 				more = 1
 			}
-			if err := c.dependencyTree(d, level+1, path, branches<<1|more); err != nil {
-				return err
+			sub, err := c.dependencyTree(d, level+1, path, branches<<1|more)
+			if err != nil {
+				return nil, err
+			}
+			if c.o.plain {
+				path = sub
 			}
 		}
 	}
-	if circular {
+	if circular && !c.o.plain {
 		fmt.Fprintln(c.io.Stdout, treeLine("  ", "...", level, branches, true))
 	}
-	return nil
+	return path, nil
 }
 
 // dependencies lists name's dependencies in systemctl's order: targets
@@ -200,7 +212,12 @@ func (c *ctl) dependencies(name string) ([]string, error) {
 		return nil, err
 	}
 	kinds := forwardDeps
-	if c.o.reverse {
+	switch {
+	case c.o.after:
+		kinds = []string{"After"}
+	case c.o.before:
+		kinds = []string{"Before"}
+	case c.o.reverse:
 		kinds = reverseDeps
 	}
 	var deps []string

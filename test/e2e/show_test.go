@@ -300,6 +300,14 @@ func TestListDependencies(t *testing.T) {
 	wantOutput(t, 0, "d.service\n● └─t.target\n●   └─a.service\n", "-C", c, "list-dependencies", "--reverse", "--all", "d.service")
 	wantOutput(t, 0, "t.target\n● └─d.service\n\nb.service\n● └─app.slice\n", "-C", c, "list-dependencies", "t.target", "b")
 	wantOutput(t, 0, "none.service\n", "-C", c, "list-dependencies", "none.service")
+	// --plain: two spaces, no marks, a unit expanded once (systemd 257's
+	// ld6.target example in observed.md has the same shape).
+	wantOutput(t, 0, "a.service\n  app.slice\n  b.service\n  c.service\n  t.target\n  d.service\n",
+		"-C", c, "list-dependencies", "--plain", "a.service")
+	// Ordering dependencies instead of requirements.
+	capsuleUnit(t, c, "o.service", "[Unit]\nAfter=b.service t.target\nBefore=d.service\n[Service]\nExecStart=/bin/sleep infinity\n")
+	wantOutput(t, 0, "o.service\n● ├─b.service\n● └─t.target\n", "-C", c, "list-dependencies", "--after", "o.service")
+	wantOutput(t, 0, "o.service\n● └─d.service\n", "-C", c, "list-dependencies", "--before", "o.service")
 
 	// A cycle ends in "...", and stopped units are marked ○.
 	capsuleUnit(t, c, "x.service", "[Unit]\nRequires=y.service\n[Service]\nExecStart=/bin/sleep infinity\n")
