@@ -133,6 +133,7 @@ Commands:
   restart UNIT...              Stop, then start units
   try-restart UNIT...          Restart units that are running
   reload-or-restart UNIT...    Restart units (no reloads yet), starting stopped ones
+  try-reload-or-restart UNIT...  Restart units that are running (no reloads yet)
   is-failed [UNIT...]          Print whether units failed (without: whether the manager is degraded)
   show [UNIT...]               Show properties of units (without: of the manager)
   list-dependencies [UNIT...]  Show the units a unit needs as a tree
@@ -228,7 +229,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		}
 	}
 	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true,
-		"try-restart": true, "reload-or-restart": true, "clean": true, "enable": true, "disable": true,
+		"try-restart": true, "reload-or-restart": true, "try-reload-or-restart": true, "clean": true, "enable": true, "disable": true,
 		"is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
@@ -257,7 +258,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.status(pos)
 	case "is-active":
 		return c.isActive(pos)
-	case "start", "stop", "restart", "try-restart", "reload-or-restart":
+	case "start", "stop", "restart", "try-restart", "reload-or-restart", "try-reload-or-restart":
 		return c.job(verb, pos)
 	case "is-failed":
 		return c.isFailed(pos)
@@ -452,7 +453,9 @@ func (c *ctl) isActive(names []string) error {
 func (c *ctl) job(verb string, names []string) error {
 	method := map[string]string{"start": api.MethodStartUnit, "stop": api.MethodStopUnit,
 		"restart": api.MethodRestartUnit, "try-restart": api.MethodTryRestart,
-		"reload-or-restart": api.MethodReloadOrRestart}[verb]
+		"reload-or-restart": api.MethodReloadOrRestart,
+		// No unit reloads yet: a running unit is restarted, as without ExecReload=.
+		"try-reload-or-restart": api.MethodTryRestart}[verb]
 	for i, name := range names {
 		names[i] = withSuffix(name)
 		if err := checkCapsuleUnit(names[i]); err != nil {

@@ -209,6 +209,15 @@ func TestTryRestartAndReloadOrRestart(t *testing.T) {
 	if after := ctl(t, 0, "-C", c, "show", "--value", "-p", "MainPID", "svc.service").stdout; after == before || after == "0\n" {
 		t.Errorf("reload-or-restart kept main PID %s", before)
 	}
+	// try-reload-or-restart: a running unit restarted, a stopped one left alone.
+	before = ctl(t, 0, "-C", c, "show", "--value", "-p", "MainPID", "svc.service").stdout
+	ctl(t, 0, "-C", c, "try-reload-or-restart", "svc.service")
+	if after := ctl(t, 0, "-C", c, "show", "--value", "-p", "MainPID", "svc.service").stdout; after == before || after == "0\n" {
+		t.Errorf("try-reload-or-restart kept main PID %s", before)
+	}
+	ctl(t, 0, "-C", c, "stop", "svc.service")
+	ctl(t, 0, "-C", c, "try-reload-or-restart", "svc.service")
+	wantOutput(t, 0, "Result=success\nActiveState=inactive\nSubState=dead\n", append(state, "svc.service")...)
 	r = ctl(t, 5, "-C", c, "reload-or-restart", "none.service")
 	if !strings.HasPrefix(r.stderr, "Failed to reload-or-restart none.service: ") {
 		t.Errorf("reload-or-restart of a unit without a file: %s", r)
