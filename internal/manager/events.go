@@ -26,6 +26,9 @@ type Event struct {
 type feed struct {
 	mu   sync.Mutex
 	subs map[*subscription]struct{}
+	// sync, if set, sees every event first, under Manager.mu: the job
+	// runner, which must end a job in the same step as its unit's state.
+	sync func(Event)
 }
 
 // subscription is one reader of the feed.
@@ -49,6 +52,9 @@ func (f *feed) subscribe() *subscription {
 }
 
 func (f *feed) publish(e Event) {
+	if f.sync != nil {
+		f.sync(e)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for s := range f.subs {

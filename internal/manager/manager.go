@@ -22,6 +22,7 @@ import (
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/escape"
 	"github.com/capsuled/capsuled/internal/fstree"
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -115,6 +116,7 @@ type Manager struct {
 	trim       *time.Timer // returns memory to the system once idle
 	hooks      hooks
 	events     feed // every unit's state changes
+	engineState
 }
 
 // New creates a manager; Run makes it serve.
@@ -148,6 +150,7 @@ func New(cfg Config) (*Manager, error) {
 		since:  time.Now(),
 		log:    logstore.NewRing(500),
 	}
+	m.initEngine()
 	return m, nil
 }
 
@@ -248,45 +251,21 @@ func (m *Manager) State() string {
 	return m.state
 }
 
-// Shutdown stops every unit, most recently started first, and closes the
-// notify socket.
+// Shutdown stops every unit in one go, as systemd's shutdown transaction
+// does: stop jobs run in the inverse of the units' ordering (a service
+// before its slice and the targets it is After=, a socket after its
+// service), units without ordering between them in parallel. Then it
+// closes the notify socket.
 func (m *Manager) Shutdown(ctx context.Context) {
 	m.mu.Lock()
 	m.stopping = true
 	m.state = "stopping"
-	var active []*Unit
-	for _, u := range m.units {
-		if u.active != stateInactive && u.active != stateFailed {
-			active = append(active, u)
-		}
-	}
 	m.mu.Unlock()
-	// Services first (newest first), then targets, then slices (deepest
-	// first), so that a slice's cgroup is empty when it goes.
-	sort.Slice(active, func(i, j int) bool {
-		a, b := active[i], active[j]
-		if shutdownRank(a) != shutdownRank(b) {
-			return shutdownRank(a) < shutdownRank(b)
-		}
-		if _, slice := a.kind.(sliceKind); slice {
-			return len(a.name) > len(b.name)
-		}
-		return a.since.After(b.since)
-	})
-	var wg sync.WaitGroup
-	for _, u := range active {
-		if shutdownRank(u) == 0 {
-			wg.Add(1)
-			go func(u *Unit) {
-				defer wg.Done()
-				m.Stop(ctx, u.name)
-			}(u)
-		}
-	}
-	wg.Wait()
-	for _, u := range active {
-		if shutdownRank(u) != 0 {
-			m.Stop(ctx, u.name)
+	// A unit a job started meanwhile (OnFailure=, say) is stopped in the
+	// next round; three are plenty.
+	for round := 0; round < 3; round++ {
+		if !m.stopAll(ctx) {
+			break
 		}
 	}
 	if m.notify != nil {
@@ -297,18 +276,47 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	m.removeV1Bases()
 }
 
-// shutdownRank orders kinds at shutdown: services (in parallel), then
-// sockets, targets, and slices last, whose cgroups must be empty by then.
-func shutdownRank(u *Unit) int {
-	switch u.kind.(type) {
-	case serviceKind:
-		return 0
-	case socketKind:
-		return 1
-	case targetKind:
-		return 2
+// stopAll queues a stop job for every unit that is not inactive and waits
+// for them; it reports whether there was any.
+func (m *Manager) stopAll(ctx context.Context) bool {
+	var names []string
+	for _, u := range m.snapshot() {
+		m.mu.Lock()
+		busy := !u.active.isInactiveOrFailed() || u.job != nil
+		m.mu.Unlock()
+		if busy {
+			names = append(names, u.name)
+		}
 	}
-	return 3
+	if len(names) == 0 {
+		return false
+	}
+	// All jobs are installed before the runner looks at any, so their
+	// ordering holds among them.
+	var waits []func(context.Context) (job.Result, error)
+	m.mu.Lock()
+	m.ensureRunnerLocked()
+	for _, n := range names {
+		res, err := m.q.Enqueue(job.Request{Unit: n, Type: job.Stop, Mode: job.Replace})
+		m.absorbLocked(res.Effects)
+		if err != nil {
+			m.logs = append(m.logs, fmt.Sprintf("%s: stop at shutdown refused: %v", n, err))
+			continue
+		}
+		waits = append(waits, m.waitLocked(res.Anchor.ID))
+	}
+	m.mu.Unlock()
+	m.kick()
+	for _, w := range waits {
+		w(ctx)
+	}
+	// Actions still running on units (a main process's own end) finish
+	// before the manager goes.
+	for _, u := range m.snapshot() {
+		release := m.holdUnit(u)
+		release()
+	}
+	return true
 }
 
 // errNoSuchUnit wraps lookups of units that have no file.
@@ -381,6 +389,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 		return existing, nil
 	}
 	m.units[name] = u
+	m.graph.dirty = true
 	return u, nil
 }
 
@@ -390,6 +399,7 @@ func (m *Manager) unload(u *Unit) {
 	defer m.mu.Unlock()
 	if m.units[u.name] == u && u.job == nil {
 		delete(m.units, u.name)
+		m.graph.dirty = true
 	}
 }
 
@@ -401,6 +411,7 @@ func (m *Manager) Reload() {
 	for name, u := range m.units {
 		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil {
 			delete(m.units, name)
+			m.graph.dirty = true
 		}
 	}
 	m.logf(nil, "Reloading finished.")

@@ -2,18 +2,15 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/job"
 	"path/filepath"
 )
 
 // Restart stops name (if it is loaded) and starts it again, returning when
 // the start job is done.
 func (m *Manager) Restart(ctx context.Context, name string) (*Unit, error) {
-	if _, err := m.Stop(ctx, name); err != nil && !errors.Is(err, errNoSuchUnit) {
-		return nil, err
-	}
-	return m.Start(ctx, name)
+	return m.startJob(ctx, name, job.Restart, job.Replace, false)
 }
 
 // BusAddress is the D-Bus address of the capsule's own bus. The broker

@@ -21,26 +21,26 @@ func TestOrderedProperties(t *testing.T) {
 	}
 }
 
-func TestCheckJobMode(t *testing.T) {
+func TestParseJobMode(t *testing.T) {
 	tests := []struct {
 		mode string
 		want error
 	}{
 		{"", nil},
 		{"replace", nil},
-		{"fail", errUnsupported},
-		{"isolate", errUnsupported},
-		{"restart-dependencies", errUnsupported},
+		{"fail", nil},
+		{"isolate", nil},
+		{"restart-dependencies", nil},
 		{"bogus", errInvalid},
 		{"Replace", errInvalid},
 	}
 	for _, tt := range tests {
-		err := checkJobMode(tt.mode)
+		_, err := parseJobMode(tt.mode)
 		if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
-			t.Errorf("checkJobMode(%q) = %v, want %v", tt.mode, err, tt.want)
+			t.Errorf("parseJobMode(%q) = %v, want %v", tt.mode, err, tt.want)
 		}
 	}
-	if err := checkJobMode("bogus"); !strings.Contains(err.Error(), "replace, fail, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
+	if _, err := parseJobMode("bogus"); !strings.Contains(err.Error(), "replace, fail, replace-irreversibly, isolate, flush, ignore-dependencies, ignore-requirements, triggering, restart-dependencies") {
 		t.Errorf("invalid mode error does not list the valid ones: %v", err)
 	}
 }

@@ -20,21 +20,17 @@ const (
 	JobReloadOrRestart JobType = "reload-or-restart"
 )
 
-// checkJobMode accepts the modes this engine implements and refuses the
-// others: an unknown mode as invalid, a known one it cannot honour yet as
-// unsupported, so no mode is silently taken for another.
-func checkJobMode(mode string) error {
+// parseJobMode turns a --job-mode= value into the queue's mode; an unknown
+// mode is invalid.
+func parseJobMode(mode string) (job.Mode, error) {
 	if mode == "" {
-		return nil
+		return job.Replace, nil
 	}
-	jm, err := job.ParseMode(mode)
+	md, err := job.ParseMode(mode)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errInvalid, err)
+		return 0, fmt.Errorf("%w: %v", errInvalid, err)
 	}
-	if jm != job.Replace {
-		return fmt.Errorf("%w: job mode %s is not supported yet; only replace is", errUnsupported, mode)
-	}
-	return nil
+	return md, nil
 }
 
 // QueuedJob is a job that runs on after Queue returned.
@@ -58,21 +54,22 @@ func (j *QueuedJob) Wait(ctx context.Context) (*Unit, error) {
 // background; what Queue refuses is refused before anything changes. The
 // job outlives ctx's cancellation.
 func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*QueuedJob, error) {
-	if err := checkJobMode(mode); err != nil {
+	md, err := parseJobMode(mode)
+	if err != nil {
 		return nil, err
 	}
 	var run func(context.Context) (*Unit, error)
 	switch typ {
 	case JobStart:
-		run = func(ctx context.Context) (*Unit, error) { return m.Start(ctx, name) }
+		run = func(ctx context.Context) (*Unit, error) { return m.startJob(ctx, name, job.Start, md, true) }
 	case JobStop:
-		run = func(ctx context.Context) (*Unit, error) { return m.Stop(ctx, name) }
+		run = func(ctx context.Context) (*Unit, error) { return m.stopJob(ctx, name, md, true) }
 	case JobRestart, JobReloadOrRestart:
 		// No unit reloads yet (ExecReload=), so reload-or-restart restarts,
 		// starting a unit that is not running, as systemctl's does.
-		run = func(ctx context.Context) (*Unit, error) { return m.Restart(ctx, name) }
+		run = func(ctx context.Context) (*Unit, error) { return m.startJob(ctx, name, job.Restart, md, true) }
 	case JobTryRestart:
-		run = func(ctx context.Context) (*Unit, error) { return m.TryRestart(ctx, name) }
+		run = func(ctx context.Context) (*Unit, error) { return m.tryRestart(ctx, name, md) }
 	default:
 		return nil, fmt.Errorf("%w: unknown job type %q", errInvalid, typ)
 	}
@@ -98,12 +95,39 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 			return nil, err
 		}
 	}
+	if err := m.checkRefused(name, typ); err != nil {
+		return nil, err
+	}
 	j := &QueuedJob{done: make(chan struct{})}
 	go func() {
 		defer close(j.done)
 		j.u, j.err = run(context.WithoutCancel(ctx))
 	}()
 	return j, nil
+}
+
+// checkRefused refuses at once what the queue would refuse for a manual
+// request (RefuseManualStart=/Stop=), so --no-block reports it too.
+func (m *Manager) checkRefused(name string, typ JobType) error {
+	m.mu.Lock()
+	u := m.units[name]
+	m.mu.Unlock()
+	if u == nil || u.conf == nil {
+		return nil
+	}
+	c := u.conf.Unit
+	start := typ == JobStart || typ == JobRestart || typ == JobReloadOrRestart || typ == JobTryRestart
+	stop := typ == JobStop || typ == JobRestart || typ == JobReloadOrRestart || typ == JobTryRestart
+	if typ == JobTryRestart {
+		m.mu.Lock()
+		running := !u.active.isInactiveOrFailed()
+		m.mu.Unlock()
+		start, stop = start && running, stop && running
+	}
+	if (start && c.RefuseManualStart) || (stop && c.RefuseManualStop) {
+		return fmt.Errorf("%w: Operation refused, unit %s may be requested by dependency only (it is configured to refuse manual start/stop)", errBusy, name)
+	}
+	return nil
 }
 
 // known fails with ErrNoSuchUnit ("unit NAME not <what>") for a unit
@@ -128,14 +152,18 @@ func (m *Manager) known(name, what string) error {
 // reloading) and otherwise leaves it stopped; like systemd's, it resets a
 // failed unit's state.
 func (m *Manager) TryRestart(ctx context.Context, name string) (*Unit, error) {
+	return m.tryRestart(ctx, name, job.Replace)
+}
+
+func (m *Manager) tryRestart(ctx context.Context, name string, md job.Mode) (*Unit, error) {
 	m.mu.Lock()
 	u, ok := m.units[name]
-	running := ok && (u.active == stateActive || u.active == stateActivating || u.active == stateReloading)
+	running := ok && !u.active.isInactiveOrFailed()
 	failed := ok && u.active == stateFailed
 	m.mu.Unlock()
 	switch {
 	case running:
-		return m.Restart(ctx, name)
+		return m.startJob(ctx, name, job.Restart, md, true)
 	case failed:
 		m.ResetFailed(name)
 	}

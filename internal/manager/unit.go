@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
 	"github.com/capsuled/capsuled/internal/unitconf"
@@ -57,8 +58,7 @@ type Unit struct {
 	// Sockets a socket unit hands to the next start of this service.
 	pendingListen []*os.File
 	pendingNames  []string
-	cancelStart   context.CancelFunc // set while a start job runs
-	cond          condState          // the last start's conditions and asserts
+	cond          condState // the last start's conditions and asserts
 	// Recent starts (for the start limit) and a pending automatic restart.
 	starts       []time.Time
 	restartTimer *time.Timer
@@ -170,62 +170,24 @@ func newInvocationID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Start runs a start job for name and its dependencies and returns when it
-// is done.
+// Start runs a start job for name and what it pulls in (a transaction
+// in the job queue) and returns when the job is done; the error says why
+// it did not end "done". Start is the engine's own request (socket
+// activation, restarts, the boot unit): RefuseManualStart= does not apply.
 func (m *Manager) Start(ctx context.Context, name string) (*Unit, error) {
-	return m.start(ctx, name, map[string]bool{})
+	return m.startJob(ctx, name, job.Start, job.Replace, false)
 }
 
-func (m *Manager) start(ctx context.Context, name string, visiting map[string]bool) (*Unit, error) {
+func (m *Manager) startJob(ctx context.Context, name string, t job.Type, mode job.Mode, manual bool) (*Unit, error) {
 	u, err := m.load(name)
 	if err != nil {
 		return nil, err
 	}
-	if visiting[name] {
-		return u, nil // ordering cycle: the outer job finishes it
-	}
 	if u.loadState != loadLoaded {
 		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, u.loadErr)
 	}
-	visiting[name] = true
-	done, err := m.beginJob(ctx, u, true)
-	if err != nil || done == nil {
-		return u, err
-	}
-	defer m.endJob(u, done)
-	// A stop job for this unit cancels the start, as in systemd.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	m.mu.Lock()
-	u.cancelStart = cancel
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		u.cancelStart = nil
-		m.mu.Unlock()
-	}()
-	if u.slice != "" {
-		if _, err := m.start(ctx, u.slice, visiting); err != nil {
-			m.fail(u, resultResources)
-			return u, fmt.Errorf("start %s: slice %s: %w", name, u.slice, err)
-		}
-	}
-	for _, r := range u.requires {
-		if _, err := m.start(ctx, r, visiting); err != nil {
-			m.fail(u, resultDependency)
-			return u, fmt.Errorf("start %s: dependency %s failed: %w", name, r, err)
-		}
-	}
-	for _, w := range u.wants {
-		if _, err := m.start(ctx, w, visiting); err != nil {
-			m.logf(u, "%s: wanted unit %s not started: %s", name, w, cleanMessage(err))
-		}
-	}
-	if skip, err := m.checkConditions(u); skip || err != nil {
-		return u, err
-	}
-	if err := u.kind.start(ctx, u); err != nil {
-		return u, err
+	if err := m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual}); err != nil {
+		return u, fmt.Errorf("start %s: %w", name, err)
 	}
 	return u, nil
 }
@@ -292,6 +254,9 @@ func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 func (m *Manager) collect(u *Unit) {
 	m.mu.Lock()
 	dead := u.job == nil && (u.active == stateInactive || (u.active == stateFailed && u.run != nil && u.run.collect))
+	if _, queued := m.q.UnitJob(u.name); queued {
+		dead = false
+	}
 	m.mu.Unlock()
 	if !dead || !u.transient {
 		return
@@ -310,8 +275,13 @@ func (m *Manager) fail(u *Unit, result Result) {
 	m.mu.Unlock()
 }
 
-// Stop runs a stop job for name.
+// Stop runs a stop job for name, and for what must stop with it, and
+// returns when it is done.
 func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
+	return m.stopJob(ctx, name, job.Replace, false)
+}
+
+func (m *Manager) stopJob(ctx context.Context, name string, mode job.Mode, manual bool) (*Unit, error) {
 	m.mu.Lock()
 	u, ok := m.units[name]
 	m.mu.Unlock()
@@ -324,17 +294,9 @@ func (m *Manager) Stop(ctx context.Context, name string) (*Unit, error) {
 		}
 		return nil, nil
 	}
-	m.mu.Lock()
-	if u.cancelStart != nil {
-		u.cancelStart()
+	if err := m.runJob(ctx, JobRequest{Unit: name, Type: job.Stop, Mode: mode, Manual: manual}); err != nil {
+		return u, fmt.Errorf("stop %s: %w", name, err)
 	}
-	m.mu.Unlock()
-	done, err := m.beginJob(ctx, u, false)
-	if err != nil || done == nil {
-		return u, err
-	}
-	defer m.endJob(u, done)
-	u.kind.stop(ctx, u)
 	return u, nil
 }
 

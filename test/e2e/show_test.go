@@ -264,18 +264,26 @@ func TestJobMode(t *testing.T) {
 		t.Errorf("unknown job mode: %s", r)
 	}
 	wantOutput(t, 0, "inactive\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
-	// A mode the engine cannot honour yet is refused, not taken for replace.
-	r = ctl(t, 1, "-C", c, "start", "--job-mode=fail", "svc.service")
-	if !strings.Contains(r.stderr, "job mode fail is not supported yet") {
-		t.Errorf("start --job-mode=fail: %s", r)
+	// As systemd 257 (observed): ignore-dependencies starts the unit
+	// alone, fail starts it like replace, isolate needs AllowIsolate=,
+	// triggering is only for stop.
+	capsuleUnit(t, c, "req.service", "[Service]\nExecStart=/bin/sleep infinity\n")
+	capsuleUnit(t, c, "dep.service", "[Unit]\nRequires=req.service\nAfter=req.service\n[Service]\nExecStart=/bin/sleep infinity\n")
+	ctl(t, 0, "-C", c, "start", "--job-mode=ignore-dependencies", "dep.service")
+	wantOutput(t, 0, "inactive\n", "-C", c, "show", "--value", "-p", "ActiveState", "req.service")
+	r = ctlRun(nil, "-C", c, "start", "--job-mode=isolate", "dep.service")
+	if r.code == 0 || !strings.Contains(r.stderr, "Operation refused, unit may not be isolated.") {
+		t.Errorf("start --job-mode=isolate: %s", r)
 	}
+	r = ctlRun(nil, "-C", c, "start", "--job-mode=triggering", "dep.service")
+	if r.code == 0 || !strings.Contains(r.stderr, "--job-mode=triggering is only valid for stop.") {
+		t.Errorf("start --job-mode=triggering: %s", r)
+	}
+	ctl(t, 0, "-C", c, "start", "--job-mode=fail", "svc.service")
+	wantOutput(t, 0, "active\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
+	ctl(t, 0, "-C", c, "stop", "--job-mode=ignore-dependencies", "svc.service")
 	wantOutput(t, 0, "inactive\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
 	ctl(t, 0, "-C", c, "start", "--job-mode=replace", "svc.service")
-	wantOutput(t, 0, "active\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
-	r = ctl(t, 1, "-C", c, "stop", "--job-mode=ignore-dependencies", "svc.service")
-	if !strings.Contains(r.stderr, "job mode ignore-dependencies is not supported yet") {
-		t.Errorf("stop --job-mode=ignore-dependencies: %s", r)
-	}
 	wantOutput(t, 0, "active\n", "-C", c, "show", "--value", "-p", "ActiveState", "svc.service")
 	ctl(t, 0, "-C", c, "restart", "--job-mode=replace", "svc.service")
 	ctl(t, 0, "-C", c, "stop", "--job-mode=replace", "svc.service")
