@@ -293,6 +293,8 @@ func TestListDependencies(t *testing.T) {
 	c := startCapsule(t, "ldep")
 	dependencyUnits(t, c)
 	ctl(t, 0, "-C", c, "start", "a.service")
+	// The wanted c.service fails after a.service's start job is done.
+	waitProperty(t, c, "c.service", "ActiveState", "failed")
 	// systemd 257 prints the same trees with basic.target (and its own
 	// dependencies) added, a default dependency the engine does not add
 	// yet, and -.slice below app.slice.
