@@ -111,26 +111,83 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 }
 
 // graph is the dependency graph of the loaded units with both directions
-// filled in, rebuilt when the set of loaded units changes. Callers hold
-// m.mu.
+// filled in, kept up to date as units load and unload (rebuilding it per
+// transaction would cost a thousand capsules milliseconds each). Callers
+// hold m.mu.
 type graph struct {
-	m     *Manager
-	deps  map[string]map[job.Dependency][]string
-	dirty bool
+	m    *Manager
+	fwd  map[string]unitDeps // each loaded unit's own dependencies
+	deps map[string]map[job.Dependency][]string
 }
 
-func (g *graph) build() {
-	if g.deps != nil && !g.dirty {
+func (g *graph) edge(from string, d job.Dependency, to string) {
+	if g.deps == nil {
+		g.deps = map[string]map[job.Dependency][]string{}
+	}
+	for _, e := range [2]struct {
+		a, b string
+		d    job.Dependency
+	}{{from, to, d}, {to, from, d.Inverse()}} {
+		m := g.deps[e.a]
+		if m == nil {
+			m = map[job.Dependency][]string{}
+			g.deps[e.a] = m
+		}
+		if !slices.Contains(m[e.d], e.b) {
+			m[e.d] = append(m[e.d], e.b)
+		}
+	}
+}
+
+func (g *graph) unedge(from string, d job.Dependency, to string) {
+	for _, e := range [2]struct {
+		a, b string
+		d    job.Dependency
+	}{{from, to, d}, {to, from, d.Inverse()}} {
+		if m := g.deps[e.a]; m != nil {
+			m[e.d] = slices.DeleteFunc(m[e.d], func(n string) bool { return n == e.b })
+		}
+	}
+}
+
+// add enters a newly loaded unit.
+func (g *graph) add(u *Unit) {
+	if g.fwd == nil {
+		g.fwd = map[string]unitDeps{}
+	}
+	f := g.m.forwardDeps(u, func(n string) *Unit { return g.m.units[n] })
+	g.fwd[u.name] = f
+	for d, names := range f {
+		for _, o := range names {
+			g.edge(u.name, d, o)
+		}
+	}
+	// Targets loaded before u that pull it in are ordered after it too.
+	if u.conf != nil && !u.conf.Unit.DefaultDependencies {
 		return
 	}
-	m := g.m
-	all := map[string]map[job.Dependency][]string{}
-	other := func(n string) *Unit { return m.units[n] }
-	for name, u := range m.units {
-		all[name] = map[job.Dependency][]string(m.forwardDeps(u, other))
+	for _, t := range slices.Concat(g.deps[u.name][job.WantedBy], g.deps[u.name][job.RequiredBy]) {
+		tu := g.m.units[t]
+		if tu == nil || tu.conf == nil || !tu.conf.Unit.DefaultDependencies {
+			continue
+		}
+		if _, ok := tu.kind.(targetKind); !ok || slices.Contains(g.fwd[t][job.Before], u.name) {
+			continue
+		}
+		g.fwd[t].add(job.After, u.name)
+		g.edge(t, job.After, u.name)
 	}
-	job.Symmetrize(all)
-	g.deps, g.dirty = all, false
+}
+
+// remove takes out what an unloaded unit itself declared; what other
+// units declare about it stays, as they still name it.
+func (g *graph) remove(name string) {
+	for d, names := range g.fwd[name] {
+		for _, o := range names {
+			g.unedge(name, d, o)
+		}
+	}
+	delete(g.fwd, name)
 }
 
 // Info reports a loaded unit's state and flags to the job queue.
@@ -159,7 +216,6 @@ func (g *graph) Info(name string) (job.Info, bool) {
 
 // Deps lists the units name has dependency d on.
 func (g *graph) Deps(name string, d job.Dependency) []string {
-	g.build()
 	return g.deps[name][d]
 }
 
@@ -223,8 +279,7 @@ func (m *Manager) loadClosure(name string) {
 			continue
 		}
 		m.mu.Lock()
-		d := m.forwardDeps(u, func(string) *Unit { return nil })
-		m.graph.dirty = true
+		d := m.graph.fwd[u.name]
 		m.mu.Unlock()
 		for _, names := range d {
 			for _, o := range names {

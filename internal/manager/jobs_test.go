@@ -497,3 +497,53 @@ func TestJobStartWhileStoppingByItself(t *testing.T) {
 	}
 	second.ExitCode(0)
 }
+
+// TestJobTimeout: JobTimeoutSec= ends the start job with "timeout" and
+// leaves the unit starting (systemd 257: activating/start, Result=success).
+func TestJobTimeout(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"jt.service": "[Unit]\nJobTimeoutSec=200ms\n[Service]\nType=oneshot\nExecStart=/bin/hold\n",
+	})
+	_, err := e.m.Start(context.Background(), "jt.service")
+	if err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("start: %v, want the job timed out", err)
+	}
+	p := <-e.held
+	if s, r := e.state("jt.service"); s != stateActivating || r != resultSuccess {
+		t.Errorf("jt.service %s result %s, want activating success", s, r)
+	}
+	p.ExitCode(0)
+	e.wait(t, "jt.service", stateInactive)
+}
+
+func TestJobPropagatesStopToAndRefuseManual(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"ps2b.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"ps2a.service": "[Unit]\nPropagatesStopTo=ps2b.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+		"rm2s.service": "[Unit]\nRefuseManualStart=yes\n[Service]\nExecStart=/bin/sleep infinity\n",
+		"rm2w.service": "[Unit]\nWants=rm2s.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+	})
+	ctx := context.Background()
+	for _, n := range []string{"ps2a.service", "ps2b.service"} {
+		if _, err := e.m.Start(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.m.Stop(ctx, "ps2a.service"); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(t, "ps2b.service", stateInactive)
+
+	if _, err := e.m.Queue(ctx, JobStart, "rm2s.service", ""); err == nil ||
+		!strings.Contains(err.Error(), "may be requested by dependency only") {
+		t.Errorf("manual start of a RefuseManualStart= unit: %v", err)
+	}
+	j, err := e.m.Queue(ctx, JobStart, "rm2w.service", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(t, "rm2s.service", stateActive)
+}

@@ -389,7 +389,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 		return existing, nil
 	}
 	m.units[name] = u
-	m.graph.dirty = true
+	m.graph.add(u)
 	return u, nil
 }
 
@@ -399,7 +399,7 @@ func (m *Manager) unload(u *Unit) {
 	defer m.mu.Unlock()
 	if m.units[u.name] == u && u.job == nil {
 		delete(m.units, u.name)
-		m.graph.dirty = true
+		m.graph.remove(u.name)
 	}
 }
 
@@ -411,7 +411,7 @@ func (m *Manager) Reload() {
 	for name, u := range m.units {
 		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil {
 			delete(m.units, name)
-			m.graph.dirty = true
+			m.graph.remove(name)
 		}
 	}
 	m.logf(nil, "Reloading finished.")
