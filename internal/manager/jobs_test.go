@@ -547,3 +547,34 @@ func TestJobPropagatesStopToAndRefuseManual(t *testing.T) {
 	}
 	e.wait(t, "rm2s.service", stateActive)
 }
+
+func TestJobIsolate(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"iso.target":   "[Unit]\nAllowIsolate=yes\nWants=isoa.service\n",
+		"ison.target":  "[Unit]\nWants=isoa.service\n",
+		"isoa.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"isob.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"isoi.service": "[Unit]\nIgnoreOnIsolate=yes\n[Service]\nExecStart=/bin/sleep infinity\n",
+	})
+	ctx := context.Background()
+	for _, n := range []string{"isob.service", "isoi.service"} {
+		if _, err := e.m.Start(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.m.Queue(ctx, JobStart, "ison.target", "isolate"); err == nil {
+		t.Error("isolate of a target without AllowIsolate= was accepted")
+	}
+	j, err := e.m.Queue(ctx, JobStart, "iso.target", "isolate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(t, "isoa.service", stateActive)
+	e.wait(t, "isob.service", stateInactive)
+	if s, _ := e.state("isoi.service"); s != stateActive {
+		t.Errorf("isoi.service (IgnoreOnIsolate=yes) %s, want active", s)
+	}
+}

@@ -58,21 +58,6 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 	if err != nil {
 		return nil, err
 	}
-	var run func(context.Context) (*Unit, error)
-	switch typ {
-	case JobStart:
-		run = func(ctx context.Context) (*Unit, error) { return m.startJob(ctx, name, job.Start, md, true) }
-	case JobStop:
-		run = func(ctx context.Context) (*Unit, error) { return m.stopJob(ctx, name, md, true) }
-	case JobRestart, JobReloadOrRestart:
-		// No unit reloads yet (ExecReload=), so reload-or-restart restarts,
-		// starting a unit that is not running, as systemctl's does.
-		run = func(ctx context.Context) (*Unit, error) { return m.startJob(ctx, name, job.Restart, md, true) }
-	case JobTryRestart:
-		run = func(ctx context.Context) (*Unit, error) { return m.tryRestart(ctx, name, md) }
-	default:
-		return nil, fmt.Errorf("%w: unknown job type %q", errInvalid, typ)
-	}
 	switch typ {
 	case JobStart, JobRestart, JobReloadOrRestart:
 		u, err := m.load(name)
@@ -90,44 +75,58 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		if err := m.known(name, "loaded"); err != nil {
 			return nil, err
 		}
-	default:
+	case JobTryRestart:
 		if err := m.known(name, "found"); err != nil {
 			return nil, err
 		}
+	default:
+		return nil, fmt.Errorf("%w: unknown job type %q", errInvalid, typ)
 	}
-	if err := m.checkRefused(name, typ); err != nil {
-		return nil, err
-	}
-	j := &QueuedJob{done: make(chan struct{})}
-	go func() {
-		defer close(j.done)
-		j.u, j.err = run(context.WithoutCancel(ctx))
-	}()
-	return j, nil
-}
-
-// checkRefused refuses at once what the queue would refuse for a manual
-// request (RefuseManualStart=/Stop=), so --no-block reports it too.
-func (m *Manager) checkRefused(name string, typ JobType) error {
 	m.mu.Lock()
 	u := m.units[name]
+	running := u != nil && !u.active.isInactiveOrFailed()
+	failed := u != nil && u.active == stateFailed
 	m.mu.Unlock()
-	if u == nil || u.conf == nil {
-		return nil
+	verb, t := "start", job.Start
+	switch typ {
+	case JobStop:
+		verb, t = "stop", job.Stop
+	case JobRestart, JobReloadOrRestart, JobTryRestart:
+		// No unit reloads yet (ExecReload=), so reload-or-restart restarts,
+		// starting a unit that is not running, as systemctl's does.
+		verb, t = "restart", job.Restart
 	}
-	c := u.conf.Unit
-	start := typ == JobStart || typ == JobRestart || typ == JobReloadOrRestart || typ == JobTryRestart
-	stop := typ == JobStop || typ == JobRestart || typ == JobReloadOrRestart || typ == JobTryRestart
-	if typ == JobTryRestart {
+	j := &QueuedJob{done: make(chan struct{}), u: u}
+	if (typ == JobStop && u == nil) || (typ == JobTryRestart && !running) {
+		// Not loaded, so stopped already; or nothing to try-restart,
+		// where like systemd's a failed unit's state is reset.
+		if typ == JobTryRestart && failed {
+			m.ResetFailed(name)
+		}
+		close(j.done)
+		return j, nil
+	}
+	// The transaction is built now: what the queue refuses (a cycle,
+	// RefuseManualStart=, isolate without AllowIsolate=) fails the call,
+	// also with --no-block.
+	req := JobRequest{Unit: name, Type: t, Mode: md, Manual: true}
+	_, wait, err := m.Enqueue(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", verb, name, err)
+	}
+	if j.u == nil {
 		m.mu.Lock()
-		running := !u.active.isInactiveOrFailed()
+		j.u = m.units[name]
 		m.mu.Unlock()
-		start, stop = start && running, stop && running
 	}
-	if (start && c.RefuseManualStart) || (stop && c.RefuseManualStop) {
-		return fmt.Errorf("%w: Operation refused, unit %s may be requested by dependency only (it is configured to refuse manual start/stop)", errBusy, name)
-	}
-	return nil
+	go func() {
+		defer close(j.done)
+		res, err := wait(context.WithoutCancel(ctx))
+		if err := resultError(req, res, err); err != nil {
+			j.err = fmt.Errorf("%s %s: %w", verb, name, err)
+		}
+	}()
+	return j, nil
 }
 
 // known fails with ErrNoSuchUnit ("unit NAME not <what>") for a unit
@@ -152,20 +151,9 @@ func (m *Manager) known(name, what string) error {
 // reloading) and otherwise leaves it stopped; like systemd's, it resets a
 // failed unit's state.
 func (m *Manager) TryRestart(ctx context.Context, name string) (*Unit, error) {
-	return m.tryRestart(ctx, name, job.Replace)
-}
-
-func (m *Manager) tryRestart(ctx context.Context, name string, md job.Mode) (*Unit, error) {
-	m.mu.Lock()
-	u, ok := m.units[name]
-	running := ok && !u.active.isInactiveOrFailed()
-	failed := ok && u.active == stateFailed
-	m.mu.Unlock()
-	switch {
-	case running:
-		return m.startJob(ctx, name, job.Restart, md, true)
-	case failed:
-		m.ResetFailed(name)
+	j, err := m.Queue(ctx, JobTryRestart, name, "")
+	if err != nil {
+		return nil, err
 	}
-	return u, nil
+	return j.Wait(ctx)
 }
