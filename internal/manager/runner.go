@@ -37,6 +37,7 @@ type engineState struct {
 	perf    map[uint32]bool               // jobs whose kind action runs
 	logs    []string
 	wake    chan struct{}
+	slots   chan struct{} // bounds the kinds' blocking set-up work
 	started bool
 }
 
@@ -48,7 +49,24 @@ func (m *Manager) initEngine() {
 	m.cancels = map[uint32]context.CancelFunc{}
 	m.perf = map[uint32]bool{}
 	m.wake = make(chan struct{}, 1)
+	m.slots = make(chan struct{}, actionSlots)
 	m.events.sync = m.unitChangedLocked
+}
+
+// actionSlots is how many units at a time do the set-up that blocks in
+// system calls (cgroups, directories, users, spawning). Jobs run in
+// parallel, but each blocked system call holds an OS thread: without a
+// bound, 200 units starting at once leave a manager with dozens of threads
+// for good.
+const actionSlots = 4
+
+// throttle takes one of the action slots; the result gives it back.
+func (m *Manager) throttle() (release func()) {
+	if m.slots == nil {
+		return func() {}
+	}
+	m.slots <- struct{}{}
+	return func() { <-m.slots }
 }
 
 // kick wakes the runner.

@@ -79,7 +79,10 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	u.setState(stateActivating, subStart)
 	m.mu.Unlock()
 
-	if err := m.prepare(u, rs); err != nil {
+	release := m.throttle()
+	err := m.prepare(u, rs)
+	release()
+	if err != nil {
 		m.finish(u, rs, resultResources)
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: %w", u.name, err)
@@ -380,7 +383,9 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
 			}
 		}
+		release := m.throttle()
 		m.release(u, rs)
+		release()
 		m.mu.Lock()
 		u.result = result
 		if result == resultSuccess {

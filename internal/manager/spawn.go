@@ -41,6 +41,7 @@ func (m *Manager) environment(u *Unit, rs *runState) []string {
 
 // spawn starts one process of u in its cgroup, through the Spawner.
 func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*process.Process, error) {
+	defer m.throttle()()
 	envList := m.environment(u, rs)
 	envMap := map[string]string{}
 	for _, kv := range envList {
