@@ -48,11 +48,11 @@ type Unit struct {
 	DropIns  []string // drop-ins applied, in application order
 	Options  *Options // fragment then drop-ins; specifiers are not expanded
 
-	// Wants and Requires list the units named in NAME.wants/ and
-	// NAME.requires/ directories (and the template's, prefix and type-wide
-	// ones, as for drop-ins). Template entries are instantiated with this
-	// unit's instance.
-	Wants, Requires []string
+	// Wants, Requires and Upholds list the units named in NAME.wants/,
+	// NAME.requires/ and NAME.upholds/ directories (and the template's,
+	// prefix and type-wide ones, as for drop-ins). Template entries are
+	// instantiated with this unit's instance.
+	Wants, Requires, Upholds []string
 }
 
 // Load finds and parses the unit called name.
@@ -124,6 +124,9 @@ search:
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	if u.Requires, err = collectDeps(srcs, dirNames, n, ".requires"); err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	if u.Upholds, err = collectDeps(srcs, dirNames, n, ".upholds"); err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return u, nil
@@ -263,7 +266,7 @@ func collectDropins(srcs []source, dirNames []string, typ, suffix string) ([]dir
 }
 
 // collectDeps returns the unit names listed in the suffix (".wants" or
-// ".requires") directories applying to n, sorted and de-duplicated.
+// ".requires" or ".upholds") directories applying to n, sorted and de-duplicated.
 // Entries are usually symlinks; only their names matter. Template entries
 // are instantiated with n's instance and skipped if n has none.
 func collectDeps(srcs []source, dirNames []string, n Name, suffix string) ([]string, error) {

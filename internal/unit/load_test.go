@@ -317,6 +317,7 @@ func TestLoadWants(t *testing.T) {
 			"capsule@tatze.service.wants/extra.service": "->../extra.service",
 			"capsule@tatze.service.wants/plain.service": "->../plain.service",
 			"capsule@tatze.service.requires/req.socket": "->../req.socket",
+			"capsule@.service.upholds/keep@.service":    "->../keep@.service",
 			"multi-user.target":                         "[Unit]\n",
 			"multi-user.target.wants/bar.service":       "->../bar.service",
 			"multi-user.target.wants/tmpl@.service":     "->../tmpl@.service",
@@ -330,6 +331,9 @@ func TestLoadWants(t *testing.T) {
 	}
 	if want := []string{"req.socket"}; !reflect.DeepEqual(u.Requires, want) {
 		t.Errorf("Requires = %q, want %q", u.Requires, want)
+	}
+	if want := []string{"keep@tatze.service"}; !reflect.DeepEqual(u.Upholds, want) {
+		t.Errorf("Upholds = %q, want %q", u.Upholds, want)
 	}
 
 	// Another instance only sees the template's entries.
