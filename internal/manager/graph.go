@@ -44,6 +44,7 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 	if u.file != nil {
 		d.add(job.Wants, u.file.Wants...)
 		d.add(job.Requires, u.file.Requires...)
+		d.add(job.Upholds, u.file.Upholds...)
 	}
 	if u.loadState != loadLoaded {
 		return d
