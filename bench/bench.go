@@ -45,7 +45,6 @@ const (
 type bench struct {
 	label      string // "current" or "base REV"
 	bin        string // directory of its capsuled and capsulectl
-	n          int
 	runtimeDir string // of the system manager under test
 	ctl        ctl
 	caps       *capsules

@@ -178,7 +178,7 @@ func startBuild(ctx context.Context, bs buildSpec, opts options, stderr io.Write
 		return nil, nil, fmt.Errorf("%s: %w", bs.label, err)
 	}
 	caps := newCapsules(c, fmt.Sprintf("bench%d%s-", os.Getpid(), bs.tag))
-	b := &bench{label: bs.label, bin: bs.bin, n: opts.n, runtimeDir: bs.runtimeDir, ctl: c, caps: caps, sys: sys,
+	b := &bench{label: bs.label, bin: bs.bin, runtimeDir: bs.runtimeDir, ctl: c, caps: caps, sys: sys,
 		progress: stderr, stormTotal: opts.storm, stormBatch: opts.stormBatch}
 	stop := func() error {
 		cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
