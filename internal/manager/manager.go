@@ -397,10 +397,20 @@ func (m *Manager) load(name string) (*Unit, error) {
 func (m *Manager) unload(u *Unit) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.units[u.name] == u && u.job == nil {
+	if m.units[u.name] == u && u.job == nil && !m.queuedLocked(u.name) {
 		delete(m.units, u.name)
 		m.graph.remove(u.name)
 	}
+}
+
+// queuedLocked reports whether a job of the queue is for name; such a
+// unit stays loaded until it has run.
+func (m *Manager) queuedLocked(name string) bool {
+	if m.q == nil {
+		return false
+	}
+	_, ok := m.q.UnitJob(name)
+	return ok
 }
 
 // Reload forgets every inactive unit so its file is read again on next
@@ -409,7 +419,7 @@ func (m *Manager) Reload() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, u := range m.units {
-		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil {
+		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil && !m.queuedLocked(name) {
 			delete(m.units, name)
 			m.graph.remove(name)
 		}

@@ -57,7 +57,8 @@ func (m *Manager) initEngine() {
 // system calls (cgroups, directories, users, spawning). Jobs run in
 // parallel, but each blocked system call holds an OS thread: without a
 // bound, 200 units starting at once leave a manager with dozens of threads
-// for good.
+// for good. Tear-down is not bounded: a stop of many capsules at once
+// would wait for each one's release of its user.
 const actionSlots = 4
 
 // throttle takes one of the action slots; the result gives it back.

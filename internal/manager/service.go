@@ -383,9 +383,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
 			}
 		}
-		release := m.throttle()
 		m.release(u, rs)
-		release()
 		m.mu.Lock()
 		u.result = result
 		if result == resultSuccess {

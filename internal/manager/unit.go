@@ -254,7 +254,7 @@ func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 func (m *Manager) collect(u *Unit) {
 	m.mu.Lock()
 	dead := u.job == nil && (u.active == stateInactive || (u.active == stateFailed && u.run != nil && u.run.collect))
-	if _, queued := m.q.UnitJob(u.name); queued {
+	if m.queuedLocked(u.name) {
 		dead = false
 	}
 	m.mu.Unlock()
