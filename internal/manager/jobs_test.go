@@ -3,6 +3,7 @@ package manager
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 // state change is recorded in order.
 type jobEngine struct {
 	m    *Manager
+	fake *processtest.Fake
 	held chan *processtest.Proc
 	log  *syncBuffer
 
@@ -51,7 +53,7 @@ func newJobEngine(t *testing.T, files map[string]string) *jobEngine {
 		}
 	}
 	m, fake, _ := fakeEngine(t, files)
-	e := &jobEngine{m: m, held: make(chan *processtest.Proc, 64), log: &syncBuffer{}}
+	e := &jobEngine{m: m, fake: fake, held: make(chan *processtest.Proc, 64), log: &syncBuffer{}}
 	m.cfg.Log = e.log
 	ctx, cancel := context.WithCancel(context.Background())
 	sub := m.events.subscribe()
@@ -576,5 +578,36 @@ func TestJobIsolate(t *testing.T) {
 	e.wait(t, "isob.service", stateInactive)
 	if s, _ := e.state("isoi.service"); s != stateActive {
 		t.Errorf("isoi.service (IgnoreOnIsolate=yes) %s, want active", s)
+	}
+}
+
+// TestJobMonitorEnvironment: a handler started through OnFailure= or
+// OnSuccess= gets the MONITOR_* variables of the unit that triggered it, as
+// systemd 257 set them (observed: exited 7 -> exit-code, exited, 7).
+func TestJobMonitorEnvironment(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"of2h.service": "[Service]\nType=oneshot\nExecStart=/bin/true of2h\n",
+		"of2a.service": "[Unit]\nOnFailure=of2h.service\n[Service]\nType=oneshot\nExecStart=/bin/false\n",
+	})
+	if _, err := e.m.Start(context.Background(), "of2a.service"); err == nil {
+		t.Fatal("of2a.service started")
+	}
+	var env []string
+	for i := 0; i < 1000 && env == nil; i++ {
+		for _, p := range e.fake.Procs() {
+			if len(p.Spec.Argv) > 1 && p.Spec.Argv[1] == "of2h" {
+				env = p.Spec.Env
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.m.mu.Lock()
+	inv := e.m.units["of2a.service"].invocation
+	e.m.mu.Unlock()
+	for _, want := range []string{"MONITOR_SERVICE_RESULT=exit-code", "MONITOR_EXIT_CODE=exited", "MONITOR_EXIT_STATUS=1",
+		"MONITOR_INVOCATION_ID=" + inv, "MONITOR_UNIT=of2a.service"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("handler environment lacks %s: %q", want, env)
+		}
 	}
 }

@@ -142,9 +142,10 @@ func TestDepsPartOfAndConflicts(t *testing.T) {
 func TestDepsUpholdsOnFailureOnSuccessUnneeded(t *testing.T) {
 	c := startCapsule(t, "dup")
 	writeUnits(t, c, map[string]string{
-		"u2b.service":  "[Service]\nExecStart=/bin/sleep infinity\n",
-		"u2a.service":  "[Unit]\nUpholds=u2b.service\n[Service]\nExecStart=/bin/sleep infinity\n",
-		"of2h.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+		"u2b.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"u2a.service": "[Unit]\nUpholds=u2b.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+		"of2h.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\n" +
+			"ExecStart=/bin/sh -c 'env | grep ^MONITOR_ | sort > /tmp/monitor'\n",
 		"of2g.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
 		"of2a.service": "[Unit]\nOnFailure=of2h.service\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'exit 7'\n",
 		"of2s.service": "[Unit]\nOnSuccess=of2g.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
@@ -170,6 +171,12 @@ func TestDepsUpholdsOnFailureOnSuccessUnneeded(t *testing.T) {
 
 	ctl(t, 1, "-C", c, "start", "of2a.service")
 	waitProperty(t, c, "of2h.service", "ActiveState", "active")
+	// The handler learns about the failed unit (values as systemd 257's).
+	inv := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "--value", "-p", "InvocationID", "of2a.service").stdout)
+	if got, want := inCapsule(t, c, 0, "cat /tmp/monitor").stdout, "MONITOR_EXIT_CODE=exited\nMONITOR_EXIT_STATUS=7\n"+
+		"MONITOR_INVOCATION_ID="+inv+"\nMONITOR_SERVICE_RESULT=exit-code\nMONITOR_UNIT=of2a.service\n"; got != want || inv == "" {
+		t.Errorf("OnFailure= handler's MONITOR_* variables:\n%s\nwant:\n%s", got, want)
+	}
 	ctl(t, 0, "-C", c, "start", "of2s.service")
 	waitProperty(t, c, "of2g.service", "ActiveState", "active")
 
