@@ -161,7 +161,9 @@ Options:
      --after, --before         list-dependencies: ordering instead of requirements
      --plain                   list-dependencies: a flat list
      --no-block                start/stop/...: do not wait for the job
-     --job-mode=MODE           start/stop/...: job mode (replace)
+     --job-mode=MODE           start/stop/...: job mode (replace, fail, isolate, flush,
+                               ignore-dependencies, ignore-requirements,
+                               replace-irreversibly, triggering)
 
 run options:
   -u --unit=NAME               Name of the transient unit
