@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -131,6 +132,11 @@ var (
 // systemctl's tree, whose branches are bits of an unsigned int, is as deep.
 const maxTreeDepth = 32
 
+// maxTreeEntries bounds the lines printed and the names received for one
+// tree: a few dozen units that each want the same two of the next level
+// make a tree of 2^32 lines, which systemctl would print for ever.
+const maxTreeEntries = 100000
+
 // listDependencies prints the units each unit needs (or, with --reverse,
 // is needed by) as a tree, recursing into targets only unless --all.
 func (c *ctl) listDependencies(names []string) error {
@@ -143,41 +149,71 @@ func (c *ctl) listDependencies(names []string) error {
 			fmt.Fprintln(c.io.Stdout)
 		}
 		fmt.Fprintln(c.io.Stdout, printable(name))
-		if _, err := c.dependencyTree(name, 0, nil, 0); err != nil {
+		w := &treeWalk{c: c, left: maxTreeEntries, deps: map[string][]string{},
+			states: map[string]string{}, expanded: map[string]bool{}}
+		if err := w.tree(name, 0, nil, 0); err != nil {
+			if errors.Is(err, errTreeTooBig) {
+				return fail(exitFailure, "Dependency tree of %s has more than %d entries, not shown further.", name, maxTreeEntries)
+			}
 			return err
 		}
 	}
 	return nil
 }
 
-// dependencyTree prints the dependencies of name at level; path holds the
-// units above (a unit found among them is a cycle, shown as "..."), and
-// branches has bit i set where the level i+1 above still has siblings to
-// come. With --plain, path keeps every unit expanded, so each is expanded
-// once, and the result is the path for the next sibling, as systemctl does.
-func (c *ctl) dependencyTree(name string, level int, path []string, branches uint64) ([]string, error) {
+var errTreeTooBig = errors.New("tree too big")
+
+// treeWalk prints one tree, asking the manager once per unit.
+type treeWalk struct {
+	c        *ctl
+	left     int                 // lines and names still allowed
+	deps     map[string][]string // dependencies by unit, as fetched
+	states   map[string]string   // active states by unit, as fetched
+	expanded map[string]bool     // with --plain, the units listed so far
+}
+
+// spend takes n entries from the budget.
+func (w *treeWalk) spend(n int) error {
+	if w.left -= n; w.left < 0 {
+		return errTreeTooBig
+	}
+	return nil
+}
+
+// tree prints the dependencies of name at level; path holds the units
+// above (a unit found among them is a cycle, shown as "..."), and branches
+// has bit i set where the level i+1 above still has siblings to come. With
+// --plain each unit is listed and expanded once, as systemctl does.
+func (w *treeWalk) tree(name string, level int, path []string, branches uint64) error {
+	c := w.c
 	path = append(path, name)
-	deps, err := c.dependencies(name)
+	if c.o.plain {
+		w.expanded[name] = true
+	}
+	deps, err := w.dependencies(name)
 	if err != nil {
-		return nil, fail(exitFailure, "Failed to get dependencies of %s: %v", name, err)
+		return err
 	}
 	circular := false
 	var shown []string
 	for _, d := range deps {
-		if slices.Contains(path, d) {
+		if slices.Contains(path, d) || c.o.plain && w.expanded[d] {
 			circular = true
 			continue
 		}
 		shown = append(shown, d)
 	}
 	for i, d := range shown {
-		if c.o.plain && slices.Contains(path, d) {
+		if c.o.plain && w.expanded[d] {
 			continue // listed under an earlier sibling
 		}
 		last := i == len(shown)-1 && !circular
-		state, _, err := c.activeState(d)
+		state, err := w.state(d)
 		if err != nil {
-			return nil, fail(exitFailure, "Failed to get state of %s: %v", d, err)
+			return err
+		}
+		if err := w.spend(1); err != nil {
+			return err
 		}
 		if c.o.plain {
 			fmt.Fprintln(c.io.Stdout, "  "+printable(d))
@@ -189,19 +225,44 @@ func (c *ctl) dependencyTree(name string, level int, path []string, branches uin
 			if !last {
 				more = 1
 			}
-			sub, err := c.dependencyTree(d, level+1, path, branches<<1|more)
-			if err != nil {
-				return nil, err
-			}
-			if c.o.plain {
-				path = sub
+			if err := w.tree(d, level+1, path, branches<<1|more); err != nil {
+				return err
 			}
 		}
 	}
 	if circular && !c.o.plain {
 		fmt.Fprintln(c.io.Stdout, treeLine("  ", "...", level, branches, true))
 	}
-	return path, nil
+	return nil
+}
+
+// dependencies are name's dependencies, fetched once.
+func (w *treeWalk) dependencies(name string) ([]string, error) {
+	if d, ok := w.deps[name]; ok {
+		return d, nil
+	}
+	d, err := w.c.dependencies(name)
+	if err != nil {
+		return nil, fail(exitFailure, "Failed to get dependencies of %s: %v", name, err)
+	}
+	if err := w.spend(len(d)); err != nil {
+		return nil, err
+	}
+	w.deps[name] = d
+	return d, nil
+}
+
+// state is name's active state, fetched once.
+func (w *treeWalk) state(name string) (string, error) {
+	if s, ok := w.states[name]; ok {
+		return s, nil
+	}
+	s, _, err := w.c.activeState(name)
+	if err != nil {
+		return "", fail(exitFailure, "Failed to get state of %s: %v", name, err)
+	}
+	w.states[name] = s
+	return s, nil
 }
 
 // dependencies lists name's dependencies in systemctl's order: targets
@@ -221,12 +282,14 @@ func (c *ctl) dependencies(name string) ([]string, error) {
 		kinds = reverseDeps
 	}
 	var deps []string
+	seen := map[string]bool{}
 	for _, p := range props {
 		if !slices.Contains(kinds, p.Name) {
 			continue
 		}
 		for _, d := range strings.Fields(p.Value) {
-			if !slices.Contains(deps, d) {
+			if !seen[d] {
+				seen[d] = true
 				deps = append(deps, d)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParse(t *testing.T) {
@@ -120,6 +122,7 @@ func TestEvaluateFake(t *testing.T) {
 	must(os.Mkdir(dir+"/fulldir", 0o755))
 	must(os.WriteFile(dir+"/fulldir/a", nil, 0o644))
 	must(os.Symlink("full", dir+"/link"))
+	must(unix.Mkfifo(dir+"/fifo", 0o644))
 	must(os.Symlink("nowhere", dir+"/dangling"))
 	must(os.Mkdir(dir+"/etc", 0o755))
 	must(os.WriteFile(dir+"/etc/.updated", []byte("TIMESTAMP_NSEC=0\n"), 0o644))
@@ -150,6 +153,7 @@ func TestEvaluateFake(t *testing.T) {
 		{"ConditionDirectoryNotEmpty", dir + "/hiddenonly", false},
 		{"ConditionDirectoryNotEmpty", dir + "/full", false},
 		{"ConditionDirectoryNotEmpty", dir + "/missing", false},
+		{"ConditionDirectoryNotEmpty", dir + "/fifo", false}, // not opened: no writer would come
 		{"ConditionFileNotEmpty", dir + "/full", true},
 		{"ConditionFileNotEmpty", dir + "/link", true},
 		{"ConditionFileNotEmpty", dir + "/empty", false},

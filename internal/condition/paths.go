@@ -154,7 +154,9 @@ func hiddenOrBackup(name string) bool {
 }
 
 func dirIsEmpty(p string) (bool, error) {
-	d, err := os.Open(p)
+	// O_DIRECTORY: a FIFO, which open would wait on for a writer, fails
+	// with ENOTDIR at once.
+	d, err := os.OpenFile(p, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return false, err
 	}

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestEscapeListDependenciesExponentialTree gives a capsule 64 targets in
+// 32 levels of two, each wanting both of the next level: list-dependencies
+// (which descends into targets) would print 2^33 lines as root, asking the
+// capsule's manager twice per line. capsulectl stops after a bounded tree
+// and says so.
+func TestEscapeListDependenciesExponentialTree(t *testing.T) {
+	name := startCapsule(t, "ldexp")
+	const levels = 32
+	files := map[string]string{}
+	for i := 0; i < levels; i++ {
+		for _, s := range []string{"a", "b"} {
+			text := "[Unit]\nDescription=level " + fmt.Sprint(i) + "\n"
+			if i+1 < levels {
+				text += fmt.Sprintf("Wants=l%da.target l%db.target\n", i+1, i+1)
+			}
+			files[fmt.Sprintf("l%d%s.target", i, s)] = text
+		}
+	}
+	writeUnits(t, name, files)
+	r, exited := ctlBounded(t, nil, "-C", name, "list-dependencies", "l0a.target")
+	if !exited {
+		t.Fatalf("list-dependencies of an exponential tree did not end in 20 s (%d bytes of output)", len(r.stdout))
+	}
+	if r.code == 0 || !strings.Contains(r.stderr, "l0a.target") {
+		t.Errorf("want a failure naming the unit when the tree is cut short, got exit %d, stderr %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "l31a.target") {
+		t.Errorf("the tree does not reach the last level:\n%.2000s", r.stdout)
+	}
+	// The same units in --plain, each listed once, are shown in full.
+	p := ctl(t, 0, "-C", name, "list-dependencies", "--plain", "l0a.target")
+	if n := strings.Count(p.stdout, "\n"); n != 2*levels-1 {
+		t.Errorf("list-dependencies --plain: want %d lines, got %d:\n%s", 2*levels-1, n, p.stdout)
+	}
+}
+
+// TestEscapeConditionDirectoryNotEmptyFIFO has a root unit check a path in
+// a capsule's home, which the capsule turns into a FIFO: opening a FIFO
+// blocks until a writer comes, and the system manager's start job would
+// hang for good. systemd opens the path as a directory, which fails at once
+// with ENOTDIR.
+func TestEscapeConditionDirectoryNotEmptyFIFO(t *testing.T) {
+	name := startCapsule(t, "cfifo")
+	inCapsule(t, name, 0, `mkfifo "$HOME/spool"`)
+	fifo := filepath.Join(homeOf(name), "spool")
+	unit := "cfifo-" + name + ".service"
+	systemUnit(t, unit, "[Unit]\nConditionDirectoryNotEmpty=/var/lib/capsules/"+name+"/spool\n"+
+		"[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	// Whatever happens, let a blocked reader go before the unit is stopped.
+	t.Cleanup(func() {
+		if fd, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			time.Sleep(100 * time.Millisecond)
+			syscall.Close(fd)
+		}
+	})
+	r, exited := ctlBounded(t, nil, "start", unit)
+	if !exited {
+		t.Fatal("the system manager's start job hangs on a FIFO in a capsule's home")
+	}
+	if r.code != 0 {
+		t.Fatalf("start %s: %s", unit, r)
+	}
+	if st := ctl(t, 0, "show", "--value", "-p", "ConditionResult", unit); strings.TrimSpace(st.stdout) != "no" {
+		t.Errorf("ConditionResult of a FIFO as DirectoryNotEmpty: want no, got %q", st.stdout)
+	}
+	if _, err := os.Lstat(fifo); err != nil {
+		t.Errorf("the FIFO: %v", err)
+	}
+}
