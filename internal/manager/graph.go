@@ -74,6 +74,7 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 	case socketKind:
 		if u.sock != nil {
 			d.add(job.Before, u.sock.Service)
+			d.add(job.Triggers, u.sock.Service)
 		}
 		if defaults {
 			d.add(job.Before, "sockets.target")

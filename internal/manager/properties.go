@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/unit"
 	"github.com/capsuled/capsuled/internal/unitconf"
 )
@@ -73,22 +74,18 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	if st, err := m.UnitFileState(u.name); err == nil {
 		fileState = st
 	}
-	reverse := m.reverseDependencies(u.name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Property
 	add := func(name, value string) { out = append(out, Property{name, value}) }
 	add("Id", u.name)
 	add("Names", u.name)
-	add("Requires", strings.Join(u.forwardRequires(), " "))
-	add("Wants", strings.Join(dedupe(u.wants), " "))
-	add("BindsTo", strings.Join(u.bindsTo(), " "))
-	add("RequiredBy", strings.Join(reverse.requiredBy, " "))
-	add("WantedBy", strings.Join(reverse.wantedBy, " "))
-	add("BoundBy", strings.Join(reverse.boundBy, " "))
-	add("RequisiteOf", strings.Join(reverse.requisiteOf, " "))
-	add("ConsistsOf", strings.Join(reverse.consistsOf, " "))
-	add("UpheldBy", strings.Join(reverse.upheldBy, " "))
+	// Dependencies come from the graph the job engine uses, with the
+	// implicit and default ones and the reverse directions of what the
+	// loaded units declare.
+	for _, d := range job.Dependencies() {
+		add(d.String(), strings.Join(m.graph.Deps(u.name, d), " "))
+	}
 	add("Description", u.description)
 	add("LoadState", u.loadState.String())
 	add("ActiveState", u.active.String())
@@ -165,72 +162,6 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("ExecMainStatus", strconv.Itoa(u.exitStatus))
 	}
 	return out
-}
-
-// forwardRequires is what u requires (BindsTo= apart), its slice first as
-// systemd lists it.
-func (u *Unit) forwardRequires() []string {
-	var out []string
-	if u.svc != nil && u.slice != "" {
-		out = append(out, u.slice)
-	}
-	if u.conf == nil {
-		return dedupe(append(out, u.requires...))
-	}
-	out = append(out, u.conf.Unit.Requires...)
-	if u.file != nil {
-		out = append(out, u.file.Requires...)
-	}
-	if u.kind.typeName() == "slice" {
-		if parent := parentSlice(u.name); parent != "" {
-			out = append(out, parent)
-		}
-	}
-	return dedupe(out)
-}
-
-// bindsTo is what u is bound to.
-func (u *Unit) bindsTo() []string {
-	if u.conf == nil {
-		return nil
-	}
-	return dedupe(u.conf.Unit.BindsTo)
-}
-
-type reverseDeps struct {
-	requiredBy, wantedBy, boundBy, requisiteOf, consistsOf, upheldBy []string
-}
-
-// reverseDependencies lists the loaded units that require or want name.
-func (m *Manager) reverseDependencies(name string) reverseDeps {
-	var r reverseDeps
-	for _, v := range m.snapshot() {
-		m.mu.Lock()
-		req, wants, binds := v.forwardRequires(), v.wants, v.bindsTo()
-		var requisite, partOf, upholds []string
-		if v.conf != nil {
-			requisite, partOf, upholds = v.conf.Unit.Requisite, v.conf.Unit.PartOf, v.conf.Unit.Upholds
-		}
-		m.mu.Unlock()
-		for _, d := range []struct {
-			list []string
-			to   *[]string
-		}{{requisite, &r.requisiteOf}, {partOf, &r.consistsOf}, {upholds, &r.upheldBy}} {
-			if slices.Contains(d.list, name) {
-				*d.to = append(*d.to, v.name)
-			}
-		}
-		if slices.Contains(binds, name) {
-			r.boundBy = append(r.boundBy, v.name)
-		}
-		if slices.Contains(req, name) {
-			r.requiredBy = append(r.requiredBy, v.name)
-		}
-		if slices.Contains(wants, name) {
-			r.wantedBy = append(r.wantedBy, v.name)
-		}
-	}
-	return r
 }
 
 // notFoundProperties describe a unit without a file, as systemd does.

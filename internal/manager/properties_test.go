@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,65 @@ func TestFormatTimestamp(t *testing.T) {
 	s := stamp{wall: time.Date(2026, 11, 29, 20, 50, 38, 123456789, time.UTC)}
 	if got, want := formatTimestamp(s), "Sun 2026-11-29 20:50:38 UTC"; got != want {
 		t.Errorf("formatTimestamp = %q, want %q", got, want)
+	}
+}
+
+// TestDependencyProperties checks that show's dependency properties are
+// the job engine's graph, with the implicit and default dependencies and
+// the reverse directions, as systemd 257 shows them (observed for the
+// same files in a capsule's user manager).
+func TestDependencyProperties(t *testing.T) {
+	files := map[string]string{
+		"d4.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"d4.socket":  "[Socket]\nListenStream=/run/d4.sock\n",
+		"d4w.target": "[Unit]\nWants=d4.service\n",
+		"n4.service": "[Unit]\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n",
+	}
+	m, _, _ := fakeEngine(t, files)
+	m.cfg.Mode = User
+	for _, n := range []string{"d4.service", "d4.socket", "d4w.target"} {
+		if _, err := m.load(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		unit string
+		want map[string][]string
+	}{
+		{"d4.service", map[string][]string{
+			"Requires": {"app.slice", "basic.target"}, "Wants": nil, "Conflicts": {"shutdown.target"},
+			"Before":   {"d4w.target", "shutdown.target"},
+			"After":    {"app.slice", "basic.target", "d4.socket"},
+			"WantedBy": {"d4w.target"}, "TriggeredBy": {"d4.socket"}, "RequiredBy": nil,
+		}},
+		{"d4.socket", map[string][]string{
+			"Triggers": {"d4.service"}, "Conflicts": {"shutdown.target"},
+			"Before": {"d4.service", "shutdown.target", "sockets.target"},
+		}},
+		{"d4w.target", map[string][]string{
+			"Wants": {"d4.service"}, "After": {"d4.service"}, "Conflicts": {"shutdown.target"},
+			"Before": {"shutdown.target"},
+		}},
+		// Not loaded before: loaded for show, implicit deps kept.
+		{"n4.service", map[string][]string{
+			"Requires": {"app.slice"}, "After": {"app.slice"}, "Conflicts": nil, "Before": nil,
+		}},
+	}
+	for _, tt := range tests {
+		ps, err := m.Properties(tt.unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, p := range ps {
+			got[p.Name] = strings.Fields(p.Value)
+		}
+		for name, want := range tt.want {
+			g := slices.Clone(got[name])
+			slices.Sort(g)
+			if !slices.Equal(g, want) {
+				t.Errorf("%s: %s=%q, want %q", tt.unit, name, g, want)
+			}
+		}
 	}
 }

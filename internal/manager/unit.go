@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +27,6 @@ type Unit struct {
 	conf        *unitconf.Unit // typed configuration
 	warnings    []string       // about the unit's file, logged when it is loaded
 	description string
-	requires    []string
-	wants       []string
 	slice       string
 	svc         *serviceConfig
 	sock        *socketConfig
@@ -82,8 +79,6 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		u.warnings = append(u.warnings, w.String())
 	}
 	u.description = conf.Description()
-	u.requires = slices.Concat(conf.Unit.Requires, conf.Unit.BindsTo, f.Requires)
-	u.wants = slices.Concat(conf.Unit.Wants, f.Wants)
 	switch n.Type {
 	case "service":
 		u.svc = conf.Service
@@ -95,11 +90,6 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		u.sock = conf.Socket
 	case "slice":
 		u.sliceRes = conf.Slice.Resources
-	}
-	if n.Type == "slice" {
-		if parent := parentSlice(u.name); parent != "" {
-			u.requires = append(u.requires, parent)
-		}
 	}
 	return u, nil
 }

@@ -295,38 +295,56 @@ func TestListDependencies(t *testing.T) {
 	ctl(t, 0, "-C", c, "start", "a.service")
 	// The wanted c.service fails after a.service's start job is done.
 	waitProperty(t, c, "c.service", "ActiveState", "failed")
-	// systemd 257 prints the same trees with basic.target (and its own
-	// dependencies) added, a default dependency the engine does not add
-	// yet, and -.slice below app.slice.
+	// Services have the default dependency on basic.target (whose own
+	// dependencies include the host's shipped user units: taken from the
+	// capsule itself), and its subtree is nested as systemd 257 nests it.
+	basic := subtree(t, c, "basic.target")
+	for _, want := range []string{"─paths.target\n", "─sockets.target\n", "─timers.target\n"} {
+		if !strings.Contains(basic, want) {
+			t.Errorf("list-dependencies basic.target lacks %q:\n%s", want, basic)
+		}
+	}
+	basicAll := subtree(t, c, "--all", "basic.target")
 	wantOutput(t, 0, "a.service\n"+
 		"● ├─app.slice\n"+
 		"● ├─b.service\n"+
 		"× ├─c.service\n"+
+		"● ├─basic.target\n"+nest(basic, "│ ")+
 		"● └─t.target\n"+
 		"●   └─d.service\n",
 		"-C", c, "list-dependencies", "a.service")
 	wantOutput(t, 0, "a.service\n"+
 		"● ├─app.slice\n"+
 		"● ├─b.service\n"+
-		"● │ └─app.slice\n"+
+		"● │ ├─app.slice\n"+
+		"● │ └─basic.target\n"+nest(basicAll, "│   ")+
 		"× ├─c.service\n"+
-		"● │ └─app.slice\n"+
+		"● │ ├─app.slice\n"+
+		"● │ └─basic.target\n"+nest(basicAll, "│   ")+
+		"● ├─basic.target\n"+nest(basicAll, "│ ")+
 		"● └─t.target\n"+
 		"●   └─d.service\n"+
-		"●     └─app.slice\n",
+		"●     ├─app.slice\n"+
+		"●     └─basic.target\n"+nest(basicAll, "      "),
 		"-C", c, "list-dependencies", "--all", "a.service")
 	wantOutput(t, 0, "b.service\n● └─a.service\n", "-C", c, "list-dependencies", "--reverse", "b.service")
 	wantOutput(t, 0, "d.service\n● └─t.target\n●   └─a.service\n", "-C", c, "list-dependencies", "--reverse", "--all", "d.service")
-	wantOutput(t, 0, "t.target\n● └─d.service\n\nb.service\n● └─app.slice\n", "-C", c, "list-dependencies", "t.target", "b")
+	wantOutput(t, 0, "t.target\n● └─d.service\n\nb.service\n● ├─app.slice\n● └─basic.target\n"+nest(basic, "  "),
+		"-C", c, "list-dependencies", "t.target", "b")
 	wantOutput(t, 0, "none.service\n", "-C", c, "list-dependencies", "none.service")
 	// --plain: two spaces, no marks, a unit expanded once (systemd 257's
 	// ld6.target example in observed.md has the same shape).
-	wantOutput(t, 0, "a.service\n  app.slice\n  b.service\n  c.service\n  t.target\n  d.service\n",
+	wantOutput(t, 0, "a.service\n  app.slice\n  b.service\n  c.service\n  basic.target\n"+
+		subtree(t, c, "--plain", "basic.target")+"  t.target\n  d.service\n",
 		"-C", c, "list-dependencies", "--plain", "a.service")
 	// Ordering dependencies instead of requirements.
 	capsuleUnit(t, c, "o.service", "[Unit]\nAfter=b.service t.target\nBefore=d.service\n[Service]\nExecStart=/bin/sleep infinity\n")
-	wantOutput(t, 0, "o.service\n● ├─b.service\n● └─t.target\n", "-C", c, "list-dependencies", "--after", "o.service")
-	wantOutput(t, 0, "o.service\n● └─d.service\n", "-C", c, "list-dependencies", "--before", "o.service")
+	// The default ones included: After= the slice and basic.target,
+	// Before= shutdown.target; a target is After= what it wants.
+	wantOutput(t, 0, "o.service\n● ├─app.slice\n● ├─b.service\n● ├─basic.target\n"+
+		nest(subtree(t, c, "--after", "basic.target"), "│ ")+"● └─t.target\n●   └─d.service\n",
+		"-C", c, "list-dependencies", "--after", "o.service")
+	wantOutput(t, 0, "o.service\n● ├─d.service\n○ └─shutdown.target\n", "-C", c, "list-dependencies", "--before", "o.service")
 
 	// A cycle ends in "...", and stopped units are marked ○.
 	capsuleUnit(t, c, "x.service", "[Unit]\nRequires=y.service\n[Service]\nExecStart=/bin/sleep infinity\n")
@@ -335,8 +353,33 @@ func TestListDependencies(t *testing.T) {
 	ctl(t, 0, "-C", c, "stop", "y.service")
 	wantOutput(t, 0, "x.service\n"+
 		"● ├─app.slice\n"+
-		"○ └─y.service\n"+
-		"●   ├─app.slice\n"+
-		"    └─...\n",
+		"○ ├─y.service\n"+
+		"● │ ├─app.slice\n"+
+		"● │ ├─basic.target\n"+nest(basicAll, "│ │ ")+
+		"  │ └─...\n"+
+		"● └─basic.target\n"+nest(basicAll, "  "),
 		"-C", c, "list-dependencies", "--all", "x.service")
+}
+
+// subtree is what list-dependencies ARGS prints below its root, from the
+// capsule itself.
+func subtree(t *testing.T, capsule string, args ...string) string {
+	t.Helper()
+	out := ctl(t, 0, append([]string{"-C", capsule, "list-dependencies"}, args...)...).stdout
+	_, rest, _ := strings.Cut(out, "\n")
+	return rest
+}
+
+// nest puts a subtree's lines one level down, behind prefix, as
+// list-dependencies does below a unit it expands.
+func nest(tree, prefix string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(tree, "\n") {
+		if line == "" {
+			continue
+		}
+		mark, rest, _ := strings.Cut(line, " ")
+		b.WriteString(mark + " " + prefix + rest)
+	}
+	return b.String()
 }
