@@ -41,7 +41,8 @@ func TestOOMScoreAdjust(t *testing.T) {
 
 // TestShowConfiguration: show prints a unit's configuration from the
 // directive table, in systemd 257's names and formats, and the manager's
-// defaults where the file leaves a setting to it.
+// defaults where the file leaves a setting to it (After= with the system
+// manager's default dependencies, as systemd 257 shows them).
 func TestShowConfiguration(t *testing.T) {
 	unit := fmt.Sprintf("showconf%d.service", os.Getpid())
 	systemUnit(t, unit, "[Unit]\nDescription=Show me\nDocumentation=man:x(8) https://example.org\nAfter=a.service b.service\n"+
@@ -51,7 +52,7 @@ func TestShowConfiguration(t *testing.T) {
 		"ExecStart={ path=/bin/echo ; argv[]=/bin/echo " + unit + " ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n" +
 		"ExecStart={ path=/bin/true ; argv[]=/bin/true ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n" +
 		"MemoryMax=67108864\nEnvironment=\"A=x y\"\nRestrictNamespaces=cgroup ipc net mnt pid uts time\nKeyringMode=private\n" +
-		"After=a.service b.service\nDocumentation=\"man:x(8)\" https://example.org\nDescription=Show me\nJobTimeoutUSec=2min\n"
+		"After=a.service b.service system.slice sysinit.target basic.target\nDocumentation=\"man:x(8)\" https://example.org\nDescription=Show me\nJobTimeoutUSec=2min\n"
 	wantOutput(t, 0, want, "show", "-p", "Type,Restart,RestartUSec,TimeoutStartUSec,ExecStart,MemoryMax,Environment,"+
 		"RestrictNamespaces,KeyringMode,After,Documentation,Description,JobTimeoutUSec", unit)
 }
