@@ -92,7 +92,12 @@ func printStatus(w io.Writer, u *api.Unit) {
 	case "failed":
 		bullet = "×"
 	}
-	fmt.Fprintf(w, "%s %s - %s\n", bullet, printable(u.Name), printable(u.Description))
+	// systemd prints " - DESCRIPTION" only when the unit has one of its own.
+	if u.Description == "" || u.Description == u.Name {
+		fmt.Fprintf(w, "%s %s\n", bullet, printable(u.Name))
+	} else {
+		fmt.Fprintf(w, "%s %s - %s\n", bullet, printable(u.Name), printable(u.Description))
+	}
 	loaded := printable(u.LoadState)
 	switch {
 	case u.LoadError != "":

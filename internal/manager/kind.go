@@ -77,7 +77,7 @@ func (k targetKind) start(_ context.Context, u *Unit) error {
 	k.m.mu.Lock()
 	u.setState(stateActive, subActive)
 	k.m.mu.Unlock()
-	k.m.logf(u, "Reached target %s - %s.", u.name, u.description)
+	k.m.logf(u, "Reached target %s.", u.ident())
 	return nil
 }
 
@@ -85,7 +85,7 @@ func (k targetKind) stop(_ context.Context, u *Unit) {
 	k.m.mu.Lock()
 	u.setState(stateInactive, subDead)
 	k.m.mu.Unlock()
-	k.m.logf(u, "Stopped target %s - %s.", u.name, u.description)
+	k.m.logf(u, "Stopped target %s.", u.ident())
 }
 
 func (targetKind) cgroup(*Unit) string { return "" }
@@ -102,7 +102,7 @@ func (k sliceKind) start(_ context.Context, u *Unit) error {
 	k.m.mu.Lock()
 	u.setState(stateActive, subActive)
 	k.m.mu.Unlock()
-	k.m.logf(u, "Created slice %s - %s.", u.name, u.description)
+	k.m.logf(u, "Created slice %s.", u.ident())
 	return nil
 }
 
@@ -114,7 +114,7 @@ func (k sliceKind) stop(_ context.Context, u *Unit) {
 	k.m.mu.Lock()
 	u.setState(stateInactive, subDead)
 	k.m.mu.Unlock()
-	k.m.logf(u, "Removed slice %s - %s.", u.name, u.description)
+	k.m.logf(u, "Removed slice %s.", u.ident())
 }
 
 func (k sliceKind) cgroup(u *Unit) string {

@@ -104,7 +104,7 @@ func (m *Manager) absorbLocked(eff job.Effects) {
 	for _, f := range eff.Finished {
 		if f.Result != job.ResultDone {
 			if msg := job.DoneMessage(f.Job.Type, f.Result); msg != "" {
-				m.logs = append(m.logs, fmt.Sprintf(msg, f.Job.Unit))
+				m.logs = append(m.logs, m.jobLineLocked(f.Job.Unit, msg))
 			}
 		}
 		if f.Result == job.ResultCanceled {

@@ -80,6 +80,9 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	u.result, u.exitCode, u.exitStatus, u.statusText = resultSuccess, "", 0, ""
 	u.setState(stateActivating, subStart)
 	m.mu.Unlock()
+	if startsSlowly(svc) {
+		m.logf(u, "Starting %s...", u.ident())
+	}
 
 	release := m.throttle()
 	err := m.prepare(u, rs)
@@ -126,6 +129,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		}
 		if !svc.RemainAfterExit {
 			m.finish(u, rs, resultSuccess)
+			m.logf(u, "Finished %s.", u.ident())
 			return nil
 		}
 		return m.enterRunning(u, rs, true)
@@ -185,8 +189,22 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 		}
 	}
 	m.mu.Unlock()
-	m.logf(u, "Started %s - %s.", u.name, u.description)
+	if u.svc.Type == "oneshot" {
+		m.logf(u, "Finished %s.", u.ident())
+	} else {
+		m.logf(u, "Started %s.", u.ident())
+	}
 	return nil
+}
+
+// startsSlowly reports whether a start of svc has a phase in which its
+// job waits (a helper command, a oneshot's run, readiness); systemd logs
+// "Starting ..." only then, as a simple service is started at once.
+func startsSlowly(svc *serviceConfig) bool {
+	if len(svc.ExecStartPre) > 0 || len(svc.ExecStartPost) > 0 {
+		return true
+	}
+	return len(svc.ExecStart) > 0 && svc.Type != "simple" && svc.Type != "idle"
 }
 
 // watchMain finishes the unit when its main process ends by itself.
@@ -225,7 +243,7 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		// Waiting to restart: nothing runs, so stopping just ends the wait.
 		u.setState(stateInactive, subDead)
 		m.mu.Unlock()
-		m.logf(u, "Stopped %s - %s.", u.name, u.description)
+		m.logf(u, "Stopped %s.", u.ident())
 		return
 	}
 	if rs == nil {
@@ -237,7 +255,7 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 	u.setState(stateDeactivating, subStopSigterm)
 	p := rs.main
 	m.mu.Unlock()
-	m.logf(u, "Stopping %s - %s...", u.name, u.description)
+	m.logf(u, "Stopping %s...", u.ident())
 	svc := u.svc
 	for _, c := range svc.ExecStop {
 		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStop); err != nil {
@@ -399,7 +417,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
 			}
 			if rs.stopping {
-				m.logf(u, "Stopped %s - %s.", u.name, u.description)
+				m.logf(u, "Stopped %s.", u.ident())
 			}
 		} else {
 			if rs.main != nil && rs.main.HasExited() {

@@ -48,7 +48,7 @@ func (m *Manager) startSocket(u *Unit) error {
 	u.socket = st
 	u.setState(stateActive, subListening)
 	m.mu.Unlock()
-	m.logf(u, "Listening on %s - %s.", u.name, u.description)
+	m.logf(u, "Listening on %s.", u.ident())
 	go m.watchSocket(ctx, u, st)
 	return nil
 }
@@ -77,7 +77,7 @@ func (m *Manager) stopSocket(u *Unit) {
 	if st != nil {
 		st.close(u.sock)
 	}
-	m.logf(u, "Closed %s - %s.", u.name, u.description)
+	m.logf(u, "Closed %s.", u.ident())
 }
 
 // failSocket gives up on a socket whose service cannot be started.

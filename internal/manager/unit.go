@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/condition"
 	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -306,4 +307,20 @@ func (m *Manager) ResetFailed(name string) {
 	for _, u := range us {
 		m.collect(u)
 	}
+}
+
+// ident names u in the manager's job messages: "NAME - DESCRIPTION", or
+// the name alone when the unit has no description of its own.
+func (u *Unit) ident() string { return condition.Ident(u.name, u.description) }
+
+// jobLineLocked words a job's end message for unit name and keeps it in
+// the unit's own log at once; the manager's log gets it from the runner.
+func (m *Manager) jobLineLocked(name, format string) string {
+	u := m.units[name]
+	if u == nil {
+		return fmt.Sprintf(format, name)
+	}
+	msg := fmt.Sprintf(format, u.ident())
+	u.log.Add(logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Message: msg})
+	return msg
 }
