@@ -24,10 +24,10 @@ func (q *Queue) onTermination(unit string, d Dependency, eff *Effects) {
 // is done once the unit is active, failed if it failed while running; a stop once it
 // is inactive; a reload once it is active again, reloadOK telling whether the reload
 // worked), and returns what follows: OnSuccess= when the unit went inactive,
-// OnFailure= when it failed, and for changes no job asked for, systemd's retroactive
-// jobs (Requires=, BindsTo=, Upholds=, Wants= started and Conflicts= stopped when the
-// unit became active; BindsTo= dependents and PropagatesStopTo= stopped when it went
-// down).
+// OnFailure= when it failed (neither while Info.WillRestart), and for changes no
+// job asked for, systemd's retroactive jobs (Requires=, BindsTo=, Upholds=, Wants=
+// started and Conflicts= stopped when the unit became active; BindsTo= dependents
+// and PropagatesStopTo= stopped when it went down).
 func (q *Queue) UnitChanged(unit string, from, to ActiveState, reloadOK bool) Effects {
 	var eff Effects
 	unexpected := true
@@ -42,7 +42,10 @@ func (q *Queue) UnitChanged(unit string, from, to ActiveState, reloadOK bool) Ef
 			q.retroStop(unit, &eff)
 		}
 	}
+	// A unit going down to be restarted (Restart=) has not ended for good:
+	// OnSuccess=/OnFailure= wait for the state it ends in.
 	switch {
+	case q.info(unit).WillRestart:
 	case to == UnitInactive && from != UnitFailed && from != UnitInactive && from != UnitMaintenance:
 		q.onTermination(unit, OnSuccess, &eff)
 	case to != from && to == UnitFailed:

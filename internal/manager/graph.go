@@ -198,7 +198,7 @@ func (g *graph) Info(name string) (job.Info, bool) {
 	if u == nil {
 		return job.Info{}, false
 	}
-	in := job.Info{State: jobState(u.active), Load: jobLoad(u.loadState), WillRestart: u.restartTimer != nil,
+	in := job.Info{State: jobState(u.active), Load: jobLoad(u.loadState), WillRestart: u.restartTimer != nil || u.autoRestart,
 		OnFailureJobMode: job.Replace, OnSuccessJobMode: job.Fail}
 	if c := u.conf; c != nil {
 		in.RefuseManualStart, in.RefuseManualStop = c.Unit.RefuseManualStart, c.Unit.RefuseManualStop

@@ -380,6 +380,36 @@ func TestJobOnFailureAndOnSuccess(t *testing.T) {
 	e.waitLog(t, "f.service: Triggering OnFailure= dependencies.")
 }
 
+// TestJobOnFailureWaitsForRestarts: a unit whose Restart= restarts it
+// does not trigger OnFailure= each time it dies, only when it fails for
+// good (here: the start limit is hit), as systemd 257 does.
+func TestJobOnFailureWaitsForRestarts(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"fh.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+		"r.service":  "[Unit]\nOnFailure=fh.service\n[Service]\nExecStart=/bin/hold\nRestart=on-failure\nRestartSec=20ms\n",
+	})
+	go e.m.Start(context.Background(), "r.service")
+	p := <-e.held
+	for i := 1; i < startLimitBurst; i++ {
+		e.wait(t, "r.service", stateActive)
+		p.ExitCode(1)
+		p = <-e.held // restarted
+		if s, _ := e.state("fh.service"); s != stateInactive {
+			p.ExitCode(0) // a held process would hold up the shutdown
+			t.Fatalf("after restart %d: fh.service is %s: OnFailure= triggered by a unit about to restart", i, s)
+		}
+	}
+	e.wait(t, "r.service", stateActive)
+	p.ExitCode(1)
+	e.wait(t, "fh.service", stateActive)
+	if s, r := e.state("r.service"); s != stateFailed || r != resultStartLimitHit {
+		t.Errorf("r.service %s/%s, want failed/start-limit-hit", s, r)
+	}
+	if n := strings.Count(e.log.String(), "r.service: Triggering OnFailure= dependencies."); n != 1 {
+		t.Errorf("OnFailure= triggered %d times, want once:\n%s", n, e.log)
+	}
+}
+
 func TestJobStopWhenUnneeded(t *testing.T) {
 	e := newJobEngine(t, map[string]string{
 		"n.service": "[Unit]\nStopWhenUnneeded=yes\n[Service]\nExecStart=/bin/sleep infinity\n",

@@ -27,16 +27,15 @@ const (
 	startLimitInterval = 10 * time.Second
 )
 
-// maybeRestart schedules a restart after the main process of u ended by
-// itself with result. Callers hold u's job.
-func (m *Manager) maybeRestart(u *Unit, result Result) {
-	if !restartPolicies[u.svc.Restart](result) {
-		return
-	}
-	m.mu.Lock()
-	if m.stopping {
-		m.mu.Unlock()
-		return
+// restartVerdictLocked tells whether u restarts after its main process
+// ended by itself with result: Restart= asks for it and the manager is not
+// stopping; limited when the start limit forbids it. It is decided before
+// the unit goes down, as systemd does, so that a unit about to restart
+// does not trigger OnFailure=/OnSuccess= (only its final failure does).
+// Callers hold m.mu.
+func (m *Manager) restartVerdictLocked(u *Unit, result Result) (restart, limited bool) {
+	if !restartPolicies[u.svc.Restart](result) || m.stopping {
+		return false, false
 	}
 	// Like systemd, every start in the interval counts, the first one too.
 	now := time.Now()
@@ -47,10 +46,26 @@ func (m *Manager) maybeRestart(u *Unit, result Result) {
 		}
 	}
 	if n >= startLimitBurst {
+		return false, true
+	}
+	return true, false
+}
+
+// maybeRestart acts on the verdict restartVerdictLocked gave before u
+// went down: it schedules the restart, or fails u with start-limit-hit.
+// Callers hold u's job.
+func (m *Manager) maybeRestart(u *Unit, restart, limited bool) {
+	m.mu.Lock()
+	u.autoRestart = false
+	if limited {
 		u.result = resultStartLimitHit
 		u.setState(stateFailed, subFailed)
 		m.mu.Unlock()
 		m.logf(u, "%s: Start request repeated too quickly; not restarting (Restart=%s).", u.name, u.svc.Restart)
+		return
+	}
+	if !restart || m.stopping {
+		m.mu.Unlock()
 		return
 	}
 	u.setState(stateActivating, subAutoRestart)

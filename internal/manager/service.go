@@ -232,8 +232,12 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 	}
 	res := m.exitResult(u, p, false)
 	m.killAll(u, rs)
+	m.mu.Lock()
+	restart, limited := m.restartVerdictLocked(u, res)
+	u.autoRestart = restart
+	m.mu.Unlock()
 	m.finish(u, rs, res)
-	m.maybeRestart(u, res)
+	m.maybeRestart(u, restart, limited)
 }
 
 func (m *Manager) stopService(ctx context.Context, u *Unit) {

@@ -60,6 +60,7 @@ type Unit struct {
 	// Recent starts (for the start limit) and a pending automatic restart.
 	starts       []time.Time
 	restartTimer *time.Timer
+	autoRestart  bool // going down, to be restarted by Restart=
 }
 
 // newUnit builds a Unit from its loaded file.
