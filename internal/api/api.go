@@ -32,6 +32,8 @@ const (
 	MethodUnitFileState   = Interface + ".GetUnitFileState"
 	MethodGetLogs         = Interface + ".GetLogs"
 	MethodListBusNames    = Interface + ".ListBusNames"
+	MethodListJobs        = Interface + ".ListJobs"
+	MethodCancelJob       = Interface + ".CancelJob"
 )
 
 // Error names.
@@ -45,6 +47,15 @@ const (
 	ErrNothingToClean   = Interface + ".NothingToClean"
 	ErrShuttingDown     = Interface + ".ShuttingDown"
 	ErrNotSupported     = Interface + ".NotSupported"
+	// The job engine's refusals, named after systemd's D-Bus errors; the
+	// message is systemd's text.
+	ErrNoSuchJob                  = Interface + ".NoSuchJob"
+	ErrJobCanceled                = Interface + ".JobCanceled"
+	ErrTransactionIsDestructive   = Interface + ".TransactionIsDestructive"
+	ErrTransactionJobsConflicting = Interface + ".TransactionJobsConflicting"
+	ErrTransactionOrderIsCyclic   = Interface + ".TransactionOrderIsCyclic"
+	ErrNoIsolation                = Interface + ".NoIsolation"
+	ErrOnlyByDependency           = Interface + ".OnlyByDependency"
 )
 
 // Manager describes a running manager.
@@ -222,4 +233,30 @@ type RunReply struct {
 	Result       string `json:"result,omitempty"`
 	ExitCode     string `json:"exitCode,omitempty"`
 	ExitStatus   int    `json:"exitStatus,omitempty"`
+}
+
+// JobRef names one installed job.
+type JobRef struct {
+	ID    uint32 `json:"id"`
+	Unit  string `json:"unit"`
+	Type  string `json:"type"`  // start, stop, restart, reload, verify-active, ...
+	State string `json:"state"` // waiting or running
+}
+
+// JobInfo is one installed job with the jobs it waits for and blocks.
+type JobInfo struct {
+	JobRef
+	WaitingFor []JobRef `json:"waitingFor,omitempty"`
+	Blocking   []JobRef `json:"blocking,omitempty"`
+}
+
+// JobList is the reply of ListJobs.
+type JobList struct {
+	Jobs []JobInfo `json:"jobs"`
+}
+
+// CancelJobRequest cancels the job ID, or every job with All.
+type CancelJobRequest struct {
+	ID  uint32 `json:"id,omitempty"`
+	All bool   `json:"all,omitempty"`
 }

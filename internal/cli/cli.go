@@ -67,6 +67,7 @@ type options struct {
 	plain      bool     // list-dependencies --plain
 	jobMode    string   // --job-mode=
 	noBlock    bool     // --no-block
+	noLegend   bool     // list-jobs --no-legend
 }
 
 // register adds the global options to fs; run has its own -u, so the
@@ -89,8 +90,9 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	}
 	fs.BoolVar(&o.value, "value", o.value, "show: print values only")
 	fs.BoolVar(&o.reverse, "reverse", o.reverse, "list-dependencies: show the units that depend on the unit")
-	fs.BoolVar(&o.after, "after", o.after, "list-dependencies: show the units the unit is ordered after")
-	fs.BoolVar(&o.before, "before", o.before, "list-dependencies: show the units the unit is ordered before")
+	fs.BoolVar(&o.after, "after", o.after, "list-dependencies: show the units the unit is ordered after; list-jobs: the jobs each job blocks")
+	fs.BoolVar(&o.before, "before", o.before, "list-dependencies: show the units the unit is ordered before; list-jobs: the jobs each job waits for")
+	fs.BoolVar(&o.noLegend, "no-legend", o.noLegend, "list-jobs: no header and footer")
 	fs.BoolVar(&o.plain, "plain", o.plain, "list-dependencies: a flat list instead of a tree")
 	fs.StringVar(&o.jobMode, "job-mode", o.jobMode, "start/stop/restart: how the job deals with queued jobs (`MODE`)")
 	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
@@ -138,6 +140,8 @@ Commands:
   show [UNIT...]               Show properties of units (without: of the manager)
   list-dependencies [UNIT...]  Show the units a unit needs as a tree
   reset-failed [UNIT...]       Forget failed states
+  list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
+  cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
   daemon-reload                Re-read unit files of units not running
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
@@ -158,7 +162,9 @@ Options:
   -p --property=NAME[,NAME]    show: only these properties
      --value                   show: values only
      --reverse                 list-dependencies: units that need the unit
-     --after, --before         list-dependencies: ordering instead of requirements
+     --after, --before         list-dependencies: ordering instead of requirements;
+                               list-jobs: the jobs each job blocks / waits for
+     --no-legend               list-jobs: no header and footer
      --plain                   list-dependencies: a flat list
      --no-block                start/stop/...: do not wait for the job
      --job-mode=MODE           start/stop/...: job mode (replace, fail, isolate, flush,
@@ -236,7 +242,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
-		"list-dependencies":
+		"list-dependencies", "list-jobs", "cancel":
 		known = true
 	}
 	if !known {
@@ -268,6 +274,10 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.show(pos)
 	case "list-dependencies":
 		return c.listDependencies(pos)
+	case "list-jobs":
+		return c.listJobs(pos)
+	case "cancel":
+		return c.cancel(pos)
 	case "clean":
 		return c.clean(pos)
 	case "enable", "disable":
@@ -495,6 +505,10 @@ func (c *ctl) job(verb string, names []string) error {
 			return fail(exitNotLoaded, "Failed to %s %s: %v", verb, name, err)
 		case varlink.IsError(err, api.ErrInvalidArgument), varlink.IsError(err, api.ErrNotSupported):
 			return fail(exitFailure, "Failed to %s %s: %v", verb, name, err)
+		case varlink.IsError(err, api.ErrJobCanceled):
+			return fail(exitFailure, "Job for %s canceled.", name)
+		case isRefusal(err):
+			return fail(refusalCode(err), "Failed to %s %s: %v\n%s", verb, name, err, c.refusalHint(name))
 		default:
 			return fail(exitFailure, "Job for %s failed: %v\nSee \"capsulectl%s status %s\" for details.",
 				name, err, c.capsuleArg(), name)

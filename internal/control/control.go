@@ -68,6 +68,6 @@ func (f *face) handle(ctx context.Context, c *varlink.Call) {
 		for _, fd := range c.Files {
 			fd.Close()
 		}
-		c.ReplyError(errorName(err), manager.Message(err))
+		c.ReplyError(errorName(err), errorMessage(err))
 	}
 }

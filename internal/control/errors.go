@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/manager"
 )
 
@@ -14,6 +15,7 @@ var errorNames = []struct {
 	kind error
 	name string
 }{
+	{manager.ErrJobCanceled, api.ErrJobCanceled},
 	{manager.ErrNoSuchUnit, api.ErrNoSuchUnit},
 	{manager.ErrBusy, api.ErrUnitBusy},
 	{manager.ErrInvalid, api.ErrInvalidArgument},
@@ -22,14 +24,44 @@ var errorNames = []struct {
 	{manager.ErrUnsupported, api.ErrNotSupported},
 }
 
+// jobErrorNames maps the job queue's refusals, which carry systemd's
+// D-Bus error and text, to the interface's names for them.
+var jobErrorNames = map[job.Code]string{
+	job.CodeNoSuchJob:        api.ErrNoSuchJob,
+	job.CodeDestructive:      api.ErrTransactionIsDestructive,
+	job.CodeJobsConflicting:  api.ErrTransactionJobsConflicting,
+	job.CodeOrderIsCyclic:    api.ErrTransactionOrderIsCyclic,
+	job.CodeNoIsolation:      api.ErrNoIsolation,
+	job.CodeOnlyByDependency: api.ErrOnlyByDependency,
+}
+
 // errorName is the varlink error name for err.
 func errorName(err error) string {
+	var je *job.Error
+	if errors.As(err, &je) {
+		if name, ok := jobErrorNames[je.Code]; ok {
+			return name
+		}
+	}
 	for _, e := range errorNames {
 		if errors.Is(err, e.kind) {
 			return e.name
 		}
 	}
 	return api.ErrJobFailed
+}
+
+// errorMessage is err's text for the caller: the job queue's own text
+// (systemd's words, which capsulectl prints after "Failed to start X: ")
+// for its refusals, the engine's message otherwise.
+func errorMessage(err error) string {
+	var je *job.Error
+	if errors.As(err, &je) {
+		if _, ok := jobErrorNames[je.Code]; ok {
+			return je.Msg
+		}
+	}
+	return manager.Message(err)
 }
 
 // invalid marks a call's parameters that could not be decoded.

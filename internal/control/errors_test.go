@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/manager"
 )
 
@@ -23,6 +24,28 @@ func TestErrorName(t *testing.T) {
 		{fmt.Errorf("%w: none", manager.ErrNothing), api.ErrNothingToClean, "none"},
 		{fmt.Errorf("x.timer: %w: unit type timer is not supported yet", manager.ErrUnsupported), api.ErrNotSupported, "x.timer: unit type timer is not supported yet"},
 		{errors.New("start x: exit code 1"), api.ErrJobFailed, "start x: exit code 1"},
+	}
+	jobTests := []struct {
+		err  error
+		name string
+		msg  string
+	}{
+		{fmt.Errorf("start a: %w", fmt.Errorf("%w: %w", manager.ErrBusy, &job.Error{Code: job.CodeDestructive, Msg: "Transaction for a.service/start is destructive (b.service has 'start' job queued, but 'stop' is included in transaction)."})),
+			api.ErrTransactionIsDestructive, "Transaction for a.service/start is destructive (b.service has 'start' job queued, but 'stop' is included in transaction)."},
+		{fmt.Errorf("start a: %w", fmt.Errorf("%w: %w", manager.ErrBusy, &job.Error{Code: job.CodeJobsConflicting, Msg: "Transaction contains conflicting jobs 'stop' and 'start' for a.service. Probably contradicting requirement dependencies configured."})),
+			api.ErrTransactionJobsConflicting, "Transaction contains conflicting jobs 'stop' and 'start' for a.service. Probably contradicting requirement dependencies configured."},
+		{fmt.Errorf("cancel job 9: %w", &job.Error{Code: job.CodeNoSuchJob, Msg: "Job 9 does not exist."}), api.ErrNoSuchJob, "Job 9 does not exist."},
+		{fmt.Errorf("start a: %w: %w: job for a canceled", manager.ErrJobFailed, manager.ErrJobCanceled), api.ErrJobCanceled, ""},
+		{fmt.Errorf("start a: %w", fmt.Errorf("%w: %w", manager.ErrInvalid, &job.Error{Code: job.CodeInvalidArgs, Msg: "Isolate is only valid for start."})),
+			api.ErrInvalidArgument, "start a: Isolate is only valid for start."},
+	}
+	for _, tt := range jobTests {
+		if got := errorName(tt.err); got != tt.name {
+			t.Errorf("errorName(%q) = %s, want %s", tt.err, got, tt.name)
+		}
+		if got := errorMessage(tt.err); tt.msg != "" && got != tt.msg {
+			t.Errorf("errorMessage(%q) = %q, want %q", tt.err, got, tt.msg)
+		}
 	}
 	for _, tt := range tests {
 		if got := errorName(tt.err); got != tt.name {

@@ -34,6 +34,8 @@ func methods() map[string]method {
 		api.MethodGetLogs:         getLogs,
 		api.MethodReload:          reload,
 		api.MethodRunTransient:    runTransient,
+		api.MethodListJobs:        listJobs,
+		api.MethodCancelJob:       cancelJob,
 	}
 }
 

@@ -22,6 +22,10 @@ type Queue struct {
 	limits                  map[string]*rateLimit
 
 	runQueue map[*job]struct{}
+
+	// nInstalled counts the jobs ever installed (not merged), systemd's
+	// NInstalledJobs.
+	nInstalled uint64
 }
 
 // NewQueue makes an empty queue over g. now is the clock deadlines are computed from
@@ -130,6 +134,9 @@ func (q *Queue) UnitJob(unit string) (Job, bool) {
 
 // Len is the number of installed jobs.
 func (q *Queue) Len() int { return len(q.jobs) }
+
+// InstalledEver is the number of jobs installed since the queue was made.
+func (q *Queue) InstalledEver() uint64 { return q.nInstalled }
 
 // Enqueued is the outcome of a request that was accepted.
 type Enqueued struct {
@@ -242,6 +249,7 @@ func (q *Queue) install(j *job, eff *Effects) *job {
 	}
 	slot[j.unit] = j
 	j.installed = true
+	q.nInstalled++
 	j.state = Waiting
 	q.jobs[j.id] = j
 	return j

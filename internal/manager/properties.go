@@ -113,6 +113,11 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	add("CanReload", "no")
 	add("Transient", yesNo(u.transient))
 	add("InvocationID", u.invocation)
+	jobID := ""
+	if id, ok := m.unitJobLocked(u.name); ok {
+		jobID = strconv.FormatUint(uint64(id), 10)
+	}
+	add("Job", jobID)
 	out = append(out, u.conditionProperties()...)
 	typ := u.kind.typeName()
 	switch typ {
@@ -194,7 +199,8 @@ func (m *Manager) managerProperties() []Property {
 		{"UserspaceTimestamp", st.Since.Format(timestampLayout)},
 		{"NNames", strconv.Itoa(st.Units)},
 		{"NFailedUnits", strconv.Itoa(st.Failed)},
-		{"NJobs", strconv.Itoa(st.Jobs)},
+		{"NJobs", strconv.Itoa(m.installedJobs())},
+		{"NInstalledJobs", strconv.FormatUint(m.jobsInstalledEver(), 10)},
 		{"Environment", strings.Join(m.cfg.Env, " ")},
 		{"UnitPath", strings.Join(m.loader.Paths, " ")},
 		{"ControlGroup", "/" + strings.TrimPrefix(m.cfg.CgroupBase, "/")},

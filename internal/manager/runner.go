@@ -408,15 +408,14 @@ func jobError(err error) error {
 	if !errors.As(err, &je) {
 		return err
 	}
+	// The queue's error stays in the chain: faces map its code.
 	switch je.Code {
 	case job.CodeNoSuchUnit:
-		return fmt.Errorf("%w: %s", errNoSuchUnit, je.Msg)
+		return fmt.Errorf("%w: %w", errNoSuchUnit, je)
 	case job.CodeInvalidArgs:
-		return fmt.Errorf("%w: %s", errInvalid, je.Msg)
-	case job.CodeOnlyByDependency, job.CodeNoIsolation, job.CodeDestructive, job.CodeJobsConflicting:
-		return fmt.Errorf("%w: %s", errBusy, je.Msg)
+		return fmt.Errorf("%w: %w", errInvalid, je)
 	}
-	return fmt.Errorf("%w: %s", errBusy, je.Msg)
+	return fmt.Errorf("%w: %w", errBusy, je)
 }
 
 // runJob enqueues a job and waits for its end, turning a result other than
@@ -457,7 +456,7 @@ func resultError(r JobRequest, res job.Result, err error) error {
 	case job.ResultTimeout:
 		return fmt.Errorf("%w: job for %s timed out", errJobFailed, r.Unit)
 	case job.ResultCanceled:
-		return fmt.Errorf("%w: job for %s canceled", errJobFailed, r.Unit)
+		return fmt.Errorf("%w: %w: job for %s canceled", errJobFailed, ErrJobCanceled, r.Unit)
 	case job.ResultSkipped:
 		return fmt.Errorf("%w: %s is inactive", errJobFailed, r.Unit)
 	}
