@@ -51,9 +51,11 @@ func (m *Manager) ListJobs() []JobInfo {
 }
 
 // CancelJob cancels the installed job id, as systemctl cancel does: start
-// jobs that need it fail with it, and its caller is told "canceled". A
-// running job's unit is left as it is: the unit goes on starting or
-// stopping without a job, as in systemd.
+// jobs that need it fail with it, and its caller is told "canceled". Unlike
+// systemd, which lets a unit whose running start job is canceled go on
+// starting without a job, the unit's start is interrupted, as when a
+// conflicting job replaces it: a start left running without a job would
+// hold the unit until it ends, and a stop would wait for that.
 func (m *Manager) CancelJob(id uint32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -63,8 +65,6 @@ func (m *Manager) CancelJob(id uint32) error {
 	if _, ok := m.q.Get(id); !ok {
 		return noSuchJob(id)
 	}
-	// The kind is not interrupted: a cancel takes the job away, not the work.
-	delete(m.cancels, id)
 	eff, err := m.q.Cancel(id)
 	m.absorbLocked(eff)
 	if err != nil {
