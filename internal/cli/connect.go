@@ -120,6 +120,10 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		c.Close()
 		return nil, err
 	}
+	if err := checkPeerName(c.Conn(), filepath.Join(dir, rel), capsule); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &target{client: c, capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
 }
 

@@ -48,6 +48,36 @@ func checkManagerPeer(p Paths, uc *net.UnixConn, name string) error {
 	return nil
 }
 
+// checkPeerName makes sure the socket uc is connected to was bound at
+// path. The manager's PID alone does not tell its control socket from a
+// socket unit's, which the manager binds too and hands to a service of the
+// capsule; the capsule could move that one to path. A socket keeps the
+// address it was bound to through a rename, and every connection to it
+// reports that address.
+func checkPeerName(uc *net.UnixConn, path, name string) error {
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var sa unix.Sockaddr
+	var serr error
+	if err := raw.Control(func(fd uintptr) { sa, serr = unix.Getpeername(int(fd)) }); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("failed to connect to capsule %s: identify the socket: %w", name, serr)
+	}
+	if un, ok := sa.(*unix.SockaddrUnix); !ok || un.Name != path {
+		bound := "?"
+		if ok {
+			bound = un.Name
+		}
+		return fmt.Errorf("failed to connect to capsule %s: its socket was bound at %s, not by the capsule's manager at %s; refusing",
+			name, printable(bound), path)
+	}
+	return nil
+}
+
 // listenerPID returns the PID of the process that listens on the socket uc
 // is connected to, through a pidfd where the kernel has SO_PEERPIDFD (the
 // PID cannot have been reused then), else from SO_PEERCRED.

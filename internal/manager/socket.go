@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +22,15 @@ type socketState struct {
 // startSocket binds the unit's sockets and starts watching them: the first
 // connection starts the service, which is handed the listening sockets.
 func (m *Manager) startSocket(u *Unit) error {
+	// The manager's own directory holds its control socket, which
+	// capsulectl trusts as bound by the manager: a socket the manager binds
+	// there for a unit (and hands to the unit) would pass for it.
+	own := filepath.Clean(m.cfg.RuntimeDir)
+	for _, path := range u.sock.ListenStream {
+		if strings.HasPrefix(filepath.Clean(path)+"/", own+"/") {
+			return fmt.Errorf("start %s: refusing to listen on %s in the manager's own directory %s", u.name, path, own)
+		}
+	}
 	st := &socketState{}
 	for _, path := range u.sock.ListenStream {
 		if err := os.MkdirAll(filepath.Dir(path), u.sock.DirectoryMode); err != nil {

@@ -79,3 +79,63 @@ func TestEscapeConditionDirectoryNotEmptyFIFO(t *testing.T) {
 		t.Errorf("the FIFO: %v", err)
 	}
 }
+
+// socketFakeManager serves the listening socket it is handed (a socket
+// unit's) and answers every call as a manager whose state is "pwned".
+const socketFakeManager = `
+import json, socket, threading
+s = socket.socket(fileno=3)
+def serve(c):
+    buf = b""
+    while True:
+        while b"\0" not in buf:
+            d = c.recv(65536)
+            if not d:
+                return
+            buf += d
+        _, buf = buf.split(b"\0", 1)
+        c.sendall(json.dumps({"parameters": {"state": "pwned", "version": "pwned"}}).encode() + b"\0")
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+`
+
+// TestEscapeSocketUnitPassesForManager has the capsule's manager bind a
+// socket for a socket unit of the capsule, served by the capsule's own
+// service: the listener's PID is the manager's, which is all capsulectl
+// checked. Moved to the control socket's path (the capsule owns that
+// directory), or bound there by the manager itself, root would talk to the
+// capsule's server as to its manager.
+func TestEscapeSocketUnitPassesForManager(t *testing.T) {
+	name := startCapsule(t, "sockimp")
+	writeUnits(t, name, map[string]string{
+		"fake.socket":  "[Socket]\nListenStream=%t/fake.sock\n",
+		"fake.service": "[Service]\nExecStart=/usr/bin/python3 %h/fake.py\n",
+		"here.socket":  "[Socket]\nListenStream=%t/capsuled/io.capsuled.Manager\nService=fake.service\n",
+	})
+	if err := os.WriteFile(homeOf(name)+"/fake.py", []byte(socketFakeManager), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// The manager binds its control socket's path for a unit.
+	if r := ctlRun(nil, "-C", name, "start", "here.socket"); r.code == 0 {
+		t.Errorf("the capsule's manager listened for a unit on its own control socket's path")
+	}
+	r, exited := ctlBounded(t, nil, "-C", name, "is-system-running")
+	// Degraded: here.socket failed.
+	if st := strings.TrimSpace(r.stdout); !exited || st != "running" && st != "degraded" {
+		t.Errorf("after here.socket, want the capsule's manager to answer, got %s", r)
+	}
+	ctlRun(nil, "-C", name, "stop", "here.socket")
+
+	// A socket the manager bound elsewhere, moved into place.
+	ctl(t, 0, "-C", name, "start", "fake.socket")
+	inCapsule(t, name, 0, `mv "$XDG_RUNTIME_DIR/fake.sock" "$XDG_RUNTIME_DIR/capsuled/io.capsuled.Manager"`)
+	r, exited = ctlBounded(t, nil, "-C", name, "is-system-running")
+	if !exited {
+		t.Fatalf("capsulectl kept talking to the capsule's server: %s", r)
+	}
+	if r.code == 0 || strings.Contains(r.stdout, "pwned") || !strings.Contains(r.stderr, "capsule "+name) {
+		t.Errorf("want a refusal naming the capsule, got %s", r)
+	}
+}
