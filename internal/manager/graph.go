@@ -204,7 +204,7 @@ func (g *graph) Info(name string) (job.Info, bool) {
 		in.RefuseManualStart, in.RefuseManualStop = c.Unit.RefuseManualStart, c.Unit.RefuseManualStop
 		in.AllowIsolate, in.IgnoreOnIsolate = c.Unit.AllowIsolate, c.Unit.IgnoreOnIsolate
 		in.StopWhenUnneeded = c.Unit.StopWhenUnneeded
-		in.JobTimeout = c.Unit.JobTimeout
+		in.JobTimeout, in.JobRunningTimeout = c.Unit.JobTimeout, c.Unit.JobRunningTimeout
 		if md, err := job.ParseMode(c.Unit.OnFailureJobMode); err == nil {
 			in.OnFailureJobMode = md
 		}

@@ -548,6 +548,41 @@ func TestJobTimeout(t *testing.T) {
 	e.wait(t, "jt.service", stateInactive)
 }
 
+// TestJobRunningTimeout: JobRunningTimeoutSec= counts from when the job
+// runs, not while it waits for the jobs it is ordered after.
+func TestJobRunningTimeout(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"b.service":  "[Service]\nType=oneshot\nExecStart=/bin/hold\n",
+		"jr.service": "[Unit]\nWants=b.service\nAfter=b.service\nJobRunningTimeoutSec=100ms\n[Service]\nType=oneshot\nExecStart=/bin/hold\n",
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.m.Start(context.Background(), "jr.service")
+		done <- err
+	}()
+	b := <-e.held
+	// Waiting longer than the running timeout does not time the job out.
+	select {
+	case err := <-done:
+		t.Fatalf("start ended while waiting for b.service: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	b.ExitCode(0)
+	p := <-e.held
+	defer p.ExitCode(0)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "timed out") {
+			t.Fatalf("start: %v, want the job timed out", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the running job did not time out")
+	}
+	if s, _ := e.state("jr.service"); s != stateActivating {
+		t.Errorf("jr.service %s, want activating (a job timeout leaves the unit be)", s)
+	}
+}
+
 func TestJobPropagatesStopToAndRefuseManual(t *testing.T) {
 	e := newJobEngine(t, map[string]string{
 		"ps2b.service": "[Service]\nExecStart=/bin/sleep infinity\n",

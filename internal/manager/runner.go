@@ -16,7 +16,7 @@ import (
 // hands runnable jobs to the unit's kind, one goroutine per job, feeds every
 // state change back (through the event feed's synchronous hook) and acts on
 // what the queue asks for: BindsTo=, PartOf=, Conflicts=, Upholds=,
-// OnFailure=/OnSuccess=, StopWhenUnneeded=, JobTimeoutSec=. The queue and
+// OnFailure=/OnSuccess=, StopWhenUnneeded=, JobTimeoutSec=, JobRunningTimeoutSec=. The queue and
 // the graph are guarded by m.mu.
 
 // jobWait is how a caller learns how a job ended.

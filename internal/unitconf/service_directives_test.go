@@ -107,7 +107,7 @@ func TestServiceDefaults(t *testing.T) {
 	}
 	// The type's own properties come before the [Unit] ones.
 	ps := Properties(u)
-	if ps[0].Name != "Type" || ps[len(ps)-1].Name != "JobTimeoutUSec" {
+	if ps[0].Name != "Type" || ps[len(ps)-1].Name != "JobRunningTimeoutUSec" {
 		t.Errorf("properties run from %s to %s", ps[0].Name, ps[len(ps)-1].Name)
 	}
 }

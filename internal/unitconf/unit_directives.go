@@ -28,6 +28,7 @@ type UnitSection struct {
 	IgnoreOnIsolate     bool
 	DefaultDependencies bool          // default true
 	JobTimeout          time.Duration // 0: none (infinity)
+	JobRunningTimeout   time.Duration // 0: none (infinity)
 	OnFailureJobMode    string        // default "replace"
 
 	// Conditions and Asserts in file order, evaluated by the condition
@@ -190,19 +191,12 @@ var unitDirectives = append([]Directive{
 	// acted on by the job engine
 	{Key: "DefaultDependencies", Props: []string{"DefaultDependencies"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.DefaultDependencies }, true)},
 	// acted on by the job engine
-	{Key: "JobTimeoutSec", Props: []string{"JobTimeoutUSec"}, Parse: func(c *parseCtx, v string) error {
-		s := &c.unit().Unit
-		if v == "" {
-			s.JobTimeout = 0
-			return nil
-		}
-		d, err := unit.ParseTimespan(v)
-		if err != nil {
-			return err
-		}
-		s.JobTimeout = d
-		return nil
-	}},
+	{Key: "JobTimeoutSec", Props: []string{"JobTimeoutUSec"}, Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobTimeout })},
+	// acted on by the job engine: counts from when the job runs
+	{Key: "JobRunningTimeoutSec", Props: []string{"JobRunningTimeoutUSec"},
+		Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobRunningTimeout })},
+	{Key: "JobTimeoutAction", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
+	{Key: "JobTimeoutRebootArgument", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
 	// acted on by the job engine
 	{Key: "OnFailureJobMode", Props: []string{"OnFailureJobMode"}, Parse: func(c *parseCtx, v string) error {
 		s := &c.unit().Unit
@@ -246,6 +240,7 @@ var unitProps = []Property{
 	{Name: "OnFailureJobMode", Format: func(u *Unit) string { return u.Unit.OnFailureJobMode }},
 	{Name: "IgnoreOnIsolate", Format: func(u *Unit) string { return formatBool(u.Unit.IgnoreOnIsolate) }},
 	{Name: "JobTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
+	{Name: "JobRunningTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobRunningTimeout) }},
 }
 
 // Description is the unit's description, or its name when it has none,
@@ -255,4 +250,22 @@ func (u *Unit) Description() string {
 		return u.Name
 	}
 	return u.Unit.Description
+}
+
+// unitTimeout parses a job timeout (JobTimeoutSec=, JobRunningTimeoutSec=):
+// a time span, "infinity" or empty for none.
+func unitTimeout(field func(s *UnitSection) *time.Duration) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		p := field(&c.unit().Unit)
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		d, err := unit.ParseTimespan(v)
+		if err != nil {
+			return err
+		}
+		*p = d
+		return nil
+	}
 }

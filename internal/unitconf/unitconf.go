@@ -100,6 +100,9 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 	if err := u.finish(); err != nil {
 		return nil, st.warnings, err
 	}
+	if r, j := u.Unit.JobRunningTimeout, u.Unit.JobTimeout; r > 0 && j > 0 && r > j {
+		st.warnings = append(st.warnings, Warning{Msg: "JobRunningTimeoutSec= is greater than JobTimeoutSec=, it has no effect."})
+	}
 	return u, st.warnings, nil
 }
 

@@ -64,29 +64,30 @@ type sample struct {
 // samples has one valid use of every directive of the table; the test
 // fails for a directive without one.
 var samples = map[string]sample{
-	"Unit.Description":         {lines: "Description=The %n unit", prop: "Description", want: "The x.target unit"},
-	"Unit.Documentation":       {lines: "Documentation=man:x(8) https://example.org/x\nDocumentation=bad", prop: "Documentation", want: `"man:x(8)" https://example.org/x`},
-	"Unit.Requires":            {lines: "Requires=a.service b.service", prop: "Requires", want: "a.service b.service"},
-	"Unit.Wants":               {lines: "Wants=a.service\nWants=%N-helper.service", prop: "Wants", want: "a.service x-helper.service"},
-	"Unit.BindsTo":             {lines: "BindsTo=a.service", prop: "BindsTo", want: "a.service"},
-	"Unit.Requisite":           {lines: "Requisite=a.service\nRequisite=\nRequisite=b.service", prop: "Requisite", want: "b.service"},
-	"Unit.PartOf":              {lines: "PartOf=a.target", prop: "PartOf", want: "a.target"},
-	"Unit.Upholds":             {lines: "Upholds=a.service", prop: "Upholds", want: "a.service"},
-	"Unit.Conflicts":           {lines: "Conflicts=a.service", prop: "Conflicts", want: "a.service"},
-	"Unit.Before":              {lines: "Before=a.service", prop: "Before", want: "a.service"},
-	"Unit.After":               {lines: "After=a.service b.socket", prop: "After", want: "a.service b.socket"},
-	"Unit.OnFailure":           {lines: "OnFailure=alert@%n.service", prop: "OnFailure", want: "alert@x.target.service"},
-	"Unit.OnSuccess":           {lines: "OnSuccess=a.service", prop: "OnSuccess", want: "a.service"},
-	"Unit.PropagatesStopTo":    {lines: "PropagatesStopTo=a.service", prop: "PropagatesStopTo", want: "a.service"},
-	"Unit.StopPropagatedFrom":  {lines: "StopPropagatedFrom=a.service", prop: "StopPropagatedFrom", want: "a.service"},
-	"Unit.StopWhenUnneeded":    {lines: "StopWhenUnneeded=yes", prop: "StopWhenUnneeded", want: "yes"},
-	"Unit.RefuseManualStart":   {lines: "RefuseManualStart=true", prop: "RefuseManualStart", want: "yes"},
-	"Unit.RefuseManualStop":    {lines: "RefuseManualStop=1", prop: "RefuseManualStop", want: "yes"},
-	"Unit.AllowIsolate":        {lines: "AllowIsolate=on", prop: "AllowIsolate", want: "yes"},
-	"Unit.IgnoreOnIsolate":     {lines: "IgnoreOnIsolate=yes", prop: "IgnoreOnIsolate", want: "yes"},
-	"Unit.DefaultDependencies": {lines: "DefaultDependencies=no", prop: "DefaultDependencies", want: "no"},
-	"Unit.JobTimeoutSec":       {lines: "JobTimeoutSec=1min 30s", prop: "JobTimeoutUSec", want: "1min 30s"},
-	"Unit.OnFailureJobMode":    {lines: "OnFailureJobMode=isolate", prop: "OnFailureJobMode", want: "isolate"},
+	"Unit.Description":          {lines: "Description=The %n unit", prop: "Description", want: "The x.target unit"},
+	"Unit.Documentation":        {lines: "Documentation=man:x(8) https://example.org/x\nDocumentation=bad", prop: "Documentation", want: `"man:x(8)" https://example.org/x`},
+	"Unit.Requires":             {lines: "Requires=a.service b.service", prop: "Requires", want: "a.service b.service"},
+	"Unit.Wants":                {lines: "Wants=a.service\nWants=%N-helper.service", prop: "Wants", want: "a.service x-helper.service"},
+	"Unit.BindsTo":              {lines: "BindsTo=a.service", prop: "BindsTo", want: "a.service"},
+	"Unit.Requisite":            {lines: "Requisite=a.service\nRequisite=\nRequisite=b.service", prop: "Requisite", want: "b.service"},
+	"Unit.PartOf":               {lines: "PartOf=a.target", prop: "PartOf", want: "a.target"},
+	"Unit.Upholds":              {lines: "Upholds=a.service", prop: "Upholds", want: "a.service"},
+	"Unit.Conflicts":            {lines: "Conflicts=a.service", prop: "Conflicts", want: "a.service"},
+	"Unit.Before":               {lines: "Before=a.service", prop: "Before", want: "a.service"},
+	"Unit.After":                {lines: "After=a.service b.socket", prop: "After", want: "a.service b.socket"},
+	"Unit.OnFailure":            {lines: "OnFailure=alert@%n.service", prop: "OnFailure", want: "alert@x.target.service"},
+	"Unit.OnSuccess":            {lines: "OnSuccess=a.service", prop: "OnSuccess", want: "a.service"},
+	"Unit.PropagatesStopTo":     {lines: "PropagatesStopTo=a.service", prop: "PropagatesStopTo", want: "a.service"},
+	"Unit.StopPropagatedFrom":   {lines: "StopPropagatedFrom=a.service", prop: "StopPropagatedFrom", want: "a.service"},
+	"Unit.StopWhenUnneeded":     {lines: "StopWhenUnneeded=yes", prop: "StopWhenUnneeded", want: "yes"},
+	"Unit.RefuseManualStart":    {lines: "RefuseManualStart=true", prop: "RefuseManualStart", want: "yes"},
+	"Unit.RefuseManualStop":     {lines: "RefuseManualStop=1", prop: "RefuseManualStop", want: "yes"},
+	"Unit.AllowIsolate":         {lines: "AllowIsolate=on", prop: "AllowIsolate", want: "yes"},
+	"Unit.IgnoreOnIsolate":      {lines: "IgnoreOnIsolate=yes", prop: "IgnoreOnIsolate", want: "yes"},
+	"Unit.DefaultDependencies":  {lines: "DefaultDependencies=no", prop: "DefaultDependencies", want: "no"},
+	"Unit.JobTimeoutSec":        {lines: "JobTimeoutSec=1min 30s", prop: "JobTimeoutUSec", want: "1min 30s"},
+	"Unit.JobRunningTimeoutSec": {lines: "JobRunningTimeoutSec=2s", prop: "JobRunningTimeoutUSec", want: "2s"},
+	"Unit.OnFailureJobMode":     {lines: "OnFailureJobMode=isolate", prop: "OnFailureJobMode", want: "isolate"},
 	"Install.WantedBy": {lines: "WantedBy=default.target multi-user.target", check: func(u *Unit) bool {
 		return reflect.DeepEqual(u.Install.WantedBy, []string{"default.target", "multi-user.target"})
 	}},
@@ -208,7 +209,8 @@ func TestDirectives(t *testing.T) {
 func TestUnitDefaults(t *testing.T) {
 	u := mustParse(t, "x.target", "[Unit]\n")
 	want := map[string]string{"Description": "x.target", "DefaultDependencies": "yes", "JobTimeoutUSec": "infinity",
-		"OnFailureJobMode": "replace", "After": "", "StopWhenUnneeded": "no"}
+		"JobRunningTimeoutUSec": "infinity",
+		"OnFailureJobMode":      "replace", "After": "", "StopWhenUnneeded": "no"}
 	for p, v := range want {
 		if got := property(t, u, p); got != v {
 			t.Errorf("%s=%q, want %q", p, got, v)
@@ -228,6 +230,10 @@ func TestInvalidValues(t *testing.T) {
 		{"StopWhenUnneeded=maybe", "/u/x.service:2: Failed to parse StopWhenUnneeded= value, ignoring: maybe", "StopWhenUnneeded", "no"},
 		{"DefaultDependencies=no\nDefaultDependencies=perhaps", "/u/x.service:3: Failed to parse DefaultDependencies= value, ignoring: perhaps", "DefaultDependencies", "no"},
 		{"JobTimeoutSec=soon", "/u/x.service:2: Failed to parse JobTimeoutSec= value, ignoring: soon", "JobTimeoutUSec", "infinity"},
+		{"JobRunningTimeoutSec=soon", "/u/x.service:2: Failed to parse JobRunningTimeoutSec= value, ignoring: soon", "JobRunningTimeoutUSec", "infinity"},
+		// systemd's own load-time warning; the setting stays.
+		{"JobTimeoutSec=1s\nJobRunningTimeoutSec=2s", "JobRunningTimeoutSec= is greater than JobTimeoutSec=, it has no effect.", "JobRunningTimeoutUSec", "2s"},
+		{"JobTimeoutAction=reboot", "/u/x.service:2: Unsupported in capsuled: JobTimeoutAction= (a job that times out fails; the manager takes no further action); ignoring.", "JobTimeoutUSec", "infinity"},
 		{"OnFailureJobMode=sometimes", "/u/x.service:2: Failed to parse OnFailureJobMode= value, ignoring: sometimes", "OnFailureJobMode", "replace"},
 		{"After=a.service -bad- b.target", "/u/x.service:2: Failed to add dependency on -bad-, ignoring", "After", "a.service b.target"},
 		{"Documentation=foo", "/u/x.service:2: Invalid URL, ignoring: foo", "Documentation", ""},
