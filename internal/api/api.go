@@ -22,6 +22,7 @@ const (
 	MethodRestartUnit     = Interface + ".RestartUnit"
 	MethodTryRestart      = Interface + ".TryRestartUnit"
 	MethodReloadOrRestart = Interface + ".ReloadOrRestartUnit"
+	MethodReloadUnit      = Interface + ".ReloadUnit"
 	MethodGetProperties   = Interface + ".GetProperties"
 	MethodCleanUnit       = Interface + ".CleanUnit"
 	MethodResetFailed     = Interface + ".ResetFailed"
@@ -56,6 +57,7 @@ const (
 	ErrTransactionOrderIsCyclic   = Interface + ".TransactionOrderIsCyclic"
 	ErrNoIsolation                = Interface + ".NoIsolation"
 	ErrOnlyByDependency           = Interface + ".OnlyByDependency"
+	ErrJobTypeNotApplicable       = Interface + ".JobTypeNotApplicable"
 )
 
 // Manager describes a running manager.

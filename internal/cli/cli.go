@@ -134,6 +134,7 @@ Commands:
   stop UNIT...                 Stop units
   restart UNIT...              Stop, then start units
   try-restart UNIT...          Restart units that are running
+  reload UNIT...               Reload units (none can reload yet: refused)
   reload-or-restart UNIT...    Restart units (no reloads yet), starting stopped ones
   try-reload-or-restart UNIT...  Restart units that are running (no reloads yet)
   is-failed [UNIT...]          Print whether units failed (without: whether the manager is degraded)
@@ -237,7 +238,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		}
 	}
 	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true,
-		"try-restart": true, "reload-or-restart": true, "try-reload-or-restart": true, "clean": true, "enable": true, "disable": true,
+		"try-restart": true, "reload": true, "reload-or-restart": true, "try-reload-or-restart": true, "clean": true, "enable": true, "disable": true,
 		"is-enabled": true}
 	need, known := needUnits[verb]
 	switch verb {
@@ -266,7 +267,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.status(pos)
 	case "is-active":
 		return c.isActive(pos)
-	case "start", "stop", "restart", "try-restart", "reload-or-restart", "try-reload-or-restart":
+	case "start", "stop", "restart", "try-restart", "reload", "reload-or-restart", "try-reload-or-restart":
 		return c.job(verb, pos)
 	case "is-failed":
 		return c.isFailed(pos)
@@ -465,7 +466,7 @@ func (c *ctl) isActive(names []string) error {
 func (c *ctl) job(verb string, names []string) error {
 	method := map[string]string{"start": api.MethodStartUnit, "stop": api.MethodStopUnit,
 		"restart": api.MethodRestartUnit, "try-restart": api.MethodTryRestart,
-		"reload-or-restart": api.MethodReloadOrRestart,
+		"reload-or-restart": api.MethodReloadOrRestart, "reload": api.MethodReloadUnit,
 		// No unit reloads yet: a running unit is restarted, as without ExecReload=.
 		"try-reload-or-restart": api.MethodTryRestart}[verb]
 	for i, name := range names {
@@ -503,6 +504,8 @@ func (c *ctl) job(verb string, names []string) error {
 			return fail(exitNotLoaded, "Failed to stop %s: %v", name, err)
 		case varlink.IsError(err, api.ErrNoSuchUnit):
 			return fail(exitNotLoaded, "Failed to %s %s: %v", verb, name, err)
+		case varlink.IsError(err, api.ErrJobTypeNotApplicable):
+			return fail(exitInactive, "Failed to %s %s: %v", verb, name, err)
 		case varlink.IsError(err, api.ErrInvalidArgument), varlink.IsError(err, api.ErrNotSupported):
 			return fail(exitFailure, "Failed to %s %s: %v", verb, name, err)
 		case varlink.IsError(err, api.ErrJobCanceled):

@@ -33,6 +33,7 @@ var jobErrorNames = map[job.Code]string{
 	job.CodeOrderIsCyclic:    api.ErrTransactionOrderIsCyclic,
 	job.CodeNoIsolation:      api.ErrNoIsolation,
 	job.CodeOnlyByDependency: api.ErrOnlyByDependency,
+	job.CodeNotApplicable:    api.ErrJobTypeNotApplicable,
 }
 
 // errorName is the varlink error name for err.

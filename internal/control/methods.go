@@ -24,6 +24,7 @@ func methods() map[string]method {
 		api.MethodStopUnit:        jobMethod(manager.JobStop),
 		api.MethodTryRestart:      jobMethod(manager.JobTryRestart),
 		api.MethodReloadOrRestart: jobMethod(manager.JobReloadOrRestart),
+		api.MethodReloadUnit:      jobMethod(manager.JobReload),
 		api.MethodGetProperties:   getProperties,
 		api.MethodResetFailed:     resetFailed,
 		api.MethodCleanUnit:       cleanUnit,

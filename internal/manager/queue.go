@@ -18,6 +18,7 @@ const (
 	JobRestart         JobType = "restart"
 	JobTryRestart      JobType = "try-restart"
 	JobReloadOrRestart JobType = "reload-or-restart"
+	JobReload          JobType = "reload"
 )
 
 // parseJobMode turns a --job-mode= value into the queue's mode; an unknown
@@ -59,7 +60,7 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		return nil, err
 	}
 	switch typ {
-	case JobStart, JobRestart, JobReloadOrRestart:
+	case JobStart, JobRestart, JobReloadOrRestart, JobReload:
 		u, err := m.load(name)
 		if err != nil {
 			return nil, err
@@ -95,6 +96,8 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		// No unit reloads yet (ExecReload=), so reload-or-restart restarts,
 		// starting a unit that is not running, as systemctl's does.
 		verb, t = "restart", job.Restart
+	case JobReload:
+		verb, t = "reload", job.Reload
 	}
 	j := &QueuedJob{done: make(chan struct{}), u: u}
 	if (typ == JobStop && u == nil) || (typ == JobTryRestart && !running) {

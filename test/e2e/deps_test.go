@@ -281,3 +281,25 @@ func TestDepsOrderingCycle(t *testing.T) {
 	}
 	wantOutput(t, 0, "inactive\n", "-C", c, "show", "--value", "-p", "ActiveState", "cy2c.service")
 }
+
+// TestReloadNotApplicable: reload of a unit that cannot reload is refused
+// with systemd 257's words and exit code, and leaves the unit as it was
+// (observed.md 7: t7.service, no ExecReload=).
+func TestReloadNotApplicable(t *testing.T) {
+	c := startCapsule(t, "rl7")
+	capsuleUnit(t, c, "t7.service", "[Service]\nExecStart=/bin/sleep infinity\n")
+	want := "Failed to reload t7.service: Job type reload is not applicable for unit t7.service.\n"
+	// Stopped, then running: the same refusal.
+	if r := ctlRun(nil, "-C", c, "reload", "t7.service"); r.code != 3 || r.stderr != want {
+		t.Errorf("reload of a stopped unit: %s\nwant exit 3, stderr %q", r, want)
+	}
+	ctl(t, 0, "-C", c, "start", "t7.service")
+	pid := ctl(t, 0, "-C", c, "show", "--value", "-p", "MainPID", "t7.service").stdout
+	if r := ctlRun(nil, "-C", c, "reload", "t7"); r.code != 3 || r.stderr != want {
+		t.Errorf("reload of a running unit: %s\nwant exit 3, stderr %q", r, want)
+	}
+	wantOutput(t, 0, "Result=success\nActiveState=active\nSubState=running\n", "-C", c, "show", "-p", "ActiveState,SubState,Result", "t7.service")
+	if now := ctl(t, 0, "-C", c, "show", "--value", "-p", "MainPID", "t7.service").stdout; now != pid {
+		t.Errorf("MainPID %s after the refused reload, was %s", now, pid)
+	}
+}
