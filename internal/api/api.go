@@ -93,6 +93,7 @@ type Unit struct {
 	Fragment      string    `json:"fragment,omitempty"`
 	DropIns       []string  `json:"dropIns,omitempty"`
 	Transient     bool      `json:"transient,omitempty"`
+	NeedReload    bool      `json:"needDaemonReload,omitempty"`
 	UnitFileState string    `json:"unitFileState,omitempty"`
 	InvocationID  string    `json:"invocationID,omitempty"`
 	MainPID       int       `json:"mainPID,omitempty"`

@@ -143,7 +143,7 @@ Commands:
   reset-failed [UNIT...]       Forget failed states
   list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
   cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
-  daemon-reload                Re-read unit files of units not running
+  daemon-reload                Re-read all unit files
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...
@@ -424,6 +424,10 @@ func (c *ctl) status(names []string) error {
 			c.json(u)
 		} else {
 			printStatus(c.io.Stdout, &u)
+		}
+		if u.NeedReload {
+			fmt.Fprintf(c.io.Stderr, "Warning: The unit file, source configuration file or drop-ins of %s changed on disk. Run '%s' to reload units.\n",
+				escape.Text(name), c.reloadCommand())
 		}
 		if u.ActiveState != "active" && u.ActiveState != "reloading" {
 			code = max(code, exitInactive)
@@ -742,4 +746,13 @@ func matchAny(patterns []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// reloadCommand is the daemon-reload command line for the manager this
+// invocation speaks to.
+func (c *ctl) reloadCommand() string {
+	if c.o.capsule != "" {
+		return "capsulectl -C " + escape.Text(c.o.capsule) + " daemon-reload"
+	}
+	return "capsulectl daemon-reload"
 }

@@ -9,7 +9,7 @@ import (
 func unitOf(s manager.UnitStatus) api.Unit {
 	u := api.Unit{Name: s.Name, Description: s.Description, LoadState: s.LoadState, LoadError: s.LoadError,
 		ActiveState: s.ActiveState, SubState: s.SubState, Fragment: s.Fragment, DropIns: s.DropIns,
-		Transient: s.Transient, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
+		Transient: s.Transient, NeedReload: s.NeedReload, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
 		MainPID: s.MainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
 		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log}
 	if !s.StateChange.IsZero() {

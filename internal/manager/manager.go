@@ -359,30 +359,11 @@ func (m *Manager) load(name string) (*Unit, error) {
 	if ok {
 		return u, nil
 	}
-	f, err := m.loader.Load(name)
-	switch {
-	case errors.Is(err, unit.ErrNotFound):
-		return nil, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
-	case err != nil:
-		// Broken or masked: keep it loaded in that state, so status can
-		// say what is wrong and start can refuse with the reason.
-		u = m.brokenUnit(n, f, err)
-	default:
-		u, err = m.newUnit(n, f)
-		if errors.Is(err, errUnsupported) {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if err != nil {
-			u = m.brokenUnit(n, f, loadError(f, err))
-		}
+	u, err = m.read(n)
+	if err != nil {
+		return nil, err
 	}
-	if u.loadState == loadLoaded {
-		for _, w := range append(u.warnings, m.modeWarnings(u)...) {
-			m.logf(u, "%s", w)
-		}
-	} else {
-		m.logf(u, "%s: %s", name, u.loadErr)
-	}
+	m.logLoad(u)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if existing, ok := m.units[name]; ok {
@@ -411,20 +392,6 @@ func (m *Manager) queuedLocked(name string) bool {
 	}
 	_, ok := m.q.UnitJob(name)
 	return ok
-}
-
-// Reload forgets every inactive unit so its file is read again on next
-// use. Active units keep the configuration they were started with.
-func (m *Manager) Reload() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for name, u := range m.units {
-		if (u.active == stateInactive || u.loadState != loadLoaded) && u.job == nil && !m.queuedLocked(name) {
-			delete(m.units, name)
-			m.graph.remove(name)
-		}
-	}
-	m.logf(nil, "Reloading finished.")
 }
 
 func (m *Manager) snapshot() []*Unit {

@@ -74,6 +74,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	if st, err := m.UnitFileState(u.name); err == nil {
 		fileState = st
 	}
+	needReload := m.needDaemonReload(u)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Property
@@ -95,6 +96,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("DropInPaths", strings.Join(u.file.DropIns, " "))
 	}
 	add("UnitFileState", fileState)
+	add("NeedDaemonReload", yesNo(needReload))
 	addStamp := func(name string, s stamp) {
 		v := ""
 		if !s.wall.IsZero() {

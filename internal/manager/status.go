@@ -43,6 +43,7 @@ type UnitStatus struct {
 	Fragment      string
 	DropIns       []string
 	Transient     bool
+	NeedReload    bool   // only in full status: its files changed since they were read
 	UnitFileState string // only in full status
 	InvocationID  string
 	MainPID       int
@@ -126,6 +127,7 @@ func (m *Manager) collectIdle(u *Unit) {
 func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	s := m.Summary(u)
 	s.UnitFileState = "static"
+	s.NeedReload = m.needDaemonReload(u)
 	if u.loadState == loadLoaded {
 		if st, err := m.UnitFileState(u.name); err == nil {
 			s.UnitFileState = st

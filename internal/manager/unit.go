@@ -38,7 +38,8 @@ type Unit struct {
 	logLimitSet sync.Once
 	loadState   LoadState
 	loadErr     string
-	events      *feed // where state changes go
+	sources     []sourceFile // what the configuration was read from
+	events      *feed        // where state changes go
 
 	// Guarded by Manager.mu.
 	active     ActiveState
