@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // capsuleUnitFile is where a capsule's own unit files live.
@@ -74,7 +75,14 @@ func TestReloadRereadsRunningUnit(t *testing.T) {
 
 	ctl(t, 0, "-C", c, "restart", "rl1.service")
 	waitProperty(t, c, "rl3.service", "ActiveState", "active")
-	if logs := ctl(t, 0, "-C", c, "logs", "-u", "rl1.service").stdout; !strings.Contains(logs, "rl-v2") {
+	// The output reaches the log a moment after the start.
+	deadline := time.Now().Add(10 * time.Second)
+	logs := ""
+	for time.Now().Before(deadline) && !strings.Contains(logs, "rl-v2") {
+		time.Sleep(20 * time.Millisecond)
+		logs = ctl(t, 0, "-C", c, "logs", "-u", "rl1.service").stdout
+	}
+	if !strings.Contains(logs, "rl-v2") {
 		t.Errorf("restart after daemon-reload did not run the new command:\n%s", logs)
 	}
 	ctl(t, 0, "-C", c, "start", "rl2.service")
