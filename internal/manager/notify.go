@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -141,6 +142,7 @@ func (m *Manager) handleNotify(pid int, msg string) {
 		case "STOPPING":
 			if v == "1" && u.active == stateActive {
 				u.setState(stateDeactivating, subStopSigterm)
+				m.armStopByNotify(u, rs)
 			}
 		}
 	}
@@ -148,4 +150,27 @@ func (m *Manager) handleNotify(pid int, msg string) {
 	if ready {
 		rs.markReady()
 	}
+}
+
+// armStopByNotify bounds a stop the unit began itself (STOPPING=1) by
+// TimeoutStopSec=, as systemd does: then its cgroup is killed. A capsule
+// can have its manager announce a stop it never finishes, and a start of
+// the unit waits for that stop. Callers hold m.mu.
+func (m *Manager) armStopByNotify(u *Unit, rs *runState) {
+	d := u.svc.TimeoutStop
+	if d <= 0 || rs.cgroup == "" {
+		return
+	}
+	time.AfterFunc(d, func() {
+		m.mu.Lock()
+		pending := u.run == rs && !isClosed(rs.done) && !rs.stopping && u.active == stateDeactivating
+		m.mu.Unlock()
+		if !pending {
+			return
+		}
+		m.logf(u, "%s: State 'stop-sigterm' timed out. Killing.", u.name)
+		if err := m.cfg.Cgroups.Kill(rs.cgroup); err != nil {
+			m.logf(u, "%s: kill: %v", u.name, err)
+		}
+	})
 }

@@ -139,3 +139,50 @@ func TestEscapeSocketUnitPassesForManager(t *testing.T) {
 		t.Errorf("want a refusal naming the capsule, got %s", r)
 	}
 }
+
+// TestEscapeStoppingNeverEnds has a capsule announce a stop of its manager
+// (STOPPING=1, by sending it SIGTERM) that never finishes: one of its units
+// ignores SIGTERM and has TimeoutStopSec=infinity. The system manager
+// kept capsule@.service "deactivating" for good, and a start of it waited
+// for ever; as in systemd, TimeoutStopSec= of capsule@.service bounds it.
+func TestEscapeStoppingNeverEnds(t *testing.T) {
+	name := newCapsule(t, "limbo")
+	unit := "capsule@" + name + ".service"
+	dir := filepath.Join(e.runtimeDir, "system", unit+".d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.WriteFile(filepath.Join(dir, "timeout.conf"), []byte("[Service]\nTimeoutStopSec=2s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "start", unit)
+	waitRunning(t, name)
+	writeUnits(t, name, map[string]string{"stubborn.service": "[Service]\nTimeoutStopSec=infinity\nKillMode=none\n" +
+		"ExecStart=/usr/bin/python3 -c \"import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(100000)\"\n"})
+	ctl(t, 0, "-C", name, "start", "stubborn.service")
+	old := managerPID(t, name)
+	// A unit's parent is the capsule's manager; its shutdown cancels the
+	// command's own job, so the exit status tells nothing.
+	ctlRun(nil, "run", "-q", "-C", name, "-P", "sh", "-c", `kill -TERM $PPID`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		r := ctlRun(nil, "show", "--value", "-p", "ActiveState", unit)
+		if r.stdout == "deactivating\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the capsule's manager did not begin to stop: %s", r)
+		}
+	}
+	r, exited := ctlBounded(t, nil, "start", unit)
+	if !exited {
+		t.Fatalf("start of a capsule whose manager announced a stop it never finishes did not return in 20 s")
+	}
+	if r.code != 0 {
+		t.Fatalf("start %s: %s", unit, r)
+	}
+	waitRunning(t, name)
+	if pid := managerPID(t, name); pid == old {
+		t.Errorf("the old manager (PID %d) still answers", old)
+	}
+}
