@@ -14,6 +14,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/executor"
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -115,9 +116,16 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			rs.main = p
 			m.mu.Unlock()
 			if err := m.waitExit(ctx, p, svc.TimeoutStart); err != nil {
+				if ctx.Err() != nil && m.stopTakesOver(u) {
+					// The stop job kills the command; how it ends is the
+					// unit's result (SIGTERM fails a oneshot: 'signal').
+					return fmt.Errorf("start %s: canceled by a stop request", u.name)
+				}
 				res := resultTimeout
 				if ctx.Err() != nil {
-					res = resultCanceled
+					// The job alone was canceled: the start ends with it.
+					m.killAll(u, rs)
+					res = m.exitResult(u, p, true)
 				}
 				m.finish(u, rs, res)
 				return fmt.Errorf("start %s: %w", u.name, err)
@@ -256,12 +264,19 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		return
 	}
 	rs.stopping = true
+	// A unit still starting goes straight to its kill signal, without
+	// ExecStop= and without a "Stopping" line, as systemd's does.
+	starting := u.active == stateActivating
 	u.setState(stateDeactivating, subStopSigterm)
 	p := rs.main
 	m.mu.Unlock()
-	m.logf(u, "Stopping %s...", u.ident())
 	svc := u.svc
-	for _, c := range svc.ExecStop {
+	var stops []unit.Command
+	if !starting {
+		m.logf(u, "Stopping %s...", u.ident())
+		stops = svc.ExecStop
+	}
+	for _, c := range stops {
 		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStop); err != nil {
 			m.logf(u, "%s: ExecStop: %v", u.name, err)
 		}
@@ -376,7 +391,11 @@ func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) Result 
 	}
 	switch ws.Signal() {
 	case syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE:
-		return resultSuccess
+		// Clean for a daemon; a oneshot is a command that must exit 0
+		// (systemd's EXIT_CLEAN_COMMAND).
+		if u.svc.Type != "oneshot" {
+			return resultSuccess
+		}
 	case syscall.SIGKILL:
 		if stopping {
 			return resultSuccess
@@ -420,17 +439,18 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 			if rs.main != nil && u.svc.Type != "oneshot" && !rs.stopping {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
 			}
-			if rs.stopping {
-				m.logf(u, "Stopped %s.", u.ident())
-			}
 		} else {
 			if rs.main != nil && rs.main.HasExited() {
 				if u.exitCode == "" {
 					m.exitResult(u, rs.main, false) // records how it ended
 				}
-				m.logf(u, "%s: Main process exited, code=%s, status=%d", u.name, u.exitCode, u.exitStatus)
+				m.logf(u, "%s: Main process exited, code=%s, status=%s", u.name, u.exitCode,
+					exitStatusText(u.exitCode, u.exitStatus))
 			}
 			m.logf(u, "%s: Failed with result '%s'.", u.name, result)
+		}
+		if rs.stopping {
+			m.logf(u, "Stopped %s.", u.ident())
 		}
 		close(rs.done)
 	})
@@ -588,4 +608,16 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// stopTakesOver reports whether u's job is now a stop (or restart), which
+// ends a start it replaced by killing what the start runs.
+func (m *Manager) stopTakesOver(u *Unit) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.q == nil {
+		return false
+	}
+	j, ok := m.q.UnitJob(u.name)
+	return ok && (j.Type == job.Stop || j.Type == job.Restart)
 }

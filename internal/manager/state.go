@@ -122,7 +122,6 @@ const (
 	// Not unit results in systemd but job results; the engine records
 	// them on the unit until jobs carry results of their own.
 	resultDependency
-	resultCanceled
 )
 
 var resultNames = [...]string{
@@ -139,7 +138,6 @@ var resultNames = [...]string{
 	resultTriggerLimitHit:      "trigger-limit-hit",
 	resultServiceStartLimitHit: "service-start-limit-hit",
 	resultDependency:           "dependency",
-	resultCanceled:             "canceled",
 }
 
 func (r Result) String() string { return enumName(resultNames[:], int(r)) }

@@ -46,7 +46,7 @@ func TestStateNames(t *testing.T) {
 			t.Errorf("SubState %d has no name", s)
 		}
 	}
-	for r := resultSuccess; r <= resultCanceled; r++ {
+	for r := resultSuccess; r <= resultDependency; r++ {
 		if r.String()[0] == '(' {
 			t.Errorf("Result %d has no name", r)
 		}
