@@ -19,7 +19,7 @@ import (
 // fakeEngine is a user-mode manager whose processes are fakes and whose
 // cgroup hierarchy is a plain directory tree in t.TempDir(): it needs no
 // root and starts no process.
-func fakeEngine(t *testing.T, files map[string]string) (*Manager, *processtest.Fake, string) {
+func fakeEngine(t testing.TB, files map[string]string) (*Manager, *processtest.Fake, string) {
 	t.Helper()
 	dir := t.TempDir()
 	unitDir := filepath.Join(dir, "units")
