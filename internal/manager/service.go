@@ -93,6 +93,14 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: %w", u.name, err)
 	}
+	if cmds := slices.Concat(svc.ExecStartPre, svc.ExecStart); len(cmds) > 0 {
+		var ce *credError
+		if errors.As(m.checkUserCreds(svc), &ce) {
+			m.failCreds(u, rs, ce, cmds[0].Path)
+			m.closeStdio(rs)
+			return fmt.Errorf("start %s: %s (the user manager runs units only as its own user)", u.name, ce.msg)
+		}
+	}
 	for _, c := range svc.ExecStartPre {
 		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStart); err != nil {
 			m.finish(u, rs, resultExitCode)
