@@ -1,5 +1,7 @@
 package unitconf
 
+import "slices"
+
 // Status says what capsuled does with a directive.
 type Status int
 
@@ -56,11 +58,11 @@ type section struct {
 // the Unit interface's.
 func sectionTable() []section {
 	return []section{
-		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), props: serviceProps()},
-		{name: "Socket", types: []string{"socket"}, directives: socketDirectives, props: socketProps},
-		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives, props: sliceProps},
-		{name: "Unit", directives: unitDirectives, props: unitProps},
-		{name: "Install", directives: installDirectives},
+		{name: "Service", types: []string{"service"}, directives: slices.Concat(serviceDirectives(), notYetService), props: serviceProps()},
+		{name: "Socket", types: []string{"socket"}, directives: slices.Concat(socketDirectives, notYetSocket), props: socketProps},
+		{name: "Slice", types: []string{"slice"}, directives: slices.Concat(sliceDirectives, notYetSlice), props: sliceProps},
+		{name: "Unit", directives: slices.Concat(unitDirectives, notYetUnit), props: unitProps},
+		{name: "Install", directives: slices.Concat(installDirectives, notYetInstall)},
 	}
 }
 

@@ -141,6 +141,10 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 		st.warn(e, "Unknown key name '%s' in section '%s', ignoring.", e.Key, e.Section)
 		return
 	}
+	if d.Status == Warn && d.Reason == reasonNotYet {
+		st.warn(e, "%s= is not supported yet, ignoring.", e.Key)
+		return
+	}
 	if d.Status == Warn {
 		st.warn(e, "Unsupported in capsuled: %s= (%s); ignoring.", e.Key, d.Reason)
 		return

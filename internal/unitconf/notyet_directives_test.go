@@ -1,0 +1,47 @@
+package unitconf
+
+import (
+	"strings"
+	"testing"
+)
+
+// Real systemd directives capsuled does not act on warn that they are not
+// supported yet; only what systemd does not know is an unknown key.
+func TestNotYetDirectivesWarn(t *testing.T) {
+	for _, tt := range []struct {
+		name, section, line, want string
+	}{
+		{"a.service", "Service", "ExecReload=/bin/kill -HUP $MAINPID", "ExecReload= is not supported yet, ignoring."},
+		{"a.service", "Service", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
+		{"a.service", "Service", "SendSIGHUP=yes", "SendSIGHUP= is not supported yet, ignoring."},
+		{"a.service", "Service", "ProtectHostname=yes", "ProtectHostname= is not supported yet, ignoring."},
+		{"a.service", "Service", "LoadCredential=x:/y", "LoadCredential= is not supported yet, ignoring."},
+		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
+		{"a.socket", "Socket", "ExecStartPost=/bin/true", "ExecStartPost= is not supported yet, ignoring."},
+		{"a.socket", "Socket", "ListenDatagram=/x", "ListenDatagram= is not supported yet, ignoring."},
+		{"a.target", "Unit", "StartLimitBurst=5", "StartLimitBurst= is not supported yet, ignoring."},
+		{"a.target", "Install", "UpheldBy=b.target", "UpheldBy= is not supported yet, ignoring."},
+		{"a.service", "Service", "ExecRelaod=/bin/true", "Unknown key name 'ExecRelaod' in section 'Service', ignoring."},
+		{"a.slice", "Slice", "CPUWieght=1", "Unknown key name 'CPUWieght' in section 'Slice', ignoring."},
+	} {
+		body := "[" + tt.section + "]\n" + tt.line + "\n"
+		switch tt.section {
+		case "Socket":
+			body = "[Socket]\nListenStream=/s\n" + tt.line + "\n"
+		case "Service":
+			body = "[Service]\nExecStart=/bin/true\n" + tt.line + "\n"
+		}
+		_, w, err := parse(t, tt.name, body)
+		if err != nil {
+			t.Errorf("%s: %v", tt.line, err)
+			continue
+		}
+		var got []string
+		for _, x := range w {
+			got = append(got, x.String())
+		}
+		if len(got) != 1 || !strings.HasSuffix(got[0], ": "+tt.want) {
+			t.Errorf("%s in [%s]: warnings %q, want one ending %q", tt.line, tt.section, got, tt.want)
+		}
+	}
+}
