@@ -19,7 +19,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
 		{"a.socket", "Socket", "ExecStartPost=/bin/true", "ExecStartPost= is not supported yet, ignoring."},
 		{"a.socket", "Socket", "ListenDatagram=/x", "ListenDatagram= is not supported yet, ignoring."},
-		{"a.target", "Unit", "StartLimitBurst=5", "StartLimitBurst= is not supported yet, ignoring."},
+		{"a.target", "Unit", "CollectMode=inactive", "CollectMode= is not supported yet, ignoring."},
 		{"a.target", "Install", "UpheldBy=b.target", "UpheldBy= is not supported yet, ignoring."},
 		{"a.service", "Service", "ExecRelaod=/bin/true", "Unknown key name 'ExecRelaod' in section 'Service', ignoring."},
 		{"a.slice", "Slice", "CPUWieght=1", "Unknown key name 'CPUWieght' in section 'Slice', ignoring."},

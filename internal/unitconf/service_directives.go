@@ -422,6 +422,7 @@ func serviceDirectives() []Directive {
 	}
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
+	ds = append(ds, serviceStartLimitDirectives()...)
 	return append(ds, serviceResourceDirectives(res)...)
 }
 

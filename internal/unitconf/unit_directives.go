@@ -30,6 +30,7 @@ type UnitSection struct {
 	JobTimeout          time.Duration // 0: none (infinity)
 	JobRunningTimeout   time.Duration // 0: none (infinity)
 	OnFailureJobMode    string        // default "replace"
+	StartLimit          StartLimit
 
 	// Conditions and Asserts in file order, evaluated by the condition
 	// package at start.
@@ -39,6 +40,7 @@ type UnitSection struct {
 func (s *UnitSection) setDefaults(typ string) {
 	s.DefaultDependencies = true
 	s.OnFailureJobMode = "replace"
+	s.StartLimit.setDefaults()
 	// Slices stay when another unit is isolated (systemd 257 shows
 	// IgnoreOnIsolate=yes for them).
 	s.IgnoreOnIsolate = typ == "slice"
@@ -212,7 +214,7 @@ var unitDirectives = append([]Directive{
 		}
 		return fmt.Errorf("not a job mode (use %s)", strings.Join(jobModes, ", "))
 	}},
-}, conditionDirectives()...)
+}, append(startLimitDirectives(), conditionDirectives()...)...)
 
 // unitProps are the [Unit] properties in the order systemctl show prints
 // them (its Unit interface).
@@ -239,6 +241,7 @@ var unitProps = []Property{
 	{Name: "DefaultDependencies", Format: func(u *Unit) string { return formatBool(u.Unit.DefaultDependencies) }},
 	{Name: "OnFailureJobMode", Format: func(u *Unit) string { return u.Unit.OnFailureJobMode }},
 	{Name: "IgnoreOnIsolate", Format: func(u *Unit) string { return formatBool(u.Unit.IgnoreOnIsolate) }},
+	startLimitProps[0], startLimitProps[1], startLimitProps[2],
 	{Name: "JobTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
 	{Name: "JobRunningTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobRunningTimeout) }},
 }
