@@ -58,6 +58,9 @@ const (
 	ErrNoIsolation                = Interface + ".NoIsolation"
 	ErrOnlyByDependency           = Interface + ".OnlyByDependency"
 	ErrJobTypeNotApplicable       = Interface + ".JobTypeNotApplicable"
+	// A start job failed because the unit was started too often
+	// (Result=start-limit-hit).
+	ErrStartLimitHit = Interface + ".StartLimitHit"
 )
 
 // Manager describes a running manager.

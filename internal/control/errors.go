@@ -16,6 +16,7 @@ var errorNames = []struct {
 	name string
 }{
 	{manager.ErrJobCanceled, api.ErrJobCanceled},
+	{manager.ErrStartLimitHit, api.ErrStartLimitHit},
 	{manager.ErrNoSuchUnit, api.ErrNoSuchUnit},
 	{manager.ErrBusy, api.ErrUnitBusy},
 	{manager.ErrInvalid, api.ErrInvalidArgument},

@@ -382,7 +382,8 @@ func TestJobOnFailureAndOnSuccess(t *testing.T) {
 
 // TestJobOnFailureWaitsForRestarts: a unit whose Restart= restarts it
 // does not trigger OnFailure= each time it dies, only when it fails for
-// good (here: the start limit is hit), as systemd 257 does.
+// good (here: the start limit refuses the sixth start; the unit keeps its
+// result, exit-code), as systemd 257 does.
 func TestJobOnFailureWaitsForRestarts(t *testing.T) {
 	e := newJobEngine(t, map[string]string{
 		"fh.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
@@ -402,8 +403,8 @@ func TestJobOnFailureWaitsForRestarts(t *testing.T) {
 	e.wait(t, "r.service", stateActive)
 	p.ExitCode(1)
 	e.wait(t, "fh.service", stateActive)
-	if s, r := e.state("r.service"); s != stateFailed || r != resultStartLimitHit {
-		t.Errorf("r.service %s/%s, want failed/start-limit-hit", s, r)
+	if s, r := e.state("r.service"); s != stateFailed || r != resultExitCode {
+		t.Errorf("r.service %s/%s, want failed/exit-code", s, r)
 	}
 	if n := strings.Count(e.log.String(), "r.service: Triggering OnFailure= dependencies."); n != 1 {
 		t.Errorf("OnFailure= triggered %d times, want once:\n%s", n, e.log)

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -19,9 +20,9 @@ var restartPolicies = map[string]func(result Result) bool{
 	"on-watchdog": func(r Result) bool { return r == resultWatchdog },
 }
 
-// Automatic restarts are limited as systemd's StartLimitBurst= and
-// StartLimitIntervalSec= defaults do, so a unit that dies at once does not
-// spin forever.
+// systemd's default start limit (DefaultStartLimitBurst=,
+// DefaultStartLimitIntervalSec=); a socket gives up on a service that fails
+// this often to activate.
 const (
 	startLimitBurst    = 5
 	startLimitInterval = 10 * time.Second
@@ -29,41 +30,20 @@ const (
 
 // restartVerdictLocked tells whether u restarts after its main process
 // ended by itself with result: Restart= asks for it and the manager is not
-// stopping; limited when the start limit forbids it. It is decided before
-// the unit goes down, as systemd does, so that a unit about to restart
-// does not trigger OnFailure=/OnSuccess= (only its final failure does).
-// Callers hold m.mu.
-func (m *Manager) restartVerdictLocked(u *Unit, result Result) (restart, limited bool) {
-	if !restartPolicies[u.svc.Restart](result) || m.stopping {
-		return false, false
-	}
-	// Like systemd, every start in the interval counts, the first one too.
-	now := time.Now()
-	n := 0
-	for _, t := range u.starts {
-		if now.Sub(t) < startLimitInterval {
-			n++
-		}
-	}
-	if n >= startLimitBurst {
-		return false, true
-	}
-	return true, false
+// stopping. It is decided before the unit goes down, as systemd does, so
+// that a unit about to restart does not trigger OnFailure=/OnSuccess=
+// (only its final failure does). The restart is a start like any other:
+// the start limit may refuse it (see allowStartLocked), which fails the
+// unit for good. Callers hold m.mu.
+func (m *Manager) restartVerdictLocked(u *Unit, result Result) bool {
+	return restartPolicies[u.svc.Restart](result) && !m.stopping
 }
 
 // maybeRestart acts on the verdict restartVerdictLocked gave before u
-// went down: it schedules the restart, or fails u with start-limit-hit.
-// Callers hold u's job.
-func (m *Manager) maybeRestart(u *Unit, restart, limited bool) {
+// went down: it schedules the restart. Callers hold u's job.
+func (m *Manager) maybeRestart(u *Unit, restart bool) {
 	m.mu.Lock()
 	u.autoRestart = false
-	if limited {
-		u.result = resultStartLimitHit
-		u.setState(stateFailed, subFailed)
-		m.mu.Unlock()
-		m.logf(u, "%s: Start request repeated too quickly; not restarting (Restart=%s).", u.name, u.svc.Restart)
-		return
-	}
 	if !restart || m.stopping {
 		m.mu.Unlock()
 		return
@@ -80,7 +60,9 @@ func (m *Manager) maybeRestart(u *Unit, restart, limited bool) {
 		if !mine {
 			return
 		}
-		if _, err := m.Start(context.Background(), u.name); err != nil {
+		// A start the start limit refused has said so in the unit's log.
+		_, err := m.Start(context.Background(), u.name)
+		if err != nil && !errors.Is(err, errStartLimitHit) && !errors.Is(err, errJobFailed) {
 			m.logf(u, "%s: restart failed: %v", u.name, err)
 		}
 	})

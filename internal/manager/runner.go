@@ -270,6 +270,14 @@ func (m *Manager) performStart(j job.Job, typ job.Type, u *Unit) error {
 		m.finishJob(j, typ, job.ResultDone, nil)
 		return nil
 	}
+	m.mu.Lock()
+	allowed := u.allowStartLocked(time.Now())
+	m.mu.Unlock()
+	if !allowed {
+		err := m.hitStartLimit(u)
+		m.finishJob(j, typ, job.ResultFailed, err)
+		return err
+	}
 	err = u.kind.start(ctx, u)
 	m.mu.Lock()
 	active := u.active

@@ -65,10 +65,6 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		return fmt.Errorf("start %s: %w: its previous invocation is still ending", u.name, errBusy)
 	}
 	u.cancelRestart() // a start by hand supersedes a pending restart
-	u.starts = append(u.starts, time.Now())
-	if len(u.starts) > startLimitBurst {
-		u.starts = u.starts[len(u.starts)-startLimitBurst:]
-	}
 	if u.run != nil && u.run.stdio != nil && u.run.main == nil {
 		// A transient unit's stdio and options were attached before start.
 		rs.stdio, rs.collect, rs.extraEnv = u.run.stdio, u.run.collect, u.run.extraEnv
@@ -249,11 +245,11 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 	res := m.exitResult(u, p, false)
 	m.killAll(u, rs)
 	m.mu.Lock()
-	restart, limited := m.restartVerdictLocked(u, res)
+	restart := m.restartVerdictLocked(u, res)
 	u.autoRestart = restart
 	m.mu.Unlock()
 	m.finish(u, rs, res)
-	m.maybeRestart(u, restart, limited)
+	m.maybeRestart(u, restart)
 }
 
 func (m *Manager) stopService(ctx context.Context, u *Unit) {

@@ -58,8 +58,8 @@ type Unit struct {
 	pendingListen []*os.File
 	pendingNames  []string
 	cond          condState // the last start's conditions and asserts
-	// Recent starts (for the start limit) and a pending automatic restart.
-	starts       []time.Time
+	// The start limit's window and a pending automatic restart.
+	startWindow  startWindow
 	restartTimer *time.Timer
 	autoRestart  bool // going down, to be restarted by Restart=
 }
@@ -298,10 +298,15 @@ func (m *Manager) ResetFailed(name string) {
 	m.mu.Lock()
 	var us []*Unit
 	for _, u := range m.units {
-		if (name == "" || u.name == name) && u.active == stateFailed && u.job == nil {
+		if name != "" && u.name != name {
+			continue
+		}
+		// As in systemd, reset-failed also lets the unit start again
+		// at once, failed or not.
+		u.startWindow = startWindow{}
+		if u.active == stateFailed && u.job == nil {
 			u.result = resultSuccess
 			u.setState(stateInactive, subDead)
-			u.starts = nil
 			us = append(us, u)
 		}
 	}
