@@ -84,3 +84,27 @@ func TestStartLimitKeepsFailure(t *testing.T) {
 	}
 	e.waitLog(t, "f.service: Start request repeated too quickly.\nf.service: Failed with result 'exit-code'.\nFailed to start f.service.\n")
 }
+
+// TestStartLimitUpholds: a unit another active unit Upholds= is started
+// again each time it fails, until its start limit refuses it; the refused
+// starts count against the limit on automatic starts (16 in 10 s), after
+// which the manager says it will retry later (as systemd 257 logged it:
+// 5 real starts, then 12 refused ones).
+func TestStartLimitUpholds(t *testing.T) {
+	e := newJobEngine(t, map[string]string{
+		"u2f.service": "[Service]\nExecStart=/bin/false\n",
+		"u2g.service": "[Unit]\nUpholds=u2f.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+	})
+	if _, err := e.m.Start(context.Background(), "u2g.service"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitLog(t, "u2f.service: Unit needs to be started because active unit u2g.service upholds it, "+
+		"but not starting since we tried this too often recently. Will retry later.")
+	log := e.log.String()
+	if n := strings.Count(log, "u2f.service: Failed with result 'exit-code'."); n != 5+12 {
+		t.Errorf("u2f.service failed %d times, want 17 (5 runs, 12 refused starts):\n%s", n, log)
+	}
+	if n := strings.Count(log, "u2f.service: Start request repeated too quickly."); n != 12 {
+		t.Errorf("%d starts refused, want 12:\n%s", n, log)
+	}
+}
