@@ -47,7 +47,13 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 		}
 		defer m.collectIdle(u)
 	}
-	return ordered(propertyOrder[u.kind.typeName()], overlay(m.configProperties(u), m.runtimeProperties(u))), nil
+	// Defaults (counters.go) under the configuration under the runtime state.
+	conf := m.configProperties(u)
+	base := unitDefaultProperties()
+	if u.kind.typeName() == "service" {
+		base = append(append(base, serviceDefaultProperties(conf)...), inheritedProperties("Limit", 0)...)
+	}
+	return ordered(propertyOrder[u.kind.typeName()], overlay(overlay(base, conf), m.runtimeProperties(u))), nil
 }
 
 // configProperties are the properties of u's configuration, from the
@@ -163,6 +169,17 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("StatusText", u.statusText)
 		add("UID", uid)
 		add("GID", gid)
+		addStamp("ExecMainStart", u.stamps.mainStart)
+		addStamp("ExecMainExit", u.stamps.mainExit)
+		cg := ""
+		var v1 []v1Member
+		if rs != nil && u.active != stateInactive && u.active != stateFailed {
+			cg, v1 = rs.cgroup, rs.v1
+		}
+		out = append(out, m.cgroupCounters(cg, v1)...)
+		if mainPID > 0 {
+			out = append(out, inheritedProperties("Limit", mainPID)...)
+		}
 		add("ExecMainPID", strconv.Itoa(execPID))
 		add("ExecMainCode", strconv.Itoa(exitCodeNumber(u.exitCode)))
 		add("ExecMainStatus", strconv.Itoa(u.exitStatus))
@@ -194,7 +211,7 @@ func notFoundProperties(name, kind string) []Property {
 func (m *Manager) managerProperties() []Property {
 	st := m.Status()
 	state := st.State
-	return []Property{
+	return overlay(managerDefaultProperties(), []Property{
 		{"Version", Version},
 		{"Architecture", architecture()},
 		{"UserspaceTimestamp", st.Since.Format(timestampLayout)},
@@ -206,7 +223,7 @@ func (m *Manager) managerProperties() []Property {
 		{"UnitPath", strings.Join(m.loader.Paths, " ")},
 		{"ControlGroup", "/" + strings.TrimPrefix(m.cfg.CgroupBase, "/")},
 		{"SystemState", state},
-	}
+	})
 }
 
 // architecture names the CPU architecture as systemd does.

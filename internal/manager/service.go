@@ -118,6 +118,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			}
 			m.mu.Lock()
 			rs.main = p
+			u.stamps.mainStarted()
 			m.mu.Unlock()
 			if err := m.waitExit(ctx, p, svc.TimeoutStart); err != nil {
 				if ctx.Err() != nil && m.stopTakesOver(u) {
@@ -153,6 +154,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	}
 	m.mu.Lock()
 	rs.main = p
+	u.stamps.mainStarted()
 	m.mu.Unlock()
 	go m.watchMain(u, rs, p)
 	if svc.Type == "notify" || svc.Type == "notify-reload" {
@@ -385,6 +387,7 @@ func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) Result 
 	m.mu.Lock()
 	if u.run != nil && u.run.main == p {
 		u.exitCode, u.exitStatus = code, status
+		u.stamps.mainExit = now()
 	}
 	m.mu.Unlock()
 	switch {

@@ -23,6 +23,14 @@ func now() stamp {
 // timestamps.
 type stateStamps struct {
 	change, inactiveExit, activeEnter, activeExit, inactiveEnter stamp
+	// mainStart and mainExit are when the main process (of a oneshot,
+	// the last command run) started and was reaped: ExecMainStart/Exit.
+	mainStart, mainExit stamp
+}
+
+// mainStarted notes the start of a main process, whose exit is not known.
+func (s *stateStamps) mainStarted() {
+	s.mainStart, s.mainExit = now(), stamp{}
 }
 
 // record notes a change from the active state from to to.

@@ -1,0 +1,326 @@
+package manager
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// The properties below complete what `show` prints to systemd's set.
+// Each value is what capsuled makes true: read from the kernel (cgroup
+// counters, the rlimits and scheduling a unit process inherits from the
+// manager, which sets none of them), or systemd's value for a feature that
+// is off, where capsuled has no such feature (no freezer, no IP
+// accounting, no device policy, no watchdog...). A directive the
+// configuration acts on overrides these (see Properties).
+
+// unitDefaultProperties are every unit type's: features capsuled lacks,
+// shown as systemd shows them when off.
+func unitDefaultProperties() []Property {
+	return []Property{
+		{"FreezerState", "running"}, // capsuled never freezes a unit
+		{"CanIsolate", "no"},        // no isolate job
+		{"CanFreeze", "no"},
+		{"CanLiveMount", "no"},
+		{"SurviveFinalKillSignal", "no"},
+		{"JobTimeoutAction", "none"}, // JobTimeoutAction= draws a warning
+		{"FailureAction", "none"},
+		{"SuccessAction", "none"},
+		{"DebugInvocation", "no"},
+	}
+}
+
+// serviceDefaultProperties are a service's settings capsuled has no
+// directive for, with the value that describes what it does.
+func serviceDefaultProperties(conf []Property) []Property {
+	get := func(name string) string {
+		for _, p := range conf {
+			if p.Name == name {
+				return p.Value
+			}
+		}
+		return ""
+	}
+	privateTmp := "no"
+	if get("PrivateTmp") == "yes" {
+		privateTmp = "connected"
+	}
+	ps := []Property{
+		{"ExitType", "main"}, // the main process's exit ends the service
+		{"RestartMode", "normal"},
+		{"RestartSteps", "0"},
+		{"RestartMaxDelayUSec", "infinity"},
+		{"RestartUSecNext", get("RestartUSec")}, // no steps: the delay itself
+		{"RuntimeMaxUSec", "infinity"},
+		{"RuntimeRandomizedExtraUSec", "0"},
+		{"WatchdogUSec", "0"},
+		{"WatchdogTimestampMonotonic", "0"},
+		{"RootDirectoryStartOnly", "no"},
+		{"FileDescriptorStoreMax", "0"},
+		{"NFileDescriptorStore", "0"},
+		{"StatusErrno", "0"}, // ERRNO= from sd_notify is not kept
+		{"ReloadResult", "success"},
+		{"LiveMountResult", "success"},
+		{"IPAccounting", "no"},
+		{"IPIngressBytes", "[no data]"},
+		{"IPIngressPackets", "[no data]"},
+		{"IPEgressBytes", "[no data]"},
+		{"IPEgressPackets", "[no data]"},
+		{"IOAccounting", "no"},
+		{"BlockIOAccounting", "no"},
+		{"IOReadBytes", "[not set]"},
+		{"IOReadOperations", "[not set]"},
+		{"IOWriteBytes", "[not set]"},
+		{"IOWriteOperations", "[not set]"},
+		{"CPUWeight", "[not set]"},
+		{"StartupCPUWeight", "[not set]"},
+		{"CPUShares", "[not set]"},
+		{"StartupCPUShares", "[not set]"},
+		{"CPUQuotaPerSecUSec", "infinity"},
+		{"CPUQuotaPeriodUSec", "infinity"},
+		{"IOWeight", "[not set]"},
+		{"StartupIOWeight", "[not set]"},
+		{"BlockIOWeight", "[not set]"},
+		{"StartupBlockIOWeight", "[not set]"},
+		{"DefaultMemoryLow", "0"},
+		{"DefaultStartupMemoryLow", "0"},
+		{"DefaultMemoryMin", "0"},
+		{"MemoryMin", "0"},
+		{"MemoryLow", "0"},
+		{"StartupMemoryLow", "0"},
+		{"MemoryHigh", "infinity"},
+		{"StartupMemoryHigh", "infinity"},
+		{"StartupMemoryMax", "infinity"},
+		{"MemorySwapMax", "infinity"},
+		{"StartupMemorySwapMax", "infinity"},
+		{"MemoryZSwapMax", "infinity"},
+		{"StartupMemoryZSwapMax", "infinity"},
+		{"MemoryZSwapWriteback", "yes"}, // the kernel's default, left alone
+		{"DevicePolicy", "auto"},        // no device access restriction
+		{"ManagedOOMSwap", "auto"},
+		{"ManagedOOMMemoryPressure", "auto"},
+		{"ManagedOOMMemoryPressureLimit", "0"},
+		{"ManagedOOMMemoryPressureDurationUSec", "[not set]"},
+		{"ManagedOOMPreference", "none"},
+		{"CoredumpReceive", "no"},
+		{"RootEphemeral", "no"},
+		{"CPUAffinityFromNUMA", "no"},
+		{"NUMAPolicy", "n/a"},
+		{"NonBlocking", "no"},
+		{"TTYReset", "no"},
+		{"TTYVHangup", "no"},
+		{"TTYVTDisallocate", "no"},
+		{"LogLevelMax", "-1"},
+		{"SetLoginEnvironment", "no"},
+		{"PrivateTmpEx", privateTmp},
+		{"PrivateDevices", "no"},
+		{"ProtectClock", "no"},
+		{"ProtectKernelTunables", "no"},
+		{"ProtectKernelModules", "no"},
+		{"ProtectKernelLogs", "no"},
+		{"ProtectControlGroups", "no"},
+		{"ProtectControlGroupsEx", "no"},
+		{"PrivateNetwork", "no"},
+		{"PrivateUsers", "no"},
+		{"PrivateUsersEx", "no"},
+		{"PrivateMounts", "no"},
+		{"PrivatePIDs", "no"},
+		{"LockPersonality", "no"},
+		{"MemoryDenyWriteExecute", "no"},
+		{"RestrictRealtime", "no"},
+		{"MountAPIVFS", "no"},
+		{"BindLogSockets", "no"},
+		{"ProcSubset", "all"},
+		{"ProtectHostname", "no"},
+		{"MemoryKSM", "no"},
+		{"RestartKillSignal", get("KillSignal")}, // a restart stops as a stop does
+		{"FinalKillSignal", "9"},
+		{"SendSIGKILL", "yes"}, // a stop that times out kills the cgroup
+		{"SendSIGHUP", "no"},
+	}
+	return ps
+}
+
+// rlimits are the resources of LimitXXX=, in systemd's order.
+var rlimits = []struct {
+	name     string
+	resource int
+}{
+	{"CPU", unix.RLIMIT_CPU}, {"FSIZE", unix.RLIMIT_FSIZE}, {"DATA", unix.RLIMIT_DATA},
+	{"STACK", unix.RLIMIT_STACK}, {"CORE", unix.RLIMIT_CORE}, {"RSS", unix.RLIMIT_RSS},
+	{"NOFILE", unix.RLIMIT_NOFILE}, {"AS", unix.RLIMIT_AS}, {"NPROC", unix.RLIMIT_NPROC},
+	{"MEMLOCK", unix.RLIMIT_MEMLOCK}, {"LOCKS", unix.RLIMIT_LOCKS},
+	{"SIGPENDING", unix.RLIMIT_SIGPENDING}, {"MSGQUEUE", unix.RLIMIT_MSGQUEUE},
+	{"NICE", unix.RLIMIT_NICE}, {"RTPRIO", unix.RLIMIT_RTPRIO}, {"RTTIME", unix.RLIMIT_RTTIME},
+}
+
+// inheritedProperties are the process attributes a unit's process gets
+// from the manager, which sets none of them: its rlimits (as
+// prefix+"NOFILE" and so on), umask, nice value, scheduling, timer slack,
+// OOM score adjustment and core dump filter. They are read from the
+// unit's main process pid when it runs, else from the manager (pid 0), whose
+// children inherit them but for the soft RLIMIT_NOFILE: the Go runtime
+// raises the manager's own and restores the original, unknown here, in
+// each child, so that one is left out.
+func inheritedProperties(limitPrefix string, pid int) []Property {
+	var ps []Property
+	for _, r := range rlimits {
+		var l unix.Rlimit
+		if err := unix.Prlimit(pid, r.resource, nil, &l); err != nil {
+			continue
+		}
+		ps = append(ps, Property{limitPrefix + r.name, rlimitValue(l.Max)})
+		if pid != 0 || r.resource != unix.RLIMIT_NOFILE {
+			ps = append(ps, Property{limitPrefix + r.name + "Soft", rlimitValue(l.Cur)})
+		}
+	}
+	proc := "/proc/self/"
+	if pid != 0 {
+		proc = "/proc/" + strconv.Itoa(pid) + "/"
+	}
+	if limitPrefix != "Limit" {
+		return ps
+	}
+	if v, ok := procStatusField(proc+"status", "Umask"); ok {
+		ps = append(ps, Property{"UMask", v})
+	}
+	if b, err := os.ReadFile(proc + "oom_score_adj"); err == nil {
+		ps = append(ps, Property{"OOMScoreAdjust", strings.TrimSpace(string(b))})
+	}
+	if b, err := os.ReadFile(proc + "coredump_filter"); err == nil {
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 16, 64); err == nil {
+			ps = append(ps, Property{"CoredumpFilter", fmt.Sprintf("0x%x", n)})
+		}
+	}
+	// getpriority returns 20-nice.
+	if p, err := unix.Getpriority(unix.PRIO_PROCESS, pid); err == nil {
+		ps = append(ps, Property{"Nice", strconv.Itoa(20 - p)})
+	}
+	if a, err := unix.SchedGetAttr(pid, 0); err == nil {
+		ps = append(ps, Property{"CPUSchedulingPolicy", strconv.FormatUint(uint64(a.Policy), 10)},
+			Property{"CPUSchedulingPriority", strconv.FormatUint(uint64(a.Priority), 10)},
+			Property{"CPUSchedulingResetOnFork", yesNo(a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0)})
+	}
+	if slack, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil && pid == 0 {
+		ps = append(ps, Property{"TimerSlackNSec", strconv.Itoa(slack)})
+	}
+	return ps
+}
+
+func rlimitValue(v uint64) string {
+	if v == unix.RLIM_INFINITY {
+		return "infinity"
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+// procStatusField reads a field of a /proc/PID/status file.
+func procStatusField(path, name string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+":"); ok {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+// cgroupCounters are a running unit's resource counters as systemd reads
+// them: ControlGroupId is the cgroup's inode in the cgroup2 hierarchy;
+// CPUUsageNSec from cgroup2's cpu.stat (present without the cpu
+// controller); MemoryCurrent and TasksCurrent from the memory and pids
+// controllers where the unit has a cgroup in them (cgroup2 or v1), else
+// "[not set]", as systemd prints counters it cannot read. cg is relative
+// to the cgroup2 hierarchy ("" when the unit has no cgroup).
+func (m *Manager) cgroupCounters(cg string, v1 []v1Member) []Property {
+	ps := []Property{{"ControlGroupId", "0"}, {"MemoryCurrent", "[not set]"}, {"MemoryPeak", "[not set]"},
+		{"MemorySwapCurrent", "[not set]"}, {"MemorySwapPeak", "[not set]"}, {"MemoryZSwapCurrent", "[not set]"},
+		{"CPUUsageNSec", "[not set]"}, {"TasksCurrent", "[not set]"}}
+	set := func(name, v string) {
+		for i := range ps {
+			if ps[i].Name == name {
+				ps[i].Value = v
+			}
+		}
+	}
+	if cg == "" {
+		return ps
+	}
+	dir := m.cfg.Cgroups.Path(cg)
+	var st unix.Stat_t
+	if unix.Stat(dir, &st) == nil {
+		set("ControlGroupId", strconv.FormatUint(st.Ino, 10))
+	}
+	if v, ok := cgroupKey(dir+"/cpu.stat", "usage_usec"); ok {
+		set("CPUUsageNSec", strconv.FormatUint(v*1000, 10))
+	}
+	if v, ok := cgroupValue(dir + "/memory.current"); ok {
+		set("MemoryCurrent", strconv.FormatUint(v, 10))
+	}
+	if v, ok := cgroupValue(dir + "/pids.current"); ok {
+		set("TasksCurrent", strconv.FormatUint(v, 10))
+	}
+	for _, mb := range v1 {
+		switch mb.v.Controller {
+		case "memory":
+			if v, err := mb.v.Get(mb.cg, "memory.usage_in_bytes"); err == nil {
+				set("MemoryCurrent", strconv.FormatUint(v, 10))
+			}
+		case "pids":
+			if v, err := mb.v.Get(mb.cg, "pids.current"); err == nil {
+				set("TasksCurrent", strconv.FormatUint(v, 10))
+			}
+		}
+	}
+	return ps
+}
+
+func cgroupValue(path string) (uint64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	return v, err == nil
+}
+
+func cgroupKey(path, key string) (uint64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+" "); ok {
+			n, err := strconv.ParseUint(v, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// managerDefaultProperties are the manager's: what it has not done
+// (no firmware, loader, initrd or security stamps, no shutdown yet)
+// and the rlimits units inherit from it.
+func managerDefaultProperties() []Property {
+	ps := []Property{{"ConfirmSpawn", "no"}, {"ShowStatus", "no"},
+		{"DefaultStandardOutput", "journal"}, {"DefaultStandardError", "inherit"}}
+	for _, s := range []string{"Firmware", "Loader", "Kernel", "InitRD", "ShutdownStart", "SecurityStart",
+		"SecurityFinish", "InitRDSecurityStart", "InitRDSecurityFinish", "InitRDGeneratorsStart",
+		"InitRDGeneratorsFinish", "InitRDUnitsLoadStart", "InitRDUnitsLoadFinish"} {
+		ps = append(ps, Property{s + "TimestampMonotonic", "0"})
+	}
+	ps = append(ps, inheritedProperties("DefaultLimit", 0)...)
+	if slack, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil {
+		ps = append(ps, Property{"TimerSlackNSec", strconv.Itoa(slack)})
+	}
+	return ps
+}
