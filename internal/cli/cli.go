@@ -87,6 +87,10 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 		}
 		fs.Func("property", "show: only the properties `NAME[,NAME...]`", addProp)
 		fs.Func("p", "short for --property", addProp)
+		fs.Func("P", "show: same as --property=`NAME` --value", func(s string) error {
+			o.value = true
+			return addProp(s)
+		})
 	}
 	fs.BoolVar(&o.value, "value", o.value, "show: print values only")
 	fs.BoolVar(&o.reverse, "reverse", o.reverse, "list-dependencies: show the units that depend on the unit")
@@ -161,6 +165,7 @@ Options:
      --what=KIND               clean: runtime,state,cache,logs,configuration,fdstore,all
   -q --quiet                   Fewer messages
   -p --property=NAME[,NAME]    show: only these properties
+  -P NAME                      show: the value of NAME only (-p NAME --value)
      --value                   show: values only
      --reverse                 list-dependencies: units that need the unit
      --after, --before         list-dependencies: ordering instead of requirements;
@@ -315,6 +320,7 @@ func splitVerb(args []string, o *options) (string, []string, error) {
 // parseInterleaved accepts options anywhere among positional arguments.
 func parseInterleaved(args []string, o *options) ([]string, error) {
 	var pos []string
+	args = splitAttached(args)
 	for {
 		fs := newFlagSet()
 		o.register(fs, false)
@@ -331,6 +337,23 @@ func parseInterleaved(args []string, o *options) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// splitAttached separates the values of -p and -P written attached, as
+// getopt allows ("-pMainPID" is "-p MainPID"), up to "--".
+func splitAttached(args []string) []string {
+	var out []string
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && (a[:2] == "-p" || a[:2] == "-P") && a[2] != '=' {
+			out = append(out, a[:2], a[2:])
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func newFlagSet() *flag.FlagSet {

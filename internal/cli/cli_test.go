@@ -269,3 +269,33 @@ func TestMainNotRoot(t *testing.T) {
 		t.Errorf("code %d, stderr %q", code, stderr)
 	}
 }
+
+// show's property options are parsed as systemctl's getopt parses them.
+func TestParseShowProperties(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		props []string
+		value bool
+		pos   []string
+	}{
+		{"attached", []string{"show", "-pMainPID", "a"}, []string{"MainPID"}, false, []string{"a"}},
+		{"separate list", []string{"show", "-p", "Id,MainPID", "a"}, []string{"Id", "MainPID"}, false, []string{"a"}},
+		{"repeated", []string{"show", "-p", "Id", "--property=MainPID", "-pSubState", "a"},
+			[]string{"Id", "MainPID", "SubState"}, false, []string{"a"}},
+		{"-P", []string{"show", "-P", "MainPID", "a"}, []string{"MainPID"}, true, []string{"a"}},
+		{"-P attached", []string{"show", "a", "-PMainPID"}, []string{"MainPID"}, true, []string{"a"}},
+		{"after --", []string{"show", "--", "-pX"}, nil, false, []string{"-pX"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, pos, o, err := parseArgs(tt.args)
+			if err != nil {
+				t.Fatalf("error: %v", err)
+			}
+			if !reflect.DeepEqual(o.props, tt.props) || o.value != tt.value || !reflect.DeepEqual(pos, tt.pos) {
+				t.Errorf("props %q value %v pos %q, want %q %v %q", o.props, o.value, pos, tt.props, tt.value, tt.pos)
+			}
+		})
+	}
+}
