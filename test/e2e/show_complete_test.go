@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -194,8 +196,8 @@ var systemdShowNames = map[string][]string{
 // because capsuled has no such state to report truthfully.
 var showExcluded = map[string][]string{
 	"service": {
-		// Set by others' work in progress (start limits) or not yet recorded.
-		"StartLimitIntervalUSec", "StartLimitBurst", "StartLimitAction", "NRestarts", "CleanResult",
+		// Not recorded yet.
+		"NRestarts", "CleanResult",
 		// Behaviours not verified to match systemd's default: timeouts on
 		// abort/failure modes, OOM policy, reload, handoff stamp, ExecStartEx
 		// runtime fields, process group, SIGPIPE, securebits, capabilities,
@@ -221,14 +223,12 @@ var showExcluded = map[string][]string{
 	// cgroup context are not shown yet (capsuled's sockets run no
 	// processes): the test checks only the Unit properties of a socket.
 	"socket": {"Requires", "After", "RequiresMountsFor", "UnitFilePreset", "OnSuccessJobMode",
-		"Perpetual", "StartLimitIntervalUSec", "StartLimitBurst", "StartLimitAction", "InvocationID",
-		"CollectMode"},
+		"Perpetual", "InvocationID", "CollectMode"},
 	"target": {
 		// No presets; OnSuccess= jobs, perpetual units and garbage
-		// collection modes not verified; start limits are others' work;
-		// capsuled gives invocation IDs to services only.
-		"UnitFilePreset", "OnSuccessJobMode", "Perpetual", "StartLimitIntervalUSec", "StartLimitBurst",
-		"StartLimitAction", "InvocationID", "CollectMode",
+		// collection modes not verified; capsuled gives invocation IDs to
+		// services only.
+		"UnitFilePreset", "OnSuccessJobMode", "Perpetual", "InvocationID", "CollectMode",
 	},
 	"manager": {
 		// Build features, virtualization, taint, boot phase stamps capsuled
@@ -285,4 +285,23 @@ func TestShowPrintsSystemdProperties(t *testing.T) {
 		}
 		t.Logf("%s: %d printed", kind, len(printed))
 	}
+
+	// Values are the real ones: the main process's own rlimits.
+	pid := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "-PMainPID", "sa.service").stdout)
+	limits, err := os.ReadFile("/proc/" + pid + "/limits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soft, hard string
+	for _, line := range strings.Split(string(limits), "\n") {
+		if f := strings.Fields(strings.TrimPrefix(line, "Max open files")); len(f) >= 2 && line != strings.TrimPrefix(line, "Max open files") {
+			soft, hard = f[0], f[1]
+		}
+	}
+	wantOutput(t, 0, "LimitNOFILE="+hard+"\nLimitNOFILESoft="+soft+"\n", "-C", c, "show", "-p", "LimitNOFILESoft", "-pLimitNOFILE", "sa.service")
+	stamp := regexp.MustCompile(`^ExecMainStartTimestamp=[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+\nExecMainExitTimestamp=\n$`)
+	if r := ctl(t, 0, "-C", c, "show", "-p", "ExecMainStartTimestamp,ExecMainExitTimestamp", "sa.service"); !stamp.MatchString(r.stdout) {
+		t.Errorf("main process stamps of a running service:\n%s", r)
+	}
+	wantOutput(t, 0, "active\n", "-C", c, "show", "-PActiveState", "sa.service")
 }
