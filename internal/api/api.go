@@ -63,6 +63,16 @@ const (
 	ErrStartLimitHit = Interface + ".StartLimitHit"
 )
 
+// JobFailure is the parameters of a JobFailed or JobCanceled error: the
+// job's result (systemd's names: failed, dependency, timeout, canceled,
+// assert, ...) and the unit's Result= when the job ended (exit-code,
+// signal, start-limit-hit, ...), from which the client words its message.
+type JobFailure struct {
+	Message    string `json:"message"`
+	JobResult  string `json:"jobResult,omitempty"`
+	UnitResult string `json:"unitResult,omitempty"`
+}
+
 // Manager describes a running manager.
 type Manager struct {
 	State        string `json:"state"` // initializing, starting, running, degraded, stopping

@@ -535,16 +535,12 @@ func (c *ctl) job(verb string, names []string) error {
 			return fail(exitInactive, "Failed to %s %s: %v", verb, name, err)
 		case varlink.IsError(err, api.ErrInvalidArgument), varlink.IsError(err, api.ErrNotSupported):
 			return fail(exitFailure, "Failed to %s %s: %v", verb, name, err)
-		case varlink.IsError(err, api.ErrJobCanceled):
-			return fail(exitFailure, "Job for %s canceled.", name)
-		case varlink.IsError(err, api.ErrStartLimitHit) && strings.HasSuffix(name, ".service"):
-			return fail(exitFailure, "Job for %s failed because start of the service was attempted too often.\n"+
-				"See \"capsulectl%[2]s status %[1]s\" for details.\n"+
-				"To force a start use \"capsulectl%[2]s reset-failed %[1]s\"\n"+
-				"followed by \"capsulectl%[2]s start %[1]s\" again.", name, c.capsuleArg())
 		case isRefusal(err):
 			return fail(refusalCode(err), "Failed to %s %s: %v\n%s", verb, name, err, c.refusalHint(name))
 		default:
+			if f, ok := jobFailure(err); ok {
+				return fail(exitFailure, "%s", jobFailureText("capsulectl"+c.capsuleArg(), name, f))
+			}
 			return fail(exitFailure, "Job for %s failed: %v\nSee \"capsulectl%s status %s\" for details.",
 				name, err, c.capsuleArg(), name)
 		}

@@ -68,6 +68,7 @@ func (f *face) handle(ctx context.Context, c *varlink.Call) {
 		for _, fd := range c.Files {
 			fd.Close()
 		}
-		c.ReplyError(errorName(err), errorMessage(err))
+		name := errorName(err)
+		c.ReplyErrorWith(name, errorParams(name, err))
 	}
 }

@@ -59,11 +59,24 @@ func errorName(err error) string {
 func errorMessage(err error) string {
 	var je *job.Error
 	if errors.As(err, &je) {
-		if _, ok := jobErrorNames[je.Code]; ok {
+		// A required unit that is not found is named in systemd's words
+		// too ("Unit X not found."), without the engine's context.
+		if _, ok := jobErrorNames[je.Code]; ok || je.Code == job.CodeNoSuchUnit {
 			return je.Msg
 		}
 	}
 	return manager.Message(err)
+}
+
+// errorParams is the parameters of err's reply: its message and, for a
+// job that ended badly, the job's and the unit's results as typed fields.
+func errorParams(name string, err error) any {
+	msg := errorMessage(err)
+	var f *manager.JobFailure
+	if (name == api.ErrJobFailed || name == api.ErrJobCanceled || name == api.ErrStartLimitHit) && errors.As(err, &f) {
+		return api.JobFailure{Message: msg, JobResult: f.Job.String(), UnitResult: f.UnitResult}
+	}
+	return map[string]string{"message": msg}
 }
 
 // invalid marks a call's parameters that could not be decoded.

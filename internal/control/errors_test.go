@@ -78,3 +78,19 @@ func TestMethodsCoverInterface(t *testing.T) {
 		}
 	}
 }
+
+// A failed job's reply carries the job's and the unit's results as fields.
+func TestErrorParams(t *testing.T) {
+	f := fmt.Errorf("start x.service: %w", &manager.JobFailure{Unit: "x.service", Job: job.ResultFailed, UnitResult: "exit-code", Err: errors.New("exit status 3")})
+	if got, want := errorParams(errorName(f), f), (api.JobFailure{Message: "start x.service: exit status 3", JobResult: "failed", UnitResult: "exit-code"}); got != want {
+		t.Errorf("errorParams = %+v, want %+v", got, want)
+	}
+	c := &manager.JobFailure{Unit: "x.service", Job: job.ResultCanceled, UnitResult: "success", Err: fmt.Errorf("%w: canceled", manager.ErrJobCanceled)}
+	if name := errorName(c); name != api.ErrJobCanceled || errorParams(name, c).(api.JobFailure).JobResult != "canceled" {
+		t.Errorf("canceled: %s %+v", name, errorParams(name, c))
+	}
+	plain := fmt.Errorf("%w: unit x.service not found", manager.ErrNoSuchUnit)
+	if got := errorParams(errorName(plain), plain); got.(map[string]string)["message"] != "unit x.service not found" {
+		t.Errorf("errorParams(not found) = %+v", got)
+	}
+}

@@ -125,7 +125,7 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 	go func() {
 		defer close(j.done)
 		res, err := wait(context.WithoutCancel(ctx))
-		if err := resultError(req, res, err); err != nil {
+		if err := m.jobFailure(req, res, err); err != nil {
 			j.err = fmt.Errorf("%s %s: %w", verb, name, err)
 		}
 	}()

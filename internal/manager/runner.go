@@ -437,7 +437,7 @@ func (m *Manager) runJob(ctx context.Context, r JobRequest) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return resultError(r, res, err)
+	return m.jobFailure(r, res, err)
 }
 
 // errJobFailed marks a job that ended with a result other than done.

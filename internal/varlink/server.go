@@ -76,6 +76,16 @@ func (c *Call) send(params any, continues bool) error {
 
 // ReplyError sends an error reply with a human readable message.
 func (c *Call) ReplyError(name, message string) error {
+	return c.ReplyErrorWith(name, map[string]string{"message": message})
+}
+
+// ReplyErrorWith sends an error reply with the error's own parameters,
+// which should include a "message".
+func (c *Call) ReplyErrorWith(name string, params any) error {
+	p, err := json.Marshal(params)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.replied {
@@ -85,7 +95,6 @@ func (c *Call) ReplyError(name, message string) error {
 	if c.Oneway {
 		return nil
 	}
-	p, _ := json.Marshal(map[string]string{"message": message})
 	return c.conn.write(&Message{Error: name, Parameters: p}, nil)
 }
 

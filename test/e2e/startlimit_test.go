@@ -64,7 +64,7 @@ func TestStartLimitRefusesManualStart(t *testing.T) {
 	ctl(t, 0, "-C", c, "start", "slm.service")
 	r := ctl(t, 1, "-C", c, "start", "slm.service")
 	if want := "Job for slm.service failed because start of the service was attempted too often.\n" +
-		"See \"capsulectl -C " + c + " status slm.service\" for details.\n" +
+		"See \"capsulectl -C " + c + " status slm.service\" and \"capsulectl -C " + c + " logs -u slm.service\" for details.\n" +
 		"To force a start use \"capsulectl -C " + c + " reset-failed slm.service\"\n" +
 		"followed by \"capsulectl -C " + c + " start slm.service\" again.\n"; r.stderr != want {
 		t.Errorf("second start:\n%s\nwant stderr:\n%s", r, want)
