@@ -37,3 +37,10 @@ func (m *Manager) jobFailure(r JobRequest, res job.Result, err error) error {
 	m.mu.Unlock()
 	return f
 }
+
+// logTaskError puts why a unit could not be set up or spawned into its
+// log, where systemd puts it too: a failed job's message only says how
+// the unit ended ("because of unavailable resources ...").
+func (m *Manager) logTaskError(u *Unit, err error) {
+	m.logf(u, "%s: Failed to run 'start' task: %s", u.name, Message(err))
+}

@@ -85,6 +85,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	err := m.prepare(u, rs)
 	release()
 	if err != nil {
+		m.logTaskError(u, err)
 		m.finish(u, rs, resultResources)
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: %w", u.name, err)
@@ -113,6 +114,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		for i, c := range svc.ExecStart {
 			p, err := m.spawn(u, rs, c, i == len(svc.ExecStart)-1)
 			if err != nil {
+				m.logTaskError(u, err)
 				m.finish(u, rs, resultResources)
 				return fmt.Errorf("start %s: %w", u.name, err)
 			}
@@ -149,6 +151,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	}
 	p, err := m.spawn(u, rs, svc.ExecStart[0], true)
 	if err != nil {
+		m.logTaskError(u, err)
 		m.finish(u, rs, resultResources)
 		return fmt.Errorf("start %s: %w", u.name, err)
 	}

@@ -125,7 +125,9 @@ func TestBrokenUnitFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := ctlRun(nil, "-C", name, "start", tt.unit)
-		if r.code != tt.startCode || !strings.Contains(r.stderr, tt.startMsg) {
+		// As with systemctl, the reason is in the unit's status when the
+		// job's message only says how the unit ended.
+		if r.code != tt.startCode || !strings.Contains(r.stderr+status([]string{}, "-C", name, tt.unit), tt.startMsg) {
 			t.Errorf("start %s: want exit %d with %q, got %s", tt.unit, tt.startCode, tt.startMsg, r)
 		}
 		r = ctlRun(nil, "-C", name, "status", tt.unit)
@@ -157,7 +159,7 @@ func TestUIDRangeExhausted(t *testing.T) {
 		t.Errorf("first capsule got UID %d, want %d", got, uid)
 	}
 	r := ctlRunEnv(env, "start", "capsule@"+b+".service")
-	if r.code != 1 || !strings.Contains(r.stderr, fmt.Sprintf("no free dynamic UID in %d-%d", uid, uid)) {
+	if r.code != 1 || !strings.Contains(r.stderr+status(env, "capsule@"+b+".service"), fmt.Sprintf("no free dynamic UID in %d-%d", uid, uid)) {
 		t.Errorf("second capsule in a full range: %s", r)
 	}
 	for _, p := range []string{"/run/capsules/" + b, "/run/userdb/c-" + b + ".user", "/var/lib/capsules/" + b} {

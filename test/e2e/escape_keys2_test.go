@@ -114,8 +114,8 @@ func TestEscapeKeysHiddenFromOwnerBlockNextUID(t *testing.T) {
 }
 
 // status returns what capsulectl status says about a unit.
-func status(env []string, unit string) string {
-	r := ctlRunEnv(env, "status", unit)
+func status(env []string, args ...string) string {
+	r := ctlRunEnv(env, append([]string{"status"}, args...)...)
 	return r.stdout + r.stderr
 }
 
