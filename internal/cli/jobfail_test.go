@@ -71,6 +71,10 @@ func TestJobFailureUntrusted(t *testing.T) {
 	if !ok || jobFailureText("c", "x.service", f) != "Job for x.service canceled." {
 		t.Errorf("JobCanceled without results: %+v %v", f, ok)
 	}
+	f, ok = jobFailure(&varlink.Error{Name: api.ErrStartLimitHit, Parameters: []byte(`{"message":"x"}`)})
+	if !ok || f.UnitResult != "start-limit-hit" {
+		t.Errorf("StartLimitHit without results: %+v %v", f, ok)
+	}
 	if _, ok := jobFailure(&varlink.Error{Name: api.ErrNoSuchUnit}); ok {
 		t.Error("NoSuchUnit taken for a job failure")
 	}
