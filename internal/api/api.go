@@ -121,6 +121,13 @@ type Unit struct {
 	User          string    `json:"user,omitempty"`
 	UID           int       `json:"uid,omitempty"`
 	Log           []string  `json:"log,omitempty"`
+	// ConditionFailed is when the last start found a condition unmet (µs
+	// since the epoch), Unmet the conditions that failed; AssertFailed and
+	// AssertUnmet the same for an assert.
+	ConditionFailed int64    `json:"conditionFailed,omitempty"`
+	Unmet           []string `json:"unmetConditions,omitempty"`
+	AssertFailed    int64    `json:"assertFailed,omitempty"`
+	AssertUnmet     string   `json:"assertUnmet,omitempty"`
 }
 
 // UnitName names a unit.

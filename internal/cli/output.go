@@ -124,6 +124,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 		active += " since " + since(u.StateChange)
 	}
 	fmt.Fprintf(w, "     Active: %s\n", active)
+	printChecks(w, u)
 	if u.InvocationID != "" && u.ActiveState != "inactive" {
 		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
@@ -189,6 +190,27 @@ func printTree(w io.Writer, procs []api.Process) {
 				branch = "└─"
 			}
 			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, printable(p.Command))
+		}
+	}
+}
+
+// printChecks prints, as systemd does, the condition and the assert the
+// last start of u found unmet.
+func printChecks(w io.Writer, u *api.Unit) {
+	if u.ConditionFailed != 0 {
+		fmt.Fprintf(w, "  Condition: start condition unmet at %s\n", since(u.ConditionFailed))
+		for i, c := range u.Unmet {
+			glyph := "├─"
+			if i == len(u.Unmet)-1 {
+				glyph = "└─"
+			}
+			fmt.Fprintf(w, "             %s %s\n", glyph, printable(c))
+		}
+	}
+	if u.AssertFailed != 0 {
+		fmt.Fprintf(w, "     Assert: start assertion failed at %s\n", since(u.AssertFailed))
+		if u.AssertUnmet != "" {
+			fmt.Fprintf(w, "             %s\n", printable(u.AssertUnmet))
 		}
 	}
 }

@@ -63,6 +63,22 @@ func TestPrintStatus(t *testing.T) {
 			not:  []string{"Invocation:", "Main PID:"},
 		},
 		{
+			name: "condition unmet",
+			u: api.Unit{Name: "c.service", LoadState: "loaded", ActiveState: "inactive", SubState: "dead",
+				ConditionFailed: 1, Unmet: []string{"ConditionPathExists=|/a was not met", "ConditionPathExists=|/b was not met"}},
+			want: []string{"     Active: inactive (dead)",
+				"             ├─ ConditionPathExists=|/a was not met",
+				"             └─ ConditionPathExists=|/b was not met"},
+			not: []string{"Assert:"},
+		},
+		{
+			name: "assert failed",
+			u: api.Unit{Name: "a.service", LoadState: "loaded", ActiveState: "inactive", SubState: "dead",
+				AssertFailed: 1, AssertUnmet: "AssertPathExists=/x was not met"},
+			want: []string{"     Active: inactive (dead)", "             AssertPathExists=/x was not met"},
+			not:  []string{"Condition:", "└─"},
+		},
+		{
 			name: "main pid without process",
 			u: api.Unit{Name: "x.service", LoadState: "loaded", ActiveState: "active", SubState: "running",
 				MainPID: 99},

@@ -15,6 +15,12 @@ func unitOf(s manager.UnitStatus) api.Unit {
 	if !s.StateChange.IsZero() {
 		u.StateChange = s.StateChange.UnixMicro()
 	}
+	if c := s.Conditions; !c.ConditionResult && !c.ConditionTimestamp.IsZero() {
+		u.ConditionFailed, u.Unmet = c.ConditionTimestamp.UnixMicro(), c.Unmet
+	}
+	if c := s.Conditions; !c.AssertResult && !c.AssertTimestamp.IsZero() {
+		u.AssertFailed, u.AssertUnmet = c.AssertTimestamp.UnixMicro(), c.AssertUnmet
+	}
 	for _, p := range s.Processes {
 		u.Processes = append(u.Processes, api.Process{PID: p.PID, Command: p.Command, Cgroup: p.Cgroup})
 	}

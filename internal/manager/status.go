@@ -57,7 +57,8 @@ type UnitStatus struct {
 	ExitStatus    int
 	User          string
 	UID           int
-	Log           []string // only in full status, when asked for
+	Log           []string      // only in full status, when asked for
+	Conditions    ConditionInfo // only in full status: the last start's checks
 }
 
 // Mode says whether this is the system manager or a capsule's.
@@ -126,6 +127,7 @@ func (m *Manager) collectIdle(u *Unit) {
 // status describes u; lines > 0 includes that many log lines.
 func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	s := m.Summary(u)
+	s.Conditions, _ = m.Conditions(u.name)
 	s.UnitFileState = "static"
 	s.NeedReload = m.needDaemonReload(u)
 	if u.loadState == loadLoaded {

@@ -305,3 +305,29 @@ func TestShowPrintsSystemdProperties(t *testing.T) {
 	}
 	wantOutput(t, 0, "active\n", "-C", c, "show", "-PActiveState", "sa.service")
 }
+
+// TestStatusShowsUnmetCondition: status of a unit whose start was skipped
+// names the unmet condition as systemd does; an assert failure likewise.
+func TestStatusShowsUnmetCondition(t *testing.T) {
+	c := startCapsule(t, "stcond")
+	capsuleUnit(t, c, "sc.service", "[Unit]\nDescription=Skipped\nConditionPathExists=/nonexistent-sc\n[Service]\nExecStart=/bin/sleep infinity\n")
+	capsuleUnit(t, c, "sd.service", "[Unit]\nConditionPathExists=|/nonexistent-a\nConditionPathExists=|/nonexistent-b\n[Service]\nExecStart=/bin/sleep infinity\n")
+	capsuleUnit(t, c, "sb.service", "[Unit]\nAssertPathExists=/nonexistent-sb\n[Service]\nExecStart=/bin/sleep infinity\n")
+	ctl(t, 0, "-C", c, "start", "sc.service", "sd.service")
+	ctl(t, 1, "-C", c, "start", "sb.service")
+	at := `at [A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+; \d+m?s ago\n`
+	for unit, want := range map[string]string{
+		"sc.service": `     Active: inactive \(dead\)\n  Condition: start condition unmet ` + at +
+			`             └─ ConditionPathExists=/nonexistent-sc was not met\n`,
+		"sd.service": `     Active: inactive \(dead\)\n  Condition: start condition unmet ` + at +
+			`             ├─ ConditionPathExists=\|/nonexistent-a was not met\n` +
+			`             └─ ConditionPathExists=\|/nonexistent-b was not met\n`,
+		"sb.service": `     Active: inactive \(dead\)\n     Assert: start assertion failed ` + at +
+			`             AssertPathExists=/nonexistent-sb was not met\n`,
+	} {
+		r := ctlRun(nil, "-C", c, "status", unit)
+		if !regexp.MustCompile(want).MatchString(r.stdout) {
+			t.Errorf("status %s:\n%s\nwant match of %s", unit, r, want)
+		}
+	}
+}
