@@ -145,6 +145,52 @@ func serviceDefaultProperties(conf []Property) []Property {
 	return ps
 }
 
+// socketDefaultProperties are a socket's: capsuled listens on Unix
+// stream sockets only, sets no socket option and accepts no connections
+// itself (Accept=no), so these are systemd's values for options left unset.
+func socketDefaultProperties() []Property {
+	ps := []Property{
+		{"BindIPv6Only", "default"},
+		{"FlushPending", "no"},
+		{"Writable", "no"},
+		{"KeepAlive", "no"},
+		{"KeepAliveTimeUSec", "0"},
+		{"KeepAliveIntervalUSec", "0"},
+		{"KeepAliveProbes", "0"},
+		{"DeferAcceptUSec", "0"},
+		{"NoDelay", "no"},
+		{"Priority", "-1"},
+		{"ReceiveBuffer", "0"},
+		{"SendBuffer", "0"},
+		{"IPTOS", "-1"},
+		{"IPTTL", "-1"},
+		{"PipeSize", "0"},
+		{"FreeBind", "no"},
+		{"Transparent", "no"},
+		{"Broadcast", "no"},
+		{"PassCredentials", "no"},
+		{"PassFileDescriptorsToExec", "no"},
+		{"PassSecurity", "no"},
+		{"PassPacketInfo", "no"},
+		{"Timestamping", "off"},
+		// Unlike systemd's default, the socket files are removed when the
+		// socket stops.
+		{"RemoveOnStop", "yes"},
+		{"Mark", "-1"},
+		{"MessageQueueMaxMessages", "0"},
+		{"MessageQueueMessageSize", "0"},
+		{"ReusePort", "no"},
+		{"ControlPID", "0"}, // a socket runs no commands
+		{"NConnections", "0"},
+		{"NAccepted", "0"},
+		{"NRefused", "0"},
+		{"SocketProtocol", "0"},
+		{"UID", "[not set]"},
+		{"GID", "[not set]"},
+	}
+	return ps
+}
+
 // rlimits are the resources of LimitXXX=, in systemd's order.
 var rlimits = []struct {
 	name     string

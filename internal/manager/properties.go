@@ -50,8 +50,11 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 	// Defaults (counters.go) under the configuration under the runtime state.
 	conf := m.configProperties(u)
 	base := unitDefaultProperties()
-	if u.kind.typeName() == "service" {
+	switch u.kind.typeName() {
+	case "service":
 		base = append(append(base, serviceDefaultProperties(conf)...), inheritedProperties("Limit", 0)...)
+	case "socket":
+		base = append(base, socketDefaultProperties()...)
 	}
 	return ordered(propertyOrder[u.kind.typeName()], overlay(overlay(base, conf), m.runtimeProperties(u))), nil
 }
