@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // The properties below complete what `show` prints to systemd's set.
@@ -357,8 +360,7 @@ func cgroupKey(path, key string) (uint64, bool) {
 // (no firmware, loader, initrd or security stamps, no shutdown yet)
 // and the rlimits units inherit from it.
 func managerDefaultProperties() []Property {
-	ps := []Property{{"ConfirmSpawn", "no"}, {"ShowStatus", "no"},
-		{"DefaultStandardOutput", "journal"}, {"DefaultStandardError", "inherit"}}
+	ps := append([]Property{{"ConfirmSpawn", "no"}, {"ShowStatus", "no"}}, serviceDefaults()...)
 	for _, s := range []string{"Firmware", "Loader", "Kernel", "InitRD", "ShutdownStart", "SecurityStart",
 		"SecurityFinish", "InitRDSecurityStart", "InitRDSecurityFinish", "InitRDGeneratorsStart",
 		"InitRDGeneratorsFinish", "InitRDUnitsLoadStart", "InitRDUnitsLoadFinish"} {
@@ -367,6 +369,30 @@ func managerDefaultProperties() []Property {
 	ps = append(ps, inheritedProperties("DefaultLimit", 0)...)
 	if slack, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil {
 		ps = append(ps, Property{"TimerSlackNSec", strconv.Itoa(slack)})
+	}
+	return ps
+}
+
+// serviceDefaults are the manager's defaults for services (DefaultXXX=):
+// the properties of a service that sets nothing, as unitconf fills it in.
+func serviceDefaults() []Property {
+	f, err := unit.Parse(strings.NewReader("[Service]\nExecStart=/bin/true\n"), "default.service")
+	if err != nil {
+		return nil
+	}
+	conf, _, err := unitconf.Parse("default.service", unit.NewOptions(f), func(s string) (string, error) { return s, nil })
+	if err != nil {
+		return nil
+	}
+	names := map[string]string{"StandardOutput": "DefaultStandardOutput", "StandardError": "DefaultStandardError",
+		"TimeoutStartUSec": "DefaultTimeoutStartUSec", "TimeoutStopUSec": "DefaultTimeoutStopUSec",
+		"RestartUSec": "DefaultRestartUSec", "StartLimitIntervalUSec": "DefaultStartLimitIntervalUSec",
+		"StartLimitBurst": "DefaultStartLimitBurst"}
+	var ps []Property
+	for _, p := range unitconf.Properties(conf) {
+		if n, ok := names[p.Name]; ok {
+			ps = append(ps, Property{n, p.Value})
+		}
 	}
 	return ps
 }
