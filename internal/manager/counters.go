@@ -396,3 +396,27 @@ func serviceDefaults() []Property {
 	}
 	return ps
 }
+
+// restartCount is systemd's NRestarts: the automatic restarts of a
+// service, kept until its next start by other means (or reset-failed).
+// Guarded by Manager.mu.
+type restartCount struct {
+	n    int
+	auto bool // an automatic restart's start is under way
+}
+
+// restarting marks the start of an automatic restart (on) and its end.
+func (r *restartCount) restarting(on bool) {
+	if on {
+		r.n++
+	}
+	r.auto = on
+}
+
+// starting is called as a service starts: a start that is no automatic
+// restart begins the count again.
+func (r *restartCount) starting() {
+	if !r.auto {
+		r.n = 0
+	}
+}

@@ -183,6 +183,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		if mainPID > 0 {
 			out = append(out, inheritedProperties("Limit", mainPID)...)
 		}
+		add("NRestarts", strconv.Itoa(u.restarts.n))
 		add("ExecMainPID", strconv.Itoa(execPID))
 		add("ExecMainCode", strconv.Itoa(exitCodeNumber(u.exitCode)))
 		add("ExecMainStatus", strconv.Itoa(u.exitStatus))

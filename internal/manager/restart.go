@@ -55,6 +55,7 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 		mine := u.restartTimer == timer
 		if mine {
 			u.restartTimer = nil
+			u.restarts.restarting(true)
 		}
 		m.mu.Unlock()
 		if !mine {
@@ -62,6 +63,9 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 		}
 		// A start the start limit refused has said so in the unit's log.
 		_, err := m.Start(context.Background(), u.name)
+		m.mu.Lock()
+		u.restarts.restarting(false)
+		m.mu.Unlock()
 		if err != nil && !errors.Is(err, errStartLimitHit) && !errors.Is(err, errJobFailed) {
 			m.logf(u, "%s: restart failed: %v", u.name, err)
 		}

@@ -65,6 +65,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		return fmt.Errorf("start %s: %w: its previous invocation is still ending", u.name, errBusy)
 	}
 	u.cancelRestart() // a start by hand supersedes a pending restart
+	u.restarts.starting()
 	if u.run != nil && u.run.stdio != nil && u.run.main == nil {
 		// A transient unit's stdio and options were attached before start.
 		rs.stdio, rs.collect, rs.extraEnv = u.run.stdio, u.run.collect, u.run.extraEnv

@@ -62,6 +62,7 @@ type Unit struct {
 	startWindow  startWindow
 	restartTimer *time.Timer
 	autoRestart  bool // going down, to be restarted by Restart=
+	restarts     restartCount
 }
 
 // newUnit builds a Unit from its loaded file.
@@ -304,6 +305,7 @@ func (m *Manager) ResetFailed(name string) {
 		// As in systemd, reset-failed also lets the unit start again
 		// at once, failed or not.
 		u.startWindow = startWindow{}
+		u.restarts = restartCount{}
 		if u.active == stateFailed && u.job == nil {
 			u.result = resultSuccess
 			u.setState(stateInactive, subDead)

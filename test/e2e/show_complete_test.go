@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // systemdShowNames are the property names `systemctl show` (without
@@ -197,7 +198,7 @@ var systemdShowNames = map[string][]string{
 var showExcluded = map[string][]string{
 	"service": {
 		// Not recorded yet.
-		"NRestarts", "CleanResult",
+		"CleanResult",
 		// Behaviours not verified to match systemd's default: timeouts on
 		// abort/failure modes, OOM policy, reload, handoff stamp, ExecStartEx
 		// runtime fields, process group, SIGPIPE, securebits, capabilities,
@@ -340,4 +341,30 @@ func TestStatusShowsUnmetCondition(t *testing.T) {
 			t.Errorf("status %s:\n%s\nwant match of %s", unit, r, want)
 		}
 	}
+}
+
+// TestShowCountsRestarts: NRestarts counts a service's automatic restarts
+// and a start by hand begins the count again, as in systemd.
+func TestShowCountsRestarts(t *testing.T) {
+	c := startCapsule(t, "shownr")
+	// Fails twice, then runs.
+	capsuleUnit(t, c, "nr.service", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=on-failure\nRestartSec=50ms\n"+
+		"ExecStart=/bin/sh -c 'n=$(cat \"$HOME/nr\" 2>/dev/null || echo 0); echo $((n+1)) >\"$HOME/nr\"; [ $n -ge 2 ] && exec sleep infinity; exit 1'\n")
+	ctl(t, 0, "-C", c, "start", "--no-block", "nr.service")
+	waitProperty(t, c, "nr.service", "NRestarts", "2")
+	// The third run stays: its main process becomes the sleep.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pid := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "-PMainPID", "nr.service").stdout)
+		if cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline"); string(cmd) == "sleep\x00infinity\x00" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nr.service does not settle: %s", ctl(t, 0, "-C", c, "status", "nr.service"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wantOutput(t, 0, "2\n", "-C", c, "show", "-PNRestarts", "nr.service")
+	ctl(t, 0, "-C", c, "restart", "nr.service")
+	wantOutput(t, 0, "0\n", "-C", c, "show", "-PNRestarts", "nr.service")
 }
