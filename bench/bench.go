@@ -109,7 +109,7 @@ func (b *bench) warmStart(ctx context.Context) error {
 		return err
 	}
 	b.record(mWarmStart, "ms", ms(d))
-	_, err = b.caps.stop(ctx, b.warmName)
+	_, err = b.caps.stopForRestart(ctx, b.warmName)
 	return err
 }
 

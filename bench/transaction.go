@@ -88,7 +88,7 @@ func (b *bench) transaction(ctx context.Context) error {
 		return err
 	}
 	b.record(mTxActive, "ms", ms(time.Since(start)))
-	d, err := b.caps.stop(ctx, b.txName)
+	d, err := b.caps.stopForRestart(ctx, b.txName)
 	if err != nil {
 		return err
 	}

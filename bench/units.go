@@ -75,7 +75,7 @@ func (b *bench) runningUnits(ctx context.Context) error {
 	if err := b.measureManager(pid, mRunUnitsRSS, mRunUnitsPSS); err != nil {
 		return err
 	}
-	d, err := b.caps.stop(ctx, b.unitsName)
+	d, err := b.caps.stopForRestart(ctx, b.unitsName)
 	if err != nil {
 		return err
 	}
