@@ -50,6 +50,7 @@ type section struct {
 	name       string
 	types      []string // empty: every type
 	directives []Directive
+	notYet     []string // keys of Warn directives, reasonNotYet
 	props      []Property
 }
 
@@ -58,30 +59,46 @@ type section struct {
 // the Unit interface's.
 func sectionTable() []section {
 	return []section{
-		{name: "Service", types: []string{"service"}, directives: slices.Concat(serviceDirectives(), notYetService), props: serviceProps()},
-		{name: "Socket", types: []string{"socket"}, directives: slices.Concat(socketDirectives, notYetSocket), props: socketProps},
-		{name: "Slice", types: []string{"slice"}, directives: slices.Concat(sliceDirectives, notYetSlice), props: sliceProps},
-		{name: "Unit", directives: slices.Concat(unitDirectives, notYetUnit), props: unitProps},
-		{name: "Install", directives: slices.Concat(installDirectives, notYetInstall)},
+		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), notYet: notYetService, props: serviceProps()},
+		{name: "Socket", types: []string{"socket"}, directives: socketDirectives, notYet: notYetSocket, props: socketProps},
+		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives, notYet: notYetSlice, props: sliceProps},
+		{name: "Unit", directives: unitDirectives, notYet: notYetUnit, props: unitProps},
+		{name: "Install", directives: installDirectives, notYet: notYetInstall},
 	}
 }
 
 var sections = sectionTable()
 
-// index maps "Section\x00Key" to its directive.
-var index = func() map[string]*Directive {
-	m := map[string]*Directive{}
+type sectionKey struct{ section, key string }
+
+// index maps a section and key to its directive (notYet ones apart).
+var index = func() map[sectionKey]*Directive {
+	m := map[sectionKey]*Directive{}
 	for i := range sections {
 		for j := range sections[i].directives {
 			d := &sections[i].directives[j]
 			d.Section = sections[i].name
-			m[d.Section+"\x00"+d.Key] = d
+			m[sectionKey{d.Section, d.Key}] = d
 		}
 	}
 	return m
 }()
 
-func lookup(section, key string) *Directive { return index[section+"\x00"+key] }
+func lookup(section, key string) *Directive {
+	if d := index[sectionKey{section, key}]; d != nil {
+		return d
+	}
+	for _, s := range sections {
+		if s.name == section && slices.Contains(s.notYet, key) {
+			return notYetDirective(section, key)
+		}
+	}
+	return nil
+}
+
+func notYetDirective(section, key string) *Directive {
+	return &Directive{Section: section, Key: key, Status: Warn, Reason: reasonNotYet}
+}
 
 // sectionApplies reports whether units of type typ have section.
 func sectionApplies(name, typ string) bool {
@@ -106,6 +123,9 @@ func Directives() []Directive {
 	var out []Directive
 	for _, s := range sections {
 		out = append(out, s.directives...)
+		for _, k := range s.notYet {
+			out = append(out, *notYetDirective(s.name, k))
+		}
 	}
 	return out
 }
@@ -151,6 +171,7 @@ func Keys(section string) []string {
 		for _, d := range s.directives {
 			out = append(out, d.Key)
 		}
+		out = append(out, s.notYet...)
 	}
 	return out
 }
