@@ -84,7 +84,7 @@ func (b *bench) transaction(ctx context.Context) error {
 		return err
 	}
 	b.record(mTxStart, "ms", ms(time.Since(start)))
-	if err := b.waitUnitsActive(ctx, b.txName); err != nil {
+	if err := b.waitActive(ctx, b.txName, txPrefix, txUnits); err != nil {
 		return err
 	}
 	b.record(mTxActive, "ms", ms(time.Since(start)))
@@ -99,40 +99,6 @@ func (b *bench) transaction(ctx context.Context) error {
 func (b *bench) txTeardown(ctx context.Context) error {
 	_, err := b.caps.clean(ctx, b.txName)
 	return err
-}
-
-// waitUnitsActive polls the capsule's list-units until all txUnits units
-// are active. A failed unit ends the wait at once.
-func (b *bench) waitUnitsActive(ctx context.Context, name string) error {
-	deadline := time.Now().Add(txTimeout)
-	for {
-		out, err := b.ctl.run(ctx, "-C", name, "-a", "list-units", txPrefix+"*")
-		if err != nil {
-			return err
-		}
-		states, err := parseUnitStates(out, txPrefix)
-		if err != nil {
-			return fmt.Errorf("list-units of capsule %s: %w", name, err)
-		}
-		active := 0
-		for unit, st := range states {
-			if st == "failed" {
-				return fmt.Errorf("capsule %s: %s failed", name, unit)
-			}
-			if st == "active" {
-				active++
-			}
-		}
-		if active == txUnits {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("capsule %s: %d of %d units active after %v", name, active, txUnits, txTimeout)
-		}
-		if err := sleep(ctx, txPoll); err != nil {
-			return err
-		}
-	}
 }
 
 // parseUnitStates reads the ACTIVE column of list-units' table for the
