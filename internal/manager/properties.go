@@ -28,7 +28,7 @@ type Property struct {
 // directive table's properties join in.
 func (m *Manager) Properties(name string) ([]Property, error) {
 	if name == "" {
-		return ordered(propertyOrder[""], m.managerProperties()), nil
+		return ordered(propertyOrder()[""], m.managerProperties()), nil
 	}
 	n, err := unit.ParseName(name)
 	if err != nil {
@@ -40,7 +40,7 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 	if !ok {
 		u, err = m.load(name)
 		if errors.Is(err, errNoSuchUnit) {
-			return ordered(propertyOrder[n.Type], notFoundProperties(name, n.Type)), nil
+			return ordered(propertyOrder()[n.Type], notFoundProperties(name, n.Type)), nil
 		}
 		if err != nil {
 			return nil, err
@@ -56,7 +56,7 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 	case "socket":
 		base = append(base, socketDefaultProperties()...)
 	}
-	return ordered(propertyOrder[u.kind.typeName()], overlay(overlay(base, conf), m.runtimeProperties(u))), nil
+	return ordered(propertyOrder()[u.kind.typeName()], overlay(overlay(base, conf), m.runtimeProperties(u))), nil
 }
 
 // configProperties are the properties of u's configuration, from the

@@ -12,7 +12,7 @@ import (
 func TestOrderedProperties(t *testing.T) {
 	in := []Property{{"ActiveState", "active"}, {"Zed", "1"}, {"Id", "a.service"}, {"ExecStart", "x"},
 		{"Alpha", "2"}, {"ExecStart", "y"}, {"Result", "success"}}
-	got := ordered(propertyOrder["service"], overlay(in, []Property{{"ExecStart", "z"}}))
+	got := ordered(propertyOrder()["service"], overlay(in, []Property{{"ExecStart", "z"}}))
 	// Service properties before Unit ones as systemd shows them; several
 	// lines of one property replaced as one; unknown names last, in order.
 	want := []Property{{"Result", "success"}, {"ExecStart", "z"}, {"Id", "a.service"}, {"ActiveState", "active"},
