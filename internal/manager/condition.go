@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/capsuled/capsuled/internal/condition"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // ErrAssert: a start job failed because an Assert…= setting did not hold
@@ -119,7 +120,7 @@ func (u *Unit) conditionProperties() []Property {
 		if !p.at.wall.IsZero() {
 			v = formatTimestamp(p.at)
 		}
-		out = append(out, Property{p.name + "Result", yesNo(!p.at.wall.IsZero() && p.ok)},
+		out = append(out, Property{p.name + "Result", unitconf.FormatBool(!p.at.wall.IsZero() && p.ok)},
 			Property{p.name + "Timestamp", v},
 			Property{p.name + "TimestampMonotonic", strconv.FormatUint(p.at.mono, 10)})
 	}

@@ -252,7 +252,7 @@ func inheritedProperties(limitPrefix string, pid int) []Property {
 	if a, err := unix.SchedGetAttr(pid, 0); err == nil {
 		ps = append(ps, Property{"CPUSchedulingPolicy", strconv.FormatUint(uint64(a.Policy), 10)},
 			Property{"CPUSchedulingPriority", strconv.FormatUint(uint64(a.Priority), 10)},
-			Property{"CPUSchedulingResetOnFork", yesNo(a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0)})
+			Property{"CPUSchedulingResetOnFork", unitconf.FormatBool(a.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0)})
 	}
 	if slack, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil && pid == 0 {
 		ps = append(ps, Property{"TimerSlackNSec", strconv.Itoa(slack)})

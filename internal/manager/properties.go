@@ -104,7 +104,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("DropInPaths", strings.Join(u.file.DropIns, " "))
 	}
 	add("UnitFileState", fileState)
-	add("NeedDaemonReload", yesNo(needReload))
+	add("NeedDaemonReload", unitconf.FormatBool(needReload))
 	addStamp := func(name string, s stamp) {
 		v := ""
 		if !s.wall.IsZero() {
@@ -118,10 +118,10 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	addStamp("ActiveEnter", u.stamps.activeEnter)
 	addStamp("ActiveExit", u.stamps.activeExit)
 	addStamp("InactiveEnter", u.stamps.inactiveEnter)
-	add("CanStart", yesNo(u.loadState == loadLoaded))
+	add("CanStart", unitconf.FormatBool(u.loadState == loadLoaded))
 	add("CanStop", "yes")
 	add("CanReload", "no")
-	add("Transient", yesNo(u.transient))
+	add("Transient", unitconf.FormatBool(u.transient))
 	add("InvocationID", u.invocation)
 	jobID := ""
 	if id, ok := m.unitJobLocked(u.name); ok {
@@ -267,13 +267,6 @@ func exitCodeNumber(code string) int {
 		return 3
 	}
 	return 0
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // overlay replaces the properties of base that over names (a property

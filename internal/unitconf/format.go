@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// formatBool prints a boolean as systemctl show does.
-func formatBool(b bool) string {
+// FormatBool prints a boolean as systemctl show does.
+func FormatBool(b bool) string {
 	if b {
 		return "yes"
 	}

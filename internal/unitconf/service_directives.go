@@ -244,7 +244,7 @@ func parseProtect(field func(*Service) *string, values ...string) func(c *parseC
 			return nil
 		}
 		if b, err := unit.ParseBool(v); err == nil {
-			*dst = formatBool(b)
+			*dst = FormatBool(b)
 			return nil
 		}
 		if !slices.Contains(values, v) {
@@ -467,7 +467,7 @@ func formatExec(cmds []unit.Command) []string {
 	var out []string
 	for _, c := range cmds {
 		out = append(out, fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }",
-			c.Path, strings.Join(c.Argv, " "), formatBool(c.IgnoreFailure)))
+			c.Path, strings.Join(c.Argv, " "), FormatBool(c.IgnoreFailure)))
 	}
 	return out
 }
@@ -478,7 +478,7 @@ func serviceProps() []Property {
 		return Property{Name: name, Format: func(u *Unit) string { return f(s(u)) }}
 	}
 	boolean := func(name string, f func(*Service) bool) Property {
-		return Property{Name: name, Format: func(u *Unit) string { return formatBool(f(s(u))) }}
+		return Property{Name: name, Format: func(u *Unit) string { return FormatBool(f(s(u))) }}
 	}
 	exec := func(name string, f func(*Service) []unit.Command) Property {
 		return Property{Name: name, Lines: func(u *Unit) []string { return formatExec(f(s(u))) }}
