@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -229,18 +229,16 @@ func lookupEnv(env []string, name string) string {
 	return ""
 }
 
-var vmIDs = map[string]bool{
-	"kvm": true, "amazon": true, "qemu": true, "bochs": true, "xen": true, "uml": true,
-	"vmware": true, "oracle": true, "microsoft": true, "zvm": true, "parallels": true,
-	"bhyve": true, "qnx": true, "acrn": true, "powervm": true, "apple": true, "sre": true,
-	"google": true, "vm-other": true,
+var vmIDs = []string{
+	"kvm", "amazon", "qemu", "bochs", "xen", "uml", "vmware", "oracle", "microsoft", "zvm",
+	"parallels", "bhyve", "qnx", "acrn", "powervm", "apple", "sre", "google", "vm-other",
 }
 
 // IsVM and IsContainer classify a virtualization ID.
-func IsVM(id string) bool { return vmIDs[id] }
+func IsVM(id string) bool { return slices.Contains(vmIDs, id) }
 
 // IsContainer reports whether id names a container manager.
-func IsContainer(id string) bool { return id != "" && id != "none" && !vmIDs[id] }
+func IsContainer(id string) bool { return id != "" && id != "none" && !slices.Contains(vmIDs, id) }
 
 func virtualization(p string, f Facts) (bool, error) {
 	if p == "private-users" {
@@ -262,12 +260,37 @@ func virtualization(p string, f Facts) (bool, error) {
 	return v != "none" && p == v, nil
 }
 
-var hexID = regexp.MustCompile(`^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
+// isHexID reports whether s is a 128-bit ID as systemd writes them: 32 hex
+// digits, or the same in the 8-4-4-4-12 UUID form.
+func isHexID(s string) bool {
+	isHex := func(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+	switch len(s) {
+	case 32:
+		for i := 0; i < len(s); i++ {
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+		return true
+	case 36:
+		for i := 0; i < len(s); i++ {
+			if i == 8 || i == 13 || i == 18 || i == 23 {
+				if s[i] != '-' {
+					return false
+				}
+			} else if !isHex(s[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
 
 // host matches the hostname against a glob (case-insensitively), or a
 // machine ID, boot ID or product UUID.
 func host(p string, f Facts) (bool, error) {
-	if hexID.MatchString(p) {
+	if isHexID(p) {
 		want := strings.ToLower(strings.ReplaceAll(p, "-", ""))
 		for _, get := range []func() (string, error){f.MachineID, f.BootID, f.ProductUUID} {
 			if id, err := get(); err == nil && id == want {
@@ -501,10 +524,9 @@ func testGroup(p string, f Facts) bool {
 }
 
 // knownControllers are the names systemd's cgroup masks know.
-var knownControllers = map[string]bool{
-	"cpu": true, "cpuacct": true, "cpuset": true, "io": true, "blkio": true, "memory": true,
-	"devices": true, "pids": true, "bpf-firewall": true, "bpf-devices": true,
-	"bpf-foreign": true, "bpf-socket-bind": true, "bpf-restrict-network-interfaces": true,
+var knownControllers = []string{
+	"cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices", "pids", "bpf-firewall",
+	"bpf-devices", "bpf-foreign", "bpf-socket-bind", "bpf-restrict-network-interfaces",
 }
 
 func controllers(p string, f Facts) (bool, error) {
@@ -522,7 +544,7 @@ func controllers(p string, f Facts) (bool, error) {
 	}
 	var want []string
 	for _, w := range strings.Fields(p) {
-		if knownControllers[w] {
+		if slices.Contains(knownControllers, w) {
 			want = append(want, w)
 		}
 	}

@@ -330,7 +330,7 @@ func (h *System) CgroupControllers() ([]string, error) {
 		return strings.Fields(string(b)), nil
 	}
 	var have []string
-	for c := range knownControllers {
+	for _, c := range knownControllers {
 		if strings.HasPrefix(c, "bpf-") {
 			continue
 		}

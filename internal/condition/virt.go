@@ -3,6 +3,7 @@ package condition
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,9 +12,8 @@ import (
 
 // containerIDs are the container managers systemd names; any other value of
 // $container is "container-other".
-var containerIDs = map[string]bool{
-	"lxc": true, "lxc-libvirt": true, "systemd-nspawn": true, "docker": true, "podman": true,
-	"rkt": true, "wsl": true, "proot": true, "pouch": true,
+var containerIDs = []string{
+	"lxc", "lxc-libvirt", "systemd-nspawn", "docker", "podman", "rkt", "wsl", "proot", "pouch",
 }
 
 // DetectVirtualization tells what systemd-detect-virt would print for the
@@ -44,7 +44,7 @@ func containerName(e string) string {
 		}
 		return "container-other"
 	}
-	if containerIDs[e] {
+	if slices.Contains(containerIDs, e) {
 		return e
 	}
 	return "container-other"

@@ -27,20 +27,6 @@ const (
 
 var dirTypes = unitconf.DirTypes
 
-// knownKeys are the directives a transient unit's properties may set.
-var knownKeys = map[string]map[string]bool{
-	"Unit":    set(unitconf.Keys("Unit")...),
-	"Service": set(unitconf.Keys("Service")...),
-}
-
-func set(keys ...string) map[string]bool {
-	m := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		m[k] = true
-	}
-	return m
-}
-
 // loadError names the file a unit could not be loaded from, unless the
 // error already names the file and line at fault.
 func loadError(f *unit.Unit, err error) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // TransientSpec describes a transient service to create and start.
@@ -183,9 +184,9 @@ func transientFile(p *TransientSpec, path string) (string, error) {
 		if !ok || strings.ContainsAny(prop, "\n") {
 			return "", fmt.Errorf("property %q is not KEY=VALUE", prop)
 		}
-		if knownKeys["Unit"][k] {
+		if unitconf.Known("Unit", k) {
 			unitSec = append(unitSec, k+"="+v)
-		} else if knownKeys["Service"][k] {
+		} else if unitconf.Known("Service", k) {
 			svcSec = append(svcSec, k+"="+v)
 		} else {
 			return "", fmt.Errorf("unknown property %s=", k)

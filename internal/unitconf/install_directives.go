@@ -24,13 +24,15 @@ func installList(field func(*Install) *[]string) func(c *parseCtx, v string) err
 
 // installDirectives are acted on by enable and disable (as systemctl
 // does); they are no properties of a loaded unit.
-var installDirectives = []Directive{
-	{Key: "WantedBy", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.WantedBy })},
-	{Key: "RequiredBy", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.RequiredBy })},
-	{Key: "Also", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.Also })},
-	{Key: "Alias", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.Alias })},
-	{Key: "DefaultInstance", Raw: true, Parse: func(c *parseCtx, v string) error {
-		c.unit().Install.DefaultInstance = v
-		return nil
-	}},
+func installDirectives() []Directive {
+	return []Directive{
+		{Key: "WantedBy", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.WantedBy })},
+		{Key: "RequiredBy", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.RequiredBy })},
+		{Key: "Also", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.Also })},
+		{Key: "Alias", Raw: true, Parse: installList(func(i *Install) *[]string { return &i.Alias })},
+		{Key: "DefaultInstance", Raw: true, Parse: func(c *parseCtx, v string) error {
+			c.unit().Install.DefaultInstance = v
+			return nil
+		}},
+	}
 }

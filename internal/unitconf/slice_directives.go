@@ -7,7 +7,6 @@ type Slice struct {
 
 func sliceRes(u *Unit) *Resources { return &u.Slice.Resources }
 
-var (
-	sliceDirectives = resourceDirectives(sliceRes)
-	sliceProps      = resourceProps(sliceRes)
-)
+func sliceDirectives() []Directive { return resourceDirectives(sliceRes) }
+
+func sliceProps() []Property { return resourceProps(sliceRes) }

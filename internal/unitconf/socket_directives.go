@@ -98,28 +98,32 @@ func parseFDName(c *parseCtx, v string) error {
 	return nil
 }
 
-var socketDirectives = []Directive{
-	{Key: "ListenStream", Props: []string{"Listen"}, Parse: parseListenStream},
-	{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
-	{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
-	{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
-	{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
-	{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
+func socketDirectives() []Directive {
+	return []Directive{
+		{Key: "ListenStream", Props: []string{"Listen"}, Parse: parseListenStream},
+		{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
+		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
+		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
+		{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
+		{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
+	}
 }
 
-var socketProps = []Property{
-	{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
-	{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
-	{Name: "Accept", Format: func(*Unit) string { return "no" }},
-	{Name: "Listen", Lines: func(u *Unit) []string {
-		var out []string
-		for _, p := range u.Socket.ListenStream {
-			out = append(out, p+" (Stream)")
-		}
-		return out
-	}},
-	{Name: "FileDescriptorName", Format: func(u *Unit) string { return u.Socket.FDName }},
-	{Name: "Triggers", Format: func(u *Unit) string { return u.Socket.Service }},
+func socketProps() []Property {
+	return []Property{
+		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
+		{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
+		{Name: "Accept", Format: func(*Unit) string { return "no" }},
+		{Name: "Listen", Lines: func(u *Unit) []string {
+			var out []string
+			for _, p := range u.Socket.ListenStream {
+				out = append(out, p+" (Stream)")
+			}
+			return out
+		}},
+		{Name: "FileDescriptorName", Format: func(u *Unit) string { return u.Socket.FDName }},
+		{Name: "Triggers", Format: func(u *Unit) string { return u.Socket.Service }},
+	}
 }
 
 // finish checks the socket as a whole.

@@ -105,13 +105,15 @@ func serviceStartLimitDirectives() []Directive {
 	}
 }
 
-var startLimitProps = []Property{
-	{Name: "StartLimitIntervalUSec", Format: func(u *Unit) string {
-		if u.Unit.StartLimit.Interval == Forever {
-			return "infinity"
-		}
-		return formatTimespan(u.Unit.StartLimit.Interval)
-	}},
-	{Name: "StartLimitBurst", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Unit.StartLimit.Burst), 10) }},
-	{Name: "StartLimitAction", Format: func(u *Unit) string { return u.Unit.StartLimit.Action }},
+func startLimitProps() []Property {
+	return []Property{
+		{Name: "StartLimitIntervalUSec", Format: func(u *Unit) string {
+			if u.Unit.StartLimit.Interval == Forever {
+				return "infinity"
+			}
+			return formatTimespan(u.Unit.StartLimit.Interval)
+		}},
+		{Name: "StartLimitBurst", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Unit.StartLimit.Burst), 10) }},
+		{Name: "StartLimitAction", Format: func(u *Unit) string { return u.Unit.StartLimit.Action }},
+	}
 }

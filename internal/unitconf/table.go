@@ -1,6 +1,9 @@
 package unitconf
 
-import "slices"
+import (
+	"slices"
+	"sync"
+)
 
 // Status says what capsuled does with a directive.
 type Status int
@@ -60,35 +63,42 @@ type section struct {
 func sectionTable() []section {
 	return []section{
 		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), notYet: notYetService, props: serviceProps()},
-		{name: "Socket", types: []string{"socket"}, directives: socketDirectives, notYet: notYetSocket, props: socketProps},
-		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives, notYet: notYetSlice, props: sliceProps},
-		{name: "Unit", directives: unitDirectives, notYet: notYetUnit, props: unitProps},
-		{name: "Install", directives: installDirectives, notYet: notYetInstall},
+		{name: "Socket", types: []string{"socket"}, directives: socketDirectives(), notYet: notYetSocket, props: socketProps()},
+		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives(), notYet: notYetSlice, props: sliceProps()},
+		{name: "Unit", directives: unitDirectives(), notYet: notYetUnit, props: unitProps()},
+		{name: "Install", directives: installDirectives(), notYet: notYetInstall},
 	}
 }
 
-var sections = sectionTable()
-
 type sectionKey struct{ section, key string }
 
-// index maps a section and key to its directive (notYet ones apart).
-var index = func() map[sectionKey]*Directive {
-	m := map[sectionKey]*Directive{}
-	for i := range sections {
-		for j := range sections[i].directives {
-			d := &sections[i].directives[j]
-			d.Section = sections[i].name
-			m[sectionKey{d.Section, d.Key}] = d
+// directiveTable is the section table with an index of its directives
+// (notYet ones apart).
+type directiveTable struct {
+	sections []section
+	index    map[sectionKey]*Directive
+}
+
+// tables builds the directive table on first use: most runs of the binary
+// (the executor, capsulectl's helpers) parse no unit file and should not
+// pay for it at start-up.
+var tables = sync.OnceValue(func() *directiveTable {
+	t := &directiveTable{sections: sectionTable(), index: map[sectionKey]*Directive{}}
+	for i := range t.sections {
+		for j := range t.sections[i].directives {
+			d := &t.sections[i].directives[j]
+			d.Section = t.sections[i].name
+			t.index[sectionKey{d.Section, d.Key}] = d
 		}
 	}
-	return m
-}()
+	return t
+})
 
 func lookup(section, key string) *Directive {
-	if d := index[sectionKey{section, key}]; d != nil {
+	if d := tables().index[sectionKey{section, key}]; d != nil {
 		return d
 	}
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		if s.name == section && slices.Contains(s.notYet, key) {
 			return notYetDirective(section, key)
 		}
@@ -102,7 +112,7 @@ func notYetDirective(section, key string) *Directive {
 
 // sectionApplies reports whether units of type typ have section.
 func sectionApplies(name, typ string) bool {
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		if s.name != name {
 			continue
 		}
@@ -121,7 +131,7 @@ func sectionApplies(name, typ string) bool {
 // Directives returns the whole table, section by section.
 func Directives() []Directive {
 	var out []Directive
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		out = append(out, s.directives...)
 		for _, k := range s.notYet {
 			out = append(out, *notYetDirective(s.name, k))
@@ -140,7 +150,7 @@ type Pair struct {
 // be empty; the caller decides whether to print those.
 func Properties(u *Unit) []Pair {
 	var out []Pair
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		if !sectionApplies(s.name, u.Type) {
 			continue
 		}
@@ -164,7 +174,7 @@ func Properties(u *Unit) []Pair {
 // Keys lists the directives of section, in table order.
 func Keys(section string) []string {
 	var out []string
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		if s.name != section {
 			continue
 		}
@@ -175,3 +185,6 @@ func Keys(section string) []string {
 	}
 	return out
 }
+
+// Known reports whether key is a directive of section, acted on or not.
+func Known(section, key string) bool { return lookup(section, key) != nil }

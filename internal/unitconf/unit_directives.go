@@ -148,102 +148,107 @@ func conditionDirectives() []Directive {
 	return out
 }
 
-var unitDirectives = append([]Directive{
-	{Key: "Description", Props: []string{"Description"}, Parse: func(c *parseCtx, v string) error {
-		c.unit().Unit.Description = v
-		return nil
-	}},
-	{Key: "Documentation", Props: []string{"Documentation"}, Parse: parseDocumentation},
-	// Requires=, Wants= and BindsTo= units are started with the unit.
-	{Key: "Requires", Props: []string{"Requires"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requires })},
-	{Key: "Wants", Props: []string{"Wants"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Wants })},
-	{Key: "BindsTo", Props: []string{"BindsTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.BindsTo })},
-	// acted on by the job engine
-	{Key: "Requisite", Props: []string{"Requisite"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requisite })},
-	// acted on by the job engine
-	{Key: "PartOf", Props: []string{"PartOf"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PartOf })},
-	// acted on by the job engine
-	{Key: "Upholds", Props: []string{"Upholds"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Upholds })},
-	// acted on by the job engine
-	{Key: "Conflicts", Props: []string{"Conflicts"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Conflicts })},
-	// acted on by the job engine
-	{Key: "Before", Props: []string{"Before"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Before })},
-	// acted on by the job engine
-	{Key: "After", Props: []string{"After"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.After })},
-	// acted on by the job engine
-	{Key: "OnFailure", Props: []string{"OnFailure"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnFailure })},
-	// acted on by the job engine
-	{Key: "OnSuccess", Props: []string{"OnSuccess"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnSuccess })},
-	// acted on by the job engine
-	{Key: "PropagatesStopTo", Props: []string{"PropagatesStopTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PropagatesStopTo })},
-	// acted on by the job engine
-	{Key: "StopPropagatedFrom", Props: []string{"StopPropagatedFrom"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.StopPropagatedFrom })},
-	// acted on by the job engine
-	{Key: "StopWhenUnneeded", Props: []string{"StopWhenUnneeded"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.StopWhenUnneeded }, false)},
-	// acted on by the job engine
-	{Key: "RefuseManualStart", Props: []string{"RefuseManualStart"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStart }, false)},
-	// acted on by the job engine
-	{Key: "RefuseManualStop", Props: []string{"RefuseManualStop"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStop }, false)},
-	// acted on by the job engine
-	{Key: "AllowIsolate", Props: []string{"AllowIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.AllowIsolate }, false)},
-	// acted on by the job engine
-	{Key: "IgnoreOnIsolate", Props: []string{"IgnoreOnIsolate"}, Parse: func(c *parseCtx, v string) error {
-		return parseBoolInto(&c.unit().Unit.IgnoreOnIsolate, v, c.unit().Type == "slice")
-	}},
-	// acted on by the job engine
-	{Key: "DefaultDependencies", Props: []string{"DefaultDependencies"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.DefaultDependencies }, true)},
-	// acted on by the job engine
-	{Key: "JobTimeoutSec", Props: []string{"JobTimeoutUSec"}, Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobTimeout })},
-	// acted on by the job engine: counts from when the job runs
-	{Key: "JobRunningTimeoutSec", Props: []string{"JobRunningTimeoutUSec"},
-		Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobRunningTimeout })},
-	{Key: "JobTimeoutAction", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
-	{Key: "JobTimeoutRebootArgument", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
-	// acted on by the job engine
-	{Key: "OnFailureJobMode", Props: []string{"OnFailureJobMode"}, Parse: func(c *parseCtx, v string) error {
-		s := &c.unit().Unit
-		if v == "" {
-			s.OnFailureJobMode = "replace"
+func unitDirectives() []Directive {
+	return append([]Directive{
+		{Key: "Description", Props: []string{"Description"}, Parse: func(c *parseCtx, v string) error {
+			c.unit().Unit.Description = v
 			return nil
-		}
-		for _, m := range jobModes {
-			if v == m {
-				s.OnFailureJobMode = v
+		}},
+		{Key: "Documentation", Props: []string{"Documentation"}, Parse: parseDocumentation},
+		// Requires=, Wants= and BindsTo= units are started with the unit.
+		{Key: "Requires", Props: []string{"Requires"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requires })},
+		{Key: "Wants", Props: []string{"Wants"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Wants })},
+		{Key: "BindsTo", Props: []string{"BindsTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.BindsTo })},
+		// acted on by the job engine
+		{Key: "Requisite", Props: []string{"Requisite"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requisite })},
+		// acted on by the job engine
+		{Key: "PartOf", Props: []string{"PartOf"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PartOf })},
+		// acted on by the job engine
+		{Key: "Upholds", Props: []string{"Upholds"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Upholds })},
+		// acted on by the job engine
+		{Key: "Conflicts", Props: []string{"Conflicts"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Conflicts })},
+		// acted on by the job engine
+		{Key: "Before", Props: []string{"Before"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Before })},
+		// acted on by the job engine
+		{Key: "After", Props: []string{"After"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.After })},
+		// acted on by the job engine
+		{Key: "OnFailure", Props: []string{"OnFailure"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnFailure })},
+		// acted on by the job engine
+		{Key: "OnSuccess", Props: []string{"OnSuccess"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.OnSuccess })},
+		// acted on by the job engine
+		{Key: "PropagatesStopTo", Props: []string{"PropagatesStopTo"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.PropagatesStopTo })},
+		// acted on by the job engine
+		{Key: "StopPropagatedFrom", Props: []string{"StopPropagatedFrom"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.StopPropagatedFrom })},
+		// acted on by the job engine
+		{Key: "StopWhenUnneeded", Props: []string{"StopWhenUnneeded"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.StopWhenUnneeded }, false)},
+		// acted on by the job engine
+		{Key: "RefuseManualStart", Props: []string{"RefuseManualStart"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStart }, false)},
+		// acted on by the job engine
+		{Key: "RefuseManualStop", Props: []string{"RefuseManualStop"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.RefuseManualStop }, false)},
+		// acted on by the job engine
+		{Key: "AllowIsolate", Props: []string{"AllowIsolate"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.AllowIsolate }, false)},
+		// acted on by the job engine
+		{Key: "IgnoreOnIsolate", Props: []string{"IgnoreOnIsolate"}, Parse: func(c *parseCtx, v string) error {
+			return parseBoolInto(&c.unit().Unit.IgnoreOnIsolate, v, c.unit().Type == "slice")
+		}},
+		// acted on by the job engine
+		{Key: "DefaultDependencies", Props: []string{"DefaultDependencies"}, Parse: unitBool(func(s *UnitSection) *bool { return &s.DefaultDependencies }, true)},
+		// acted on by the job engine
+		{Key: "JobTimeoutSec", Props: []string{"JobTimeoutUSec"}, Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobTimeout })},
+		// acted on by the job engine: counts from when the job runs
+		{Key: "JobRunningTimeoutSec", Props: []string{"JobRunningTimeoutUSec"},
+			Parse: unitTimeout(func(s *UnitSection) *time.Duration { return &s.JobRunningTimeout })},
+		{Key: "JobTimeoutAction", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
+		{Key: "JobTimeoutRebootArgument", Status: Warn, Reason: "a job that times out fails; the manager takes no further action"},
+		// acted on by the job engine
+		{Key: "OnFailureJobMode", Props: []string{"OnFailureJobMode"}, Parse: func(c *parseCtx, v string) error {
+			s := &c.unit().Unit
+			if v == "" {
+				s.OnFailureJobMode = "replace"
 				return nil
 			}
-		}
-		return fmt.Errorf("not a job mode (use %s)", strings.Join(jobModes, ", "))
-	}},
-}, append(startLimitDirectives(), conditionDirectives()...)...)
+			for _, m := range jobModes {
+				if v == m {
+					s.OnFailureJobMode = v
+					return nil
+				}
+			}
+			return fmt.Errorf("not a job mode (use %s)", strings.Join(jobModes, ", "))
+		}},
+	}, append(startLimitDirectives(), conditionDirectives()...)...)
+}
 
 // unitProps are the [Unit] properties in the order systemctl show prints
 // them (its Unit interface).
-var unitProps = []Property{
-	{Name: "Requires", Format: func(u *Unit) string { return formatList(u.Unit.Requires) }},
-	{Name: "Requisite", Format: func(u *Unit) string { return formatList(u.Unit.Requisite) }},
-	{Name: "Wants", Format: func(u *Unit) string { return formatList(u.Unit.Wants) }},
-	{Name: "BindsTo", Format: func(u *Unit) string { return formatList(u.Unit.BindsTo) }},
-	{Name: "PartOf", Format: func(u *Unit) string { return formatList(u.Unit.PartOf) }},
-	{Name: "Upholds", Format: func(u *Unit) string { return formatList(u.Unit.Upholds) }},
-	{Name: "Conflicts", Format: func(u *Unit) string { return formatList(u.Unit.Conflicts) }},
-	{Name: "Before", Format: func(u *Unit) string { return formatList(u.Unit.Before) }},
-	{Name: "After", Format: func(u *Unit) string { return formatList(u.Unit.After) }},
-	{Name: "OnSuccess", Format: func(u *Unit) string { return formatList(u.Unit.OnSuccess) }},
-	{Name: "OnFailure", Format: func(u *Unit) string { return formatList(u.Unit.OnFailure) }},
-	{Name: "PropagatesStopTo", Format: func(u *Unit) string { return formatList(u.Unit.PropagatesStopTo) }},
-	{Name: "StopPropagatedFrom", Format: func(u *Unit) string { return formatList(u.Unit.StopPropagatedFrom) }},
-	{Name: "Documentation", Format: func(u *Unit) string { return formatList(u.Unit.Documentation) }},
-	{Name: "Description", Format: func(u *Unit) string { return u.Description() }},
-	{Name: "StopWhenUnneeded", Format: func(u *Unit) string { return FormatBool(u.Unit.StopWhenUnneeded) }},
-	{Name: "RefuseManualStart", Format: func(u *Unit) string { return FormatBool(u.Unit.RefuseManualStart) }},
-	{Name: "RefuseManualStop", Format: func(u *Unit) string { return FormatBool(u.Unit.RefuseManualStop) }},
-	{Name: "AllowIsolate", Format: func(u *Unit) string { return FormatBool(u.Unit.AllowIsolate) }},
-	{Name: "DefaultDependencies", Format: func(u *Unit) string { return FormatBool(u.Unit.DefaultDependencies) }},
-	{Name: "OnFailureJobMode", Format: func(u *Unit) string { return u.Unit.OnFailureJobMode }},
-	{Name: "IgnoreOnIsolate", Format: func(u *Unit) string { return FormatBool(u.Unit.IgnoreOnIsolate) }},
-	startLimitProps[0], startLimitProps[1], startLimitProps[2],
-	{Name: "JobTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
-	{Name: "JobRunningTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobRunningTimeout) }},
+func unitProps() []Property {
+	sl := startLimitProps()
+	return []Property{
+		{Name: "Requires", Format: func(u *Unit) string { return formatList(u.Unit.Requires) }},
+		{Name: "Requisite", Format: func(u *Unit) string { return formatList(u.Unit.Requisite) }},
+		{Name: "Wants", Format: func(u *Unit) string { return formatList(u.Unit.Wants) }},
+		{Name: "BindsTo", Format: func(u *Unit) string { return formatList(u.Unit.BindsTo) }},
+		{Name: "PartOf", Format: func(u *Unit) string { return formatList(u.Unit.PartOf) }},
+		{Name: "Upholds", Format: func(u *Unit) string { return formatList(u.Unit.Upholds) }},
+		{Name: "Conflicts", Format: func(u *Unit) string { return formatList(u.Unit.Conflicts) }},
+		{Name: "Before", Format: func(u *Unit) string { return formatList(u.Unit.Before) }},
+		{Name: "After", Format: func(u *Unit) string { return formatList(u.Unit.After) }},
+		{Name: "OnSuccess", Format: func(u *Unit) string { return formatList(u.Unit.OnSuccess) }},
+		{Name: "OnFailure", Format: func(u *Unit) string { return formatList(u.Unit.OnFailure) }},
+		{Name: "PropagatesStopTo", Format: func(u *Unit) string { return formatList(u.Unit.PropagatesStopTo) }},
+		{Name: "StopPropagatedFrom", Format: func(u *Unit) string { return formatList(u.Unit.StopPropagatedFrom) }},
+		{Name: "Documentation", Format: func(u *Unit) string { return formatList(u.Unit.Documentation) }},
+		{Name: "Description", Format: func(u *Unit) string { return u.Description() }},
+		{Name: "StopWhenUnneeded", Format: func(u *Unit) string { return FormatBool(u.Unit.StopWhenUnneeded) }},
+		{Name: "RefuseManualStart", Format: func(u *Unit) string { return FormatBool(u.Unit.RefuseManualStart) }},
+		{Name: "RefuseManualStop", Format: func(u *Unit) string { return FormatBool(u.Unit.RefuseManualStop) }},
+		{Name: "AllowIsolate", Format: func(u *Unit) string { return FormatBool(u.Unit.AllowIsolate) }},
+		{Name: "DefaultDependencies", Format: func(u *Unit) string { return FormatBool(u.Unit.DefaultDependencies) }},
+		{Name: "OnFailureJobMode", Format: func(u *Unit) string { return u.Unit.OnFailureJobMode }},
+		{Name: "IgnoreOnIsolate", Format: func(u *Unit) string { return FormatBool(u.Unit.IgnoreOnIsolate) }},
+		sl[0], sl[1], sl[2],
+		{Name: "JobTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
+		{Name: "JobRunningTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobRunningTimeout) }},
+	}
 }
 
 // Description is the unit's description, or its name when it has none,

@@ -156,7 +156,7 @@ func TestTableComplete(t *testing.T) {
 }
 
 func hasProperty(section, name string) bool {
-	for _, s := range sections {
+	for _, s := range tables().sections {
 		if s.name != section {
 			continue
 		}
