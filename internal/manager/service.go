@@ -160,7 +160,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	rs.main = p
 	u.stamps.mainStarted()
 	m.mu.Unlock()
-	go m.watchMain(u, rs, p)
+	p.AfterExit(func() { m.watchMain(u, rs, p) })
 	if svc.Type == "notify" || svc.Type == "notify-reload" {
 		var timeout <-chan time.Time
 		if svc.TimeoutStart > 0 {
@@ -227,7 +227,6 @@ func startsSlowly(svc *serviceConfig) bool {
 
 // watchMain finishes the unit when its main process ends by itself.
 func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
-	<-p.Exited()
 	m.mu.Lock()
 	stopping := rs.stopping
 	m.mu.Unlock()

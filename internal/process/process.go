@@ -71,6 +71,10 @@ type Process struct {
 	once   sync.Once
 	status syscall.WaitStatus
 	signal func(syscall.Signal) error
+
+	mu     sync.Mutex
+	onExit []func() // run once it has exited; nil after Exit
+	ended  bool
 }
 
 // New returns the handle of a running process; signal delivers a signal
@@ -85,7 +89,29 @@ func (p *Process) Exit(ws syscall.WaitStatus) {
 	p.once.Do(func() {
 		p.status = ws
 		close(p.exited)
+		p.mu.Lock()
+		fs := p.onExit
+		p.onExit, p.ended = nil, true
+		p.mu.Unlock()
+		for _, f := range fs {
+			go f()
+		}
 	})
+}
+
+// AfterExit runs f in a goroutine of its own once the process has ended
+// (at once if it has). Unlike a goroutine waiting on Exited, nothing is
+// kept for it while the process runs but the function itself, which
+// matters for a manager with hundreds of long-running services.
+func (p *Process) AfterExit(f func()) {
+	p.mu.Lock()
+	if !p.ended {
+		p.onExit = append(p.onExit, f)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	go f()
 }
 
 // Exited is closed once the process has ended.
