@@ -192,7 +192,8 @@ func runUser(boot string) error {
 	// threads (a capsule with 200 running services: 10 threads with two, 7
 	// with one). Stopping hundreds of units at once is the exception
 	// (their cgroups are emptied and removed in parallel: 500 units took
-	// 195 ms on one processor, 160 ms on two), so the stop gets them all.
+	// 195 ms on one processor, 160 ms on two), so such a stop gets them
+	// all (see serve).
 	var beforeStop func()
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
@@ -289,7 +290,7 @@ func runUser(boot string) error {
 // are skipped.
 type hooks struct {
 	afterBoot  func() // once the boot unit's start job is done
-	beforeStop func() // once a stop is asked for, before the units stop
+	beforeStop func() // before a stop of manyUnits or more units
 	cleanup    func() // once every unit has stopped
 }
 
@@ -344,8 +345,11 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 	case err = <-served:
 	}
 	sdNotify("STOPPING=1")
-	collectLessWhileStopping()
-	h.run(h.beforeStop)
+	if m.LoadedUnits() >= manyUnits {
+		// Each switch stops the world: worth it only for a long stop.
+		collectLessWhileStopping()
+		h.run(h.beforeStop)
+	}
 	// New calls are refused from here on, but status queries keep working
 	// while units stop.
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -485,6 +489,11 @@ func collectLessWhileStopping() {
 	debug.SetMemoryLimit(int64(ms.HeapSys-ms.HeapReleased) + stopHeapHeadroom)
 	debug.SetGCPercent(-1)
 }
+
+// manyUnits is how many loaded units make a manager's stop long enough
+// to run without collections and, for a capsule manager, on every
+// processor.
+const manyUnits = 100
 
 // stopHeapHeadroom is how far the heap may grow while a manager stops
 // before it collects again (bytes).

@@ -84,6 +84,13 @@ func (m *Manager) Status() ManagerStatus {
 		Failed: failed, Since: m.since}
 }
 
+// LoadedUnits is how many units are loaded.
+func (m *Manager) LoadedUnits() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.units)
+}
+
 // Units lists the loaded units by name, in their brief form.
 func (m *Manager) Units() []UnitStatus {
 	var out []UnitStatus
