@@ -478,23 +478,3 @@ func lockInstance(path string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// collectLessWhileStopping turns the garbage collector off, bounded by a
-// soft limit of the heap now plus stopHeapHeadroom: a stopping manager
-// frees everything when it exits, so collecting while its units stop
-// (hundreds of stop jobs allocate a few MB) only makes the stop slower.
-func collectLessWhileStopping() {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	debug.SetMemoryLimit(int64(ms.HeapSys-ms.HeapReleased) + stopHeapHeadroom)
-	debug.SetGCPercent(-1)
-}
-
-// manyUnits is how many loaded units make a manager's stop long enough
-// to run without collections and, for a capsule manager, on every
-// processor.
-const manyUnits = 100
-
-// stopHeapHeadroom is how far the heap may grow while a manager stops
-// before it collects again (bytes).
-const stopHeapHeadroom = 64 << 20
