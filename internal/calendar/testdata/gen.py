@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Generate testdata/systemd257.tsv: calendar events with the normalized
+form and next elapses that systemd 257's own `systemd-analyze calendar`
+computes for them.
+
+Run as root on a machine with the Debian trixie rootfs of
+/work/shared/reference/systemd257 (systemd 257) at ROOT:
+
+    python3 internal/calendar/testdata/gen.py [ROOT] > internal/calendar/testdata/systemd257.tsv
+
+Each line: TZ, base time (seconds since the epoch), expression, then
+either "ok", the normalized form and up to 5 next elapses (seconds since
+the epoch, from the "(in UTC)" lines; systemd prints whole seconds), or
+"err" and the message systemd-analyze prints. Fields are tab-separated;
+expressions contain no tabs. The choice of expressions is random with a
+fixed seed, so the table is reproducible.
+"""
+import calendar
+import random
+import subprocess
+import sys
+import time
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "/var/tmp/anchor/trixie"
+
+WEEKDAYS = ["", "", "", "Mon", "Mon..Fri", "Sat,Sun", "Tue-Thu", "Wed,Fri..Sun",
+            "mon,TUE", "Sunday", "Mon,Wed,Fri", "Fri..Sun,"]
+DATES = ["", "", "*-*-*", "*-*-1", "*-*~1", "*-02~1..3", "2026-*-*", "2026..2027-03,10-*",
+         "*-1/2-1", "*-*-1/7", "*-*-29..31", "*-2-29", "27-*-*", "*-12-25", "*-*~7/2",
+         "*-*-31", "2026-3-29", "2026-10-25", "2026-11-01", "2026-03-08", "*-3,10,11-*",
+         "*-*~03", "2027-*-1..7", "*-*-8..14"]
+TIMES = ["", "02:30", "*:*", "*:0/15", "00/6:00", "1..4:30", "2:*", "3:00", "01:30:30",
+         "*:*:0/7.5", "*:*:*", "*:*:1.25", "12:00:00.5/0.75", "2,14:0,30", "*:*:10..20",
+         "2:00..59/20", "0..23/5:10", "*:59:59", "1:59:59.999999", "*:*:0/0.4"]
+ZONES = ["", "", "", " UTC", " Europe/Berlin", " America/New_York", " Asia/Tokyo",
+         " Australia/Lord_Howe"]
+SHORTHANDS = ["minutely", "hourly", "daily", "monthly", "weekly", "yearly", "annually",
+              "quarterly", "semiannually", "semi-annually", "bi-annually", "DAILY", "Hourly"]
+PROCESS_TZ = ["UTC", "Europe/Berlin", "America/New_York"]
+
+
+def ts(s):
+    return calendar.timegm(time.strptime(s, "%Y-%m-%d %H:%M:%S"))
+
+
+BASES = {
+    # around the 2026 daylight saving changes of each zone, and plain days
+    "UTC": [ts("2026-11-30 00:33:17"), ts("2026-02-28 23:59:59")],
+    "Europe/Berlin": [ts("2026-03-29 00:10:00"), ts("2026-10-24 23:40:00"),
+                      ts("2026-10-25 00:30:00"), ts("2026-06-30 21:59:59")],
+    "America/New_York": [ts("2026-03-08 06:20:00"), ts("2026-11-01 05:10:00"),
+                         ts("2026-11-01 06:15:00"), ts("2026-12-31 04:59:30")],
+}
+LOCAL_ABBR = {"Europe/Berlin": [" CET", " CEST"], "America/New_York": [" EST", " EDT"], "UTC": []}
+
+INVALID = ["bad", "*-*-* 25:00", "Mon..", "Fri..Mon", "*:*:60", "*-13-1", "*-*-32",
+           "2300-01-01", "*:*:5..5.5", "*-*~29", "@", "*:0/0", "1:2:3:4", "Mon-",
+           "*-*-* 0:0 Mars/Phobos", "", " ", "*-*-1/31", "*:*:50/20", "2026-02-30~1",
+           "Mon,,Tue", "Mond", "*-*-* 1.5:00", "*:*:1.", "12", "12:", "*-*", "1-2-3-4",
+           "*:*:*.5", "99999999999999999999-1-1", "@99999999999", "*:*:0/0.0000001",
+           "Mon..Wed..Fri", "*-*-* *:*:* Europe/Nowhere", "now", "tomorrow", "1h",
+           "2026-01-01 12:00:00 +0100", "*~1~2", "0-0-0", "24:00"]
+EXTRA_VALID = ["@1774746000", "@0", "Mon..Wed..Sun", "*-*-* 00:00:00", "*-*-*  0:0",
+               "Sat,Sun 2026-*-* 00/2:00", "*:*:0.000001/0.5", "Mon-Wed,Fri",
+               "2026-10-25 02:30 Europe/Berlin", "2026-03-29 02:30 Europe/Berlin",
+               "2026-11-01 01:30 America/New_York", "2026-03-08 02:30 America/New_York",
+               "*-*-* 02:30 Europe/Berlin", "*-*-* 01:30 America/New_York",
+               "*-*-* 02:00..59/10:00", "*-*-* *:*:59.5", "2026-10-25 01:59:59.5 UTC",
+               "*-10~1 03:00", "*-*~1 02:30", "Sun *-*-* 02:30", "Sun *-*~07 01:00"]
+
+
+def run(tz, base, expr):
+    p = subprocess.run(["chroot", ROOT, "env", "TZ=" + tz, "SYSTEMD_COLORS=0",
+                        "systemd-analyze", "calendar", "--iterations=5",
+                        "--base-time=@%d" % base, expr],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        msg = [l for l in p.stderr.splitlines() if l.startswith("Failed")]
+        return ["err", msg[0] if msg else p.stderr.strip().replace("\t", " ")]
+    norm, nexts, local = None, [], []
+    for line in p.stdout.splitlines():
+        key, _, val = line.strip().partition(": ")
+        if key == "Normalized form":
+            norm = val
+        elif key in ("Next elapse",) or key.startswith("Iteration #"):
+            local.append(val)
+            if val == "never":
+                break
+            if tz == "UTC":
+                nexts.append(parse_utc(val))
+        elif key == "(in UTC)":
+            nexts.append(parse_utc(val))
+    return ["ok", norm] + [str(n) for n in nexts]
+
+
+def parse_utc(val):
+    # "Sun 2026-04-05 00:30:00 UTC"
+    return calendar.timegm(time.strptime(val[4:23], "%Y-%m-%d %H:%M:%S"))
+
+
+def main():
+    rnd = random.Random(257)
+    rows = []
+    for tz in PROCESS_TZ:
+        for base in BASES[tz]:
+            for expr in SHORTHANDS[:6] + EXTRA_VALID[:8]:
+                rows.append((tz, base, expr))
+            for _ in range(60):
+                parts = [rnd.choice(WEEKDAYS), rnd.choice(DATES), rnd.choice(TIMES)]
+                expr = " ".join(p for p in parts if p)
+                if not expr:
+                    expr = "*-*-*"
+                z = rnd.choice(ZONES + LOCAL_ABBR[tz])
+                rows.append((tz, base, expr + z))
+        for expr in EXTRA_VALID[8:] + SHORTHANDS[6:]:
+            rows.append((tz, BASES[tz][0], expr))
+        for expr in INVALID:
+            rows.append((tz, BASES[tz][0], expr))
+    for tz, base, expr in rows:
+        print("\t".join([tz, str(base), expr] + run(tz, base, expr)))
+
+
+main()
