@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -320,7 +321,11 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 	go func() { served <- control.Serve(ctx, l, m) }()
 	m.SetState("starting")
 	// Booting runs beside the signal wait, so a stop during a slow boot
-	// is acted on at once (Shutdown cancels the boot's start jobs).
+	// is acted on at once (Shutdown cancels the boot's start jobs). A boot
+	// cut short that way ends after the stop began: it must then neither
+	// report the manager running nor undo the stop's settings.
+	var turn sync.Mutex
+	stopping := false
 	go func() {
 		for _, u := range []string{ready, boot} {
 			if u == "" {
@@ -337,13 +342,20 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 		if ready == "" {
 			sdNotify("READY=1\nSTATUS=Ready.")
 		}
-		m.SetState("running")
-		h.run(h.afterBoot)
+		turn.Lock()
+		defer turn.Unlock()
+		if !stopping {
+			m.SetState("running")
+			h.run(h.afterBoot)
+		}
 	}()
 	select {
 	case <-sigs:
 	case err = <-served:
 	}
+	turn.Lock()
+	stopping = true
+	turn.Unlock()
 	sdNotify("STOPPING=1")
 	if m.LoadedUnits() >= manyUnits {
 		// Each switch stops the world: worth it only for a long stop.
