@@ -22,6 +22,7 @@ type Unit struct {
 	Service *Service
 	Socket  *Socket
 	Slice   *Slice
+	Timer   *Timer
 	Install Install
 }
 
@@ -89,6 +90,8 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 		u.Socket = newSocket(name)
 	case "slice":
 		u.Slice = &Slice{Resources: defaultResources()}
+	case "timer":
+		u.Timer = newTimer(name)
 	}
 	st := &state{u: u}
 	for _, e := range o.Entries() {
@@ -199,6 +202,8 @@ func (u *Unit) finish() error {
 		return u.Service.finish()
 	case u.Socket != nil:
 		return u.Socket.finish()
+	case u.Timer != nil:
+		return u.Timer.finish()
 	}
 	return nil
 }
