@@ -96,6 +96,8 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 				}
 			}
 		}
+	case timerKind:
+		m.timerDeps(u, d, defaults, shutdown)
 	case sliceKind:
 		if p := parentSlice(u.name); p != "" {
 			d.add(job.Requires, p)

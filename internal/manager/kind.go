@@ -34,6 +34,8 @@ func (m *Manager) kindFor(typ string) kind {
 		return targetKind{m}
 	case "slice":
 		return sliceKind{m}
+	case "timer":
+		return timerKind{m}
 	}
 	return nil
 }

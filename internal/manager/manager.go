@@ -116,6 +116,7 @@ type Manager struct {
 	trim       *time.Timer // returns memory to the system once idle
 	hooks      hooks
 	events     feed // every unit's state changes
+	timers     timerIndex
 	engineState
 }
 
@@ -342,7 +343,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 			name, strings.Replace(name, "@.", "@NAME.", 1))
 	}
 	switch n.Type {
-	case "service", "socket", "target", "slice":
+	case "service", "socket", "target", "slice", "timer":
 	default:
 		return nil, fmt.Errorf("%s: %w: unit type %s is not supported yet", name, errUnsupported, n.Type)
 	}

@@ -55,6 +55,8 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 		base = append(append(base, serviceDefaultProperties(conf)...), inheritedProperties("Limit", 0)...)
 	case "socket":
 		base = append(base, socketDefaultProperties()...)
+	case "timer":
+		return ordered(timerPropertyOrder(), overlay(overlay(base, conf), m.runtimeProperties(u))), nil
 	}
 	return ordered(propertyOrder()[u.kind.typeName()], overlay(overlay(base, conf), m.runtimeProperties(u))), nil
 }
@@ -133,6 +135,8 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	switch typ {
 	case "service", "socket":
 		add("Result", u.result.String())
+	case "timer":
+		out = append(out, m.timerPropertiesLocked(u)...)
 	}
 	if typ == "service" || typ == "slice" {
 		slice := u.slice

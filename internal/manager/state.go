@@ -54,6 +54,8 @@ const (
 	subCleaning
 	subListening
 	subActive
+	subWaiting
+	subElapsed
 )
 
 var subStateNames = [...]string{
@@ -75,6 +77,8 @@ var subStateNames = [...]string{
 	subCleaning:     "cleaning",
 	subListening:    "listening",
 	subActive:       "active",
+	subWaiting:      "waiting",
+	subElapsed:      "elapsed",
 }
 
 func (s SubState) String() string { return enumName(subStateNames[:], int(s)) }

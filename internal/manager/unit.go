@@ -54,6 +54,7 @@ type Unit struct {
 	statusText string
 	run        *runState
 	socket     *socketState // a started socket unit's listeners
+	timer      *timerState
 	// Sockets a socket unit hands to the next start of this service.
 	pendingListen []*os.File
 	pendingNames  []string

@@ -1,0 +1,369 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/unitconf"
+	"golang.org/x/sys/unix"
+)
+
+// timerKind is a .timer unit: it starts its Unit= when one of its
+// values elapses (systemd.timer(5)).
+type timerKind struct{ m *Manager }
+
+func (timerKind) typeName() string { return "timer" }
+
+func (k timerKind) start(_ context.Context, u *Unit) error { return k.m.startTimer(u) }
+
+func (k timerKind) stop(_ context.Context, u *Unit) { k.m.stopTimer(u) }
+
+func (timerKind) cgroup(*Unit) string { return "" }
+
+// timerState is a timer unit's runtime state, kept across its starts (the
+// last trigger survives a stop). Guarded by Manager.mu.
+type timerState struct {
+	initial  bool    // the first computation since the timer started
+	disabled []bool  // per monotonic value: a one-shot value that has passed
+	next     []int64 // per monotonic value: its next elapse, CLOCK_MONOTONIC µs
+	// nextMono is the next elapse of the timer as a whole, random delay
+	// included (0: none); armed fires at it, coalesced by AccuracySec=.
+	nextMono    int64
+	armed       *time.Timer
+	gen         uint64 // bumped at every re-arm, so a stale firing is dropped
+	lastTrigger stamp
+	target      string // the unit it triggers, as of its start
+}
+
+// timerIndex finds the timers that trigger a unit, so a change of that
+// unit re-arms them. Guarded by Manager.mu; the watcher starts with the
+// first timer.
+type timerIndex struct {
+	byTarget map[string]map[*Unit]struct{}
+	watching bool
+	// perturb shifts coalesced wake-ups within a minute (timerPerturb).
+	perturb    int64
+	perturbSet bool
+}
+
+func (x *timerIndex) add(target string, t *Unit) {
+	if x.byTarget == nil {
+		x.byTarget = map[string]map[*Unit]struct{}{}
+	}
+	if x.byTarget[target] == nil {
+		x.byTarget[target] = map[*Unit]struct{}{}
+	}
+	x.byTarget[target][t] = struct{}{}
+}
+
+func (x *timerIndex) remove(target string, t *Unit) {
+	delete(x.byTarget[target], t)
+	if len(x.byTarget[target]) == 0 {
+		delete(x.byTarget, target)
+	}
+}
+
+// startTimer checks the unit to trigger and starts waiting.
+func (m *Manager) startTimer(u *Unit) error {
+	m.mu.Lock()
+	tc := u.conf.Timer
+	m.mu.Unlock()
+	target, err := m.load(tc.Unit)
+	if err == nil && target.loadState != loadLoaded {
+		err = errors.New(target.loadErr)
+	}
+	if err != nil {
+		m.logf(u, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, tc.Unit)
+		return fmt.Errorf("start %s: unit %s to trigger not loaded: %w", u.name, tc.Unit, err)
+	}
+	var last time.Time
+	if tc.Persistent {
+		last = m.loadTimerStamp(u)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if u.timer == nil {
+		u.timer = &timerState{}
+	}
+	ts := u.timer
+	if !last.IsZero() {
+		ts.lastTrigger = stamp{wall: last}
+	}
+	ts.initial = true
+	ts.disabled, ts.next = nil, nil
+	ts.target = tc.Unit
+	u.result = resultSuccess
+	m.timers.add(ts.target, u)
+	if !m.timers.watching {
+		m.timers.watching = true
+		go m.watchTimerTargets(m.events.subscribe())
+	}
+	u.setState(stateActive, subWaiting)
+	m.timerWaitLocked(u)
+	return nil
+}
+
+// stopTimer disarms the timer.
+func (m *Manager) stopTimer(u *Unit) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.disarmLocked(u)
+	if u.timer != nil {
+		m.timers.remove(u.timer.target, u)
+	}
+	u.setState(stateInactive, subDead)
+}
+
+func (m *Manager) disarmLocked(u *Unit) {
+	ts := u.timer
+	if ts == nil {
+		return
+	}
+	ts.gen++
+	if ts.armed != nil {
+		ts.armed.Stop()
+		ts.armed = nil
+	}
+	ts.nextMono = 0
+}
+
+// timerWaitLocked computes the next elapse and arms the timer for it, or,
+// with nothing left to wait for, leaves the timer elapsed or stops it, as
+// systemd's timer_enter_waiting does.
+func (m *Manager) timerWaitLocked(u *Unit) {
+	tc, ts := u.conf.Timer, u.timer
+	m.disarmLocked(u)
+	if len(ts.disabled) != len(tc.Monotonic) {
+		// First computation, or a reload changed the values.
+		ts.disabled, ts.next = make([]bool, len(tc.Monotonic)), make([]int64, len(tc.Monotonic))
+	}
+	nowMono := monoNow()
+	target := m.units[ts.target]
+	next, found, leaveAround := int64(0), false, false
+	for i, v := range tc.Monotonic {
+		if ts.disabled[i] {
+			continue
+		}
+		var base int64
+		switch v.Base {
+		case unitconf.OnActive:
+			base = int64(u.stamps.inactiveExit.mono)
+			if base == 0 {
+				base = nowMono
+			}
+		case unitconf.OnBoot:
+			// Boot is 0 on CLOCK_BOOTTIME, which runs ahead of
+			// CLOCK_MONOTONIC by the time spent suspended.
+			base = nowMono - bootNow()
+		case unitconf.OnStartup:
+			base = nowMono - time.Since(m.since).Microseconds()
+		case unitconf.OnUnitActive, unitconf.OnUnitInactive:
+			leaveAround = true
+			base = int64(ts.lastTrigger.mono)
+			if target != nil {
+				s := target.stamps.inactiveExit.mono
+				if v.Base == unitconf.OnUnitInactive {
+					s = target.stamps.inactiveEnter.mono
+				}
+				base = max(base, int64(s))
+			}
+			if base == 0 {
+				continue
+			}
+		}
+		at := base + v.Span.Microseconds()
+		ts.next[i] = max(at, 0)
+		// A one-shot value that has passed fires once at start, never
+		// again.
+		if !ts.initial && at < nowMono && (v.Base == unitconf.OnActive || v.Base == unitconf.OnBoot || v.Base == unitconf.OnStartup) {
+			ts.disabled[i] = true
+			continue
+		}
+		if !found || at < next {
+			next, found = at, true
+		}
+	}
+	ts.initial = false
+	if !found {
+		if tc.RemainAfterElapse || leaveAround || tc.OnClockChange || tc.OnTimezoneChange {
+			u.setState(stateActive, subElapsed)
+		} else {
+			m.timers.remove(ts.target, u)
+			u.setState(stateInactive, subDead)
+		}
+		return
+	}
+	next += m.timerRandomDelay(u).Microseconds()
+	ts.nextMono = max(next, 1)
+	fire := coalesce(next, tc.Accuracy.Microseconds(), m.timerPerturb())
+	gen := ts.gen
+	ts.armed = time.AfterFunc(time.Duration(max(fire-nowMono, 0))*time.Microsecond, func() { m.timerElapsed(u, gen) })
+	u.setState(stateActive, subWaiting)
+}
+
+// timerElapsed runs when the armed deadline is reached: the timer starts
+// its unit and waits for it to end before it computes the next elapse.
+func (m *Manager) timerElapsed(u *Unit, gen uint64) {
+	m.mu.Lock()
+	ts := u.timer
+	if ts == nil || ts.gen != gen || u.active != stateActive {
+		m.mu.Unlock()
+		return
+	}
+	m.triggerTimerLocked(u)
+	m.mu.Unlock()
+}
+
+// triggerTimerLocked starts the timer's unit in the background.
+func (m *Manager) triggerTimerLocked(u *Unit) {
+	ts := u.timer
+	m.disarmLocked(u)
+	ts.lastTrigger = now()
+	u.setState(stateActive, subRunning)
+	go m.runTimerTarget(u, ts.lastTrigger.wall)
+}
+
+func (m *Manager) runTimerTarget(u *Unit, at time.Time) {
+	m.mu.Lock()
+	tc, name := u.conf.Timer, u.timer.target
+	m.mu.Unlock()
+	if tc.Persistent {
+		m.touchTimerStamp(u, at)
+	}
+	target, err := m.load(name)
+	if err == nil && target.loadState != loadLoaded {
+		err = errors.New(target.loadErr)
+	}
+	if err != nil {
+		m.logf(u, "%s: Failed to queue unit startup job: %s", u.name, cleanMessage(err))
+		m.mu.Lock()
+		if u.sub == subRunning {
+			m.disarmLocked(u)
+			m.timers.remove(name, u)
+			u.result = resultResources
+			u.setState(stateFailed, subFailed)
+		}
+		m.mu.Unlock()
+		m.logf(u, "%s: Failed with result 'resources'.", u.name)
+		return
+	}
+	if _, err := m.Start(context.Background(), name); err != nil {
+		m.logf(u, "%s: %s", u.name, cleanMessage(err))
+	}
+	// The unit may have come and gone already (a short oneshot, a failed
+	// start): its change was seen while the timer was not waiting for it.
+	m.mu.Lock()
+	if u.sub == subRunning && target.active.isInactiveOrFailed() {
+		m.timerWaitLocked(u)
+	}
+	m.mu.Unlock()
+}
+
+// watchTimerTargets re-arms the timers of a unit whose state changed:
+// one that ran goes back to waiting once its unit is down, the others
+// recompute (OnUnitActiveSec=, OnUnitInactiveSec= count from the change).
+func (m *Manager) watchTimerTargets(s *subscription) {
+	for {
+		e, ok := s.next(context.Background())
+		if !ok {
+			return
+		}
+		m.mu.Lock()
+		for t := range m.timers.byTarget[e.Unit] {
+			switch {
+			case t.active != stateActive || t.timer == nil:
+			case t.sub == subRunning:
+				if e.New.isInactiveOrFailed() {
+					m.timerWaitLocked(t)
+				}
+			case t.sub == subWaiting || t.sub == subElapsed:
+				m.timerWaitLocked(t)
+			}
+		}
+		m.mu.Unlock()
+	}
+}
+
+// coalesce picks when to wake for a deadline next that may be late by up
+// to accuracy: a point in [next, next+accuracy] on a whole minute, ten
+// seconds, second or quarter second (shifted by the host's perturbation),
+// so timers with the same accuracy wake the manager together, as systemd's
+// event loop does.
+func coalesce(next, accuracy, perturb int64) int64 {
+	if accuracy <= 0 {
+		return next
+	}
+	end := next + accuracy
+	for _, g := range []int64{60e6, 10e6, 1e6, 250e3} {
+		c := end/g*g + perturb%g
+		if c >= end {
+			c -= g
+		}
+		if c >= next {
+			return c
+		}
+	}
+	return end
+}
+
+// monoNow and bootNow read CLOCK_MONOTONIC and CLOCK_BOOTTIME in µs.
+func monoNow() int64 { return clockUsec(unix.CLOCK_MONOTONIC) }
+
+func bootNow() int64 { return clockUsec(unix.CLOCK_BOOTTIME) }
+
+func clockUsec(id int32) int64 {
+	var ts unix.Timespec
+	unix.ClockGettime(id, &ts)
+	return ts.Nano() / 1000
+}
+
+// timerStampPath is where a Persistent= timer's last trigger is kept:
+// where systemd keeps it, below the manager's home for a user manager.
+func (m *Manager) timerStampPath(u *Unit) string {
+	dir := "/var/lib/systemd/timers"
+	if m.cfg.Mode == User {
+		dir = filepath.Join(m.cfg.Home, ".local/state/systemd/timers")
+	}
+	return filepath.Join(dir, "stamp-"+u.name)
+}
+
+// loadTimerStamp returns the last trigger kept on disk, creating the
+// stamp file for a timer that has never run, as systemd does.
+func (m *Manager) loadTimerStamp(u *Unit) time.Time {
+	p := m.timerStampPath(u)
+	fi, err := os.Stat(p)
+	if err == nil {
+		if t := fi.ModTime(); t.Before(time.Now()) {
+			return t
+		}
+		return time.Time{}
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		m.touchTimerStamp(u, time.Time{})
+	}
+	return time.Time{}
+}
+
+// touchTimerStamp records t (now if zero) as the stamp file's time.
+func (m *Manager) touchTimerStamp(u *Unit, t time.Time) {
+	p := m.timerStampPath(u)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
+		return
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o644)
+	if err != nil {
+		m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
+		return
+	}
+	f.Close()
+	if !t.IsZero() {
+		if err := os.Chtimes(p, t, t); err != nil {
+			m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
+		}
+	}
+}

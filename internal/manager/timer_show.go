@@ -1,0 +1,87 @@
+package manager
+
+import (
+	"slices"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/job"
+	"github.com/capsuled/capsuled/internal/unitconf"
+)
+
+// timerDeps adds a timer's implicit and default dependencies
+// (systemd.timer(5)): Before= and Triggers= its unit; by default
+// Before=timers.target, Conflicts=/Before=shutdown.target and, in the
+// system manager, Requires=/After=sysinit.target.
+func (m *Manager) timerDeps(u *Unit, d unitDeps, defaults bool, shutdown func()) {
+	if u.conf == nil || u.conf.Timer == nil {
+		return
+	}
+	d.add(job.Before, u.conf.Timer.Unit)
+	d.add(job.Triggers, u.conf.Timer.Unit)
+	if !defaults {
+		return
+	}
+	d.add(job.Before, "timers.target")
+	if m.cfg.Mode == System {
+		d.add(job.Requires, "sysinit.target")
+		d.add(job.After, "sysinit.target")
+	}
+	shutdown()
+}
+
+// timerOwnProperties are a timer's own properties in systemd 257's order;
+// the Unit interface's (a target's) follow.
+var timerOwnProperties = []string{
+	"Unit", "TimersMonotonic", "TimersCalendar", "OnClockChange", "OnTimezoneChange",
+	"NextElapseUSecRealtime", "NextElapseUSecMonotonic", "LastTriggerUSec", "LastTriggerUSecMonotonic",
+	"Result", "AccuracyUSec", "RandomizedDelayUSec", "FixedRandomDelay", "Persistent", "WakeSystem",
+	"RemainAfterElapse", "DeferReactivation",
+}
+
+func timerPropertyOrder() []string {
+	return slices.Concat(timerOwnProperties, propertyOrder()["target"])
+}
+
+// timerPropertiesLocked are what the engine knows of a timer: the next
+// elapse of each value and of the whole, the last trigger and the result.
+func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
+	if u.conf == nil || u.conf.Timer == nil {
+		return nil // not loaded
+	}
+	tc := u.conf.Timer
+	ts := u.timer
+	if ts == nil {
+		ts = &timerState{}
+	}
+	active := u.active == stateActive
+	var out []Property
+	for i, v := range tc.Monotonic {
+		var next time.Duration
+		if active && i < len(ts.next) {
+			next = time.Duration(ts.next[i]) * time.Microsecond
+		}
+		out = append(out, Property{"TimersMonotonic", unitconf.FormatMonotonic(v, next)})
+	}
+	next := "0"
+	if active && ts.nextMono > 0 {
+		next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
+	}
+	last, lastMono := "", "0"
+	if !ts.lastTrigger.wall.IsZero() {
+		last = formatTimestamp(ts.lastTrigger)
+		lastMono = unitconf.FormatTimespan(time.Duration(ts.lastTrigger.mono) * time.Microsecond)
+	}
+	out = append(out, Property{"NextElapseUSecRealtime", ""}, Property{"NextElapseUSecMonotonic", next},
+		Property{"LastTriggerUSec", last}, Property{"LastTriggerUSecMonotonic", lastMono},
+		Property{"Result", u.result.String()})
+	return out
+}
+
+// timerNextElapse is when the timer next elapses on the wall clock, zero
+// if it waits for nothing: for list-timers.
+func timerNextElapse(ts *timerState) time.Time {
+	if ts == nil || ts.nextMono == 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(time.Duration(ts.nextMono-monoNow()) * time.Microsecond)
+}

@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// countingService is a oneshot that appends a line to FILE each time it runs.
+func countingService(file, extra string) string {
+	return "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo run >> " + file + extra + "'\n"
+}
+
+func runCount(path string) int {
+	b, _ := os.ReadFile(path)
+	return strings.Count(string(b), "run\n")
+}
+
+// waitFor polls cond every 50 ms until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// TestTimers runs one timer per directive in one capsule, the waits side
+// by side: each starts its service when and as often as systemd.timer(5)
+// says, and show reports it as systemd 257 does.
+func TestTimers(t *testing.T) {
+	c := newCapsule(t, "tmr")
+	home := "/var/lib/private/capsules/" + c
+	// te.timer is enabled (timers.target.wants) and starts with the capsule.
+	bootDir := home + "/.config/systemd/user/timers.target.wants"
+	if err := os.MkdirAll(bootDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../te.timer", filepath.Join(bootDir, "te.timer")); err != nil {
+		t.Fatal(err)
+	}
+	fast := "AccuracySec=1ms\n"
+	units := map[string]string{
+		"te.timer":    "[Timer]\nOnStartupSec=1s\n" + fast + "[Install]\nWantedBy=timers.target\n",
+		"te.service":  countingService("%h/te", ""),
+		"ta.timer":    "[Unit]\nDescription=Active timer\n[Timer]\nOnActiveSec=1s\n" + fast,
+		"ta.service":  countingService("%h/ta", ""),
+		"tu.timer":    "[Timer]\nOnActiveSec=100ms\nOnUnitActiveSec=600ms\n" + fast,
+		"tu.service":  countingService("%h/tu", ""),
+		"ti.timer":    "[Timer]\nOnActiveSec=100ms\nOnUnitInactiveSec=300ms\n" + fast,
+		"ti.service":  countingService("%h/ti", "; sleep 0.3"),
+		"tb.timer":    "[Timer]\nOnBootSec=1s\n" + fast + "Unit=tbx.service\n",
+		"tbx.service": countingService("%h/tb", ""),
+		"tr.timer":    "[Timer]\nOnActiveSec=300ms\nRemainAfterElapse=no\n" + fast,
+		"tr.service":  countingService("%h/tr", ""),
+		"tp.timer":    "[Timer]\nOnActiveSec=300ms\nPersistent=yes\n" + fast,
+		"tp.service":  countingService("%h/tp", ""),
+		"tm.timer":    "[Timer]\nOnActiveSec=1s\n" + fast,
+		"tm.service":  countingService("%h/tm", ""),
+		"tn.timer":    "[Timer]\nPersistent=yes\n",
+		"tx.timer":    "[Timer]\nOnActiveSec=1s\nUnit=nosuch.service\n",
+	}
+	for name, text := range units {
+		if err := os.MkdirAll(home+"/.config/systemd/user", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, ".config/systemd/user", name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctl(t, 0, "start", "capsule@"+c+".service")
+	waitRunning(t, c)
+	ctl(t, 0, "-C", c, "start", "ta.timer", "tu.timer", "ti.timer", "tb.timer", "tr.timer", "tp.timer", "tm.timer")
+	// tm.service goes away before tm.timer elapses: starting it fails.
+	if err := os.Remove(filepath.Join(home, ".config/systemd/user/tm.service")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/null", filepath.Join(home, ".config/systemd/user/tm.service")); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "-C", c, "daemon-reload")
+
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		if r := ctlRun(nil, "-C", c, "start", "tn.timer"); r.code == 0 || !strings.Contains(r.stderr, "Timer unit lacks value setting. Refusing.") {
+			t.Errorf("a timer without any trigger: %s", r)
+		}
+		if got := showValue(t, c, "tn.timer", "LoadState"); got == "loaded" {
+			t.Errorf("LoadState=%q", got)
+		}
+		if r := ctlRun(nil, "-C", c, "start", "tx.timer"); r.code == 0 {
+			t.Errorf("a timer of a unit that does not exist started: %s", r)
+		}
+	})
+	t.Run("OnStartupSec", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return runCount(home+"/te") == 1 && showValue(t, c, "te.timer", "SubState") == "elapsed" }) {
+			t.Errorf("enabled OnStartupSec=1s timer: ran %d times, %s", runCount(home+"/te"), showValue(t, c, "te.timer", "SubState"))
+		}
+	})
+	t.Run("OnActiveSec", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return runCount(home+"/ta") == 1 && showValue(t, c, "ta.timer", "SubState") == "elapsed" }) {
+			t.Fatalf("OnActiveSec=1s: ran %d times, %s", runCount(home+"/ta"), showValue(t, c, "ta.timer", "SubState"))
+		}
+		for prop, want := range map[string]string{"Unit": "ta.service", "Triggers": "ta.service", "Result": "success",
+			"TimersMonotonic": "{ OnActiveUSec=1s ; next_elapse=", "Before": "timers.target", "AccuracyUSec": "1ms",
+			"RemainAfterElapse": "yes", "ActiveState": "active", "Conflicts": "shutdown.target"} {
+			if got := showValue(t, c, "ta.timer", prop); !strings.Contains(got, want) {
+				t.Errorf("%s=%q, want %q in it", prop, got, want)
+			}
+		}
+		if got := showValue(t, c, "ta.timer", "LastTriggerUSec"); got == "" {
+			t.Error("LastTriggerUSec is empty after the timer elapsed")
+		}
+		if got := showValue(t, c, "ta.service", "TriggeredBy"); got != "ta.timer" {
+			t.Errorf("ta.service TriggeredBy=%q", got)
+		}
+	})
+	t.Run("OnBootSec", func(t *testing.T) {
+		t.Parallel()
+		// Boot was long ago: the value has passed and elapses once at start.
+		if !waitFor(3*time.Second, func() bool { return runCount(home+"/tb") == 1 && showValue(t, c, "tb.timer", "SubState") == "elapsed" }) {
+			t.Errorf("OnBootSec=1s: ran %d times, %s", runCount(home+"/tb"), showValue(t, c, "tb.timer", "SubState"))
+		}
+	})
+	t.Run("OnUnitActiveSec", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return runCount(home+"/tu") >= 3 }) {
+			t.Errorf("OnUnitActiveSec=600ms: ran %d times", runCount(home+"/tu"))
+		}
+		if got := showValue(t, c, "tu.timer", "SubState"); got != "waiting" {
+			t.Errorf("SubState=%s, want waiting", got)
+		}
+	})
+	t.Run("OnUnitInactiveSec", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return runCount(home+"/ti") >= 3 }) {
+			t.Errorf("OnUnitInactiveSec=300ms: ran %d times", runCount(home+"/ti"))
+		}
+	})
+	t.Run("RemainAfterElapse", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(3*time.Second, func() bool {
+			return runCount(home+"/tr") == 1 && showValue(t, c, "tr.timer", "ActiveState") == "inactive"
+		}) {
+			t.Errorf("RemainAfterElapse=no: ran %d times, %s", runCount(home+"/tr"), showValue(t, c, "tr.timer", "ActiveState"))
+		}
+	})
+	t.Run("Persistent", func(t *testing.T) {
+		t.Parallel()
+		stampFile := home + "/.local/state/systemd/timers/stamp-tp.timer"
+		if !waitFor(3*time.Second, func() bool { return runCount(home+"/tp") == 1 }) {
+			t.Fatalf("Persistent timer ran %d times", runCount(home+"/tp"))
+		}
+		var fi os.FileInfo
+		if !waitFor(2*time.Second, func() bool {
+			var err error
+			fi, err = os.Stat(stampFile)
+			return err == nil && time.Since(fi.ModTime()) < time.Minute
+		}) {
+			t.Fatalf("no fresh stamp file %s", stampFile)
+		}
+		// A restart reads the last trigger back from the stamp.
+		ctl(t, 0, "-C", c, "stop", "tp.timer")
+		ctl(t, 0, "-C", c, "start", "tp.timer")
+		if got, want := showValue(t, c, "tp.timer", "LastTriggerUSec"), fi.ModTime().UTC().Format("Mon 2006-01-02 15:04:05 MST"); got != want {
+			t.Errorf("LastTriggerUSec=%q after a restart, want %q from the stamp", got, want)
+		}
+	})
+	t.Run("failed activation", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return showValue(t, c, "tm.timer", "Result") == "resources" }) {
+			t.Errorf("timer of a masked unit: Result=%s", showValue(t, c, "tm.timer", "Result"))
+		}
+		if got := showValue(t, c, "tm.timer", "ActiveState"); got != "failed" {
+			t.Errorf("ActiveState=%s, want failed", got)
+		}
+	})
+}
+
+// TestSystemTimer: the system manager runs timers too.
+func TestSystemTimer(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "count")
+	name := "e2etimer" + strings.TrimPrefix(filepath.Base(filepath.Dir(out)), "TestSystemTimer")
+	systemUnit(t, name+".service", countingService(out, ""))
+	systemUnit(t, name+".timer", "[Timer]\nOnActiveSec=500ms\nAccuracySec=1ms\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", name+".timer")
+	if !waitFor(4*time.Second, func() bool { return runCount(out) == 1 }) {
+		t.Errorf("system timer ran %d times", runCount(out))
+	}
+	if got := strings.TrimSpace(ctl(t, 0, "show", "-p", "Requires", "--value", name+".timer").stdout); !strings.Contains(got, "sysinit.target") {
+		t.Errorf("system timer Requires=%q", got)
+	}
+}
