@@ -43,8 +43,9 @@ type timerState struct {
 // unit re-arms them. Guarded by Manager.mu; the watcher starts with the
 // first timer.
 type timerIndex struct {
-	byTarget map[string]map[*Unit]struct{}
-	watching bool
+	byTarget   map[string]map[*Unit]struct{}
+	watching   bool
+	hostEvents bool // clock and time zone watchers started
 	// perturb shifts coalesced wake-ups within a minute (timerPerturb).
 	perturb    int64
 	perturbSet bool
@@ -101,6 +102,10 @@ func (m *Manager) startTimer(u *Unit) error {
 	if !m.timers.watching {
 		m.timers.watching = true
 		go m.watchTimerTargets(m.events.subscribe())
+	}
+	if (tc.OnClockChange || tc.OnTimezoneChange) && !m.timers.hostEvents {
+		m.timers.hostEvents = true
+		go m.watchHostEvents()
 	}
 	u.setState(stateActive, subWaiting)
 	m.timerWaitLocked(u)
@@ -188,8 +193,13 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 		}
 	}
 	ts.initial = false
+	if !found && (tc.OnClockChange || tc.OnTimezoneChange) {
+		// Waits for the host's event only.
+		u.setState(stateActive, subWaiting)
+		return
+	}
 	if !found {
-		if tc.RemainAfterElapse || leaveAround || tc.OnClockChange || tc.OnTimezoneChange {
+		if tc.RemainAfterElapse || leaveAround {
 			u.setState(stateActive, subElapsed)
 		} else {
 			m.timers.remove(ts.target, u)

@@ -1,6 +1,10 @@
 package manager
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+)
 
 // TestCoalesce: a wake-up lands inside [next, next+accuracy], on the
 // coarsest step that fits, shifted by the perturbation.
@@ -24,5 +28,57 @@ func TestCoalesce(t *testing.T) {
 		if got < tc.next || got > tc.next+tc.accuracy {
 			t.Errorf("coalesce(%d, %d, %d) = %d outside the window", tc.next, tc.accuracy, tc.perturb, got)
 		}
+	}
+}
+
+// TestTimerHostEvents injects a clock and a time zone change (setting the
+// host's clock would fire every cancel-on-set timer on the host): each
+// elapses only the timers that wait for it.
+func TestTimerHostEvents(t *testing.T) {
+	m, fake, _ := fakeEngine(t, map[string]string{
+		"clk.timer":   "[Timer]\nOnClockChange=yes\n",
+		"clk.service": "[Service]\nType=oneshot\nExecStart=/bin/true clock\n",
+		"tz.timer":    "[Timer]\nOnTimezoneChange=yes\n",
+		"tz.service":  "[Service]\nType=oneshot\nExecStart=/bin/true tz\n",
+	})
+	ctx := context.Background()
+	for _, n := range []string{"clk.timer", "tz.timer"} {
+		u, err := m.Start(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, sub, _ := unitState(m, u); a != stateActive || sub != "waiting" {
+			t.Fatalf("%s: %s/%s, want active/waiting", n, a, sub)
+		}
+	}
+	for _, tc := range []struct {
+		ev   hostEvent
+		want string
+	}{{clockChanged, "clock"}, {timezoneChanged, "tz"}} {
+		m.timersHostEvent(tc.ev)
+		p := spawned(t, fake)
+		if got := p.Spec.Argv[len(p.Spec.Argv)-1]; got != tc.want {
+			t.Fatalf("event %d started %q, want the %s service", tc.ev, p.Spec.Argv, tc.want)
+		}
+		p.ExitCode(0)
+		select {
+		case p := <-fake.Spawned:
+			t.Fatalf("event %d also started %q", tc.ev, p.Spec.Argv)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	u := m.units["clk.timer"]
+	waitSub := func() string {
+		for range 500 {
+			if _, sub, _ := unitState(m, u); sub == "waiting" {
+				return sub
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		_, sub, _ := unitState(m, u)
+		return sub
+	}
+	if sub := waitSub(); sub != "waiting" {
+		t.Errorf("clk.timer after its service ran: %s, want waiting", sub)
 	}
 }

@@ -1,0 +1,130 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// hostEvent is a change of the host that timers can wait for.
+type hostEvent int
+
+const (
+	clockChanged    hostEvent = iota // CLOCK_REALTIME was set
+	timezoneChanged                  // /etc/localtime changed
+)
+
+// watchHostEvents starts the watchers of clock and time zone changes:
+// each waits in Go's poller (no thread, no wake-up until the event).
+func (m *Manager) watchHostEvents() {
+	if err := m.watchClock(); err != nil {
+		m.logf(nil, "Warning: timers cannot see clock changes: %v", err)
+	}
+	if err := m.watchTimezone(); err != nil {
+		m.logf(nil, "Warning: timers cannot see time zone changes: %v", err)
+	}
+}
+
+// watchClock arms a CLOCK_REALTIME timerfd far in the future with
+// TFD_TIMER_CANCEL_ON_SET: setting the clock makes its read fail with
+// ECANCELED, as systemd's manager learns of clock changes.
+func (m *Manager) watchClock() error {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_REALTIME, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("timerfd: %w", err)
+	}
+	arm := func() error {
+		spec := unix.ItimerSpec{Value: unix.Timespec{Sec: 1 << 62}}
+		return unix.TimerfdSettime(fd, unix.TFD_TIMER_ABSTIME|unix.TFD_TIMER_CANCEL_ON_SET, &spec, nil)
+	}
+	if err := arm(); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("timerfd: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "clock-change")
+	go func() {
+		defer f.Close()
+		buf := make([]byte, 8)
+		for {
+			_, err := f.Read(buf)
+			if err != nil && !errors.Is(err, unix.ECANCELED) {
+				m.logf(nil, "Warning: timers stop watching clock changes: %v", err)
+				return
+			}
+			if err := arm(); err != nil {
+				m.logf(nil, "Warning: timers stop watching clock changes: %v", err)
+				return
+			}
+			m.timersHostEvent(clockChanged)
+		}
+	}()
+	return nil
+}
+
+// watchTimezone watches /etc for /etc/localtime being replaced or changed.
+func (m *Manager) watchTimezone() error {
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("inotify: %w", err)
+	}
+	if _, err := unix.InotifyAddWatch(fd, "/etc", unix.IN_CREATE|unix.IN_MOVED_TO|unix.IN_DELETE|unix.IN_CLOSE_WRITE|unix.IN_ATTRIB|unix.IN_DONT_FOLLOW); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("inotify /etc: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "timezone-change")
+	go func() {
+		defer f.Close()
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			if err != nil {
+				m.logf(nil, "Warning: timers stop watching time zone changes: %v", err)
+				return
+			}
+			if inotifyNames(buf[:n], "localtime") {
+				m.timersHostEvent(timezoneChanged)
+			}
+		}
+	}()
+	return nil
+}
+
+// inotifyNames reports whether one of the events in buf names name.
+func inotifyNames(buf []byte, name string) bool {
+	for len(buf) >= unix.SizeofInotifyEvent {
+		ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[0]))
+		end := unix.SizeofInotifyEvent + int(ev.Len)
+		if end > len(buf) {
+			return false
+		}
+		if strings.TrimRight(string(buf[unix.SizeofInotifyEvent:end]), "\x00") == name {
+			return true
+		}
+		buf = buf[end:]
+	}
+	return false
+}
+
+// timersHostEvent elapses the waiting timers that wait for ev
+// (OnClockChange=, OnTimezoneChange=); the others keep their next elapse,
+// which counts on monotonic clocks only.
+func (m *Manager) timersHostEvent(ev hostEvent) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, set := range m.timers.byTarget {
+		for u := range set {
+			tc := u.conf.Timer
+			want := tc.OnClockChange
+			if ev == timezoneChanged {
+				want = tc.OnTimezoneChange
+			}
+			if want && u.active == stateActive && u.sub == subWaiting && u.timer != nil {
+				m.triggerTimerLocked(u)
+			}
+		}
+	}
+}
