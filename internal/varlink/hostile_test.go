@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -81,13 +82,18 @@ func TestClientTimesOutOnSilence(t *testing.T) {
 
 func TestHeartbeatsKeepLongCallAlive(t *testing.T) {
 	// The client's timeout leaves room for a loaded machine's scheduling
-	// delays; the call still lasts several timeouts.
+	// delays (a test run beside others has seen 300 ms without a
+	// heartbeat); the first call still lasts several timeouts, the second
+	// one only shows the connection is still in step.
+	var calls atomic.Int32
 	s := &Server{Heartbeat: 10 * time.Millisecond, Handler: func(ctx context.Context, c *Call) {
-		time.Sleep(time.Second)
+		if calls.Add(1) == 1 {
+			time.Sleep(3 * time.Second)
+		}
 		c.Reply(echoOut{Text: "late"})
 	}}
 	path, _ := serve(t, s)
-	cl, err := Dial(path, 300*time.Millisecond)
+	cl, err := Dial(path, 750*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
