@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/dynuser"
@@ -156,6 +157,7 @@ Commands:
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
+  calendar EXPR...             Normalize calendar events, show next elapses
 
 Options:
   -C --capsule=NAME            Talk to the manager of capsule NAME
@@ -224,6 +226,9 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	}
 	if verb == "run" {
 		return runCommand(rest, o, raw, stdio, paths)
+	}
+	if verb == "calendar" {
+		return calendarCommand(rest, stdio, time.Local, time.Now())
 	}
 	pos, err := parseInterleaved(rest, o)
 	if err != nil {
