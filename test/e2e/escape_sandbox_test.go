@@ -234,12 +234,18 @@ func TestEscapeIPCExhaustion(t *testing.T) {
 	}
 }
 
-// ipcNamespaceHolders lists the processes in the namespace ns
-// ("ipc:[N]") or with a descriptor of it open.
+// ipcNamespaceHolders lists the processes of this test run's manager and
+// capsules (in its cgroup) that are in the namespace ns ("ipc:[N]") or
+// have a descriptor of it open. Others are left out: once ns is gone, the
+// kernel hands its number to the next new namespace, which may be a
+// capsule of another test run on the same machine.
 func ipcNamespaceHolders(ns string) []string {
 	var held []string
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
+		if !inTestCgroup(p) {
+			continue
+		}
 		if l, _ := os.Readlink(p + "/ns/ipc"); l == ns {
 			held = append(held, p)
 			continue
@@ -252,6 +258,21 @@ func ipcNamespaceHolders(ns string) []string {
 		}
 	}
 	return held
+}
+
+// inTestCgroup reports whether the process at p (/proc/PID) is in this
+// test run's cgroup tree, where its manager and capsules run.
+func inTestCgroup(p string) bool {
+	b, err := os.ReadFile(p + "/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if path, ok := strings.CutPrefix(l, "0::"); ok {
+			return path == e.cgroup || strings.HasPrefix(path, e.cgroup+"/")
+		}
+	}
+	return false
 }
 
 // abstractListen listens on the abstract unix socket NAME (argv 1), creates
