@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -33,6 +34,8 @@ type timerState struct {
 	// nextMono is the next elapse of the timer as a whole, random delay
 	// included (0: none); armed fires at it, coalesced by AccuracySec=.
 	nextMono    int64
+	nextReal    time.Time   // the same for the OnCalendar= values, zero: none
+	calNext     []time.Time // per OnCalendar= value: its next elapse
 	armed       *time.Timer
 	gen         uint64 // bumped at every re-arm, so a stale firing is dropped
 	lastTrigger stamp
@@ -133,7 +136,7 @@ func (m *Manager) disarmLocked(u *Unit) {
 		ts.armed.Stop()
 		ts.armed = nil
 	}
-	ts.nextMono = 0
+	ts.nextMono, ts.nextReal = 0, time.Time{}
 }
 
 // timerWaitLocked computes the next elapse and arms the timer for it, or,
@@ -193,26 +196,80 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 		}
 	}
 	ts.initial = false
-	if !found && (tc.OnClockChange || tc.OnTimezoneChange) {
-		// Waits for the host's event only.
-		u.setState(stateActive, subWaiting)
-		return
-	}
-	if !found {
-		if tc.RemainAfterElapse || leaveAround {
+	nowWall := time.Now()
+	real := m.timerCalendarLocked(u, target, nowWall)
+	if !found && real.IsZero() {
+		switch {
+		case tc.OnClockChange || tc.OnTimezoneChange:
+			// Waits for the host's event only.
+			u.setState(stateActive, subWaiting)
+		case tc.RemainAfterElapse || leaveAround:
 			u.setState(stateActive, subElapsed)
-		} else {
+		default:
 			m.timers.remove(ts.target, u)
 			u.setState(stateInactive, subDead)
 		}
 		return
 	}
-	next += m.timerRandomDelay(u).Microseconds()
-	ts.nextMono = max(next, 1)
-	fire := coalesce(next, tc.Accuracy.Microseconds(), m.timerPerturb())
+	accuracy, perturb := tc.Accuracy.Microseconds(), m.timerPerturb()
+	fire := int64(math.MaxInt64)
+	if found {
+		next += m.timerRandomDelay(u).Microseconds()
+		ts.nextMono = max(next, 1)
+		fire = coalesce(next, accuracy, perturb)
+	}
+	if !real.IsZero() {
+		// The wall clock's deadline as a wait on the monotonic one; a
+		// clock change recomputes it (timersHostEvent).
+		real = real.Add(m.timerRandomDelay(u))
+		ts.nextReal = real
+		fire = min(fire, coalesce(nowMono+real.Sub(nowWall).Microseconds(), accuracy, perturb))
+	}
 	gen := ts.gen
 	ts.armed = time.AfterFunc(time.Duration(max(fire-nowMono, 0))*time.Microsecond, func() { m.timerElapsed(u, gen) })
 	u.setState(stateActive, subWaiting)
+}
+
+// timerCalendarLocked computes each OnCalendar= value's next elapse, as
+// systemd does: after the last trigger (or, with DeferReactivation=, after
+// the unit last went inactive), else after the timer's start; a time
+// already past (a run a Persistent= timer missed) moves to the manager's
+// start. It returns the earliest, zero if none.
+func (m *Manager) timerCalendarLocked(u, target *Unit, nowWall time.Time) time.Time {
+	tc, ts := u.conf.Timer, u.timer
+	if len(ts.calNext) != len(tc.Calendar) {
+		ts.calNext = make([]time.Time, len(tc.Calendar))
+	}
+	var earliest time.Time
+	for i, sp := range tc.Calendar {
+		var b time.Time
+		switch {
+		case tc.DeferReactivation && target != nil && !target.stamps.inactiveEnter.wall.IsZero():
+			b = target.stamps.inactiveEnter.wall
+			if ts.lastTrigger.wall.After(b) {
+				b = ts.lastTrigger.wall
+			}
+		case !ts.lastTrigger.wall.IsZero():
+			b = ts.lastTrigger.wall
+		case !u.stamps.inactiveExit.wall.IsZero():
+			b = u.stamps.inactiveExit.wall
+		default:
+			b = nowWall
+		}
+		n, ok := sp.Next(b.Round(0))
+		ts.calNext[i] = time.Time{}
+		if !ok {
+			continue
+		}
+		if start := m.since.Round(0); n.Before(start) {
+			n = start
+		}
+		ts.calNext[i] = n
+		if earliest.IsZero() || n.Before(earliest) {
+			earliest = n
+		}
+	}
+	return earliest
 }
 
 // timerElapsed runs when the armed deadline is reached: the timer starts

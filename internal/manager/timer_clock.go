@@ -110,8 +110,8 @@ func inotifyNames(buf []byte, name string) bool {
 }
 
 // timersHostEvent elapses the waiting timers that wait for ev
-// (OnClockChange=, OnTimezoneChange=); the others keep their next elapse,
-// which counts on monotonic clocks only.
+// (OnClockChange=, OnTimezoneChange=); the others recompute their
+// calendar values.
 func (m *Manager) timersHostEvent(ev hostEvent) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,8 +122,16 @@ func (m *Manager) timersHostEvent(ev hostEvent) {
 			if ev == timezoneChanged {
 				want = tc.OnTimezoneChange
 			}
-			if want && u.active == stateActive && u.sub == subWaiting && u.timer != nil {
+			if u.active != stateActive || u.sub != subWaiting || u.timer == nil {
+				continue
+			}
+			switch {
+			case want:
 				m.triggerTimerLocked(u)
+			case len(tc.Calendar) > 0:
+				// Calendar deadlines are waits on the monotonic clock:
+				// recompute them for the new wall clock.
+				m.timerWaitLocked(u)
 			}
 		}
 	}

@@ -62,6 +62,17 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		}
 		out = append(out, Property{"TimersMonotonic", unitconf.FormatMonotonic(v, next)})
 	}
+	for i, sp := range tc.Calendar {
+		var n time.Time
+		if active && i < len(ts.calNext) {
+			n = ts.calNext[i]
+		}
+		out = append(out, Property{"TimersCalendar", unitconf.FormatCalendar(sp, n)})
+	}
+	nextReal := ""
+	if active && !ts.nextReal.IsZero() {
+		nextReal = formatTimestamp(stamp{wall: ts.nextReal})
+	}
 	next := "0"
 	if active && ts.nextMono > 0 {
 		next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
@@ -71,7 +82,7 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		last = formatTimestamp(ts.lastTrigger)
 		lastMono = unitconf.FormatTimespan(time.Duration(ts.lastTrigger.mono) * time.Microsecond)
 	}
-	out = append(out, Property{"NextElapseUSecRealtime", ""}, Property{"NextElapseUSecMonotonic", next},
+	out = append(out, Property{"NextElapseUSecRealtime", nextReal}, Property{"NextElapseUSecMonotonic", next},
 		Property{"LastTriggerUSec", last}, Property{"LastTriggerUSecMonotonic", lastMono},
 		Property{"Result", u.result.String()})
 	return out
@@ -80,8 +91,18 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 // timerNextElapse is when the timer next elapses on the wall clock, zero
 // if it waits for nothing: for list-timers.
 func timerNextElapse(ts *timerState) time.Time {
-	if ts == nil || ts.nextMono == 0 {
+	if ts == nil {
 		return time.Time{}
 	}
-	return time.Now().Add(time.Duration(ts.nextMono-monoNow()) * time.Microsecond)
+	var mono time.Time
+	if ts.nextMono != 0 {
+		mono = time.Now().Add(time.Duration(ts.nextMono-monoNow()) * time.Microsecond)
+	}
+	switch {
+	case ts.nextReal.IsZero():
+		return mono
+	case mono.IsZero() || ts.nextReal.Before(mono):
+		return ts.nextReal
+	}
+	return mono
 }

@@ -1,10 +1,12 @@
 package unitconf
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/capsuled/capsuled/internal/calendar"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -30,6 +32,7 @@ type Monotonic struct {
 // Timer is the [Timer] section of a .timer unit.
 type Timer struct {
 	Monotonic         []Monotonic
+	Calendar          []*calendar.Spec // OnCalendar=
 	Accuracy          time.Duration
 	RandomizedDelay   time.Duration
 	FixedRandomDelay  bool
@@ -118,6 +121,24 @@ func parseTimerUnit(c *parseCtx, v string) error {
 	return nil
 }
 
+func parseOnCalendar(c *parseCtx, v string) error {
+	t := tmr(c)
+	if v == "" {
+		t.Calendar = nil
+		return nil
+	}
+	sp, err := calendar.Parse(v)
+	if err != nil {
+		var ce *calendar.Error
+		if errors.As(err, &ce) {
+			return errors.New(ce.Reason)
+		}
+		return err
+	}
+	t.Calendar = append(t.Calendar, sp)
+	return nil
+}
+
 func timerDirectives() []Directive {
 	return []Directive{
 		{Key: "OnActiveSec", Props: []string{"TimersMonotonic"}, Parse: parseMonotonic(OnActive)},
@@ -125,6 +146,7 @@ func timerDirectives() []Directive {
 		{Key: "OnStartupSec", Props: []string{"TimersMonotonic"}, Parse: parseMonotonic(OnStartup)},
 		{Key: "OnUnitActiveSec", Props: []string{"TimersMonotonic"}, Parse: parseMonotonic(OnUnitActive)},
 		{Key: "OnUnitInactiveSec", Props: []string{"TimersMonotonic"}, Parse: parseMonotonic(OnUnitInactive)},
+		{Key: "OnCalendar", Props: []string{"TimersCalendar"}, Parse: parseOnCalendar},
 		{Key: "OnClockChange", Props: []string{"OnClockChange"}, Parse: timerBool(func(t *Timer) *bool { return &t.OnClockChange }, false)},
 		{Key: "OnTimezoneChange", Props: []string{"OnTimezoneChange"}, Parse: timerBool(func(t *Timer) *bool { return &t.OnTimezoneChange }, false)},
 		{Key: "Unit", Props: []string{"Unit"}, Parse: parseTimerUnit},
@@ -138,8 +160,8 @@ func timerDirectives() []Directive {
 	}
 }
 
-// notYetTimer: calendar events come with the calendar package.
-var notYetTimer = []string{"OnCalendar"}
+// notYetTimer: every [Timer] directive is acted on.
+var notYetTimer []string
 
 // timerProps are the [Timer] section's properties; the engine overlays
 // the ones that depend on its state (next elapse, last trigger, result).
@@ -150,6 +172,13 @@ func timerProps() []Property {
 			var out []string
 			for _, m := range u.Timer.Monotonic {
 				out = append(out, FormatMonotonic(m, 0))
+			}
+			return out
+		}},
+		{Name: "TimersCalendar", Lines: func(u *Unit) []string {
+			var out []string
+			for _, sp := range u.Timer.Calendar {
+				out = append(out, FormatCalendar(sp, time.Time{}))
 			}
 			return out
 		}},
@@ -171,13 +200,23 @@ func FormatMonotonic(m Monotonic, next time.Duration) string {
 	return fmt.Sprintf("{ %s=%s ; next_elapse=%s }", m.Base, FormatTimespan(m.Span), FormatTimespan(next))
 }
 
+// FormatCalendar prints one calendar value as TimersCalendar= does; next
+// is its next elapse (zero: none).
+func FormatCalendar(sp *calendar.Spec, next time.Time) string {
+	n := "n/a"
+	if !next.IsZero() {
+		n = next.Format("Mon 2006-01-02 15:04:05 MST")
+	}
+	return fmt.Sprintf("{ OnCalendar=%s ; next_elapse=%s }", sp, n)
+}
+
 // FormatTimespan prints a span as show prints *USec properties.
 func FormatTimespan(d time.Duration) string { return formatTimespan(d) }
 
 // finish checks the timer as a whole: one without any trigger is refused,
 // as systemd refuses it.
 func (t *Timer) finish() error {
-	if len(t.Monotonic) == 0 && !t.OnClockChange && !t.OnTimezoneChange {
+	if len(t.Monotonic) == 0 && len(t.Calendar) == 0 && !t.OnClockChange && !t.OnTimezoneChange {
 		return refuse("Timer unit lacks value setting. Refusing.")
 	}
 	return nil

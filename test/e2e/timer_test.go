@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,6 +61,10 @@ func TestTimers(t *testing.T) {
 		"tp.service":  countingService("%h/tp", ""),
 		"tm.timer":    "[Timer]\nOnActiveSec=1s\n" + fast,
 		"tm.service":  countingService("%h/tm", ""),
+		"tc.timer":    "[Timer]\nOnCalendar=*:*:0/2\n" + fast,
+		"tc.service":  countingService("%h/tc", ""),
+		"tq.timer":    "[Timer]\nOnCalendar=daily\nPersistent=yes\n" + fast,
+		"tq.service":  countingService("%h/tq", ""),
 		"tn.timer":    "[Timer]\nPersistent=yes\n",
 		"tx.timer":    "[Timer]\nOnActiveSec=1s\nUnit=nosuch.service\n",
 	}
@@ -71,9 +76,29 @@ func TestTimers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// tq.timer last ran two days ago: Persistent= catches up on the
+	// daily run it missed as soon as it starts.
+	stamps := home + "/.local/state/systemd/timers"
+	if err := os.MkdirAll(stamps, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.WriteFile(stamps+"/stamp-tq.timer", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(stamps+"/stamp-tq.timer", old, old); err != nil {
+		t.Fatal(err)
+	}
 	ctl(t, 0, "start", "capsule@"+c+".service")
 	waitRunning(t, c)
-	ctl(t, 0, "-C", c, "start", "ta.timer", "tu.timer", "ti.timer", "tb.timer", "tr.timer", "tp.timer", "tm.timer")
+	// The home is the capsule's: its files are owned as the home is.
+	if fi, err := os.Stat(home); err == nil {
+		st := fi.Sys().(*syscall.Stat_t)
+		for _, p := range []string{home + "/.local", home + "/.local/state", home + "/.local/state/systemd", stamps, stamps + "/stamp-tq.timer"} {
+			os.Lchown(p, int(st.Uid), int(st.Gid))
+		}
+	}
+	ctl(t, 0, "-C", c, "start", "ta.timer", "tu.timer", "ti.timer", "tb.timer", "tr.timer", "tp.timer", "tm.timer", "tc.timer", "tq.timer")
 	// tm.service goes away before tm.timer elapses: starting it fails.
 	if err := os.Remove(filepath.Join(home, ".config/systemd/user/tm.service")); err != nil {
 		t.Fatal(err)
@@ -169,6 +194,24 @@ func TestTimers(t *testing.T) {
 		ctl(t, 0, "-C", c, "start", "tp.timer")
 		if got, want := showValue(t, c, "tp.timer", "LastTriggerUSec"), fi.ModTime().UTC().Format("Mon 2006-01-02 15:04:05 MST"); got != want {
 			t.Errorf("LastTriggerUSec=%q after a restart, want %q from the stamp", got, want)
+		}
+	})
+	t.Run("OnCalendar", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(5*time.Second, func() bool { return runCount(home+"/tc") >= 1 }) {
+			t.Errorf("OnCalendar=*:*:0/2 ran %d times", runCount(home+"/tc"))
+		}
+		if got := showValue(t, c, "tc.timer", "TimersCalendar"); !strings.HasPrefix(got, "{ OnCalendar=*-*-* *:*:00/2 ; next_elapse=") || strings.Contains(got, "n/a") {
+			t.Errorf("TimersCalendar=%q", got)
+		}
+		if got := showValue(t, c, "tc.timer", "NextElapseUSecRealtime"); got == "" {
+			t.Error("NextElapseUSecRealtime is empty")
+		}
+	})
+	t.Run("Persistent catch-up", func(t *testing.T) {
+		t.Parallel()
+		if !waitFor(3*time.Second, func() bool { return runCount(home+"/tq") == 1 }) {
+			t.Errorf("Persistent daily timer that missed a run ran %d times at start", runCount(home+"/tq"))
 		}
 	})
 	t.Run("failed activation", func(t *testing.T) {
