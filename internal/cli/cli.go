@@ -147,6 +147,7 @@ Commands:
   list-dependencies [UNIT...]  Show the units a unit needs as a tree
   reset-failed [UNIT...]       Forget failed states
   list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
+  list-timers [PATTERN...]     List active timers (--all: loaded inactive ones too)
   cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
   daemon-reload                Re-read all unit files
   enable [--now] UNIT...       Link units as their [Install] section says
@@ -253,7 +254,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
-		"list-dependencies", "list-jobs", "cancel":
+		"list-dependencies", "list-jobs", "cancel", "list-timers":
 		known = true
 	}
 	if !known {
@@ -287,6 +288,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.listDependencies(pos)
 	case "list-jobs":
 		return c.listJobs(pos)
+	case "list-timers":
+		return c.listTimers(pos)
 	case "cancel":
 		return c.cancel(pos)
 	case "clean":

@@ -196,6 +196,23 @@ func TestTimers(t *testing.T) {
 			t.Errorf("LastTriggerUSec=%q after a restart, want %q from the stamp", got, want)
 		}
 	})
+	t.Run("list-timers", func(t *testing.T) {
+		t.Parallel()
+		waitFor(3*time.Second, func() bool { return runCount(home+"/tu") >= 1 })
+		out := ctl(t, 0, "-C", c, "list-timers", "tu.timer").stdout
+		lines := strings.Split(out, "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], "NEXT ") || !strings.HasSuffix(lines[0], " UNIT     ACTIVATES") {
+			t.Fatalf("list-timers:\n%s", out)
+		}
+		f := strings.Fields(lines[1])
+		// NEXT (4 fields), LEFT, LAST (4), PASSED ("1s ago"), UNIT, ACTIVATES
+		if len(f) < 4 || f[len(f)-2] != "tu.timer" || f[len(f)-1] != "tu.service" || f[0] == "-" || !strings.Contains(lines[1], " ago ") {
+			t.Errorf("list-timers row %q", lines[1])
+		}
+		if !strings.Contains(out, "\n1 timers listed.\nPass --all") {
+			t.Errorf("list-timers footer:\n%s", out)
+		}
+	})
 	t.Run("OnCalendar", func(t *testing.T) {
 		t.Parallel()
 		if !waitFor(5*time.Second, func() bool { return runCount(home+"/tc") >= 1 }) {

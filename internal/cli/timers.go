@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/unit"
+	"golang.org/x/sys/unix"
+)
+
+// timerRow is one line of list-timers.
+type timerRow struct {
+	next, last      time.Time
+	name, activates string
+}
+
+// listTimers prints the loaded timers as systemctl list-timers does: the
+// active ones (all loaded ones with --all), soonest first.
+func (c *ctl) listTimers(patterns []string) error {
+	var l api.UnitList
+	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
+		return fail(exitFailure, "Failed to list timers: %v", err)
+	}
+	var rows []timerRow
+	for _, u := range l.Units {
+		if n, err := unit.ParseName(u.Name); err != nil || n.Type != "timer" {
+			continue
+		}
+		if !c.o.all && u.ActiveState == "inactive" || u.LoadState != "loaded" {
+			continue
+		}
+		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
+			continue
+		}
+		var ps api.Properties
+		if err := c.t.client.Call(api.MethodGetProperties, api.PropertiesRequest{Name: u.Name}, &ps); err != nil {
+			return fail(exitFailure, "Failed to get properties of %s: %v", u.Name, err)
+		}
+		rows = append(rows, timerRowOf(u.Name, ps.Properties, time.Now(), monotonicNow()))
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i].next, rows[j].next
+		switch {
+		case a.IsZero() != b.IsZero():
+			return !a.IsZero()
+		case !a.Equal(b):
+			return a.Before(b)
+		}
+		return rows[i].name < rows[j].name
+	})
+	if c.o.output == "json" {
+		return c.json(timersJSON(rows))
+	}
+	printTimers(c.io.Stdout, rows, time.Now(), c.o.all)
+	return nil
+}
+
+func monotonicNow() time.Duration {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano())
+}
+
+// timerRowOf reads a timer's row from its show properties: its next
+// elapse is the earlier of the wall clock's and the monotonic clock's.
+func timerRowOf(name string, ps []api.Property, now time.Time, mono time.Duration) timerRow {
+	r := timerRow{name: name}
+	for _, p := range ps {
+		switch p.Name {
+		case "Unit":
+			r.activates = p.Value
+		case "LastTriggerUSec":
+			r.last = parseTimestamp(p.Value)
+		case "NextElapseUSecRealtime":
+			if t := parseTimestamp(p.Value); !t.IsZero() && (r.next.IsZero() || t.Before(r.next)) {
+				r.next = t
+			}
+		case "NextElapseUSecMonotonic":
+			d, err := unit.ParseTimespan(p.Value)
+			if err != nil || d == 0 {
+				continue
+			}
+			if t := now.Add(d - mono); r.next.IsZero() || t.Before(r.next) {
+				r.next = t
+			}
+		}
+	}
+	return r
+}
+
+func parseTimestamp(s string) time.Time {
+	t, err := time.ParseInLocation("Mon 2006-01-02 15:04:05 MST", s, time.Local)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func timersJSON(rows []timerRow) []map[string]any {
+	out := []map[string]any{}
+	usec := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.UnixMicro()
+	}
+	for _, r := range rows {
+		out = append(out, map[string]any{"next": usec(r.next), "last": usec(r.last), "unit": r.name, "activates": r.activates})
+	}
+	return out
+}
+
+// printTimers prints the table: columns as wide as their widest cell, "-"
+// for what is unknown.
+func printTimers(w io.Writer, rows []timerRow, now time.Time, all bool) {
+	cells := [][]string{{"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"}}
+	stampOr := func(t time.Time, f func(time.Time) string) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return f(t)
+	}
+	for _, r := range rows {
+		cells = append(cells, []string{
+			stampOr(r.next, func(t time.Time) string { return t.Format("Mon 2006-01-02 15:04:05 MST") }),
+			stampOr(r.next, func(t time.Time) string { return relativeSpan(t.Sub(now)) }),
+			stampOr(r.last, func(t time.Time) string { return t.Format("Mon 2006-01-02 15:04:05 MST") }),
+			stampOr(r.last, func(t time.Time) string { return relativeSpan(now.Sub(t)) + " ago" }),
+			printable(r.name), printable(r.activates),
+		})
+	}
+	width := make([]int, 6)
+	for _, row := range cells {
+		for i, c := range row {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, row := range cells {
+		line := ""
+		for i, c := range row {
+			if i == len(row)-1 {
+				line += c
+				break
+			}
+			line += fmt.Sprintf("%-*s ", width[i], c)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "\n%d timers listed.\n", len(rows))
+	if !all {
+		fmt.Fprintln(w, "Pass --all to see loaded but inactive timers, too.")
+	}
+}
+
+// relativeSpan words a span as systemd's relative timestamps do: the two
+// largest units at most, coarser the longer it is.
+func relativeSpan(d time.Duration) string {
+	if d <= 0 {
+		return "now"
+	}
+	const day, week = 24 * time.Hour, 7 * 24 * time.Hour
+	const month, year = 2629800 * time.Second, 31557600 * time.Second
+	switch {
+	case d >= year:
+		return fmt.Sprintf("%d years %d months", d/year, d%year/month)
+	case d >= month:
+		return fmt.Sprintf("%d months %d days", d/month, d%month/day)
+	case d >= week:
+		return fmt.Sprintf("%d weeks %d days", d/week, d%week/day)
+	case d >= 2*day:
+		return fmt.Sprintf("%d days", d/day)
+	case d >= 25*time.Hour:
+		return fmt.Sprintf("1 day %dh", (d-day)/time.Hour)
+	case d >= 6*time.Hour:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh %dmin", d/time.Hour, d%time.Hour/time.Minute)
+	case d >= 5*time.Minute:
+		return fmt.Sprintf("%dmin", d/time.Minute)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dmin %ds", d/time.Minute, d%time.Minute/time.Second)
+	case d >= time.Second:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%dms", d/time.Millisecond)
+	}
+	return fmt.Sprintf("%dus", d/time.Microsecond)
+}

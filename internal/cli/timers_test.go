@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/api"
+)
+
+func TestPrintTimers(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	rows := []timerRow{
+		{next: now.Add(10 * time.Minute), last: now.Add(-2 * time.Hour), name: "a.timer", activates: "a.service"},
+		{name: "never.timer", activates: "x.service"},
+	}
+	var b strings.Builder
+	printTimers(&b, rows, now, false)
+	want := "NEXT                        LEFT  LAST                        PASSED      UNIT        ACTIVATES\n" +
+		"Mon 2026-11-30 12:10:00 UTC 10min Mon 2026-11-30 10:00:00 UTC 2h 0min ago a.timer     a.service\n" +
+		"-                           -     -                           -           never.timer x.service\n" +
+		"\n2 timers listed.\nPass --all to see loaded but inactive timers, too.\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	// As systemctl --capsule=obs list-timers --all printed it with none.
+	b.Reset()
+	printTimers(&b, nil, now, true)
+	if want := "NEXT LEFT LAST PASSED UNIT ACTIVATES\n\n0 timers listed.\n"; b.String() != want {
+		t.Errorf("no timers: got %q, want %q", b.String(), want)
+	}
+}
+
+func TestRelativeSpan(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "now", 500 * time.Microsecond: "500us", 3 * time.Second: "3s", 90 * time.Second: "1min 30s",
+		10 * time.Minute: "10min", 90 * time.Minute: "1h 30min", 7 * time.Hour: "7h", 26 * time.Hour: "1 day 2h",
+		3 * 24 * time.Hour: "3 days", 9 * 24 * time.Hour: "1 weeks 2 days",
+	} {
+		if got := relativeSpan(d); got != want {
+			t.Errorf("relativeSpan(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestTimerRowOf: the next elapse is the earlier of the two clocks'.
+func TestTimerRowOf(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	ps := []api.Property{{Name: "Unit", Value: "b.service"}, {Name: "NextElapseUSecRealtime", Value: "Mon 2026-11-30 13:00:00 UTC"},
+		{Name: "NextElapseUSecMonotonic", Value: "1h 30min"}, {Name: "LastTriggerUSec", Value: ""}}
+	r := timerRowOf("b.timer", ps, now, time.Hour)
+	if want := now.Add(30 * time.Minute); !r.next.Equal(want) || r.activates != "b.service" || !r.last.IsZero() {
+		t.Errorf("row %+v, want next %v", r, want)
+	}
+}
