@@ -353,9 +353,23 @@ func (ps *parser) date(c *Spec) (done bool, _ *perr) {
 		return false, nil
 	}
 	if ps.at(ps.pos) == '@' {
-		v, e, err := ps.number(ps.pos + 1)
+		// strtoul's syntax: blanks, then a sign; a negated value wraps
+		// around and is then out of range, except "-0".
+		i := ps.pos + 1
+		for strings.IndexByte(" \t\n\v\f\r", ps.at(i)) >= 0 && ps.at(i) != 0 {
+			i++
+		}
+		neg := false
+		if b := ps.at(i); b == '+' || b == '-' {
+			neg = b == '-'
+			i++
+		}
+		v, e, err := ps.number(i)
 		if err != nil {
 			return false, err
+		}
+		if neg && v != 0 {
+			return false, outOfRange("negative timestamp")
 		}
 		if v > 1<<63-1 || v > (1<<64-1)/usecPerSec {
 			return false, outOfRange("timestamp too large")

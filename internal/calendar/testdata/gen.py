@@ -37,6 +37,13 @@ ZONES = ["", "", "", " UTC", " Europe/Berlin", " America/New_York", " Asia/Tokyo
 SHORTHANDS = ["minutely", "hourly", "daily", "monthly", "weekly", "yearly", "annually",
               "quarterly", "semiannually", "semi-annually", "bi-annually", "DAILY", "Hourly"]
 PROCESS_TZ = ["UTC", "Europe/Berlin", "America/New_York"]
+PROCESS_TZ2 = ["Australia/Lord_Howe", "Asia/Tokyo", "Europe/London"]
+EDGE = ["@+5", "@ 5", "@-1", "@-0", "Mon @5", "*-*-* 12:00 JDT", "*-*-* 12:00 JST",
+        "*-*-* 12:00 LMT", "*-*-* 12:00 utc", "*-*-* 12:00 Etc/UTC", "*-*-* 12:00 posixrules",
+        "*-*-* 12:00 Factory", "2199-12-31 23:59:59", "*-02-29 Mon", "Mon *-02-29",
+        "*-*-* 02:00 BST", "*-*-* 01:30 GMT", "*-*-* 01:30 +1030", "*-*-* 02:15 +11",
+        "*-*-* 01:45:00", "*-*-* 02:00/15:00", "*-*~1 *:30", "2026-04-05 01:45",
+        "2026-10-04 02:15", "*-10,3,4-* 1..2:0/15", "Sun *-*-1..7 1:30"]
 
 
 def ts(s):
@@ -50,8 +57,15 @@ BASES = {
                       ts("2026-10-25 00:30:00"), ts("2026-06-30 21:59:59")],
     "America/New_York": [ts("2026-03-08 06:20:00"), ts("2026-11-01 05:10:00"),
                          ts("2026-11-01 06:15:00"), ts("2026-12-31 04:59:30")],
+    # Lord Howe shifts by 30 minutes at 02:00 local on the first Sundays of
+    # April and October
+    "Australia/Lord_Howe": [ts("2026-04-04 14:00:00"), ts("2026-10-03 15:00:00")],
+    "Asia/Tokyo": [ts("2026-10-24 15:00:00")],
+    "Europe/London": [ts("2026-03-29 00:30:00"), ts("2026-10-25 00:30:00")],
 }
-LOCAL_ABBR = {"Europe/Berlin": [" CET", " CEST"], "America/New_York": [" EST", " EDT"], "UTC": []}
+LOCAL_ABBR = {"Europe/Berlin": [" CET", " CEST"], "America/New_York": [" EST", " EDT"], "UTC": [],
+              "Australia/Lord_Howe": [" +1030", " +11"], "Asia/Tokyo": [" JST", " JDT"],
+              "Europe/London": [" GMT", " BST"]}
 
 INVALID = ["bad", "*-*-* 25:00", "Mon..", "Fri..Mon", "*:*:60", "*-13-1", "*-*-32",
            "2300-01-01", "*:*:5..5.5", "*-*~29", "@", "*:0/0", "1:2:3:4", "Mon-",
@@ -116,6 +130,16 @@ def main():
             rows.append((tz, BASES[tz][0], expr))
         for expr in INVALID:
             rows.append((tz, BASES[tz][0], expr))
+    # More zones (a 30-minute daylight shift, a zone without daylight time
+    # since 1951, one whose standard offset is 0) and edge cases.
+    for tz in PROCESS_TZ2:
+        for base in BASES[tz]:
+            for _ in range(25):
+                parts = [rnd.choice(WEEKDAYS), rnd.choice(DATES), rnd.choice(TIMES)]
+                expr = " ".join(p for p in parts if p) or "*-*-*"
+                rows.append((tz, base, expr + rnd.choice(ZONES + LOCAL_ABBR[tz])))
+            for expr in EDGE:
+                rows.append((tz, base, expr))
     for tz, base, expr in rows:
         print("\t".join([tz, str(base), expr] + run(tz, base, expr)))
 
