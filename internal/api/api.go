@@ -245,6 +245,9 @@ type Run struct {
 	PTY              string   `json:"pty,omitempty"`
 	Wait             bool     `json:"wait,omitempty"`
 	Collect          bool     `json:"collect,omitempty"`
+	// Timer, if set, are the [Timer] settings of a transient timer that
+	// starts the service (run --on-*), instead of starting it now.
+	Timer []string `json:"timer,omitempty"`
 }
 
 // RunReply is sent when the unit started and, with Wait, again when it ended.
@@ -252,6 +255,7 @@ type RunReply struct {
 	Unit         string `json:"unit"`
 	InvocationID string `json:"invocationID"`
 	MainPID      int    `json:"mainPID,omitempty"`
+	Timer        string `json:"timer,omitempty"` // the transient timer that starts Unit
 	Done         bool   `json:"done,omitempty"`
 	Result       string `json:"result,omitempty"`
 	ExitCode     string `json:"exitCode,omitempty"`

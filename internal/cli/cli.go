@@ -190,6 +190,10 @@ run options:
   -G --collect                 Unload the unit even if it failed
      --description=TEXT        Unit description
      --working-directory=DIR   Working directory of the command
+     --on-active=SEC, --on-boot=SEC, --on-startup=SEC, --on-unit-active=SEC,
+     --on-unit-inactive=SEC, --on-calendar=SPEC, --on-clock-change,
+     --on-timezone-change      Start the command from a transient timer
+     --timer-property=KEY=VALUE  Set a property of that timer
 `
 
 // Main runs capsulectl with args (without the program name) and returns

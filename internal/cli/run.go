@@ -16,6 +16,7 @@ type runOptions struct {
 	unit, description, workdir string
 	pty, pipe, wait, collect   bool
 	props, env                 []string
+	timer                      runTimerOptions
 }
 
 func (r *runOptions) register(fs *flag.FlagSet) {
@@ -37,6 +38,7 @@ func (r *runOptions) register(fs *flag.FlagSet) {
 	fs.Func("p", "KEY=VALUE", add(&r.props))
 	fs.Func("setenv", "NAME=VALUE", add(&r.env))
 	fs.Func("E", "NAME=VALUE", add(&r.env))
+	r.timer.register(fs)
 }
 
 // runCommand implements "capsulectl run", after systemd-run. raw is
@@ -58,6 +60,9 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	if len(argv) == 0 {
 		return fail(exitUsage, "Command line to execute required.")
 	}
+	if err := r.timer.check(r); err != nil {
+		return err
+	}
 	if r.pty && r.pipe {
 		// As systemd-run: -t -P is -t if stdin, stdout and stderr all are
 		// terminals, else -P.
@@ -73,7 +78,7 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	}
 	defer t.client.Close()
 	req := api.Run{Unit: r.unit, Description: r.description, Argv: argv, Environment: r.env,
-		Properties: r.props, WorkingDirectory: r.workdir, Collect: r.collect, Wait: r.wait || r.pty || r.pipe}
+		Properties: r.props, WorkingDirectory: r.workdir, Collect: r.collect, Wait: r.wait || r.pty || r.pipe, Timer: r.timer.lines}
 	var files []*os.File
 	var ptm, slave *os.File
 	var pipes *pipeRelay
@@ -131,7 +136,9 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		if err := json.Unmarshal(p, &rep); err != nil {
 			return err
 		}
-		if !rep.Done {
+		if rep.Timer != "" && !o.quiet {
+			fmt.Fprintf(stdio.Stderr, "Running timer as unit: %s\nWill run service as unit: %s\n", printable(rep.Timer), printable(rep.Unit))
+		} else if !rep.Done {
 			if !o.quiet {
 				fmt.Fprintf(stdio.Stderr, "Running as unit: %s; invocation ID: %s\n", printable(rep.Unit), printable(rep.InvocationID))
 			}

@@ -218,7 +218,10 @@ func runTransient(ctx context.Context, m *manager.Manager, c *varlink.Call) erro
 	}
 	spec := manager.TransientSpec{Unit: p.Unit, Description: p.Description, Argv: p.Argv,
 		Environment: p.Environment, Properties: p.Properties, WorkingDirectory: p.WorkingDirectory,
-		Collect: p.Collect, CallerPID: int(c.Peer.PID)}
+		Collect: p.Collect, CallerPID: int(c.Peer.PID), Timer: p.Timer}
+	if len(p.Timer) > 0 && (p.Wait || p.Stdio != "" && p.Stdio != api.StdioLog) {
+		return fmt.Errorf("%w: a transient timer's service cannot be waited for or given stdio", manager.ErrInvalid)
+	}
 	switch p.Stdio {
 	case "", api.StdioLog:
 	case api.StdioFDs:
@@ -238,7 +241,7 @@ func runTransient(ctx context.Context, m *manager.Manager, c *varlink.Call) erro
 	if err != nil {
 		return err
 	}
-	reply := api.RunReply{Unit: t.Unit, InvocationID: t.InvocationID, MainPID: t.MainPID}
+	reply := api.RunReply{Unit: t.Unit, InvocationID: t.InvocationID, MainPID: t.MainPID, Timer: t.Timer}
 	if !p.Wait {
 		return c.Reply(reply)
 	}

@@ -30,11 +30,15 @@ type TransientSpec struct {
 	Collect bool
 	// CallerPID names the unit when Unit is empty.
 	CallerPID int
+	// Timer, if set, are the [Timer] (or [Unit]) KEY=VALUE lines of a
+	// transient timer that starts the service instead of starting it now.
+	Timer []string
 }
 
 // Transient is a started transient service.
 type Transient struct {
 	Unit         string
+	Timer        string // the transient timer that starts Unit, if any
 	InvocationID string
 	MainPID      int
 
@@ -121,6 +125,9 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	if err != nil {
 		os.Remove(file)
 		return nil, err
+	}
+	if len(p.Timer) > 0 {
+		return m.startTransientTimer(ctx, p, u)
 	}
 	m.mu.Lock()
 	var env []string

@@ -249,8 +249,8 @@ func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 func (m *Manager) collect(u *Unit) {
 	m.mu.Lock()
 	dead := u.job == nil && (u.active == stateInactive || (u.active == stateFailed && u.run != nil && u.run.collect))
-	if m.queuedLocked(u.name) {
-		dead = false
+	if m.queuedLocked(u.name) || len(m.timers.byTarget[u.name]) > 0 {
+		dead = false // a started timer starts it again
 	}
 	m.mu.Unlock()
 	if !dead || !u.transient {

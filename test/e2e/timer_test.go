@@ -257,3 +257,30 @@ func TestSystemTimer(t *testing.T) {
 		t.Errorf("system timer Requires=%q", got)
 	}
 }
+
+// TestRunOnTimer: capsulectl run --on-* creates a transient timer and
+// service, as systemd-run does; a bad calendar event is refused up front.
+func TestRunOnTimer(t *testing.T) {
+	c := startCapsule(t, "rtm")
+	home := "/var/lib/private/capsules/" + c
+	r := ctl(t, 0, "run", "-C", c, "--unit=tick", "--on-active=300ms", "--on-unit-active=500ms",
+		"--timer-property=AccuracySec=1ms", "sh", "-c", "echo run >> $HOME/tick")
+	if want := "Running timer as unit: tick.timer\nWill run service as unit: tick.service\n"; r.stderr != want {
+		t.Errorf("run printed %q, want %q", r.stderr, want)
+	}
+	if !waitFor(4*time.Second, func() bool { return runCount(home+"/tick") >= 3 }) {
+		t.Errorf("transient timer ran its service %d times", runCount(home+"/tick"))
+	}
+	if got := showValue(t, c, "tick.timer", "Transient"); got != "yes" {
+		t.Errorf("tick.timer Transient=%s", got)
+	}
+	ctl(t, 0, "-C", c, "stop", "tick.timer")
+
+	r = ctlRun(nil, "run", "-C", c, "--on-calendar=Mon 25:00", "true")
+	if r.code != 1 || !strings.Contains(r.stderr, "Failed to parse calendar event specification 'Mon 25:00': Invalid argument") {
+		t.Errorf("bad --on-calendar: %s", r)
+	}
+	if r := ctlRun(nil, "run", "-C", c, "--on-active=1s", "--wait", "true"); r.code != 1 || !strings.Contains(r.stderr, "--wait may not be combined with timer operations.") {
+		t.Errorf("--wait with a timer: %s", r)
+	}
+}
