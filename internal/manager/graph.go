@@ -84,6 +84,17 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 			}
 			shutdown()
 		}
+	case pathKind:
+		d.add(job.Before, u.conf.Path.Unit)
+		d.add(job.Triggers, u.conf.Path.Unit)
+		if defaults {
+			d.add(job.Before, "paths.target")
+			if system {
+				d.add(job.Requires, "sysinit.target")
+				d.add(job.After, "sysinit.target")
+			}
+			shutdown()
+		}
 	case targetKind:
 		if defaults {
 			shutdown()

@@ -36,6 +36,8 @@ func (m *Manager) kindFor(typ string) kind {
 		return sliceKind{m}
 	case "timer":
 		return timerKind{m}
+	case "path":
+		return pathKind{m}
 	}
 	return nil
 }

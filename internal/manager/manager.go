@@ -117,6 +117,7 @@ type Manager struct {
 	hooks      hooks
 	events     feed // every unit's state changes
 	timers     timerIndex
+	paths      pathRegistry
 	engineState
 }
 
@@ -343,7 +344,7 @@ func (m *Manager) load(name string) (*Unit, error) {
 			name, strings.Replace(name, "@.", "@NAME.", 1))
 	}
 	switch n.Type {
-	case "service", "socket", "target", "slice", "timer":
+	case "service", "socket", "target", "slice", "timer", "path":
 	default:
 		return nil, fmt.Errorf("%s: %w: unit type %s is not supported yet", name, errUnsupported, n.Type)
 	}

@@ -133,7 +133,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	out = append(out, u.conditionProperties()...)
 	typ := u.kind.typeName()
 	switch typ {
-	case "service", "socket":
+	case "service", "socket", "path":
 		add("Result", u.result.String())
 	case "timer":
 		out = append(out, m.timerPropertiesLocked(u)...)

@@ -13,7 +13,7 @@ import (
 // systemd 257 shows, in its order: the type's own interface first, then the
 // Unit interface. It is built on first use: only show needs it.
 var propertyOrder = sync.OnceValue(func() map[string][]string {
-	return map[string][]string{
+	o := map[string][]string{
 		"service": slices.Concat(serviceOwnProperties, execUnitProperties),
 		"socket":  slices.Concat(socketOwnProperties, execUnitProperties),
 		"target": {
@@ -121,6 +121,8 @@ var propertyOrder = sync.OnceValue(func() map[string][]string {
 			"DefaultOOMPolicy", "DefaultOOMScoreAdjust", "CtrlAltDelBurstAction", "SoftRebootsCount",
 		},
 	}
+	o["path"] = slices.Concat(pathOwnProperties, o["target"])
+	return o
 })
 
 // serviceOwnProperties are the properties of systemd's Service interface

@@ -28,7 +28,7 @@ var ErrStartLimitHit = errStartLimitHit
 // and sockets, as in systemd.
 func limitsStarts(k kind) bool {
 	switch k.(type) {
-	case serviceKind, socketKind:
+	case serviceKind, socketKind, pathKind:
 		return true
 	}
 	return false

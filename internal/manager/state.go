@@ -123,6 +123,7 @@ const (
 	resultOOMKill
 	resultTriggerLimitHit
 	resultServiceStartLimitHit
+	resultUnitStartLimitHit
 	// Not unit results in systemd but job results; the engine records
 	// them on the unit until jobs carry results of their own.
 	resultDependency
@@ -141,6 +142,7 @@ var resultNames = [...]string{
 	resultOOMKill:              "oom-kill",
 	resultTriggerLimitHit:      "trigger-limit-hit",
 	resultServiceStartLimitHit: "service-start-limit-hit",
+	resultUnitStartLimitHit:    "unit-start-limit-hit",
 	resultDependency:           "dependency",
 }
 

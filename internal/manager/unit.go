@@ -55,6 +55,7 @@ type Unit struct {
 	run        *runState
 	socket     *socketState // a started socket unit's listeners
 	timer      *timerState
+	path       *pathWatch // a started path unit's watches
 	// Sockets a socket unit hands to the next start of this service.
 	pendingListen []*os.File
 	pendingNames  []string

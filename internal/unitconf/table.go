@@ -65,6 +65,7 @@ func sectionTable() []section {
 		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), notYet: notYetService, props: serviceProps()},
 		{name: "Socket", types: []string{"socket"}, directives: socketDirectives(), notYet: notYetSocket, props: socketProps()},
 		{name: "Timer", types: []string{"timer"}, directives: timerDirectives(), notYet: notYetTimer, props: timerProps()},
+		{name: "Path", types: []string{"path"}, directives: pathDirectives(), props: pathProps()},
 		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives(), notYet: notYetSlice, props: sliceProps()},
 		{name: "Unit", directives: unitDirectives(), notYet: notYetUnit, props: unitProps()},
 		{name: "Install", directives: installDirectives(), notYet: notYetInstall},

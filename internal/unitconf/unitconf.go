@@ -23,6 +23,7 @@ type Unit struct {
 	Socket  *Socket
 	Slice   *Slice
 	Timer   *Timer
+	Path    *Path
 	Install Install
 }
 
@@ -92,6 +93,8 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 		u.Slice = &Slice{Resources: defaultResources()}
 	case "timer":
 		u.Timer = newTimer(name)
+	case "path":
+		u.Path = newPath(name)
 	}
 	st := &state{u: u}
 	for _, e := range o.Entries() {
@@ -204,6 +207,8 @@ func (u *Unit) finish() error {
 		return u.Socket.finish()
 	case u.Timer != nil:
 		return u.Timer.finish()
+	case u.Path != nil:
+		return u.Path.finish()
 	}
 	return nil
 }
