@@ -279,3 +279,38 @@ func TestPathUnitSystem(t *testing.T) {
 	os.WriteFile(d+"/flag", nil, 0o644)
 	pathWait(t, "service ran", func() bool { return countLines(d+"/count") == 1 })
 }
+
+// TestEscapePathUnitSymlinkToRoot: a capsule swaps the paths its path unit
+// watches for symbolic links to /root and /etc. Its manager must not look
+// through them: /root (unreadable, which DirectoryNotEmpty= would take for
+// not empty) and /etc/hostname are outside what the capsule may write, so
+// neither condition holds and nothing is triggered.
+func TestEscapePathUnitSymlinkToRoot(t *testing.T) {
+	c := startCapsule(t, "pesc")
+	uid, _ := capsuleUID(t, c)
+	d := "/run/capsules/" + c + "/esc"
+	capsuleDir(t, uid, d)
+	for link, target := range map[string]string{"spool": "/root", "etc": "/etc", "rel": "../../../etc"} {
+		if err := os.Symlink(target, d+"/"+link); err != nil {
+			t.Fatal(err)
+		}
+		os.Lchown(d+"/"+link, uid, uid)
+	}
+	writeUnits(t, c, map[string]string{
+		"pesc.path": "[Path]\nDirectoryNotEmpty=" + d + "/spool\nPathExists=" + d + "/etc/hostname\n" +
+			"PathExistsGlob=" + d + "/rel/host*\nPathChanged=" + d + "/spool/x\n",
+		"pesc.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+	})
+	ctl(t, 0, "-C", c, "start", "pesc.path")
+	if v := showValue(t, c, "pesc.path", "SubState"); v != "waiting" {
+		t.Errorf("path unit %s: it looked through a link out of the capsule", v)
+	}
+	if v := showValue(t, c, "pesc.service", "ActiveState"); v != "inactive" {
+		t.Errorf("pesc.service %s", v)
+	}
+	// Replaced by a real directory with a file, the condition holds.
+	os.Remove(d + "/spool")
+	capsuleDir(t, uid, d+"/spool")
+	os.WriteFile(d+"/spool/job", nil, 0o644)
+	waitProperty(t, c, "pesc.service", "ActiveState", "active")
+}
