@@ -132,7 +132,7 @@ func parseTriggerLimitBurst(c *parseCtx, v string) error {
 
 func pathDirectives() []Directive {
 	ds := []Directive{
-		{Key: "Unit", Props: []string{"Unit", "Triggers"}, Parse: parsePathUnit},
+		{Key: "Unit", Props: []string{"Unit"}, Parse: parsePathUnit},
 		{Key: "MakeDirectory", Props: []string{"MakeDirectory"}, Raw: true, Parse: parsePathMakeDirectory},
 		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parsePathDirectoryMode},
 		{Key: "TriggerLimitIntervalSec", Props: []string{"TriggerLimitIntervalUSec"}, Raw: true, Parse: parseTriggerLimitInterval},

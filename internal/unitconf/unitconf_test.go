@@ -429,6 +429,8 @@ func TestEveryDirectiveValidates(t *testing.T) {
 			name, head = "x.socket", "[Socket]\nListenStream=/s\n"
 		case "Slice":
 			name, head = "x.slice", ""
+		case "Path":
+			name, head = "x.path", "[Path]\nPathExists=/p\n"
 		}
 		text := head + "[" + d.Section + "]\n" + d.Key + "=" + bad + "\n"
 		line := strings.Count(head, "\n") + 2
