@@ -122,7 +122,7 @@ func (w *pathWatch) watch() error {
 		prefix := root
 		fd, err := openIn(roots, root, unix.O_PATH)
 		if err != nil {
-			return fmt.Errorf("Failed to add watch on any of the components of %s: %w", s.Path, err)
+			return fmt.Errorf("failed to add watch on any of the components of %s: %w", s.Path, err)
 		}
 		deepest := fd
 		mask := uint32(inParent)
