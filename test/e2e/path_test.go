@@ -269,7 +269,7 @@ func TestPathUnits(t *testing.T) {
 // TestPathUnitSystem triggers a service of the system manager.
 func TestPathUnitSystem(t *testing.T) {
 	d := t.TempDir()
-	name := fmt.Sprintf("psys%d", os.Getpid())
+	name := fmt.Sprintf("psys%d-%d", os.Getpid(), counter.Add(1))
 	systemUnit(t, name+".service", "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo >>"+d+"/count; rm "+d+"/flag'\n")
 	systemUnit(t, name+".path", "[Path]\nPathExists="+d+"/flag\n")
 	ctl(t, 0, "start", name+".path")
