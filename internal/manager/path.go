@@ -201,7 +201,7 @@ func (w *pathWatch) enterWaiting(initial, fromTrigger bool) {
 
 // enterRunning starts the triggered unit, unless the trigger limit is
 // hit. Callers hold w.mu.
-func (w *pathWatch) enterRunning(string) {
+func (w *pathWatch) enterRunning(trigger string) {
 	if w.done {
 		return
 	}
@@ -209,6 +209,13 @@ func (w *pathWatch) enterRunning(string) {
 		w.m.logf(w.u, "%s: Trigger limit hit, refusing further activation.", w.u.name)
 		w.enterDead(resultTriggerLimitHit)
 		return
+	}
+	// The triggered unit learns what triggered it (TRIGGER_UNIT=,
+	// TRIGGER_PATH=).
+	if t, err := w.m.load(w.conf.Unit); err == nil {
+		w.m.mu.Lock()
+		t.activationEnv = []string{"TRIGGER_UNIT=" + w.u.name, "TRIGGER_PATH=" + trigger}
+		w.m.mu.Unlock()
 	}
 	_, wait, err := w.m.Enqueue(JobRequest{Unit: w.conf.Unit, Type: job.Start, Mode: job.Replace})
 	if err != nil {

@@ -72,7 +72,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	}
 	rs.listen, rs.fdNames = u.pendingListen, u.pendingNames
 	u.pendingListen, u.pendingNames = nil, nil
-	rs.extraEnv = slices.Concat(rs.extraEnv, m.monitorEnvLocked(u))
+	rs.extraEnv = slices.Concat(rs.extraEnv, m.monitorEnvLocked(u), u.activationEnv)
 	u.run = rs
 	u.invocation = rs.invocation
 	u.result, u.exitCode, u.exitStatus, u.statusText = resultSuccess, "", 0, ""

@@ -56,6 +56,9 @@ type Unit struct {
 	socket     *socketState // a started socket unit's listeners
 	timer      *timerState
 	path       *pathWatch // a started path unit's watches
+	// TRIGGER_UNIT= and the like of the last unit that triggered this
+	// one, kept (as systemd does) for later starts by hand too.
+	activationEnv []string
 	// Sockets a socket unit hands to the next start of this service.
 	pendingListen []*os.File
 	pendingNames  []string

@@ -62,8 +62,10 @@ func parsePathSpec(typ string) func(c *parseCtx, v string) error {
 		}
 		// "//" and "/./" are simplified away; ".." is refused, as a
 		// watch could not follow what it meant.
-		if slices.Contains(strings.Split(v, "/"), "..") {
-			c.warn("%s= path is not normalized, ignoring: %s", c.key, v)
+		if parts := strings.Split(v, "/"); slices.Contains(parts, "..") {
+			// Named as systemd names it: simplified, ".." kept.
+			parts = slices.DeleteFunc(parts, func(p string) bool { return p == "" || p == "." })
+			c.warn("%s= path is not normalized, ignoring: /%s", c.key, strings.Join(parts, "/"))
 			return nil
 		}
 		p.Specs = append(p.Specs, PathSpec{Type: typ, Path: path.Clean(v)})

@@ -150,7 +150,7 @@ func TestPathUnits(t *testing.T) {
 			capsuleDir(t, uid, d)
 			writeUnits(t, c, map[string]string{
 				"pgl.path":    "[Path]\nPathExistsGlob=" + d + "/q/*.job\n",
-				"pgl.service": svc("echo >>" + d + "/count; rm " + d + "/q/*.job"),
+				"pgl.service": svc("echo $$TRIGGER_UNIT $$TRIGGER_PATH >>" + d + "/count; rm " + d + "/q/*.job"),
 			})
 			ctl(t, 0, "-C", c, "start", "pgl.path")
 			capsuleDir(t, uid, d+"/q")
@@ -160,6 +160,10 @@ func TestPathUnits(t *testing.T) {
 			waitProperty(t, c, "pgl.path", "SubState", "waiting")
 			if _, err := os.Stat(d + "/q/other"); err != nil {
 				t.Error(err)
+			}
+			// The service is told what triggered it: the match of the glob.
+			if b, _ := os.ReadFile(d + "/count"); string(b) != "pgl.path "+d+"/q/1.job\n" {
+				t.Errorf("TRIGGER_UNIT and TRIGGER_PATH: %q", b)
 			}
 		})
 		t.Run("PathChanged", func(t *testing.T) {
