@@ -56,6 +56,7 @@ type bench struct {
 
 	// Capsules kept from a step's setup through its rounds.
 	warmName, runName, txName, unitsName string
+	timersName                           string
 	runPID                               int
 }
 

@@ -38,6 +38,7 @@ type options struct {
 	stormBatch int
 	stormOnly  bool
 	unitsOnly  bool
+	timersOnly bool
 	// base is a git revision or a directory of binaries to compare with;
 	// "" measures the current build alone.
 	base string
@@ -67,6 +68,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.stormBatch, "storm-batch", 100, "capsules per capsulectl start call in the storm")
 	fs.BoolVar(&o.stormOnly, "storm-only", false, "measure only the storm")
 	fs.BoolVar(&o.unitsOnly, "units-only", false, "measure only the capsule with 200 running units")
+	fs.BoolVar(&o.timersOnly, "timers-only", false, "measure only the capsule with 1,000 armed timers")
 	fs.StringVar(&o.base, "base", "", "git revision to build, or directory holding capsuled and capsulectl, to measure beside -bin (A/B)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -22,8 +22,13 @@ type step struct {
 func stepsFor(opts options) []step {
 	units := step{what: fmt.Sprintf("a capsule with %d running units", runUnits), setup: (*bench).runUnitsSetup,
 		round: (*bench).runningUnits, teardown: (*bench).runUnitsTeardown}
+	timers := step{what: fmt.Sprintf("a capsule with %d armed timers", benchTimers), setup: (*bench).timersSetup,
+		round: (*bench).timers, teardown: (*bench).timersTeardown, once: true}
 	if opts.unitsOnly {
 		return []step{units}
+	}
+	if opts.timersOnly {
+		return []step{timers}
 	}
 	var steps []step
 	if !opts.stormOnly {
@@ -37,6 +42,7 @@ func stepsFor(opts options) []step {
 			{what: fmt.Sprintf("a capsule starting %d units", txUnits), setup: (*bench).txSetup,
 				round: (*bench).transaction, teardown: (*bench).txTeardown},
 			units,
+			timers,
 			{what: "floods from a capsule", round: (*bench).floods, once: true},
 			{what: "clean of a deep home", round: (*bench).deepHome, once: true},
 		}
