@@ -84,6 +84,7 @@ func (m *Manager) startPath(u *Unit) error {
 	m.mu.Lock()
 	u.path = w
 	u.result = resultSuccess
+	u.invocation = newInvocationID()
 	m.mu.Unlock()
 	m.paths.register(m, conf.Unit, w)
 	go w.readEvents()

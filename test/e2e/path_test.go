@@ -70,6 +70,10 @@ func TestPathUnits(t *testing.T) {
 			if r.stdout != want {
 				t.Errorf("show:\n%s\nwant:\n%s", r.stdout, want)
 			}
+			st := ctlRun(nil, "-C", c, "status", "pshow.path")
+			if !strings.Contains(st.stdout, "Active: active (waiting) since ") || !strings.Contains(st.stdout, " Invocation: ") {
+				t.Errorf("status:\n%s", st)
+			}
 			if v := showValue(t, c, "pshowx.service", "TriggeredBy"); v != "pshow.path" {
 				t.Errorf("TriggeredBy=%s", v)
 			}
