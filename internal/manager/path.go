@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -307,6 +308,42 @@ func (w *pathWatch) inotified(evs []inotifyEvent) {
 		}
 	}
 	w.enterWaiting(false, false)
+}
+
+// reload takes a daemon-reload's configuration: a waiting unit watches
+// the new paths at once; a running one when its unit is done.
+func (w *pathWatch) reload() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.m.mu.Lock()
+	conf, sub := w.u.conf.Path, w.u.sub
+	w.m.mu.Unlock()
+	if w.done || conf == nil || conf == w.conf {
+		return
+	}
+	old := w.conf
+	w.conf = conf
+	if reflect.DeepEqual(*old, *conf) {
+		return
+	}
+	if conf.Unit != old.Unit {
+		w.m.paths.unregister(old.Unit, w)
+		w.m.paths.register(w.m, conf.Unit, w)
+	}
+	// A condition kept keeps what it knew of its path (as systemd keeps
+	// it over a reload), a new one starts from what is there now.
+	prev := make([]bool, len(conf.Specs))
+	for i, sp := range conf.Specs {
+		if j := slices.Index(old.Specs, sp); j >= 0 {
+			prev[i] = w.prevExists[j]
+		} else {
+			prev[i] = existsIn(w.m.pathRoots(), sp.Path)
+		}
+	}
+	w.prevExists = prev
+	if sub == subWaiting {
+		w.enterWaiting(false, false)
+	}
 }
 
 // readEvents hands the inotify events to the watch until it ends.

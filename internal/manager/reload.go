@@ -132,6 +132,9 @@ func (m *Manager) Reload() {
 		}
 		u.takeConfig(fresh[i])
 		m.graph.add(u)
+		if w := u.path; w != nil {
+			go w.reload()
+		}
 	}
 	m.logf(nil, "Reloading finished.")
 }

@@ -237,6 +237,27 @@ func TestPathUnits(t *testing.T) {
 				t.Errorf("seen: %q", b)
 			}
 		})
+		t.Run("Reload", func(t *testing.T) {
+			t.Parallel()
+			d := rt + "/rl"
+			capsuleDir(t, uid, d)
+			writeUnits(t, c, map[string]string{
+				"prl.path":    "[Path]\nPathExists=" + d + "/one\n",
+				"prl.service": svc("echo $$TRIGGER_PATH >>" + d + "/count; rm -f " + d + "/one " + d + "/two"),
+			})
+			ctl(t, 0, "-C", c, "start", "prl.path")
+			// A daemon-reload puts the new file's watches in place.
+			writeUnits(t, c, map[string]string{"prl.path": "[Path]\nPathExists=" + d + "/two\n"})
+			os.WriteFile(d+"/two", nil, 0o644)
+			pathWait(t, "prl.service ran", func() bool { return countLines(d+"/count") == 1 })
+			waitProperty(t, c, "prl.path", "SubState", "waiting")
+			os.WriteFile(d+"/one", nil, 0o644)
+			os.WriteFile(d+"/two", nil, 0o644)
+			pathWait(t, "prl.service ran again", func() bool { return countLines(d+"/count") == 2 })
+			if b, _ := os.ReadFile(d + "/count"); string(b) != d+"/two\n"+d+"/two\n" {
+				t.Errorf("triggered by %q", b)
+			}
+		})
 		t.Run("BadInput", func(t *testing.T) {
 			t.Parallel()
 			writeUnits(t, c, map[string]string{
