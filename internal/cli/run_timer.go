@@ -20,7 +20,7 @@ func (r *runTimerOptions) register(fs *flag.FlagSet) {
 	span := func(key string) func(string) error {
 		return func(v string) error {
 			if _, err := unit.ParseTimespan(v); err != nil && r.err == nil {
-				r.err = fail(exitFailure, "Failed to parse timer value: %s", v)
+				r.err = fail(exitFailure, "Failed to parse %s=%s: Invalid argument", key, v)
 			}
 			r.lines = append(r.lines, key+"="+v)
 			return nil
@@ -38,7 +38,7 @@ func (r *runTimerOptions) register(fs *flag.FlagSet) {
 			if errors.As(err, &ce) {
 				reason = ce.Strerror() + " (" + ce.Reason + ")"
 			}
-			r.err = fail(exitFailure, "Failed to parse calendar event specification '%s': %s", v, reason)
+			r.err = fail(exitFailure, "Failed to parse calendar event specification: %s", reason)
 		}
 		r.lines = append(r.lines, "OnCalendar="+v)
 		return nil

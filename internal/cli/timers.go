@@ -15,6 +15,9 @@ import (
 type timerRow struct {
 	next, last      time.Time
 	name, activates string
+	// lastMono: the last trigger has a monotonic time; one known only from
+	// a Persistent= stamp has none, and PASSED shows "-" for it.
+	lastMono bool
 }
 
 // listTimers prints the loaded timers as systemctl list-timers does: the
@@ -74,6 +77,8 @@ func timerRowOf(name string, ps []api.Property, now time.Time, mono time.Duratio
 			r.activates = p.Value
 		case "LastTriggerUSec":
 			r.last = parseTimestamp(p.Value)
+		case "LastTriggerUSecMonotonic":
+			r.lastMono = p.Value != "" && p.Value != "0"
 		case "NextElapseUSecRealtime":
 			if t := parseTimestamp(p.Value); !t.IsZero() && (r.next.IsZero() || t.Before(r.next)) {
 				r.next = t
@@ -124,11 +129,15 @@ func printTimers(w io.Writer, rows []timerRow, now time.Time, all bool) {
 		return f(t)
 	}
 	for _, r := range rows {
+		passed := r.last
+		if !r.lastMono {
+			passed = time.Time{}
+		}
 		cells = append(cells, []string{
 			stampOr(r.next, func(t time.Time) string { return t.Format("Mon 2006-01-02 15:04:05 MST") }),
 			stampOr(r.next, func(t time.Time) string { return relativeSpan(t.Sub(now)) }),
 			stampOr(r.last, func(t time.Time) string { return t.Format("Mon 2006-01-02 15:04:05 MST") }),
-			stampOr(r.last, func(t time.Time) string { return relativeSpan(now.Sub(t)) + " ago" }),
+			stampOr(passed, func(t time.Time) string { return relativeSpan(now.Sub(t)) + " ago" }),
 			printable(r.name), printable(r.activates),
 		})
 	}
@@ -141,11 +150,14 @@ func printTimers(w io.Writer, rows []timerRow, now time.Time, all bool) {
 	for _, row := range cells {
 		line := ""
 		for i, c := range row {
-			if i == len(row)-1 {
+			switch {
+			case i == len(row)-1:
 				line += c
-				break
+			case i == 1 || i == 3: // LEFT and PASSED are right-aligned
+				line += fmt.Sprintf("%*s ", width[i], c)
+			default:
+				line += fmt.Sprintf("%-*s ", width[i], c)
 			}
-			line += fmt.Sprintf("%-*s ", width[i], c)
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -11,15 +11,18 @@ import (
 func TestPrintTimers(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	rows := []timerRow{
-		{next: now.Add(10 * time.Minute), last: now.Add(-2 * time.Hour), name: "a.timer", activates: "a.service"},
+		{next: now.Add(10 * time.Minute), last: now.Add(-2 * time.Hour), lastMono: true, name: "a.timer", activates: "a.service"},
+		{next: now.Add(3 * time.Second), last: now.Add(-time.Hour), name: "stamp.timer", activates: "s.service"},
 		{name: "never.timer", activates: "x.service"},
 	}
 	var b strings.Builder
 	printTimers(&b, rows, now, false)
-	want := "NEXT                        LEFT  LAST                        PASSED      UNIT        ACTIVATES\n" +
+	// As systemd 257 aligns them: LEFT and PASSED to the right.
+	want := "NEXT                         LEFT LAST                             PASSED UNIT        ACTIVATES\n" +
 		"Mon 2026-11-30 12:10:00 UTC 10min Mon 2026-11-30 10:00:00 UTC 2h 0min ago a.timer     a.service\n" +
-		"-                           -     -                           -           never.timer x.service\n" +
-		"\n2 timers listed.\nPass --all to see loaded but inactive timers, too.\n"
+		"Mon 2026-11-30 12:00:03 UTC    3s Mon 2026-11-30 11:00:00 UTC           - stamp.timer s.service\n" +
+		"-                               - -                                     - never.timer x.service\n" +
+		"\n3 timers listed.\nPass --all to see loaded but inactive timers, too.\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}

@@ -40,6 +40,7 @@ type timerState struct {
 	gen         uint64 // bumped at every re-arm, so a stale firing is dropped
 	lastTrigger stamp
 	target      string // the unit it triggers, as of its start
+	exhausted   bool   // nothing is left to fire: NextElapseUSecMonotonic=infinity
 }
 
 // timerIndex finds the timers that trigger a unit, so a change of that
@@ -97,7 +98,7 @@ func (m *Manager) startTimer(u *Unit) error {
 	if !last.IsZero() {
 		ts.lastTrigger = stamp{wall: last}
 	}
-	ts.initial = true
+	ts.initial, ts.exhausted = true, false
 	ts.disabled, ts.next = nil, nil
 	ts.target = tc.Unit
 	u.result = resultSuccess
@@ -198,6 +199,7 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 	ts.initial = false
 	nowWall := time.Now()
 	real := m.timerCalendarLocked(u, target, nowWall)
+	ts.exhausted = !found && real.IsZero() && !tc.OnClockChange && !tc.OnTimezoneChange
 	if !found && real.IsZero() {
 		switch {
 		case tc.OnClockChange || tc.OnTimezoneChange:
@@ -393,7 +395,7 @@ func clockUsec(id int32) int64 {
 func (m *Manager) timerStampPath(u *Unit) string {
 	dir := "/var/lib/systemd/timers"
 	if m.cfg.Mode == User {
-		dir = filepath.Join(m.cfg.Home, ".local/state/systemd/timers")
+		dir = filepath.Join(m.cfg.Home, ".local/share/systemd/timers")
 	}
 	return filepath.Join(dir, "stamp-"+u.name)
 }

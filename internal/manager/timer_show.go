@@ -25,6 +25,9 @@ func (m *Manager) timerDeps(u *Unit, d unitDeps, defaults bool, shutdown func())
 	if m.cfg.Mode == System {
 		d.add(job.Requires, "sysinit.target")
 		d.add(job.After, "sysinit.target")
+		if len(u.conf.Timer.Calendar) > 0 {
+			d.add(job.After, "time-set.target", "time-sync.target")
+		}
 	}
 	shutdown()
 }
@@ -55,14 +58,17 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 	}
 	active := u.active == stateActive
 	var out []Property
-	for i, v := range tc.Monotonic {
+	// systemd lists the values last line first.
+	for i := len(tc.Monotonic) - 1; i >= 0; i-- {
+		v := tc.Monotonic[i]
 		var next time.Duration
 		if active && i < len(ts.next) {
 			next = time.Duration(ts.next[i]) * time.Microsecond
 		}
 		out = append(out, Property{"TimersMonotonic", unitconf.FormatMonotonic(v, next)})
 	}
-	for i, sp := range tc.Calendar {
+	for i := len(tc.Calendar) - 1; i >= 0; i-- {
+		sp := tc.Calendar[i]
 		var n time.Time
 		if active && i < len(ts.calNext) {
 			n = ts.calNext[i]
@@ -74,7 +80,9 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		nextReal = formatTimestamp(stamp{wall: ts.nextReal})
 	}
 	next := "0"
-	if active && ts.nextMono > 0 {
+	if ts.exhausted {
+		next = "infinity"
+	} else if active && ts.nextMono > 0 {
 		next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
 	}
 	last, lastMono := "", "0"
@@ -86,23 +94,4 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		Property{"LastTriggerUSec", last}, Property{"LastTriggerUSecMonotonic", lastMono},
 		Property{"Result", u.result.String()})
 	return out
-}
-
-// timerNextElapse is when the timer next elapses on the wall clock, zero
-// if it waits for nothing: for list-timers.
-func timerNextElapse(ts *timerState) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	var mono time.Time
-	if ts.nextMono != 0 {
-		mono = time.Now().Add(time.Duration(ts.nextMono-monoNow()) * time.Microsecond)
-	}
-	switch {
-	case ts.nextReal.IsZero():
-		return mono
-	case mono.IsZero() || ts.nextReal.Before(mono):
-		return ts.nextReal
-	}
-	return mono
 }

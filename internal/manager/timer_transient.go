@@ -52,7 +52,8 @@ func transientTimerFile(p TransientSpec, service string) (string, error) {
 		desc = "[capsulectl run] " + strings.Join(p.Argv, " ")
 	}
 	unitSec := []string{"Description=" + escapeValue(desc)}
-	timerSec := []string{"Unit=" + service}
+	// As systemd-run's: gone once nothing is left to fire.
+	timerSec := []string{"Unit=" + service, "RemainAfterElapse=no"}
 	for _, prop := range p.Timer {
 		k, v, ok := strings.Cut(prop, "=")
 		if !ok || strings.ContainsAny(prop, "\n") {

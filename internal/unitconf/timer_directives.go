@@ -1,7 +1,6 @@
 package unitconf
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -60,12 +59,14 @@ func parseMonotonic(base TimerBase) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error {
 		t := tmr(c)
 		if v == "" {
-			t.Monotonic = nil
+			// As in systemd: an empty value clears every trigger.
+			t.Monotonic, t.Calendar = nil, nil
 			return nil
 		}
 		d, err := unit.ParseTimespan(v)
 		if err != nil {
-			return err
+			c.warn("Failed to parse timer value, ignoring: %s", v)
+			return nil
 		}
 		t.Monotonic = append(t.Monotonic, Monotonic{Base: base, Span: d})
 		return nil
@@ -124,16 +125,13 @@ func parseTimerUnit(c *parseCtx, v string) error {
 func parseOnCalendar(c *parseCtx, v string) error {
 	t := tmr(c)
 	if v == "" {
-		t.Calendar = nil
+		t.Monotonic, t.Calendar = nil, nil
 		return nil
 	}
 	sp, err := calendar.Parse(v)
 	if err != nil {
-		var ce *calendar.Error
-		if errors.As(err, &ce) {
-			return errors.New(ce.Reason)
-		}
-		return err
+		c.warn("Failed to parse calendar specification, ignoring: %s", v)
+		return nil
 	}
 	t.Calendar = append(t.Calendar, sp)
 	return nil
@@ -170,15 +168,16 @@ func timerProps() []Property {
 		{Name: "Unit", Format: func(u *Unit) string { return u.Timer.Unit }},
 		{Name: "TimersMonotonic", Lines: func(u *Unit) []string {
 			var out []string
-			for _, m := range u.Timer.Monotonic {
-				out = append(out, FormatMonotonic(m, 0))
+			// Last line first, as systemd lists them.
+			for i := len(u.Timer.Monotonic) - 1; i >= 0; i-- {
+				out = append(out, FormatMonotonic(u.Timer.Monotonic[i], 0))
 			}
 			return out
 		}},
 		{Name: "TimersCalendar", Lines: func(u *Unit) []string {
 			var out []string
-			for _, sp := range u.Timer.Calendar {
-				out = append(out, FormatCalendar(sp, time.Time{}))
+			for i := len(u.Timer.Calendar) - 1; i >= 0; i-- {
+				out = append(out, FormatCalendar(u.Timer.Calendar[i], time.Time{}))
 			}
 			return out
 		}},

@@ -11,9 +11,9 @@ func init() {
 		"Timer.OnActiveSec":        {lines: "OnActiveSec=1h", prop: "TimersMonotonic", want: "{ OnActiveUSec=1h ; next_elapse=0 }"},
 		"Timer.OnBootSec":          {lines: "OnBootSec=15min", prop: "TimersMonotonic", want: "{ OnBootUSec=15min ; next_elapse=0 }"},
 		"Timer.OnStartupSec":       {lines: "OnStartupSec=90", prop: "TimersMonotonic", want: "{ OnStartupUSec=1min 30s ; next_elapse=0 }"},
-		"Timer.OnUnitActiveSec":    {lines: "OnUnitActiveSec=1d\nOnUnitActiveSec=2s", prop: "TimersMonotonic", want: "{ OnUnitActiveUSec=1d ; next_elapse=0 }\n{ OnUnitActiveUSec=2s ; next_elapse=0 }"},
+		"Timer.OnUnitActiveSec":    {lines: "OnUnitActiveSec=1d\nOnUnitActiveSec=2s", prop: "TimersMonotonic", want: "{ OnUnitActiveUSec=2s ; next_elapse=0 }\n{ OnUnitActiveUSec=1d ; next_elapse=0 }"},
 		"Timer.OnUnitInactiveSec":  {lines: "OnActiveSec=5\nOnUnitInactiveSec=\nOnUnitInactiveSec=500ms", prop: "TimersMonotonic", want: "{ OnUnitInactiveUSec=500ms ; next_elapse=0 }"},
-		"Timer.OnCalendar":         {lines: "OnCalendar=daily\nOnCalendar=Mon..Fri *-*-* 8:00 UTC", prop: "TimersCalendar", want: "{ OnCalendar=*-*-* 00:00:00 ; next_elapse=n/a }\n{ OnCalendar=Mon..Fri *-*-* 08:00:00 UTC ; next_elapse=n/a }"},
+		"Timer.OnCalendar":         {lines: "OnCalendar=daily\nOnCalendar=Mon..Fri *-*-* 8:00 UTC", prop: "TimersCalendar", want: "{ OnCalendar=Mon..Fri *-*-* 08:00:00 UTC ; next_elapse=n/a }\n{ OnCalendar=*-*-* 00:00:00 ; next_elapse=n/a }"},
 		"Timer.OnClockChange":      {lines: "OnClockChange=yes", prop: "OnClockChange", want: "yes"},
 		"Timer.OnTimezoneChange":   {lines: "OnTimezoneChange=yes", prop: "OnTimezoneChange", want: "yes"},
 		"Timer.Unit":               {lines: base + "Unit=%N-job.service", prop: "Unit", want: "x-job.service"},
@@ -49,13 +49,14 @@ func TestTimerBadInput(t *testing.T) {
 		warn    string
 		refused string
 	}{
-		{lines: "OnActiveSec=soon\nOnBootSec=1h", warn: "/u/x.timer:2: Failed to parse OnActiveSec= value, ignoring: soon"},
+		{lines: "OnActiveSec=soon\nOnBootSec=1h", warn: "/u/x.timer:2: Failed to parse timer value, ignoring: soon"},
 		{lines: "OnActiveSec=1h\nUnit=y.timer", warn: "/u/x.timer:3: Failed to parse Unit= value, ignoring: y.timer (unit cannot be of type timer)"},
 		{lines: "OnActiveSec=1h\nWakeSystem=yes", warn: "/u/x.timer:3: Unsupported in capsuled: WakeSystem=yes: capsuled does not wake the system from suspend; ignoring."},
 		{lines: "OnActiveSec=1h\nAccuracySec=x", warn: "/u/x.timer:3: Failed to parse AccuracySec= value, ignoring: x"},
-		{lines: "OnActiveSec=1h\nOnCalendar=Mon 25:00", warn: "/u/x.timer:3: Failed to parse OnCalendar= value, ignoring: Mon 25:00"},
+		{lines: "OnActiveSec=1h\nOnCalendar=Mon 25:00", warn: "/u/x.timer:3: Failed to parse calendar specification, ignoring: Mon 25:00"},
 		{lines: "OnActiveSec=soon", refused: "Timer unit lacks value setting. Refusing."},
 		{lines: "OnActiveSec=1h\nOnActiveSec=", refused: "Timer unit lacks value setting. Refusing."},
+		{lines: "OnCalendar=daily\nOnActiveSec=", refused: "Timer unit lacks value setting. Refusing."},
 		{lines: "Persistent=yes", refused: "Timer unit lacks value setting. Refusing."},
 	}
 	for _, tc := range tests {
