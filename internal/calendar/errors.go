@@ -14,6 +14,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Expr == "" {
+		return "calendar event: " + e.Reason
+	}
 	return fmt.Sprintf("calendar event %q: %s", e.Expr, e.Reason)
 }
 
@@ -28,6 +31,8 @@ func (e *Error) Strerror() string {
 		return "Numerical result out of range"
 	case syscall.ENOBUFS:
 		return "No buffer space available"
+	case syscall.EDEADLK:
+		return "Resource deadlock avoided"
 	}
 	return e.Errno.Error()
 }

@@ -1,17 +1,36 @@
 package calendar
 
-import "time"
+import (
+	"errors"
+	"syscall"
+	"time"
+)
 
 // maxIterations bounds the search, as systemd does, so an event that
-// cannot settle reports "never" instead of looping.
+// cannot settle fails (ErrStuck) instead of looping.
 const maxIterations = 1000
+
+// ErrNever: the event does not elapse after the given time (its years
+// are past, it cannot match, or it is beyond the year 2199).
+var ErrNever = errors.New("calendar event never elapses")
+
+// ErrStuck: the search for the next elapse gave up after as many steps
+// as systemd takes (it then reports "Resource deadlock avoided").
+var ErrStuck = &Error{Errno: syscall.EDEADLK, Reason: "no next elapse found within the search limit"}
 
 // Next returns the first time strictly after after at which the event
 // elapses, with microsecond precision, computed in the event's time zone
 // (UTC, the zone it names, or the local zone) exactly as systemd 257
-// computes it for systemd.time(7). False: it never elapses again (its
-// years are past, it cannot match, or it is beyond the year 2199).
+// computes it for systemd.time(7). False: it never elapses again, or the
+// search gave up as systemd's does (a timer then does not elapse on it).
 func (s *Spec) Next(after time.Time) (time.Time, bool) {
+	t, err := s.NextElapse(after)
+	return t, err == nil
+}
+
+// NextElapse is Next with the reason when there is no next elapse:
+// ErrNever, or ErrStuck where systemd-analyze reports a failure.
+func (s *Spec) NextElapse(after time.Time) (time.Time, error) {
 	k := &clock{loc: s.loc, utc: s.utc}
 	if k.loc == nil {
 		k.loc = time.UTC
@@ -23,14 +42,14 @@ func (s *Spec) Next(after time.Time) (time.Time, bool) {
 	usec++
 	tm := k.localtime(usec / usecPerSec)
 	tmUsec := int(usec % usecPerSec)
-	if !s.findNext(k, &tm, &tmUsec) {
-		return time.Time{}, false
+	if err := s.findNext(k, &tm, &tmUsec); err != nil {
+		return time.Time{}, err
 	}
 	t, ok := k.mktime(&tm)
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, &Error{Errno: syscall.ERANGE, Reason: "next elapse out of range"}
 	}
-	return time.Unix(t, int64(tmUsec)*1000), true
+	return time.Unix(t, int64(tmUsec)*1000), nil
 }
 
 // match finds the earliest value of chain ch that is >= *val; it reports
@@ -161,7 +180,7 @@ func compareTm(a, b *brokenDown) int {
 // it, field by field from the year down; a field that runs out advances
 // the next larger one. Normalizing through mktime decides what a wall
 // time in a daylight saving gap or repeat means.
-func (s *Spec) findNext(k *clock, tm *brokenDown, usec *int) bool {
+func (s *Spec) findNext(k *clock, tm *brokenDown, usec *int) error {
 	c := *tm
 	tmUsec := *usec
 	invalidateDST := false
@@ -181,7 +200,7 @@ func (s *Spec) findNext(k *clock, tm *brokenDown, usec *int) bool {
 			resetBelowYear()
 		}
 		if !found || k.withinBounds(&c) <= 0 {
-			return false
+			return ErrNever
 		}
 
 		mon := c.mon + 1
@@ -290,7 +309,7 @@ func (s *Spec) findNext(k *clock, tm *brokenDown, usec *int) bool {
 		}
 		*tm = c
 		*usec = tmUsec
-		return true
+		return nil
 	}
-	return false
+	return ErrStuck
 }

@@ -557,10 +557,13 @@ func (c *Spec) validate() *perr {
 }
 
 func chainValid(ch []component, from, to int, eom bool) bool {
-	if eom {
-		to -= 3 // at most 28 days back from the month's end
-	}
 	for _, x := range ch {
+		// At most 28 days back from the month's end, and systemd takes
+		// that limit 3 days lower again for each further list element
+		// ("*-*~27,22" is refused, "*-*~22,25" not).
+		if eom {
+			to -= 3
+		}
 		if x.start < from || x.start > to || x.repeat > to-from {
 			return false
 		}

@@ -98,12 +98,22 @@ func calendarOne(stdio IO, expr string, local *time.Location, base, now time.Tim
 	inUTC := zoneIsUTC(local)
 	at := base
 	for i := 0; i < iterations; i++ {
-		next, ok := spec.Next(at)
-		if !ok {
+		next, err := spec.NextElapse(at)
+		if errors.Is(err, calendar.ErrNever) {
 			if i == 0 {
 				rows = append(rows, [2]string{"Next elapse", "never"})
 			}
 			break
+		}
+		if err != nil {
+			// systemd-analyze prints nothing of this event then.
+			text := err.Error()
+			var ce *calendar.Error
+			if errors.As(err, &ce) {
+				text = ce.Strerror()
+			}
+			fmt.Fprintf(stdio.Stderr, "Failed to determine next elapse for '%s': %s\n", expr, text)
+			return err
 		}
 		field := "Next elapse"
 		if i > 0 {

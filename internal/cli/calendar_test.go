@@ -61,6 +61,10 @@ func TestCalendarArguments(t *testing.T) {
 		{[]string{"--iterations", "0", "daily"}, 0, "  Original form: daily\nNormalized form: *-*-* 00:00:00\n", ""},
 		{[]string{"--base-time", "2026-10-25 00:00 UTC", "daily"}, 0,
 			"  Original form: daily\nNormalized form: *-*-* 00:00:00\n    Next elapse: Mon 2026-10-26 00:00:00 UTC\n       From now: 1 month 4 days ago\n", ""},
+		// systemd 257 gives up on this one after 1000 steps, printing only
+		// the failure, then goes on with the next expression.
+		{[]string{"--iterations=1", "--base-time=@1772947720", "Sat,Sun *-9..10-9/13 5..22,4/8,9:39..46,27..29,9:57.453,34/21,59.721 Australia/Lord_Howe", "2020-01-01"}, exitFailure,
+			"\n  Original form: 2020-01-01\nNormalized form: 2020-01-01 00:00:00\n    Next elapse: never\n", ""},
 		{[]string{"--base-time=@1792886400.5", "*:*:0/0.25"}, 0,
 			"  Original form: *:*:0/0.25\nNormalized form: *-*-* *:*:00/0.250000\n    Next elapse: Sun 2026-10-25 00:00:00 UTC\n       From now: 1 month 5 days ago\n", ""},
 	} {

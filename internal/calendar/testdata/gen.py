@@ -112,6 +112,44 @@ def parse_utc(val):
     return calendar.timegm(time.strptime(val[4:23], "%Y-%m-%d %H:%M:%S"))
 
 
+def field(rnd, lo, hi, usec=False):
+    """A random field: '*' or a list of values, ranges and repetitions."""
+    if rnd.random() < 0.25:
+        return "*"
+    parts = []
+    for _ in range(rnd.randint(1, 3)):
+        a = rnd.randint(lo, hi)
+        s = str(a)
+        if usec and rnd.random() < 0.3:
+            s += ".%d" % rnd.randint(0, 999)
+        if rnd.random() < 0.3:
+            s += "..%d" % rnd.randint(a, hi)
+        if rnd.random() < 0.3:
+            s += "/%d" % rnd.randint(1, max(1, (hi - lo) // 2))
+        parts.append(s)
+    return ",".join(parts)
+
+
+def random_fields(n):
+    """n events built field by field, many of them invalid, in several
+    zones, from base times near daylight saving changes."""
+    rnd = random.Random(99)
+    tzs = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC",
+           "America/Sao_Paulo", "Pacific/Apia"]
+    rows = []
+    for _ in range(n):
+        tz = rnd.choice(tzs)
+        base = rnd.choice([1774746000 + rnd.randint(-7200, 7200), 1792888200 + rnd.randint(-7200, 7200),
+                           1772953200 + rnd.randint(-9000, 9000), 1793512800 + rnd.randint(-9000, 9000)])
+        date = "%s-%s%s%s" % (rnd.choice(["*", field(rnd, 2025, 2030)]), field(rnd, 1, 12),
+                              rnd.choice(["-", "-", "~"]), field(rnd, 1, 28 if rnd.random() < 0.5 else 31))
+        tm = "%s:%s:%s" % (field(rnd, 0, 23), field(rnd, 0, 59), field(rnd, 0, 59, True))
+        z = rnd.choice(["", "", " UTC", " Europe/Berlin", " America/New_York", " Australia/Lord_Howe"])
+        expr = " ".join(x for x in [rnd.choice(WEEKDAYS), date, tm] if x) + z
+        rows.append((tz, base, expr))
+    return rows
+
+
 def main():
     rnd = random.Random(257)
     rows = []
@@ -140,6 +178,7 @@ def main():
                 rows.append((tz, base, expr + rnd.choice(ZONES + LOCAL_ABBR[tz])))
             for expr in EDGE:
                 rows.append((tz, base, expr))
+    rows += random_fields(400)
     for tz, base, expr in rows:
         print("\t".join([tz, str(base), expr] + run(tz, base, expr)))
 
