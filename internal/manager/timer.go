@@ -210,6 +210,11 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 		default:
 			m.timers.remove(ts.target, u)
 			u.setState(stateInactive, subDead)
+			if u.transient {
+				// Gone with nothing left to fire, and so is its service
+				// (run --on-*), as systemd collects them.
+				go m.collectTransientTimer(u, ts.target)
+			}
 		}
 		return
 	}

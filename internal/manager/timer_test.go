@@ -82,3 +82,39 @@ func TestTimerHostEvents(t *testing.T) {
 		t.Errorf("clk.timer after its service ran: %s, want waiting", sub)
 	}
 }
+
+// TestTimerRandomDelay: RandomizedDelaySec= stays below its bound;
+// FixedRandomDelay= draws the same delay for the same unit every time.
+func TestTimerRandomDelay(t *testing.T) {
+	m, _, _ := fakeEngine(t, map[string]string{
+		"fixed.timer":  "[Timer]\nOnActiveSec=1h\nRandomizedDelaySec=1h\nFixedRandomDelay=yes\n",
+		"other.timer":  "[Timer]\nOnActiveSec=1h\nRandomizedDelaySec=1h\nFixedRandomDelay=yes\n",
+		"random.timer": "[Timer]\nOnActiveSec=1h\nRandomizedDelaySec=1h\n",
+	})
+	load := func(n string) *Unit {
+		u, err := m.load(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	fixed, other, random := load("fixed.timer"), load("other.timer"), load("random.timer")
+	first := m.timerRandomDelay(fixed)
+	seen := map[time.Duration]bool{}
+	for range 20 {
+		if d := m.timerRandomDelay(fixed); d != first {
+			t.Fatalf("FixedRandomDelay=yes gave %v, then %v", first, d)
+		}
+		d := m.timerRandomDelay(random)
+		if d < 0 || d >= time.Hour {
+			t.Fatalf("RandomizedDelaySec=1h gave %v", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 2 {
+		t.Error("RandomizedDelaySec= without FixedRandomDelay= drew the same delay 20 times")
+	}
+	if m.timerRandomDelay(other) == first {
+		t.Error("two units got the same fixed delay")
+	}
+}

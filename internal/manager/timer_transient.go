@@ -70,3 +70,15 @@ func transientTimerFile(p TransientSpec, service string) (string, error) {
 	}
 	return "# Transient unit\n[Unit]\n" + strings.Join(unitSec, "\n") + "\n\n[Timer]\n" + strings.Join(timerSec, "\n") + "\n", nil
 }
+
+// collectTransientTimer unloads a transient timer that went inactive on
+// its own, then the transient service it started once that is down.
+func (m *Manager) collectTransientTimer(u *Unit, target string) {
+	m.collect(u)
+	m.mu.Lock()
+	svc := m.units[target]
+	m.mu.Unlock()
+	if svc != nil {
+		m.collect(svc)
+	}
+}

@@ -276,6 +276,16 @@ func TestRunOnTimer(t *testing.T) {
 	}
 	ctl(t, 0, "-C", c, "stop", "tick.timer")
 
+	// A timer with nothing left to fire goes away, and its service with it.
+	ctl(t, 0, "run", "-q", "-C", c, "--unit=once", "--on-active=200ms", "--timer-property=AccuracySec=1ms", "sh", "-c", "echo run >> $HOME/once")
+	if !waitFor(4*time.Second, func() bool {
+		return runCount(home+"/once") == 1 && showValue(t, c, "once.timer", "LoadState") == "not-found" &&
+			showValue(t, c, "once.service", "LoadState") == "not-found"
+	}) {
+		t.Errorf("elapsed transient timer: ran %d times, timer %s, service %s", runCount(home+"/once"),
+			showValue(t, c, "once.timer", "LoadState"), showValue(t, c, "once.service", "LoadState"))
+	}
+
 	r = ctlRun(nil, "run", "-C", c, "--on-calendar=Mon 25:00", "true")
 	if r.code != 1 || !strings.Contains(r.stderr, "Failed to parse calendar event specification: Invalid argument (") {
 		t.Errorf("bad --on-calendar: %s", r)
