@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/unitconf"
 )
@@ -32,7 +34,7 @@ type pathWatch struct {
 	conf *unitconf.Path
 	mu   sync.Mutex
 	// Below: guarded by mu.
-	ino     *inotify
+	wds     []int32         // the watches this unit has in the shared instance
 	primary map[int32][]int // watch descriptor of a condition's own path -> conditions
 	// previous existence of each spec's path, for PathChanged=/PathModified=,
 	// which fire when it changes.
@@ -66,12 +68,7 @@ func (m *Manager) startPath(u *Unit) error {
 			return fmt.Errorf("start %s: %s is outside the directories the capsule may write (%s)", u.name, s.Path, roots)
 		}
 	}
-	ino, err := newInotify()
-	if err != nil {
-		m.fail(u, resultResources)
-		return fmt.Errorf("start %s: %w", u.name, err)
-	}
-	w := &pathWatch{m: m, u: u, conf: conf, ino: ino, prevExists: make([]bool, len(conf.Specs))}
+	w := &pathWatch{m: m, u: u, conf: conf, prevExists: make([]bool, len(conf.Specs))}
 	if conf.MakeDirectory {
 		for _, s := range conf.Specs {
 			if s.Type == "PathExists" || s.Type == "PathExistsGlob" {
@@ -87,8 +84,13 @@ func (m *Manager) startPath(u *Unit) error {
 	u.result = resultSuccess
 	u.invocation = newInvocationID()
 	m.mu.Unlock()
-	m.paths.register(m, conf.Unit, w)
-	go w.readEvents()
+	if err := m.paths.register(m, conf.Unit, w); err != nil {
+		m.mu.Lock()
+		u.path = nil
+		m.mu.Unlock()
+		m.fail(u, resultResources)
+		return fmt.Errorf("start %s: %w", u.name, err)
+	}
 	w.mu.Lock()
 	w.enterWaiting(true, false)
 	w.mu.Unlock()
@@ -117,8 +119,8 @@ func (w *pathWatch) end() {
 		return
 	}
 	w.done = true
+	w.m.paths.unwatch(w)
 	w.m.paths.unregister(w.conf.Unit, w)
-	w.ino.close()
 }
 
 // setState moves the path unit to waiting or running. Callers hold w.mu.
@@ -180,7 +182,7 @@ func (w *pathWatch) enterWaiting(initial, fromTrigger bool) {
 		return
 	}
 	if active, _, _ := w.triggerState(); !active.isInactiveOrFailed() {
-		w.ino.unwatchAll()
+		w.m.paths.unwatch(w)
 		w.setState(subRunning)
 		return
 	}
@@ -225,7 +227,7 @@ func (w *pathWatch) enterRunning(trigger string) {
 		w.enterDead(resultResources)
 		return
 	}
-	w.ino.unwatchAll()
+	w.m.paths.unwatch(w)
 	w.primary = nil
 	w.setState(subRunning)
 	// A job that ends without a state change of the unit (a condition
@@ -328,7 +330,11 @@ func (w *pathWatch) reload() {
 	}
 	if conf.Unit != old.Unit {
 		w.m.paths.unregister(old.Unit, w)
-		w.m.paths.register(w.m, conf.Unit, w)
+		if err := w.m.paths.register(w.m, conf.Unit, w); err != nil {
+			w.m.logf(w.u, "%s: %v", w.u.name, err)
+			w.enterDead(resultResources)
+			return
+		}
 	}
 	// A condition kept keeps what it knew of its path (as systemd keeps
 	// it over a reload), a new one starts from what is there now.
@@ -346,28 +352,30 @@ func (w *pathWatch) reload() {
 	}
 }
 
-// readEvents hands the inotify events to the watch until it ends.
-func (w *pathWatch) readEvents() {
-	for {
-		evs, err := w.ino.read()
-		if err != nil {
-			return
-		}
-		w.inotified(evs)
-	}
-}
-
-// pathRegistry tells started path units about state changes of the units
-// they trigger, from one subscription to the manager's feed.
+// pathRegistry is what the manager's path units share: one subscription
+// to the manager's feed, which tells them about the units they trigger,
+// and one inotify instance, whose events it hands to the units watching.
+// A file watched by several units has one watch, for all their events;
+// each unit gets those it asked for.
 type pathRegistry struct {
 	mu        sync.Mutex
 	byTrigger map[string][]*pathWatch
 	sub       *subscription
+	ino       *inotify
+	byWd      map[int32]map[*pathWatch]uint32
 }
 
-func (r *pathRegistry) register(m *Manager, trigger string, w *pathWatch) {
+func (r *pathRegistry) register(m *Manager, trigger string, w *pathWatch) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ino == nil {
+		ino, err := newInotify()
+		if err != nil {
+			return err
+		}
+		r.ino, r.byWd = ino, map[int32]map[*pathWatch]uint32{}
+		go r.readEvents(ino)
+	}
 	if r.byTrigger == nil {
 		r.byTrigger = map[string][]*pathWatch{}
 	}
@@ -376,6 +384,7 @@ func (r *pathRegistry) register(m *Manager, trigger string, w *pathWatch) {
 		r.sub = m.events.subscribe()
 		go r.dispatch(r.sub)
 	}
+	return nil
 }
 
 func (r *pathRegistry) unregister(trigger string, w *pathWatch) {
@@ -385,12 +394,96 @@ func (r *pathRegistry) unregister(trigger string, w *pathWatch) {
 	if len(r.byTrigger[trigger]) == 0 {
 		delete(r.byTrigger, trigger)
 	}
-	if len(r.byTrigger) == 0 && r.sub != nil {
-		r.sub.close()
-		r.sub = nil
+	if len(r.byTrigger) == 0 {
+		if r.sub != nil {
+			r.sub.close()
+			r.sub = nil
+		}
+		if r.ino != nil {
+			r.ino.close()
+			r.ino, r.byWd = nil, nil
+		}
 	}
 }
 
+// watch adds w's watch of the file fd refers to, for mask.
+func (r *pathRegistry) watch(w *pathWatch, fd int, mask uint32) (int32, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ino == nil {
+		return -1, unix.EBADF
+	}
+	wd, err := r.ino.add(fd, mask)
+	if err != nil {
+		return -1, err
+	}
+	ws := r.byWd[wd]
+	if ws == nil {
+		ws = map[*pathWatch]uint32{}
+		r.byWd[wd] = ws
+	}
+	if _, ok := ws[w]; !ok {
+		w.wds = append(w.wds, wd)
+	}
+	ws[w] |= mask
+	return wd, nil
+}
+
+// unwatch takes all of w's watches out; a file no unit watches any more
+// loses its watch.
+func (r *pathRegistry) unwatch(w *pathWatch) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, wd := range w.wds {
+		ws := r.byWd[wd]
+		if ws == nil {
+			continue
+		}
+		delete(ws, w)
+		if len(ws) == 0 {
+			delete(r.byWd, wd)
+			r.ino.remove(wd)
+		}
+	}
+	w.wds = nil
+}
+
+// readEvents hands each batch of events to the units they concern, until
+// the instance is closed.
+func (r *pathRegistry) readEvents(ino *inotify) {
+	for {
+		evs, err := ino.read()
+		if err != nil {
+			return
+		}
+		batches := map[*pathWatch][]inotifyEvent{}
+		r.mu.Lock()
+		for _, e := range evs {
+			switch {
+			case e.wd < 0: // the queue overflowed: every unit checks again
+				for _, ws := range r.byWd {
+					for w := range ws {
+						batches[w] = append(batches[w], e)
+					}
+				}
+			case e.mask&unix.IN_IGNORED != 0: // the file is gone, and its watch
+				delete(r.byWd, e.wd)
+			default:
+				for w, mask := range r.byWd[e.wd] {
+					if e.mask&mask != 0 {
+						batches[w] = append(batches[w], e)
+					}
+				}
+			}
+		}
+		r.mu.Unlock()
+		for w, b := range batches {
+			w.inotified(b)
+		}
+	}
+}
+
+// dispatch tells the path units about state changes of what they trigger.
 func (r *pathRegistry) dispatch(sub *subscription) {
 	for {
 		e, ok := sub.next(context.Background())

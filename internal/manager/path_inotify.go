@@ -5,18 +5,16 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
-// inotify is one inotify instance, read through Go's poller: a path unit
-// waiting for events holds no thread.
+// inotify is the manager's inotify instance, shared by its path units
+// (an instance per unit would soon meet the kernel's limit of 128 per
+// user) and read through Go's poller: waiting for events holds no thread.
 type inotify struct {
-	f   *os.File
-	fd  int
-	mu  sync.Mutex
-	wds map[int32]bool // the watches in place
+	f  *os.File
+	fd int
 }
 
 type inotifyEvent struct {
@@ -30,34 +28,22 @@ func newInotify() (*inotify, error) {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
 	// A non-blocking descriptor is taken by the poller.
-	return &inotify{f: os.NewFile(uintptr(fd), "inotify"), fd: fd, wds: map[int32]bool{}}, nil
+	return &inotify{f: os.NewFile(uintptr(fd), "inotify"), fd: fd}, nil
 }
 
 // add watches the file fd refers to (an O_PATH descriptor, so the watch is
-// on what was resolved, not on a path that may since point elsewhere).
+// on what was resolved, not on a path that may since point elsewhere),
+// for mask on top of what others watch it for.
 func (n *inotify) add(fd int, mask uint32) (int32, error) {
-	wd, err := unix.InotifyAddWatch(n.fd, "/proc/self/fd/"+strconv.Itoa(fd), mask)
-	if err != nil {
-		return -1, err
-	}
-	n.mu.Lock()
-	n.wds[int32(wd)] = true
-	n.mu.Unlock()
-	return int32(wd), nil
+	wd, err := unix.InotifyAddWatch(n.fd, "/proc/self/fd/"+strconv.Itoa(fd), mask|unix.IN_MASK_ADD)
+	return int32(wd), err
 }
 
-func (n *inotify) unwatchAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for wd := range n.wds {
-		unix.InotifyRmWatch(n.fd, uint32(wd))
-	}
-	clear(n.wds)
-}
+func (n *inotify) remove(wd int32) { unix.InotifyRmWatch(n.fd, uint32(wd)) }
 
 func (n *inotify) close() { n.f.Close() }
 
-// read waits for events and returns them, IN_IGNORED ones left out.
+// read waits for events and returns them.
 func (n *inotify) read() ([]inotifyEvent, error) {
 	buf := make([]byte, 4096)
 	for {
@@ -71,9 +57,6 @@ func (n *inotify) read() ([]inotifyEvent, error) {
 			mask := binary.NativeEndian.Uint32(buf[off+4:])
 			nameLen := int(binary.NativeEndian.Uint32(buf[off+12:]))
 			off += unix.SizeofInotifyEvent + nameLen
-			if mask&unix.IN_IGNORED != 0 {
-				continue
-			}
 			evs = append(evs, inotifyEvent{wd: wd, mask: mask})
 		}
 		if len(evs) > 0 {

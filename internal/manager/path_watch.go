@@ -66,7 +66,7 @@ func (w *pathWatch) checkGood(initial, fromTrigger bool) (string, bool) {
 // one file by several conditions are merged, as one inotify instance has
 // one watch per file. Callers hold w.mu.
 func (w *pathWatch) watch() error {
-	w.ino.unwatchAll()
+	w.m.paths.unwatch(w)
 	roots := w.m.pathRoots()
 	type want struct {
 		fd    int
@@ -147,7 +147,7 @@ func (w *pathWatch) watch() error {
 	primary := map[int32][]int{}
 	for _, k := range order {
 		wt := wants[k]
-		wd, err := w.ino.add(wt.fd, wt.mask)
+		wd, err := w.m.paths.watch(w, wt.fd, wt.mask)
 		if err != nil {
 			if len(wt.specs) > 0 {
 				continue // the path may have just gone: checked again

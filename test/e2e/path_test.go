@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,60 @@ func TestPathUnits(t *testing.T) {
 			if b, _ := os.ReadFile(d + "/count"); string(b) != d+"/two\n"+d+"/two\n" {
 				t.Errorf("triggered by %q", b)
 			}
+		})
+		t.Run("SharedFile", func(t *testing.T) {
+			t.Parallel()
+			// Two units watch one file: a write not yet closed fires the
+			// PathModified= one only, though the file has one watch.
+			d := rt + "/sh"
+			capsuleDir(t, uid, d)
+			os.WriteFile(d+"/f", nil, 0o666)
+			writeUnits(t, c, map[string]string{
+				"pshm.path":    "[Path]\nPathModified=" + d + "/f\nUnit=psh.service\n",
+				"pshc.path":    "[Path]\nPathChanged=" + d + "/f\nUnit=psh2.service\n",
+				"psh.service":  svc("echo $$TRIGGER_UNIT >>" + d + "/count"),
+				"psh2.service": svc("echo $$TRIGGER_UNIT >>" + d + "/count"),
+			})
+			ctl(t, 0, "-C", c, "start", "pshm.path", "pshc.path")
+			f, err := os.OpenFile(d+"/f", os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write([]byte("x"))
+			pathWait(t, "psh.service ran", func() bool { return countLines(d+"/count") == 1 })
+			waitProperty(t, c, "pshm.path", "SubState", "waiting")
+			f.Close()
+			pathWait(t, "both ran", func() bool { return countLines(d+"/count") == 3 })
+			b, _ := os.ReadFile(d + "/count")
+			if l := strings.Split(string(b), "\n"); l[0] != "pshm.path" || !slices.Contains(l[1:], "pshc.path") {
+				t.Errorf("runs: %q", b)
+			}
+		})
+		t.Run("Many", func(t *testing.T) {
+			t.Parallel()
+			// More path units than the kernel allows inotify instances
+			// per user (128): they share the manager's one.
+			d := rt + "/many"
+			capsuleDir(t, uid, d)
+			files := map[string]string{"pmany.service": svc("echo $$TRIGGER_UNIT >>" + d + "/count")}
+			var wants []string
+			for i := range 150 {
+				n := fmt.Sprintf("pmany%d.path", i)
+				files[n] = fmt.Sprintf("[Path]\nPathExists=%s/f%d\nUnit=pmany.service\n", d, i)
+				wants = append(wants, n)
+			}
+			files["pmany.target"] = "[Unit]\nWants=" + strings.Join(wants, " ") + "\n"
+			writeUnits(t, c, files)
+			ctl(t, 0, "-C", c, "start", "pmany.target")
+			if r := ctl(t, 0, "-C", c, "list-units", "--all", "pmany*.path"); strings.Count(r.stdout, " active waiting ") != 150 {
+				t.Errorf("not all 150 path units wait:\n%s", r.stdout)
+			}
+			os.WriteFile(d+"/f149", nil, 0o644)
+			pathWait(t, "pmany.service ran", func() bool { return countLines(d+"/count") >= 1 })
+			if b, _ := os.ReadFile(d + "/count"); !strings.HasPrefix(string(b), "pmany149.path\n") {
+				t.Errorf("runs: %q", b)
+			}
+			os.Remove(d + "/f149")
 		})
 		t.Run("BadInput", func(t *testing.T) {
 			t.Parallel()
