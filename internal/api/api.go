@@ -128,6 +128,12 @@ type Unit struct {
 	Unmet           []string `json:"unmetConditions,omitempty"`
 	AssertFailed    int64    `json:"assertFailed,omitempty"`
 	AssertUnmet     string   `json:"assertUnmet,omitempty"`
+	// Triggers and TriggeredBy name the units this one starts (a socket's
+	// service, a timer's unit) and those that start it; TimerNext is a
+	// timer's next elapse (µs since the epoch, 0: none).
+	Triggers    []string `json:"triggers,omitempty"`
+	TriggeredBy []string `json:"triggeredBy,omitempty"`
+	TimerNext   int64    `json:"timerNext,omitempty"`
 }
 
 // UnitName names a unit.

@@ -128,6 +128,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 	if u.InvocationID != "" && u.ActiveState != "inactive" {
 		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
+	printTriggers(w, u)
 	switch {
 	case u.MainPID > 0:
 		comm := ""

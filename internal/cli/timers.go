@@ -201,3 +201,27 @@ func relativeSpan(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dus", d/time.Microsecond)
 }
+
+// printTriggers prints status's TriggeredBy:, a timer's Trigger: and
+// Triggers: lines, as systemctl does.
+func printTriggers(w io.Writer, u *api.Unit) {
+	list := func(label string, names []string) {
+		for i, n := range names {
+			if i == 0 {
+				fmt.Fprintf(w, "%s ● %s\n", label, printable(n))
+			} else {
+				fmt.Fprintf(w, "%*s ● %s\n", len(label), "", printable(n))
+			}
+		}
+	}
+	list("TriggeredBy:", u.TriggeredBy)
+	if n, err := unit.ParseName(u.Name); err == nil && n.Type == "timer" {
+		trigger := "n/a"
+		if u.TimerNext != 0 {
+			t := time.UnixMicro(u.TimerNext)
+			trigger = fmt.Sprintf("%s; %s left", t.Format("Mon 2006-01-02 15:04:05 MST"), relativeSpan(time.Until(t)))
+		}
+		fmt.Fprintf(w, "    Trigger: %s\n", trigger)
+	}
+	list("   Triggers:", u.Triggers)
+}

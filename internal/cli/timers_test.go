@@ -56,3 +56,17 @@ func TestTimerRowOf(t *testing.T) {
 		t.Errorf("row %+v, want next %v", r, want)
 	}
 }
+
+// TestPrintTriggers: status's trigger lines as systemctl prints them.
+func TestPrintTriggers(t *testing.T) {
+	var b strings.Builder
+	printTriggers(&b, &api.Unit{Name: "t.timer", Triggers: []string{"t.service"}})
+	if want := "    Trigger: n/a\n   Triggers: ● t.service\n"; b.String() != want {
+		t.Errorf("timer: %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	printTriggers(&b, &api.Unit{Name: "s.service", TriggeredBy: []string{"s.timer", "s.path"}})
+	if want := "TriggeredBy: ● s.timer\n             ● s.path\n"; b.String() != want {
+		t.Errorf("service: %q, want %q", b.String(), want)
+	}
+}

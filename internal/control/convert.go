@@ -11,7 +11,11 @@ func unitOf(s manager.UnitStatus) api.Unit {
 		ActiveState: s.ActiveState, SubState: s.SubState, Fragment: s.Fragment, DropIns: s.DropIns,
 		Transient: s.Transient, NeedReload: s.NeedReload, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
 		MainPID: s.MainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
-		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log}
+		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log,
+		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy}
+	if !s.TimerNext.IsZero() {
+		u.TimerNext = s.TimerNext.UnixMicro()
+	}
 	if !s.StateChange.IsZero() {
 		u.StateChange = s.StateChange.UnixMicro()
 	}

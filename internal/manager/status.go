@@ -59,6 +59,10 @@ type UnitStatus struct {
 	UID           int
 	Log           []string      // only in full status, when asked for
 	Conditions    ConditionInfo // only in full status: the last start's checks
+	// Only in full status: the units this one triggers and is triggered
+	// by, and a timer's next elapse (zero: none).
+	Triggers, TriggeredBy []string
+	TimerNext             time.Time
 }
 
 // Mode says whether this is the system manager or a capsule's.
@@ -135,6 +139,7 @@ func (m *Manager) collectIdle(u *Unit) {
 func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	s := m.Summary(u)
 	s.Conditions, _ = m.Conditions(u.name)
+	m.triggerStatus(u, &s)
 	s.UnitFileState = "static"
 	s.NeedReload = m.needDaemonReload(u)
 	if u.loadState == loadLoaded {

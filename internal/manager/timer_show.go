@@ -95,3 +95,22 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		Property{"Result", u.result.String()})
 	return out
 }
+
+// triggerStatus fills in what status shows of triggering: the units u
+// triggers and is triggered by and, for a timer, its next elapse.
+func (m *Manager) triggerStatus(u *Unit, s *UnitStatus) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s.Triggers = m.graph.Deps(u.name, job.Triggers)
+	s.TriggeredBy = m.graph.Deps(u.name, job.TriggeredBy)
+	ts := u.timer
+	if ts == nil || u.active != stateActive {
+		return
+	}
+	if ts.nextMono != 0 {
+		s.TimerNext = time.Now().Add(time.Duration(ts.nextMono-monoNow()) * time.Microsecond)
+	}
+	if !ts.nextReal.IsZero() && (s.TimerNext.IsZero() || ts.nextReal.Before(s.TimerNext)) {
+		s.TimerNext = ts.nextReal
+	}
+}

@@ -141,6 +141,12 @@ func TestTimers(t *testing.T) {
 		if got := showValue(t, c, "ta.timer", "LastTriggerUSec"); got == "" {
 			t.Error("LastTriggerUSec is empty after the timer elapsed")
 		}
+		st := ctlRun(nil, "-C", c, "status", "ta.timer", "ta.service").stdout
+		for _, want := range []string{"Active: active (elapsed)", "    Trigger: n/a\n   Triggers: ● ta.service\n", "TriggeredBy: ● ta.timer\n"} {
+			if !strings.Contains(st, want) {
+				t.Errorf("status lacks %q:\n%s", want, st)
+			}
+		}
 		if got := showValue(t, c, "ta.service", "TriggeredBy"); got != "ta.timer" {
 			t.Errorf("ta.service TriggeredBy=%q", got)
 		}
@@ -156,6 +162,9 @@ func TestTimers(t *testing.T) {
 		t.Parallel()
 		if !waitFor(5*time.Second, func() bool { return runCount(home+"/tu") >= 3 }) {
 			t.Errorf("OnUnitActiveSec=600ms: ran %d times", runCount(home+"/tu"))
+		}
+		if st := ctlRun(nil, "-C", c, "status", "tu.timer").stdout; !strings.Contains(st, " left\n   Triggers: ● tu.service\n") {
+			t.Errorf("status of a waiting timer:\n%s", st)
 		}
 		if got := showValue(t, c, "tu.timer", "SubState"); got != "waiting" {
 			t.Errorf("SubState=%s, want waiting", got)
