@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/unitconf"
@@ -298,19 +299,27 @@ func (m *Manager) triggerTimerLocked(u *Unit) {
 	m.disarmLocked(u)
 	ts.lastTrigger = now()
 	u.setState(stateActive, subRunning)
-	go m.runTimerTarget(u, ts.lastTrigger.wall)
+	go m.runTimerTarget(u, ts.lastTrigger)
 }
 
-func (m *Manager) runTimerTarget(u *Unit, at time.Time) {
+func (m *Manager) runTimerTarget(u *Unit, at stamp) {
 	m.mu.Lock()
 	tc, name := u.conf.Timer, u.timer.target
 	m.mu.Unlock()
 	if tc.Persistent {
-		m.touchTimerStamp(u, at)
+		m.touchTimerStamp(u, at.wall)
 	}
 	target, err := m.load(name)
 	if err == nil && target.loadState != loadLoaded {
 		err = errors.New(target.loadErr)
+	}
+	if err == nil {
+		// The unit learns what started it, as from systemd's timers.
+		m.mu.Lock()
+		target.activationEnv = []string{"TRIGGER_UNIT=" + u.name,
+			"TRIGGER_TIMER_REALTIME_USEC=" + strconv.FormatInt(at.wall.UnixMicro(), 10),
+			"TRIGGER_TIMER_MONOTONIC_USEC=" + strconv.FormatUint(at.mono, 10)}
+		m.mu.Unlock()
 	}
 	if err != nil {
 		m.logf(u, "%s: Failed to queue unit startup job: %s", u.name, cleanMessage(err))

@@ -48,7 +48,7 @@ func TestTimers(t *testing.T) {
 		"te.timer":    "[Timer]\nOnStartupSec=1s\n" + fast + "[Install]\nWantedBy=timers.target\n",
 		"te.service":  countingService("%h/te", ""),
 		"ta.timer":    "[Unit]\nDescription=Active timer\n[Timer]\nOnActiveSec=1s\n" + fast,
-		"ta.service":  countingService("%h/ta", ""),
+		"ta.service":  countingService("%h/ta", "; env > %h/ta.env"),
 		"tu.timer":    "[Timer]\nOnActiveSec=100ms\nOnUnitActiveSec=600ms\n" + fast,
 		"tu.service":  countingService("%h/tu", ""),
 		"ti.timer":    "[Timer]\nOnActiveSec=100ms\nOnUnitInactiveSec=300ms\n" + fast,
@@ -145,6 +145,12 @@ func TestTimers(t *testing.T) {
 		for _, want := range []string{"Active: active (elapsed)", "    Trigger: n/a\n   Triggers: ● ta.service\n", "TriggeredBy: ● ta.timer\n"} {
 			if !strings.Contains(st, want) {
 				t.Errorf("status lacks %q:\n%s", want, st)
+			}
+		}
+		env, _ := os.ReadFile(home + "/ta.env")
+		for _, want := range []string{"TRIGGER_UNIT=ta.timer\n", "TRIGGER_TIMER_REALTIME_USEC=", "TRIGGER_TIMER_MONOTONIC_USEC="} {
+			if !strings.Contains(string(env), want) {
+				t.Errorf("ta.service's environment lacks %q:\n%s", want, env)
 			}
 		}
 		if got := showValue(t, c, "ta.service", "TriggeredBy"); got != "ta.timer" {
