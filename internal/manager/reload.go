@@ -136,6 +136,7 @@ func (m *Manager) Reload() {
 			go w.reload()
 		}
 	}
+	m.timersReloadedLocked()
 	m.logf(nil, "Reloading finished.")
 }
 

@@ -42,6 +42,9 @@ type timerState struct {
 	lastTrigger stamp
 	target      string // the unit it triggers, as of its start
 	exhausted   bool   // nothing is left to fire: NextElapseUSecMonotonic=infinity
+	// reloaded is when a daemon-reload re-armed the waiting timer (CLOCK_MONOTONIC µs):
+	// OnActiveSec= counts from it, as in systemd.
+	reloaded int64
 }
 
 // timerIndex finds the timers that trigger a unit, so a change of that
@@ -99,7 +102,7 @@ func (m *Manager) startTimer(u *Unit) error {
 	if !last.IsZero() {
 		ts.lastTrigger = stamp{wall: last}
 	}
-	ts.initial, ts.exhausted = true, false
+	ts.initial, ts.exhausted, ts.reloaded = true, false, 0
 	ts.disabled, ts.next = nil, nil
 	ts.target = tc.Unit
 	u.result = resultSuccess
@@ -161,7 +164,7 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 		var base int64
 		switch v.Base {
 		case unitconf.OnActive:
-			base = int64(u.stamps.inactiveExit.mono)
+			base = max(int64(u.stamps.inactiveExit.mono), ts.reloaded)
 			if base == 0 {
 				base = nowMono
 			}
@@ -447,6 +450,23 @@ func (m *Manager) touchTimerStamp(u *Unit, t time.Time) {
 	if !t.IsZero() {
 		if err := os.Chtimes(p, t, t); err != nil {
 			m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
+		}
+	}
+}
+
+// timersReloadedLocked re-arms every waiting timer after a daemon-reload
+// as systemd 257 does: its values are computed anew, OnActiveSec= counting
+// from the reload (so one that fired fires again) and the random delay
+// drawn again. Callers hold m.mu.
+func (m *Manager) timersReloadedLocked() {
+	now := monoNow()
+	for _, set := range m.timers.byTarget {
+		for u := range set {
+			if u.active != stateActive || u.sub != subWaiting || u.timer == nil {
+				continue
+			}
+			u.timer.reloaded, u.timer.disabled = now, nil
+			m.timerWaitLocked(u)
 		}
 	}
 }

@@ -118,3 +118,30 @@ func TestTimerRandomDelay(t *testing.T) {
 		t.Error("two units got the same fixed delay")
 	}
 }
+
+// TestTimerReloadRearms: a daemon-reload re-arms a waiting timer's
+// OnActiveSec= from the reload, as systemd 257 was seen to do.
+func TestTimerReloadRearms(t *testing.T) {
+	m, _, _ := fakeEngine(t, map[string]string{
+		"r.timer":   "[Timer]\nOnActiveSec=1h\nAccuracySec=1us\n",
+		"r.service": "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+	})
+	u, err := m.Start(context.Background(), "r.timer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() int64 {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return u.timer.nextMono
+	}
+	before := next()
+	time.Sleep(20 * time.Millisecond)
+	m.Reload()
+	if after := next(); after-before < 20_000 {
+		t.Errorf("next elapse %d before the reload, %d after: not counted from the reload", before, after)
+	}
+	if _, sub, _ := unitState(m, u); sub != "waiting" {
+		t.Errorf("after the reload: %s, want waiting", sub)
+	}
+}
