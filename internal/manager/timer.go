@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -405,53 +403,6 @@ func clockUsec(id int32) int64 {
 	var ts unix.Timespec
 	unix.ClockGettime(id, &ts)
 	return ts.Nano() / 1000
-}
-
-// timerStampPath is where a Persistent= timer's last trigger is kept:
-// where systemd keeps it, below the manager's home for a user manager.
-func (m *Manager) timerStampPath(u *Unit) string {
-	dir := "/var/lib/systemd/timers"
-	if m.cfg.Mode == User {
-		dir = filepath.Join(m.cfg.Home, ".local/share/systemd/timers")
-	}
-	return filepath.Join(dir, "stamp-"+u.name)
-}
-
-// loadTimerStamp returns the last trigger kept on disk, creating the
-// stamp file for a timer that has never run, as systemd does.
-func (m *Manager) loadTimerStamp(u *Unit) time.Time {
-	p := m.timerStampPath(u)
-	fi, err := os.Stat(p)
-	if err == nil {
-		if t := fi.ModTime(); t.Before(time.Now()) {
-			return t
-		}
-		return time.Time{}
-	}
-	if errors.Is(err, os.ErrNotExist) {
-		m.touchTimerStamp(u, time.Time{})
-	}
-	return time.Time{}
-}
-
-// touchTimerStamp records t (now if zero) as the stamp file's time.
-func (m *Manager) touchTimerStamp(u *Unit, t time.Time) {
-	p := m.timerStampPath(u)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
-		return
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o644)
-	if err != nil {
-		m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
-		return
-	}
-	f.Close()
-	if !t.IsZero() {
-		if err := os.Chtimes(p, t, t); err != nil {
-			m.logf(u, "%s: cannot keep the last trigger: %v", u.name, err)
-		}
-	}
 }
 
 // timersReloadedLocked re-arms every waiting timer after a daemon-reload
