@@ -108,6 +108,9 @@ type Manager struct {
 	state    string
 	since    time.Time
 	stopping bool
+	// loading counts requests between loading their units and installing
+	// their jobs; while any is, no unit is forgotten (see pinLoads).
+	loading int
 
 	notify     *net.UnixConn
 	log        *logstore.Ring
@@ -376,11 +379,13 @@ func (m *Manager) load(name string) (*Unit, error) {
 	return u, nil
 }
 
-// unload forgets a unit that is inactive and not needed any more.
+// unload forgets a unit that is inactive and not needed any more. While a
+// request is loading units it keeps them, as one may be among them; a dead
+// transient unit goes anyway (its file is gone).
 func (m *Manager) unload(u *Unit) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.units[u.name] == u && u.job == nil && !m.queuedLocked(u.name) {
+	if m.units[u.name] == u && u.job == nil && !m.queuedLocked(u.name) && (m.loading == 0 || u.transient) {
 		delete(m.units, u.name)
 		m.graph.remove(u.name)
 	}

@@ -82,7 +82,7 @@ func (m *Manager) Reload() {
 	m.mu.Lock()
 	var keep []*Unit
 	for name, u := range m.units {
-		if u.active == stateInactive && u.job == nil && !m.queuedLocked(name) {
+		if m.loading == 0 && u.active == stateInactive && u.job == nil && !m.queuedLocked(name) {
 			delete(m.units, name)
 			m.graph.remove(name)
 			continue
@@ -117,7 +117,7 @@ func (m *Manager) Reload() {
 		if m.units[u.name] != u {
 			continue
 		}
-		if fresh[i] == nil && u.active == stateFailed && u.job == nil && !m.queuedLocked(u.name) {
+		if fresh[i] == nil && m.loading == 0 && u.active == stateFailed && u.job == nil && !m.queuedLocked(u.name) {
 			delete(m.units, u.name)
 			m.graph.remove(u.name)
 			continue
@@ -138,6 +138,22 @@ func (m *Manager) Reload() {
 	}
 	m.timersReloadedLocked()
 	m.logf(nil, "Reloading finished.")
+}
+
+// pinLoads keeps every loaded unit loaded until the returned function is
+// called: a request loads its unit and what that pulls in one by one, then
+// installs jobs for them, and a reload or unload in between that forgot an
+// idle one made the request fail as "not found" or drop a dependency.
+// Reload still re-reads what it keeps, so only the forgetting waits.
+func (m *Manager) pinLoads() func() {
+	m.mu.Lock()
+	m.loading++
+	m.mu.Unlock()
+	return func() {
+		m.mu.Lock()
+		m.loading--
+		m.mu.Unlock()
+	}
 }
 
 // takeConfig gives u the configuration of f, a fresh read of its file,

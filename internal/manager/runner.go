@@ -356,6 +356,8 @@ type JobRequest struct {
 // ID and a function that waits for its end. Requests the queue refuses
 // change nothing.
 func (m *Manager) Enqueue(r JobRequest) (uint32, func(context.Context) (job.Result, error), error) {
+	unpin := m.pinLoads()
+	defer unpin()
 	if _, err := m.load(r.Unit); err != nil {
 		if r.Type == job.Stop || r.Type == job.TryRestart {
 			// Stopping what has no file is done; the queue says so.

@@ -185,7 +185,15 @@ func (m *Manager) startJob(ctx context.Context, name string, t job.Type, mode jo
 	if u.loadState != loadLoaded {
 		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, u.loadErr)
 	}
-	if err := m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual}); err != nil {
+	err = m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual})
+	// A reload may have forgotten u before the job was queued, which then
+	// ran on the unit read again.
+	m.mu.Lock()
+	if cur := m.units[name]; cur != nil {
+		u = cur
+	}
+	m.mu.Unlock()
+	if err != nil {
 		return u, fmt.Errorf("start %s: %w", name, err)
 	}
 	return u, nil
