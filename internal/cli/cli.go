@@ -602,13 +602,7 @@ func (c *ctl) install(verb string, names []string) error {
 		if c.o.output == "json" {
 			c.json(r)
 		} else if !c.o.quiet {
-			for _, ch := range r.Changes {
-				if ch.Type == "symlink" {
-					fmt.Fprintf(c.io.Stderr, "Created symlink %s → %s.\n", printable(ch.Path), printable(ch.Source))
-				} else {
-					fmt.Fprintf(c.io.Stderr, "Removed \"%s\".\n", printable(ch.Path))
-				}
-			}
+			printChanges(c.io.Stderr, r.Changes)
 		}
 	}
 	if c.o.now {
@@ -791,4 +785,16 @@ func (c *ctl) reloadCommand() string {
 		return "capsulectl -C " + escape.Text(c.o.capsule) + " daemon-reload"
 	}
 	return "capsulectl daemon-reload"
+}
+
+// printChanges reports enable's and disable's changes in systemctl 257's
+// words, paths in single quotes.
+func printChanges(w io.Writer, changes []api.Change) {
+	for _, ch := range changes {
+		if ch.Type == "symlink" {
+			fmt.Fprintf(w, "Created symlink '%s' → '%s'.\n", printable(ch.Path), printable(ch.Source))
+		} else {
+			fmt.Fprintf(w, "Removed '%s'.\n", printable(ch.Path))
+		}
+	}
 }

@@ -299,3 +299,16 @@ func TestParseShowProperties(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintChanges(t *testing.T) {
+	var b bytes.Buffer
+	printChanges(&b, []api.Change{
+		{Type: "symlink", Path: "/h/.config/systemd/user/timers.target.wants/a.timer", Source: "/h/.config/systemd/user/a.timer"},
+		{Type: "unlink", Path: "/h/.config/systemd/user/timers.target.wants/b.timer"},
+	})
+	want := "Created symlink '/h/.config/systemd/user/timers.target.wants/a.timer' → '/h/.config/systemd/user/a.timer'.\n" +
+		"Removed '/h/.config/systemd/user/timers.target.wants/b.timer'.\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -302,7 +302,7 @@ EOF2`)
 	}
 	r := ctl(t, 0, "-C", name, "enable", "--now", "hello.service")
 	link := "/var/lib/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"
-	if !strings.Contains(r.stderr, "Created symlink "+link) {
+	if !strings.Contains(r.stderr, "Created symlink '"+link+"' → ") {
 		t.Errorf("enable printed %q", r.stderr)
 	}
 	if _, err := os.Lstat("/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"); err != nil {
