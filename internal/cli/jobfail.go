@@ -12,11 +12,10 @@ import (
 )
 
 // jobResultTexts is what systemctl says for a job that ended with a result
-// other than done or failed; %s is the unit.
+// other than done, failed or dependency; %s is the unit.
 var jobResultTexts = map[string]string{
 	"canceled":    "Job for %s canceled.",
 	"timeout":     "Job for %s timed out.",
-	"dependency":  "A dependency job for %s failed. See 'journalctl -xe' for details.",
 	"invalid":     "%s is not active, cannot reload.",
 	"assert":      "Assertion failed on job for %s.",
 	"unsupported": "Operation on or unit type of %s not supported on this system.",
@@ -71,17 +70,23 @@ func jobFailureText(ctl, name string, f api.JobFailure) string {
 	if t, ok := jobResultTexts[f.JobResult]; ok {
 		return fmt.Sprintf(t, name)
 	}
-	if !strings.HasSuffix(name, ".service") {
-		return `Job failed. See "journalctl -xe" for details.`
-	}
 	q := shellQuote(name)
+	// systemctl points to "journalctl -xe" here; there is no journal, the
+	// unit's status and logs hold what it would show.
+	see := fmt.Sprintf("See \"%s status %s\" and \"%s logs -u %s\" for details.", ctl, q, ctl, q)
+	if f.JobResult == "dependency" {
+		return fmt.Sprintf("A dependency job for %s failed. %s", name, see)
+	}
+	if !strings.HasSuffix(name, ".service") {
+		return "Job failed. " + see
+	}
 	var b strings.Builder
 	if reason, ok := unitResultReasons[f.UnitResult]; ok {
 		fmt.Fprintf(&b, "Job for %s failed because %s.\n", name, reason)
 	} else {
 		fmt.Fprintf(&b, "Job for %s failed.\n", name)
 	}
-	fmt.Fprintf(&b, "See \"%s status %s\" and \"%s logs -u %s\" for details.", ctl, q, ctl, q)
+	b.WriteString(see)
 	if f.UnitResult == "start-limit-hit" {
 		fmt.Fprintf(&b, "\nTo force a start use \"%s reset-failed %s\"\nfollowed by \"%s start %s\" again.", ctl, q, ctl, q)
 	}

@@ -32,7 +32,7 @@ func TestJobFailureMessages(t *testing.T) {
 	}{
 		{"msgx.service", 1, "Job for msgx.service failed because the control process exited with error code.\n" + hint("msgx.service"), nil},
 		{"msgcd.service", 1, "Job for msgcd.service failed because the control process exited with error code.\n" + hint("msgcd.service"), nil},
-		{"msgd.service", 1, "A dependency job for msgd.service failed. See 'journalctl -xe' for details.", nil},
+		{"msgd.service", 1, "A dependency job for msgd.service failed. " + hint("msgd.service"), nil},
 		{"msgr.service", 5, "Failed to start msgr.service: Unit nosuchmsg.service not found.", nil},
 		{"msga.service", 1, "Assertion failed on job for msga.service.", nil},
 		// The start limit keeps a failed unit's Result=, so its text too.
