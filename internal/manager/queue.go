@@ -70,7 +70,7 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		m.mu.Unlock()
 		if state != loadLoaded {
 			// Refused now, also with --no-block, as systemd refuses it.
-			return nil, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, loadErr)
+			return nil, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run %s", errInvalid, name, loadErr, m.reloadCommand())
 		}
 	case JobStop:
 		if err := m.known(name, "loaded"); err != nil {

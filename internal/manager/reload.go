@@ -55,7 +55,12 @@ func (m *Manager) read(n unit.Name) (*Unit, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if err != nil {
+			var warnings []string
+			if u != nil {
+				warnings = u.warnings
+			}
 			u = m.brokenUnit(n, f, loadError(f, err))
+			u.warnings = warnings
 		}
 	}
 	u.sources = sourcesOf(f)
@@ -69,6 +74,11 @@ func (m *Manager) logLoad(u *Unit) {
 			m.logf(u, "%s", w)
 		}
 	} else {
+		// As systemd does, the lines ignored come before the refusal
+		// they may have caused.
+		for _, w := range u.warnings {
+			m.logf(u, "%s", w)
+		}
 		m.logf(u, "%s: %s", u.name, u.loadErr)
 	}
 }

@@ -204,3 +204,12 @@ func cmdline(pid int) string {
 	}
 	return strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ")
 }
+
+// reloadCommand is the command line that reloads this manager, for hints.
+// A capsule's name is checked at start and needs no quoting.
+func (m *Manager) reloadCommand() string {
+	if m.cfg.Mode == User && m.cfg.Capsule != "" {
+		return "capsulectl -C " + m.cfg.Capsule + " daemon-reload"
+	}
+	return "capsulectl daemon-reload"
+}

@@ -80,13 +80,15 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		log: logstore.NewRing(200), loadState: loadLoaded, events: &m.events}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
 	conf, warnings, err := unitconf.Parse(u.name, f.Options, m.specifiers(n).Expand)
-	if err != nil {
-		return nil, err
-	}
-	u.conf = conf
 	for _, w := range warnings {
 		u.warnings = append(u.warnings, w.String())
 	}
+	if err != nil {
+		// The warnings say why a unit is refused (a timer whose only
+		// trigger did not parse): the caller logs them before the refusal.
+		return u, err
+	}
+	u.conf = conf
 	u.description = conf.Description()
 	switch n.Type {
 	case "service":
@@ -183,7 +185,7 @@ func (m *Manager) startJob(ctx context.Context, name string, t job.Type, mode jo
 		return nil, err
 	}
 	if u.loadState != loadLoaded {
-		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run capsulectl daemon-reload", errInvalid, name, u.loadErr)
+		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run %s", errInvalid, name, u.loadErr, m.reloadCommand())
 	}
 	err = m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual})
 	// A reload may have forgotten u before the job was queued, which then
