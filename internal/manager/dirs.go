@@ -324,7 +324,7 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	if u.svc == nil {
+	if u.svc == nil && !timerCleanable(u) {
 		return nil, fmt.Errorf("%w: unit %s does not support cleaning", errInvalid, name)
 	}
 	kinds := map[dirType]bool{}
@@ -369,6 +369,9 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 		m.mu.Unlock()
 		m.endJob(u, ch)
 	}()
+	if u.svc == nil {
+		return m.cleanTimerStamp(u, kinds[dirState])
+	}
 	var removed []string
 	configured := false
 	var errs []error

@@ -93,6 +93,9 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 	out = append(out, Property{"NextElapseUSecRealtime", nextReal}, Property{"NextElapseUSecMonotonic", next},
 		Property{"LastTriggerUSec", last}, Property{"LastTriggerUSecMonotonic", lastMono},
 		Property{"Result", u.result.String()})
+	if timerCleanable(u) {
+		out = append(out, Property{"CanClean", "state"})
+	}
 	return out
 }
 

@@ -101,3 +101,26 @@ func touchStamp(p string, t time.Time) error {
 	}
 	return nil
 }
+
+// timerCleanable reports whether u is a timer with a stamp to clean
+// (CanClean=state, as systemd shows it for Persistent= timers only).
+func timerCleanable(u *Unit) bool {
+	return u.conf != nil && u.conf.Timer != nil && u.conf.Timer.Persistent
+}
+
+// cleanTimerStamp removes a stopped Persistent= timer's stamp (clean
+// --what=state); the last trigger stays known until the next start.
+func (m *Manager) cleanTimerStamp(u *Unit, state bool) ([]string, error) {
+	if !state {
+		return nil, fmt.Errorf("%w: no matching resources found for %s", errNothing, u.name)
+	}
+	p := m.timerStampPath(u)
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("clean %s: %w", u.name, err)
+	}
+	m.logf(u, "%s: Removed %s.", u.name, p)
+	return []string{p}, nil
+}

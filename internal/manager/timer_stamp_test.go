@@ -109,3 +109,65 @@ func threadsBlockedOnFIFO(t *testing.T) int {
 	}
 	return n
 }
+
+// TestTimerCleanState: a Persistent= timer shows CanClean=state (others
+// nothing), clean --what=state is refused while it runs, removes the stamp
+// once stopped, and other kinds find nothing to clean.
+func TestTimerCleanState(t *testing.T) {
+	m, _, _ := fakeEngine(t, map[string]string{
+		"p.timer":   "[Timer]\nOnCalendar=2099-01-01\nPersistent=yes\n",
+		"p.service": "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+		"n.timer":   "[Timer]\nOnCalendar=2099-01-01\nUnit=p.service\n",
+	})
+	ctx := context.Background()
+	canClean := func(name string) string {
+		ps, err := m.Properties(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Name == "CanClean" {
+				return p.Value
+			}
+		}
+		return ""
+	}
+	if got := canClean("p.timer"); got != "state" {
+		t.Errorf("Persistent timer: CanClean=%q, want state", got)
+	}
+	if got := canClean("n.timer"); got != "" {
+		t.Errorf("plain timer: CanClean=%q, want none", got)
+	}
+	if _, err := m.Clean(ctx, "n.timer", []string{"state"}); err == nil {
+		t.Error("cleaning a timer without Persistent= succeeded")
+	}
+	if _, err := m.Start(ctx, "p.timer"); err != nil {
+		t.Fatal(err)
+	}
+	stamp := m.timerStampPath(m.units["p.timer"])
+	if _, err := os.Lstat(stamp); err != nil {
+		t.Fatalf("no stamp after start: %v", err)
+	}
+	if _, err := m.Clean(ctx, "p.timer", []string{"state"}); err == nil {
+		t.Error("cleaning an active timer succeeded")
+	}
+	if _, err := m.Stop(ctx, "p.timer"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Clean(ctx, "p.timer", []string{"cache"}); err == nil {
+		t.Error("clean --what=cache of a timer succeeded")
+	}
+	if _, err := os.Lstat(stamp); err != nil {
+		t.Fatalf("clean --what=cache removed the stamp: %v", err)
+	}
+	removed, err := m.Clean(ctx, "p.timer", []string{"state"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(stamp); !os.IsNotExist(err) || len(removed) != 1 || removed[0] != stamp {
+		t.Fatalf("after clean: stamp %v, removed %q", err, removed)
+	}
+	if _, err := m.Clean(ctx, "p.timer", []string{"all"}); err != nil {
+		t.Fatalf("clean --what=all without a stamp: %v", err)
+	}
+}
