@@ -39,7 +39,6 @@ type timerState struct {
 	gen         uint64 // bumped at every re-arm, so a stale firing is dropped
 	lastTrigger stamp
 	target      string // the unit it triggers, as of its start
-	exhausted   bool   // nothing is left to fire: NextElapseUSecMonotonic=infinity
 	// reloaded is when a daemon-reload re-armed the waiting timer (CLOCK_MONOTONIC µs):
 	// OnActiveSec= counts from it, as in systemd.
 	reloaded int64
@@ -100,7 +99,7 @@ func (m *Manager) startTimer(u *Unit) error {
 	if !last.IsZero() {
 		ts.lastTrigger = stamp{wall: last}
 	}
-	ts.initial, ts.exhausted, ts.reloaded = true, false, 0
+	ts.initial, ts.reloaded = true, 0
 	ts.disabled, ts.next = nil, nil
 	ts.target = tc.Unit
 	u.result = resultSuccess
@@ -201,7 +200,6 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 	ts.initial = false
 	nowWall := time.Now()
 	real := m.timerCalendarLocked(u, target, nowWall)
-	ts.exhausted = !found && real.IsZero() && !tc.OnClockChange && !tc.OnTimezoneChange
 	if !found && real.IsZero() {
 		switch {
 		case tc.OnClockChange || tc.OnTimezoneChange:
@@ -211,6 +209,8 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 			u.setState(stateActive, subElapsed)
 		default:
 			m.timers.remove(ts.target, u)
+			// systemd collects the unit then, and its last trigger with it.
+			ts.lastTrigger = stamp{}
 			u.setState(stateInactive, subDead)
 			if u.transient {
 				// Gone with nothing left to fire, and so is its service

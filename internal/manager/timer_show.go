@@ -75,15 +75,19 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		}
 		out = append(out, Property{"TimersCalendar", unitconf.FormatCalendar(sp, n)})
 	}
-	nextReal := ""
-	if active && !ts.nextReal.IsZero() {
-		nextReal = formatTimestamp(stamp{wall: ts.nextReal})
-	}
-	next := "0"
-	if ts.exhausted {
-		next = "infinity"
-	} else if active && ts.nextMono > 0 {
-		next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
+	// As in systemd, a timer has a next elapse only while waiting: one
+	// stopped, elapsed, failed or running its unit shows infinity (and no
+	// wall clock time); one waiting for calendar or host events only, 0.
+	waiting := active && u.sub == subWaiting
+	nextReal, next := "", "infinity"
+	if waiting {
+		next = "0"
+		if !ts.nextReal.IsZero() {
+			nextReal = formatTimestamp(stamp{wall: ts.nextReal})
+		}
+		if ts.nextMono > 0 {
+			next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
+		}
 	}
 	last, lastMono := "", "0"
 	if !ts.lastTrigger.wall.IsZero() {
