@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -175,7 +176,11 @@ func TestUIDRangeExhausted(t *testing.T) {
 	}
 }
 
-// freeUID finds a dynamic UID nobody uses, from the top of the range.
+// freeUID finds a dynamic UID nobody uses, from the top of the range, and
+// claims it until the test ends: test runs beside this one pick from the
+// top too, and a UID one of them uses (or left keys on) would not be free
+// for this test's one-UID manager. The claim is an abstract socket, which
+// the kernel drops with the process, so nothing is left behind.
 func freeUID(t *testing.T) int {
 	for uid := 65519; uid > 65000; uid-- {
 		if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
@@ -187,6 +192,14 @@ func freeUID(t *testing.T) int {
 		if osexec.Command("getent", "group", fmt.Sprint(uid)).Run() == nil {
 			continue
 		}
+		if keyUsers(t, uid) > 0 || len(processesOf(uid)) > 0 {
+			continue
+		}
+		l, err := net.Listen("unix", fmt.Sprintf("@capsuled-e2e-uid-%d", uid))
+		if err != nil {
+			continue // claimed by another test run
+		}
+		t.Cleanup(func() { l.Close() })
 		return uid
 	}
 	t.Fatal("no free UID found")
