@@ -205,6 +205,25 @@ func (g *graph) remove(name string) {
 	delete(g.fwd, name)
 }
 
+// replace enters u's dependencies anew after change altered its
+// configuration. Edges other units declare towards u too go back in, as
+// taking out u's own also took out those.
+func (g *graph) replace(u *Unit, change func()) {
+	old := g.fwd[u.name]
+	g.remove(u.name)
+	change()
+	g.add(u)
+	for _, names := range old {
+		for _, o := range names {
+			for d, targets := range g.fwd[o] {
+				if slices.Contains(targets, u.name) {
+					g.edge(o, d, u.name)
+				}
+			}
+		}
+	}
+}
+
 // Info reports a loaded unit's state and flags to the job queue.
 func (g *graph) Info(name string) (job.Info, bool) {
 	u := g.m.units[name]

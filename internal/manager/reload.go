@@ -123,6 +123,9 @@ func (m *Manager) Reload() {
 	defer m.mu.Unlock()
 	// Take every re-read unit's edges out before any goes back in: one
 	// unit's removal also takes out an edge another one declares too.
+	// A unit something acts on (a job, a main process's end) keeps its
+	// configuration until that ends: the code acting reads it without the
+	// lock, and a run goes on as it began (see settleConfigLocked).
 	for i, u := range keep {
 		if m.units[u.name] != u {
 			continue
@@ -132,7 +135,7 @@ func (m *Manager) Reload() {
 			m.graph.remove(u.name)
 			continue
 		}
-		if fresh[i] != nil {
+		if fresh[i] != nil && u.job == nil {
 			m.graph.remove(u.name)
 		}
 	}
@@ -140,6 +143,12 @@ func (m *Manager) Reload() {
 		if fresh[i] == nil || m.units[u.name] != u {
 			continue
 		}
+		u.sources = fresh[i].sources
+		if u.job != nil {
+			u.nextConf = fresh[i]
+			continue
+		}
+		u.nextConf = nil
 		u.takeConfig(fresh[i])
 		m.graph.add(u)
 		if w := u.path; w != nil {
@@ -163,6 +172,20 @@ func (m *Manager) pinLoads() func() {
 		m.mu.Lock()
 		m.loading--
 		m.mu.Unlock()
+	}
+}
+
+// settleConfigLocked gives u the configuration a reload read while u was
+// busy, once nothing acts on it any more. Callers hold m.mu.
+func (m *Manager) settleConfigLocked(u *Unit) {
+	f := u.nextConf
+	if f == nil || u.job != nil || m.units[u.name] != u {
+		return
+	}
+	u.nextConf = nil
+	m.graph.replace(u, func() { u.takeConfig(f) })
+	if w := u.path; w != nil {
+		go w.reload()
 	}
 }
 

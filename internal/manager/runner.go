@@ -332,6 +332,7 @@ func (m *Manager) holdUnit(u *Unit) (release func()) {
 			return func() {
 				m.mu.Lock()
 				u.job = nil
+				m.settleConfigLocked(u)
 				m.mu.Unlock()
 				close(ch)
 			}

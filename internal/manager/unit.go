@@ -33,6 +33,7 @@ type Unit struct {
 	sock        *socketConfig
 	sliceRes    resources // MemoryMax=, TasksMax= of a slice
 	transient   bool
+	nextConf    *Unit // read by a reload while u was busy; see settleConfigLocked
 	log         *logstore.Ring
 	logLimit    *logstore.Limiter // of the unit's output, made on first use
 	logLimitSet sync.Once
@@ -250,6 +251,7 @@ func (m *Manager) beginJob(ctx context.Context, u *Unit, start bool) (chan struc
 func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 	m.mu.Lock()
 	u.job = nil
+	m.settleConfigLocked(u)
 	m.jobs--
 	if m.cfg.Mode == User {
 		m.scheduleTrim()
@@ -266,13 +268,14 @@ func (m *Manager) collect(u *Unit) {
 	if m.queuedLocked(u.name) || len(m.timers.byTarget[u.name]) > 0 {
 		dead = false // a started timer starts it again
 	}
+	transient, file := u.transient, u.file
 	m.mu.Unlock()
-	if !dead || !u.transient {
+	if !dead || !transient {
 		return
 	}
 	m.unload(u)
-	if u.file != nil {
-		os.Remove(u.file.Fragment)
+	if file != nil {
+		os.Remove(file.Fragment)
 	}
 }
 
