@@ -110,6 +110,7 @@ type Unit struct {
 	UnitFileState string    `json:"unitFileState,omitempty"`
 	InvocationID  string    `json:"invocationID,omitempty"`
 	MainPID       int       `json:"mainPID,omitempty"`
+	ExecMainPID   int       `json:"execMainPID,omitempty"` // the last main process, also once exited
 	StatusText    string    `json:"statusText,omitempty"`
 	ControlGroup  string    `json:"controlGroup,omitempty"`
 	ProcsError    string    `json:"processesError,omitempty"`

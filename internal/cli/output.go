@@ -5,11 +5,16 @@ import (
 	"io"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/capsuled/capsuled/internal/api"
 	"github.com/capsuled/capsuled/internal/escape"
+	"github.com/capsuled/capsuled/internal/exitstatus"
 )
 
 func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, name) }
@@ -139,7 +144,11 @@ func printStatus(w io.Writer, u *api.Unit) {
 		}
 		fmt.Fprintf(w, "   Main PID: %d%s\n", u.MainPID, comm)
 	case u.ExitCode != "":
-		fmt.Fprintf(w, "   Main PID: (code=%s, status=%d)\n", printable(u.ExitCode), u.ExitStatus)
+		pid := ""
+		if u.ExecMainPID > 0 {
+			pid = fmt.Sprintf("%d ", u.ExecMainPID)
+		}
+		fmt.Fprintf(w, "   Main PID: %s(code=%s, %s)\n", pid, printable(u.ExitCode), exitText(u.ExitCode, u.ExitStatus))
 	}
 	if u.StatusText != "" {
 		fmt.Fprintf(w, "     Status: \"%s\"\n", printable(u.StatusText))
@@ -214,4 +223,20 @@ func printChecks(w io.Writer, u *api.Unit) {
 			fmt.Fprintf(w, "             %s\n", printable(u.AssertUnmet))
 		}
 	}
+}
+
+// exitText is how systemctl status words a main process's end:
+// "status=0/SUCCESS" for an exit, "signal=TERM" for a signal.
+func exitText(code string, status int) string {
+	if code != "exited" {
+		name := strings.TrimPrefix(unix.SignalName(syscall.Signal(status)), "SIG")
+		if name == "" {
+			name = strconv.Itoa(status)
+		}
+		return "signal=" + name
+	}
+	if name := exitstatus.Name(status); name != "" {
+		return fmt.Sprintf("status=%d/%s", status, name)
+	}
+	return fmt.Sprintf("status=%d", status)
 }

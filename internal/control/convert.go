@@ -10,7 +10,7 @@ func unitOf(s manager.UnitStatus) api.Unit {
 	u := api.Unit{Name: s.Name, Description: s.Description, LoadState: s.LoadState, LoadError: s.LoadError,
 		ActiveState: s.ActiveState, SubState: s.SubState, Fragment: s.Fragment, DropIns: s.DropIns,
 		Transient: s.Transient, NeedReload: s.NeedReload, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
-		MainPID: s.MainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
+		MainPID: s.MainPID, ExecMainPID: s.ExecMainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
 		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log,
 		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy}
 	if !s.TimerNext.IsZero() {

@@ -47,6 +47,7 @@ type UnitStatus struct {
 	UnitFileState string // only in full status
 	InvocationID  string
 	MainPID       int
+	ExecMainPID   int // the last main process, also once it has exited
 	StatusText    string
 	ControlGroup  string
 	Processes     []Process // only in full status
@@ -174,11 +175,14 @@ func (m *Manager) Summary(u *Unit) UnitStatus {
 	s := UnitStatus{Name: u.name, Description: u.description, LoadState: u.loadState.String(), LoadError: u.loadErr,
 		ActiveState: u.active.String(), SubState: u.sub.String(), Transient: u.transient,
 		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result.String(), ExitCode: u.exitCode,
-		ExitStatus: u.exitStatus, StateChange: u.since}
+		ExitStatus: u.exitStatus, StateChange: sinceOf(u.active, u.stamps)}
 	if u.file != nil {
 		s.Fragment, s.DropIns = u.file.Fragment, u.file.DropIns
 	}
 	rs := u.run
+	if rs != nil && rs.main != nil {
+		s.ExecMainPID = rs.main.PID
+	}
 	var cg string
 	if rs != nil && u.active != stateInactive && u.active != stateFailed {
 		if rs.main != nil && !rs.main.HasExited() {
@@ -212,4 +216,22 @@ func (m *Manager) reloadCommand() string {
 		return "capsulectl -C " + m.cfg.Capsule + " daemon-reload"
 	}
 	return "capsulectl daemon-reload"
+}
+
+// sinceOf is when a unit entered the state status shows, as systemctl
+// picks it: ActiveEnterTimestamp for an active unit, InactiveEnter for an
+// inactive or failed one, InactiveExit while activating, ActiveExit while
+// deactivating. A change of sub-state alone (running to exited) does not
+// move it.
+func sinceOf(a ActiveState, st stateStamps) time.Time {
+	switch a {
+	case stateActive, stateReloading:
+		return st.activeEnter.wall
+	case stateInactive, stateFailed:
+		return st.inactiveEnter.wall
+	case stateActivating:
+		return st.inactiveExit.wall
+	default:
+		return st.activeExit.wall
+	}
 }

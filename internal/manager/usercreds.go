@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/capsuled/capsuled/internal/exitstatus"
 )
 
 // credError is a start step that fails as systemd's executor fails it:
@@ -68,7 +70,7 @@ func (m *Manager) resolveID(name, db string) (int, error) {
 // failCreds ends a start that checkUserCreds refused, with the lines and
 // the exit status systemd's failed executor leaves.
 func (m *Manager) failCreds(u *Unit, rs *runState, ce *credError, argv0 string) {
-	step := exitNames[ce.status]
+	step := exitstatus.Name(ce.status)
 	m.logf(u, "%s: %s", u.name, ce.msg)
 	m.logf(u, "%s: Failed at step %s spawning %s: %s", u.name, step, argv0, ce.errno)
 	m.mu.Lock()
