@@ -14,7 +14,7 @@ func TestStatusSinceAndExitedMainPID(t *testing.T) {
 	c := startCapsule(t, "stx")
 	writeUnits(t, c, map[string]string{
 		"stx.service":  "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
-		"stxt.timer":   "[Timer]\nOnActiveSec=1.2s\n",
+		"stxt.timer":   "[Timer]\nOnActiveSec=1.2s\nAccuracySec=1us\n",
 		"stxt.service": "[Service]\nExecStart=/bin/sleep infinity\n",
 	})
 	show := func(u, p string) string {
