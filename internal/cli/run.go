@@ -177,7 +177,12 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		if result.Unit != "" {
 			return fail(exitFailure, "Failed to wait for %s: %v", printable(result.Unit), err)
 		}
-		return fail(exitFailure, "Failed to start transient service unit: %v", err)
+		kind := "service"
+		if len(r.timer.lines) > 0 {
+			// The timer is the unit created first, as systemd-run names it.
+			kind = "timer"
+		}
+		return fail(exitFailure, "Failed to start transient %s unit: %v", kind, err)
 	}
 	if !req.Wait {
 		return nil

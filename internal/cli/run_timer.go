@@ -7,6 +7,7 @@ import (
 
 	"github.com/capsuled/capsuled/internal/calendar"
 	"github.com/capsuled/capsuled/internal/unit"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // runTimerOptions are systemd-run's timer options: each --on-* adds one
@@ -33,10 +34,12 @@ func (r *runTimerOptions) register(fs *flag.FlagSet) {
 	fs.Func("on-unit-inactive", "SEC", span("OnUnitInactiveSec"))
 	fs.Func("on-calendar", "SPEC", func(v string) error {
 		if _, err := calendar.Parse(v); err != nil && r.err == nil {
+			// The reason calendar gives for the same expression, as
+			// systemd-run and systemd-analyze agree.
 			reason := err.Error()
 			var ce *calendar.Error
 			if errors.As(err, &ce) {
-				reason = ce.Strerror() + " (" + ce.Reason + ")"
+				reason = ce.Strerror()
 			}
 			r.err = fail(exitFailure, "Failed to parse calendar event specification: %s", reason)
 		}
@@ -46,8 +49,14 @@ func (r *runTimerOptions) register(fs *flag.FlagSet) {
 	fs.BoolFunc("on-clock-change", "", func(string) error { r.lines = append(r.lines, "OnClockChange=yes"); return nil })
 	fs.BoolFunc("on-timezone-change", "", func(string) error { r.lines = append(r.lines, "OnTimezoneChange=yes"); return nil })
 	fs.Func("timer-property", "KEY=VALUE", func(v string) error {
-		if !strings.Contains(v, "=") && r.err == nil {
+		// Checked here, as systemd-run checks it, so that the error is
+		// about the timer and nothing is created.
+		k, _, ok := strings.Cut(v, "=")
+		if !ok && r.err == nil {
 			r.err = fail(exitFailure, "Failed to parse timer property: %s", v)
+		}
+		if ok && !unitconf.Known("Timer", k) && !unitconf.Known("Unit", k) && r.err == nil {
+			r.err = fail(exitFailure, "Unknown assignment: %s", v)
 		}
 		r.lines = append(r.lines, v)
 		return nil
@@ -66,7 +75,7 @@ func (r *runTimerOptions) check(ro *runOptions) error {
 		return fail(exitFailure, "--pty/--pipe is not compatible in timer or path mode.")
 	}
 	if ro.wait {
-		return fail(exitFailure, "--wait may not be combined with timer operations.")
+		return fail(exitFailure, "--wait may not be combined with path, socket or timer operations.")
 	}
 	return nil
 }

@@ -309,10 +309,10 @@ func TestRunOnTimer(t *testing.T) {
 	}
 
 	r = ctlRun(nil, "run", "-C", c, "--on-calendar=Mon 25:00", "true")
-	if r.code != 1 || !strings.Contains(r.stderr, "Failed to parse calendar event specification: Invalid argument (") {
+	if r.code != 1 || !strings.Contains(r.stderr, "Failed to parse calendar event specification: Invalid argument\n") {
 		t.Errorf("bad --on-calendar: %s", r)
 	}
-	if r := ctlRun(nil, "run", "-C", c, "--on-active=1s", "--wait", "true"); r.code != 1 || !strings.Contains(r.stderr, "--wait may not be combined with timer operations.") {
+	if r := ctlRun(nil, "run", "-C", c, "--on-active=1s", "--wait", "true"); r.code != 1 || !strings.Contains(r.stderr, "--wait may not be combined with path, socket or timer operations.") {
 		t.Errorf("--wait with a timer: %s", r)
 	}
 }
