@@ -148,6 +148,7 @@ Commands:
   reset-failed [UNIT...]       Forget failed states
   list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
   list-timers [PATTERN...]     List active timers (--all: loaded inactive ones too)
+  list-paths [PATTERN...]      List watched paths of active path units (--all: inactive ones too)
   cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
   daemon-reload                Re-read all unit files
   enable [--now] UNIT...       Link units as their [Install] section says
@@ -258,7 +259,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
-		"list-dependencies", "list-jobs", "cancel", "list-timers":
+		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths":
 		known = true
 	}
 	if !known {
@@ -294,6 +295,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.listJobs(pos)
 	case "list-timers":
 		return c.listTimers(pos)
+	case "list-paths":
+		return c.listPaths(pos)
 	case "cancel":
 		return c.cancel(pos)
 	case "clean":

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// pathRow is one line of list-paths: one watched path of a path unit.
+type pathRow struct {
+	path, condition, name, activates string
+}
+
+// listPaths prints the watched paths of the loaded path units as
+// systemctl list-paths does: one row per path condition, sorted by path;
+// inactive units only with --all (failed ones always), units whose file
+// is bad never.
+func (c *ctl) listPaths(patterns []string) error {
+	var l api.UnitList
+	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
+		return fail(exitFailure, "Failed to list paths: %v", err)
+	}
+	var rows []pathRow
+	for _, u := range l.Units {
+		if n, err := unit.ParseName(u.Name); err != nil || n.Type != "path" {
+			continue
+		}
+		if !c.o.all && u.ActiveState == "inactive" || u.LoadState != "loaded" {
+			continue
+		}
+		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
+			continue
+		}
+		var ps api.Properties
+		if err := c.t.client.Call(api.MethodGetProperties, api.PropertiesRequest{Name: u.Name}, &ps); err != nil {
+			return fail(exitFailure, "Failed to get properties of %s: %v", u.Name, err)
+		}
+		rows = append(rows, pathRowsOf(u.Name, ps.Properties)...)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].path != rows[j].path {
+			return rows[i].path < rows[j].path
+		}
+		return rows[i].name < rows[j].name
+	})
+	if c.o.output == "json" {
+		out := []map[string]string{}
+		for _, r := range rows {
+			out = append(out, map[string]string{"path": r.path, "condition": r.condition, "unit": r.name, "activates": r.activates})
+		}
+		return c.json(out)
+	}
+	printPaths(c.io.Stdout, rows, c.o.all)
+	return nil
+}
+
+// pathRowsOf reads a path unit's rows from its show properties: each
+// Paths= line is "PATH (CONDITION)".
+func pathRowsOf(name string, ps []api.Property) []pathRow {
+	activates := ""
+	var specs []string
+	for _, p := range ps {
+		switch p.Name {
+		case "Unit":
+			activates = p.Value
+		case "Paths":
+			specs = append(specs, p.Value)
+		}
+	}
+	var rows []pathRow
+	for _, s := range specs {
+		i := strings.LastIndex(s, " (")
+		if i < 0 || !strings.HasSuffix(s, ")") {
+			continue
+		}
+		rows = append(rows, pathRow{path: s[:i], condition: s[i+2 : len(s)-1], name: name, activates: activates})
+	}
+	return rows
+}
+
+// printPaths prints the table, columns as wide as their widest cell.
+func printPaths(w io.Writer, rows []pathRow, all bool) {
+	cells := [][]string{{"PATH", "CONDITION", "UNIT", "ACTIVATES"}}
+	for _, r := range rows {
+		cells = append(cells, []string{printable(r.path), printable(r.condition), printable(r.name), printable(r.activates)})
+	}
+	width := make([]int, 4)
+	for _, row := range cells {
+		for i, c := range row {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, row := range cells {
+		line := ""
+		for i, c := range row {
+			if i == len(row)-1 {
+				line += c
+			} else {
+				line += fmt.Sprintf("%-*s ", width[i], c)
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "\n%d paths listed.\n", len(rows))
+	if !all {
+		fmt.Fprintln(w, "Pass --all to see loaded but inactive paths, too.")
+	}
+}
