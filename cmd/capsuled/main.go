@@ -182,7 +182,22 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		return fmt.Errorf("recover from a previous instance: %w", err)
 	}
 	err = serve(m, "", boot, hooks{cleanup: func() { h.RemoveTree(cgPath) }})
+	if err == nil {
+		removeRuntimeLeftovers(runtimeDir)
+	}
 	return err
+}
+
+// removeRuntimeLeftovers removes, after a clean stop, what the system
+// manager made in its runtime directory and no longer needs: the empty
+// staging and transient directories, then the lock file, unlinked while
+// still held (lockFile retries on an unlinked one).
+func removeRuntimeLeftovers(runtimeDir string) {
+	for _, d := range []string{"root", "transient"} {
+		// Only when empty: anything left there is not ours to delete.
+		os.Remove(filepath.Join(runtimeDir, d))
+	}
+	os.Remove(filepath.Join(runtimeDir, "lock"))
 }
 
 func runUser(boot string) error {
