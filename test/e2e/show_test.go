@@ -350,6 +350,10 @@ func TestListDependencies(t *testing.T) {
 	capsuleUnit(t, c, "x.service", "[Unit]\nRequires=y.service\n[Service]\nExecStart=/bin/sleep infinity\n")
 	capsuleUnit(t, c, "y.service", "[Unit]\nRequires=x.service\n[Service]\nExecStart=/bin/sleep infinity\n")
 	ctl(t, 0, "-C", c, "start", "x.service")
+	// y.service is not ordered before x.service: its start may still run
+	// when x.service's is done (on a loaded machine), and the stop below is
+	// about the marks, not about a stop replacing a running start.
+	waitProperty(t, c, "y.service", "ActiveState", "active")
 	ctl(t, 0, "-C", c, "stop", "y.service")
 	wantOutput(t, 0, "x.service\n"+
 		"● ├─app.slice\n"+
