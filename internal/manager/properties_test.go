@@ -56,6 +56,12 @@ func TestStateStamps(t *testing.T) {
 	if s.activeEnter.wall.IsZero() || s.activeEnter.mono < s.inactiveExit.mono {
 		t.Fatalf("activating -> active: %+v", s)
 	}
+	enter := s.activeEnter
+	s.record(stateActive, stateReloading)
+	s.record(stateReloading, stateActive)
+	if s.activeEnter != enter || !s.activeExit.wall.IsZero() {
+		t.Fatalf("active -> reloading -> active moved ActiveEnter or ActiveExit: %+v", s)
+	}
 	s.record(stateActive, stateDeactivating)
 	if s.activeExit.wall.IsZero() || !s.inactiveEnter.wall.IsZero() {
 		t.Fatalf("active -> deactivating: %+v", s)

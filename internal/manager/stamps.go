@@ -41,10 +41,12 @@ func (s *stateStamps) record(from, to ActiveState) {
 	if down(from) && !down(to) {
 		s.inactiveExit = t
 	}
-	if from != stateActive && to == stateActive {
+	// Reloading counts as active, as in systemd: a reload moves neither.
+	up := func(a ActiveState) bool { return a == stateActive || a == stateReloading }
+	if !up(from) && up(to) {
 		s.activeEnter = t
 	}
-	if from == stateActive && to != stateActive {
+	if up(from) && !up(to) {
 		s.activeExit = t
 	}
 	if !down(from) && down(to) {
