@@ -28,10 +28,13 @@ const (
 var dirTypes = unitconf.DirTypes
 
 // loadError names the file a unit could not be loaded from, unless the
-// error already names the file and line at fault.
+// unit file was read and refused.
 func loadError(f *unit.Unit, err error) error {
+	// A refusal names its line, or is about the unit as a whole, which
+	// systemd's "NAME: Timer unit lacks value setting. Refusing." words
+	// without the file.
 	var ref *unitconf.Refused
-	if errors.As(err, &ref) && ref.File != "" {
+	if errors.As(err, &ref) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", f.Fragment, err)

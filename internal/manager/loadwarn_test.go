@@ -31,7 +31,7 @@ func TestRefusedUnitLogsItsWarnings(t *testing.T) {
 		for _, l := range u.log.Tail(10) {
 			lines = append(lines, l.Message)
 		}
-		if len(lines) < 2 || !strings.HasSuffix(lines[0], tt.warning) || !strings.HasSuffix(lines[1], tt.refusal) {
+		if len(lines) < 2 || !strings.HasSuffix(lines[0], tt.warning) || lines[1] != tt.refusal {
 			t.Errorf("%s logged %q, want %q then %q", tt.unit, lines, tt.warning, tt.refusal)
 		}
 	}
