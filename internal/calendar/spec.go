@@ -167,3 +167,15 @@ func formatChain(b *strings.Builder, width int, c []component, usec bool) {
 		}
 	}
 }
+
+// InLocal returns the event computed in local when it names no zone (no
+// UTC, no zone or zone abbreviation), else s: the local zone is the one
+// in force at each computation, as after a time zone change in systemd.
+func (s *Spec) InLocal(local *time.Location) *Spec {
+	if s.utc || s.tz != "" || s.zoneName != "" || local == nil || s.loc == local {
+		return s
+	}
+	c := *s
+	c.loc = local
+	return &c
+}

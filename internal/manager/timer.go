@@ -54,6 +54,19 @@ type timerIndex struct {
 	// perturb shifts coalesced wake-ups within a minute (timerPerturb).
 	perturb    int64
 	perturbSet bool
+	// local is the host's time zone as last read after a change (nil:
+	// time.Local, read at start); zoneFile is where it is read from
+	// ("": /etc/localtime).
+	local    *time.Location
+	zoneFile string
+}
+
+// localZone is the zone calendar values without their own are computed in.
+func (x *timerIndex) localZone() *time.Location {
+	if x.local == nil {
+		return time.Local
+	}
+	return x.local
 }
 
 func (x *timerIndex) add(target string, t *Unit) {
@@ -265,7 +278,7 @@ func (m *Manager) timerCalendarLocked(u, target *Unit, nowWall time.Time) time.T
 		default:
 			b = nowWall
 		}
-		n, ok := sp.Next(b.Round(0))
+		n, ok := sp.InLocal(m.timers.localZone()).Next(b.Round(0))
 		ts.calNext[i] = time.Time{}
 		if !ok {
 			continue

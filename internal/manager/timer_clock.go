@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -113,8 +114,22 @@ func inotifyNames(buf []byte, name string) bool {
 // (OnClockChange=, OnTimezoneChange=); the others recompute their
 // calendar values.
 func (m *Manager) timersHostEvent(ev hostEvent) {
+	var zone *time.Location
+	if ev == timezoneChanged {
+		m.mu.Lock()
+		file := m.timers.zoneFile
+		m.mu.Unlock()
+		z, err := readLocalZone(file)
+		if err != nil {
+			m.logf(nil, "Warning: timers keep the previous time zone: %v", err)
+		}
+		zone = z
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if zone != nil {
+		m.timers.local = zone
+	}
 	for _, set := range m.timers.byTarget {
 		for u := range set {
 			tc := u.conf.Timer
@@ -135,4 +150,28 @@ func (m *Manager) timersHostEvent(ev hostEvent) {
 			}
 		}
 	}
+}
+
+// readLocalZone reads the host's time zone anew (Go reads it once, at
+// start): file, by default /etc/localtime; none there is UTC, as for the C
+// library. A zone set by $TZ does not follow the file: nil, no change.
+func readLocalZone(file string) (*time.Location, error) {
+	if file == "" {
+		if _, ok := os.LookupEnv("TZ"); ok {
+			return nil, nil
+		}
+		file = "/etc/localtime"
+	}
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return time.UTC, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the time zone: %w", err)
+	}
+	loc, err := time.LoadLocationFromTZData("Local", data)
+	if err != nil {
+		return nil, fmt.Errorf("read the time zone from %s: %w", file, err)
+	}
+	return loc, nil
 }
