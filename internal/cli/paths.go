@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/api"
-	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // pathRow is one line of list-paths: one watched path of a path unit.
@@ -20,26 +19,12 @@ type pathRow struct {
 // inactive units only with --all (failed ones always), units whose file
 // is bad never.
 func (c *ctl) listPaths(patterns []string) error {
-	var l api.UnitList
-	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
-		return fail(exitFailure, "Failed to list paths: %v", err)
-	}
 	var rows []pathRow
-	for _, u := range l.Units {
-		if n, err := unit.ParseName(u.Name); err != nil || n.Type != "path" {
-			continue
-		}
-		if !c.o.all && u.ActiveState == "inactive" || u.LoadState != "loaded" {
-			continue
-		}
-		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
-			continue
-		}
-		var ps api.Properties
-		if err := c.t.client.Call(api.MethodGetProperties, api.PropertiesRequest{Name: u.Name}, &ps); err != nil {
-			return fail(exitFailure, "Failed to get properties of %s: %v", u.Name, err)
-		}
-		rows = append(rows, pathRowsOf(u.Name, ps.Properties)...)
+	err := c.eachListed("path", "paths", patterns, func(name string, ps []api.Property) {
+		rows = append(rows, pathRowsOf(name, ps)...)
+	})
+	if err != nil {
+		return err
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].path != rows[j].path {

@@ -23,26 +23,12 @@ type timerRow struct {
 // listTimers prints the loaded timers as systemctl list-timers does: the
 // active ones (all loaded ones with --all), soonest first.
 func (c *ctl) listTimers(patterns []string) error {
-	var l api.UnitList
-	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
-		return fail(exitFailure, "Failed to list timers: %v", err)
-	}
 	var rows []timerRow
-	for _, u := range l.Units {
-		if n, err := unit.ParseName(u.Name); err != nil || n.Type != "timer" {
-			continue
-		}
-		if !c.o.all && u.ActiveState == "inactive" || u.LoadState != "loaded" {
-			continue
-		}
-		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
-			continue
-		}
-		var ps api.Properties
-		if err := c.t.client.Call(api.MethodGetProperties, api.PropertiesRequest{Name: u.Name}, &ps); err != nil {
-			return fail(exitFailure, "Failed to get properties of %s: %v", u.Name, err)
-		}
-		rows = append(rows, timerRowOf(u.Name, ps.Properties, time.Now(), monotonicNow()))
+	err := c.eachListed("timer", "timers", patterns, func(name string, ps []api.Property) {
+		rows = append(rows, timerRowOf(name, ps, time.Now(), monotonicNow()))
+	})
+	if err != nil {
+		return err
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i].next, rows[j].next
