@@ -58,7 +58,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("capsuled", flag.ContinueOnError)
 	system := fs.Bool("system", false, "run the host's system manager")
 	user := fs.Bool("user", false, "run a capsule's (per-user) manager")
-	unitName := fs.String("unit", "", "unit to start at boot (user mode: capsule@NAME.target)")
+	unitName := fs.String("unit", "", "unit to start at boot (system mode default: multi-user.target; user mode: capsule@NAME.target)")
 	runtimeDir := fs.String("runtime-dir", "/run/capsuled", "system mode: directory of the control and notify sockets")
 	cgroupPath := fs.String("cgroup", "", "system mode: cgroup to work in (default: a \"capsuled\" child of the current cgroup)")
 	uidRange := fs.String("uid-range", fmt.Sprintf("%d-%d", dynuser.MinUID, dynuser.MaxUID), "system mode: dynamic UIDs to hand out, MIN-MAX")
@@ -92,7 +92,13 @@ func run(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--tmpfs-size: %w", err)
 		}
-		return runSystem(*runtimeDir, *cgroupPath, *unitName, users, limits, size)
+		boot := *unitName
+		if boot == "" {
+			// As systemd's default target: enabled units and timers.target
+			// (through basic.target) start with the manager.
+			boot = "multi-user.target"
+		}
+		return runSystem(*runtimeDir, *cgroupPath, boot, users, limits, size)
 	default:
 		return runUser(*unitName)
 	}

@@ -600,6 +600,11 @@ func (c *ctl) install(verb string, names []string) error {
 			if varlink.IsError(err, api.ErrNoSuchUnit) {
 				code = exitNoSuchUnit
 			}
+			if c.t.capsule != "" && strings.Contains(err.Error(), "not writable by this manager's user") {
+				// The home is ID-mapped: inside it nobody (65534) on disk
+				// is the capsule's user, whatever its UID this time.
+				return fail(code, "Failed to %s unit: %v\nHint: files root puts into the capsule's home must belong to nobody (65534) on disk; fix it with: chown -R 65534:65534 /var/lib/capsules/%s/.config/systemd", verb, err, c.t.capsule)
+			}
 			return fail(code, "Failed to %s unit: %v", verb, err)
 		}
 		if c.o.output == "json" {

@@ -42,7 +42,7 @@ func (m *Manager) Enable(name string) ([]Change, error) {
 		}
 		d := filepath.Join(m.cfg.ConfigDir, dir)
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+			return notWritable(d, err)
 		}
 		p := filepath.Join(d, linkName)
 		if cur, err := os.Readlink(p); err == nil && cur == target {
@@ -50,7 +50,7 @@ func (m *Manager) Enable(name string) ([]Change, error) {
 		}
 		os.Remove(p)
 		if err := os.Symlink(target, p); err != nil {
-			return err
+			return notWritable(d, err)
 		}
 		changes = append(changes, Change{Type: "symlink", Path: p, Source: target})
 		return nil
@@ -171,4 +171,14 @@ func (m *Manager) installable(name string) (*unit.Unit, unit.Name, error) {
 		return nil, n, err
 	}
 	return f, n, nil
+}
+
+// notWritable names the directory a permission error is about: in a
+// capsule it is typically one root created, which the capsule's user
+// cannot change.
+func notWritable(dir string, err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%s is not writable by this manager's user: %w", dir, err)
+	}
+	return err
 }

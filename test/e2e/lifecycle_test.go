@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -327,6 +328,24 @@ EOF2`)
 	if r := ctlRun(nil, "-C", name, "enable", "basic.target"); r.code == 0 || !strings.Contains(r.stderr, "static") {
 		t.Errorf("enable of a static unit: %s", r)
 	}
+	// A .wants/ directory root made is not the capsule's: enable says how
+	// to hand it over, and works once that is done.
+	wants := "/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants"
+	if err := os.Mkdir(wants, 0o755); err != nil && !os.IsExist(err) {
+		t.Fatal(err)
+	}
+	if err := os.Chown(wants, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	r = ctlRun(nil, "-C", name, "enable", "hello.service")
+	if r.code != 1 || !strings.Contains(r.stderr, "not writable by this manager's user") ||
+		!strings.Contains(r.stderr, "chown -R 65534:65534 /var/lib/capsules/"+name+"/.config/systemd") {
+		t.Errorf("enable into a root-owned .wants/: %s", r)
+	}
+	if err := exec.Command("chown", "-R", "65534:65534", "/var/lib/capsules/"+name+"/.config/systemd").Run(); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "-C", name, "enable", "hello.service")
 }
 
 // TestFailedStartLeavesNothingRunning: a capsule whose boot kills its own

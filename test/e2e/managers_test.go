@@ -99,3 +99,45 @@ func newCapsuleOn(t *testing.T, env []string, prefix string) string {
 	})
 	return name
 }
+
+// TestSystemBootStartsTimers: the system manager boots multi-user.target,
+// as systemd boots its default target, so a timer enabled for
+// timers.target starts with it and fires.
+func TestSystemBootStartsTimers(t *testing.T) {
+	const tag = "boot"
+	rt := fmt.Sprintf("/run/capsuled-e2e-%s-%d", tag, os.Getpid())
+	dir := filepath.Join(rt, "system")
+	out := filepath.Join(t.TempDir(), "fired")
+	files := map[string]string{
+		"e2eboot.timer":   "[Timer]\nOnActiveSec=1ms\nAccuracySec=1ms\n[Install]\nWantedBy=timers.target\n",
+		"e2eboot.service": "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo fired >" + out + "'\n",
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "timers.target.wants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(rt) })
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../e2eboot.timer", filepath.Join(dir, "timers.target.wants/e2eboot.timer")); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, tag, nil, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(out); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the timer enabled for timers.target did not fire after boot: %v", err)
+	}
+	for _, u := range []string{"multi-user.target", "timers.target", "e2eboot.timer"} {
+		if r := ctlRunEnv(m.env, "is-active", u); r.code != 0 {
+			t.Errorf("%s after boot: %s", u, r)
+		}
+	}
+}
