@@ -48,7 +48,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*proc
 		k, v, _ := strings.Cut(kv, "=")
 		envMap[k] = v
 	}
-	argv := c.ExpandEnv(envMap)
+	argv, unset, bad := c.ExpandEnvReport(envMap)
+	if len(unset) > 0 {
+		m.logf(u, "%s: Referenced but unset environment variable evaluates to an empty string: %s", u.name, strings.Join(unset, ", "))
+	}
+	if len(bad) > 0 {
+		m.logf(u, "%s: Invalid environment variable name evaluates to an empty string: %s", u.name, strings.Join(bad, ", "))
+	}
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("empty command line")
 	}

@@ -3,6 +3,7 @@ package unit
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -260,29 +261,60 @@ func parseDigits(s string, at, n, base int) (uint32, error) {
 }
 
 // ExpandEnv substitutes environment variables into Argv the way systemd
-// does for ExecStart=: a word that is exactly "$NAME" becomes the value
-// split at whitespace (zero words if unset or empty); "${NAME}" is replaced
-// in place within a word and never splits; "$$" yields a literal "$".
-// "${NAME:-default}" and "${NAME:+alternative}" are supported too. With
-// NoEnvExpand the argv is returned unchanged.
+// 257 does for Exec*= lines (argv[0] included, the program path not):
+// a word that is "$NAME" becomes the value split into words as a shell
+// would, quotes removed (no words if unset); "${NAME}" is replaced in place
+// within a word and never splits; "$$" yields "$". There is no
+// "${NAME:-default}": that and other malformed references are kept as
+// written. With NoEnvExpand the argv is returned unchanged.
 func (c Command) ExpandEnv(env map[string]string) []string {
-	out := make([]string, 0, len(c.Argv))
-	if c.NoEnvExpand {
-		return append(out, c.Argv...)
-	}
-	for _, w := range c.Argv {
-		if len(w) > 1 && w[0] == '$' && w[1] != '{' && w[1] != '$' {
-			out = append(out, strings.Fields(env[w[1:]])...)
-			continue
-		}
-		out = append(out, expandInline(w, env))
-	}
-	return out
+	argv, _, _ := c.ExpandEnvReport(env)
+	return argv
 }
 
-// expandInline replaces "${...}" references and "$$" within one word;
-// anything else, including malformed references, is kept literally.
-func expandInline(w string, env map[string]string) string {
+// ExpandEnvReport is ExpandEnv that also returns the names referenced but
+// unset and the invalid names referenced (each sorted, once), which
+// systemd logs; an invalid name expands as an unset one.
+func (c Command) ExpandEnvReport(env map[string]string) (argv, unset, bad []string) {
+	argv = make([]string, 0, len(c.Argv))
+	if c.NoEnvExpand {
+		return append(argv, c.Argv...), nil, nil
+	}
+	x := expander{env: env}
+	for _, w := range c.Argv {
+		if len(w) > 0 && w[0] == '$' && (len(w) == 1 || (w[1] != '{' && w[1] != '$')) {
+			if v, ok := x.lookup(w[1:]); ok {
+				argv = append(argv, SplitEnvValue(v)...)
+			}
+			continue
+		}
+		argv = append(argv, x.inline(w))
+	}
+	return argv, sortedUnique(x.unset), sortedUnique(x.bad)
+}
+
+type expander struct {
+	env        map[string]string
+	unset, bad []string
+}
+
+// lookup returns name's value, noting it if unset or not a valid name.
+func (x *expander) lookup(name string) (string, bool) {
+	if !validEnvName(name) {
+		x.bad = append(x.bad, name)
+		return "", false
+	}
+	v, ok := x.env[name]
+	if !ok {
+		x.unset = append(x.unset, name)
+	}
+	return v, ok
+}
+
+// inline replaces "${NAME}" and "$$" within one word. An unterminated
+// "${" or one that meets ':' before '}' is kept literally; any other
+// "${...}" is looked up, an invalid name giving the empty string.
+func (x *expander) inline(w string) string {
 	if !strings.Contains(w, "$") {
 		return w
 	}
@@ -297,49 +329,82 @@ func expandInline(w string, env map[string]string) string {
 			b.WriteByte('$')
 			i++
 		case '{':
-			end := strings.IndexByte(w[i+2:], '}')
+			end := strings.IndexAny(w[i+2:], "}:")
 			if end < 0 {
-				b.WriteByte('$')
+				b.WriteString(w[i:])
+				return b.String()
+			}
+			if w[i+2+end] == ':' {
+				// Unsupported syntax (systemd has no ":-" here): kept
+				// as written through the ':'.
+				b.WriteString(w[i : i+3+end])
+				i += 2 + end
 				continue
 			}
-			ref := w[i+2 : i+2+end]
-			v, ok := lookupRef(ref, env)
-			if !ok {
-				b.WriteByte('$')
-				continue
-			}
+			v, _ := x.lookup(w[i+2 : i+2+end])
 			b.WriteString(v)
 			i += 2 + end
 		default:
-			b.WriteByte('$')
+			// "$X": the character after '$' is copied too, never the
+			// start of another reference.
+			b.WriteString(w[i : i+2])
+			i++
 		}
 	}
 	return b.String()
 }
 
-// lookupRef resolves the inside of "${...}". ok is false when ref is not a
-// well-formed reference, in which case the caller keeps it literally.
-func lookupRef(ref string, env map[string]string) (string, bool) {
-	name, op, arg := ref, "", ""
-	if k := strings.Index(ref, ":"); k >= 0 && k+1 < len(ref) && (ref[k+1] == '-' || ref[k+1] == '+') {
-		name, op, arg = ref[:k], ref[k:k+2], ref[k+2:]
+func sortedUnique(s []string) []string {
+	if len(s) == 0 {
+		return nil
 	}
-	if !validEnvName(name) {
-		return "", false
-	}
-	v := env[name]
-	switch op {
-	case ":-":
-		if v == "" {
-			return arg, true
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// SplitEnvValue splits the value of a "$NAME" word as systemd does: at
+// spaces, tabs and newlines, with single and double quotes grouping (and
+// removed) and a backslash taking the next character literally, inside
+// quotes too; an unterminated quote or a trailing backslash ends the word.
+func SplitEnvValue(v string) []string {
+	var (
+		out   []string
+		b     strings.Builder
+		in    bool // a word has started
+		quote byte
+	)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\':
+			in = true
+			if i+1 < len(v) {
+				i++
+				b.WriteByte(v[i])
+			}
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				b.WriteByte(c)
+			}
+		case c == '\'' || c == '"':
+			in, quote = true, c
+		case isSpace(c):
+			if in {
+				out = append(out, b.String())
+				b.Reset()
+				in = false
+			}
+		default:
+			in = true
+			b.WriteByte(c)
 		}
-	case ":+":
-		if v != "" {
-			return arg, true
-		}
-		return "", true
 	}
-	return v, true
+	if in {
+		out = append(out, b.String())
+	}
+	return out
 }
 
 func validEnvName(s string) bool {

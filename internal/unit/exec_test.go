@@ -86,30 +86,37 @@ func TestParseCommandErrors(t *testing.T) {
 }
 
 func TestExpandEnv(t *testing.T) {
-	env := map[string]string{
-		"FOO":   "a b  c",
-		"ONE":   "x",
-		"EMPTY": "",
-		"SPACE": "   ",
-	}
+	// Expected values are what systemd 257 passed (observed with a
+	// program printing its argv), the first two systemd.service(5)'s
+	// own examples.
+	env1 := map[string]string{"ONE": "one", "TWO": "two two"}
+	env2 := map[string]string{"ONE": "one", "TWO": "'two two' too", "THREE": ""}
+	env3 := map[string]string{"ONE": "one", "TWO": "a  b\tc", "Q": `'x y' "z w" \\ e\ f`}
 	tests := []struct {
-		cmd  string
-		want []string
+		env        map[string]string
+		cmd        string
+		want       []string
+		unset, bad []string
 	}{
-		{`/bin/echo $FOO`, []string{"/bin/echo", "a", "b", "c"}},
-		{`/bin/echo ${FOO}`, []string{"/bin/echo", "a b  c"}},
-		{`/bin/echo pre${ONE}post ${ONE}${ONE}`, []string{"/bin/echo", "prexpost", "xx"}},
-		{`/bin/echo $EMPTY $UNSET $SPACE end`, []string{"/bin/echo", "end"}},
-		{`/bin/echo ${EMPTY} ${UNSET}`, []string{"/bin/echo", "", ""}},
-		{`/bin/echo $$ $$FOO cost$$5 $$$$`, []string{"/bin/echo", "$", "$FOO", "cost$5", "$$"}},
-		{`/bin/echo a$ONE $ ${ONE`, []string{"/bin/echo", "a$ONE", "$", "${ONE"}},
-		{`/bin/echo ${ONE:-def} ${UNSET:-def} ${EMPTY:-def}`, []string{"/bin/echo", "x", "def", "def"}},
-		{`/bin/echo ${ONE:+alt} ${UNSET:+alt}`, []string{"/bin/echo", "alt", ""}},
-		{`/bin/echo ${not-a-name}`, []string{"/bin/echo", "${not-a-name}"}},
-		{`/bin/echo "$FOO"`, []string{"/bin/echo", "a", "b", "c"}},
-		{`/bin/echo "${FOO} and more"`, []string{"/bin/echo", "a b  c and more"}},
-		{`:/bin/echo $FOO ${FOO} $$`, []string{"/bin/echo", "$FOO", "${FOO}", "$$"}},
-		{`@/bin/sh $ONE -c true`, []string{"x", "-c", "true"}},
+		{env1, `/bin/echo $ONE $TWO ${TWO}`, []string{"/bin/echo", "one", "two", "two", "two two"}, nil, nil},
+		{env2, `/bin/echo ${ONE} ${TWO} ${THREE}`, []string{"/bin/echo", "one", "'two two' too", ""}, nil, nil},
+		{env2, `/bin/echo $ONE $TWO $THREE`, []string{"/bin/echo", "one", "two two", "too"}, nil, nil},
+		{env3, `/bin/echo $$ONE a$$b $$ $$$$ $`, []string{"/bin/echo", "$ONE", "a$b", "$", "$$"}, nil, []string{""}},
+		{env3, `/bin/echo $UNSET x${UNSET}y "${UNSET}" "$UNSET"`, []string{"/bin/echo", "xy", ""}, []string{"UNSET"}, nil},
+		{env3, `/bin/echo a$ONE a${ONE}b "$ONE" '$TWO' "${TWO}"`, []string{"/bin/echo", "a$ONE", "aoneb", "one", "a", "b", "c", "a  b\tc"}, nil, nil},
+		{env3, `/bin/echo $1 ${1} ${} ${ONE ${ONE}x$ONE ${ONE}${ONE} $ONE$ONE ${ONE}$`,
+			[]string{"/bin/echo", "", "", "${ONE", "onex$ONE", "oneone", "one$"}, nil, []string{"", "1", "ONE$ONE"}},
+		{env3, `/bin/echo ${UNSET:-def} ${ONE:+alt} ${ONE:-def} ${UNSET:+alt} ${THREE:-d} ${ONE:=x} ${ONE-x}`,
+			[]string{"/bin/echo", "${UNSET:-def}", "${ONE:+alt}", "${ONE:-def}", "${UNSET:+alt}", "${THREE:-d}", "${ONE:=x}", ""}, nil, []string{"ONE-x"}},
+		{env3, `@/bin/echo $ONE x`, []string{"one", "x"}, nil, nil},
+		{env3, `@/bin/echo ${ONE} x`, []string{"one", "x"}, nil, nil},
+		{env3, `@/bin/echo $TWO x`, []string{"a", "b", "c", "x"}, nil, nil},
+		{env3, `/bin/echo $Q`, []string{"/bin/echo", "x y", "z w", `\`, "e f"}, nil, nil},
+		{env3, `:/bin/echo $ONE ${ONE} $$ONE`, []string{"/bin/echo", "$ONE", "${ONE}", "$$ONE"}, nil, nil},
+		{env3, `/bin/echo $TWO$ONE $UNSET$ONE $MANAGERPID-`, []string{"/bin/echo"}, nil, []string{"MANAGERPID-", "TWO$ONE", "UNSET$ONE"}},
+		// Beyond the observed lines: what a ':' leaves alone, and
+		// the same unset name counted once.
+		{env3, `/bin/echo ${A$$B:x}${ONE} $X ${X}`, []string{"/bin/echo", "${A$$B:x}one", ""}, []string{"X"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.cmd, func(t *testing.T) {
@@ -117,16 +124,43 @@ func TestExpandEnv(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseCommand: %v", err)
 			}
-			got := c.ExpandEnv(env)
+			got, unset, bad := c.ExpandEnvReport(tc.env)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if !reflect.DeepEqual(unset, tc.unset) || !reflect.DeepEqual(bad, tc.bad) {
+				t.Errorf("unset %q bad %q, want %q and %q", unset, bad, tc.unset, tc.bad)
 			}
 		})
 	}
 	// Expansion must not modify the parsed command.
-	c, _ := ParseCommand(`/bin/echo $FOO`)
-	c.ExpandEnv(env)
-	if c.Argv[1] != "$FOO" {
+	c, _ := ParseCommand(`/bin/echo $ONE`)
+	c.ExpandEnv(env1)
+	if c.Argv[1] != "$ONE" {
 		t.Errorf("Argv modified: %q", c.Argv)
+	}
+}
+
+func TestSplitEnvValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"  \t\n ", nil},
+		{"a  b", []string{"a", "b"}},
+		{`'' x`, []string{"", "x"}},
+		{`a'b c'd`, []string{"ab cd"}},
+		{`"a \" b"`, []string{`a " b`}},
+		{`'a \' b'`, []string{`a ' b`}},
+		{`x "unterminated y`, []string{"x", "unterminated y"}},
+		{`a\`, []string{"a"}},
+		{`\`, []string{""}},
+		{`\n`, []string{"n"}},
+	}
+	for _, tc := range tests {
+		if got := SplitEnvValue(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SplitEnvValue(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
