@@ -238,16 +238,22 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 		return
 	}
 	defer m.endJob(u, done)
+	res := m.exitResult(u, p, false)
 	m.mu.Lock()
 	current := u.run == rs
-	if current {
+	// RemainAfterExit= keeps a cleanly ended service active (exited), as
+	// systemd does; what it left in its cgroup stays until the stop.
+	remain := current && res == resultSuccess && u.svc.RemainAfterExit && u.active == stateActive
+	switch {
+	case remain:
+		u.setState(stateActive, subExited)
+	case current:
 		u.setState(stateDeactivating, subStopSigterm)
 	}
 	m.mu.Unlock()
-	if !current {
+	if !current || remain {
 		return
 	}
-	res := m.exitResult(u, p, false)
 	m.killAll(u, rs)
 	m.mu.Lock()
 	restart := m.restartVerdictLocked(u, res)

@@ -54,6 +54,7 @@ type Service struct {
 	// unit may not use; 0 restricts nothing.
 	RestrictNamespaces uint32
 	nsSet              bool // a RestrictNamespaces= line came before
+	typeSet            bool // a Type= line set the type; without one, no ExecStart= means oneshot
 	Resources
 }
 
@@ -101,8 +102,8 @@ func svc(c *parseCtx) *Service { return c.unit().Service }
 // serviceTypes are the Type= values systemd knows; capsuled runs those
 // without a reason here.
 var serviceTypes = map[string]string{
-	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "",
-	"forking": "it has no PID file tracking", "dbus": "it has no bus name tracking", "idle": "it does not delay idle services",
+	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "", "idle": "",
+	"forking": "it has no PID file tracking", "dbus": "it has no bus name tracking",
 }
 
 // killModes, restarts: the values systemd takes.
@@ -221,16 +222,17 @@ func parseRestartSec(c *parseCtx, v string) error {
 
 func parseType(c *parseCtx, v string) error {
 	if v == "" {
-		v = "simple"
+		svc(c).Type, svc(c).typeSet = "simple", false
+		return nil
 	}
 	why, ok := serviceTypes[v]
 	if !ok {
-		return fmt.Errorf("use simple, exec, notify, notify-reload or oneshot")
+		return fmt.Errorf("use simple, exec, forking, oneshot, dbus, notify, notify-reload or idle")
 	}
 	if why != "" {
-		return refuse("unsupported Type=%s: capsuled runs simple, exec, notify, notify-reload and oneshot services; %s", v, why)
+		return refuse("unsupported Type=%s: capsuled runs simple, exec, notify, notify-reload, oneshot and idle services; %s", v, why)
 	}
-	svc(c).Type = v
+	svc(c).Type, svc(c).typeSet = v, true
 	return nil
 }
 
@@ -429,12 +431,19 @@ func serviceDirectives() []Directive {
 // finish checks the service as a whole, as systemd does at load, and
 // applies what DynamicUser= implies.
 func (s *Service) finish() error {
+	if !s.typeSet && len(s.ExecStart) == 0 {
+		// As systemd: a service that runs nothing is a oneshot.
+		s.Type = "oneshot"
+	}
+	// The checks and texts of systemd 257 (SuccessAction= is not there
+	// yet, so it never saves a unit here).
 	switch {
 	case len(s.ExecStart) == 0 && len(s.ExecStop) == 0:
-		// systemd also takes SuccessAction= here, which capsuled has not.
 		return refuse("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.")
 	case len(s.ExecStart) == 0 && s.Type != "oneshot":
 		return refuse("Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+	case len(s.ExecStart) == 0 && !s.RemainAfterExit:
+		return refuse("Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing.")
 	case len(s.ExecStart) > 1 && s.Type != "oneshot":
 		return refuse("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
 	}

@@ -145,8 +145,13 @@ func TestServiceRefused(t *testing.T) {
 		name, body, want string
 	}{
 		{"no ExecStart", "Type=simple\n", "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."},
-		{"only ExecStop", "ExecStop=/bin/a\n", "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."},
-		{"oneshot with ExecStop only", "Type=oneshot\nExecStop=/bin/a\n", ""},
+		{"only ExecStop", "ExecStop=/bin/a\n", "Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing."},
+		{"simple with ExecStop only", "Type=simple\nExecStop=/bin/a\n", "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."},
+		{"oneshot with ExecStop only", "Type=oneshot\nExecStop=/bin/a\n", "does not have RemainAfterExit=yes set"},
+		{"oneshot with ExecStop, RemainAfterExit", "Type=oneshot\nExecStop=/bin/a\nRemainAfterExit=yes\n", ""},
+		{"implied oneshot", "ExecStop=/bin/a\nRemainAfterExit=yes\n", ""},
+		{"Type= reset", "Type=oneshot\nType=\nExecStop=/bin/a\nRemainAfterExit=yes\n", ""},
+		{"idle", "Type=idle\nExecStart=/bin/a\n", ""},
 		{"two ExecStart", "ExecStart=/bin/a\nExecStart=/bin/b\n", "more than one ExecStart= setting"},
 		{"two ExecStart reset", "ExecStart=/bin/a\nExecStart=\nExecStart=/bin/b\n", ""},
 		{"oneshot two", "Type=oneshot\nExecStart=/bin/a\nExecStart=/bin/b\n", ""},
@@ -317,5 +322,26 @@ func TestForeignSection(t *testing.T) {
 	}
 	if len(w) != 1 || w[0].String() != "/u/x.target:2: Unknown section 'Service'. Ignoring." {
 		t.Errorf("warnings %q", w)
+	}
+}
+
+// TestServiceImpliedType: without Type=, a service with no ExecStart= is a
+// oneshot, as in systemd; otherwise simple.
+func TestServiceImpliedType(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{"ExecStart=/bin/a\n", "simple"},
+		{"RemainAfterExit=yes\nExecStop=/bin/a\n", "oneshot"},
+		{"Type=exec\nExecStart=/bin/a\n", "exec"},
+		{"Type=idle\nExecStart=/bin/a\n", "idle"},
+		{"Type=oneshot\nType=\nExecStart=/bin/a\n", "simple"},
+	}
+	for _, tt := range tests {
+		c, _, err := service(t, tt.body)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.body, err)
+		}
+		if c.Type != tt.want {
+			t.Errorf("%q: Type = %q, want %q", tt.body, c.Type, tt.want)
+		}
 	}
 }
