@@ -81,6 +81,9 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		log: logstore.NewRing(200), loadState: loadLoaded, events: &m.events}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
 	conf, warnings, err := unitconf.Parse(u.name, f.Options, m.specifiers(n).Expand)
+	// The typed configuration is all that is read from here on; the raw
+	// lines would cost each loaded unit their size a second time.
+	f.Options = nil
 	for _, w := range warnings {
 		u.warnings = append(u.warnings, w.String())
 	}
