@@ -41,7 +41,7 @@ func TestPathDependencies(t *testing.T) {
 		got := m.graph.fwd[tt.unit]
 		m.mu.Unlock()
 		for _, d := range job.Dependencies() {
-			g, w := slices.Clone(got[d]), slices.Clone(tt.want[d])
+			g, w := slices.Clone(got.get(d)), slices.Clone(tt.want[d])
 			slices.Sort(g)
 			slices.Sort(w)
 			if !slices.Equal(g, w) {

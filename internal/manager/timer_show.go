@@ -12,7 +12,7 @@ import (
 // (systemd.timer(5)): Before= and Triggers= its unit; by default
 // Before=timers.target, Conflicts=/Before=shutdown.target and, in the
 // system manager, Requires=/After=sysinit.target.
-func (m *Manager) timerDeps(u *Unit, d unitDeps, defaults bool, shutdown func()) {
+func (m *Manager) timerDeps(u *Unit, d *unitDeps, defaults bool, shutdown func()) {
 	if u.conf == nil || u.conf.Timer == nil {
 		return
 	}
