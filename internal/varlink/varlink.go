@@ -101,7 +101,15 @@ func (c *conn) read() (*Message, []*os.File, error) {
 			c.fds, c.buf = nil, nil
 			return nil, nil, errTooLarge
 		}
-		p := make([]byte, 64*1024)
+		// The buffer is live while the read waits, and a connection
+		// mostly waits for its next call: a small one between messages
+		// (a thousand connections at once held 64 MiB with 64 KiB each),
+		// a large one to take the rest of a long message in few reads.
+		size := 4096
+		if len(c.buf) > 0 {
+			size = 64 * 1024
+		}
+		p := make([]byte, size)
 		oob := make([]byte, unix.CmsgSpace(4*maxFDs))
 		n, oobn, _, _, err := c.c.ReadMsgUnix(p, oob)
 		if oobn > 0 {
