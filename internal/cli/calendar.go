@@ -46,7 +46,7 @@ func calendarCommand(args []string, stdio IO, local *time.Location, now time.Tim
 			} else {
 				t, err := parseBaseTime(val, local, now)
 				if err != nil {
-					return fail(exitFailure, "Failed to parse --base-time= parameter: %s", val)
+					return fail(exitFailure, "Failed to parse --base-time= parameter: %s\nHint: give 'YYYY-MM-DD [HH:MM[:SS]] [UTC]', '@SECONDS', 'now', 'today', 'yesterday', 'tomorrow', '+SPAN', '-SPAN' or 'SPAN ago'.", val)
 				}
 				base = t
 			}
@@ -85,7 +85,7 @@ func calendarOne(stdio IO, expr string, local *time.Location, base, now time.Tim
 		}
 		fmt.Fprintf(stdio.Stderr, "Failed to parse calendar specification '%s': %s\n", expr, text)
 		if _, terr := unit.ParseTimespan(expr); terr == nil {
-			fmt.Fprintf(stdio.Stderr, "Hint: this expression is a valid timespan. Use 'systemd-analyze timespan \"%s\"' instead?\n", expr)
+			fmt.Fprintf(stdio.Stderr, "Hint: this expression is a valid timespan: a timer takes it in OnActiveSec= or another monotonic setting (capsulectl run --on-active=%s) instead?\n", expr)
 		}
 		return err
 	}
@@ -219,8 +219,27 @@ func formatRelative(now, t time.Time) string {
 // checking an expression: "@SECONDS[.FRACTION]", "now", and
 // "YYYY-MM-DD[ HH:MM[:SS]][ UTC]" in the local zone.
 func parseBaseTime(v string, local *time.Location, now time.Time) (time.Time, error) {
-	if v == "now" {
+	switch v {
+	case "now":
 		return now, nil
+	case "today", "yesterday", "tomorrow":
+		y, mo, d := now.In(local).Date()
+		d += map[string]int{"yesterday": -1, "tomorrow": 1}[v]
+		return time.Date(y, mo, d, 0, 0, 0, 0, local), nil
+	}
+	// Relative: "+1h", "-2d", "3h ago", as systemd's timestamps take them.
+	if rest, ok := strings.CutSuffix(v, " ago"); ok {
+		if d, err := unit.ParseTimespan(rest); err == nil {
+			return now.Add(-d), nil
+		}
+	}
+	if len(v) > 1 && (v[0] == '+' || v[0] == '-') {
+		if d, err := unit.ParseTimespan(v[1:]); err == nil {
+			if v[0] == '-' {
+				d = -d
+			}
+			return now.Add(d), nil
+		}
 	}
 	if rest, ok := strings.CutPrefix(v, "@"); ok {
 		secs, frac, _ := strings.Cut(rest, ".")

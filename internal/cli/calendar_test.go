@@ -57,7 +57,11 @@ func TestCalendarArguments(t *testing.T) {
 	}{
 		{[]string{}, exitFailure, "", "Too few arguments."},
 		{[]string{"--iterations=x", "daily"}, exitFailure, "", "Failed to parse iterations: x"},
-		{[]string{"--base-time=x", "daily"}, exitFailure, "", "Failed to parse --base-time= parameter: x"},
+		{[]string{"--base-time=x", "daily"}, exitFailure, "", "Failed to parse --base-time= parameter: x\nHint: give 'YYYY-MM-DD [HH:MM[:SS]] [UTC]', '@SECONDS', 'now', 'today', 'yesterday', 'tomorrow', '+SPAN', '-SPAN' or 'SPAN ago'."},
+		{[]string{"--base-time=yesterday", "daily"}, 0, "  Original form: daily\nNormalized form: *-*-* 00:00:00\n    Next elapse: Mon 2026-11-30 00:00:00 UTC\n       From now: 40min ago\n", ""},
+		{[]string{"--base-time=tomorrow", "daily"}, 0, "  Original form: daily\nNormalized form: *-*-* 00:00:00\n    Next elapse: Wed 2026-12-02 00:00:00 UTC\n       From now: 1 day 23h left\n", ""},
+		{[]string{"--base-time=+2h", "hourly"}, 0, "  Original form: hourly\nNormalized form: *-*-* *:00:00\n    Next elapse: Mon 2026-11-30 03:00:00 UTC\n       From now: 2h 19min left\n", ""},
+		{[]string{"--base-time=2h ago", "hourly"}, 0, "  Original form: hourly\nNormalized form: *-*-* *:00:00\n    Next elapse: Sun 2026-11-29 23:00:00 UTC\n       From now: 1h 40min ago\n", ""},
 		{[]string{"--iterations", "0", "daily"}, 0, "  Original form: daily\nNormalized form: *-*-* 00:00:00\n", ""},
 		{[]string{"--base-time", "2026-10-25 00:00 UTC", "daily"}, 0,
 			"  Original form: daily\nNormalized form: *-*-* 00:00:00\n    Next elapse: Mon 2026-10-26 00:00:00 UTC\n       From now: 1 month 4 days ago\n", ""},

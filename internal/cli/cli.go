@@ -560,7 +560,34 @@ func (c *ctl) job(verb string, names []string) error {
 				name, err, c.capsuleArg(), name)
 		}
 	}
+	if verb == "stop" && !c.o.noBlock && !c.o.quiet {
+		for _, name := range names {
+			c.warnTriggering(name)
+		}
+	}
 	return nil
+}
+
+// warnTriggering says which active units can start a stopped unit again,
+// as systemctl stop does once its jobs are done (not with --no-block).
+func (c *ctl) warnTriggering(name string) {
+	var u api.Unit // the full status: only it names the triggering units
+	if c.t.client.Call(api.MethodGetUnit, api.UnitName{Name: name}, &u) != nil {
+		return
+	}
+	var active []string
+	for _, t := range u.TriggeredBy {
+		var tu api.Unit
+		if c.t.client.Call(api.MethodGetUnit, api.UnitName{Name: t, Brief: true}, &tu) != nil {
+			continue
+		}
+		if tu.ActiveState == "active" || tu.ActiveState == "reloading" {
+			active = append(active, printable(t))
+		}
+	}
+	if len(active) > 0 {
+		fmt.Fprintf(c.io.Stderr, "Stopping '%s', but its triggering units are still active:\n%s\n", printable(name), strings.Join(active, ", "))
+	}
 }
 
 func (c *ctl) capsuleArg() string {
@@ -578,6 +605,9 @@ func (c *ctl) clean(names []string) error {
 		}
 		var r api.Cleaned
 		if err := c.t.client.Call(api.MethodCleanUnit, api.Clean{Name: name, What: c.o.what}, &r); err != nil {
+			if varlink.IsError(err, api.ErrUnitBusy) {
+				return fail(exitFailure, "Failed to clean unit %s: %v (capsulectl%s stop %s)", name, err, c.capsuleArg(), name)
+			}
 			return fail(exitFailure, "Failed to clean unit %s: %v", name, err)
 		}
 		if c.o.output == "json" {

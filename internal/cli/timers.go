@@ -18,6 +18,9 @@ type timerRow struct {
 	// lastMono: the last trigger has a monotonic time; one known only from
 	// a Persistent= stamp has none, and PASSED shows "-" for it.
 	lastMono bool
+	// onChange: the timer waits for a clock or time zone change alone;
+	// systemd's next elapse of it is 0, so it sorts before every other.
+	onChange bool
 }
 
 // listTimers prints the loaded timers as systemctl list-timers does: the
@@ -30,9 +33,23 @@ func (c *ctl) listTimers(patterns []string) error {
 	if err != nil {
 		return err
 	}
+	sortTimers(rows)
+	if c.o.output == "json" {
+		return c.json(timersJSON(rows))
+	}
+	printTimers(c.io.Stdout, rows, time.Now(), c.o.all)
+	return nil
+}
+
+// sortTimers orders rows as list-timers does: soonest first, timers
+// waiting for a clock or time zone change before all, those with nothing
+// to wait for last, then by name.
+func sortTimers(rows []timerRow) {
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i].next, rows[j].next
 		switch {
+		case rows[i].onChange != rows[j].onChange:
+			return rows[i].onChange
 		case a.IsZero() != b.IsZero():
 			return !a.IsZero()
 		case !a.Equal(b):
@@ -40,11 +57,6 @@ func (c *ctl) listTimers(patterns []string) error {
 		}
 		return rows[i].name < rows[j].name
 	})
-	if c.o.output == "json" {
-		return c.json(timersJSON(rows))
-	}
-	printTimers(c.io.Stdout, rows, time.Now(), c.o.all)
-	return nil
 }
 
 func monotonicNow() time.Duration {
@@ -57,8 +69,13 @@ func monotonicNow() time.Duration {
 // elapse is the earlier of the wall clock's and the monotonic clock's.
 func timerRowOf(name string, ps []api.Property, now time.Time, mono time.Duration) timerRow {
 	r := timerRow{name: name}
+	var onChange, waiting bool
 	for _, p := range ps {
 		switch p.Name {
+		case "OnClockChange", "OnTimezoneChange":
+			onChange = onChange || p.Value == "yes"
+		case "SubState":
+			waiting = p.Value == "waiting"
 		case "Unit":
 			r.activates = p.Value
 		case "LastTriggerUSec":
@@ -79,6 +96,7 @@ func timerRowOf(name string, ps []api.Property, now time.Time, mono time.Duratio
 			}
 		}
 	}
+	r.onChange = onChange && waiting && r.next.IsZero()
 	return r
 }
 

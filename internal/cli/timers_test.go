@@ -34,6 +34,33 @@ func TestPrintTimers(t *testing.T) {
 	}
 }
 
+func TestSortTimers(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	rows := []timerRow{
+		{name: "z-unit-active.timer"},
+		{next: now.Add(time.Hour), name: "b.timer"},
+		{name: "clock.timer", onChange: true},
+		{next: now.Add(time.Minute), name: "c.timer"},
+		{name: "a-elapsed.timer"},
+	}
+	sortTimers(rows)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.name)
+	}
+	// As systemd 257 listed them (observed: --on-clock-change first).
+	if want := "clock.timer c.timer b.timer a-elapsed.timer z-unit-active.timer"; strings.Join(got, " ") != want {
+		t.Errorf("order %v, want %s", got, want)
+	}
+	ps := []api.Property{{Name: "OnClockChange", Value: "yes"}, {Name: "SubState", Value: "waiting"}}
+	if r := timerRowOf("x.timer", ps, now, 0); !r.onChange {
+		t.Error("a waiting OnClockChange= timer with no elapse is not sorted first")
+	}
+	if r := timerRowOf("x.timer", append(ps, api.Property{Name: "NextElapseUSecRealtime", Value: "Mon 2026-11-30 13:00:00 UTC"}), now, 0); r.onChange {
+		t.Error("an OnClockChange= timer with an elapse is sorted first")
+	}
+}
+
 func TestRelativeSpan(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "now", 500 * time.Microsecond: "500us", 3 * time.Second: "3s", 90 * time.Second: "1min 30s",

@@ -350,12 +350,12 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 	}
 	if done != nil {
 		m.endJob(u, done)
-		return nil, fmt.Errorf("%w: unit %s is not inactive or has a pending job: stop it first (capsulectl stop %s)", errBusy, name, name)
+		return nil, fmt.Errorf("%w: unit %s is not inactive or has a pending job: stop it first", errBusy, name)
 	}
 	m.mu.Lock()
 	if u.job != nil || (u.active != stateInactive && u.active != stateFailed) {
 		m.mu.Unlock()
-		return nil, fmt.Errorf("%w: unit %s is not inactive or has a pending job: stop it first (capsulectl stop %s)", errBusy, name, name)
+		return nil, fmt.Errorf("%w: unit %s is not inactive or has a pending job: stop it first", errBusy, name)
 	}
 	ch := make(chan struct{})
 	u.job = ch

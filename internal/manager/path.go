@@ -58,7 +58,7 @@ func (m *Manager) startPath(u *Unit) error {
 	}
 	if err != nil {
 		m.logf(u, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, conf.Unit)
-		return fmt.Errorf("start %s: unit %s to trigger not loaded: %w", u.name, conf.Unit, err)
+		return fmt.Errorf("unit %s to trigger not loaded: %v", conf.Unit, err)
 	}
 	roots := m.pathRoots()
 	for _, s := range conf.Specs {

@@ -66,11 +66,11 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 			return nil, err
 		}
 		m.mu.Lock()
-		state, loadErr := u.loadState, u.loadErr
+		state, loadErr, warnings := u.loadState, u.loadErr, len(u.warnings)
 		m.mu.Unlock()
 		if state != loadLoaded {
 			// Refused now, also with --no-block, as systemd refuses it.
-			return nil, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run %s", errInvalid, name, loadErr, m.reloadCommand())
+			return nil, m.badFileError(name, loadErr, warnings)
 		}
 	case JobStop:
 		if err := m.known(name, "loaded"); err != nil {

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -212,10 +213,26 @@ func cmdline(pid int) string {
 // reloadCommand is the command line that reloads this manager, for hints.
 // A capsule's name is checked at start and needs no quoting.
 func (m *Manager) reloadCommand() string {
+	return m.ctlCommand() + " daemon-reload"
+}
+
+// ctlCommand is how to reach this manager from the host.
+func (m *Manager) ctlCommand() string {
 	if m.cfg.Mode == User && m.cfg.Capsule != "" {
-		return "capsulectl -C " + m.cfg.Capsule + " daemon-reload"
+		return "capsulectl -C " + m.cfg.Capsule
 	}
-	return "capsulectl daemon-reload"
+	return "capsulectl"
+}
+
+// badFileError refuses a job for a unit that did not load: the reason,
+// where the lines ignored before it are (a refusal often follows from
+// them: OnCalendar=dialy leaves a timer with no trigger), and the fix.
+func (m *Manager) badFileError(name, loadErr string, warnings int) error {
+	more := ""
+	if warnings > 0 {
+		more = fmt.Sprintf("; %d line(s) ignored before it: see %s status %s", warnings, m.ctlCommand(), name)
+	}
+	return fmt.Errorf("%w: unit %s has a bad unit file (%s%s); fix it, then run %s", errInvalid, name, loadErr, more, m.reloadCommand())
 }
 
 // sinceOf is when a unit entered the state status shows, as systemctl

@@ -97,7 +97,7 @@ func (m *Manager) startTimer(u *Unit) error {
 	}
 	if err != nil {
 		m.logf(u, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, tc.Unit)
-		return fmt.Errorf("start %s: unit %s to trigger not loaded: %w", u.name, tc.Unit, err)
+		return fmt.Errorf("unit %s to trigger not loaded: %v", tc.Unit, err)
 	}
 	var last time.Time
 	if tc.Persistent {
@@ -116,6 +116,7 @@ func (m *Manager) startTimer(u *Unit) error {
 	ts.disabled, ts.next = nil, nil
 	ts.target = tc.Unit
 	u.result = resultSuccess
+	u.invocation = newInvocationID()
 	m.timers.add(ts.target, u)
 	if !m.timers.watching {
 		m.timers.watching = true
@@ -247,9 +248,15 @@ func (m *Manager) timerWaitLocked(u *Unit) {
 		ts.nextReal = real
 		fire = min(fire, coalesce(nowMono+real.Sub(nowWall).Microseconds(), accuracy, perturb))
 	}
-	gen := ts.gen
-	ts.armed = time.AfterFunc(time.Duration(max(fire-nowMono, 0))*time.Microsecond, func() { m.timerElapsed(u, gen) })
 	u.setState(stateActive, subWaiting)
+	wait := max(fire-nowMono, 0)
+	if wait >= math.MaxInt64/int64(time.Microsecond) || fire < 0 {
+		// Beyond what a Go timer holds (about 292 years; spans add up
+		// saturating in systemd): never, so nothing to arm.
+		return
+	}
+	gen := ts.gen
+	ts.armed = time.AfterFunc(time.Duration(wait)*time.Microsecond, func() { m.timerElapsed(u, gen) })
 }
 
 // timerCalendarLocked computes each OnCalendar= value's next elapse, as

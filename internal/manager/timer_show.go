@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -63,7 +64,7 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 		v := tc.Monotonic[i]
 		var next time.Duration
 		if active && i < len(ts.next) {
-			next = time.Duration(ts.next[i]) * time.Microsecond
+			next = usecDuration(ts.next[i])
 		}
 		out = append(out, Property{"TimersMonotonic", unitconf.FormatMonotonic(v, next)})
 	}
@@ -86,13 +87,13 @@ func (m *Manager) timerPropertiesLocked(u *Unit) []Property {
 			nextReal = formatTimestamp(stamp{wall: ts.nextReal})
 		}
 		if ts.nextMono > 0 {
-			next = unitconf.FormatTimespan(time.Duration(ts.nextMono) * time.Microsecond)
+			next = unitconf.FormatTimespan(usecDuration(ts.nextMono))
 		}
 	}
 	last, lastMono := "", "0"
 	if !ts.lastTrigger.wall.IsZero() {
 		last = formatTimestamp(ts.lastTrigger)
-		lastMono = unitconf.FormatTimespan(time.Duration(ts.lastTrigger.mono) * time.Microsecond)
+		lastMono = unitconf.FormatTimespan(usecDuration(int64(ts.lastTrigger.mono)))
 	}
 	out = append(out, Property{"NextElapseUSecRealtime", nextReal}, Property{"NextElapseUSecMonotonic", next},
 		Property{"LastTriggerUSec", last}, Property{"LastTriggerUSecMonotonic", lastMono},
@@ -120,4 +121,13 @@ func (m *Manager) triggerStatus(u *Unit, s *UnitStatus) {
 	if !ts.nextReal.IsZero() && (s.TimerNext.IsZero() || ts.nextReal.Before(s.TimerNext)) {
 		s.TimerNext = ts.nextReal
 	}
+}
+
+// usecDuration is a count of µs as a Duration, saturating where systemd's
+// 64-bit µs counter goes beyond a Duration's (about 292 years).
+func usecDuration(us int64) time.Duration {
+	if us >= math.MaxInt64/int64(time.Microsecond) {
+		return math.MaxInt64
+	}
+	return time.Duration(us) * time.Microsecond
 }

@@ -75,6 +75,9 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	name := p.Unit
 	if name == "" {
 		name = fmt.Sprintf("run-p%d-i%s.service", p.CallerPID, newInvocationID()[:8])
+	} else if base, ok := strings.CutSuffix(name, ".timer"); ok && len(p.Timer) > 0 {
+		// systemd-run --unit=NAME.timer: the service is named after it.
+		name = base + ".service"
 	} else if !strings.Contains(name, ".") {
 		name += ".service"
 	}
@@ -98,16 +101,17 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 		}
 		spec = &stdioSpec{tty: p.TTY}
 	}
-	m.mu.Lock()
-	_, loaded := m.units[name]
-	m.mu.Unlock()
+	names := []string{name}
+	if len(p.Timer) > 0 {
+		// The timer is what systemd-run creates first: a clash names it.
+		names = []string{strings.TrimSuffix(name, ".service") + ".timer", name}
+	}
+	for _, name := range names {
+		if err := m.transientFree(name); err != nil {
+			return nil, err
+		}
+	}
 	file := filepath.Join(m.cfg.RuntimeDir, "transient", name)
-	if _, err := os.Stat(file); loaded || err == nil {
-		return nil, fmt.Errorf("%w: unit %s was already loaded or has a fragment file; choose another --unit= name", errExists, name)
-	}
-	if f, err := m.loader.Load(name); err == nil {
-		return nil, fmt.Errorf("%w: unit %s already exists (%s); choose another --unit= name", errExists, name, f.Fragment)
-	}
 	// Resolve the program now, as systemd-run does, so a typo fails here
 	// and argv[0] is kept exactly as given.
 	path, err := process.LookPath(p.Argv[0], process.SearchPath(m.cfg.BinDir, process.NewEnv(m.cfg.Env).Get("PATH")))
@@ -241,4 +245,19 @@ func quote(argv []string, command bool) string {
 		b.WriteByte('"')
 	}
 	return b.String()
+}
+
+// transientFree refuses a transient unit name that is loaded or has a
+// file, as systemd does.
+func (m *Manager) transientFree(name string) error {
+	m.mu.Lock()
+	_, loaded := m.units[name]
+	m.mu.Unlock()
+	if _, err := os.Stat(filepath.Join(m.cfg.RuntimeDir, "transient", name)); loaded || err == nil {
+		return fmt.Errorf("%w: unit %s was already loaded or has a fragment file; choose another --unit= name", errExists, name)
+	}
+	if f, err := m.loader.Load(name); err == nil {
+		return fmt.Errorf("%w: unit %s already exists (%s); choose another --unit= name", errExists, name, f.Fragment)
+	}
+	return nil
 }

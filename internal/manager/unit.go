@@ -113,8 +113,13 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 func (m *Manager) brokenUnit(n unit.Name, f *unit.Unit, err error) *Unit {
 	u := &Unit{name: n.String(), kind: m.kindFor(n.Type), file: f, description: n.String(), active: stateInactive,
 		sub: subDead, log: logstore.NewRing(200), loadState: loadStateError, loadErr: err.Error(), events: &m.events}
-	if errors.Is(err, unit.ErrMasked) {
+	var ref *unitconf.Refused
+	switch {
+	case errors.Is(err, unit.ErrMasked):
 		u.loadState, u.loadErr = loadMasked, "unit is masked"
+	case errors.As(err, &ref):
+		// Read, but refused for what it sets: systemd's bad-setting.
+		u.loadState = loadBadSetting
 	}
 	return u
 }
@@ -189,7 +194,7 @@ func (m *Manager) startJob(ctx context.Context, name string, t job.Type, mode jo
 		return nil, err
 	}
 	if u.loadState != loadLoaded {
-		return u, fmt.Errorf("%w: unit %s has a bad unit file (%s); fix it, then run %s", errInvalid, name, u.loadErr, m.reloadCommand())
+		return u, m.badFileError(name, u.loadErr, len(u.warnings))
 	}
 	err = m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual})
 	// A reload may have forgotten u before the job was queued, which then

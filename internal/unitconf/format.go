@@ -33,6 +33,9 @@ func formatTimespan(d time.Duration) string {
 	if d <= 0 {
 		return "0"
 	}
+	if d == math.MaxInt64 {
+		return "infinity"
+	}
 	t := uint64(d / time.Microsecond)
 	if t == 0 {
 		return "0"

@@ -2,6 +2,7 @@ package unitconf
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func parseMonotonic(base TimerBase) func(c *parseCtx, v string) error {
 			t.Monotonic, t.Calendar = nil, nil
 			return nil
 		}
-		d, err := unit.ParseTimespan(v)
+		d, err := timerTimespan(v)
 		if err != nil {
 			c.warn("Failed to parse timer value, ignoring: %s", v)
 			return nil
@@ -71,6 +72,15 @@ func parseMonotonic(base TimerBase) func(c *parseCtx, v string) error {
 		t.Monotonic = append(t.Monotonic, Monotonic{Base: base, Span: d})
 		return nil
 	}
+}
+
+// timerTimespan parses a timer's span: "infinity" is systemd's
+// USEC_INFINITY there, a time never reached, not "no value".
+func timerTimespan(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "infinity" {
+		return math.MaxInt64, nil
+	}
+	return unit.ParseTimespan(v)
 }
 
 // timerSpan returns the parser of a span setting; empty resets it to def.
@@ -81,7 +91,7 @@ func timerSpan(field func(*Timer) *time.Duration, def time.Duration) func(c *par
 			*dst = def
 			return nil
 		}
-		d, err := unit.ParseTimespan(v)
+		d, err := timerTimespan(v)
 		if err != nil {
 			return err
 		}

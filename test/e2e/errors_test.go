@@ -120,7 +120,7 @@ func TestBrokenUnitFile(t *testing.T) {
 		startMsg     string
 	}{
 		{"syntax.service", "Loaded: error", 1, "syntax.service:3"},
-		{"type.service", "Loaded: error", 1, "Type=forking"},
+		{"type.service", "Loaded: bad-setting", 1, "Type=forking"},
 		{"noexec.service", "Loaded: loaded", 1, "/nonexistent/binary"},
 		{"unknown.service", "Loaded: loaded", 0, ""},
 	}

@@ -93,7 +93,7 @@ func TestCapsuleLifecycle(t *testing.T) {
 	}
 	os.WriteFile("/var/lib/capsules/"+name+"/keep", []byte("x"), 0o644)
 	r := ctl(t, 1, "clean", "--what=all", unit)
-	if !strings.Contains(r.stderr, "not inactive") {
+	if !strings.Contains(r.stderr, "not inactive") || !strings.HasSuffix(r.stderr, "stop it first (capsulectl stop "+unit+")\n") {
 		t.Errorf("clean while running: %q", r.stderr)
 	}
 	if _, err := os.Stat("/var/lib/private/capsules/" + name + "/keep"); err != nil {

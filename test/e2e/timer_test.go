@@ -68,6 +68,11 @@ func TestTimers(t *testing.T) {
 		"tl.timer":    "[Timer]\nOnActiveSec=1h\nPersistent=yes\n",
 		"tl.service":  countingService("%h/tl", ""),
 		"tn.timer":    "[Timer]\nPersistent=yes\n",
+		"ty.timer":    "[Timer]\nOnCalendar=dialy\n",
+		"tf.timer":    "[Timer]\nOnActiveSec=300y\nOnActiveSec=infinity\nOnActiveSec=9223372036854775807us\n",
+		"tf.service":  countingService("%h/tf", ""),
+		"tg.timer":    "[Timer]\nOnActiveSec=1h\nAccuracySec=300y\n",
+		"tg.service":  countingService("%h/tg", ""),
 		"tx.timer":    "[Timer]\nOnActiveSec=1s\nUnit=nosuch.service\n",
 	}
 	for name, text := range units {
@@ -107,7 +112,7 @@ func TestTimers(t *testing.T) {
 			os.Lchown(p, int(st.Uid), int(st.Gid))
 		}
 	}
-	ctl(t, 0, "-C", c, "start", "ta.timer", "tu.timer", "ti.timer", "tb.timer", "tr.timer", "tp.timer", "tm.timer", "tc.timer", "tq.timer", "tl.timer")
+	ctl(t, 0, "-C", c, "start", "tf.timer", "tg.timer", "ta.timer", "tu.timer", "ti.timer", "tb.timer", "tr.timer", "tp.timer", "tm.timer", "tc.timer", "tq.timer", "tl.timer")
 	// tm.service goes away before tm.timer elapses: starting it fails.
 	if err := os.Remove(filepath.Join(home, ".config/systemd/user/tm.service")); err != nil {
 		t.Fatal(err)
@@ -122,11 +127,38 @@ func TestTimers(t *testing.T) {
 		if r := ctlRun(nil, "-C", c, "start", "tn.timer"); r.code == 0 || !strings.Contains(r.stderr, "Timer unit lacks value setting. Refusing.") {
 			t.Errorf("a timer without any trigger: %s", r)
 		}
-		if got := showValue(t, c, "tn.timer", "LoadState"); got == "loaded" {
-			t.Errorf("LoadState=%q", got)
+		if got := showValue(t, c, "tn.timer", "LoadState"); got != "bad-setting" {
+			t.Errorf("LoadState=%q, want bad-setting (as systemd 257)", got)
 		}
-		if r := ctlRun(nil, "-C", c, "start", "tx.timer"); r.code == 0 {
-			t.Errorf("a timer of a unit that does not exist started: %s", r)
+		// Its only trigger had a typo: the refusal points at the line.
+		r := ctlRun(nil, "-C", c, "start", "ty.timer")
+		if r.code == 0 || !strings.Contains(r.stderr, "Timer unit lacks value setting. Refusing.; 1 line(s) ignored before it: see capsulectl -C "+c+" status ty.timer") {
+			t.Errorf("a timer whose only trigger has a typo: %s", r)
+		}
+		if st := ctlRun(nil, "-C", c, "status", "ty.timer").stdout; !strings.Contains(st, "ty.timer:2: ") || !strings.Contains(st, "dialy") {
+			t.Errorf("status does not show the line ignored:\n%s", st)
+		}
+		// systemd 257: 'Job failed. See "journalctl -xe" for details.', exit 1.
+		want := `Job failed. See "capsulectl -C ` + c + ` status tx.timer" and "capsulectl -C ` + c + ` logs -u tx.timer" for details.` + "\n"
+		if r := ctlRun(nil, "-C", c, "start", "tx.timer"); r.code != 1 || r.stderr != want {
+			t.Errorf("a timer of a unit that does not exist: %s", r)
+		}
+	})
+	t.Run("far future", func(t *testing.T) {
+		t.Parallel()
+		// Spans beyond 292 years (and infinity) are never reached, as in
+		// systemd's saturating µs counter; they must not wrap to "now".
+		time.Sleep(time.Second)
+		for _, n := range []string{"tf", "tg"} {
+			if got := runCount(home + "/" + n); got != 0 {
+				t.Errorf("%s.timer with a span beyond 292 years fired %d times", n, got)
+			}
+			if got := showValue(t, c, n+".timer", "SubState"); got != "waiting" {
+				t.Errorf("%s.timer SubState=%s, want waiting", n, got)
+			}
+		}
+		if got := showValue(t, c, "tf.timer", "TimersMonotonic"); !strings.Contains(got, "OnActiveUSec=infinity") {
+			t.Errorf("tf.timer TimersMonotonic=%q, want OnActiveUSec=infinity in it", got)
 		}
 	})
 	t.Run("OnStartupSec", func(t *testing.T) {
@@ -146,6 +178,9 @@ func TestTimers(t *testing.T) {
 			if got := showValue(t, c, "ta.timer", prop); !strings.Contains(got, want) {
 				t.Errorf("%s=%q, want %q in it", prop, got, want)
 			}
+		}
+		if got := showValue(t, c, "ta.timer", "InvocationID"); len(got) != 32 {
+			t.Errorf("a started timer has InvocationID=%q, want an ID as systemd 257 gives it", got)
 		}
 		if got := showValue(t, c, "ta.timer", "LastTriggerUSec"); got == "" {
 			t.Error("LastTriggerUSec is empty after the timer elapsed")
@@ -278,6 +313,18 @@ func TestSystemTimer(t *testing.T) {
 	if got := strings.TrimSpace(ctl(t, 0, "show", "-p", "Requires", "--value", name+".timer").stdout); !strings.Contains(got, "sysinit.target") {
 		t.Errorf("system timer Requires=%q", got)
 	}
+	// Stopping the service while its timer is active warns, as systemctl
+	// 257 does (also when the service is inactive already); not with -q,
+	// --no-block, or once the timer is stopped in the same call.
+	want := "Stopping '" + name + ".service', but its triggering units are still active:\n" + name + ".timer\n"
+	if r := ctl(t, 0, "stop", name+".service"); r.stderr != want {
+		t.Errorf("stop of a timer's service printed %q, want %q", r.stderr, want)
+	}
+	for _, args := range [][]string{{"-q", "stop", name + ".service"}, {"stop", "--no-block", name + ".service"}, {"stop", name + ".timer", name + ".service"}} {
+		if r := ctl(t, 0, args...); r.stderr != "" {
+			t.Errorf("%v printed %q", args, r.stderr)
+		}
+	}
 }
 
 // TestRunOnTimer: capsulectl run --on-* creates a transient timer and
@@ -307,6 +354,17 @@ func TestRunOnTimer(t *testing.T) {
 		t.Errorf("elapsed transient timer: ran %d times, timer %s, service %s", runCount(home+"/once"),
 			showValue(t, c, "once.timer", "LoadState"), showValue(t, c, "once.service", "LoadState"))
 	}
+
+	// --unit= may name the timer; a clash names the timer (systemd-run 257).
+	r = ctl(t, 0, "run", "-C", c, "--unit=named.timer", "--on-active=1h", "true")
+	if want := "Running timer as unit: named.timer\nWill run service as unit: named.service\n"; r.stderr != want {
+		t.Errorf("run --unit=named.timer printed %q, want %q", r.stderr, want)
+	}
+	r = ctlRun(nil, "run", "-C", c, "--unit=named", "--on-active=1h", "true")
+	if r.code != 1 || !strings.Contains(r.stderr, "Failed to start transient timer unit: unit named.timer was already loaded or has a fragment file") {
+		t.Errorf("second run --unit=named: %s", r)
+	}
+	ctl(t, 0, "-C", c, "stop", "named.timer")
 
 	r = ctlRun(nil, "run", "-C", c, "--on-calendar=Mon 25:00", "true")
 	if r.code != 1 || !strings.Contains(r.stderr, "Failed to parse calendar event specification: Invalid argument\n") {
