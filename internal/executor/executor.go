@@ -234,9 +234,10 @@ func runExecutor(contextFD int) error {
 			return step(exitChdir, fmt.Errorf("change directory: %w", err))
 		}
 	}
-	env := c.Env
+	// SYSTEMD_EXEC_PID is the command's own PID, which only it knows.
+	env := append(c.Env[:len(c.Env):len(c.Env)], "SYSTEMD_EXEC_PID="+strconv.Itoa(os.Getpid()))
 	if c.ListenFDs > 0 {
-		env = append(env[:len(env):len(env)], "LISTEN_FDS="+strconv.Itoa(c.ListenFDs),
+		env = append(env, "LISTEN_FDS="+strconv.Itoa(c.ListenFDs),
 			"LISTEN_PID="+strconv.Itoa(os.Getpid()))
 		if len(c.FDNames) > 0 {
 			env = append(env, "LISTEN_FDNAMES="+strings.Join(c.FDNames, ":"))

@@ -78,7 +78,9 @@ var serviceOwnProperties = []string{
 	"OOMPolicy", "ExtraFileDescriptorNames", "ReloadSignal", "ExecMainStartTimestamp",
 	"ExecMainStartTimestampMonotonic", "ExecMainExitTimestamp", "ExecMainExitTimestampMonotonic",
 	"ExecMainHandoffTimestamp", "ExecMainHandoffTimestampMonotonic", "ExecMainPID", "ExecMainCode",
-	"ExecMainStatus", "ExecStart", "ExecStartEx",
+	"ExecMainStatus", "ExecCondition", "ExecConditionEx", "ExecStartPre", "ExecStartPreEx", "ExecStart",
+	"ExecStartEx", "ExecStartPost", "ExecStartPostEx", "ExecReload", "ExecReloadEx", "ExecStop", "ExecStopEx",
+	"ExecStopPost", "ExecStopPostEx",
 }
 
 // socketOwnProperties are the Socket interface's, likewise.

@@ -91,13 +91,17 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: %w", u.name, err)
 	}
-	if cmds := slices.Concat(svc.ExecStartPre, svc.ExecStart); len(cmds) > 0 {
+	if cmds := slices.Concat(svc.ExecCondition, svc.ExecStartPre, svc.ExecStart); len(cmds) > 0 {
 		var ce *credError
 		if errors.As(m.checkUserCreds(svc), &ce) {
 			m.failCreds(u, rs, ce, cmds[0].Path)
 			m.closeStdio(rs)
 			return fmt.Errorf("start %s: %s (the user manager runs units only as its own user)", u.name, ce.msg)
 		}
+	}
+	if skip, err := m.runExecConditions(ctx, u, rs); skip || err != nil {
+		m.closeStdio(rs)
+		return err
 	}
 	for _, c := range svc.ExecStartPre {
 		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStart); err != nil {
@@ -192,7 +196,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 
 func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 	for _, c := range u.svc.ExecStartPost {
-		if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStart); err != nil {
+		if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStart, m.mainPIDEnv(rs)...); err != nil {
 			m.killAll(u, rs)
 			m.finish(u, rs, resultExitCode)
 			return fmt.Errorf("start %s: ExecStartPost: %w", u.name, err)
@@ -219,7 +223,7 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 // job waits (a helper command, a oneshot's run, readiness); systemd logs
 // "Starting ..." only then, as a simple service is started at once.
 func startsSlowly(svc *serviceConfig) bool {
-	if len(svc.ExecStartPre) > 0 || len(svc.ExecStartPost) > 0 {
+	if len(svc.ExecCondition) > 0 || len(svc.ExecStartPre) > 0 || len(svc.ExecStartPost) > 0 {
 		return true
 	}
 	return len(svc.ExecStart) > 0 && svc.Type != "simple" && svc.Type != "idle"
@@ -292,7 +296,7 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		stops = svc.ExecStop
 	}
 	for _, c := range stops {
-		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStop); err != nil {
+		if err := m.runHelper(ctx, u, rs, c, svc.TimeoutStop, m.stopEnv(rs, m.resultOf(u), false)...); err != nil {
 			m.logf(u, "%s: ExecStop: %v", u.name, err)
 		}
 	}
@@ -438,7 +442,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 		// the release of its user below.
 		m.killAll(u, rs)
 		for _, c := range u.svc.ExecStopPost {
-			if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStop); err != nil {
+			if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStop, m.stopEnv(rs, result, true)...); err != nil {
 				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
 			}
 		}
@@ -596,10 +600,10 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 }
 
 // runHelper runs an ExecStartPre=/ExecStop= style command to completion.
-func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.Command, timeout time.Duration) error {
+func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.Command, timeout time.Duration, phase ...string) error {
 	saved := rs.stdio
 	rs.stdio = nil
-	p, err := m.spawn(u, rs, c, false)
+	p, err := m.spawn(u, rs, c, false, phase...)
 	rs.stdio = saved
 	if err != nil {
 		if c.IgnoreFailure {

@@ -13,8 +13,10 @@ import (
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
-// environment builds the environment of a process of u.
-func (m *Manager) environment(u *Unit, rs *runState) []string {
+// environment builds the environment of a process of u; phase holds the
+// variables of its exec phase (service_env.go), which the unit's own
+// settings override, as in systemd.
+func (m *Manager) environment(u *Unit, rs *runState, phase ...string) []string {
 	env := process.NewEnv(m.cfg.Env)
 	if env.Get("PATH") == "" {
 		env.Set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
@@ -24,6 +26,9 @@ func (m *Manager) environment(u *Unit, rs *runState) []string {
 		env.Set("LOGNAME", rs.userName)
 	}
 	env.Set("INVOCATION_ID", rs.invocation)
+	for _, kv := range phase {
+		env.Add(kv)
+	}
 	for _, kv := range rs.dirEnv {
 		env.Add(kv)
 	}
@@ -39,10 +44,11 @@ func (m *Manager) environment(u *Unit, rs *runState) []string {
 	return env.List()
 }
 
-// spawn starts one process of u in its cgroup, through the Spawner.
-func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool) (*process.Process, error) {
+// spawn starts one process of u in its cgroup, through the Spawner;
+// phase are the variables of its exec phase.
+func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase ...string) (*process.Process, error) {
 	defer m.throttle()()
-	envList := m.environment(u, rs)
+	envList := m.environment(u, rs, append(m.managerEnv(), phase...)...)
 	envMap := map[string]string{}
 	for _, kv := range envList {
 		k, v, _ := strings.Cut(kv, "=")

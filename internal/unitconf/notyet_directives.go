@@ -47,7 +47,6 @@ var notYetInstall = []string{
 var notYetService = []string{
 	// systemd.service(5)
 	"PIDFile",
-	"ExecCondition",
 	"ExecReload",
 	"RestartSteps",
 	"RestartMaxDelaySec",

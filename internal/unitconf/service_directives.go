@@ -16,6 +16,7 @@ import (
 // settings it takes), specifiers expanded.
 type Service struct {
 	Type             string
+	ExecCondition    []unit.Command
 	ExecStart        []unit.Command
 	ExecStartPre     []unit.Command
 	ExecStartPost    []unit.Command
@@ -380,6 +381,7 @@ func serviceDirectives() []Directive {
 	ds := []Directive{
 		{Key: "Type", Props: []string{"Type"}, Parse: parseType},
 		{Key: "ExecStart", Props: []string{"ExecStart"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStart })},
+		{Key: "ExecCondition", Props: []string{"ExecCondition"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecCondition })},
 		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPre })},
 		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
 		{Key: "ExecStop", Props: []string{"ExecStop"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
@@ -508,6 +510,7 @@ func serviceProps() []Property {
 		str("TimeoutStartUSec", func(s *Service) string { return formatTimeout(s.TimeoutStart) }),
 		str("TimeoutStopUSec", func(s *Service) string { return formatTimeout(s.TimeoutStop) }),
 		boolean("RemainAfterExit", func(s *Service) bool { return s.RemainAfterExit }),
+		exec("ExecCondition", func(s *Service) []unit.Command { return s.ExecCondition }),
 		exec("ExecStartPre", func(s *Service) []unit.Command { return s.ExecStartPre }),
 		exec("ExecStart", func(s *Service) []unit.Command { return s.ExecStart }),
 		exec("ExecStartPost", func(s *Service) []unit.Command { return s.ExecStartPost }),

@@ -11,10 +11,13 @@ import (
 
 func init() {
 	for k, v := range map[string]sample{
-		"Service.Type":                    {lines: "Type=notify", prop: "Type", want: "notify"},
-		"Service.ExecStart":               {noBase: true, lines: "ExecStart=-/bin/echo %n", prop: "ExecStart", want: "{ path=/bin/echo ; argv[]=/bin/echo x.service ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
-		"Service.ExecStartPre":            {lines: "ExecStartPre=/bin/a 1\nExecStartPre=/bin/b", prop: "ExecStartPre", want: "{ path=/bin/a ; argv[]=/bin/a 1 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n{ path=/bin/b ; argv[]=/bin/b ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
-		"Service.ExecStartPost":           {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
+		"Service.Type":          {lines: "Type=notify", prop: "Type", want: "notify"},
+		"Service.ExecStart":     {noBase: true, lines: "ExecStart=-/bin/echo %n", prop: "ExecStart", want: "{ path=/bin/echo ; argv[]=/bin/echo x.service ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
+		"Service.ExecStartPre":  {lines: "ExecStartPre=/bin/a 1\nExecStartPre=/bin/b", prop: "ExecStartPre", want: "{ path=/bin/a ; argv[]=/bin/a 1 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n{ path=/bin/b ; argv[]=/bin/b ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
+		"Service.ExecStartPost": {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
+		"Service.ExecCondition": {lines: "ExecCondition=-/bin/a", check: func(u *Unit) bool {
+			return len(u.Service.ExecCondition) == 1 && u.Service.ExecCondition[0].IgnoreFailure
+		}},
 		"Service.ExecStop":                {lines: "ExecStop=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStop) == 1 }},
 		"Service.ExecStopPost":            {lines: "ExecStopPost=/bin/a\nExecStopPost=", check: func(u *Unit) bool { return len(u.Service.ExecStopPost) == 0 }},
 		"Service.RemainAfterExit":         {lines: "RemainAfterExit=yes", prop: "RemainAfterExit", want: "yes"},

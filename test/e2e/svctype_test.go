@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,4 +60,111 @@ func TestServiceTypes(t *testing.T) {
 		waitState(t, c, "idle.service", "Result=success\nActiveState=active\nSubState=running\n")
 		ctl(t, 0, "-C", c, "stop", "idle.service")
 	})
+}
+
+// TestServiceExecEnv checks the variables of each exec phase against what
+// systemd 257 sets (observed-8-ty.md): $MAINPID only while the main
+// process runs and never in ExecStopPost=, SERVICE_RESULT in both stop
+// phases, EXIT_CODE/EXIT_STATUS once the main process has ended,
+// MANAGERPID (the capsule's manager) and SYSTEMD_EXEC_PID (the process
+// itself) everywhere.
+func TestServiceExecEnv(t *testing.T) {
+	c := startCapsule(t, "tyenv")
+	probe := func(tag string) string {
+		return "/bin/sh -c 'echo " + tag + " MAINPID=$${MAINPID-unset} SR=$${SERVICE_RESULT-unset} EC=$${EXIT_CODE-unset} ES=$${EXIT_STATUS-unset} " +
+			"MGR=$${MANAGERPID-unset} SELF=$$(( $${SYSTEMD_EXEC_PID-0} == $$$$ )) >>%h/env-%N.log'\n"
+	}
+	phases := "ExecStartPre=" + probe("pre") + "ExecStartPost=" + probe("post") + "ExecStop=" + probe("stop") + "ExecStopPost=" + probe("stoppost")
+	writeUnits(t, c, map[string]string{
+		"tyrun.service":  "[Service]\nExecStart=/bin/sleep 100\n" + phases,
+		"tyone.service":  "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=" + probe("start") + phases,
+		"tyfail.service": "[Service]\nExecStart=/bin/sh -c 'sleep 0.2; exit 3'\n" + phases,
+	})
+	home := homeOf(c)
+	mgr := managerPID(t, c)
+
+	ctl(t, 0, "-C", c, "start", "tyrun.service")
+	var main int
+	fmt.Sscanf(ctl(t, 0, "-C", c, "show", "-p", "MainPID", "--value", "tyrun.service").stdout, "%d", &main)
+	ctl(t, 0, "-C", c, "stop", "tyrun.service")
+	ctl(t, 0, "-C", c, "start", "tyone.service")
+	ctl(t, 0, "-C", c, "stop", "tyone.service")
+	ctl(t, 0, "-C", c, "start", "tyfail.service")
+	waitState(t, c, "tyfail.service", "Result=exit-code\nActiveState=failed\nSubState=failed\n")
+
+	tail := fmt.Sprintf(" MGR=%d SELF=1\n", mgr)
+	for unit, want := range map[string]string{
+		"tyrun": "pre MAINPID=unset SR=unset EC=unset ES=unset" + tail +
+			fmt.Sprintf("post MAINPID=%d SR=unset EC=unset ES=unset", main) + tail +
+			fmt.Sprintf("stop MAINPID=%d SR=success EC=unset ES=unset", main) + tail +
+			"stoppost MAINPID=unset SR=success EC=killed ES=TERM" + tail,
+		"tyone": "pre MAINPID=unset SR=unset EC=unset ES=unset" + tail +
+			"start MAINPID=unset SR=unset EC=unset ES=unset" + tail +
+			"post MAINPID=unset SR=unset EC=unset ES=unset" + tail +
+			"stop MAINPID=unset SR=success EC=exited ES=0" + tail +
+			"stoppost MAINPID=unset SR=success EC=exited ES=0" + tail,
+		// The main process (still running for ExecStartPost=) ended by
+		// itself: no ExecStop=.
+		"tyfail": "pre MAINPID=unset SR=unset EC=unset ES=unset" + tail +
+			"post MAINPID=N SR=unset EC=unset ES=unset" + tail +
+			"stoppost MAINPID=unset SR=exit-code EC=exited ES=3" + tail,
+	} {
+		got, err := os.ReadFile(filepath.Join(home, "env-"+unit+".log"))
+		if unit == "tyfail" {
+			got = regexp.MustCompile(`post MAINPID=[0-9]+ `).ReplaceAll(got, []byte("post MAINPID=N "))
+		}
+		if err != nil || string(got) != want {
+			t.Errorf("%s: phases wrote (%v)\n%s\nwant\n%s", unit, err, got, want)
+		}
+	}
+}
+
+// TestServiceExecCondition: ExecCondition= exiting 1 to 254 skips the
+// unit (the start succeeds, the unit stays inactive and not failed,
+// ConditionResult=no), 255 or a signal fails it, as in systemd 257.
+func TestServiceExecCondition(t *testing.T) {
+	c := startCapsule(t, "tycond")
+	units := map[string]string{
+		"tysig.service": "[Service]\nExecCondition=/bin/sh -c 'kill -9 $$$$'\nExecStart=/bin/sleep 100\n",
+		// '-' makes any failure a pass.
+		"tyign.service": "[Service]\nExecCondition=-/bin/sh -c 'exit 255'\nExecStart=/bin/sleep 100\n",
+	}
+	for _, n := range []int{0, 1, 254, 255} {
+		units[fmt.Sprintf("tyc%d.service", n)] = fmt.Sprintf("[Service]\nExecCondition=/bin/true\nExecCondition=/bin/sh -c 'exit %d'\nExecStart=/bin/sleep 100\nExecStartPre=/bin/touch %%h/pre-%%N\n", n)
+	}
+	writeUnits(t, c, units)
+	tests := []struct {
+		unit   string
+		code   int
+		states string
+		cond   string
+		log    string
+	}{
+		{"tyc0", 0, "Result=success\nActiveState=active\nSubState=running\n", "yes", ""},
+		{"tyc1", 0, "Result=success\nActiveState=inactive\nSubState=dead\n", "no", "tyc1.service: Skipped due to 'exec-condition'."},
+		{"tyc254", 0, "Result=success\nActiveState=inactive\nSubState=dead\n", "no", "Condition check resulted in tyc254.service being skipped."},
+		{"tyc255", 1, "Result=exit-code\nActiveState=failed\nSubState=failed\n", "yes", "tyc255.service: Condition check process exited, code=exited, status=255/EXCEPTION"},
+		{"tysig", 1, "Result=signal\nActiveState=failed\nSubState=failed\n", "yes", "tysig.service: Condition check process exited, code=killed, status=9/KILL"},
+		{"tyign", 0, "Result=success\nActiveState=active\nSubState=running\n", "yes", ""},
+	}
+	for _, tt := range tests {
+		unit := tt.unit + ".service"
+		ctl(t, tt.code, "-C", c, "start", unit)
+		if got := states(t, c, unit); got != tt.states {
+			t.Errorf("%s: %q, want %q", unit, got, tt.states)
+		}
+		if r := ctl(t, 0, "-C", c, "show", "-p", "ConditionResult", "--value", unit); r.stdout != tt.cond+"\n" {
+			t.Errorf("%s: ConditionResult=%q, want %s", unit, r.stdout, tt.cond)
+		}
+		if tt.log != "" {
+			if st := ctlRun(nil, "-C", c, "status", "-n", "20", unit); !strings.Contains(st.stdout, tt.log) {
+				t.Errorf("status %s lacks %q:\n%s", unit, tt.log, st.stdout)
+			}
+		}
+		_, err := os.Stat(filepath.Join(homeOf(c), "pre-"+tt.unit))
+		if ran := err == nil; ran != (tt.unit == "tyc0") && strings.HasPrefix(tt.unit, "tyc") {
+			t.Errorf("%s: ExecStartPre ran: %v", unit, ran)
+		}
+		ctl(t, 0, "-C", c, "stop", unit)
+	}
 }
