@@ -32,7 +32,14 @@ func (q *Queue) UnitChanged(unit string, from, to ActiveState, reloadOK bool) Ef
 	var eff Effects
 	unexpected := true
 	if j := q.unitJob[unit]; j != nil {
-		unexpected = q.processJob(j, to, reloadOK, &eff)
+		if from == to && j.state == Running && (j.typ == Stop || j.typ == Restart) {
+			// A sub-state change alone (a timer elapsing while its stop
+			// runs): systemd's stops are synchronous where this can
+			// happen, so it never sees one; the stop goes on.
+			unexpected = false
+		} else {
+			unexpected = q.processJob(j, to, reloadOK, &eff)
+		}
 	}
 	if unexpected {
 		switch {

@@ -151,6 +151,7 @@ g.service`, []step{
 		{"a failed stop fails the start of a conflicting unit", "a Conflicts=b After=b\nb state=active", []step{
 			{do: "enqueue start a", want: "a/start b/stop"},
 			{do: "run b", want: "stop"},
+			{do: "state b deactivating", want: ""},
 			{do: "state b active", want: "finished: b/stop=failed a/start=dependency", log: []string{depFailedA}}}},
 		{"binds-to: the dependent stops when the other stops unasked", "a BindsTo=b After=b state=active\nb state=active", []step{
 			{do: "state b inactive", want: "installed: a/stop"}}},
@@ -207,6 +208,7 @@ g.service`, []step{
 		{"a stop that does not stop fails", "a state=active", []step{
 			{do: "enqueue stop a", want: "a/stop"},
 			{do: "run a", want: "stop"},
+			{do: "state a deactivating", want: ""},
 			{do: "state a active", want: "finished: a/stop=failed"}}},
 		{"job timeout", "a timeout=5s", []step{
 			{do: "enqueue start a", want: "a/start"},
@@ -317,6 +319,16 @@ g.service`, []step{
 			{do: "finish b done", want: "finished: b/start=done c/start=dependency", log: []string{
 				"c: Job c/start failed with result 'dependency'."}},
 			{do: "runnable", want: "a/start t/start"}}},
+		// A running stop is not failed by a change of sub-state alone (a timer
+		// elapsing, waiting -> running, while its stop job runs): only a new
+		// ActiveState other than deactivating says the stop went wrong.
+		{"a running stop outlives a sub-state change", "a", []step{
+			{do: "state a active", want: ""},
+			{do: "enqueue stop a", want: "a/stop"},
+			{do: "run a", want: "stop"},
+			{do: "state a active", want: ""},
+			{do: "jobs", want: "1:a/stop:running"},
+			{do: "state a inactive", want: "finished: a/stop=done"}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",

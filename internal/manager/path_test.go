@@ -1,6 +1,9 @@
 package manager
 
 import (
+	"context"
+
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,5 +122,27 @@ func TestResolveBeneath(t *testing.T) {
 	must(makeDirBeneath(roots, root+"/new/d", 0o700))
 	if fi, err := os.Stat(root + "/new/d"); err != nil || !fi.IsDir() {
 		t.Errorf("new/d: %v", err)
+	}
+}
+
+// TestPathOutOfWatchesFails: a path unit that cannot add its watches (the
+// UID's inotify watches used up by the capsule's own processes) fails with
+// Result=resources, as in systemd, instead of waiting without them.
+func TestPathOutOfWatchesFails(t *testing.T) {
+	m, _, _ := fakeEngine(t, map[string]string{
+		"ow.path":    "[Path]\nPathExists=%h/ow/never\n",
+		"ow.service": "[Service]\nExecStart=/bin/true\n",
+	})
+	m.paths.addWatch = func(int, uint32) (int32, error) { return -1, unix.ENOSPC }
+	m.Start(context.Background(), "ow.path")
+	u := m.units["ow.path"]
+	if u == nil {
+		t.Fatal("ow.path not loaded")
+	}
+	m.mu.Lock()
+	active, result := u.active, u.result
+	m.mu.Unlock()
+	if active != stateFailed || result != resultResources {
+		t.Errorf("ow.path is %s with result %s, want failed with resources", active, result)
 	}
 }

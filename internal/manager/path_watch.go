@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -148,11 +149,14 @@ func (w *pathWatch) watch() error {
 	for _, k := range order {
 		wt := wants[k]
 		wd, err := w.m.paths.watch(w, wt.fd, wt.mask)
+		if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.ENOMEM) {
+			// Out of inotify watches (max_user_watches counts per UID):
+			// waiting without them would never trigger. systemd fails
+			// the unit with Result=resources then.
+			return fmt.Errorf("failed to add watch: %w", err)
+		}
 		if err != nil {
-			if len(wt.specs) > 0 {
-				continue // the path may have just gone: checked again
-			}
-			continue
+			continue // the file may have just gone: checked again
 		}
 		if len(wt.specs) > 0 {
 			primary[wd] = wt.specs
