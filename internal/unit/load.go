@@ -204,7 +204,7 @@ type dirRef struct {
 // priority first: every search directory's specific directories in
 // dirNames order, then every search directory's type-wide one.
 func searchDirs(srcs []source, dirNames []string, typ, suffix string) []dirRef {
-	var dirs []dirRef
+	dirs := make([]dirRef, 0, len(srcs)*(len(dirNames)+1))
 	for _, s := range srcs {
 		for _, d := range dirNames {
 			dirs = append(dirs, dirRef{s, d + suffix})

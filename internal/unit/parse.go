@@ -2,6 +2,7 @@ package unit
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +43,13 @@ func (e *SyntaxError) Error() string {
 // error messages and Entry.File.
 func Parse(r io.Reader, filename string) (*File, error) {
 	p := parser{file: &File{}, filename: filename}
-	br := bufio.NewReader(r)
+	size := 4096
+	if b, ok := r.(*bytes.Reader); ok {
+		// The file is in memory already: a buffer its size will do
+		// (loading a thousand units allocated 4 KiB each).
+		size = min(size, b.Len()+1)
+	}
+	br := bufio.NewReaderSize(r, size)
 	var (
 		cont      strings.Builder // logical line being assembled
 		inCont    bool
