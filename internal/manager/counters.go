@@ -55,11 +55,6 @@ func serviceDefaultProperties(conf []Property) []Property {
 	ps := []Property{
 		{"ExitType", "main"}, // the main process's exit ends the service
 		{"RestartMode", "normal"},
-		{"RestartSteps", "0"},
-		{"RestartMaxDelayUSec", "infinity"},
-		{"RestartUSecNext", get("RestartUSec")}, // no steps: the delay itself
-		{"RuntimeMaxUSec", "infinity"},
-		{"RuntimeRandomizedExtraUSec", "0"},
 		{"WatchdogUSec", "0"},
 		{"WatchdogTimestampMonotonic", "0"},
 		{"RootDirectoryStartOnly", "no"},
@@ -140,10 +135,6 @@ func serviceDefaultProperties(conf []Property) []Property {
 		{"ProcSubset", "all"},
 		{"ProtectHostname", "no"},
 		{"MemoryKSM", "no"},
-		{"RestartKillSignal", get("KillSignal")}, // a restart stops as a stop does
-		{"FinalKillSignal", "9"},
-		{"SendSIGKILL", "yes"}, // a stop that times out kills the cgroup
-		{"SendSIGHUP", "no"},
 	}
 	return ps
 }

@@ -188,6 +188,9 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 			out = append(out, inheritedProperties("Limit", mainPID)...)
 		}
 		add("NRestarts", strconv.Itoa(u.restarts.n))
+		if u.svc != nil {
+			add("RestartUSecNext", unitconf.FormatTimespan(u.svc.NextRestartDelay(u.restarts.n)))
+		}
 		add("ExecMainPID", strconv.Itoa(execPID))
 		add("ExecMainCode", strconv.Itoa(exitCodeNumber(u.exitCode)))
 		add("ExecMainStatus", strconv.Itoa(u.exitStatus))

@@ -29,14 +29,38 @@ const (
 )
 
 // restartVerdictLocked tells whether u restarts after its main process
-// ended by itself with result: Restart= asks for it and the manager is not
-// stopping. It is decided before the unit goes down, as systemd does, so
-// that a unit about to restart does not trigger OnFailure=/OnSuccess=
-// (only its final failure does). The restart is a start like any other:
-// the start limit may refuse it (see allowStartLocked), which fails the
-// unit for good. Callers hold m.mu.
+// ended by itself with result: Restart= asks for it, or the exit status is
+// one of RestartForceExitStatus=, and it is not one of
+// RestartPreventExitStatus=, and the manager is not stopping. It is
+// decided before the unit goes down, as systemd does, so that a unit
+// about to restart does not trigger OnFailure=/OnSuccess= (only its final
+// failure does). The restart is a start like any other: the start limit
+// may refuse it (see allowStartLocked), which fails the unit for good.
+// Callers hold m.mu; u.exitCode and u.exitStatus are the main process's.
 func (m *Manager) restartVerdictLocked(u *Unit, result Result) bool {
-	return restartPolicies[u.svc.Restart](result) && !m.stopping
+	if m.stopping {
+		return false
+	}
+	svc := u.svc
+	switch {
+	case svc.RestartPreventExitStatus.Has(u.exitCode, u.exitStatus):
+		return false
+	case svc.RestartForceExitStatus.Has(u.exitCode, u.exitStatus):
+		return true
+	}
+	return restartPolicies[svc.Restart](result)
+}
+
+// endMaybeRestart ends the invocation rs of u, which ended by itself with
+// result, and schedules the restart Restart= asks for. Callers hold u's
+// job.
+func (m *Manager) endMaybeRestart(u *Unit, rs *runState, result Result) {
+	m.mu.Lock()
+	restart := m.restartVerdictLocked(u, result)
+	u.autoRestart = restart
+	m.mu.Unlock()
+	m.finish(u, rs, result)
+	m.maybeRestart(u, restart)
 }
 
 // maybeRestart acts on the verdict restartVerdictLocked gave before u
@@ -49,30 +73,34 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 		return
 	}
 	u.setState(stateActivating, subAutoRestart)
+	delay := u.svc.NextRestartDelay(u.restarts.n)
 	var timer *time.Timer
-	timer = time.AfterFunc(u.svc.RestartDelay, func() {
+	timer = time.AfterFunc(delay, func() {
 		m.mu.Lock()
 		mine := u.restartTimer == timer
 		if mine {
 			u.restartTimer = nil
 			u.restarts.restarting(true)
 		}
+		n := u.restarts.n
 		m.mu.Unlock()
 		if !mine {
 			return
 		}
+		m.logf(u, "%s: Scheduled restart job, restart counter is at %d.", u.name, n)
 		// A start the start limit refused has said so in the unit's log.
 		_, err := m.Start(context.Background(), u.name)
 		m.mu.Lock()
 		u.restarts.restarting(false)
+		// A start that ran and failed has said why in the unit's log.
+		ran := u.active == stateFailed || u.sub == subAutoRestart
 		m.mu.Unlock()
-		if err != nil && !errors.Is(err, errStartLimitHit) && !errors.Is(err, errJobFailed) {
+		if err != nil && !ran && !errors.Is(err, errStartLimitHit) && !errors.Is(err, errJobFailed) {
 			m.logf(u, "%s: restart failed: %v", u.name, err)
 		}
 	})
 	u.restartTimer = timer
 	m.mu.Unlock()
-	m.logf(u, "%s: Scheduled restart in %s (Restart=%s).", u.name, u.svc.RestartDelay, u.svc.Restart)
 }
 
 // cancelRestart stops a pending automatic restart; it reports whether

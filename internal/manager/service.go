@@ -133,17 +133,17 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 					// unit's result (SIGTERM fails a oneshot: 'signal').
 					return fmt.Errorf("start %s: canceled by a stop request", u.name)
 				}
-				res := resultTimeout
-				if ctx.Err() != nil {
-					// The job alone was canceled: the start ends with it.
-					m.killAll(u, rs)
-					res = m.exitResult(u, p, true)
+				if ctx.Err() == nil {
+					m.endMaybeRestart(u, rs, resultTimeout)
+					return fmt.Errorf("start %s: %w", u.name, err)
 				}
-				m.finish(u, rs, res)
+				// The job alone was canceled: the start ends with it.
+				m.killAll(u, rs)
+				m.finish(u, rs, m.exitResult(u, p, true))
 				return fmt.Errorf("start %s: %w", u.name, err)
 			}
 			if res := m.exitResult(u, p, false); res != resultSuccess && !c.IgnoreFailure {
-				m.finish(u, rs, res)
+				m.endMaybeRestart(u, rs, res)
 				return fmt.Errorf("start %s: %s", u.name, m.describeExit(p))
 			}
 		}
@@ -259,12 +259,7 @@ func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 		return
 	}
 	m.killAll(u, rs)
-	m.mu.Lock()
-	restart := m.restartVerdictLocked(u, res)
-	u.autoRestart = restart
-	m.mu.Unlock()
-	m.finish(u, rs, res)
-	m.maybeRestart(u, restart)
+	m.endMaybeRestart(u, rs, res)
 }
 
 func (m *Manager) stopService(ctx context.Context, u *Unit) {
@@ -404,7 +399,7 @@ func (m *Manager) exitResult(u *Unit, p *process.Process, stopping bool) Result 
 	}
 	m.mu.Unlock()
 	switch {
-	case ws.Exited() && status == 0:
+	case ws.Exited() && status == 0, u.svc.SuccessExitStatus.Has(code, status):
 		return resultSuccess
 	case ws.Exited():
 		return resultExitCode

@@ -48,8 +48,6 @@ var notYetService = []string{
 	// systemd.service(5)
 	"PIDFile",
 	"ExecReload",
-	"RestartSteps",
-	"RestartMaxDelaySec",
 	"TimeoutAbortSec",
 	"TimeoutStartFailureMode",
 	"TimeoutStopFailureMode",
@@ -63,9 +61,6 @@ var notYetService = []string{
 	"PermissionsStartOnly",
 	"RootDirectoryStartOnly",
 	"GuessMainPID",
-	"RestartPreventExitStatus",
-	"RestartForceExitStatus",
-	"SuccessExitStatus",
 	"SysVStartPriority",
 	"NonBlocking",
 	"BusName",

@@ -13,7 +13,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 	}{
 		{"a.service", "Service", "ExecReload=/bin/kill -HUP $MAINPID", "ExecReload= is not supported yet, ignoring."},
 		{"a.service", "Service", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
-		{"a.service", "Service", "SendSIGHUP=yes", "SendSIGHUP= is not supported yet, ignoring."},
+		{"a.service", "Service", "USBFunctionStrings=/x", "USBFunctionStrings= is not supported yet, ignoring."},
 		{"a.service", "Service", "ProtectHostname=yes", "ProtectHostname= is not supported yet, ignoring."},
 		{"a.service", "Service", "LoadCredential=x:/y", "LoadCredential= is not supported yet, ignoring."},
 		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},

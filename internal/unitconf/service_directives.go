@@ -57,6 +57,7 @@ type Service struct {
 	nsSet              bool // a RestrictNamespaces= line came before
 	typeSet            bool // a Type= line set the type; without one, no ExecStart= means oneshot
 	Resources
+	Stop
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -95,7 +96,7 @@ func newService() *Service {
 	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
 		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
 		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond,
-		Dirs: map[DirType][]string{}, Resources: defaultResources()}
+		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop()}
 }
 
 func svc(c *parseCtx) *Service { return c.unit().Service }
@@ -396,8 +397,8 @@ func serviceDirectives() []Directive {
 		{Key: "KillMode", Props: []string{"KillMode"}, Parse: oneOf(func(s *Service) *string { return &s.KillMode }, "control-group", killModes)},
 		{Key: "KillSignal", Props: []string{"KillSignal"}, Parse: parseKillSignal},
 		{Key: "TimeoutSec", Props: []string{"TimeoutStartUSec", "TimeoutStopUSec"},
-			Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart }, func(s *Service) *time.Duration { return &s.TimeoutStop })},
-		{Key: "TimeoutStartSec", Props: []string{"TimeoutStartUSec"}, Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart })},
+			Parse: markStartTimeout(timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart }, func(s *Service) *time.Duration { return &s.TimeoutStop }))},
+		{Key: "TimeoutStartSec", Props: []string{"TimeoutStartUSec"}, Parse: markStartTimeout(timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart }))},
 		{Key: "TimeoutStopSec", Props: []string{"TimeoutStopUSec"}, Parse: timeouts(func(s *Service) *time.Duration { return &s.TimeoutStop })},
 		{Key: "Delegate", Props: []string{"Delegate"}, Parse: parseDelegate},
 		{Key: "DelegateSubgroup", Props: []string{"DelegateSubgroup"}, Parse: svcString(func(s *Service) *string { return &s.DelegateSubgroup })},
@@ -427,6 +428,7 @@ func serviceDirectives() []Directive {
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
 	ds = append(ds, serviceStartLimitDirectives()...)
+	ds = append(ds, serviceStopDirectives()...)
 	return append(ds, serviceResourceDirectives(res)...)
 }
 
@@ -448,6 +450,9 @@ func (s *Service) finish() error {
 		return refuse("Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing.")
 	case len(s.ExecStart) > 1 && s.Type != "oneshot":
 		return refuse("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+	}
+	if err := s.finishStop(); err != nil {
+		return err
 	}
 	if s.DynamicUser {
 		// What DynamicUser= implies, as systemd does: the user can only
@@ -560,8 +565,9 @@ func serviceProps() []Property {
 		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
 	}
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
-	return append(props,
+	props = append(props,
 		str("KillMode", func(s *Service) string { return s.KillMode }),
 		str("KillSignal", func(s *Service) string { return strconv.Itoa(s.KillSignal) }),
 	)
+	return append(props, serviceStopProps()...)
 }
