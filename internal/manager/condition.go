@@ -70,7 +70,7 @@ func (m *Manager) checkConditions(u *Unit) (skip bool, err error) {
 	}
 	// Checked and normalised when the unit was loaded (unitconf).
 	conds, asserts := u.conf.Unit.Conditions, u.conf.Unit.Asserts
-	facts := &condition.System{Env: append([]string{}, m.cfg.Env...)}
+	facts := &condition.System{Env: m.Environment()}
 	ident := condition.Ident(u.name, u.description)
 
 	co := conds.Evaluate(facts)

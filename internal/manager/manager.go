@@ -121,6 +121,7 @@ type Manager struct {
 	events     feed // every unit's state changes
 	timers     timerIndex
 	paths      pathRegistry
+	envBlock   envBlock
 	engineState
 }
 

@@ -230,7 +230,7 @@ func (m *Manager) managerProperties() []Property {
 		{"NFailedUnits", strconv.Itoa(st.Failed)},
 		{"NJobs", strconv.Itoa(m.installedJobs())},
 		{"NInstalledJobs", strconv.FormatUint(m.jobsInstalledEver(), 10)},
-		{"Environment", strings.Join(m.cfg.Env, " ")},
+		{"Environment", unitconf.FormatList(m.Environment())},
 		{"UnitPath", strings.Join(m.loader.Paths, " ")},
 		{"ControlGroup", "/" + strings.TrimPrefix(m.cfg.CgroupBase, "/")},
 		{"SystemState", state},

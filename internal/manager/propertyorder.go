@@ -124,7 +124,7 @@ var cgroupProperties = []string{
 // execProperties are the execution and kill settings services and sockets
 // carry after the cgroup ones.
 var execProperties = []string{
-	"Environment", "PassEnvironment", "UnsetEnvironment", "UMask", "LimitCPU", "LimitCPUSoft",
+	"Environment", "EnvironmentFiles", "PassEnvironment", "UnsetEnvironment", "UMask", "LimitCPU", "LimitCPUSoft",
 	"LimitFSIZE", "LimitFSIZESoft", "LimitDATA", "LimitDATASoft", "LimitSTACK", "LimitSTACKSoft",
 	"LimitCORE", "LimitCORESoft", "LimitRSS", "LimitRSSSoft", "LimitNOFILE", "LimitNOFILESoft",
 	"LimitAS", "LimitASSoft", "LimitNPROC", "LimitNPROCSoft", "LimitMEMLOCK", "LimitMEMLOCKSoft",

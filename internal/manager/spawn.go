@@ -13,11 +13,14 @@ import (
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
-// environment builds the environment of a process of u; phase holds the
-// variables of its exec phase (service_env.go), which the unit's own
-// settings override, as in systemd.
-func (m *Manager) environment(u *Unit, rs *runState, phase ...string) []string {
-	env := process.NewEnv(m.cfg.Env)
+// environment builds the environment of a process of u as systemd.exec(5)
+// orders it, later ones winning: the manager's block, what the manager
+// sets for the unit and phase (the variables of its exec phase,
+// service_env.go), PassEnvironment=, Environment=, EnvironmentFile= (read
+// now, before each process); UnsetEnvironment= removes last.
+func (m *Manager) environment(u *Unit, rs *runState, phase ...string) ([]string, error) {
+	svc := u.svc
+	env := process.NewEnv(m.Environment())
 	if env.Get("PATH") == "" {
 		env.Set("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}
@@ -32,23 +35,55 @@ func (m *Manager) environment(u *Unit, rs *runState, phase ...string) []string {
 	for _, kv := range rs.dirEnv {
 		env.Add(kv)
 	}
-	for _, kv := range u.svc.Environment {
-		env.Add(kv)
-	}
 	for _, kv := range rs.extraEnv {
 		env.Add(kv)
 	}
-	if u.svc.Type == "notify" || u.svc.Type == "notify-reload" {
+	if svc.Type == "notify" || svc.Type == "notify-reload" {
 		env.Set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
 	}
-	return env.List()
+	for _, name := range svc.PassEnvironment {
+		if v, ok := os.LookupEnv(name); ok {
+			env.Set(name, v)
+		}
+	}
+	for _, kv := range svc.Environment {
+		env.Add(kv)
+	}
+	if len(svc.EnvironmentFiles) > 0 {
+		refs := make([]process.EnvFileRef, len(svc.EnvironmentFiles))
+		for i, f := range svc.EnvironmentFiles {
+			refs[i] = process.EnvFileRef{Path: f.Path, IgnoreErrors: f.IgnoreErrors}
+		}
+		// The system manager reads as root what a capsule may have put a
+		// link into; a capsule's manager reads as the capsule.
+		open := process.OpenEnvFile
+		if m.cfg.Mode == System {
+			open = process.OpenEnvFileAsRoot
+		}
+		files, invalid, err := process.LoadEnvFiles(refs, open)
+		if err != nil {
+			m.logf(u, "%s: Failed to load environment files: %v", u.name, err)
+			return nil, fmt.Errorf("load environment files: %w", err)
+		}
+		for _, x := range invalid {
+			m.logf(u, "%s: Ignoring invalid environment assignment '%s': %s", u.name, x.Assignment, x.File)
+		}
+		for _, kv := range files {
+			env.Add(kv)
+		}
+	}
+	env.Unset(svc.UnsetEnvironment)
+	return env.List(), nil
 }
 
 // spawn starts one process of u in its cgroup, through the Spawner;
 // phase are the variables of its exec phase.
 func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase ...string) (*process.Process, error) {
 	defer m.throttle()()
-	envList := m.environment(u, rs, append(m.managerEnv(), phase...)...)
+	envList, err := m.environment(u, rs, append(m.managerEnv(), phase...)...)
+	if err != nil {
+		return nil, err
+	}
 	envMap := map[string]string{}
 	for _, kv := range envList {
 		k, v, _ := strings.Cut(kv, "=")

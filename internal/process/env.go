@@ -1,6 +1,9 @@
 package process
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Env is an ordered environment where later assignments win.
 type Env struct {
@@ -41,4 +44,21 @@ func (e *Env) List() []string {
 		out = append(out, k+"="+e.vals[k])
 	}
 	return out
+}
+
+// Unset removes the variables patterns name: a NAME removes it whatever
+// its value, NAME=VALUE only with that value (UnsetEnvironment=).
+func (e *Env) Unset(patterns []string) {
+	if len(patterns) == 0 {
+		return
+	}
+	keys := e.keys[:0]
+	for _, k := range e.keys {
+		if slices.Contains(patterns, k) || slices.Contains(patterns, k+"="+e.vals[k]) {
+			delete(e.vals, k)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	e.keys = keys
 }

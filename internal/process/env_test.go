@@ -2,6 +2,7 @@ package process
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -31,5 +32,24 @@ func TestEnvOrdering(t *testing.T) {
 	e := NewEnv([]string{"PATH=/bin"})
 	if e.Get("PATH") != "/bin" || e.Get("NOPE") != "" {
 		t.Errorf("Get: PATH=%q NOPE=%q", e.Get("PATH"), e.Get("NOPE"))
+	}
+}
+
+func TestEnvUnset(t *testing.T) {
+	tests := []struct {
+		patterns []string
+		want     []string
+	}{
+		{nil, []string{"A=1", "B=2", "C=3"}},
+		{[]string{"A"}, []string{"B=2", "C=3"}},
+		{[]string{"B=2", "C=4"}, []string{"A=1", "C=3"}},
+		{[]string{"A", "B", "C"}, []string{}},
+	}
+	for _, tc := range tests {
+		e := NewEnv([]string{"A=1", "B=2", "C=3"})
+		e.Unset(tc.patterns)
+		if got := e.List(); !slices.Equal(got, tc.want) {
+			t.Errorf("Unset(%q) left %q, want %q", tc.patterns, got, tc.want)
+		}
 	}
 }

@@ -419,3 +419,29 @@ func validEnvName(s string) bool {
 	}
 	return true
 }
+
+// ValidEnvName reports whether s is a valid environment variable name:
+// letters, digits and '_', not starting with a digit (bash's rule, as
+// systemd's).
+func ValidEnvName(s string) bool { return validEnvName(s) }
+
+// ValidEnvAssignment reports whether s is NAME=VALUE with a valid name
+// and a value of valid UTF-8.
+func ValidEnvAssignment(s string) bool {
+	name, value, ok := strings.Cut(s, "=")
+	return ok && validEnvName(name) && utf8.ValidString(value)
+}
+
+// SplitWords splits a value into words as Environment= and friends do:
+// quotes group, C escapes are decoded, ';' is an ordinary word.
+func SplitWords(s string) ([]string, error) {
+	words, err := splitCommand(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = w.text
+	}
+	return out, nil
+}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/capsuled/capsuled/internal/escape"
 )
 
 // FormatBool prints a boolean as systemctl show does.
@@ -83,31 +85,13 @@ func formatLimit(n uint64) string {
 	return strconv.FormatUint(n, 10)
 }
 
-// shellNeedsQuotes are the characters that make systemctl show quote a
-// list item (its shell_maybe_quote): whitespace, controls, and shell
-// metacharacters.
-const shellNeedsQuotes = "\"\\`$*?['()<>|&;!"
-
-// quoteItem quotes s as systemctl show quotes the items of a string list.
+// quoteItem quotes s as systemctl show quotes the items of a string list
+// (control characters C-escaped, UTF-8 as it is).
 func quoteItem(s string) string {
-	need := s == ""
-	for i := 0; i < len(s) && !need; i++ {
-		c := s[i]
-		need = c <= ' ' || c >= 127 || strings.IndexByte(shellNeedsQuotes, c) >= 0
+	if s == "" {
+		return `""`
 	}
-	if !need {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte("\"\\`$", s[i]) >= 0 {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
+	return escape.ShellQuote(s, false)
 }
 
 // formatList prints a string list property: items space-separated, each

@@ -23,7 +23,6 @@ type Service struct {
 	ExecStop         []unit.Command
 	ExecStopPost     []unit.Command
 	RemainAfterExit  bool
-	Environment      []string
 	User, Group      string
 	DynamicUser      bool
 	WorkingDirectory string
@@ -58,6 +57,7 @@ type Service struct {
 	typeSet            bool // a Type= line set the type; without one, no ExecStart= means oneshot
 	Resources
 	Stop
+	EnvSettings
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -174,26 +174,6 @@ func timeouts(fields ...func(*Service) *time.Duration) func(c *parseCtx, v strin
 		}
 		return nil
 	}
-}
-
-func parseEnvironment(c *parseCtx, v string) error {
-	s := svc(c)
-	if v == "" {
-		s.Environment = nil
-		return nil
-	}
-	words, err := unit.ParseCommand("env " + v)
-	if err != nil {
-		return err
-	}
-	for _, w := range words.Argv[1:] {
-		if !strings.Contains(w, "=") || strings.HasPrefix(w, "=") {
-			c.warn("Invalid environment assignment, ignoring: %s", w)
-			continue
-		}
-		s.Environment = append(s.Environment, w)
-	}
-	return nil
 }
 
 func parseKillSignal(c *parseCtx, v string) error {
@@ -388,7 +368,6 @@ func serviceDirectives() []Directive {
 		{Key: "ExecStop", Props: []string{"ExecStop"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
 		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
 		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
-		{Key: "Environment", Props: []string{"Environment"}, Parse: parseEnvironment},
 		{Key: "User", Props: []string{"User"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.User })},
 		{Key: "Group", Props: []string{"Group"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.Group })},
 		{Key: "DynamicUser", Props: []string{"DynamicUser"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.DynamicUser })},
@@ -429,6 +408,7 @@ func serviceDirectives() []Directive {
 	ds = append(ds, resourceDirectives(res)...)
 	ds = append(ds, serviceStartLimitDirectives()...)
 	ds = append(ds, serviceStopDirectives()...)
+	ds = append(ds, envDirectives()...)
 	return append(ds, serviceResourceDirectives(res)...)
 }
 
@@ -526,8 +506,8 @@ func serviceProps() []Property {
 		str("DelegateSubgroup", func(s *Service) string { return s.DelegateSubgroup }),
 	}
 	props = append(props, resourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
+	props = append(props, envProps()...)
 	props = append(props,
-		str("Environment", func(s *Service) string { return formatList(s.Environment) }),
 		str("WorkingDirectory", func(s *Service) string { return s.WorkingDirectory }),
 		str("StandardOutput", func(s *Service) string { return s.StandardOutput }),
 		str("StandardError", func(s *Service) string { return s.StandardError }),

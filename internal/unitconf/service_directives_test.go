@@ -205,7 +205,7 @@ func TestServiceInvalidValues(t *testing.T) {
 		{"Type=sometimes", "/u/x.service:3: Failed to parse Type= value, ignoring: sometimes", "Type", "simple"},
 		{"RemainAfterExit=perhaps", "/u/x.service:3: Failed to parse RemainAfterExit= value, ignoring: perhaps", "RemainAfterExit", "no"},
 		{"Environment=A=1 B", "/u/x.service:3: Invalid environment assignment, ignoring: B", "Environment", "A=1"},
-		{"Environment=A='x", "/u/x.service:3: Failed to parse Environment= value, ignoring: A='x", "Environment", ""},
+		{"Environment=A='x", "/u/x.service:3: Invalid syntax, ignoring: A='x", "Environment", ""},
 		{"StateDirectory=/var/lib/x ok", "/u/x.service:3: StateDirectory= path is not valid", "StateDirectory", "ok"},
 		{"CacheDirectory=a/../../b", "/u/x.service:3: CacheDirectory= path is not valid", "CacheDirectory", ""},
 		{"ExecStartPre=/bin/echo %z", "/u/x.service:3: Failed to resolve unit specifiers in /bin/echo %z, ignoring", "ExecStartPre", ""},

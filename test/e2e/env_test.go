@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,84 @@ func TestExecLineExpansion(t *testing.T) {
 		if !strings.Contains(logs, want+"\n") {
 			t.Errorf("log of %s lacks %q:\n%s", unit, want, logs)
 		}
+	}
+}
+
+// TestEnvironmentFiles: a unit's environment is built in systemd.exec(5)'s
+// order (Environment= over PassEnvironment=, EnvironmentFile= over both,
+// UnsetEnvironment= last), with the values systemd 257 gave for the same
+// file; a missing file fails the start unless "-" says it may be missing.
+func TestEnvironmentFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "env")
+	if err := os.WriteFile(file, []byte("# comment\nP=file\nB = two words  \nexport F=exp\nC=\"dq \\\"x\\\" \\$y\"\nE=cont\\\ninued\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unit := fmt.Sprintf("evfile%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=oneshot\n"+
+		"Environment=P=env Q=env R=$Q U=1 PATH=/usr/bin:/bin\n"+
+		"EnvironmentFile="+file+"\nEnvironmentFile=-"+dir+"/none\n"+
+		"PassEnvironment=HOME\nUnsetEnvironment=INVOCATION_ID U\n"+
+		"ExecStart=/bin/sh -c 'env | sort | sed s/^/env:/'\n")
+	ctl(t, 0, "start", unit)
+	logs := ctl(t, 0, "logs", "-u", unit).stdout
+	want := []string{"env:P=file", "env:Q=env", "env:R=$Q", "env:B=two words", `env:C=dq "x" $y`, "env:E=continued",
+		unit + ": Ignoring invalid environment assignment 'export F=exp': " + file}
+	if home := os.Getenv("HOME"); home != "" {
+		want = append(want, "env:HOME="+home)
+	}
+	for _, w := range want {
+		if !strings.Contains(logs, w+"\n") {
+			t.Errorf("log of %s lacks %q:\n%s", unit, w, logs)
+		}
+	}
+	for _, no := range []string{"env:U=", "env:INVOCATION_ID=", "env:export"} {
+		if strings.Contains(logs, no) {
+			t.Errorf("log of %s has %q:\n%s", unit, no, logs)
+		}
+	}
+
+	missing := fmt.Sprintf("evnofile%d.service", os.Getpid())
+	systemUnit(t, missing, "[Service]\nType=oneshot\nEnvironmentFile="+dir+"/none\nExecStart=/bin/true\n")
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", missing) })
+	if r := ctlRun(nil, "start", missing); r.code == 0 {
+		t.Errorf("start %s with a missing EnvironmentFile=: %s", missing, r)
+	}
+	wantOutput(t, 0, "Result=resources\n", "show", "-p", "Result", missing)
+}
+
+// TestEscapeEnvironmentFileSymlink: a capsule links, in its home, to a
+// file only root may read, which a system unit names in EnvironmentFile=.
+// The system manager reads environment files as root (as systemd does),
+// so it must not follow a link the capsule made: the unit fails to start
+// and the file's content reaches no process. The capsule's own units read
+// files of its home.
+func TestEscapeEnvironmentFileSymlink(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	secret := fmt.Sprintf("ev-secret-%d", os.Getpid())
+	if err := os.WriteFile(secretFile, []byte("SECRET="+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	name := startCapsule(t, "evl")
+	inCapsule(t, name, 0, "ln -s "+secretFile+" ~/envlink && printf 'OWN=mine\\n' >~/envown")
+
+	unit := fmt.Sprintf("evleak%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=oneshot\nEnvironmentFile=/var/lib/capsules/"+name+"/envlink\n"+
+		"ExecStart=/bin/sh -c 'echo got=$${SECRET}'\n")
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", unit) })
+	if r := ctlRun(nil, "start", unit); r.code == 0 {
+		t.Errorf("start %s, whose EnvironmentFile= is the capsule's link to a root-only file, succeeded", unit)
+	}
+	logs := ctl(t, 0, "logs", "-u", unit).stdout
+	if strings.Contains(logs, secret) {
+		t.Errorf("the root-only file's content reached the unit:\n%s", logs)
+	}
+	if !strings.Contains(logs, "refusing to follow the symbolic link envlink") {
+		t.Errorf("log of %s does not say why:\n%s", unit, logs)
+	}
+
+	r := ctl(t, 0, "run", "-q", "-C", name, "-P", "-p", "EnvironmentFile=%h/envown", "/bin/sh", "-c", "echo own=$OWN")
+	if r.stdout != "own=mine\n" {
+		t.Errorf("capsule unit with EnvironmentFile=%%h/envown printed %q, want own=mine", r.stdout)
 	}
 }

@@ -1,0 +1,35 @@
+package process
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestParseEnvFile: the values systemd 257 gave a service for the same
+// file (see the observations of EnvironmentFile=).
+func TestParseEnvFile(t *testing.T) {
+	tests := []struct {
+		name, in string
+		env, bad []string
+	}{
+		{"observed", "# comment\n; also comment\n  A=1\nB = two words  \n" +
+			`C="dq \"x\" \$y \n z"` + "\n" + `D='sq \\ $x'` + "\n" + "E=cont\\\ninued\nexport F=exp\nG\nH=a#b ;c\n1BAD=x\nI=\n" +
+			"J=\"multi\nline\"\nK=\\x41\nP=file\nL=a\\\n# notcomment\n",
+			[]string{"A=1", "B=two words", `C=dq "x" $y \n z`, `D=sq \\ $x`, "E=continued", "H=a#b ;c", "I=", "J=multi\nline", "K=x41", "P=file", "L=a# notcomment"},
+			[]string{"export F=exp", "1BAD=x"}},
+		{"later wins in place", "A=1\nB=2\nA=3", []string{"A=3", "B=2"}, nil},
+		{"no trailing newline, quoted", `A="x y`, []string{"A=x y"}, nil},
+		{"quotes mid value", `A=a'b c'd`, []string{"A=a'b c'd"}, nil},
+		{"quote then more", `A='x'"y" z`, []string{"A=xyz"}, nil},
+		{"comment continuation ends", "# a \\\nB=1\n", []string{"B=1"}, nil},
+		{"crlf", "A=1\r\nB=2\r\n", []string{"A=1", "B=2"}, nil},
+		{"bad utf8", "A=\xff\n", nil, []string{"A=\xff"}},
+		{"empty", "", nil, nil},
+	}
+	for _, tc := range tests {
+		env, bad := ParseEnvFile(tc.in)
+		if !reflect.DeepEqual(env, tc.env) || !reflect.DeepEqual(bad, tc.bad) {
+			t.Errorf("%s: got %q bad %q, want %q bad %q", tc.name, env, bad, tc.env, tc.bad)
+		}
+	}
+}
