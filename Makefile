@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build demo deps test lint bench clean
+.PHONY: build demo deps test fuzz lint bench clean
 
 # Without cgo the binaries are static: each exec (capsulectl, the executor,
 # every capsule manager) saves about a millisecond of dynamic loading.
@@ -14,10 +14,21 @@ demo: build
 deps:
 	./scripts/install-deps.sh
 
-# Installs test dependencies, then vets and runs every test (as root).
+# Installs test dependencies, then vets and runs every test (as root),
+# then each fuzz target briefly.
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+# The parsers of what a capsule writes (unit files, command lines,
+# environment values), fuzzed for FUZZTIME each.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/unit
+	$(GO) test -run='^$$' -fuzz='^FuzzParseCommand$$' -fuzztime=$(FUZZTIME) ./internal/unit
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitEnvValue$$' -fuzztime=$(FUZZTIME) ./internal/unit
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/unitconf
 
 lint:
 	$(GO) vet ./...

@@ -35,3 +35,7 @@ for db in passwd group; do
 done
 
 go mod download
+
+# The unit files of real Debian packages, for the corpus test
+# (internal/unitconf/corpus_test.go); downloaded, not installed.
+./scripts/fetch-corpus.sh
