@@ -49,6 +49,12 @@ type Context struct {
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
 
+	// Syscalls are the system call filters of SystemCallFilter= and the
+	// settings that check arguments (installed last, before the exec).
+	Syscalls *SyscallPlan `json:"syscalls,omitempty"`
+	// Caps are CapabilityBoundingSet= and AmbientCapabilities=.
+	Caps *Capabilities `json:"caps,omitempty"`
+
 	// IPCNamespace, when set, is an IPC namespace the process joins
 	// (PrivateIPC=: every process of an invocation shares the one its
 	// first process got); Command passes it at IPCNamespaceFD.

@@ -100,7 +100,8 @@ const (
 	exitExec      = 203
 	exitNamespace = 226
 	exitUser      = 217
-	exitNoNewPriv = 218
+	exitNoNewPriv = 227
+	exitCaps      = 218
 	exitChdir     = 200
 	exitSeccomp   = 228
 	exitKeyring   = 237
@@ -196,6 +197,24 @@ func runExecutor(contextFD int) error {
 			return step(exitKeyring, fmt.Errorf("set up kernel keyring: %w", err))
 		}
 	}
+	if c.Caps != nil && c.Caps.Bounding != nil {
+		// While the executor still has CAP_SETPCAP: in a capsule it has
+		// none and fails here, as systemd's user manager does.
+		if err := dropBounding(*c.Caps.Bounding); err != nil {
+			return step(exitCaps, err)
+		}
+	}
+	if c.Caps != nil && c.Caps.Ambient != 0 {
+		if c.SetCreds && c.UID != 0 {
+			// The permitted set survives the UID change only so.
+			if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+				return step(exitCaps, fmt.Errorf("keep capabilities: %w", err))
+			}
+		}
+		if err := raiseAmbient(c.Caps.Ambient, false); err != nil {
+			return step(exitCaps, fmt.Errorf("apply ambient capabilities (before UID change): %w", err))
+		}
+	}
 	if c.SetCreds {
 		groups := make([]int, len(c.Groups))
 		for i, g := range c.Groups {
@@ -209,6 +228,11 @@ func runExecutor(contextFD int) error {
 		}
 		if err := syscall.Setresuid(int(c.UID), int(c.UID), int(c.UID)); err != nil {
 			return step(exitUser, fmt.Errorf("setresuid %d: %w", c.UID, err))
+		}
+	}
+	if c.Caps != nil && c.Caps.Ambient != 0 && c.SetCreds && c.UID != 0 {
+		if err := raiseAmbient(c.Caps.Ambient, true); err != nil {
+			return step(exitCaps, fmt.Errorf("apply ambient capabilities (after UID change): %w", err))
 		}
 	}
 	if c.NoNewPrivs {
@@ -243,7 +267,25 @@ func runExecutor(contextFD int) error {
 			env = append(env, "LISTEN_FDNAMES="+strings.Join(c.FDNames, ":"))
 		}
 	}
-	if _, serr := os.Stat(path); serr == nil {
+	_, serr := os.Stat(path)
+	if c.Syscalls != nil && c.Syscalls.DenyWriteExecute && denyWriteExecute() == nil {
+		// The kernel refuses writable and executable memory itself
+		// (EACCES, as under systemd 257); the filter's rules are the
+		// fallback for kernels before 6.3.
+		c.Syscalls.DenyWriteExecute = false
+	}
+	if c.Syscalls != nil {
+		// Last, right before the exec: an allow-list may refuse what
+		// the steps above need.
+		filter, err := c.Syscalls.filterFor()
+		if err == nil {
+			err = installThread(filter)
+		}
+		if err != nil {
+			return step(exitSeccomp, err)
+		}
+	}
+	if serr == nil {
 		err = syscall.Exec(path, c.Argv, env)
 	} else {
 		err = execveat(progFD, c.Argv, env)

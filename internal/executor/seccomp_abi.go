@@ -31,6 +31,7 @@ const (
 // abi is what the filter needs to know of one system call ABI.
 type abi struct {
 	audit   uint32 // AUDIT_ARCH_* as seen in seccomp_data.arch
+	table   string // its system call table (syscallgroups.go)
 	nrMask  uint32 // applied to the syscall number first; 0 means none
 	tmpfile uint32 // this ABI's O_TMPFILE
 	// sxid are the RestrictSUIDSGID= rules: every call that can create a
@@ -48,7 +49,7 @@ type abi struct {
 func abis() []abi {
 	return []abi{
 		{
-			audit: unix.AUDIT_ARCH_X86_64,
+			audit: unix.AUDIT_ARCH_X86_64, table: "x86_64",
 			// Folding x32 onto x86_64 keeps x32 programs working and
 			// filtered instead of refusing all their system calls.
 			nrMask:  ^uint32(x32Bit),
@@ -68,7 +69,7 @@ func abis() []abi {
 			clone: 56, unshare: 272, setns: 308, requestKey: 249,
 		},
 		{
-			audit:   unix.AUDIT_ARCH_I386,
+			audit: unix.AUDIT_ARCH_I386, table: "i386",
 			tmpfile: oTmpfileX86,
 			sxid: []rule{
 				{nr: 15, kind: modeRule, mode: 1},            // chmod
@@ -86,7 +87,7 @@ func abis() []abi {
 		},
 		{
 			// aarch64 has only the *at variants.
-			audit:   unix.AUDIT_ARCH_AARCH64,
+			audit: unix.AUDIT_ARCH_AARCH64, table: "aarch64",
 			tmpfile: oTmpfileARM,
 			sxid: []rule{
 				{nr: 52, kind: modeRule, mode: 1},           // fchmod
@@ -98,7 +99,7 @@ func abis() []abi {
 			clone: 220, unshare: 97, setns: 268, requestKey: 218,
 		},
 		{
-			audit:   unix.AUDIT_ARCH_ARM,
+			audit: unix.AUDIT_ARCH_ARM, table: "arm",
 			tmpfile: oTmpfileARM,
 			sxid: []rule{
 				{nr: 15, kind: modeRule, mode: 1},            // chmod

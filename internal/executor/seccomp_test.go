@@ -48,6 +48,17 @@ func runFilter(t *testing.T, prog []unix.SockFilter, data []byte) uint32 {
 			} else {
 				pc += int(ins.Jf)
 			}
+		case unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K:
+			if a > ins.K {
+				pc += int(ins.Jt)
+			} else {
+				pc += int(ins.Jf)
+			}
+		case unix.BPF_JMP | unix.BPF_JA:
+			pc += int(ins.K)
+			if pc >= len(prog) {
+				t.Fatalf("pc %d: jump past the end", pc)
+			}
 		case unix.BPF_RET | unix.BPF_K:
 			return ins.K
 		default:

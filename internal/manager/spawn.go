@@ -159,12 +159,14 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	// A dynamic user's units never get the kernel to run root's
 	// request-key helper for them.
 	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
-	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls
+	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
+	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil {
+		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
-			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust}
+			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
+			Syscalls: syscalls, Caps: caps}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
 		if filters && (m.cfg.Mode != System || rs.uid != 0) {

@@ -58,6 +58,7 @@ type Service struct {
 	Resources
 	Stop
 	EnvSettings
+	Sandbox
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -96,7 +97,7 @@ func newService() *Service {
 	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
 		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
 		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond,
-		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop()}
+		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop(), Sandbox: defaultSandbox()}
 }
 
 func svc(c *parseCtx) *Service { return c.unit().Service }
@@ -404,6 +405,7 @@ func serviceDirectives() []Directive {
 	for _, d := range DirTypes {
 		ds = append(ds, Directive{Key: d.Key(), Props: []string{d.Key()}, Parse: dirList(d)})
 	}
+	ds = append(ds, sandboxDirectives()...)
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
 	ds = append(ds, serviceStartLimitDirectives()...)
@@ -545,6 +547,7 @@ func serviceProps() []Property {
 		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
 	}
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
+	props = append(props, sandboxProps()...)
 	props = append(props,
 		str("KillMode", func(s *Service) string { return s.KillMode }),
 		str("KillSignal", func(s *Service) string { return strconv.Itoa(s.KillSignal) }),

@@ -1,0 +1,405 @@
+package unitconf
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/capsuled/capsuled/internal/executor"
+)
+
+// Sandbox is the sandboxing part of systemd.exec(5) beyond ProtectSystem=,
+// ProtectHome=, PrivateTmp= and the Restrict* settings of Service.
+type Sandbox struct {
+	// Path lists as written, each path possibly prefixed with "-"
+	// (missing is fine) and "+" (relative to the unit's root).
+	ReadWritePaths, ReadOnlyPaths, InaccessiblePaths []string
+	BindPaths, BindReadOnlyPaths                     []BindPath
+	TemporaryFileSystem                              []TmpfsPath
+
+	CapabilityBoundingSet uint64 // default: every capability
+	AmbientCapabilities   uint64
+	boundingSet, ambient  bool // a line came before
+
+	// SyscallFilter maps system calls to the errno they fail with (-1:
+	// SyscallErrorNumber); SyscallAllow makes it an allow-list.
+	SyscallFilter      map[string]int
+	SyscallAllow       bool
+	SyscallErrorNumber int // -1: kill the process
+	SyscallArchs       []string
+
+	LockPersonality, MemoryDenyWriteExecute, RestrictRealtime bool
+
+	// AddressFamilies, when RestrictFamilies, are the families socket(2)
+	// takes (FamiliesAllow) or refuses.
+	AddressFamilies  []int
+	FamiliesAllow    bool
+	RestrictFamilies bool
+
+	ProcSubset string // all or pid
+
+	PrivateDevices, PrivateNetwork                                 bool
+	ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs bool
+	ProtectControlGroups, ProtectClock, ProtectHostname            bool
+}
+
+// BindPath is one BindPaths= or BindReadOnlyPaths= entry.
+type BindPath struct {
+	Source, Target string
+	Optional       bool // "-": a missing source is skipped
+	Recursive      bool // rbind (the default) or norbind
+}
+
+// TmpfsPath is one TemporaryFileSystem= entry.
+type TmpfsPath struct {
+	Path, Options string
+}
+
+func defaultSandbox() Sandbox {
+	return Sandbox{CapabilityBoundingSet: executor.CapAll, SyscallErrorNumber: -1, ProcSubset: "all"}
+}
+
+func sbx(c *parseCtx) *Sandbox { return &svc(c).Sandbox }
+
+// capabilityList returns the parser of CapabilityBoundingSet= or
+// AmbientCapabilities=: lines merge by OR, "~" lines by AND NOT; the first
+// line replaces the default; an empty value empties the set.
+func capabilityList(field func(*Sandbox) (*uint64, *bool)) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst, set := field(sbx(c))
+		if v == "" {
+			*dst, *set = 0, true
+			return nil
+		}
+		rest, invert := strings.CutPrefix(v, "~")
+		var sum uint64
+		for _, w := range strings.Fields(rest) {
+			n, ok := executor.ParseCapability(w)
+			if !ok {
+				c.warn("Failed to parse capability in bounding/ambient set, ignoring: %s", w)
+				continue
+			}
+			sum |= 1 << n
+		}
+		switch {
+		case !*set && invert:
+			*dst = executor.CapAll &^ sum
+		case !*set:
+			*dst = sum
+		case invert:
+			*dst &^= sum
+		default:
+			*dst |= sum
+		}
+		*set = true
+		return nil
+	}
+}
+
+func parseSyscallFilter(c *parseCtx, v string) error {
+	s := sbx(c)
+	if v == "" {
+		s.SyscallFilter, s.SyscallAllow = nil, false
+		return nil
+	}
+	rest, invert := strings.CutPrefix(v, "~")
+	if s.SyscallFilter == nil {
+		s.SyscallFilter = map[string]int{}
+		s.SyscallAllow = !invert
+		if s.SyscallAllow {
+			// What every program needs is always allowed.
+			names, _ := executor.ExpandSyscalls("@default")
+			for _, n := range names {
+				s.SyscallFilter[n] = -1
+			}
+		}
+	}
+	for _, w := range strings.Fields(rest) {
+		name, errName, hasErrno := strings.Cut(w, ":")
+		errno := -1
+		if hasErrno {
+			if !invert {
+				c.warn("Allow-listed system calls cannot take error number, ignoring: %s", w)
+				continue
+			}
+			n, ok := executor.ParseErrno(errName)
+			if !ok {
+				c.warn("Failed to parse errno, ignoring: %s", w)
+				continue
+			}
+			errno = n
+		}
+		names, ok := executor.ExpandSyscalls(name)
+		if !ok {
+			c.warn("Failed to parse system call, ignoring: %s", name)
+			continue
+		}
+		for _, n := range names {
+			if invert != s.SyscallAllow {
+				s.SyscallFilter[n] = errno
+			} else {
+				delete(s.SyscallFilter, n)
+			}
+		}
+	}
+	return nil
+}
+
+func parseSyscallErrorNumber(c *parseCtx, v string) error {
+	switch v {
+	case "", "kill":
+		sbx(c).SyscallErrorNumber = -1
+		return nil
+	case "log":
+		return unsupportedf("SystemCallErrorNumber=log (refused system calls are not logged)")
+	}
+	n, ok := executor.ParseErrno(v)
+	if !ok {
+		return fmt.Errorf("not an errno name or number")
+	}
+	sbx(c).SyscallErrorNumber = n
+	return nil
+}
+
+// archNames are the SystemCallArchitectures= values of the ABIs capsuled's
+// filters know.
+var archNames = []string{"native", "x86", "x86-64", "x32", "arm", "arm64"}
+
+func parseSyscallArchs(c *parseCtx, v string) error {
+	s := sbx(c)
+	if v == "" {
+		s.SyscallArchs = nil
+		return nil
+	}
+	for _, w := range strings.Fields(v) {
+		if !slices.Contains(archNames, w) {
+			c.warn("Failed to parse system call architecture, ignoring: %s", w)
+			continue
+		}
+		if !slices.Contains(s.SyscallArchs, w) {
+			s.SyscallArchs = append(s.SyscallArchs, w)
+		}
+	}
+	slices.Sort(s.SyscallArchs)
+	return nil
+}
+
+// NativeOnly reports whether SystemCallArchitectures= leaves only the
+// kernel's own ABI (for goarch, as GOARCH).
+func (s *Sandbox) NativeOnly(goarch string) bool {
+	if len(s.SyscallArchs) == 0 {
+		return false
+	}
+	native := map[string]string{"amd64": "x86-64", "386": "x86", "arm64": "arm64", "arm": "arm"}[goarch]
+	for _, a := range s.SyscallArchs {
+		if a != "native" && a != native {
+			return false
+		}
+	}
+	return true
+}
+
+func parseAddressFamilies(c *parseCtx, v string) error {
+	s := sbx(c)
+	if v == "" {
+		s.AddressFamilies, s.FamiliesAllow, s.RestrictFamilies = nil, false, false
+		return nil
+	}
+	if v == "none" {
+		s.AddressFamilies, s.FamiliesAllow, s.RestrictFamilies = nil, true, true
+		return nil
+	}
+	rest, invert := strings.CutPrefix(v, "~")
+	if !s.RestrictFamilies {
+		s.RestrictFamilies, s.FamiliesAllow = true, !invert
+	}
+	for _, w := range strings.Fields(rest) {
+		n, ok := executor.ParseAddressFamily(w)
+		if !ok {
+			c.warn("Failed to parse address family, ignoring: %s", w)
+			continue
+		}
+		has := slices.Contains(s.AddressFamilies, n)
+		switch {
+		case invert != s.FamiliesAllow && !has:
+			s.AddressFamilies = append(s.AddressFamilies, n)
+		case invert == s.FamiliesAllow && has:
+			s.AddressFamilies = slices.DeleteFunc(s.AddressFamilies, func(x int) bool { return x == n })
+		}
+	}
+	return nil
+}
+
+func sbxBool(field func(*Sandbox) *bool) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error { return parseBoolInto(field(sbx(c)), v, false) }
+}
+
+// boolOr returns the parser of a boolean setting whose other values
+// capsuled does not act on.
+func boolOr(field func(*Sandbox) *bool, others ...string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		if slices.Contains(others, v) {
+			return unsupportedf("%s=%s (capsuled takes yes or no)", c.key, v)
+		}
+		return parseBoolInto(field(sbx(c)), v, false)
+	}
+}
+
+func sandboxDirectives() []Directive {
+	b := func(key string, f func(*Sandbox) *bool) Directive {
+		return Directive{Key: key, Props: []string{key}, Strict: true, Parse: sbxBool(f)}
+	}
+	return []Directive{
+		{Key: "CapabilityBoundingSet", Props: []string{"CapabilityBoundingSet"}, Strict: true,
+			Parse: capabilityList(func(s *Sandbox) (*uint64, *bool) { return &s.CapabilityBoundingSet, &s.boundingSet })},
+		{Key: "AmbientCapabilities", Props: []string{"AmbientCapabilities"}, Strict: true,
+			Parse: capabilityList(func(s *Sandbox) (*uint64, *bool) { return &s.AmbientCapabilities, &s.ambient })},
+		{Key: "SystemCallFilter", Props: []string{"SystemCallFilter"}, Strict: true, Parse: parseSyscallFilter},
+		{Key: "SystemCallErrorNumber", Props: []string{"SystemCallErrorNumber"}, Strict: true, Parse: parseSyscallErrorNumber},
+		{Key: "SystemCallArchitectures", Props: []string{"SystemCallArchitectures"}, Strict: true, Parse: parseSyscallArchs},
+		{Key: "RestrictAddressFamilies", Props: []string{"RestrictAddressFamilies"}, Strict: true, Parse: parseAddressFamilies},
+		b("LockPersonality", func(s *Sandbox) *bool { return &s.LockPersonality }),
+		b("MemoryDenyWriteExecute", func(s *Sandbox) *bool { return &s.MemoryDenyWriteExecute }),
+		b("RestrictRealtime", func(s *Sandbox) *bool { return &s.RestrictRealtime }),
+		b("ProtectClock", func(s *Sandbox) *bool { return &s.ProtectClock }),
+		{Key: "ProtectHostname", Props: []string{"ProtectHostname"}, Strict: true,
+			Parse: boolOr(func(s *Sandbox) *bool { return &s.ProtectHostname }, "private")},
+	}
+}
+
+// formatSyscallFilter prints SystemCallFilter= as systemctl show does:
+// sorted, "name:ERRNO" where an entry has an errno, "~" first for a
+// deny-list.
+func formatSyscallFilter(s *Sandbox) string {
+	var items []string
+	for n, e := range s.SyscallFilter {
+		if e >= 0 {
+			n += ":" + executor.ErrnoName(e)
+		}
+		items = append(items, n)
+	}
+	slices.Sort(items)
+	out := strings.Join(items, " ")
+	if !s.SyscallAllow {
+		out = "~" + out
+	}
+	return out
+}
+
+func formatFamilies(s *Sandbox) string {
+	if !s.RestrictFamilies {
+		return "~"
+	}
+	if s.FamiliesAllow && len(s.AddressFamilies) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, f := range s.AddressFamilies {
+		names = append(names, executor.AddressFamilyName(f))
+	}
+	slices.Sort(names)
+	out := strings.Join(names, " ")
+	if !s.FamiliesAllow {
+		out = "~" + out
+	}
+	return out
+}
+
+func formatBinds(bs []BindPath) string {
+	var out []string
+	for _, b := range bs {
+		s := b.Source + ":" + b.Target + ":rbind"
+		if !b.Recursive {
+			s = b.Source + ":" + b.Target + ":norbind"
+		}
+		if b.Optional {
+			s = "-" + s
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func sandboxProps() []Property {
+	s := func(u *Unit) *Sandbox { return &u.Service.Sandbox }
+	str := func(name string, f func(*Sandbox) string) Property {
+		return Property{Name: name, Format: func(u *Unit) string { return f(s(u)) }}
+	}
+	boolean := func(name string, f func(*Sandbox) bool) Property {
+		return Property{Name: name, Format: func(u *Unit) string { return FormatBool(f(s(u))) }}
+	}
+	return []Property{
+		str("CapabilityBoundingSet", func(s *Sandbox) string { return executor.FormatCapabilities(s.CapabilityBoundingSet) }),
+		str("AmbientCapabilities", func(s *Sandbox) string { return executor.FormatCapabilities(s.AmbientCapabilities) }),
+		str("ReadWritePaths", func(s *Sandbox) string { return strings.Join(s.ReadWritePaths, " ") }),
+		str("ReadOnlyPaths", func(s *Sandbox) string { return strings.Join(s.ReadOnlyPaths, " ") }),
+		str("InaccessiblePaths", func(s *Sandbox) string { return strings.Join(s.InaccessiblePaths, " ") }),
+		boolean("PrivateDevices", func(s *Sandbox) bool { return s.PrivateDevices }),
+		boolean("ProtectClock", func(s *Sandbox) bool { return s.ProtectClock }),
+		boolean("ProtectKernelTunables", func(s *Sandbox) bool { return s.ProtectKernelTunables }),
+		boolean("ProtectKernelModules", func(s *Sandbox) bool { return s.ProtectKernelModules }),
+		boolean("ProtectKernelLogs", func(s *Sandbox) bool { return s.ProtectKernelLogs }),
+		boolean("ProtectControlGroups", func(s *Sandbox) bool { return s.ProtectControlGroups }),
+		boolean("ProtectControlGroupsEx", func(s *Sandbox) bool { return s.ProtectControlGroups }),
+		boolean("PrivateNetwork", func(s *Sandbox) bool { return s.PrivateNetwork }),
+		str("SystemCallFilter", formatSyscallFilter),
+		str("SystemCallArchitectures", func(s *Sandbox) string { return strings.Join(s.SyscallArchs, " ") }),
+		str("SystemCallErrorNumber", func(s *Sandbox) string {
+			if s.SyscallErrorNumber < 0 {
+				return "2147483646" // systemd's "kill"
+			}
+			return strconv.Itoa(s.SyscallErrorNumber)
+		}),
+		boolean("LockPersonality", func(s *Sandbox) bool { return s.LockPersonality }),
+		str("RestrictAddressFamilies", formatFamilies),
+		boolean("MemoryDenyWriteExecute", func(s *Sandbox) bool { return s.MemoryDenyWriteExecute }),
+		boolean("RestrictRealtime", func(s *Sandbox) bool { return s.RestrictRealtime }),
+		str("BindPaths", func(s *Sandbox) string { return formatBinds(s.BindPaths) }),
+		str("BindReadOnlyPaths", func(s *Sandbox) string { return formatBinds(s.BindReadOnlyPaths) }),
+		str("TemporaryFileSystem", func(s *Sandbox) string {
+			var out []string
+			for _, t := range s.TemporaryFileSystem {
+				if t.Options != "" {
+					out = append(out, t.Path+":"+t.Options)
+				} else {
+					out = append(out, t.Path)
+				}
+			}
+			return strings.Join(out, " ")
+		}),
+		str("ProcSubset", func(s *Sandbox) string { return s.ProcSubset }),
+		boolean("ProtectHostname", func(s *Sandbox) bool { return s.ProtectHostname }),
+	}
+}
+
+// MountSettings lists the settings of s (and of svc's ProtectSystem=,
+// ProtectHome=, PrivateTmp=) that need a mount or network namespace of
+// the unit's own, by directive name. (ProtectHostname='s UTS namespace is
+// skipped without privileges, as systemd does; its filter applies.)
+func (svc *Service) MountSettings() []string {
+	s := &svc.Sandbox
+	var out []string
+	add := func(on bool, name string) {
+		if on {
+			out = append(out, name)
+		}
+	}
+	add(svc.ProtectSystem != "no", "ProtectSystem=")
+	add(svc.ProtectHome != "no", "ProtectHome=")
+	add(svc.PrivateTmp, "PrivateTmp=")
+	add(len(s.ReadWritePaths) > 0, "ReadWritePaths=")
+	add(len(s.ReadOnlyPaths) > 0, "ReadOnlyPaths=")
+	add(len(s.InaccessiblePaths) > 0, "InaccessiblePaths=")
+	add(len(s.BindPaths) > 0, "BindPaths=")
+	add(len(s.BindReadOnlyPaths) > 0, "BindReadOnlyPaths=")
+	add(len(s.TemporaryFileSystem) > 0, "TemporaryFileSystem=")
+	add(s.PrivateDevices, "PrivateDevices=")
+	add(s.PrivateNetwork, "PrivateNetwork=")
+	add(s.ProtectKernelTunables, "ProtectKernelTunables=")
+	add(s.ProtectKernelModules, "ProtectKernelModules=")
+	add(s.ProtectKernelLogs, "ProtectKernelLogs=")
+	add(s.ProtectControlGroups, "ProtectControlGroups=")
+	add(s.ProcSubset == "pid", "ProcSubset=")
+	return out
+}
