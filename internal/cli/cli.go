@@ -608,6 +608,9 @@ func (c *ctl) clean(names []string) error {
 			if varlink.IsError(err, api.ErrUnitBusy) {
 				return fail(exitFailure, "Failed to clean unit %s: %v (capsulectl%s stop %s)", name, err, c.capsuleArg(), name)
 			}
+			if varlink.IsError(err, api.ErrNothingToClean) {
+				return fail(exitFailure, "Failed to clean unit %s: No matching resources found.", name)
+			}
 			return fail(exitFailure, "Failed to clean unit %s: %v", name, err)
 		}
 		if c.o.output == "json" {

@@ -102,10 +102,7 @@ func dirEnvName(d dirType) string { return strings.ToUpper(string(d)) + "_DIRECT
 // setupUserDirs handles exec directories of units in a capsule manager:
 // they live below the capsule's own home and runtime directory.
 func (m *Manager) setupUserDirs(u *Unit, rs *runState) error {
-	n, _ := unit.ParseName(u.name)
-	sp := m.specifiers(n)
-	roots := map[dirType]string{dirRuntime: sp.RuntimeDir, dirState: sp.StateDir, dirCache: sp.CacheDir,
-		dirLogs: sp.LogsDir, dirConfig: sp.ConfigDir}
+	roots := m.userDirRoots(u)
 	for _, d := range dirTypes {
 		var paths []string
 		for _, p := range u.svc.Dirs[d] {
@@ -123,6 +120,26 @@ func (m *Manager) setupUserDirs(u *Unit, rs *runState) error {
 		}
 	}
 	return nil
+}
+
+// userDirRoots are the roots of a capsule unit's exec directories: its
+// runtime directory and the XDG directories of the capsule's home.
+func (m *Manager) userDirRoots(u *Unit) map[dirType]string {
+	n, _ := unit.ParseName(u.name)
+	sp := m.specifiers(n)
+	return map[dirType]string{dirRuntime: sp.RuntimeDir, dirState: sp.StateDir, dirCache: sp.CacheDir,
+		dirLogs: sp.LogsDir, dirConfig: sp.ConfigDir}
+}
+
+// cleanPaths are the places a directory p of kind d of u may be: for a
+// capsule's unit below its home (where setupUserDirs made it), for a
+// system unit the public path and, for a dynamic user, its private twin.
+func (m *Manager) cleanPaths(u *Unit, d dirType, p string) []string {
+	if m.cfg.Mode == User {
+		return []string{filepath.Join(m.userDirRoots(u)[d], p)}
+	}
+	root := m.cfg.Roots[d]
+	return []string{filepath.Join(root, p), filepath.Join(root, "private", p)}
 }
 
 // setupPrivateDir prepares root/private/p and the symlink root/p pointing
@@ -381,8 +398,7 @@ func (m *Manager) Clean(ctx context.Context, name string, what []string) ([]stri
 		}
 		for _, p := range u.svc.Dirs[d] {
 			configured = true
-			root := m.cfg.Roots[d]
-			for _, path := range []string{filepath.Join(root, p), filepath.Join(root, "private", p)} {
+			for _, path := range m.cleanPaths(u, d, p) {
 				if _, err := os.Lstat(path); err != nil {
 					continue
 				}
