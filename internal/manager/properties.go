@@ -65,17 +65,37 @@ func (m *Manager) Properties(name string) ([]Property, error) {
 // directive table (internal/unitconf), with the manager's defaults
 // filled in where the file leaves them to it.
 func (m *Manager) configProperties(u *Unit) []Property {
-	if u.conf == nil {
+	m.mu.Lock()
+	c, _ := u.shownLocked()
+	m.mu.Unlock()
+	if c.conf == nil {
 		return nil
 	}
 	var out []Property
-	for _, p := range unitconf.Properties(u.conf) {
+	for _, p := range unitconf.Properties(c.conf) {
 		out = append(out, Property{p.Name, p.Value})
 	}
-	if u.svc != nil {
-		out = overlay(out, []Property{{"KeyringMode", string(m.keyringMode(u))}})
+	if c.svc != nil {
+		out = overlay(out, []Property{{"KeyringMode", string(m.keyringMode(c))}})
 	}
 	return out
+}
+
+// shownLocked are the units whose configuration (conf) and file and load
+// state (load) show and status give: what the last reload read, even
+// while a job still runs with what it began with (systemd's reload
+// replaces it at once). A broken new file leaves the old settings in use
+// (takeConfig), so those are shown with the new load state. Callers hold
+// m.mu.
+func (u *Unit) shownLocked() (conf, load *Unit) {
+	f := u.nextConf
+	switch {
+	case f == nil:
+		return u, u
+	case f.loadState != loadLoaded:
+		return u, f
+	}
+	return f, f
 }
 
 // runtimeProperties are what the engine knows of u's state.
@@ -97,13 +117,14 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	for _, d := range job.Dependencies() {
 		add(d.String(), strings.Join(m.graph.Deps(u.name, d), " "))
 	}
-	add("Description", u.description)
-	add("LoadState", u.loadState.String())
+	c, l := u.shownLocked()
+	add("Description", c.description)
+	add("LoadState", l.loadState.String())
 	add("ActiveState", u.active.String())
 	add("SubState", u.sub.String())
-	if u.file != nil {
-		add("FragmentPath", u.file.Fragment)
-		add("DropInPaths", strings.Join(u.file.DropIns, " "))
+	if l.file != nil {
+		add("FragmentPath", l.file.Fragment)
+		add("DropInPaths", strings.Join(l.file.DropIns, " "))
 	}
 	add("UnitFileState", fileState)
 	add("NeedDaemonReload", unitconf.FormatBool(needReload))
@@ -120,7 +141,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	addStamp("ActiveEnter", u.stamps.activeEnter)
 	addStamp("ActiveExit", u.stamps.activeExit)
 	addStamp("InactiveEnter", u.stamps.inactiveEnter)
-	add("CanStart", unitconf.FormatBool(u.loadState == loadLoaded))
+	add("CanStart", unitconf.FormatBool(l.loadState == loadLoaded))
 	add("CanStop", "yes")
 	add("CanReload", "no")
 	add("Transient", unitconf.FormatBool(u.transient))

@@ -173,12 +173,13 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 // list-units and job replies, which would otherwise redo that per unit.
 func (m *Manager) Summary(u *Unit) UnitStatus {
 	m.mu.Lock()
-	s := UnitStatus{Name: u.name, Description: u.description, LoadState: u.loadState.String(), LoadError: u.loadErr,
+	c, l := u.shownLocked()
+	s := UnitStatus{Name: u.name, Description: c.description, LoadState: l.loadState.String(), LoadError: l.loadErr,
 		ActiveState: u.active.String(), SubState: u.sub.String(), Transient: u.transient,
 		InvocationID: u.invocation, StatusText: u.statusText, Result: u.result.String(), ExitCode: u.exitCode,
 		ExitStatus: u.exitStatus, StateChange: sinceOf(u.active, u.stamps)}
-	if u.file != nil {
-		s.Fragment, s.DropIns = u.file.Fragment, u.file.DropIns
+	if l.file != nil {
+		s.Fragment, s.DropIns = l.file.Fragment, l.file.DropIns
 	}
 	rs := u.run
 	if rs != nil && rs.main != nil {
