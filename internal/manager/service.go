@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -296,72 +295,14 @@ func (m *Manager) stopService(ctx context.Context, u *Unit) {
 		}
 	}
 	result := resultSuccess
-	if p != nil && !p.HasExited() {
-		sig := syscall.Signal(svc.KillSignal)
-		switch svc.KillMode {
-		case "control-group":
-			m.cfg.Cgroups.Signal(rs.cgroup, sig, true)
-		case "mixed", "process":
-			p.Signal(sig)
-		}
-		if err := m.waitExit(ctx, p, svc.TimeoutStop); err != nil {
-			m.logf(u, "%s: processes still running after %s, killing them.", u.name, svc.TimeoutStop)
-			result = resultTimeout
-		}
+	if p != nil && !p.HasExited() && m.signalStop(ctx, u, rs, p, m.stopSignal(u), svc.TimeoutStop, "stop-sigterm") {
+		result = resultTimeout
 	}
 	if p != nil && p.HasExited() && result == resultSuccess {
 		result = m.exitResult(u, p, true)
 	}
 	m.killAll(u, rs)
 	m.finish(u, rs, result)
-}
-
-// killAll ends whatever is left in the unit's cgroup. KillMode=
-// control-group first gets KillSignal= and a grace period; then, whatever
-// the mode, cgroup.kill ends the whole tree and the kernel's populated
-// flag, not a list of processes, says when it is empty: a tree can be
-// built that no list covers, and nothing may outlive the invocation's
-// user.
-func (m *Manager) killAll(u *Unit, rs *runState) {
-	if rs.cgroup == "" {
-		return
-	}
-	h := m.cfg.Cgroups
-	pop, err := h.Populated(rs.cgroup)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !pop) {
-		return
-	}
-	switch u.svc.KillMode {
-	case "control-group":
-		h.Signal(rs.cgroup, syscall.Signal(u.svc.KillSignal), true)
-		ctx, cancel := context.WithTimeout(context.Background(), grace(u.svc.TimeoutStop))
-		err := h.WaitEmpty(ctx, rs.cgroup)
-		cancel()
-		if err == nil {
-			m.cfg.Spawner.Reap()
-			return
-		}
-	case "none", "process":
-		m.logf(u, "%s: processes left in the unit's cgroup after stop (KillMode=%s), killing them.", u.name, u.svc.KillMode)
-	}
-	if err := h.Kill(rs.cgroup); err != nil {
-		m.logf(u, "%s: kill remaining processes: %v", u.name, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := h.WaitEmpty(ctx, rs.cgroup); err != nil {
-		m.logf(u, "%s: cgroup not empty after SIGKILL: %v", u.name, err)
-	}
-	// Killed orphans are our children now; do not leave them as zombies.
-	m.cfg.Spawner.Reap()
-}
-
-// grace bounds how long left-over processes get after SIGTERM.
-func grace(timeout time.Duration) time.Duration {
-	if timeout <= 0 || timeout > 5*time.Second {
-		return 5 * time.Second
-	}
-	return timeout
 }
 
 func (m *Manager) waitExit(ctx context.Context, p *process.Process, timeout time.Duration) error {

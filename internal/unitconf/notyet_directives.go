@@ -251,10 +251,6 @@ var notYetService = []string{
 	"NFTSet",
 	"CoredumpReceive",
 	// systemd.kill(5)
-	"SendSIGKILL",
-	"SendSIGHUP",
-	"RestartKillSignal",
-	"FinalKillSignal",
 	"WatchdogSignal",
 }
 

@@ -374,7 +374,7 @@ func serviceDirectives() []Directive {
 		{Key: "DynamicUser", Props: []string{"DynamicUser"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.DynamicUser })},
 		{Key: "WorkingDirectory", Props: []string{"WorkingDirectory"}, Parse: parseWorkingDirectory},
 		{Key: "Slice", Props: []string{"Slice"}, Strict: true, Parse: parseSlice},
-		{Key: "KillMode", Props: []string{"KillMode"}, Parse: oneOf(func(s *Service) *string { return &s.KillMode }, "control-group", killModes)},
+		{Key: "KillMode", Props: []string{"KillMode"}, Parse: parseKillMode},
 		{Key: "KillSignal", Props: []string{"KillSignal"}, Parse: parseKillSignal},
 		{Key: "TimeoutSec", Props: []string{"TimeoutStartUSec", "TimeoutStopUSec"},
 			Parse: markStartTimeout(timeouts(func(s *Service) *time.Duration { return &s.TimeoutStart }, func(s *Service) *time.Duration { return &s.TimeoutStop }))},

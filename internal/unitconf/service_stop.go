@@ -157,6 +157,41 @@ func parseRestartSteps(c *parseCtx, v string) error {
 	return nil
 }
 
+// stopSignal returns the parser of a signal of Stop; empty resets it to def.
+func stopSignal(field func(*Stop) *int, def int) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(&svc(c).Stop)
+		if v == "" {
+			*dst = def
+			return nil
+		}
+		n, err := ParseSignal(v)
+		if err != nil {
+			return err
+		}
+		*dst = n
+		return nil
+	}
+}
+
+func stopBool(field func(*Stop) *bool, def bool) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error { return parseBoolInto(field(&svc(c).Stop), v, def) }
+}
+
+// parseKillMode takes KillMode= as systemd 257 does, which warns about
+// none (and not about process).
+func parseKillMode(c *parseCtx, v string) error {
+	if err := oneOf(func(s *Service) *string { return &s.KillMode }, "control-group", killModes)(c, v); err != nil {
+		return err
+	}
+	if v == "none" {
+		c.warn("Unit uses KillMode=none. This is unsafe, as it disables systemd's process lifecycle management for the service. " +
+			"Please update the service to use a safer KillMode=, such as 'mixed' or 'control-group'. " +
+			"Support for KillMode=none is deprecated and will eventually be removed.")
+	}
+	return nil
+}
+
 // markStartTimeout wraps the parser of a line that sets TimeoutStartSec=,
 // which a oneshot otherwise has none of.
 func markStartTimeout(p func(c *parseCtx, v string) error) func(c *parseCtx, v string) error {
@@ -176,6 +211,10 @@ func serviceStopDirectives() []Directive {
 		{Key: "RestartPreventExitStatus", Props: []string{"RestartPreventExitStatus"}, Parse: st(func(s *Stop) *ExitStatusSet { return &s.RestartPreventExitStatus })},
 		{Key: "RestartForceExitStatus", Props: []string{"RestartForceExitStatus"}, Parse: st(func(s *Stop) *ExitStatusSet { return &s.RestartForceExitStatus })},
 		{Key: "RestartSteps", Props: []string{"RestartSteps"}, Parse: parseRestartSteps},
+		{Key: "SendSIGHUP", Props: []string{"SendSIGHUP"}, Parse: stopBool(func(s *Stop) *bool { return &s.SendSIGHUP }, false)},
+		{Key: "SendSIGKILL", Props: []string{"SendSIGKILL"}, Parse: stopBool(func(s *Stop) *bool { return &s.SendSIGKILL }, true)},
+		{Key: "FinalKillSignal", Props: []string{"FinalKillSignal"}, Parse: stopSignal(func(s *Stop) *int { return &s.FinalKillSignal }, int(syscall.SIGKILL))},
+		{Key: "RestartKillSignal", Props: []string{"RestartKillSignal"}, Parse: stopSignal(func(s *Stop) *int { return &s.RestartKillSignal }, 0)},
 		{Key: "RestartMaxDelaySec", Props: []string{"RestartMaxDelayUSec"}, Parse: stopSpan(func(s *Stop) *time.Duration { return &s.RestartMaxDelay }, 0)},
 	}
 }

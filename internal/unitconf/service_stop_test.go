@@ -14,6 +14,10 @@ func init() {
 		"Service.RestartForceExitStatus":   {lines: "RestartForceExitStatus=7 TERM", prop: "RestartForceExitStatus", want: "7 TERM"},
 		"Service.RestartSteps":             {lines: "RestartSteps=3", prop: "RestartSteps", want: "3"},
 		"Service.RestartMaxDelaySec":       {lines: "RestartMaxDelaySec=2s", prop: "RestartMaxDelayUSec", want: "2s"},
+		"Service.SendSIGHUP":               {lines: "SendSIGHUP=yes", prop: "SendSIGHUP", want: "yes"},
+		"Service.SendSIGKILL":              {lines: "SendSIGKILL=no", prop: "SendSIGKILL", want: "no"},
+		"Service.FinalKillSignal":          {lines: "FinalKillSignal=SIGQUIT", prop: "FinalKillSignal", want: "3"},
+		"Service.RestartKillSignal":        {lines: "RestartKillSignal=SIGINT", prop: "RestartKillSignal", want: "2"},
 	} {
 		samples[k] = v
 	}
@@ -24,7 +28,11 @@ func TestStopSettings(t *testing.T) {
 		name, body, prop, want string
 	}{
 		// systemd 257's defaults.
+		{"restart signal follows kill signal", "ExecStart=/bin/a\nKillSignal=SIGINT", "RestartKillSignal", "2"},
+		{"final default", "ExecStart=/bin/a", "FinalKillSignal", "9"},
+		{"sigkill default", "ExecStart=/bin/a", "SendSIGKILL", "yes"},
 		{"max delay default", "ExecStart=/bin/a", "RestartMaxDelayUSec", "infinity"},
+		{"killmode none", "ExecStart=/bin/a\nKillMode=none", "KillMode", "none"},
 		{"success empty", "ExecStart=/bin/a\nSuccessExitStatus=3\nSuccessExitStatus=", "SuccessExitStatus", ""},
 		{"success bad word skipped", "ExecStart=/bin/a\nSuccessExitStatus=3 bogus 300", "SuccessExitStatus", "3"},
 		{"oneshot start timeout", "Type=oneshot\nExecStart=/bin/a", "TimeoutStartUSec", "infinity"},
@@ -86,5 +94,18 @@ func TestNextRestartDelay(t *testing.T) {
 	flat := &Service{RestartDelay: time.Second, Stop: Stop{RestartSteps: 3}}
 	if got := flat.NextRestartDelay(2); got != time.Second {
 		t.Errorf("no max: %s", got)
+	}
+}
+
+// systemd 257 warns about KillMode=none at load, not about process.
+func TestKillModeWarning(t *testing.T) {
+	for mode, want := range map[string]int{"none": 1, "process": 0, "mixed": 0} {
+		_, w, err := service(t, "ExecStart=/bin/a\nKillMode="+mode+"\n")
+		if err != nil || len(w) != want {
+			t.Fatalf("KillMode=%s: %v %v", mode, w, err)
+		}
+		if want == 1 && w[0].Msg != "Unit uses KillMode=none. This is unsafe, as it disables systemd's process lifecycle management for the service. Please update the service to use a safer KillMode=, such as 'mixed' or 'control-group'. Support for KillMode=none is deprecated and will eventually be removed." {
+			t.Errorf("warning: %q", w[0].Msg)
+		}
 	}
 }
