@@ -122,6 +122,7 @@ type Manager struct {
 	timers     timerIndex
 	paths      pathRegistry
 	envBlock   envBlock
+	specFacts  specFacts
 	engineState
 }
 

@@ -3,7 +3,6 @@ package manager
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -245,7 +244,7 @@ func (m *Manager) managerProperties() []Property {
 	state := st.State
 	return overlay(managerDefaultProperties(), []Property{
 		{"Version", Version},
-		{"Architecture", architecture()},
+		{"Architecture", unit.Architecture()},
 		{"UserspaceTimestamp", st.Since.Format(timestampLayout)},
 		{"NNames", strconv.Itoa(st.Units)},
 		{"NFailedUnits", strconv.Itoa(st.Failed)},
@@ -256,27 +255,6 @@ func (m *Manager) managerProperties() []Property {
 		{"ControlGroup", "/" + strings.TrimPrefix(m.cfg.CgroupBase, "/")},
 		{"SystemState", state},
 	})
-}
-
-// architecture names the CPU architecture as systemd does.
-func architecture() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86-64"
-	case "386":
-		return "x86"
-	case "arm64":
-		return "arm64"
-	case "arm":
-		return "arm"
-	case "riscv64":
-		return "riscv64"
-	case "ppc64le":
-		return "ppc64-le"
-	case "s390x":
-		return "s390x"
-	}
-	return runtime.GOARCH
 }
 
 // timestampLayout is systemd's timestamp format ("Sun 2026-11-29 20:50:38 UTC").

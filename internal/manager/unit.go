@@ -80,7 +80,9 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 	u := &Unit{name: n.String(), kind: k, file: f, active: stateInactive, sub: subDead,
 		log: logstore.NewRing(200), loadState: loadLoaded, events: &m.events}
 	u.transient = strings.HasPrefix(f.Fragment, filepath.Join(m.cfg.RuntimeDir, "transient")+"/")
-	conf, warnings, err := unitconf.Parse(u.name, f.Options, m.specifiers(n).Expand)
+	sp := m.specifiers(n)
+	sp.Fragment = f.Fragment
+	conf, warnings, err := unitconf.Parse(u.name, f.Options, sp.Expand)
 	// The typed configuration is all that is read from here on; the raw
 	// lines would cost each loaded unit their size a second time.
 	f.Options = nil
@@ -154,24 +156,6 @@ func slicePath(name string) string {
 		out = append(out, strings.Join(parts[:i+1], "-")+".slice")
 	}
 	return strings.Join(out, "/")
-}
-
-func (m *Manager) specifiers(n unit.Name) unit.Specifiers {
-	s := unit.Specifiers{Name: n.String(), Hostname: m.cfg.Hostname, TempDir: "/tmp"}
-	if m.cfg.Mode == User {
-		s.RuntimeDir = filepath.Dir(m.cfg.RuntimeDir)
-		s.Home = m.cfg.Home
-		s.StateDir = filepath.Join(m.cfg.Home, ".local/state")
-		s.CacheDir = filepath.Join(m.cfg.Home, ".cache")
-		s.LogsDir = filepath.Join(m.cfg.Home, ".local/state/log")
-		s.ConfigDir = filepath.Join(m.cfg.Home, ".config")
-		s.UID = fmt.Sprint(os.Getuid())
-		s.User = os.Getenv("USER")
-	} else {
-		s.RuntimeDir, s.StateDir, s.CacheDir, s.LogsDir, s.ConfigDir = "/run", "/var/lib", "/var/cache", "/var/log", "/etc"
-		s.Home, s.UID, s.User = "/root", "0", "root"
-	}
-	return s
 }
 
 func newInvocationID() string {

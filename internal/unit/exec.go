@@ -23,10 +23,23 @@ type Command struct {
 // ParseCommand parses a command line as accepted by ExecStart= and friends.
 // Specifiers must be expanded by the caller beforehand; environment
 // variables are left for ExpandEnv.
-func ParseCommand(value string) (Command, error) {
+func ParseCommand(value string) (Command, error) { return ParseCommandExpand(value, nil) }
+
+// ParseCommandExpand is ParseCommand for a line whose specifiers are not
+// expanded yet: expand resolves them in each word once quotes and escapes
+// are undone, as systemd does, so what a specifier gives (a "\x2d" of a
+// unit name, a space) is taken as it is.
+func ParseCommandExpand(value string, expand func(string) (string, error)) (Command, error) {
 	words, err := splitCommand(value)
 	if err != nil {
 		return Command{}, fmt.Errorf("parse command %q: %w", value, err)
+	}
+	if expand != nil {
+		for i := range words {
+			if words[i].text, err = expand(words[i].text); err != nil {
+				return Command{}, err
+			}
+		}
 	}
 	if len(words) == 0 {
 		return Command{}, fmt.Errorf("parse command %q: empty command", value)

@@ -3,6 +3,7 @@ package unit
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -28,6 +29,14 @@ type Specifiers struct {
 
 	TempDir    string // %T, default "/tmp"
 	VarTempDir string // %V, default "/var/tmp"
+
+	DataDir        string // %D
+	CredentialsDir string // %d is this directory, then the unit's name
+	Fragment       string // %y, its directory %Y
+
+	// Host gives %a %A %B %M %o %q %v %w %W, and %m and %b where
+	// MachineID and BootID are empty; called only when one is used.
+	Host func() *HostInfo
 }
 
 // Expand replaces %-specifiers in v. "%%" yields a single "%"; a lone "%"
@@ -102,8 +111,14 @@ func (s Specifiers) expandOne(spec byte, unitName func() (Name, error)) (string,
 		short, _, _ := strings.Cut(s.Hostname, ".")
 		return short, nil
 	case 'm':
+		if s.MachineID == "" {
+			return s.hostSpecifier(spec), nil
+		}
 		return s.MachineID, nil
 	case 'b':
+		if s.BootID == "" {
+			return s.hostSpecifier(spec), nil
+		}
 		return s.BootID, nil
 	case 'T':
 		if s.TempDir == "" {
@@ -115,6 +130,26 @@ func (s Specifiers) expandOne(spec byte, unitName func() (Name, error)) (string,
 			return "/var/tmp", nil
 		}
 		return s.VarTempDir, nil
+	case 'D':
+		return s.DataDir, nil
+	case 'd':
+		if s.CredentialsDir == "" {
+			return "", nil
+		}
+		n, err := unitName()
+		if err != nil {
+			return "", err
+		}
+		return s.CredentialsDir + "/" + n.String(), nil
+	case 'y':
+		return s.Fragment, nil
+	case 'Y':
+		if s.Fragment == "" {
+			return "", nil
+		}
+		return filepath.Dir(s.Fragment), nil
+	case 'a', 'A', 'B', 'M', 'o', 'q', 'v', 'w', 'W':
+		return s.hostSpecifier(spec), nil
 	case 'n', 'N', 'p', 'P', 'i', 'I', 'j', 'J', 'f':
 		n, err := unitName()
 		if err != nil {
@@ -123,6 +158,35 @@ func (s Specifiers) expandOne(spec byte, unitName func() (Name, error)) (string,
 		return nameSpecifier(spec, n)
 	}
 	return "", fmt.Errorf("%w %%%c", ErrUnknownSpecifier, spec)
+}
+
+// hostSpecifier expands the specifiers from Host; the pretty host name
+// falls back to the host name, as in systemd.
+func (s Specifiers) hostSpecifier(spec byte) string {
+	if s.Host == nil {
+		if spec == 'q' {
+			return s.Hostname
+		}
+		return ""
+	}
+	h := s.Host()
+	switch spec {
+	case 'a':
+		return h.Arch
+	case 'v':
+		return h.KernelRelease
+	case 'm':
+		return h.MachineID
+	case 'b':
+		return h.BootID
+	case 'q':
+		if h.PrettyHostname != "" {
+			return h.PrettyHostname
+		}
+		return s.Hostname
+	}
+	key := map[byte]string{'A': "IMAGE_VERSION", 'B': "BUILD_ID", 'M': "IMAGE_ID", 'o': "ID", 'w': "VERSION_ID", 'W': "VARIANT_ID"}[spec]
+	return h.OSRelease[key]
 }
 
 func nameSpecifier(spec byte, n Name) (string, error) {

@@ -26,10 +26,10 @@ func envSettings(c *parseCtx) *EnvSettings { return &svc(c).EnvSettings }
 
 func envDirectives() []Directive {
 	return []Directive{
-		{Key: "Environment", Props: []string{"Environment"}, Parse: parseEnvironment},
+		{Key: "Environment", Props: []string{"Environment"}, Raw: true, Parse: parseEnvironment},
 		{Key: "EnvironmentFile", Props: []string{"EnvironmentFiles"}, Parse: parseEnvironmentFile},
-		{Key: "PassEnvironment", Props: []string{"PassEnvironment"}, Parse: envNames(false)},
-		{Key: "UnsetEnvironment", Props: []string{"UnsetEnvironment"}, Parse: envNames(true)},
+		{Key: "PassEnvironment", Props: []string{"PassEnvironment"}, Raw: true, Parse: envNames(false)},
+		{Key: "UnsetEnvironment", Props: []string{"UnsetEnvironment"}, Raw: true, Parse: envNames(true)},
 	}
 }
 
@@ -52,8 +52,8 @@ func envProps() []Property {
 	}
 }
 
-// parseEnvironment takes quoted NAME=VALUE words, C escapes decoded and
-// no $ expansion; an invalid word is skipped with a warning, as systemd
+// parseEnvironment takes quoted NAME=VALUE words, C escapes decoded,
+// specifiers expanded in each word and no $ expansion; an invalid word is skipped with a warning, as systemd
 // does, and the rest applies.
 func parseEnvironment(c *parseCtx, v string) error {
 	e := envSettings(c)
@@ -61,7 +61,7 @@ func parseEnvironment(c *parseCtx, v string) error {
 		e.Environment = nil
 		return nil
 	}
-	words, err := unit.SplitWords(v)
+	words, err := c.splitExpand(v)
 	if err != nil {
 		c.warn("Invalid syntax, ignoring: %s", v)
 		return nil
@@ -122,7 +122,7 @@ func envNames(assignments bool) func(c *parseCtx, v string) error {
 			*dst = nil
 			return nil
 		}
-		words, err := unit.SplitWords(v)
+		words, err := c.splitExpand(v)
 		if err != nil {
 			c.warn("Invalid syntax, ignoring: %s", v)
 			return nil
@@ -144,3 +144,39 @@ func envNames(assignments bool) func(c *parseCtx, v string) error {
 // FormatList prints a string list as systemctl show does: items
 // space-separated, each quoted where the shell would need it.
 func FormatList(items []string) string { return formatList(items) }
+
+// specifierError marks a failure to resolve the specifiers of a word.
+type specifierError struct{ err error }
+
+func (e *specifierError) Error() string { return e.err.Error() }
+
+// expandWord resolves the specifiers of one word of a Raw directive.
+func (c *parseCtx) expandWord(w string) (string, error) {
+	if c.expand == nil {
+		return w, nil
+	}
+	x, err := c.expand(w)
+	if err != nil {
+		return "", &specifierError{err}
+	}
+	return x, nil
+}
+
+// splitExpand splits a Raw value into words and resolves the specifiers
+// of each; a word whose specifiers fail is dropped with a warning.
+func (c *parseCtx) splitExpand(v string) ([]string, error) {
+	words, err := unit.SplitWords(v)
+	if err != nil {
+		return nil, err
+	}
+	out := words[:0]
+	for _, w := range words {
+		x, err := c.expandWord(w)
+		if err != nil {
+			c.warn("Failed to resolve unit specifiers in %s, ignoring: %v", w, err)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}

@@ -58,3 +58,36 @@ func TestEnvironmentDirectives(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecifiersPerWord: specifiers in Exec*= and Environment= lines are
+// expanded in each word after quotes and escapes are undone, so an
+// escape a unit name holds stays as it is (systemd 257 printed
+// n=ev-sp-x@in-st\x2dz.service) and a value with spaces stays one word.
+func TestSpecifiersPerWord(t *testing.T) {
+	name := `x@a\x2db.service`
+	u := mustParse(t, name, "[Service]\nExecStart=/bin/echo %n \"%i %%\" \\x41\nEnvironment=N=%n \"I=%I %%\"\nPassEnvironment=%p\n")
+	if got, want := u.Service.ExecStart[0].Argv, []string{"/bin/echo", name, `a\x2db %`, "A"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ExecStart argv %q, want %q", got, want)
+	}
+	if got, want := u.Service.Environment, []string{"N=" + name, "I=a-b %"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Environment %q, want %q", got, want)
+	}
+	if got, want := u.Service.PassEnvironment, []string{"x"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("PassEnvironment %q, want %q", got, want)
+	}
+	_, w, err := parse(t, name, "[Service]\nExecStart=/bin/true\nExecStartPre=/bin/echo %z\nEnvironment=A=1 B=%z C=3\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"/u/" + name + ":3: Failed to resolve unit specifiers in /bin/echo %z, ignoring: expand %z in \"%z\": unknown specifier %z",
+		"/u/" + name + ":4: Failed to resolve unit specifiers in B=%z, ignoring: expand %z in \"B=%z\": unknown specifier %z",
+	}
+	var got []string
+	for _, x := range w {
+		got = append(got, x.String())
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,6 +1,7 @@
 package unitconf
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -143,7 +144,8 @@ func svcString(field func(*Service) *string) func(c *parseCtx, v string) error {
 	}
 }
 
-// execLines returns the parser of an Exec*= list.
+// execLines returns the parser of an Exec*= list (a Raw directive: the
+// specifiers of each word are expanded once the line is split).
 func execLines(field func(*Service) *[]unit.Command) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error {
 		dst := field(svc(c))
@@ -151,9 +153,14 @@ func execLines(field func(*Service) *[]unit.Command) func(c *parseCtx, v string)
 			*dst = nil
 			return nil
 		}
-		cmd, err := unit.ParseCommand(v)
-		if err != nil {
+		cmd, err := unit.ParseCommandExpand(v, c.expandWord)
+		var spec *specifierError
+		if err != nil && !errors.As(err, &spec) {
 			return err
+		}
+		if err != nil {
+			c.warn("Failed to resolve unit specifiers in %s, ignoring: %v", v, spec.err)
+			return nil
 		}
 		*dst = append(*dst, cmd)
 		return nil
@@ -362,12 +369,12 @@ func parseOOMScoreAdjust(c *parseCtx, v string) error {
 func serviceDirectives() []Directive {
 	ds := []Directive{
 		{Key: "Type", Props: []string{"Type"}, Parse: parseType},
-		{Key: "ExecStart", Props: []string{"ExecStart"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStart })},
-		{Key: "ExecCondition", Props: []string{"ExecCondition"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecCondition })},
-		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPre })},
-		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
-		{Key: "ExecStop", Props: []string{"ExecStop"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
-		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
+		{Key: "ExecStart", Props: []string{"ExecStart"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStart })},
+		{Key: "ExecCondition", Props: []string{"ExecCondition"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecCondition })},
+		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPre })},
+		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
+		{Key: "ExecStop", Props: []string{"ExecStop"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
+		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
 		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
 		{Key: "User", Props: []string{"User"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.User })},
 		{Key: "Group", Props: []string{"Group"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.Group })},

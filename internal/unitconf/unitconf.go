@@ -168,7 +168,7 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 		}
 		v = x
 	}
-	err := d.Parse(&parseCtx{st: st, e: e, key: e.Key}, v)
+	err := d.Parse(&parseCtx{st: st, e: e, key: e.Key, expand: expand}, v)
 	var ref *Refused
 	var uns *unsupported
 	switch {
@@ -190,6 +190,9 @@ type parseCtx struct {
 	st  *state
 	e   unit.Entry
 	key string
+	// expand resolves specifiers, for Raw directives that expand them
+	// word by word.
+	expand func(string) (string, error)
 }
 
 func (c *parseCtx) unit() *Unit { return c.st.u }
