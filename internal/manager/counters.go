@@ -55,7 +55,6 @@ func serviceDefaultProperties(conf []Property) []Property {
 	ps := []Property{
 		{"ExitType", "main"}, // the main process's exit ends the service
 		{"RestartMode", "normal"},
-		{"WatchdogUSec", "0"},
 		{"WatchdogTimestampMonotonic", "0"},
 		{"RootDirectoryStartOnly", "no"},
 		{"FileDescriptorStoreMax", "0"},

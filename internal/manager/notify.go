@@ -128,7 +128,7 @@ func (m *Manager) handleNotify(pid int, msg string) {
 		return
 	}
 	m.mu.Lock()
-	ready := false
+	ready, trigger := false, false
 	for _, line := range strings.Split(msg, "\n") {
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
@@ -139,6 +139,8 @@ func (m *Manager) handleNotify(pid int, msg string) {
 			ready = v == "1"
 		case "STATUS":
 			u.statusText = v
+		case "WATCHDOG", "WATCHDOG_USEC":
+			trigger = m.watchdogNotifyLocked(u, rs, k, v) || trigger
 		case "STOPPING":
 			if v == "1" && u.active == stateActive {
 				u.setState(stateDeactivating, subStopSigterm)
@@ -146,9 +148,17 @@ func (m *Manager) handleNotify(pid int, msg string) {
 			}
 		}
 	}
+	status := u.statusText
 	m.mu.Unlock()
 	if ready {
 		rs.markReady()
+	}
+	if trigger {
+		if status == "" {
+			status = "<unset>"
+		}
+		m.logf(u, "%s: Watchdog request (last status: %s)!", u.name, status)
+		go m.watchdogAbort(u, rs)
 	}
 }
 

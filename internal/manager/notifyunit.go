@@ -29,7 +29,7 @@ func (m *Manager) notifyDir() string { return filepath.Join(m.cfg.RuntimeDir, "n
 
 // ownNotify reports whether u gets a notify socket of its own.
 func (m *Manager) ownNotify(u *Unit) bool {
-	return m.cfg.Mode == System && u.svc.DynamicUser && (u.svc.Type == "notify" || u.svc.Type == "notify-reload")
+	return m.cfg.Mode == System && u.svc.DynamicUser && notifies(u.svc)
 }
 
 // openUnitNotify creates the invocation's notify socket, which only its

@@ -44,6 +44,7 @@ type runState struct {
 	done      chan struct{} // closed when the invocation has ended
 	endOnce   sync.Once
 	stopping  bool // guarded by Manager.mu
+	timers    runTimers
 }
 
 // stdioSpec overrides where a transient service's stdio goes.
@@ -210,6 +211,9 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 		}
 	}
 	m.mu.Unlock()
+	if !exited {
+		m.armRunTimers(u, rs)
+	}
 	if u.svc.Type == "oneshot" {
 		m.logf(u, "Finished %s.", u.ident())
 	} else {
@@ -231,10 +235,10 @@ func startsSlowly(svc *serviceConfig) bool {
 // watchMain finishes the unit when its main process ends by itself.
 func (m *Manager) watchMain(u *Unit, rs *runState, p *process.Process) {
 	m.mu.Lock()
-	stopping := rs.stopping
+	stopping := rs.stopping || rs.timers.ending
 	m.mu.Unlock()
 	if stopping {
-		return // the stop job finishes the unit
+		return // the stop job (or the timer that ends it) finishes the unit
 	}
 	done, err := m.beginJob(context.Background(), u, false)
 	if err != nil || done == nil {
@@ -374,6 +378,9 @@ func (m *Manager) describeExit(p *process.Process) string {
 // finish tears an invocation down and records the result. It runs once.
 func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 	rs.endOnce.Do(func() {
+		m.mu.Lock()
+		rs.timers.stop()
+		m.mu.Unlock()
 		// Whatever path ended the invocation, nothing of it may outlive
 		// the release of its user below.
 		m.killAll(u, rs)

@@ -38,7 +38,7 @@ func (m *Manager) environment(u *Unit, rs *runState, phase ...string) ([]string,
 	for _, kv := range rs.extraEnv {
 		env.Add(kv)
 	}
-	if svc.Type == "notify" || svc.Type == "notify-reload" {
+	if notifies(svc) {
 		env.Set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
 	}
 	for _, name := range svc.PassEnvironment {
@@ -83,6 +83,9 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	envList, err := m.environment(u, rs, append(m.managerEnv(), phase...)...)
 	if err != nil {
 		return nil, err
+	}
+	if main {
+		envList = append(envList, watchdogEnv(u.svc)...)
 	}
 	envMap := map[string]string{}
 	for _, kv := range envList {

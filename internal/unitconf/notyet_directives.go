@@ -48,12 +48,8 @@ var notYetService = []string{
 	// systemd.service(5)
 	"PIDFile",
 	"ExecReload",
-	"TimeoutAbortSec",
 	"TimeoutStartFailureMode",
 	"TimeoutStopFailureMode",
-	"RuntimeMaxSec",
-	"RuntimeRandomizedExtraSec",
-	"WatchdogSec",
 	"FailureAction",
 	"RebootArgument",
 	"ExitType",
@@ -251,7 +247,6 @@ var notYetService = []string{
 	"NFTSet",
 	"CoredumpReceive",
 	// systemd.kill(5)
-	"WatchdogSignal",
 }
 
 var notYetSocket = []string{

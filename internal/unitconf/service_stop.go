@@ -157,6 +157,20 @@ func parseRestartSteps(c *parseCtx, v string) error {
 	return nil
 }
 
+func parseTimeoutAbort(c *parseCtx, v string) error {
+	s := &svc(c).Stop
+	if v == "" {
+		s.TimeoutAbort, s.TimeoutAbortSet = 0, false
+		return nil
+	}
+	d, err := unit.ParseTimespan(v)
+	if err != nil {
+		return err
+	}
+	s.TimeoutAbort, s.TimeoutAbortSet = d, true
+	return nil
+}
+
 // stopSignal returns the parser of a signal of Stop; empty resets it to def.
 func stopSignal(field func(*Stop) *int, def int) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error {
@@ -211,6 +225,11 @@ func serviceStopDirectives() []Directive {
 		{Key: "RestartPreventExitStatus", Props: []string{"RestartPreventExitStatus"}, Parse: st(func(s *Stop) *ExitStatusSet { return &s.RestartPreventExitStatus })},
 		{Key: "RestartForceExitStatus", Props: []string{"RestartForceExitStatus"}, Parse: st(func(s *Stop) *ExitStatusSet { return &s.RestartForceExitStatus })},
 		{Key: "RestartSteps", Props: []string{"RestartSteps"}, Parse: parseRestartSteps},
+		{Key: "TimeoutAbortSec", Props: []string{"TimeoutAbortUSec"}, Parse: parseTimeoutAbort},
+		{Key: "RuntimeMaxSec", Props: []string{"RuntimeMaxUSec"}, Parse: stopSpan(func(s *Stop) *time.Duration { return &s.RuntimeMax }, 0)},
+		{Key: "RuntimeRandomizedExtraSec", Props: []string{"RuntimeRandomizedExtraUSec"}, Parse: stopSpan(func(s *Stop) *time.Duration { return &s.RuntimeRandomizedExtra }, 0)},
+		{Key: "WatchdogSec", Props: []string{"WatchdogUSec"}, Parse: stopSpan(func(s *Stop) *time.Duration { return &s.Watchdog }, 0)},
+		{Key: "WatchdogSignal", Props: []string{"WatchdogSignal"}, Parse: stopSignal(func(s *Stop) *int { return &s.WatchdogSignal }, int(syscall.SIGABRT))},
 		{Key: "SendSIGHUP", Props: []string{"SendSIGHUP"}, Parse: stopBool(func(s *Stop) *bool { return &s.SendSIGHUP }, false)},
 		{Key: "SendSIGKILL", Props: []string{"SendSIGKILL"}, Parse: stopBool(func(s *Stop) *bool { return &s.SendSIGKILL }, true)},
 		{Key: "FinalKillSignal", Props: []string{"FinalKillSignal"}, Parse: stopSignal(func(s *Stop) *int { return &s.FinalKillSignal }, int(syscall.SIGKILL))},
@@ -236,6 +255,8 @@ func serviceStopProps() []Property {
 		p("SendSIGKILL", func(s *Service) string { return FormatBool(s.SendSIGKILL) }),
 		p("FinalKillSignal", func(s *Service) string { return strconv.Itoa(s.FinalKillSignal) }),
 		p("RestartKillSignal", func(s *Service) string { return strconv.Itoa(s.RestartSignal()) }),
+		p("WatchdogUSec", func(s *Service) string { return formatTimespan(s.Watchdog) }),
+		p("WatchdogSignal", func(s *Service) string { return strconv.Itoa(s.WatchdogSignal) }),
 	}
 }
 

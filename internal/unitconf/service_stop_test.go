@@ -9,15 +9,20 @@ import (
 func init() {
 	for k, v := range map[string]sample{
 		// Values as systemd 257 shows them (observed-8-rs.md).
-		"Service.SuccessExitStatus":        {lines: "SuccessExitStatus=3 SIGUSR1\nSuccessExitStatus=NOTRUNNING 1", prop: "SuccessExitStatus", want: "1 3 7 USR1"},
-		"Service.RestartPreventExitStatus": {lines: "RestartPreventExitStatus=5", prop: "RestartPreventExitStatus", want: "5"},
-		"Service.RestartForceExitStatus":   {lines: "RestartForceExitStatus=7 TERM", prop: "RestartForceExitStatus", want: "7 TERM"},
-		"Service.RestartSteps":             {lines: "RestartSteps=3", prop: "RestartSteps", want: "3"},
-		"Service.RestartMaxDelaySec":       {lines: "RestartMaxDelaySec=2s", prop: "RestartMaxDelayUSec", want: "2s"},
-		"Service.SendSIGHUP":               {lines: "SendSIGHUP=yes", prop: "SendSIGHUP", want: "yes"},
-		"Service.SendSIGKILL":              {lines: "SendSIGKILL=no", prop: "SendSIGKILL", want: "no"},
-		"Service.FinalKillSignal":          {lines: "FinalKillSignal=SIGQUIT", prop: "FinalKillSignal", want: "3"},
-		"Service.RestartKillSignal":        {lines: "RestartKillSignal=SIGINT", prop: "RestartKillSignal", want: "2"},
+		"Service.SuccessExitStatus":         {lines: "SuccessExitStatus=3 SIGUSR1\nSuccessExitStatus=NOTRUNNING 1", prop: "SuccessExitStatus", want: "1 3 7 USR1"},
+		"Service.RestartPreventExitStatus":  {lines: "RestartPreventExitStatus=5", prop: "RestartPreventExitStatus", want: "5"},
+		"Service.RestartForceExitStatus":    {lines: "RestartForceExitStatus=7 TERM", prop: "RestartForceExitStatus", want: "7 TERM"},
+		"Service.RestartSteps":              {lines: "RestartSteps=3", prop: "RestartSteps", want: "3"},
+		"Service.RestartMaxDelaySec":        {lines: "RestartMaxDelaySec=2s", prop: "RestartMaxDelayUSec", want: "2s"},
+		"Service.TimeoutAbortSec":           {lines: "TimeoutAbortSec=1", prop: "TimeoutAbortUSec", want: "1s"},
+		"Service.RuntimeMaxSec":             {lines: "RuntimeMaxSec=1", prop: "RuntimeMaxUSec", want: "1s"},
+		"Service.RuntimeRandomizedExtraSec": {lines: "RuntimeRandomizedExtraSec=500ms", prop: "RuntimeRandomizedExtraUSec", want: "500ms"},
+		"Service.WatchdogSec":               {lines: "WatchdogSec=1", prop: "WatchdogUSec", want: "1s"},
+		"Service.WatchdogSignal":            {lines: "WatchdogSignal=SIGKILL", prop: "WatchdogSignal", want: "9"},
+		"Service.SendSIGHUP":                {lines: "SendSIGHUP=yes", prop: "SendSIGHUP", want: "yes"},
+		"Service.SendSIGKILL":               {lines: "SendSIGKILL=no", prop: "SendSIGKILL", want: "no"},
+		"Service.FinalKillSignal":           {lines: "FinalKillSignal=SIGQUIT", prop: "FinalKillSignal", want: "3"},
+		"Service.RestartKillSignal":         {lines: "RestartKillSignal=SIGINT", prop: "RestartKillSignal", want: "2"},
 	} {
 		samples[k] = v
 	}
@@ -31,6 +36,12 @@ func TestStopSettings(t *testing.T) {
 		{"restart signal follows kill signal", "ExecStart=/bin/a\nKillSignal=SIGINT", "RestartKillSignal", "2"},
 		{"final default", "ExecStart=/bin/a", "FinalKillSignal", "9"},
 		{"sigkill default", "ExecStart=/bin/a", "SendSIGKILL", "yes"},
+		{"abort follows stop", "ExecStart=/bin/a\nTimeoutStopSec=2", "TimeoutAbortUSec", "2s"},
+		{"abort own", "ExecStart=/bin/a\nTimeoutStopSec=2\nTimeoutAbortSec=infinity", "TimeoutAbortUSec", "infinity"},
+		{"abort reset", "ExecStart=/bin/a\nTimeoutStopSec=2\nTimeoutAbortSec=5\nTimeoutAbortSec=", "TimeoutAbortUSec", "2s"},
+		{"runtime default", "ExecStart=/bin/a", "RuntimeMaxUSec", "infinity"},
+		{"watchdog default", "ExecStart=/bin/a", "WatchdogUSec", "0"},
+		{"watchdog signal default", "ExecStart=/bin/a", "WatchdogSignal", "6"},
 		{"max delay default", "ExecStart=/bin/a", "RestartMaxDelayUSec", "infinity"},
 		{"killmode none", "ExecStart=/bin/a\nKillMode=none", "KillMode", "none"},
 		{"success empty", "ExecStart=/bin/a\nSuccessExitStatus=3\nSuccessExitStatus=", "SuccessExitStatus", ""},

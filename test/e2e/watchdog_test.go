@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// notifyScript is a service that speaks sd_notify as its own main
+// process: it prints its WATCHDOG_USEC, sends READY=1, then what argv
+// asks ("feed N": WATCHDOG=1 every 0.2 s N times; "trigger"; "usec N":
+// WATCHDOG_USEC=N; "ignore-abrt"), then waits.
+const notifyScript = `import os, signal, socket, sys, time
+print("WU=%s" % os.environ.get("WATCHDOG_USEC"), flush=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+def n(m): s.sendto(m.encode(), os.environ["NOTIFY_SOCKET"])
+a = sys.argv[1:]
+if "ignore-abrt" in a: signal.signal(signal.SIGABRT, signal.SIG_IGN)
+n("READY=1")
+while a:
+    w = a.pop(0)
+    if w == "feed":
+        for i in range(int(a.pop(0))):
+            time.sleep(0.2); n("WATCHDOG=1")
+    elif w == "trigger": n("WATCHDOG=trigger")
+    elif w == "usec": n("WATCHDOG_USEC=" + a.pop(0))
+print("done", flush=True)
+while True: time.sleep(1)
+`
+
+// TestWatchdogAndRuntimeMax: WatchdogSec= with WATCHDOG=1, WATCHDOG_USEC=
+// and WATCHDOG=trigger, TimeoutAbortSec=, and RuntimeMaxSec=, with the
+// results, exit statuses and log lines systemd 257 gave for the same
+// services (observed-8-rs.md).
+func TestWatchdogAndRuntimeMax(t *testing.T) {
+	c := startCapsule(t, "rsw")
+	if err := os.WriteFile(filepath.Join(homeOf(c), "notify.py"), []byte(notifyScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	py := "ExecStart=/usr/bin/python3 %h/notify.py"
+	writeUnits(t, c, map[string]string{
+		// Silent after READY=1: aborted with SIGABRT after 1 s.
+		"rswsilent.service": "[Service]\nType=notify\nWatchdogSec=1\n" + py + "\n",
+		// Ignores SIGABRT: killed after TimeoutAbortSec=.
+		"rswabrt.service": "[Service]\nType=notify\nWatchdogSec=1\nTimeoutAbortSec=500ms\n" + py + " ignore-abrt\n",
+		// Fed for 1.6 s past a 1 s limit, then it asks for the abort.
+		"rswtrig.service": "[Service]\nType=notify\nWatchdogSec=1\n" + py + " feed 8 trigger\n",
+		// A simple service may feed a watchdog too; a new limit of 0.6 s.
+		"rswusec.service": "[Service]\nWatchdogSec=5\n" + py + " usec 600000\n",
+		"rswrt.service":   "[Service]\nRuntimeMaxSec=1\nExecStart=/bin/sleep infinity\n",
+	})
+	units := []string{"rswsilent.service", "rswabrt.service", "rswtrig.service", "rswusec.service", "rswrt.service"}
+	if got := ctl(t, 0, "-C", c, "show", "-p", "WatchdogUSec,TimeoutAbortUSec,RuntimeMaxUSec,WatchdogSignal", "rswabrt.service", "rswrt.service").stdout; got != "TimeoutAbortUSec=500ms\nRuntimeMaxUSec=infinity\nWatchdogUSec=1s\nWatchdogSignal=6\n\n"+
+		"TimeoutAbortUSec=1min 30s\nRuntimeMaxUSec=1s\nWatchdogUSec=0\nWatchdogSignal=6\n" {
+		t.Errorf("show:\n%s", got)
+	}
+	ctl(t, 0, append([]string{"-C", c, "start"}, units...)...)
+	const props = "Result,ExecMainCode,ExecMainStatus,ActiveState"
+	for unit, want := range map[string]string{
+		"rswsilent.service": "Result=watchdog\nExecMainCode=2\nExecMainStatus=6\nActiveState=failed\n",
+		"rswabrt.service":   "Result=watchdog\nExecMainCode=2\nExecMainStatus=9\nActiveState=failed\n",
+		"rswtrig.service":   "Result=watchdog\nExecMainCode=2\nExecMainStatus=6\nActiveState=failed\n",
+		"rswusec.service":   "Result=watchdog\nExecMainCode=2\nExecMainStatus=6\nActiveState=failed\n",
+		"rswrt.service":     "Result=timeout\nExecMainCode=2\nExecMainStatus=15\nActiveState=failed\n",
+	} {
+		waitProps(t, c, unit, props, want, 10*time.Second)
+	}
+	logs := ctl(t, 0, "-C", c, "logs", "-n", "1000").stdout
+	for _, want := range []string{
+		"rswsilent.service: Watchdog timeout (limit 1s)!\n",
+		"rswsilent.service: Main process exited, code=killed, status=6/ABRT\n",
+		"rswsilent.service: Failed with result 'watchdog'.\n",
+		"rswabrt.service: State 'stop-watchdog' timed out. Killing.\n",
+		"rswtrig.service: Watchdog request (last status: <unset>)!\n",
+		"rswusec.service: Watchdog timeout (limit 600ms)!\n",
+		"rswrt.service: Service reached runtime time limit. Stopping.\n",
+		"rswrt.service: Failed with result 'timeout'.\n",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	for unit, want := range map[string]string{"rswsilent.service": "WU=1000000\n", "rswusec.service": "WU=5000000\n"} {
+		if l := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout; !strings.Contains(l, want) {
+			t.Errorf("%s has no %q:\n%s", unit, want, l)
+		}
+	}
+	// Fed, it outlived its limit before it asked for the abort.
+	if l := ctl(t, 0, "-C", c, "logs", "-u", "rswtrig.service").stdout; !strings.Contains(l, "done\n") || strings.Contains(l, "Watchdog timeout") {
+		t.Errorf("rswtrig.service:\n%s", l)
+	}
+}
