@@ -48,6 +48,9 @@ type Context struct {
 	ScopeLandlock bool `json:"scopeLandlock,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
+	// Loopback brings up "lo" in the new network namespace the process
+	// was started in (PrivateNetwork=).
+	Loopback bool `json:"loopback,omitempty"`
 
 	// Syscalls are the system call filters of SystemCallFilter= and the
 	// settings that check arguments (installed last, before the exec).
@@ -84,7 +87,13 @@ type MountPlan struct {
 	// own mounted with hidepid= this (ProtectProc=: "invisible" hides the
 	// processes of other users).
 	ProcHidePID string `json:"procHidePID,omitempty"`
-	Binds       []Bind `json:"binds,omitempty"`
+	// ProcSubsetPID mounts that /proc with subset=pid (ProcSubset=pid).
+	ProcSubsetPID bool `json:"procSubsetPID,omitempty"`
+	// DevPts, when set, gets a devpts instance of its own (PrivateDevices=).
+	DevPts string `json:"devPts,omitempty"`
+	// Paths are the path settings' mounts, after Tmpfs, before Binds.
+	Paths []PathMount `json:"paths,omitempty"`
+	Binds []Bind      `json:"binds,omitempty"`
 }
 
 // Tmpfs mounts a fresh tmpfs, e.g. a private /tmp or a cover that hides a
@@ -96,6 +105,8 @@ type Tmpfs struct {
 	Dirs []string `json:"dirs,omitempty"`
 	// Files are created empty inside it (as mount points for file binds).
 	Files []string `json:"files,omitempty"`
+	// Links are symbolic links created inside it, name to target.
+	Links [][2]string `json:"links,omitempty"`
 	// Size and Inodes bound a tmpfs the unit can write to; 0 leaves the
 	// kernel's default (half of RAM).
 	Size   uint64 `json:"size,omitempty"`

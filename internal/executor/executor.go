@@ -102,6 +102,7 @@ const (
 	exitUser      = 217
 	exitNoNewPriv = 227
 	exitCaps      = 218
+	exitNetwork   = 225
 	exitChdir     = 200
 	exitSeccomp   = 228
 	exitKeyring   = 237
@@ -119,7 +120,8 @@ func (e *stepError) Error() string { return e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
 func exitCode(err error) int {
-	if se, ok := err.(*stepError); ok {
+	var se *stepError
+	if errors.As(err, &se) {
 		return se.code
 	}
 	return 1
@@ -184,6 +186,11 @@ func runExecutor(contextFD int) error {
 	if c.Mounts != nil {
 		if err := step(exitNamespace, setupMounts(c.Mounts)); err != nil {
 			return fmt.Errorf("set up mount namespace: %w", err)
+		}
+	}
+	if c.Loopback {
+		if err := loopbackUp(); err != nil {
+			return step(exitNetwork, fmt.Errorf("set up private network: %w", err))
 		}
 	}
 	if c.Keyring != "" {

@@ -5,6 +5,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -34,7 +35,7 @@ func setupMounts(p *MountPlan) error {
 	if err := unix.MoveMount(root, "", unix.AT_FDCWD, p.Staging, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return fmt.Errorf("attach root at %s: %w", p.Staging, err)
 	}
-	if p.ProcHidePID != "" {
+	if p.ProcHidePID != "" || p.ProcSubsetPID {
 		if err := mountProc(p); err != nil {
 			return err
 		}
@@ -61,6 +62,23 @@ func setupMounts(p *MountPlan) error {
 				return fmt.Errorf("create %s in %s: %w", f, t.Path, err)
 			}
 		}
+		for _, l := range t.Links {
+			if err := os.Symlink(l[1], filepath.Join(target, l[0])); err != nil {
+				return fmt.Errorf("create %s in %s: %w", l[0], t.Path, err)
+			}
+		}
+	}
+	if p.DevPts != "" {
+		// A devpts of its own: the unit sees and opens only the
+		// terminals it makes.
+		err := unix.Mount("devpts", filepath.Join(p.Staging, p.DevPts), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
+			"newinstance,ptmxmode=0666,mode=0620")
+		if err != nil {
+			return fmt.Errorf("mount devpts on %s: %w", p.DevPts, err)
+		}
+	}
+	if err := applyPaths(p); err != nil {
+		return err
 	}
 	for _, b := range p.Binds {
 		if err := bind(p.Staging, b); err != nil {
@@ -94,8 +112,15 @@ func mountProc(p *MountPlan) error {
 	if p.ReadOnly {
 		flags |= unix.MS_RDONLY
 	}
-	if err := unix.Mount("proc", target, "proc", flags, "hidepid="+p.ProcHidePID); err != nil {
-		return fmt.Errorf("mount /proc (hidepid=%s): %w", p.ProcHidePID, err)
+	var opts []string
+	if p.ProcHidePID != "" {
+		opts = append(opts, "hidepid="+p.ProcHidePID)
+	}
+	if p.ProcSubsetPID {
+		opts = append(opts, "subset=pid")
+	}
+	if err := unix.Mount("proc", target, "proc", flags, strings.Join(opts, ",")); err != nil {
+		return fmt.Errorf("mount /proc (%s): %w", strings.Join(opts, ","), err)
 	}
 	return nil
 }

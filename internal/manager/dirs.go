@@ -243,7 +243,7 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *executor.MountPlan {
 	if m.cfg.Mode != System {
 		return nil
 	}
-	if svc.ProtectSystem == "no" && svc.ProtectHome == "no" && !svc.PrivateTmp && !svc.DynamicUser && svc.ProtectProc == "" {
+	if len(svc.MountSettings()) == 0 && !svc.ProtectHostname && !svc.DynamicUser && svc.ProtectProc == "" {
 		return nil
 	}
 	p := &executor.MountPlan{Staging: filepath.Join(m.cfg.RuntimeDir, "root")}
@@ -318,6 +318,7 @@ func (m *Manager) sandbox(u *Unit, rs *runState) *executor.MountPlan {
 	for _, c := range order {
 		p.Tmpfs = append(p.Tmpfs, *covers[c])
 	}
+	m.sandboxPaths(u, p)
 	if rs.notify != nil {
 		// The unit's own notify socket takes the shared one's place; the
 		// rest of the manager's runtime directory is hidden.

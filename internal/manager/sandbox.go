@@ -2,10 +2,14 @@ package manager
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/capsuled/capsuled/internal/executor"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 // syscallPlan is the executor's form of u's system call settings, nil
@@ -108,4 +112,116 @@ func (m *Manager) sandboxWarnings(u *Unit) []string {
 	}
 	return []string{fmt.Sprintf("%s: %s need the system manager; the unit runs in its capsule's namespaces and sandbox (read-only system, the capsule's own /tmp), system call filters applied.",
 		u.name, strings.Join(names, ", "))}
+}
+
+// pathMount turns a path list entry ("-" and "+" prefixes; without a
+// root directory "+" changes nothing) into a mount of kind.
+func pathMount(kind, entry string) executor.PathMount {
+	p := strings.TrimLeft(entry, "-+")
+	return executor.PathMount{Kind: kind, Target: p, Optional: strings.Contains(entry[:len(entry)-len(p)], "-")}
+}
+
+// privateDevices are the device nodes a PrivateDevices= /dev has, bound
+// from the host's.
+var privateDevices = []string{"null", "zero", "full", "random", "urandom", "tty"}
+
+// kernelTunables are what ProtectKernelTunables= makes read-only, and
+// kernelSecrets what it hides, as systemd 257 does.
+var (
+	kernelTunables = []string{"/proc/acpi", "/proc/apm", "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq",
+		"/proc/latency_stats", "/proc/mtrr", "/proc/scsi", "/proc/sys", "/proc/sysrq-trigger", "/proc/timer_list",
+		"/proc/timer_stats", "/sys"}
+	kernelSecrets = []string{"/proc/kallsyms", "/proc/kcore"}
+)
+
+// sandboxPaths adds u's path settings to the mount plan of a system
+// service: PrivateDevices=, ProcSubset=, TemporaryFileSystem=, BindPaths=,
+// BindReadOnlyPaths=, ReadWritePaths=, ReadOnlyPaths=,
+// InaccessiblePaths= and the Protect* settings' mounts, parents before
+// what lies below them.
+func (m *Manager) sandboxPaths(u *Unit, p *executor.MountPlan) {
+	s := &u.svc.Sandbox
+	var ps []executor.PathMount
+	if s.PrivateDevices {
+		dev := executor.Tmpfs{Path: "/dev", Mode: 0o755, Size: 1 << 20, Dirs: []string{"pts", "shm"},
+			Files: privateDevices,
+			Links: [][2]string{{"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+				{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}}}
+		p.Tmpfs = append([]executor.Tmpfs{dev}, p.Tmpfs...)
+		p.DevPts = "/dev/pts"
+		for _, d := range privateDevices {
+			ps = append(ps, executor.PathMount{Kind: "bind", Source: "/dev/" + d, Target: "/dev/" + d, Optional: true})
+		}
+		if !u.svc.PrivateTmp {
+			ps = append(ps, executor.PathMount{Kind: "bind", Source: "/dev/shm", Target: "/dev/shm", Optional: true, Recursive: true})
+		}
+	}
+	p.ProcSubsetPID = s.ProcSubset == "pid"
+	for _, t := range s.TemporaryFileSystem {
+		ps = append(ps, executor.PathMount{Kind: "tmpfs", Target: t.Path, Options: t.Options})
+	}
+	for _, list := range []struct {
+		binds []unitconf.BindPath
+		ro    bool
+	}{{s.BindPaths, false}, {s.BindReadOnlyPaths, true}} {
+		for _, b := range list.binds {
+			ps = append(ps, executor.PathMount{Kind: "bind", Source: b.Source, Target: b.Target,
+				Optional: b.Optional, ReadOnly: list.ro, Recursive: b.Recursive})
+		}
+	}
+	for _, e := range s.ReadWritePaths {
+		ps = append(ps, pathMount("readwrite", e))
+	}
+	for _, e := range s.ReadOnlyPaths {
+		ps = append(ps, pathMount("readonly", e))
+	}
+	if s.ProtectKernelTunables {
+		for _, t := range kernelTunables {
+			ps = append(ps, executor.PathMount{Kind: "readonly", Target: t, Optional: true})
+		}
+	}
+	if s.ProtectControlGroups {
+		ps = append(ps, executor.PathMount{Kind: "readonly", Target: "/sys/fs/cgroup", Optional: true})
+	}
+	for _, e := range s.InaccessiblePaths {
+		ps = append(ps, pathMount("inaccessible", e))
+	}
+	var hide []string
+	if s.ProtectKernelTunables {
+		hide = append(hide, kernelSecrets...)
+	}
+	if s.ProtectKernelModules {
+		hide = append(hide, "/usr/lib/modules", "/lib/modules")
+	}
+	if s.ProtectKernelLogs {
+		hide = append(hide, "/proc/kmsg", "/dev/kmsg")
+	}
+	for _, h := range hide {
+		ps = append(ps, executor.PathMount{Kind: "inaccessible", Target: h, Optional: true})
+	}
+	// Parents first, so a mount below another one is not covered by it;
+	// for the same depth, in the order above (binds, then read-write,
+	// read-only, inaccessible).
+	slices.SortStableFunc(ps, func(a, b executor.PathMount) int {
+		return strings.Count(filepath.Clean(a.Target), "/") - strings.Count(filepath.Clean(b.Target), "/")
+	})
+	p.Paths = append(p.Paths, ps...)
+}
+
+// namespaces are the namespaces besides the mount namespace a system
+// service's processes get: a network namespace with only "lo", up
+// (PrivateNetwork=), and a UTS namespace (ProtectHostname=). A capsule's
+// manager can make none.
+func (m *Manager) namespaces(u *Unit) (flags uintptr, loopback bool) {
+	if m.cfg.Mode != System {
+		return 0, false
+	}
+	s := &u.svc.Sandbox
+	if s.PrivateNetwork {
+		flags |= syscall.CLONE_NEWNET
+	}
+	if s.ProtectHostname {
+		flags |= syscall.CLONE_NEWUTS
+	}
+	return flags, s.PrivateNetwork
 }

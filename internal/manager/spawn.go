@@ -198,7 +198,9 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		}
 		spec.Executor, spec.Listen = ec, listen
 		if plan != nil {
-			spec.Cloneflags = syscall.CLONE_NEWNS
+			ns, lo := m.namespaces(u)
+			spec.Cloneflags = syscall.CLONE_NEWNS | ns
+			ec.Loopback = lo
 		}
 		if newIPC {
 			spec.Cloneflags |= syscall.CLONE_NEWIPC

@@ -2,11 +2,13 @@ package unitconf
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/executor"
+	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // Sandbox is the sandboxing part of systemd.exec(5) beyond ProtectSystem=,
@@ -61,6 +63,122 @@ func defaultSandbox() Sandbox {
 }
 
 func sbx(c *parseCtx) *Sandbox { return &svc(c).Sandbox }
+
+// words splits a value into words as systemd does, quotes and escapes
+// taken.
+func words(v string) ([]string, error) {
+	cmd, err := unit.ParseCommand("x " + v)
+	if err != nil {
+		return nil, err
+	}
+	return cmd.Argv[1:], nil
+}
+
+// cleanAbs checks an absolute, normalized path.
+func cleanAbs(p string) bool {
+	return strings.HasPrefix(p, "/") && filepath.Clean(p) == p && !slices.Contains(strings.Split(p, "/"), "..")
+}
+
+// pathList returns the parser of ReadWritePaths= and its siblings.
+func pathList(field func(*Sandbox) *[]string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(sbx(c))
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		ws, err := words(v)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			p := strings.TrimLeft(w, "-+")
+			if len(w)-len(p) > 2 || strings.Count(w[:len(w)-len(p)], "-") > 1 || strings.Count(w[:len(w)-len(p)], "+") > 1 {
+				c.warn("Invalid path, ignoring: %s", w)
+				continue
+			}
+			if !cleanAbs(p) {
+				c.warn("Not an absolute path, ignoring: %s", w)
+				continue
+			}
+			*dst = append(*dst, w)
+		}
+		return nil
+	}
+}
+
+func bindList(field func(*Sandbox) *[]BindPath) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(sbx(c))
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		ws, err := words(v)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			b := BindPath{Recursive: true}
+			rest := w
+			if r, ok := strings.CutPrefix(rest, "-"); ok {
+				b.Optional, rest = true, r
+			}
+			parts := strings.SplitN(rest, ":", 3)
+			b.Source, b.Target = parts[0], parts[0]
+			if len(parts) > 1 {
+				b.Target = parts[1]
+			}
+			if len(parts) > 2 {
+				switch parts[2] {
+				case "rbind", "":
+				case "norbind":
+					b.Recursive = false
+				default:
+					c.warn("Invalid option string, ignoring setting: %s", parts[2])
+					continue
+				}
+			}
+			if !cleanAbs(b.Source) || !cleanAbs(b.Target) {
+				c.warn("Not an absolute path, ignoring: %s", w)
+				continue
+			}
+			*dst = append(*dst, b)
+		}
+		return nil
+	}
+}
+
+func parseTemporaryFileSystem(c *parseCtx, v string) error {
+	s := sbx(c)
+	if v == "" {
+		s.TemporaryFileSystem = nil
+		return nil
+	}
+	ws, err := words(v)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		p, opts, _ := strings.Cut(w, ":")
+		if !cleanAbs(p) {
+			c.warn("Not an absolute path, ignoring: %s", w)
+			continue
+		}
+		for _, o := range strings.Split(opts, ",") {
+			if o != "" && !tmpfsOption(o) {
+				return unsupportedf("TemporaryFileSystem= option %q (capsuled takes ro, rw, size=, nr_inodes=, mode=, nosuid, nodev, noexec)", o)
+			}
+		}
+		s.TemporaryFileSystem = append(s.TemporaryFileSystem, TmpfsPath{Path: p, Options: opts})
+	}
+	return nil
+}
+
+func tmpfsOption(o string) bool {
+	k, _, _ := strings.Cut(o, "=")
+	return slices.Contains([]string{"ro", "rw", "size", "nr_inodes", "mode", "nosuid", "nodev", "noexec", "suid", "dev", "exec"}, k)
+}
 
 // capabilityList returns the parser of CapabilityBoundingSet= or
 // AmbientCapabilities=: lines merge by OR, "~" lines by AND NOT; the first
@@ -246,11 +364,43 @@ func boolOr(field func(*Sandbox) *bool, others ...string) func(c *parseCtx, v st
 	}
 }
 
+func parseProcSubset(c *parseCtx, v string) error {
+	switch v {
+	case "", "all":
+		sbx(c).ProcSubset = "all"
+	case "pid":
+		sbx(c).ProcSubset = "pid"
+	default:
+		return fmt.Errorf("use all or pid")
+	}
+	return nil
+}
+
 func sandboxDirectives() []Directive {
+	paths := func(key, prop string, f func(*Sandbox) *[]string) Directive {
+		return Directive{Key: key, Props: []string{prop}, Strict: true, Parse: pathList(f)}
+	}
 	b := func(key string, f func(*Sandbox) *bool) Directive {
 		return Directive{Key: key, Props: []string{key}, Strict: true, Parse: sbxBool(f)}
 	}
 	return []Directive{
+		paths("ReadWritePaths", "ReadWritePaths", func(s *Sandbox) *[]string { return &s.ReadWritePaths }),
+		paths("ReadOnlyPaths", "ReadOnlyPaths", func(s *Sandbox) *[]string { return &s.ReadOnlyPaths }),
+		paths("InaccessiblePaths", "InaccessiblePaths", func(s *Sandbox) *[]string { return &s.InaccessiblePaths }),
+		paths("ReadWriteDirectories", "ReadWritePaths", func(s *Sandbox) *[]string { return &s.ReadWritePaths }),
+		paths("ReadOnlyDirectories", "ReadOnlyPaths", func(s *Sandbox) *[]string { return &s.ReadOnlyPaths }),
+		paths("InaccessibleDirectories", "InaccessiblePaths", func(s *Sandbox) *[]string { return &s.InaccessiblePaths }),
+		{Key: "BindPaths", Props: []string{"BindPaths"}, Strict: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindPaths })},
+		{Key: "BindReadOnlyPaths", Props: []string{"BindReadOnlyPaths"}, Strict: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindReadOnlyPaths })},
+		{Key: "TemporaryFileSystem", Props: []string{"TemporaryFileSystem"}, Strict: true, Parse: parseTemporaryFileSystem},
+		{Key: "ProcSubset", Props: []string{"ProcSubset"}, Strict: true, Parse: parseProcSubset},
+		b("PrivateDevices", func(s *Sandbox) *bool { return &s.PrivateDevices }),
+		b("PrivateNetwork", func(s *Sandbox) *bool { return &s.PrivateNetwork }),
+		b("ProtectKernelTunables", func(s *Sandbox) *bool { return &s.ProtectKernelTunables }),
+		b("ProtectKernelModules", func(s *Sandbox) *bool { return &s.ProtectKernelModules }),
+		b("ProtectKernelLogs", func(s *Sandbox) *bool { return &s.ProtectKernelLogs }),
+		{Key: "ProtectControlGroups", Props: []string{"ProtectControlGroups", "ProtectControlGroupsEx"}, Strict: true,
+			Parse: boolOr(func(s *Sandbox) *bool { return &s.ProtectControlGroups }, "private", "strict")},
 		{Key: "CapabilityBoundingSet", Props: []string{"CapabilityBoundingSet"}, Strict: true,
 			Parse: capabilityList(func(s *Sandbox) (*uint64, *bool) { return &s.CapabilityBoundingSet, &s.boundingSet })},
 		{Key: "AmbientCapabilities", Props: []string{"AmbientCapabilities"}, Strict: true,

@@ -21,6 +21,22 @@ func init() {
 		"Service.RestrictRealtime":        {lines: "RestrictRealtime=yes", prop: "RestrictRealtime", want: "yes"},
 		"Service.ProtectClock":            {lines: "ProtectClock=yes", prop: "ProtectClock", want: "yes"},
 		"Service.ProtectHostname":         {lines: "ProtectHostname=yes", prop: "ProtectHostname", want: "yes"},
+		"Service.ReadWritePaths":          {lines: "ReadWritePaths=/srv -/var/x +/a", prop: "ReadWritePaths", want: "/srv -/var/x +/a"},
+		"Service.ReadOnlyPaths":           {lines: "ReadOnlyPaths=/etc", prop: "ReadOnlyPaths", want: "/etc"},
+		"Service.InaccessiblePaths":       {lines: "InaccessiblePaths=-/nonexist", prop: "InaccessiblePaths", want: "-/nonexist"},
+		"Service.ReadWriteDirectories":    {lines: "ReadWriteDirectories=/srv", prop: "ReadWritePaths", want: "/srv"},
+		"Service.ReadOnlyDirectories":     {lines: "ReadOnlyDirectories=/etc", prop: "ReadOnlyPaths", want: "/etc"},
+		"Service.InaccessibleDirectories": {lines: "InaccessibleDirectories=/x", prop: "InaccessiblePaths", want: "/x"},
+		"Service.BindPaths":               {lines: "BindPaths=/a:/b:rbind /c -/d:/e", prop: "BindPaths", want: "/a:/b:rbind /c:/c:rbind -/d:/e:rbind"},
+		"Service.BindReadOnlyPaths":       {lines: "BindReadOnlyPaths=/f", prop: "BindReadOnlyPaths", want: "/f:/f:rbind"},
+		"Service.TemporaryFileSystem":     {lines: "TemporaryFileSystem=/x:ro,size=10M /y", prop: "TemporaryFileSystem", want: "/x:ro,size=10M /y"},
+		"Service.ProcSubset":              {lines: "ProcSubset=pid", prop: "ProcSubset", want: "pid"},
+		"Service.PrivateDevices":          {lines: "PrivateDevices=yes", prop: "PrivateDevices", want: "yes"},
+		"Service.PrivateNetwork":          {lines: "PrivateNetwork=yes", prop: "PrivateNetwork", want: "yes"},
+		"Service.ProtectKernelTunables":   {lines: "ProtectKernelTunables=yes", prop: "ProtectKernelTunables", want: "yes"},
+		"Service.ProtectKernelModules":    {lines: "ProtectKernelModules=yes", prop: "ProtectKernelModules", want: "yes"},
+		"Service.ProtectKernelLogs":       {lines: "ProtectKernelLogs=yes", prop: "ProtectKernelLogs", want: "yes"},
+		"Service.ProtectControlGroups":    {lines: "ProtectControlGroups=yes", prop: "ProtectControlGroupsEx", want: "yes"},
 	} {
 		samples[k] = v
 	}
@@ -51,6 +67,11 @@ func TestSandboxValues(t *testing.T) {
 			"~adjtimex clock_adjtime clock_adjtime64 clock_settime64 settimeofday", ""},
 		{"SystemCallFilter=~bogus_call reboot", "SystemCallFilter", "~reboot", "Failed to parse system call, ignoring: bogus_call"},
 		{"SystemCallFilter=reboot:EPERM", "SystemCallFilter", "", "Allow-listed system calls cannot take error number, ignoring: reboot:EPERM"},
+		{"ReadWritePaths=relative /ok", "ReadWritePaths", "/ok", "Not an absolute path, ignoring: relative"},
+		{"InaccessiblePaths=/a/../b", "InaccessiblePaths", "", "Not an absolute path, ignoring: /a/../b"},
+		{"BindPaths=/a:/b:norbind", "BindPaths", "/a:/b:norbind", ""},
+		{"BindPaths=/a:b", "BindPaths", "", "Not an absolute path, ignoring: /a:b"},
+		{"TemporaryFileSystem=/x:mode=0700", "TemporaryFileSystem", "/x:mode=0700", ""},
 		{"SystemCallArchitectures=native bogus", "SystemCallArchitectures", "native", "Failed to parse system call architecture, ignoring: bogus"},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSandboxPaths: the path settings of a system service, each checked
+// from inside it.
+func TestSandboxPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"rw", "ro", "hide", "tmp"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hide", "secret"), []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "shared"), []byte("shared\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `d=` + dir + `
+touch $d/rw/a 2>/dev/null && echo rw-writable
+touch $d/ro/a 2>/dev/null || echo ro-refused
+cat $d/hide/secret 2>/dev/null || echo hide-empty
+touch $d/other 2>/dev/null || echo strict-refused
+cat $d/tmp/shared
+touch $d/tmp/new 2>/dev/null || echo tmpfs-read-only
+ls /dev | tr '\n' ' '; echo
+echo x > /dev/null && echo dev-null-ok
+echo 1 > /proc/sys/vm/overcommit_memory 2>/dev/null || echo proc-sys-refused
+touch /sys/fs/cgroup/x 2>/dev/null || echo cgroup-refused
+tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
+test -e /proc/sys || echo proc-subset-pid
+`
+	r := ctlRun(nil, "run", "-q", "-P", "-p", "ProtectSystem=strict", "-p", "ReadWritePaths="+dir+"/rw",
+		"-p", "ReadOnlyPaths=-"+dir+"/ro", "-p", "InaccessiblePaths="+dir+"/hide -/nonexistent",
+		"-p", "TemporaryFileSystem="+dir+"/tmp:ro", "-p", "BindReadOnlyPaths="+dir+"/shared:"+dir+"/tmp/shared",
+		"-p", "PrivateDevices=yes", "-p", "ProtectKernelTunables=yes", "-p", "ProtectControlGroups=yes",
+		"-p", "PrivateNetwork=yes", "sh", "-c", script)
+	want := "rw-writable\nro-refused\nhide-empty\nstrict-refused\nshared\ntmpfs-read-only\n" +
+		"fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \ndev-null-ok\nproc-sys-refused\ncgroup-refused\nlo\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("path settings:\n%s\nwant stdout:\n%s", r, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rw", "a")); err != nil {
+		t.Errorf("ReadWritePaths= write did not reach the host: %v", err)
+	}
+	r = ctlRun(nil, "run", "-q", "-P", "-p", "ProcSubset=pid", "sh", "-c", "test -e /proc/sys || echo no-sys; test -e /proc/self/status && echo own-pid")
+	if r.stdout != "no-sys\nown-pid\n" {
+		t.Errorf("ProcSubset=pid: %s", r)
+	}
+	// A missing path without "-" fails the start, as in systemd.
+	if r := ctlRun(nil, "run", "-q", "-P", "-p", "InaccessiblePaths="+dir+"/missing", "true"); r.code != 226 {
+		t.Errorf("InaccessiblePaths= of a missing path: want exit 226 (NAMESPACE), got %s", r)
+	}
+}
+
+// TestSandboxPathsInCapsule: a capsule's manager cannot make mounts (nor,
+// with RestrictNamespaces=yes, a user namespace to make them in), so the
+// path settings warn when the unit loads and the unit runs in the
+// capsule's own sandbox. (systemd 257's capsules fail such units with
+// 226/NAMESPACE.)
+func TestSandboxPathsInCapsule(t *testing.T) {
+	name := startCapsule(t, "sbp")
+	unit := "paths.service"
+	writeUnits(t, name, map[string]string{unit: "[Service]\nType=oneshot\nRemainAfterExit=yes\nProtectSystem=strict\n" +
+		"InaccessiblePaths=/etc\nPrivateNetwork=yes\nExecStart=/bin/sh -c 'test -r /etc/hostname && echo etc-visible'\n"})
+	ctl(t, 0, "-C", name, "start", unit)
+	if logs := ctl(t, 0, "-C", name, "logs", "-u", unit).stdout; !strings.Contains(logs, "etc-visible") {
+		t.Errorf("unit did not run in the capsule's sandbox:\n%s", logs)
+	}
+	want := unit + ": ProtectSystem=, InaccessiblePaths=, PrivateNetwork= need the system manager"
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		logs := ctl(t, 0, "logs", "-u", "capsule@"+name+".service").stdout
+		if strings.Contains(logs, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the capsule's log:\n%s", want, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEscapeReadWritePathsSymlink: a system service is given
+// ReadWritePaths= of a directory in a capsule's home. The capsule swaps
+// it for a symbolic link to a directory of root's; followed, the link
+// would make that directory writable for the service. Only root's links
+// are followed: the start fails and root's directory stays untouched.
+func TestEscapeReadWritePathsSymlink(t *testing.T) {
+	name := startCapsule(t, "rwlink")
+	target := t.TempDir() // root's, read-only under ProtectSystem=strict
+	inCapsule(t, name, 0, `ln -s `+target+` "$HOME/inbox"`)
+	inbox := filepath.Join(homeOf(name), "inbox")
+	if fi, err := os.Lstat(inbox); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("capsule made no link at %s: %v", inbox, err)
+	}
+	r := ctlRun(nil, "run", "-q", "-P", "-p", "ProtectSystem=strict", "-p", "ReadWritePaths="+inbox,
+		"sh", "-c", "touch "+inbox+"/planted && echo planted")
+	if _, err := os.Stat(filepath.Join(target, "planted")); err == nil {
+		t.Errorf("a capsule's link made root's %s writable for a system service: %s", target, r)
+	}
+	if r.code != 226 {
+		t.Errorf("ReadWritePaths= through a capsule's link: want exit 226 (NAMESPACE), got %s", r)
+	}
+}
