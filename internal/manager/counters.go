@@ -39,19 +39,7 @@ func unitDefaultProperties() []Property {
 
 // serviceDefaultProperties are a service's settings capsuled has no
 // directive for, with the value that describes what it does.
-func serviceDefaultProperties(conf []Property) []Property {
-	get := func(name string) string {
-		for _, p := range conf {
-			if p.Name == name {
-				return p.Value
-			}
-		}
-		return ""
-	}
-	privateTmp := "no"
-	if get("PrivateTmp") == "yes" {
-		privateTmp = "connected"
-	}
+func serviceDefaultProperties(_ []Property) []Property {
 	ps := []Property{
 		{"ExitType", "main"}, // the main process's exit ends the service
 		{"RestartMode", "normal"},
@@ -113,26 +101,12 @@ func serviceDefaultProperties(conf []Property) []Property {
 		{"TTYVTDisallocate", "no"},
 		{"LogLevelMax", "-1"},
 		{"SetLoginEnvironment", "no"},
-		{"PrivateTmpEx", privateTmp},
-		{"PrivateDevices", "no"},
-		{"ProtectClock", "no"},
-		{"ProtectKernelTunables", "no"},
-		{"ProtectKernelModules", "no"},
-		{"ProtectKernelLogs", "no"},
-		{"ProtectControlGroups", "no"},
-		{"ProtectControlGroupsEx", "no"},
-		{"PrivateNetwork", "no"},
 		{"PrivateUsers", "no"},
 		{"PrivateUsersEx", "no"},
 		{"PrivateMounts", "no"},
 		{"PrivatePIDs", "no"},
-		{"LockPersonality", "no"},
-		{"MemoryDenyWriteExecute", "no"},
-		{"RestrictRealtime", "no"},
 		{"MountAPIVFS", "no"},
 		{"BindLogSockets", "no"},
-		{"ProcSubset", "all"},
-		{"ProtectHostname", "no"},
 		{"MemoryKSM", "no"},
 	}
 	return ps

@@ -41,6 +41,10 @@ type Sandbox struct {
 
 	ProcSubset string // all or pid
 
+	// TmpDisconnected: PrivateTmp=disconnected (capsuled's private /tmp
+	// is always a tmpfs of its own, so only show tells the two apart).
+	TmpDisconnected bool
+
 	PrivateDevices, PrivateNetwork                                 bool
 	ProtectKernelTunables, ProtectKernelModules, ProtectKernelLogs bool
 	ProtectControlGroups, ProtectClock, ProtectHostname            bool
@@ -349,6 +353,16 @@ func parseAddressFamilies(c *parseCtx, v string) error {
 	return nil
 }
 
+func parsePrivateTmp(c *parseCtx, v string) error {
+	s := svc(c)
+	if v == "disconnected" {
+		s.PrivateTmp, s.TmpDisconnected = true, true
+		return nil
+	}
+	s.TmpDisconnected = false
+	return parseBoolInto(&s.PrivateTmp, v, false)
+}
+
 func sbxBool(field func(*Sandbox) *bool) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error { return parseBoolInto(field(sbx(c)), v, false) }
 }
@@ -480,6 +494,15 @@ func sandboxProps() []Property {
 		return Property{Name: name, Format: func(u *Unit) string { return FormatBool(f(s(u))) }}
 	}
 	return []Property{
+		{Name: "PrivateTmpEx", Format: func(u *Unit) string {
+			switch svc := u.Service; {
+			case svc.TmpDisconnected || svc.DynamicUser:
+				return "disconnected"
+			case svc.PrivateTmp:
+				return "connected"
+			}
+			return "no"
+		}},
 		str("CapabilityBoundingSet", func(s *Sandbox) string { return executor.FormatCapabilities(s.CapabilityBoundingSet) }),
 		str("AmbientCapabilities", func(s *Sandbox) string { return executor.FormatCapabilities(s.AmbientCapabilities) }),
 		str("ReadWritePaths", func(s *Sandbox) string { return strings.Join(s.ReadWritePaths, " ") }),

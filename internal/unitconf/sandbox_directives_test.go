@@ -72,6 +72,11 @@ func TestSandboxValues(t *testing.T) {
 		{"BindPaths=/a:/b:norbind", "BindPaths", "/a:/b:norbind", ""},
 		{"BindPaths=/a:b", "BindPaths", "", "Not an absolute path, ignoring: /a:b"},
 		{"TemporaryFileSystem=/x:mode=0700", "TemporaryFileSystem", "/x:mode=0700", ""},
+		{"PrivateTmp=disconnected", "PrivateTmpEx", "disconnected", ""},
+		{"PrivateTmp=disconnected", "PrivateTmp", "yes", ""},
+		{"PrivateTmp=yes", "PrivateTmpEx", "connected", ""},
+		{"User=x\nDynamicUser=yes", "PrivateTmpEx", "disconnected", ""},
+		{"", "PrivateTmpEx", "no", ""},
 		{"SystemCallArchitectures=native bogus", "SystemCallArchitectures", "native", "Failed to parse system call architecture, ignoring: bogus"},
 	}
 	for _, tc := range tests {

@@ -392,7 +392,7 @@ func serviceDirectives() []Directive {
 		{Key: "NoNewPrivileges", Props: []string{"NoNewPrivileges"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.NoNewPrivileges })},
 		{Key: "ProtectSystem", Props: []string{"ProtectSystem"}, Strict: true, Parse: parseProtect(func(s *Service) *string { return &s.ProtectSystem }, "full", "strict")},
 		{Key: "ProtectHome", Props: []string{"ProtectHome"}, Strict: true, Parse: parseProtect(func(s *Service) *string { return &s.ProtectHome }, "read-only", "tmpfs")},
-		{Key: "PrivateTmp", Props: []string{"PrivateTmp"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.PrivateTmp })},
+		{Key: "PrivateTmp", Props: []string{"PrivateTmp", "PrivateTmpEx"}, Strict: true, Parse: parsePrivateTmp},
 		{Key: "PrivateIPC", Props: []string{"PrivateIPC"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.PrivateIPC })},
 		{Key: "ProtectProc", Props: []string{"ProtectProc"}, Strict: true, Parse: parseProtectProc},
 		{Key: "RemoveIPC", Props: []string{"RemoveIPC"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RemoveIPC })},
