@@ -110,6 +110,18 @@ type pathMounter struct {
 	host, staging int // directory fds of the host's root and the new root
 	empty         int // a detached tmpfs holding "reg", an empty file of mode 0
 	readOnly      []string
+	tmpfs         []string // targets of the tmpfs mounted so far
+}
+
+// inFreshTmpfs reports whether path lies below a tmpfs applyPaths
+// mounted.
+func (m *pathMounter) inFreshTmpfs(path string) bool {
+	for _, t := range m.tmpfs {
+		if strings.HasPrefix(path, strings.TrimSuffix(t, "/")+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *pathMounter) close() {
@@ -163,10 +175,10 @@ func (m *pathMounter) apply(pm PathMount) error {
 
 func (m *pathMounter) mount(pm PathMount) error {
 	target, err := resolveIn(m.staging, pm.Target)
-	if errors.Is(err, unix.ENOENT) && pm.Kind == "bind" {
-		// A bind into a tmpfs (TemporaryFileSystem=) needs its mount
-		// point made, as systemd makes it; elsewhere the tree is
-		// read-only and this fails.
+	if errors.Is(err, unix.ENOENT) && pm.Kind == "bind" && m.inFreshTmpfs(pm.Target) {
+		// A bind into a tmpfs of TemporaryFileSystem= needs its mount
+		// point made, as systemd makes it. Nowhere else: that would
+		// change the host's tree, maybe a directory a unit owns.
 		target, err = m.mountPoint(pm)
 	}
 	if err != nil {
@@ -224,6 +236,7 @@ func (m *pathMounter) mount(pm PathMount) error {
 			return fmt.Errorf("%s: %w", pm.Target, err)
 		}
 		attr.Attr_set |= unix.MOUNT_ATTR_NODEV
+		m.tmpfs = append(m.tmpfs, pm.Target)
 		if ro {
 			// Once the mounts below it have their mount points.
 			m.readOnly = append(m.readOnly, pm.Target)
