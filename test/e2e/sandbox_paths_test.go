@@ -54,6 +54,16 @@ test -e /proc/sys || echo proc-subset-pid
 	if r.stdout != "no-sys\nown-pid\n" {
 		t.Errorf("ProcSubset=pid: %s", r)
 	}
+	// ProtectHostname=: a UTS namespace of its own, and sethostname(2)
+	// refused even to root, as systemd 257 does.
+	hostUTS, err := os.Readlink("/proc/self/ns/uts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = ctlRun(nil, "run", "-q", "-P", "-p", "ProtectHostname=yes", "sh", "-c", "readlink /proc/self/ns/uts; hostname sb-changed 2>/dev/null || echo refused")
+	if lines := strings.Split(r.stdout, "\n"); len(lines) != 3 || lines[0] == hostUTS || lines[1] != "refused" {
+		t.Errorf("ProtectHostname=yes (host %s): %s", hostUTS, r)
+	}
 	// A missing path without "-" fails the start, as in systemd.
 	if r := ctlRun(nil, "run", "-q", "-P", "-p", "InaccessiblePaths="+dir+"/missing", "true"); r.code != 226 {
 		t.Errorf("InaccessiblePaths= of a missing path: want exit 226 (NAMESPACE), got %s", r)
