@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,21 @@ test -e /proc/sys || echo proc-subset-pid
 	r = ctlRun(nil, "run", "-q", "-P", "-p", "ProcSubset=pid", "sh", "-c", "test -e /proc/sys || echo no-sys; test -e /proc/self/status && echo own-pid")
 	if r.stdout != "no-sys\nown-pid\n" {
 		t.Errorf("ProcSubset=pid: %s", r)
+	}
+	// The older settings: a private /tmp, /root hidden, /etc read-only,
+	// no_new_privs.
+	marker := fmt.Sprintf("sb-private-tmp-%d", os.Getpid())
+	r = ctlRun(nil, "run", "-q", "-P", "-p", "PrivateTmp=yes", "-p", "ProtectHome=yes", "-p", "ProtectSystem=full",
+		"-p", "NoNewPrivileges=yes", "sh", "-c", "ls -A /tmp | wc -l; touch /tmp/"+marker+"; ls -A /root | wc -l; "+
+			"touch /etc/"+marker+" 2>/dev/null || echo etc-refused; grep ^NoNewPrivs: /proc/self/status")
+	if r.stdout != "0\n0\netc-refused\nNoNewPrivs:\t1\n" {
+		t.Errorf("PrivateTmp=, ProtectHome=yes, ProtectSystem=full, NoNewPrivileges=: %s", r)
+	}
+	for _, p := range []string{"/tmp/" + marker, "/etc/" + marker} {
+		if _, err := os.Stat(p); err == nil {
+			os.Remove(p)
+			t.Errorf("%s reached the host", p)
+		}
 	}
 	// ProtectHostname=: a UTS namespace of its own, and sethostname(2)
 	// refused even to root, as systemd 257 does.

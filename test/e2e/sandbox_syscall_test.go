@@ -170,3 +170,31 @@ func fmtScan(s, format string, v ...any) bool {
 	_, err := fmt.Sscanf(s, format, v...)
 	return err == nil
 }
+
+// TestProtectSettingsCalls: what ProtectKernelModules=, ProtectKernelLogs=,
+// ProtectClock= and RestrictRealtime= refuse a system service running as
+// root, which could do all of it otherwise (EPERM, as systemd 257).
+func TestProtectSettingsCalls(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("system call numbers of x86_64")
+	}
+	tests := []struct {
+		prop, args, without string
+	}{
+		{"ProtectKernelModules=yes", "313 -1 0 0", ""},           // finit_module: EBADF or ENOSYS unfiltered
+		{"ProtectKernelLogs=yes", "103 10 0 0", ""},              // syslog(SIZE_BUFFER)
+		{"ProtectClock=yes", "227 0 0", "r=-1 errno=14\n"},       // clock_settime(NULL): EFAULT unfiltered
+		{"RestrictRealtime=yes", "144 0 1 0", "r=-1 errno=22\n"}, // sched_setscheduler FIFO, no param: EINVAL unfiltered
+	}
+	for _, tc := range tests {
+		if r := runProbe(t, "", []string{tc.prop}, strings.Fields(tc.args)...); r.stdout != "r=-1 errno=1\n" {
+			t.Errorf("%s: probe %s: %s, want r=-1 errno=1", tc.prop, tc.args, r)
+		}
+		if tc.without == "" {
+			continue
+		}
+		if r := runProbe(t, "", nil, strings.Fields(tc.args)...); r.stdout != tc.without {
+			t.Errorf("without %s: probe %s: %s, want %q", tc.prop, tc.args, r, tc.without)
+		}
+	}
+}
