@@ -35,6 +35,9 @@ const (
 	MethodListBusNames    = Interface + ".ListBusNames"
 	MethodListJobs        = Interface + ".ListJobs"
 	MethodCancelJob       = Interface + ".CancelJob"
+	MethodGetEnvironment  = Interface + ".GetEnvironment"
+	MethodSetEnvironment  = Interface + ".SetEnvironment"
+	MethodUnsetEnv        = Interface + ".UnsetEnvironment"
 )
 
 // Error names.
@@ -293,4 +296,19 @@ type JobList struct {
 type CancelJobRequest struct {
 	ID  uint32 `json:"id,omitempty"`
 	All bool   `json:"all,omitempty"`
+}
+
+// Environment is GetEnvironment's reply.
+type Environment struct {
+	Environment []string `json:"environment"`
+}
+
+// SetEnvironment is SetEnvironment's parameters.
+type SetEnvironment struct {
+	Assignments []string `json:"assignments"`
+}
+
+// UnsetEnvironment is UnsetEnvironment's parameters.
+type UnsetEnvironment struct {
+	Names []string `json:"names"`
 }

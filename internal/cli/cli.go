@@ -146,6 +146,9 @@ Commands:
   show [UNIT...]               Show properties of units (without: of the manager)
   list-dependencies [UNIT...]  Show the units a unit needs as a tree
   reset-failed [UNIT...]       Forget failed states
+  show-environment             Print the manager's environment block
+  set-environment VAR=VALUE... Set variables in the manager's environment block
+  unset-environment VAR...     Remove variables from the manager's environment block
   list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
   list-timers [PATTERN...]     List active timers (--all: loaded inactive ones too)
   list-paths [PATTERN...]      List watched paths of active path units (--all: inactive ones too)
@@ -259,7 +262,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
-		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths":
+		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths",
+		"show-environment", "set-environment", "unset-environment":
 		known = true
 	}
 	if !known {
@@ -311,6 +315,10 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.bus(pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
+	case "show-environment":
+		return c.showEnvironment()
+	case "set-environment", "unset-environment":
+		return c.setEnvironment(verb, pos)
 	case "daemon-reload":
 		if err := c.t.client.Call(api.MethodReload, struct{}{}, nil); err != nil {
 			return fail(exitFailure, "Failed to reload daemon: %v", err)

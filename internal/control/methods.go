@@ -37,6 +37,9 @@ func methods() map[string]method {
 		api.MethodRunTransient:    runTransient,
 		api.MethodListJobs:        listJobs,
 		api.MethodCancelJob:       cancelJob,
+		api.MethodGetEnvironment:  getEnvironment,
+		api.MethodSetEnvironment:  setEnvironment,
+		api.MethodUnsetEnv:        unsetEnvironment,
 	}
 }
 

@@ -14,9 +14,11 @@ import (
 // gets first: the one it started with (Config.Env, in its order) and what
 // set-environment added (kept sorted by name, as systemd keeps it).
 type envBlock struct {
-	mu    sync.Mutex
-	set   []string // set-environment assignments, sorted
-	unset []string // names of Config.Env removed by unset-environment
+	mu  sync.Mutex
+	set []string // set-environment assignments, sorted
+	// unset are names of Config.Env removed by unset-environment: set
+	// again, they come with the sorted ones, as in systemd.
+	unset []string
 }
 
 // Environment returns the manager's environment block.
@@ -54,8 +56,6 @@ func (m *Manager) SetEnvironment(assignments []string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, kv := range assignments {
-		name, _, _ := strings.Cut(kv, "=")
-		b.unset = slices.DeleteFunc(b.unset, func(n string) bool { return n == name })
 		b.set = unitconf.SetEnv(b.set, kv)
 	}
 	slices.Sort(b.set)

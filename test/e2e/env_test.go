@@ -116,3 +116,49 @@ func TestEscapeEnvironmentFileSymlink(t *testing.T) {
 		t.Errorf("capsule unit with EnvironmentFile=%%h/envown printed %q, want own=mine", r.stdout)
 	}
 }
+
+// TestManagerEnvironment: set-environment, unset-environment and
+// show-environment change and print the manager's environment block, which
+// the processes started afterwards get, with systemctl 257's escaping and
+// errors.
+func TestManagerEnvironment(t *testing.T) {
+	name := startCapsule(t, "evm")
+	ctl(t, 0, "-C", name, "set-environment", "SP=a b", "SQ=it's", "NL=a\nb", "DL=$x", "PL=plain", "EM=")
+	out := ctl(t, 0, "-C", name, "show-environment").stdout
+	want := "DL=$'$x'\nEM=\nNL=$'a\\nb'\nPL=plain\nSP=$'a b'\nSQ=$'it\\'s'\n"
+	if !strings.HasSuffix(out, want) || !strings.Contains(out, "HOME=/var/lib/capsules/"+name+"\n") {
+		t.Errorf("show-environment:\n%s\nwant the start block, then:\n%s", out, want)
+	}
+	if r := ctl(t, 0, "run", "-q", "-C", name, "-P", "/bin/sh", "-c", `echo "$SP|$PL|$NL"`); r.stdout != "a b|plain|a\nb\n" {
+		t.Errorf("a process started after set-environment printed %q", r.stdout)
+	}
+	if v := ctl(t, 0, "-C", name, "show", "-P", "Environment").stdout; !strings.Contains(v, ` "NL=a\nb" PL=plain "SP=a b" "SQ=it's"`) {
+		t.Errorf("show -P Environment: %s", v)
+	}
+	ctl(t, 0, "-C", name, "unset-environment", "SP", "SQ=nomatch", "PL=plain", "NOSUCH")
+	out = ctl(t, 0, "-C", name, "show-environment").stdout
+	if strings.Contains(out, "SP=") || strings.Contains(out, "PL=") || !strings.Contains(out, "SQ=") {
+		t.Errorf("after unset-environment SP SQ=nomatch PL=plain:\n%s", out)
+	}
+	for _, tc := range []struct{ args, msg string }{
+		{"set-environment\x00BAD NAME=x", "Failed to set environment: Invalid environment assignments\n"},
+		{"set-environment\x00NOEQ", "Failed to set environment: Invalid environment assignments\n"},
+		{"unset-environment\x001x", "Failed to set environment: Invalid environment variable names or assignments\n"},
+	} {
+		r := ctlRun(nil, append([]string{"-C", name}, strings.Split(tc.args, "\x00")...)...)
+		if r.code != 1 || r.stderr != tc.msg {
+			t.Errorf("%q: %s, want exit 1 and %q", tc.args, r, tc.msg)
+		}
+	}
+
+	// The system manager's block reaches its units the same way.
+	v := fmt.Sprintf("EVTEST%d", os.Getpid())
+	ctl(t, 0, "set-environment", v+"=sys")
+	t.Cleanup(func() { ctlRun(nil, "unset-environment", v) })
+	unit := fmt.Sprintf("evmgr%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo got=$$"+v+"'\n")
+	ctl(t, 0, "start", unit)
+	if logs := ctl(t, 0, "logs", "-u", unit).stdout; !strings.Contains(logs, "got=sys\n") {
+		t.Errorf("system unit started after set-environment %s=sys:\n%s", v, logs)
+	}
+}
