@@ -94,16 +94,21 @@ func (m *Manager) notifyUnit(pid int, cg string) (*Unit, *runState) {
 	defer m.mu.Unlock()
 	for _, x := range m.units {
 		rs := x.run
-		if rs == nil || isClosed(rs.done) {
+		if rs == nil || isClosed(rs.done) || x.svc == nil {
 			continue
 		}
-		if rs.main != nil {
+		access := x.svc.EffectiveNotifyAccess()
+		switch {
+		case access == "none":
+			continue
+		case access == "all" && cg != "" && (cg == rs.cgroup || strings.HasPrefix(cg, rs.cgroup+"/")):
+			// NotifyAccess=all: any process of the unit.
+			return x, rs
+		case rs.main != nil:
 			if rs.main.PID == pid && !rs.main.HasExited() {
 				return x, rs
 			}
-			continue
-		}
-		if cg != "" && rs.procGroup == cg {
+		case cg != "" && rs.procGroup == cg:
 			return x, rs
 		}
 	}

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/capsuled/capsuled/internal/cgroup"
@@ -12,7 +13,7 @@ import (
 func notifyFixture(units map[string]*runState) *Manager {
 	m := &Manager{units: map[string]*Unit{}}
 	for name, rs := range units {
-		m.units[name] = &Unit{name: name, kind: serviceKind{m}, run: rs}
+		m.units[name] = &Unit{name: name, kind: serviceKind{m}, run: rs, svc: &serviceConfig{Type: "notify"}}
 	}
 	return m
 }
@@ -109,6 +110,41 @@ func TestNotifyMatchesOnlyLiveInvocations(t *testing.T) {
 					t.Fatalf("%s: %s ready = %v, want %v", tt.name, name, got, name == tt.want)
 				}
 			}
+		}
+	}
+}
+
+// TestNotifyAccess: whose messages count for a running service, by
+// NotifyAccess=: none (for a type that needs none), main, and all (any
+// process in the unit's cgroup).
+func TestNotifyAccess(t *testing.T) {
+	pid := os.Getpid()
+	cg, err := cgroup.OfPID(pid)
+	if err != nil {
+		t.Skipf("no cgroup2: %v", err)
+	}
+	parent := cg[:strings.LastIndexByte(cg, '/')]
+	for _, tt := range []struct {
+		name, typ, access, cgroup string
+		main                      int
+		want                      bool
+	}{
+		{"main", "notify", "", "/elsewhere", pid, true},
+		{"not main", "notify", "", cg, pid + 1, false},
+		{"all, same cgroup", "notify", "all", cg, pid + 1, true},
+		{"all, below the unit's cgroup", "simple", "all", parent, pid + 1, true},
+		{"all, other cgroup", "notify", "all", "/elsewhere", pid + 1, false},
+		{"none on simple", "simple", "none", cg, pid, false},
+		{"none on notify is main", "notify", "none", "/elsewhere", pid, true},
+	} {
+		rs := newRun("/x", liveProcess(tt.main))
+		rs.cgroup = tt.cgroup
+		m := &Manager{units: map[string]*Unit{}}
+		m.units["a.service"] = &Unit{name: "a.service", kind: serviceKind{m}, run: rs,
+			svc: &serviceConfig{Type: tt.typ, NotifyAccess: tt.access}}
+		m.handleNotify(pid, "READY=1")
+		if got := isClosed(rs.ready); got != tt.want {
+			t.Errorf("%s: ready = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

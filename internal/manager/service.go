@@ -182,6 +182,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			m.finish(u, rs, res)
 			return fmt.Errorf("start %s: main process exited before it was ready: %s", u.name, m.describeExit(p))
 		case <-timeout:
+			m.logf(u, "%s: start operation timed out. Terminating.", u.name)
 			m.killAll(u, rs)
 			m.finish(u, rs, resultTimeout)
 			return fmt.Errorf("start %s: not ready after %s (TimeoutStartSec=)", u.name, svc.TimeoutStart)

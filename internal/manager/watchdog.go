@@ -11,12 +11,10 @@ import (
 // WatchdogSignal= (SIGABRT), then killed after TimeoutAbortSec=, and
 // ends with Result=watchdog, as in systemd 257.
 
-// notifies tells whether the processes of svc get NOTIFY_SOCKET: its type
-// waits for READY=1, or it has a watchdog to feed (NotifyAccess=main is
-// implied then, as in systemd).
-func notifies(svc *serviceConfig) bool {
-	return svc.Type == "notify" || svc.Type == "notify-reload" || svc.Watchdog > 0
-}
+// notifies tells whether the processes of svc get NOTIFY_SOCKET: its
+// NotifyAccess= is not none (main is implied for notify types and with a
+// watchdog, as in systemd).
+func notifies(svc *serviceConfig) bool { return svc.EffectiveNotifyAccess() != "none" }
 
 // watchdogEnv is the environment the main process of svc is told its
 // watchdog limit in.

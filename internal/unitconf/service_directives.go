@@ -344,11 +344,11 @@ func parseOutput(field func(*Service) *string, def string, ok ...string) func(c 
 
 func parseNotifyAccess(c *parseCtx, v string) error {
 	switch v {
-	case "", "main":
+	case "", "none", "main", "all":
 		svc(c).NotifyAccess = v
 		return nil
-	case "none", "exec", "all":
-		return unsupportedf("NotifyAccess=%s (only the main process's notifications are taken)", v)
+	case "exec":
+		return unsupportedf("NotifyAccess=%s (control processes' notifications are not taken)", v)
 	}
 	return fmt.Errorf("use none, main, exec or all")
 }
@@ -491,15 +491,7 @@ func serviceProps() []Property {
 	props := []Property{
 		str("Type", func(s *Service) string { return s.Type }),
 		str("Restart", func(s *Service) string { return s.Restart }),
-		str("NotifyAccess", func(s *Service) string {
-			switch {
-			case s.NotifyAccess != "":
-				return s.NotifyAccess
-			case s.Type == "notify" || s.Type == "notify-reload":
-				return "main"
-			}
-			return "none"
-		}),
+		str("NotifyAccess", func(s *Service) string { return s.EffectiveNotifyAccess() }),
 		str("RestartUSec", func(s *Service) string { return formatTimespan(s.RestartDelay) }),
 		str("TimeoutStartUSec", func(s *Service) string { return formatTimeout(s.TimeoutStart) }),
 		str("TimeoutStopUSec", func(s *Service) string { return formatTimeout(s.TimeoutStop) }),

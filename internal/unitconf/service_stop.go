@@ -260,6 +260,20 @@ func serviceStopProps() []Property {
 	}
 }
 
+// EffectiveNotifyAccess is whose sd_notify messages count: NotifyAccess=,
+// by default none, but at least main for a service whose type waits for
+// READY=1 or that has a watchdog, as in systemd 257.
+func (s *Service) EffectiveNotifyAccess() string {
+	a := s.NotifyAccess
+	if (a == "" || a == "none") && (s.Type == "notify" || s.Type == "notify-reload" || s.Watchdog > 0) {
+		return "main"
+	}
+	if a == "" {
+		return "none"
+	}
+	return a
+}
+
 // AbortTimeout is how long a service stopped after a watchdog timeout
 // gets (TimeoutAbortSec=, by default TimeoutStopSec=); 0 is none.
 func (s *Service) AbortTimeout() time.Duration {

@@ -42,6 +42,11 @@ func TestStopSettings(t *testing.T) {
 		{"runtime default", "ExecStart=/bin/a", "RuntimeMaxUSec", "infinity"},
 		{"watchdog default", "ExecStart=/bin/a", "WatchdogUSec", "0"},
 		{"watchdog signal default", "ExecStart=/bin/a", "WatchdogSignal", "6"},
+		// Observed in systemd 257 (rs18-rs21).
+		{"notify access none on notify", "Type=notify\nExecStart=/bin/a\nNotifyAccess=none", "NotifyAccess", "main"},
+		{"watchdog implies main", "ExecStart=/bin/a\nWatchdogSec=3", "NotifyAccess", "main"},
+		{"notify access all", "ExecStart=/bin/a\nNotifyAccess=all", "NotifyAccess", "all"},
+		{"notify access default", "ExecStart=/bin/a", "NotifyAccess", "none"},
 		{"max delay default", "ExecStart=/bin/a", "RestartMaxDelayUSec", "infinity"},
 		{"killmode none", "ExecStart=/bin/a\nKillMode=none", "KillMode", "none"},
 		{"success empty", "ExecStart=/bin/a\nSuccessExitStatus=3\nSuccessExitStatus=", "SuccessExitStatus", ""},

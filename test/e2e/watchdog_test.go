@@ -50,13 +50,20 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		// A simple service may feed a watchdog too; a new limit of 0.6 s.
 		"rswusec.service": "[Service]\nWatchdogSec=5\n" + py + " usec 600000\n",
 		"rswrt.service":   "[Service]\nRuntimeMaxSec=1\nExecStart=/bin/sleep infinity\n",
+		// READY=1 from a child of the main process: taken with
+		// NotifyAccess=all, not by default.
+		"rswall.service":  "[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
+		"rswmain.service": "[Service]\nType=notify\nTimeoutStartSec=1\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
 	})
 	units := []string{"rswsilent.service", "rswabrt.service", "rswtrig.service", "rswusec.service", "rswrt.service"}
 	if got := ctl(t, 0, "-C", c, "show", "-p", "WatchdogUSec,TimeoutAbortUSec,RuntimeMaxUSec,WatchdogSignal", "rswabrt.service", "rswrt.service").stdout; got != "TimeoutAbortUSec=500ms\nRuntimeMaxUSec=infinity\nWatchdogUSec=1s\nWatchdogSignal=6\n\n"+
 		"TimeoutAbortUSec=1min 30s\nRuntimeMaxUSec=1s\nWatchdogUSec=0\nWatchdogSignal=6\n" {
 		t.Errorf("show:\n%s", got)
 	}
-	ctl(t, 0, append([]string{"-C", c, "start"}, units...)...)
+	ctl(t, 0, append([]string{"-C", c, "start", "--no-block", "rswmain.service", "rswall.service"}, units...)...)
+	if got := ctl(t, 0, "-C", c, "show", "-p", "NotifyAccess", "rswall.service", "rswrt.service", "rswusec.service").stdout; got != "NotifyAccess=all\n\nNotifyAccess=none\n\nNotifyAccess=main\n" {
+		t.Errorf("NotifyAccess:\n%s", got)
+	}
 	const props = "Result,ExecMainCode,ExecMainStatus,ActiveState"
 	for unit, want := range map[string]string{
 		"rswsilent.service": "Result=watchdog\nExecMainCode=2\nExecMainStatus=6\nActiveState=failed\n",
@@ -67,6 +74,8 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 	} {
 		waitProps(t, c, unit, props, want, 10*time.Second)
 	}
+	waitProps(t, c, "rswall.service", "Result,ActiveState", "Result=success\nActiveState=active\n", 10*time.Second)
+	waitProps(t, c, "rswmain.service", "Result,ActiveState", "Result=timeout\nActiveState=failed\n", 10*time.Second)
 	logs := ctl(t, 0, "-C", c, "logs", "-n", "1000").stdout
 	for _, want := range []string{
 		"rswsilent.service: Watchdog timeout (limit 1s)!\n",
@@ -77,6 +86,7 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		"rswusec.service: Watchdog timeout (limit 600ms)!\n",
 		"rswrt.service: Service reached runtime time limit. Stopping.\n",
 		"rswrt.service: Failed with result 'timeout'.\n",
+		"rswmain.service: start operation timed out. Terminating.\n",
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
