@@ -144,6 +144,8 @@ func (m *Manager) handleNotify(pid int, msg string) {
 			ready = v == "1"
 		case "STATUS":
 			u.statusText = v
+		case "EXTEND_TIMEOUT_USEC":
+			m.extendTimeoutLocked(u, rs, v)
 		case "WATCHDOG", "WATCHDOG_USEC":
 			trigger = m.watchdogNotifyLocked(u, rs, k, v) || trigger
 		case "STOPPING":

@@ -168,7 +168,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	if svc.Type == "notify" || svc.Type == "notify-reload" {
 		var timeout <-chan time.Time
 		if svc.TimeoutStart > 0 {
-			t := time.NewTimer(svc.TimeoutStart)
+			t := m.notifyStartTimer(rs, svc.TimeoutStart)
 			defer t.Stop()
 			timeout = t.C
 		}

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -12,16 +13,38 @@ import (
 // runTimers are the timers of a running invocation: RuntimeMaxSec= and
 // the watchdog. Guarded by Manager.mu.
 type runTimers struct {
-	runtime  *time.Timer
+	start    extendable // TimeoutStartSec= of a notify start
+	runtime  extendable // RuntimeMaxSec=
 	watchdog *time.Timer
 	wdLimit  time.Duration // WatchdogSec=, or what WATCHDOG_USEC= set
 	ending   bool          // the service is being ended by a timer
 }
 
+// extendable is a timeout that EXTEND_TIMEOUT_USEC= can push out.
+type extendable struct {
+	t        *time.Timer
+	deadline time.Time // the configured one
+}
+
+// extend moves the timeout to d from now, or back to the configured
+// deadline if that is later: as sd_notify(3) says, a service that sends
+// EXTEND_TIMEOUT_USEC= must send its next message within it, but is never
+// given less time than configured.
+func (e *extendable) extend(d time.Duration) {
+	if e.t == nil {
+		return
+	}
+	at := time.Now().Add(d)
+	if at.Before(e.deadline) {
+		at = e.deadline
+	}
+	e.t.Reset(time.Until(at))
+}
+
 // stop cancels the timers; the invocation has ended.
 func (t *runTimers) stop() {
-	if t.runtime != nil {
-		t.runtime.Stop()
+	if t.runtime.t != nil {
+		t.runtime.t.Stop()
 	}
 	if t.watchdog != nil {
 		t.watchdog.Stop()
@@ -53,13 +76,39 @@ func (m *Manager) armRunTimers(u *Unit, rs *runState) {
 		if x := svc.RuntimeRandomizedExtra; x > 0 {
 			d += rand.N(x)
 		}
-		rs.timers.runtime = time.AfterFunc(d, func() {
+		rs.timers.runtime.deadline = time.Now().Add(d)
+		rs.timers.runtime.t = time.AfterFunc(d, func() {
 			m.logf(u, "%s: Service reached runtime time limit. Stopping.", u.name)
 			m.endFromWithin(u, rs, selfStop{result: resultTimeout, sig: syscall.Signal(svc.KillSignal),
 				timeout: svc.TimeoutStop, state: "stop-sigterm", execStop: true})
 		})
 	}
 	m.armWatchdogLocked(u, rs)
+}
+
+// notifyStartTimer makes the TimeoutStartSec= timer of a notify start of rs.
+func (m *Manager) notifyStartTimer(rs *runState, d time.Duration) *time.Timer {
+	t := time.NewTimer(d)
+	m.mu.Lock()
+	rs.timers.start = extendable{t: t, deadline: time.Now().Add(d)}
+	m.mu.Unlock()
+	return t
+}
+
+// extendTimeoutLocked acts on EXTEND_TIMEOUT_USEC= from u: it extends the
+// timeout of the state u is in, starting or running. Callers hold m.mu.
+func (m *Manager) extendTimeoutLocked(u *Unit, rs *runState, v string) {
+	n, err := strconv.ParseUint(v, 10, 63)
+	if err != nil {
+		return
+	}
+	d := time.Duration(n) * time.Microsecond
+	switch u.active {
+	case stateActivating:
+		rs.timers.start.extend(d)
+	case stateActive:
+		rs.timers.runtime.extend(d)
+	}
 }
 
 // endFromWithin ends the invocation rs of u because of st, unless it is

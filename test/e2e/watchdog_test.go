@@ -9,16 +9,17 @@ import (
 )
 
 // notifyScript is a service that speaks sd_notify as its own main
-// process: it prints its WATCHDOG_USEC, sends READY=1, then what argv
-// asks ("feed N": WATCHDOG=1 every 0.2 s N times; "trigger"; "usec N":
-// WATCHDOG_USEC=N; "ignore-abrt"), then waits.
+// process: it prints its WATCHDOG_USEC, sends READY=1 (unless "late"),
+// then what argv asks ("feed N": WATCHDOG=1 every 0.2 s N times;
+// "trigger"; "usec N": WATCHDOG_USEC=N; "extend N": EXTEND_TIMEOUT_USEC=N;
+// "sleep S"; "ready"; "ignore-abrt"), then waits.
 const notifyScript = `import os, signal, socket, sys, time
 print("WU=%s" % os.environ.get("WATCHDOG_USEC"), flush=True)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 def n(m): s.sendto(m.encode(), os.environ["NOTIFY_SOCKET"])
 a = sys.argv[1:]
 if "ignore-abrt" in a: signal.signal(signal.SIGABRT, signal.SIG_IGN)
-n("READY=1")
+if "late" not in a: n("READY=1")
 while a:
     w = a.pop(0)
     if w == "feed":
@@ -26,12 +27,16 @@ while a:
             time.sleep(0.2); n("WATCHDOG=1")
     elif w == "trigger": n("WATCHDOG=trigger")
     elif w == "usec": n("WATCHDOG_USEC=" + a.pop(0))
+    elif w == "extend": n("EXTEND_TIMEOUT_USEC=" + a.pop(0))
+    elif w == "sleep": time.sleep(float(a.pop(0)))
+    elif w == "ready": n("READY=1")
 print("done", flush=True)
 while True: time.sleep(1)
 `
 
 // TestWatchdogAndRuntimeMax: WatchdogSec= with WATCHDOG=1, WATCHDOG_USEC=
-// and WATCHDOG=trigger, TimeoutAbortSec=, and RuntimeMaxSec=, with the
+// and WATCHDOG=trigger, TimeoutAbortSec=, RuntimeMaxSec=, NotifyAccess=
+// and EXTEND_TIMEOUT_USEC=, with the
 // results, exit statuses and log lines systemd 257 gave for the same
 // services (observed-8-rs.md).
 func TestWatchdogAndRuntimeMax(t *testing.T) {
@@ -54,13 +59,15 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		// NotifyAccess=all, not by default.
 		"rswall.service":  "[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
 		"rswmain.service": "[Service]\nType=notify\nTimeoutStartSec=1\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
+		// Ready after 1.6 s, past TimeoutStartSec=1, which it extended.
+		"rswext.service": "[Service]\nType=notify\nTimeoutStartSec=1\n" + py + " late extend 3000000 sleep 1.6 ready\n",
 	})
 	units := []string{"rswsilent.service", "rswabrt.service", "rswtrig.service", "rswusec.service", "rswrt.service"}
 	if got := ctl(t, 0, "-C", c, "show", "-p", "WatchdogUSec,TimeoutAbortUSec,RuntimeMaxUSec,WatchdogSignal", "rswabrt.service", "rswrt.service").stdout; got != "TimeoutAbortUSec=500ms\nRuntimeMaxUSec=infinity\nWatchdogUSec=1s\nWatchdogSignal=6\n\n"+
 		"TimeoutAbortUSec=1min 30s\nRuntimeMaxUSec=1s\nWatchdogUSec=0\nWatchdogSignal=6\n" {
 		t.Errorf("show:\n%s", got)
 	}
-	ctl(t, 0, append([]string{"-C", c, "start", "--no-block", "rswmain.service", "rswall.service"}, units...)...)
+	ctl(t, 0, append([]string{"-C", c, "start", "--no-block", "rswmain.service", "rswall.service", "rswext.service"}, units...)...)
 	if got := ctl(t, 0, "-C", c, "show", "-p", "NotifyAccess", "rswall.service", "rswrt.service", "rswusec.service").stdout; got != "NotifyAccess=all\n\nNotifyAccess=none\n\nNotifyAccess=main\n" {
 		t.Errorf("NotifyAccess:\n%s", got)
 	}
@@ -75,6 +82,7 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		waitProps(t, c, unit, props, want, 10*time.Second)
 	}
 	waitProps(t, c, "rswall.service", "Result,ActiveState", "Result=success\nActiveState=active\n", 10*time.Second)
+	waitProps(t, c, "rswext.service", "Result,ActiveState", "Result=success\nActiveState=active\n", 10*time.Second)
 	waitProps(t, c, "rswmain.service", "Result,ActiveState", "Result=timeout\nActiveState=failed\n", 10*time.Second)
 	logs := ctl(t, 0, "-C", c, "logs", "-n", "1000").stdout
 	for _, want := range []string{
