@@ -48,9 +48,6 @@ type Context struct {
 	ScopeLandlock bool `json:"scopeLandlock,omitempty"`
 
 	Mounts *MountPlan `json:"mounts,omitempty"`
-	// Loopback brings up "lo" in the new network namespace the process
-	// was started in (PrivateNetwork=).
-	Loopback bool `json:"loopback,omitempty"`
 
 	// Syscalls are the system call filters of SystemCallFilter= and the
 	// settings that check arguments (installed last, before the exec).
@@ -63,6 +60,10 @@ type Context struct {
 	// first process got); Command passes it at IPCNamespaceFD.
 	IPCNamespace   *os.File `json:"-"`
 	IPCNamespaceFD int      `json:"ipcNamespaceFD,omitempty"`
+	// NetNamespace, likewise, is PrivateNetwork='s network namespace of
+	// the invocation, passed at NetNamespaceFD.
+	NetNamespace   *os.File `json:"-"`
+	NetNamespaceFD int      `json:"netNamespaceFD,omitempty"`
 
 	// JoinCgroups are cgroup.procs files of v1 hierarchies the process
 	// moves itself to first, so everything the command forks stays there.

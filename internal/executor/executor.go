@@ -39,6 +39,10 @@ func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
 		c.IPCNamespaceFD = 3 + len(extra)
 		extra = append(extra, c.IPCNamespace)
 	}
+	if c.NetNamespace != nil {
+		c.NetNamespaceFD = 3 + len(extra)
+		extra = append(extra, c.NetNamespace)
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode exec context: %w", err)
@@ -173,6 +177,13 @@ func runExecutor(contextFD int) error {
 			return step(exitNamespace, fmt.Errorf("join IPC namespace: %w", err))
 		}
 	}
+	if c.NetNamespaceFD > 0 {
+		err := unix.Setns(c.NetNamespaceFD, unix.CLONE_NEWNET)
+		unix.Close(c.NetNamespaceFD)
+		if err != nil {
+			return step(exitNetwork, fmt.Errorf("join network namespace: %w", err))
+		}
+	}
 	path := c.Path
 	if path == "" && len(c.Argv) > 0 {
 		path = c.Argv[0]
@@ -186,11 +197,6 @@ func runExecutor(contextFD int) error {
 	if c.Mounts != nil {
 		if err := step(exitNamespace, setupMounts(c.Mounts)); err != nil {
 			return fmt.Errorf("set up mount namespace: %w", err)
-		}
-	}
-	if c.Loopback {
-		if err := loopbackUp(); err != nil {
-			return step(exitNetwork, fmt.Errorf("set up private network: %w", err))
 		}
 	}
 	if c.Keyring != "" {

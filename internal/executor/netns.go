@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// loopbackUp brings up "lo" of the process's new network namespace
-// (PrivateNetwork=), which starts with it down.
-func loopbackUp() error {
+// LoopbackUp brings up "lo" of the calling thread's network namespace,
+// which starts with it down (PrivateNetwork=).
+func LoopbackUp() error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("socket: %w", err)

@@ -2,11 +2,14 @@ package manager
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/unitconf"
@@ -208,20 +211,70 @@ func (m *Manager) sandboxPaths(u *Unit, p *executor.MountPlan) {
 	p.Paths = append(p.Paths, ps...)
 }
 
-// namespaces are the namespaces besides the mount namespace a system
-// service's processes get: a network namespace with only "lo", up
-// (PrivateNetwork=), and a UTS namespace (ProtectHostname=). A capsule's
-// manager can make none.
-func (m *Manager) namespaces(u *Unit) (flags uintptr, loopback bool) {
-	if m.cfg.Mode != System {
-		return 0, false
+// utsNamespace is CLONE_NEWUTS for ProtectHostname= in the system
+// manager (a capsule's manager can make no namespace; its filter part
+// applies all the same, as in systemd 257's user managers).
+func (m *Manager) utsNamespace(u *Unit) uintptr {
+	if m.cfg.Mode == System && u.svc.Sandbox.ProtectHostname {
+		return syscall.CLONE_NEWUTS
 	}
-	s := &u.svc.Sandbox
-	if s.PrivateNetwork {
-		flags |= syscall.CLONE_NEWNET
+	return 0
+}
+
+// netNamespace returns PrivateNetwork='s network namespace of the
+// invocation (nil without it), made with the first process: every
+// process of the invocation joins the same one, with only "lo", up.
+func (m *Manager) netNamespace(u *Unit, rs *runState) (*os.File, error) {
+	if m.cfg.Mode != System || !u.svc.Sandbox.PrivateNetwork {
+		return nil, nil
 	}
-	if s.ProtectHostname {
-		flags |= syscall.CLONE_NEWUTS
+	rs.net.mu.Lock()
+	defer rs.net.mu.Unlock()
+	if rs.net.f == nil {
+		f, err := newNetNamespace()
+		if err != nil {
+			return nil, fmt.Errorf("set up private network: %w", err)
+		}
+		rs.net.f = f
 	}
-	return flags, s.PrivateNetwork
+	return rs.net.f, nil
+}
+
+// newNetNamespace makes a network namespace on a thread of its own, brings
+// its loopback up and returns a handle of it; the thread goes back to the
+// manager's namespace, or, if it cannot, ends with its goroutine.
+func newNetNamespace() (*os.File, error) {
+	type result struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{err: err}
+			return
+		}
+		defer orig.Close()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{err: fmt.Errorf("unshare: %w", err)}
+			return
+		}
+		f, err := os.Open("/proc/thread-self/ns/net")
+		if err == nil {
+			if err = executor.LoopbackUp(); err != nil {
+				f.Close()
+				f = nil
+			}
+		}
+		if serr := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); serr == nil {
+			runtime.UnlockOSThread()
+		}
+		ch <- result{f, err}
+	}()
+	r := <-ch
+	return r.f, r.err
 }

@@ -32,6 +32,7 @@ type runState struct {
 	v1         []v1Member
 	notify     *unitNotify // the invocation's own notify socket, if any
 	ipc        ipcNamespace
+	net        ipcNamespace // PrivateNetwork='s, made before the first process
 	stdio      *stdioSpec
 	listen     []*os.File // sockets from a socket unit, passed at fd 3+
 	fdNames    []string
@@ -434,6 +435,7 @@ func (m *Manager) release(u *Unit, rs *runState) {
 	}
 	m.closeUnitNotify(rs)
 	rs.ipc.close()
+	rs.net.close()
 	if err := m.releaseV1(rs); err != nil {
 		m.logf(u, "%s: %v", u.name, err)
 	}

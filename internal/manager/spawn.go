@@ -198,9 +198,12 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		}
 		spec.Executor, spec.Listen = ec, listen
 		if plan != nil {
-			ns, lo := m.namespaces(u)
-			spec.Cloneflags = syscall.CLONE_NEWNS | ns
-			ec.Loopback = lo
+			spec.Cloneflags = syscall.CLONE_NEWNS | m.utsNamespace(u)
+			netns, err := m.netNamespace(u, rs)
+			if err != nil {
+				return nil, err
+			}
+			ec.NetNamespace = netns
 		}
 		if newIPC {
 			spec.Cloneflags |= syscall.CLONE_NEWIPC

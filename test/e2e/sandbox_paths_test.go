@@ -136,3 +136,30 @@ func TestEscapeReadWritePathsSymlink(t *testing.T) {
 		t.Errorf("ReadWritePaths= through a capsule's link: want exit 226 (NAMESPACE), got %s", r)
 	}
 }
+
+// TestPrivateNetworkShared: the processes of one invocation share its
+// network namespace (with only "lo"), as in systemd.
+func TestPrivateNetworkShared(t *testing.T) {
+	unit := fmt.Sprintf("sbnet%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=oneshot\nRemainAfterExit=yes\nPrivateNetwork=yes\n"+
+		"ExecStartPre=/bin/sh -c 'echo pre=$(readlink /proc/self/ns/net)'\n"+
+		"ExecStart=/bin/sh -c 'echo main=$(readlink /proc/self/ns/net) $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \")'\n")
+	ctl(t, 0, "start", unit)
+	logs := ctl(t, 0, "logs", "-u", unit).stdout
+	host, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pre, main string
+	for _, l := range strings.Split(logs, "\n") {
+		if i := strings.Index(l, "pre="); i >= 0 {
+			pre = l[i+4:]
+		}
+		if i := strings.Index(l, "main="); i >= 0 {
+			main = l[i+5:]
+		}
+	}
+	if pre == "" || pre == host || main != pre+" lo" {
+		t.Errorf("ExecStartPre= in %q, ExecStart= in %q (host %s):\n%s", pre, main, host, logs)
+	}
+}
