@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,32 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 	// Fed, it outlived its limit before it asked for the abort.
 	if l := ctl(t, 0, "-C", c, "logs", "-u", "rswtrig.service").stdout; !strings.Contains(l, "done\n") || strings.Contains(l, "Watchdog timeout") {
 		t.Errorf("rswtrig.service:\n%s", l)
+	}
+}
+
+// TestWatchdogSystemDynamicUser: in the system manager a DynamicUser=
+// service with a watchdog (Type=simple) gets a notify socket of its own,
+// feeds its watchdog past its limit there and asks for the abort.
+func TestWatchdogSystemDynamicUser(t *testing.T) {
+	name := fmt.Sprintf("rswsys%d", os.Getpid())
+	py := `import os,socket,time;s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM);n=lambda m:s.sendto(m.encode(),os.environ['NOTIFY_SOCKET']);` +
+		`[(time.sleep(0.2),n('WATCHDOG=1')) for i in range(8)];print('fed',flush=True);n('WATCHDOG=trigger');time.sleep(60)`
+	systemUnit(t, name+".service", "[Service]\nDynamicUser=yes\nUser="+name+"\nWatchdogSec=1\nExecStart=/usr/bin/python3 -c \""+py+"\"\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", name+".service")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := ctl(t, 0, "show", "-p", "Result,ExecMainCode,ExecMainStatus,NotifyAccess", name+".service").stdout
+		if got == "NotifyAccess=main\nResult=watchdog\nExecMainCode=2\nExecMainStatus=6\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s:\n%s\n%s", name, got, ctl(t, 0, "logs", "-u", name+".service").stdout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	l := ctl(t, 0, "logs", "-u", name+".service").stdout
+	if !strings.Contains(l, "fed\n") || !strings.Contains(l, name+".service: Watchdog request (last status: <unset>)!\n") || strings.Contains(l, "Watchdog timeout") {
+		t.Errorf("log of %s:\n%s", name, l)
 	}
 }
