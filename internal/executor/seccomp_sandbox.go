@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"unsafe"
@@ -265,51 +266,63 @@ func (p *SyscallPlan) abiSection(a abi, native bool) []unix.SockFilter {
 			}
 		}
 	}
-	// Refusals first: a call both denied and allowed is refused.
-	deny := expand(p.Deny)
-	names := slices.Sorted(func(yield func(string) bool) {
-		for n := range deny {
-			if !yield(n) {
-				return
-			}
-		}
-	})
-	for _, n := range names {
-		if nr, ok := syscallNumber(a.table, n); ok {
-			prog = append(prog, bpfJump(unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K, nr, 0, 1),
-				bpfStmt(unix.BPF_RET|unix.BPF_K, retErrno(deny[n])))
-		}
-	}
-	filter := expand(p.Names)
-	names = names[:0]
-	for n := range filter {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	// What each listed call gets; refusals of Deny win over the filter.
+	rets := map[uint32]uint32{}
+	for n, e := range expand(p.Names) {
 		nr, ok := syscallNumber(a.table, n)
 		if !ok {
 			continue
 		}
-		ret := uint32(retAllow)
-		if !p.Allow {
-			ret = block
-			if e := filter[n]; e >= 0 {
-				ret = retErrno(e)
-			}
+		switch {
+		case p.Allow:
+			rets[nr] = retAllow
+		case e >= 0:
+			rets[nr] = retErrno(e)
+		default:
+			rets[nr] = block
 		}
-		prog = append(prog, bpfJump(unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K, nr, 0, 1),
-			bpfStmt(unix.BPF_RET|unix.BPF_K, ret))
 	}
-	if !p.Allow {
-		return append(prog, bpfStmt(unix.BPF_RET|unix.BPF_K, retAllow))
+	for n, e := range expand(p.Deny) {
+		if nr, ok := syscallNumber(a.table, n); ok {
+			rets[nr] = retErrno(e)
+		}
 	}
-	// A call newer than the list fails as on a kernel without it, so
-	// programs fall back instead of being killed (as systemd does).
-	return append(prog,
-		bpfJump(unix.BPF_JMP|unix.BPF_JGT|unix.BPF_K, maxSyscall(a.table), 0, 1),
-		bpfStmt(unix.BPF_RET|unix.BPF_K, retErrno(int(unix.ENOSYS))),
-		bpfStmt(unix.BPF_RET|unix.BPF_K, block))
+	unlisted := uint32(retAllow)
+	if p.Allow {
+		// A call newer than the list fails as on a kernel without it, so
+		// programs fall back instead of being killed (as systemd does).
+		unlisted = block
+		prog = append(prog,
+			bpfJump(unix.BPF_JMP|unix.BPF_JGT|unix.BPF_K, maxSyscall(a.table), 0, 1),
+			bpfStmt(unix.BPF_RET|unix.BPF_K, retErrno(int(unix.ENOSYS))))
+	}
+	nrs := slices.Sorted(maps.Keys(rets))
+	return append(prog, searchTree(nrs, rets, unlisted)...)
+}
+
+// searchTree is a binary search over the sorted numbers nrs for the
+// number in the accumulator, returning rets[nr], or unlisted: a few dozen
+// instructions run per call where a list of all would take hundreds.
+func searchTree(nrs []uint32, rets map[uint32]uint32, unlisted uint32) []unix.SockFilter {
+	if len(nrs) <= 8 {
+		var prog []unix.SockFilter
+		for _, nr := range nrs {
+			prog = append(prog, bpfJump(unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K, nr, 0, 1),
+				bpfStmt(unix.BPF_RET|unix.BPF_K, rets[nr]))
+		}
+		return append(prog, bpfStmt(unix.BPF_RET|unix.BPF_K, unlisted))
+	}
+	mid := len(nrs) / 2
+	low := searchTree(nrs[:mid], rets, unlisted)
+	high := searchTree(nrs[mid:], rets, unlisted)
+	// nr >= nrs[mid] goes on to the jump over the lower half; both halves
+	// end in returns.
+	prog := []unix.SockFilter{
+		bpfJump(unix.BPF_JMP|unix.BPF_JGE|unix.BPF_K, nrs[mid], 0, 1),
+		bpfStmt(unix.BPF_JMP|unix.BPF_JA, uint32(len(low))),
+	}
+	prog = append(prog, low...)
+	return append(prog, high...)
 }
 
 // program assembles p's filter for a kernel running goarch. Sections are

@@ -48,6 +48,12 @@ func runFilter(t *testing.T, prog []unix.SockFilter, data []byte) uint32 {
 			} else {
 				pc += int(ins.Jf)
 			}
+		case unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K:
+			if a >= ins.K {
+				pc += int(ins.Jt)
+			} else {
+				pc += int(ins.Jf)
+			}
 		case unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K:
 			if a > ins.K {
 				pc += int(ins.Jt)
