@@ -135,6 +135,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 					return fmt.Errorf("start %s: canceled by a stop request", u.name)
 				}
 				if ctx.Err() == nil {
+					m.logf(u, "%s: start operation timed out. Terminating.", u.name)
 					m.endMaybeRestart(u, rs, resultTimeout)
 					return fmt.Errorf("start %s: %w", u.name, err)
 				}

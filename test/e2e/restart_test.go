@@ -38,6 +38,9 @@ func TestRestartRules(t *testing.T) {
 		"rsforce.service": "[Unit]\nStartLimitBurst=2\n[Service]\nRestart=no\nRestartForceExitStatus=7\nRestartSec=10ms\nExecStart=/bin/sh -c 'exit 7'\n",
 		// A oneshot restarts on failure too.
 		"rsone.service": "[Unit]\nStartLimitBurst=3\n[Service]\nType=oneshot\nRestart=on-failure\nRestartSec=10ms\nExecStart=/bin/false\n",
+		// A oneshot that outlives TimeoutStartSec= is terminated, and
+		// restarted on failure.
+		"rsoneto.service": "[Unit]\nStartLimitBurst=2\n[Service]\nType=oneshot\nTimeoutStartSec=200ms\nRestart=on-failure\nRestartSec=10ms\nExecStart=/bin/sleep 5\n",
 		// ... but may not be told to restart always.
 		"rsoneal.service": "[Service]\nType=oneshot\nRestart=always\nExecStart=/bin/true\n",
 		// The restart delay grows in RestartSteps= up to RestartMaxDelaySec=.
@@ -48,6 +51,7 @@ func TestRestartRules(t *testing.T) {
 		t.Errorf("show before start:\n%s", got)
 	}
 	ctl(t, 0, "-C", c, "start", "rsok.service", "rsusr.service", "rsprev.service", "rsforce.service", "rssteps.service")
+	ctlRun(nil, "-C", c, "start", "--no-block", "rsoneto.service")
 	r := ctl(t, 1, "-C", c, "start", "rsone.service")
 	if !strings.Contains(r.stderr, "Job for rsone.service failed") {
 		t.Errorf("start of the failing oneshot: %s", r)
@@ -58,6 +62,7 @@ func TestRestartRules(t *testing.T) {
 	}
 	waitProps(t, c, "rsprev.service", props, "Result=exit-code\nNRestarts=0\nActiveState=failed\nSubState=failed\n", 5*time.Second)
 	waitProps(t, c, "rsforce.service", props, "Result=exit-code\nNRestarts=2\nActiveState=failed\nSubState=failed\n", 5*time.Second)
+	waitProps(t, c, "rsoneto.service", props+",ExecMainCode,ExecMainStatus", "Result=timeout\nNRestarts=2\nExecMainCode=2\nExecMainStatus=15\nActiveState=failed\nSubState=failed\n", 5*time.Second)
 	waitProps(t, c, "rsone.service", props, "Result=exit-code\nNRestarts=3\nActiveState=failed\nSubState=failed\n", 5*time.Second)
 	waitProps(t, c, "rssteps.service", props+",RestartUSecNext", "RestartUSecNext=40ms\nResult=exit-code\nNRestarts=4\nActiveState=failed\nSubState=failed\n", 5*time.Second)
 	if got := ctl(t, 0, "-C", c, "show", "-p", "LoadState", "rsoneal.service").stdout; got != "LoadState=bad-setting\n" {
@@ -69,6 +74,9 @@ func TestRestartRules(t *testing.T) {
 		"rsforce.service: Start request repeated too quickly.\n",
 		"rsone.service: Scheduled restart job, restart counter is at 3.\n",
 		"rsone.service: Start request repeated too quickly.\n",
+		"rsoneto.service: start operation timed out. Terminating.\n",
+		"rsoneto.service: Main process exited, code=killed, status=15/TERM\n",
+		"rsoneto.service: Failed with result 'timeout'.\n",
 		"rsoneal.service: Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing.\n",
 	} {
 		if !strings.Contains(logs, want) {
