@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -219,9 +220,26 @@ func (h Hierarchy) Signal(cg string, sig syscall.Signal, recursive bool) error {
 	return nil
 }
 
+// SignalExcept is Signal leaving out the process skip (one the caller
+// signaled already, through its pidfd).
+func (h Hierarchy) SignalExcept(cg string, sig syscall.Signal, recursive bool, skip int) error {
+	procs, err := h.procs(cg, recursive)
+	procs = slices.DeleteFunc(procs, func(p Process) bool { return p.PID == skip })
+	if serr := signalAll(procs, sig); err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("signal %v to cgroup %s: %w", sig, cg, err)
+	}
+	return nil
+}
+
 func signalAll(procs []Process, sig syscall.Signal) error {
 	var errs []error
 	for _, p := range procs {
+		if p.PID <= 0 {
+			continue // never a process group or every process
+		}
 		if err := unix.Kill(p.PID, sig); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
 		}

@@ -69,6 +69,14 @@ type options struct {
 	jobMode    string   // --job-mode=
 	noBlock    bool     // --no-block
 	noLegend   bool     // list-jobs --no-legend
+	signal     string   // kill -s
+	killWhom   string   // kill --kill-whom=
+	states     []string // list-unit-files --state=
+	types      []string // list-unit-files --type=
+	runtime    bool     // mask, unmask, edit --runtime
+	dropIn     string   // edit --drop-in=
+	full       bool     // edit --full
+	stdin      bool     // edit --stdin
 }
 
 // register adds the global options to fs; run has its own -u, so the
@@ -125,6 +133,27 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.BoolVar(&o.help, "h", false, "short for --help")
 	fs.Bool("no-pager", false, "accepted for compatibility; capsulectl never pages")
 	fs.BoolVar(&o.noBlock, "no-block", o.noBlock, "start/stop/restart: do not wait for the job to finish")
+	fs.StringVar(&o.signal, "signal", o.signal, "kill: the `SIGNAL` to send (name or number)")
+	fs.StringVar(&o.signal, "s", o.signal, "short for --signal")
+	fs.StringVar(&o.killWhom, "kill-whom", o.killWhom, "kill: main, control or all processes")
+	fs.StringVar(&o.killWhom, "kill-who", o.killWhom, "same as --kill-whom")
+	addList := func(l *[]string) func(string) error {
+		return func(s string) error {
+			for _, v := range strings.Split(s, ",") {
+				if v != "" {
+					*l = append(*l, strings.TrimPrefix(v, "."))
+				}
+			}
+			return nil
+		}
+	}
+	fs.Func("state", "list-unit-files: only unit files in these `STATES`", addList(&o.states))
+	fs.Func("type", "list-unit-files: only unit files of these `TYPES`", addList(&o.types))
+	fs.Func("t", "short for --type", addList(&o.types))
+	fs.BoolVar(&o.runtime, "runtime", o.runtime, "mask, unmask, edit: only until the next reboot")
+	fs.StringVar(&o.dropIn, "drop-in", o.dropIn, "edit: the drop-in file `NAME` (default override)")
+	fs.BoolVar(&o.full, "full", o.full, "edit: edit a copy of the whole unit file")
+	fs.BoolVar(&o.stdin, "stdin", o.stdin, "edit: take the new text from stdin")
 }
 
 const usage = `capsulectl [OPTIONS...] COMMAND ...
@@ -154,6 +183,12 @@ Commands:
   list-paths [PATTERN...]      List watched paths of active path units (--all: inactive ones too)
   cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
   daemon-reload                Re-read all unit files
+  cat UNIT...                  Show the files and drop-ins of units
+  kill [-s SIG] [--kill-whom=main|control|all] UNIT...  Send a signal to the processes of units
+  list-unit-files [PATTERN...] List unit files (--state=, --type=)
+  mask [--runtime] UNIT...     Link units to /dev/null so they cannot start
+  unmask [--runtime] UNIT...   Remove those links
+  edit [--runtime] [--drop-in=NAME] [--full] [--stdin] UNIT...  Edit a drop-in or a copy of units
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...
@@ -258,11 +293,11 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	}
 	needUnits := map[string]bool{"status": false, "is-active": true, "start": true, "stop": true, "restart": true,
 		"try-restart": true, "reload": true, "reload-or-restart": true, "try-reload-or-restart": true, "clean": true, "enable": true, "disable": true,
-		"is-enabled": true}
+		"is-enabled": true, "cat": true, "kill": true, "mask": true, "unmask": true, "edit": true}
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
-		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths",
+		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths", "list-unit-files",
 		"show-environment", "set-environment", "unset-environment":
 		known = true
 	}
@@ -309,6 +344,16 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.install(verb, pos)
 	case "is-enabled":
 		return c.isEnabled(pos)
+	case "cat":
+		return c.cat(pos)
+	case "kill":
+		return c.kill(pos)
+	case "list-unit-files":
+		return c.listUnitFiles(pos)
+	case "mask", "unmask":
+		return c.mask(verb, pos)
+	case "edit":
+		return c.edit(raw, pos)
 	case "logs":
 		return c.logs(args, pos)
 	case "bus":
@@ -570,15 +615,16 @@ func (c *ctl) job(verb string, names []string) error {
 	}
 	if verb == "stop" && !c.o.noBlock && !c.o.quiet {
 		for _, name := range names {
-			c.warnTriggering(name)
+			c.warnTriggeringAs("Stopping", name)
 		}
 	}
 	return nil
 }
 
-// warnTriggering says which active units can start a stopped unit again,
-// as systemctl stop does once its jobs are done (not with --no-block).
-func (c *ctl) warnTriggering(name string) {
+// warnTriggeringAs says which active units can start a stopped (or
+// masked) unit again, as systemctl stop does once its jobs are done (not
+// with --no-block) and mask does; verb is "Stopping" or "Masking".
+func (c *ctl) warnTriggeringAs(verb, name string) {
 	var u api.Unit // the full status: only it names the triggering units
 	if c.t.client.Call(api.MethodGetUnit, api.UnitName{Name: name}, &u) != nil {
 		return
@@ -594,7 +640,7 @@ func (c *ctl) warnTriggering(name string) {
 		}
 	}
 	if len(active) > 0 {
-		fmt.Fprintf(c.io.Stderr, "Stopping '%s', but its triggering units are still active:\n%s\n", printable(name), strings.Join(active, ", "))
+		fmt.Fprintf(c.io.Stderr, "%s '%s', but its triggering units are still active:\n%s\n", verb, printable(name), strings.Join(active, ", "))
 	}
 }
 

@@ -40,6 +40,12 @@ func methods() map[string]method {
 		api.MethodGetEnvironment:  getEnvironment,
 		api.MethodSetEnvironment:  setEnvironment,
 		api.MethodUnsetEnv:        unsetEnvironment,
+		api.MethodCatUnit:         catUnit,
+		api.MethodKillUnit:        killUnit,
+		api.MethodListUnitFiles:   listUnitFiles,
+		api.MethodMaskUnit:        maskUnit,
+		api.MethodUnmaskUnit:      unmaskUnit,
+		api.MethodEditUnit:        editUnit,
 	}
 }
 

@@ -61,8 +61,11 @@ type Config struct {
 	// ConfigDir is where enable and disable put their links; it should be
 	// one of UnitPaths.
 	ConfigDir string
-	Builtin   fs.FS
-	Cgroups   cgroup.Hierarchy
+	// RuntimeConfigDir is where mask --runtime and edit --runtime write;
+	// it should be one of UnitPaths, after ConfigDir.
+	RuntimeConfigDir string
+	Builtin          fs.FS
+	Cgroups          cgroup.Hierarchy
 	// CgroupBase is the cgroup (relative to Cgroups.Root) below which all
 	// slices and units live.
 	CgroupBase string
