@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -61,7 +63,7 @@ func (m *Manager) readUnitFile(p string) (string, error) {
 		defer f.Close()
 		r = f
 	} else {
-		f, err := os.Open(p)
+		f, err := openUnitFile(p)
 		if err != nil {
 			return "", err
 		}
@@ -76,6 +78,21 @@ func (m *Manager) readUnitFile(p string) (string, error) {
 		return "", fmt.Errorf("%s is larger than %d bytes", p, maxUnitFileSize)
 	}
 	return string(b), nil
+}
+
+// openUnitFile opens a regular file for reading without blocking on a
+// FIFO or device a capsule may have put (or linked) there.
+func openUnitFile(p string) (*os.File, error) {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), p)
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
+	return f, nil
 }
 
 // UnitFileEntry is one line of list-unit-files.
@@ -130,7 +147,8 @@ func (m *Manager) ListUnitFiles() ([]UnitFileEntry, error) {
 		case f.link != "" && filepath.Base(f.link) != name:
 			// A link to a file of another name makes an alias; one the
 			// manager cannot read is bad.
-			if _, err := os.Stat(filepath.Join(f.dir, name)); err == nil {
+			if r, err := openUnitFile(filepath.Join(f.dir, name)); err == nil {
+				r.Close()
 				st = "alias"
 			}
 		}
