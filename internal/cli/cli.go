@@ -133,6 +133,14 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.BoolVar(&o.help, "h", false, "short for --help")
 	fs.Bool("no-pager", false, "accepted for compatibility; capsulectl never pages")
 	fs.BoolVar(&o.noBlock, "no-block", o.noBlock, "start/stop/restart: do not wait for the job to finish")
+	if !forRun {
+		o.registerUnitFileOptions(fs)
+	}
+}
+
+// registerUnitFileOptions adds the options of kill, list-unit-files,
+// mask, unmask and edit (run has a -t of its own).
+func (o *options) registerUnitFileOptions(fs *flag.FlagSet) {
 	fs.StringVar(&o.signal, "signal", o.signal, "kill: the `SIGNAL` to send (name or number)")
 	fs.StringVar(&o.signal, "s", o.signal, "short for --signal")
 	fs.StringVar(&o.killWhom, "kill-whom", o.killWhom, "kill: main, control or all processes")
