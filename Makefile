@@ -28,6 +28,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/unit
 	$(GO) test -run='^$$' -fuzz='^FuzzParseCommand$$' -fuzztime=$(FUZZTIME) ./internal/unit
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitEnvValue$$' -fuzztime=$(FUZZTIME) ./internal/unit
+	$(GO) test -run='^$$' -fuzz='^FuzzExpandEnv$$' -fuzztime=$(FUZZTIME) ./internal/unit
+	$(GO) test -run='^$$' -fuzz='^FuzzParseEnvFile$$' -fuzztime=$(FUZZTIME) ./internal/process
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/unitconf
 
 lint:

@@ -2,6 +2,7 @@ package process
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +33,21 @@ func TestParseEnvFile(t *testing.T) {
 			t.Errorf("%s: got %q bad %q, want %q bad %q", tc.name, env, bad, tc.env, tc.bad)
 		}
 	}
+}
+
+func FuzzParseEnvFile(f *testing.F) {
+	for _, s := range []string{"A=1\n# c\nB = 'x y'\nC=\"a\\\"b\"\\\nD", "export A=1\n1B=2", "A=\\\n\\", "A='\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		env, _ := ParseEnvFile(data)
+		seen := map[string]bool{}
+		for _, kv := range env {
+			name, _, ok := strings.Cut(kv, "=")
+			if !ok || !validName(name) || seen[name] {
+				t.Fatalf("ParseEnvFile(%q) gave %q", data, env)
+			}
+			seen[name] = true
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,28 @@ func FuzzSplitEnvValue(f *testing.F) {
 		// Splitting only removes separators, quotes and backslashes.
 		if total > len(v) {
 			t.Fatalf("SplitEnvValue(%q) = %q: longer than its input", v, words)
+		}
+	})
+}
+
+func FuzzExpandEnv(f *testing.F) {
+	for _, s := range []string{"$A ${A} $$ a$A ${A:-x} ${ ${} $", "${A}${B}$A$B", `$Q "${Q}"`} {
+		f.Add(s, "x y", `'a b' "c`)
+	}
+	f.Fuzz(func(t *testing.T, line, a, q string) {
+		c, err := ParseCommand("/bin/x " + line)
+		if err != nil {
+			return
+		}
+		env := map[string]string{"A": a, "Q": q}
+		argv, _, _ := c.ExpandEnvReport(env)
+		// A word without '$' comes through as it is, in its place.
+		if len(c.Argv) > 0 && !strings.Contains(c.Argv[0], "$") && (len(argv) == 0 || argv[0] != c.Argv[0]) {
+			t.Fatalf("argv[0] %q became %q", c.Argv[0], argv)
+		}
+		c.NoEnvExpand = true
+		if got, _, _ := c.ExpandEnvReport(env); !slices.Equal(got, c.Argv) {
+			t.Fatalf("':' changed %q into %q", c.Argv, got)
 		}
 	})
 }
