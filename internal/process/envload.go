@@ -114,6 +114,10 @@ func OpenEnvFileAsRoot(path string) (*os.File, error) {
 		if len(rest) == 0 {
 			fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 			if err == nil {
+				if err := checkForeignLink(dir, fd); err != nil {
+					unix.Close(fd)
+					return nil, fmt.Errorf("open %s: %w", path, err)
+				}
 				return os.NewFile(uintptr(fd), path), nil
 			}
 			if !errors.Is(err, unix.ELOOP) {
@@ -157,6 +161,23 @@ func OpenEnvFileAsRoot(path string) (*os.File, error) {
 	}
 	// The path named a directory ("/" or ending in "/.").
 	return nil, &os.PathError{Op: "open", Path: path, Err: unix.EISDIR}
+}
+
+// checkForeignLink refuses a file with more than one name that sits in a
+// user's directory but belongs to someone else: a hard link the user made
+// to it, should the kernel allow that (fs.protected_hardlinks=0).
+func checkForeignLink(dir, fd int) error {
+	var d, f unix.Stat_t
+	if err := unix.Fstat(dir, &d); err != nil {
+		return err
+	}
+	if err := unix.Fstat(fd, &f); err != nil {
+		return err
+	}
+	if d.Uid != 0 && f.Nlink > 1 && f.Uid != d.Uid {
+		return fmt.Errorf("refusing a file of UID %d with %d names in a directory of UID %d", f.Uid, f.Nlink, d.Uid)
+	}
+	return nil
 }
 
 // splitPath lists the components of p, "." ones dropped.

@@ -33,10 +33,17 @@ func TestOpenEnvFileAsRoot(t *testing.T) {
 	if err := os.Chown(user, 61999, 61999); err != nil {
 		t.Fatal(err)
 	}
+	// A hard link in the user's directory to root's file (made here as
+	// root; the kernel keeps users from it where protected_hardlinks=1).
+	hard := filepath.Join(user, "hardlink")
+	if err := os.Link(secret, hard); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		path string
 		ok   bool
 	}{
+		{hard, false},
 		{secret, true},
 		{d + "/./user/../secret", true},
 		{link(secret, "rootlink", 0), true},
