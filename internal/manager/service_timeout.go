@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"syscall"
@@ -72,10 +73,7 @@ func (m *Manager) armRunTimers(u *Unit, rs *runState) {
 	if u.run != rs || isClosed(rs.done) {
 		return
 	}
-	if d := svc.RuntimeMax; d > 0 {
-		if x := svc.RuntimeRandomizedExtra; x > 0 {
-			d += rand.N(x)
-		}
+	if d := runtimeLimit(svc.RuntimeMax, svc.RuntimeRandomizedExtra, rand.N[time.Duration]); d > 0 && d < math.MaxInt64 {
 		rs.timers.runtime.deadline = time.Now().Add(d)
 		rs.timers.runtime.t = time.AfterFunc(d, func() {
 			m.logf(u, "%s: Service reached runtime time limit. Stopping.", u.name)
@@ -84,6 +82,20 @@ func (m *Manager) armRunTimers(u *Unit, rs *runState) {
 		})
 	}
 	m.armWatchdogLocked(u, rs)
+}
+
+// runtimeLimit is RuntimeMaxSec= plus a random part of
+// RuntimeRandomizedExtraSec=, saturating as systemd's µs sums do: a sum
+// past what a Duration holds (292 years) is never (MaxInt64); 0 is none.
+func runtimeLimit(max, extra time.Duration, random func(time.Duration) time.Duration) time.Duration {
+	if max <= 0 || max == math.MaxInt64 || extra <= 0 {
+		return max
+	}
+	d := max + random(extra)
+	if d < max {
+		return math.MaxInt64
+	}
+	return d
 }
 
 // notifyStartTimer makes the TimeoutStartSec= timer of a notify start of rs.
@@ -102,7 +114,7 @@ func (m *Manager) extendTimeoutLocked(u *Unit, rs *runState, v string) {
 	if err != nil {
 		return
 	}
-	d := time.Duration(n) * time.Microsecond
+	d := usecDuration(int64(n)) // n < 2^63; beyond a Duration it is never
 	switch u.active {
 	case stateActivating:
 		rs.timers.start.extend(d)
