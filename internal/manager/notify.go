@@ -104,6 +104,9 @@ func (m *Manager) notifyUnit(pid int, cg string) (*Unit, *runState) {
 		case access == "all" && cg != "" && (cg == rs.cgroup || strings.HasPrefix(cg, rs.cgroup+"/")):
 			// NotifyAccess=all: any process of the unit.
 			return x, rs
+		case access == "exec" && rs.control != nil && rs.control.PID == pid && !rs.control.HasExited():
+			// NotifyAccess=exec: a control process too.
+			return x, rs
 		case rs.main != nil:
 			if rs.main.PID == pid && !rs.main.HasExited() {
 				return x, rs

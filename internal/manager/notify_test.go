@@ -126,19 +126,25 @@ func TestNotifyAccess(t *testing.T) {
 	parent := cg[:strings.LastIndexByte(cg, '/')]
 	for _, tt := range []struct {
 		name, typ, access, cgroup string
-		main                      int
+		main, control             int
 		want                      bool
 	}{
-		{"main", "notify", "", "/elsewhere", pid, true},
-		{"not main", "notify", "", cg, pid + 1, false},
-		{"all, same cgroup", "notify", "all", cg, pid + 1, true},
-		{"all, below the unit's cgroup", "simple", "all", parent, pid + 1, true},
-		{"all, other cgroup", "notify", "all", "/elsewhere", pid + 1, false},
-		{"none on simple", "simple", "none", cg, pid, false},
-		{"none on notify is main", "notify", "none", "/elsewhere", pid, true},
+		{"main", "notify", "", "/elsewhere", pid, 0, true},
+		{"control, main only", "simple", "main", "/elsewhere", pid + 1, pid, false},
+		{"control, exec", "simple", "exec", "/elsewhere", pid + 1, pid, true},
+		{"exec, other process", "simple", "exec", cg, pid + 1, pid + 2, false},
+		{"not main", "notify", "", cg, pid + 1, 0, false},
+		{"all, same cgroup", "notify", "all", cg, pid + 1, 0, true},
+		{"all, below the unit's cgroup", "simple", "all", parent, pid + 1, 0, true},
+		{"all, other cgroup", "notify", "all", "/elsewhere", pid + 1, 0, false},
+		{"none on simple", "simple", "none", cg, pid, 0, false},
+		{"none on notify is main", "notify", "none", "/elsewhere", pid, 0, true},
 	} {
 		rs := newRun("/x", liveProcess(tt.main))
 		rs.cgroup = tt.cgroup
+		if tt.control != 0 {
+			rs.control = liveProcess(tt.control)
+		}
 		m := &Manager{units: map[string]*Unit{}}
 		m.units["a.service"] = &Unit{name: "a.service", kind: serviceKind{m}, run: rs,
 			svc: &serviceConfig{Type: tt.typ, NotifyAccess: tt.access}}

@@ -192,7 +192,11 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 			uid, gid = strconv.Itoa(rs.uid), strconv.Itoa(rs.uid)
 		}
 		add("MainPID", strconv.Itoa(mainPID))
-		add("ControlPID", "0")
+		controlPID := 0
+		if rs != nil && rs.control != nil && !rs.control.HasExited() {
+			controlPID = rs.control.PID
+		}
+		add("ControlPID", strconv.Itoa(controlPID))
 		add("StatusText", u.statusText)
 		add("UID", uid)
 		add("GID", gid)

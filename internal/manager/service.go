@@ -44,7 +44,8 @@ type runState struct {
 	readyOnce sync.Once
 	done      chan struct{} // closed when the invocation has ended
 	endOnce   sync.Once
-	stopping  bool // guarded by Manager.mu
+	stopping  bool             // guarded by Manager.mu
+	control   *process.Process // the running ExecStartPre=, ExecStop=... command; guarded by Manager.mu
 	timers    runTimers
 }
 
@@ -558,6 +559,7 @@ func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.C
 		}
 		return err
 	}
+	defer m.setControl(rs, p)()
 	if err := m.waitExit(ctx, p, timeout); err != nil {
 		p.Signal(syscall.SIGKILL)
 		return err

@@ -2,6 +2,8 @@ package manager
 
 import (
 	"strconv"
+
+	"github.com/capsuled/capsuled/internal/process"
 	"syscall"
 	"time"
 )
@@ -15,6 +17,21 @@ import (
 // NotifyAccess= is not none (main is implied for notify types and with a
 // watchdog, as in systemd).
 func notifies(svc *serviceConfig) bool { return svc.EffectiveNotifyAccess() != "none" }
+
+// setControl records p as the control process of rs until the function
+// it returns is called.
+func (m *Manager) setControl(rs *runState, p *process.Process) func() {
+	m.mu.Lock()
+	rs.control = p
+	m.mu.Unlock()
+	return func() {
+		m.mu.Lock()
+		if rs.control == p {
+			rs.control = nil
+		}
+		m.mu.Unlock()
+	}
+}
 
 // watchdogEnv is the environment the main process of svc is told its
 // watchdog limit in.

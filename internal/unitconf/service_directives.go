@@ -344,11 +344,9 @@ func parseOutput(field func(*Service) *string, def string, ok ...string) func(c 
 
 func parseNotifyAccess(c *parseCtx, v string) error {
 	switch v {
-	case "", "none", "main", "all":
+	case "", "none", "main", "exec", "all":
 		svc(c).NotifyAccess = v
 		return nil
-	case "exec":
-		return unsupportedf("NotifyAccess=%s (control processes' notifications are not taken)", v)
 	}
 	return fmt.Errorf("use none, main, exec or all")
 }

@@ -214,7 +214,6 @@ func TestServiceInvalidValues(t *testing.T) {
 		{"WorkingDirectory=-/srv", "/u/x.service:3: Unsupported in capsuled: WorkingDirectory=-/srv", "WorkingDirectory", ""},
 		{"StandardOutput=null", "/u/x.service:3: Unsupported in capsuled: StandardOutput=null (output goes to the unit's log); ignoring.", "StandardOutput", "journal"},
 		{"StandardError=file:/x", "/u/x.service:3: Unsupported in capsuled: StandardError=file:/x", "StandardError", "inherit"},
-		{"NotifyAccess=exec", "/u/x.service:3: Unsupported in capsuled: NotifyAccess=exec", "NotifyAccess", "none"},
 		{"LogRateLimitBurst=-1", "/u/x.service:3: Failed to parse LogRateLimitBurst= value, ignoring: -1", "LogRateLimitBurst", "0"},
 		{"OOMScoreAdjust=1001", "/u/x.service:3: Failed to parse OOMScoreAdjust= value, ignoring: 1001", "Type", "simple"},
 		{"ReloadSignal=SIGUSR1", "/u/x.service:3: Unsupported in capsuled: ReloadSignal= (", "Type", "simple"},

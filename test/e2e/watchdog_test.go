@@ -13,7 +13,7 @@ import (
 // process: it prints its WATCHDOG_USEC, sends READY=1 (unless "late"),
 // then what argv asks ("feed N": WATCHDOG=1 every 0.2 s N times;
 // "trigger"; "usec N": WATCHDOG_USEC=N; "extend N": EXTEND_TIMEOUT_USEC=N;
-// "sleep S"; "ready"; "ignore-abrt"), then waits.
+// "sleep S"; "ready"; "status S"; "exit"; "ignore-abrt"), then waits.
 const notifyScript = `import os, signal, socket, sys, time
 print("WU=%s" % os.environ.get("WATCHDOG_USEC"), flush=True)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -31,6 +31,8 @@ while a:
     elif w == "extend": n("EXTEND_TIMEOUT_USEC=" + a.pop(0))
     elif w == "sleep": time.sleep(float(a.pop(0)))
     elif w == "ready": n("READY=1")
+    elif w == "status": n("STATUS=" + a.pop(0))
+    elif w == "exit": sys.exit(0)
 print("done", flush=True)
 while True: time.sleep(1)
 `
@@ -60,6 +62,9 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		// NotifyAccess=all, not by default.
 		"rswall.service":  "[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
 		"rswmain.service": "[Service]\nType=notify\nTimeoutStartSec=1\nExecStart=/bin/sh -c 'python3 %h/notify.py; exit 0'\n",
+		// STATUS= from ExecStartPost= counts with NotifyAccess=exec only.
+		"rswexec.service":  "[Service]\nNotifyAccess=exec\nExecStart=/bin/sleep infinity\nExecStartPost=/usr/bin/python3 %h/notify.py late status post exit\n",
+		"rswexecm.service": "[Service]\nNotifyAccess=main\nExecStart=/bin/sleep infinity\nExecStartPost=/usr/bin/python3 %h/notify.py late status post exit\n",
 		// Ready after 1.6 s, past TimeoutStartSec=1, which it extended.
 		"rswext.service": "[Service]\nType=notify\nTimeoutStartSec=1\n" + py + " late extend 3000000 sleep 1.6 ready\n",
 	})
@@ -68,7 +73,7 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		"TimeoutAbortUSec=1min 30s\nRuntimeMaxUSec=1s\nWatchdogUSec=0\nWatchdogSignal=6\n" {
 		t.Errorf("show:\n%s", got)
 	}
-	ctl(t, 0, append([]string{"-C", c, "start", "--no-block", "rswmain.service", "rswall.service", "rswext.service"}, units...)...)
+	ctl(t, 0, append([]string{"-C", c, "start", "--no-block", "rswmain.service", "rswall.service", "rswext.service", "rswexec.service", "rswexecm.service"}, units...)...)
 	if got := ctl(t, 0, "-C", c, "show", "-p", "NotifyAccess", "rswall.service", "rswrt.service", "rswusec.service").stdout; got != "NotifyAccess=all\n\nNotifyAccess=none\n\nNotifyAccess=main\n" {
 		t.Errorf("NotifyAccess:\n%s", got)
 	}
@@ -84,6 +89,12 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 	}
 	waitProps(t, c, "rswall.service", "Result,ActiveState", "Result=success\nActiveState=active\n", 10*time.Second)
 	waitProps(t, c, "rswext.service", "Result,ActiveState", "Result=success\nActiveState=active\n", 10*time.Second)
+	for unit, want := range map[string]string{"rswexec.service": "StatusText=post\n", "rswexecm.service": "StatusText=\n"} {
+		waitProps(t, c, unit, "ActiveState", "ActiveState=active\n", 10*time.Second)
+		if got := ctl(t, 0, "-C", c, "show", "-p", "StatusText", unit).stdout; got != want {
+			t.Errorf("%s: %q, want %q", unit, got, want)
+		}
+	}
 	waitProps(t, c, "rswmain.service", "Result,ActiveState", "Result=timeout\nActiveState=failed\n", 10*time.Second)
 	logs := ctl(t, 0, "-C", c, "logs", "-n", "1000").stdout
 	for _, want := range []string{
