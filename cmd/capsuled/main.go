@@ -66,6 +66,8 @@ func run(args []string) error {
 	maxDesc := fs.Int("cgroup-max-descendants", cgroup.DefaultMaxDescendants, "system mode: cgroup.max.descendants of a delegated cgroup (0: no limit)")
 	tmpfsSize := fs.String("tmpfs-size", manager.DefaultTmpfsSize, "system mode: size of each tmpfs a sandboxed unit can write to (runtime directory, /tmp, /var/tmp, /dev/shm), bytes with K/M/G/T or a percentage of RAM; TmpfsSize= overrides it per unit")
 	version := fs.Bool("version", false, "print the version and exit")
+	var lf logFlags
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,9 +100,9 @@ func run(args []string) error {
 			// (through basic.target) start with the manager.
 			boot = "multi-user.target"
 		}
-		return runSystem(*runtimeDir, *cgroupPath, boot, users, limits, size)
+		return runSystem(*runtimeDir, *cgroupPath, boot, users, limits, size, lf)
 	default:
-		return runUser(*unitName)
+		return runUser(*unitName, lf)
 	}
 }
 
@@ -114,7 +116,7 @@ func allocator(r string) (*dynuser.Allocator, error) {
 	return &dynuser.Allocator{Min: lo, Max: hi}, nil
 }
 
-func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits, tmpfsSize uint64) error {
+func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits cgroup.TreeLimits, tmpfsSize uint64, lf logFlags) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the system manager must run as root")
 	}
@@ -164,7 +166,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 	if err != nil {
 		return err
 	}
-	m, err := manager.New(manager.Config{
+	cfg := manager.Config{
 		Mode:       manager.System,
 		RuntimeDir: runtimeDir,
 		UnitPaths:  []string{"/etc/capsuled/system", filepath.Join(runtimeDir, "system")},
@@ -182,7 +184,11 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		TmpfsSize:        tmpfsSize,
 		MemoryV1:         memV1,
 		PidsV1:           pidsV1,
-	})
+	}
+	if err := lf.apply(&cfg, ""); err != nil {
+		return err
+	}
+	m, err := manager.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -208,7 +214,7 @@ func removeRuntimeLeftovers(runtimeDir string) {
 	os.Remove(filepath.Join(runtimeDir, "lock"))
 }
 
-func runUser(boot string) error {
+func runUser(boot string, lf logFlags) error {
 	// One processor runs a capsule manager's Go code while it is up, as
 	// systemd's user manager is single-threaded: its work is starting
 	// processes and waiting for them, which a second processor hardly
@@ -286,7 +292,7 @@ func runUser(boot string) error {
 	if cfgHome == "" {
 		cfgHome = filepath.Join(home, ".config")
 	}
-	m, err := manager.New(manager.Config{
+	cfg := manager.Config{
 		Mode:       manager.User,
 		Capsule:    n.Instance,
 		RuntimeDir: filepath.Join(rt, "capsuled"),
@@ -304,7 +310,11 @@ func runUser(boot string) error {
 		Exe:  "/proc/self/exe",
 		Env:  env,
 		Home: home,
-	})
+	}
+	if err := lf.apply(&cfg, home); err != nil {
+		return err
+	}
+	m, err := manager.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -393,6 +403,7 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 	stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	m.Shutdown(stopCtx)
 	stopCancel()
+	m.CloseLog()
 	l.Close()
 	os.Remove(control.SocketPath(m.RuntimeDir()))
 	h.run(h.cleanup)

@@ -199,16 +199,37 @@ type FileState struct {
 	State string `json:"state"` // enabled, disabled, static, masked, transient
 }
 
-// LogsRequest asks for a unit's log lines (the manager's without Name).
+// LogsRequest asks for log lines of units (of the whole manager without
+// any).
 type LogsRequest struct {
-	Name   string `json:"name,omitempty"`
-	Lines  int    `json:"lines"` // newest lines to send first; -1 for all held
-	Follow bool   `json:"follow,omitempty"`
+	Name   string   `json:"name,omitempty"` // one more unit
+	Units  []string `json:"units,omitempty"`
+	Lines  int      `json:"lines"` // newest lines to send first; -1 for all
+	Follow bool     `json:"follow,omitempty"`
+	// Since and Until bound the time in µs since the epoch (inclusive).
+	Since int64 `json:"since,omitempty"`
+	Until int64 `json:"until,omitempty"`
+	// Priority is the least important level sent (0-7; default 7).
+	Priority   *int   `json:"priority,omitempty"`
+	Invocation string `json:"invocation,omitempty"` // an ID, or 0 for the newest
 }
 
-// LogLines is one batch of formatted log lines.
+// LogEntry is one log line.
+type LogEntry struct {
+	Time       int64  `json:"time"` // µs since the epoch
+	Unit       string `json:"unit,omitempty"`
+	Ident      string `json:"ident,omitempty"`
+	PID        int    `json:"pid,omitempty"`
+	Priority   int    `json:"priority"`
+	Invocation string `json:"invocation,omitempty"`
+	Manager    bool   `json:"manager,omitempty"` // the manager's, about Unit
+	Message    string `json:"message"`
+}
+
+// LogLines is one batch of log lines.
 type LogLines struct {
-	Lines []string `json:"lines"`
+	Hostname string     `json:"hostname,omitempty"`
+	Entries  []LogEntry `json:"entries"`
 }
 
 // BusName is one name on a capsule's bus.

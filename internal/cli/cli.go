@@ -77,6 +77,10 @@ type options struct {
 	dropIn     string   // edit --drop-in=
 	full       bool     // edit --full
 	stdin      bool     // edit --stdin
+	since      string   // logs --since=
+	until      string   // logs --until=
+	priority   string   // logs --priority= (-p is show's --property)
+	invocation string   // logs --invocation=
 }
 
 // register adds the global options to fs; run has its own -u, so the
@@ -110,6 +114,10 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.StringVar(&o.jobMode, "job-mode", o.jobMode, "start/stop/restart: how the job deals with queued jobs (`MODE`)")
 	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
 	fs.BoolVar(&o.follow, "f", o.follow, "short for --follow")
+	fs.StringVar(&o.since, "since", o.since, "logs: lines from `TIME` on")
+	fs.StringVar(&o.until, "until", o.until, "logs: lines up to `TIME`")
+	fs.StringVar(&o.priority, "priority", o.priority, "logs: lines at `LEVEL` or more important")
+	fs.StringVar(&o.invocation, "invocation", o.invocation, "logs: lines of one invocation of the unit (`ID`, or 0: the newest)")
 	setCapsule := func(s string) error { o.capsule, o.capsuleSet = s, true; return nil }
 	fs.Func("capsule", "operate on the manager of capsule `NAME`", setCapsule)
 	fs.Func("C", "short for --capsule", setCapsule)
@@ -200,7 +208,8 @@ Commands:
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...
-  logs [-u UNIT] [-f] [-n N]   Recent log lines of a unit (or the manager); -f follows
+  logs [-u UNIT...] [-f] [-n N] [--since=TIME] [--until=TIME] [-p PRIO] [-o json|cat|short]
+       [--invocation=ID|0]     Log lines of units (or the whole manager); -f follows
   bus [list]                   Names on a capsule's own D-Bus broker (with -C)
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
@@ -290,8 +299,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		fmt.Fprint(stdio.Stdout, usage)
 		return nil
 	}
-	if o.output != "" && o.output != "json" {
-		return fail(exitUsage, "Unknown output mode %q (only json is supported)", o.output)
+	if o.output != "" && o.output != "json" && (verb != "logs" || o.output != "cat" && o.output != "short") {
+		return fail(exitUsage, "Unknown output mode %q (only json is supported; logs: json, cat, short)", o.output)
 	}
 	for _, w := range o.what {
 		if w == "help" {
@@ -740,43 +749,6 @@ func (c *ctl) isEnabled(names []string) error {
 	}
 	if code != 0 {
 		return fail(code, "")
-	}
-	return nil
-}
-
-// logs prints a unit's (or, without -u, the manager's) recent lines and,
-// with -f, new ones as they come, until interrupted.
-func (c *ctl) logs(args, pos []string) error {
-	if len(pos) > 0 {
-		return fail(exitUsage, "logs takes no arguments; name units with -u UNIT")
-	}
-	if len(c.o.units) > 1 {
-		return fail(exitUsage, "logs follows one unit at a time")
-	}
-	name := ""
-	if len(c.o.units) == 1 {
-		name = withSuffix(c.o.units[0])
-	}
-	lines := -1 // everything held, unless -n is given
-	if flagGiven(args, "n", "lines") || c.o.follow {
-		lines = c.o.lines
-	}
-	req := api.LogsRequest{Name: name, Lines: lines, Follow: c.o.follow}
-	err := c.t.client.CallMore(api.MethodGetLogs, req, func(p json.RawMessage, _ bool) error {
-		var l api.LogLines
-		if err := json.Unmarshal(p, &l); err != nil {
-			return err
-		}
-		for _, line := range l.Lines {
-			fmt.Fprintln(c.io.Stdout, printable(line))
-		}
-		return nil
-	})
-	if varlink.IsError(err, api.ErrNoSuchUnit) {
-		return fail(exitFailure, "No logs for %s: %v", name, err)
-	}
-	if err != nil {
-		return fail(exitFailure, "Failed to read logs: %v", err)
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package control
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/manager"
 	"github.com/capsuled/capsuled/internal/varlink"
 )
@@ -210,11 +212,34 @@ func getLogs(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
 		return err
 	}
 	follow := p.Follow && c.More
-	return m.Logs(ctx, p.Name, p.Lines, follow, func(lines []string) error {
-		if !follow {
-			return c.Reply(api.LogLines{Lines: lines})
+	q := logstore.NewQuery(p.Lines)
+	q.Units, q.Invocation = p.Units, p.Invocation
+	if p.Name != "" {
+		q.Units = append(q.Units, p.Name)
+	}
+	if p.Since != 0 {
+		q.Since = time.UnixMicro(p.Since)
+	}
+	if p.Until != 0 {
+		q.Until = time.UnixMicro(p.Until)
+	}
+	if p.Priority != nil {
+		if *p.Priority < 0 || *p.Priority > 7 {
+			return fmt.Errorf("%w: priority %d is not 0-7", manager.ErrInvalid, *p.Priority)
 		}
-		return c.Continue(api.LogLines{Lines: lines})
+		q.MaxPriority = *p.Priority
+	}
+	host := m.Hostname()
+	return m.Logs(ctx, q, follow, func(lines []logstore.Line) error {
+		r := api.LogLines{Hostname: host, Entries: make([]api.LogEntry, 0, len(lines))}
+		for _, l := range lines {
+			r.Entries = append(r.Entries, api.LogEntry{Time: l.Time.UnixMicro(), Unit: l.Unit, Ident: l.Ident,
+				PID: l.PID, Priority: l.Priority, Invocation: l.Invoc, Manager: l.Manager, Message: l.Message})
+		}
+		if !follow {
+			return c.Reply(r)
+		}
+		return c.Continue(r)
 	})
 }
 

@@ -1,5 +1,6 @@
-// Package logstore keeps the recent log lines of each unit in memory, the
-// way status output shows them.
+// Package logstore keeps a manager's log: records on disk in journald's
+// JSON format, one per line, in size-bounded rotated files (store.go), and
+// the newest in memory for followers (ring.go).
 package logstore
 
 import (
@@ -12,11 +13,20 @@ import (
 
 // Line is one log record.
 type Line struct {
-	Time    time.Time
-	Ident   string
-	PID     int
+	Time     time.Time // kept to the microsecond on disk
+	Unit     string    // the unit it belongs to; empty for the manager's own
+	Ident    string    // SYSLOG_IDENTIFIER
+	PID      int
+	Priority int    // syslog level, 0 (emerg) to 7 (debug)
+	Invoc    string // invocation ID of the unit's run
+	// Manager marks the manager's lines about Unit (stored as UNIT=, as
+	// systemd's own messages are), not the unit's output (_SYSTEMD_UNIT=).
+	Manager bool
 	Message string
 }
+
+// PriorityInfo is the level of a unit's output lines without a prefix.
+const PriorityInfo = 6
 
 // Format renders l like a classic syslog line.
 func (l Line) Format(host string) string {

@@ -28,7 +28,7 @@ func TestRefusedUnitLogsItsWarnings(t *testing.T) {
 			t.Fatalf("start %s: no unit", tt.unit)
 		}
 		var lines []string
-		for _, l := range u.log.Tail(10) {
+		for _, l := range m.unitTail(u, 10) {
 			lines = append(lines, l.Message)
 		}
 		if len(lines) < 2 || !strings.HasSuffix(lines[0], tt.warning) || lines[1] != tt.refusal {

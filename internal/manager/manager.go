@@ -98,6 +98,14 @@ type Config struct {
 	// MemoryV1 and PidsV1 are the cgroup v1 hierarchies of those
 	// controllers on a hybrid host (system mode), nil where there are none.
 	MemoryV1, PidsV1 *cgroup.V1
+	// LogDir keeps the manager's log across restarts; "" keeps it in
+	// memory only. LogMaxFileSize and LogMaxFiles bound it (0: defaults).
+	LogDir         string
+	LogMaxFileSize int64
+	LogMaxFiles    int
+	// JournalSocket, if set and present, is the host's journald socket
+	// the log is forwarded to as well.
+	JournalSocket string
 }
 
 // Manager is one instance of the unit engine.
@@ -116,7 +124,7 @@ type Manager struct {
 	loading int
 
 	notify     *net.UnixConn
-	log        *logstore.Ring
+	store      *logstore.Store
 	idmapCache map[string]bool
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
@@ -158,7 +166,9 @@ func New(cfg Config) (*Manager, error) {
 		units:  map[string]*Unit{},
 		state:  "initializing",
 		since:  time.Now(),
-		log:    logstore.NewRing(500),
+	}
+	if err := m.openStore(); err != nil {
+		return nil, err
 	}
 	m.initEngine()
 	return m, nil
@@ -167,25 +177,46 @@ func New(cfg Config) (*Manager, error) {
 // logf writes a manager log line, attributed to u when it is not nil.
 func (m *Manager) logf(u *Unit, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	line := logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Message: msg}
-	m.log.Add(line)
-	if u != nil {
-		u.log.Add(line)
-	}
-	// Messages quote names and errors a capsule controls; the manager's
-	// own log may be a root terminal.
+	m.store.Append(m.managerLine(u, msg))
+	m.printLog(msg)
+}
+
+// printLog writes msg to the manager's stderr. Messages quote names and
+// errors a capsule controls; the manager's stderr may be a root terminal.
+func (m *Manager) printLog(msg string) {
 	fmt.Fprintln(m.cfg.Log, escape.Text(msg))
 }
 
-// unitLog records a line a unit's process wrote. Output of a unit that
-// runs under a dynamic user (a capsule) is kept only in the unit's own
-// store, which clean --what=logs empties: copied to the manager's log it
-// would outlive the capsule.
-func (m *Manager) unitLog(u *Unit, pid int, ident, msg string) {
-	u.log.Add(logstore.Line{Time: time.Now(), Ident: ident, PID: pid, Message: msg})
+// managerLine is a line of the manager's own, about u if not nil.
+func (m *Manager) managerLine(u *Unit, msg string) logstore.Line {
+	l := logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Priority: logstore.PriorityInfo,
+		Message: msg}
+	if u != nil {
+		l.Unit, l.Manager = u.name, true
+		if id := u.logInvoc.Load(); id != nil {
+			l.Invoc = *id
+		}
+	}
+	return l
+}
+
+// unitLog records a line a unit's process wrote, at the level its "<N>"
+// prefix gives unless SyslogLevelPrefix=no. Output of a unit that runs
+// under a dynamic user (a capsule) is kept only in the unit's memory,
+// which clean --what=logs empties: stored in the manager's log it would
+// outlive the capsule (whose own manager keeps its log in its home).
+func (m *Manager) unitLog(u *Unit, invocation string, pid int, ident, msg string) {
+	prio := logstore.PriorityInfo
+	if u.svc == nil || !u.svc.NoLevelPrefix {
+		msg, prio = logstore.ParsePrefix(msg, prio)
+	}
+	l := logstore.Line{Time: time.Now(), Unit: u.name, Ident: ident, PID: pid, Priority: prio,
+		Invoc: invocation, Message: msg}
 	if u.svc != nil && u.svc.DynamicUser {
+		u.log.Add(l)
 		return
 	}
+	m.store.Append(l)
 	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", escape.Text(ident), pid, escape.Text(msg))
 }
 

@@ -36,6 +36,7 @@ type engineState struct {
 	cancels map[uint32]context.CancelFunc // of running start jobs
 	perf    map[uint32]bool               // jobs whose kind action runs
 	logs    []string
+	printed []string // stored already; for the manager's stderr only
 	wake    chan struct{}
 	slots   chan struct{} // bounds the kinds' blocking set-up work
 	started bool
@@ -104,7 +105,7 @@ func (m *Manager) absorbLocked(eff job.Effects) {
 	for _, f := range eff.Finished {
 		if f.Result != job.ResultDone {
 			if msg := job.DoneMessage(f.Job.Type, f.Result); msg != "" {
-				m.logs = append(m.logs, m.jobLineLocked(f.Job.Unit, msg))
+				m.printed = append(m.printed, m.jobLineLocked(f.Job.Unit, msg))
 			}
 		}
 		if f.Result == job.ResultCanceled {
@@ -163,13 +164,16 @@ func (m *Manager) runner() {
 		if at, ok := m.q.NextDispatch(); ok {
 			next = min(next, time.Until(at))
 		}
-		logs := m.logs
-		m.logs = nil
+		logs, printed := m.logs, m.printed
+		m.logs, m.printed = nil, nil
 		m.mu.Unlock()
 		for _, l := range logs {
 			m.logf(nil, "%s", l)
 		}
-		if len(logs) > 0 {
+		for _, l := range printed {
+			m.printLog(l)
+		}
+		if len(logs)+len(printed) > 0 {
 			continue // absorbing them may have queued more
 		}
 		timer.Reset(max(next, time.Millisecond))

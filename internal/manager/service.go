@@ -77,6 +77,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	rs.extraEnv = slices.Concat(rs.extraEnv, m.monitorEnvLocked(u), u.activationEnv)
 	u.run = rs
 	u.invocation = rs.invocation
+	u.logInvoc.Store(&rs.invocation)
 	u.result, u.exitCode, u.exitStatus, u.statusText = resultSuccess, "", 0, ""
 	u.setState(stateActivating, subStart)
 	m.mu.Unlock()

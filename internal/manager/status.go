@@ -162,7 +162,7 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 		}
 	}
 	if lines > 0 {
-		for _, l := range u.log.Tail(lines) {
+		for _, l := range m.unitTail(u, lines) {
 			s.Log = append(s.Log, l.Format(m.cfg.Hostname))
 		}
 	}

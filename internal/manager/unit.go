@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/condition"
@@ -34,8 +35,11 @@ type Unit struct {
 	sliceRes    resources // MemoryMax=, TasksMax= of a slice
 	transient   bool
 	nextConf    *Unit // read by a reload while u was busy; see settleConfigLocked
+	// log holds output of a unit running under a dynamic user, which is
+	// kept in memory only (see unitLog); the rest is in Manager.store.
 	log         *logstore.Ring
-	logLimit    *logstore.Limiter // of the unit's output, made on first use
+	logInvoc    atomic.Pointer[string] // the invocation ID, for log lines
+	logLimit    *logstore.Limiter      // of the unit's output, made on first use
 	logLimitSet sync.Once
 	loadState   LoadState
 	loadErr     string
@@ -332,14 +336,17 @@ func (m *Manager) ResetFailed(name string) {
 // the name alone when the unit has no description of its own.
 func (u *Unit) ident() string { return condition.Ident(u.name, u.description) }
 
-// jobLineLocked words a job's end message for unit name and keeps it in
-// the unit's own log at once; the manager's log gets it from the runner.
+// jobLineLocked words a job's end message for unit name and stores it at
+// once, attributed to the unit; the manager's stderr gets it from the
+// runner.
 func (m *Manager) jobLineLocked(name, format string) string {
 	u := m.units[name]
 	if u == nil {
-		return fmt.Sprintf(format, name)
+		msg := fmt.Sprintf(format, name)
+		m.store.Append(m.managerLine(nil, msg))
+		return msg
 	}
 	msg := fmt.Sprintf(format, u.ident())
-	u.log.Add(logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Message: msg})
+	m.store.Append(m.managerLine(u, msg))
 	return msg
 }

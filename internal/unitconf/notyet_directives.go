@@ -107,7 +107,6 @@ var notYetService = []string{
 	"SyslogIdentifier",
 	"SyslogFacility",
 	"SyslogLevel",
-	"SyslogLevelPrefix",
 	"LogLevelMax",
 	"LogFilterPatterns",
 	"Capabilities",

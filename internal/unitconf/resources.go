@@ -24,6 +24,9 @@ type Resources struct {
 	// unit's output; either being 0 turns the limit off.
 	LogRateInterval time.Duration
 	LogRateBurst    int
+	// NoLevelPrefix is SyslogLevelPrefix=no: a "<N>" starting a line of
+	// output is part of the message, not its level.
+	NoLevelPrefix bool
 }
 
 // journald's RateLimitIntervalSec= and RateLimitBurst= defaults, which
@@ -188,6 +191,14 @@ func serviceResourceDirectives(res func(*Unit) *Resources) []Directive {
 			r.LogRateInterval = d
 			return nil
 		}},
+		{Key: "SyslogLevelPrefix", Props: []string{"SyslogLevelPrefix"}, Parse: func(c *parseCtx, v string) error {
+			var prefix bool
+			if err := parseBoolInto(&prefix, v, true); err != nil {
+				return err
+			}
+			res(c.unit()).NoLevelPrefix = !prefix
+			return nil
+		}},
 		{Key: "LogRateLimitBurst", Props: []string{"LogRateLimitBurst"}, Parse: func(c *parseCtx, v string) error {
 			r := res(c.unit())
 			if v == "" {
@@ -219,6 +230,12 @@ func serviceResourceProps(res func(*Unit) *Resources) []Property {
 				return strconv.FormatUint(n, 10)
 			}
 			return ""
+		}},
+		{Name: "SyslogLevelPrefix", Format: func(u *Unit) string {
+			if res(u).NoLevelPrefix {
+				return "no"
+			}
+			return "yes"
 		}},
 		// systemd shows 0 for "journald's default", which these are.
 		{Name: "LogRateLimitIntervalUSec", Format: func(u *Unit) string {

@@ -60,6 +60,7 @@ func init() {
 		"Service.TmpfsSize":               {lines: "TmpfsSize=8M", prop: "TmpfsSize", want: "8388608"},
 		"Service.LogRateLimitIntervalSec": {lines: "LogRateLimitIntervalSec=1s", prop: "LogRateLimitIntervalUSec", want: "1s"},
 		"Service.LogRateLimitBurst":       {lines: "LogRateLimitBurst=5", prop: "LogRateLimitBurst", want: "5"},
+		"Service.SyslogLevelPrefix":       {lines: "SyslogLevelPrefix=no", prop: "SyslogLevelPrefix", want: "no"},
 		"Socket.ListenStream":             {lines: "ListenStream=%t/x.sock\nListenStream=/run/y.sock", prop: "Listen", want: "/x.sock (Stream)\n/run/y.sock (Stream)"},
 		"Socket.SocketMode":               {lines: "ListenStream=/s\nSocketMode=0600", prop: "SocketMode", want: "0600"},
 		"Socket.DirectoryMode":            {lines: "ListenStream=/s\nDirectoryMode=700", prop: "DirectoryMode", want: "0700"},

@@ -26,6 +26,8 @@ type env struct {
 	cgroup     string // its cgroup, relative to the hierarchy root
 	h          cgroup.Hierarchy
 	log        string
+	logDir     string // the system manager's log store
+	journal    string // where it looks for journald's socket
 }
 
 var (
@@ -79,7 +81,8 @@ func runMain(m *testing.M) int {
 	}
 	e = &env{bin: tmp, runtimeDir: fmt.Sprintf("/run/capsuled-e2e-%d", os.Getpid()),
 		cgroup: filepath.Join(self, fmt.Sprintf("capsuled-e2e-%d", os.Getpid())),
-		h:      cgroup.Hierarchy{Root: root}, log: filepath.Join(tmp, "capsuled.log")}
+		h:      cgroup.Hierarchy{Root: root}, log: filepath.Join(tmp, "capsuled.log"),
+		logDir: filepath.Join(tmp, "log"), journal: filepath.Join(tmp, "journal.socket")}
 	defer os.RemoveAll(e.runtimeDir)
 	stop, err := startDaemon()
 	if err != nil {
@@ -112,7 +115,8 @@ func startDaemon() (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+e.runtimeDir, "--cgroup="+e.cgroup)
+	cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+e.runtimeDir, "--cgroup="+e.cgroup,
+		"--log-dir="+e.logDir, "--journal-socket="+e.journal)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, err

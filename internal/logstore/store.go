@@ -1,0 +1,198 @@
+package logstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Default bounds of a store, after journald's: its files are an eighth of
+// what it may use; capsuled's default keeps 4 files of 8 MiB.
+const (
+	DefaultMaxFileSize = 8 << 20
+	DefaultMaxFiles    = 4
+	recentLines        = 1000 // held in memory for followers
+	fileName           = "capsuled.jsonl"
+)
+
+// Options bound a store on disk.
+type Options struct {
+	MaxFileSize int64 // a file is rotated before it grows past this
+	MaxFiles    int   // files kept, the one written included
+	// Forward, if set, gets every line appended (the host's journal).
+	Forward func(Line)
+}
+
+// Store is a manager's log: lines appended to a file in Dir, which is
+// rotated to Dir/capsuled.1.jsonl and on when it would grow past
+// MaxFileSize, the oldest dropped beyond MaxFiles. Opening a store reads
+// none of it. A store without a directory keeps only the newest lines in
+// memory.
+type Store struct {
+	dir  string
+	opts Options
+	warn func(error)
+
+	mu     sync.Mutex
+	f      *os.File // nil: memory only, or the file could not be opened
+	size   int64
+	recent *Ring
+	warned map[syscall.Errno]bool
+	closed bool
+}
+
+// Open opens (creating with mode 0700) the store in dir; "" makes a store
+// in memory only. Errors of the disk later go to warn, once per kind,
+// and the lines still reach memory and followers.
+func Open(dir string, opts Options, warn func(error)) (*Store, error) {
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = DefaultMaxFiles
+	}
+	if warn == nil {
+		warn = func(error) {}
+	}
+	s := &Store{dir: dir, opts: opts, warn: warn, recent: NewRing(recentLines)}
+	if dir == "" {
+		return s, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("log directory: %w", err)
+	}
+	if err := s.openLocked(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dir is where the store keeps its files ("" in memory).
+func (s *Store) Dir() string { return s.dir }
+
+// openFile opens a log file without following a symbolic link and
+// without blocking on a FIFO someone put in its place, and only if it is
+// a regular file.
+func openFile(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return f, nil
+}
+
+func (s *Store) openLocked() error {
+	f, err := openFile(filepath.Join(s.dir, fileName), os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("open log: %w", err)
+	}
+	s.f, s.size = f, st.Size()
+	return nil
+}
+
+// name is the path of the i-th file, 0 being the one written.
+func (s *Store) name(i int) string {
+	if i == 0 {
+		return filepath.Join(s.dir, fileName)
+	}
+	return filepath.Join(s.dir, "capsuled."+strconv.Itoa(i)+".jsonl")
+}
+
+// Append stores l. Each line is one write, so a crash of the manager
+// loses no line it had appended.
+func (s *Store) Append(l Line) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return
+	}
+	b = append(b, '\n')
+	s.mu.Lock()
+	s.recent.Add(l)
+	if s.dir != "" && !s.closed {
+		s.writeLocked(b)
+	}
+	s.mu.Unlock()
+	if s.opts.Forward != nil {
+		s.opts.Forward(l)
+	}
+}
+
+func (s *Store) writeLocked(b []byte) {
+	if s.f != nil && s.size > 0 && s.size+int64(len(b)) > s.opts.MaxFileSize {
+		s.rotateLocked()
+	}
+	if s.f == nil {
+		// A failed rotation or open is retried with every line: the
+		// directory may be writable again.
+		if err := s.openLocked(); err != nil {
+			s.warnOnce(err)
+			return
+		}
+	}
+	n, err := s.f.Write(b)
+	s.size += int64(n)
+	if err != nil {
+		s.warnOnce(fmt.Errorf("write log: %w", err))
+	}
+}
+
+// rotateLocked shifts the files by one, dropping the oldest, and starts
+// a new one.
+func (s *Store) rotateLocked() {
+	s.f.Close()
+	s.f = nil
+	os.Remove(s.name(s.opts.MaxFiles - 1))
+	for i := s.opts.MaxFiles - 2; i >= 0; i-- {
+		if err := os.Rename(s.name(i), s.name(i+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.warnOnce(fmt.Errorf("rotate log: %w", err))
+		}
+	}
+}
+
+func (s *Store) warnOnce(err error) {
+	// One warning per errno is enough for a disk that stays full.
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	if s.warned == nil {
+		s.warned = map[syscall.Errno]bool{}
+	}
+	if s.warned[errno] {
+		return
+	}
+	s.warned[errno] = true
+	s.warn(err)
+}
+
+// Close closes the file written.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true // lines still reach memory
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/capsuled/capsuled/internal/cgroup"
+)
+
+// TestLogsSurviveCapsuleRestart: a transient unit of a capsule prints a
+// line with a "<3>" level prefix and one without, ends and is unloaded.
+// Its log stays readable, with levels as systemd reads the prefix, and
+// after the capsule (its manager) is stopped and started again it is
+// still there, in a file in the capsule's home that root did not write.
+func TestLogsSurviveCapsuleRestart(t *testing.T) {
+	name := startCapsule(t, "lgp")
+	mark := fmt.Sprintf("mark-%d", time.Now().UnixNano())
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "lgt", "--wait", "sh", "-c", "echo '<3>bad '"+mark+"; echo plain "+mark)
+	check := func(when string) {
+		t.Helper()
+		r := ctl(t, 0, "-C", name, "logs", "-u", "lgt")
+		if !strings.Contains(r.stdout, "sh[") || !strings.Contains(r.stdout, ": bad "+mark+"\n") || !strings.Contains(r.stdout, ": plain "+mark+"\n") {
+			t.Fatalf("%s: log of the finished lgt.service:\n%s", when, r)
+		}
+		r = ctl(t, 0, "-C", name, "logs", "-u", "lgt", "-p", "err", "-o", "cat")
+		if r.stdout != "bad "+mark+"\n" {
+			t.Errorf("%s: logs -p err -o cat = %q, want the <3> line alone", when, r.stdout)
+		}
+		r = ctl(t, 0, "-C", name, "logs", "-u", "lgt.service", "-o", "json", "-n", "1")
+		var rec map[string]string
+		if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec["MESSAGE"] != "plain "+mark ||
+			rec["PRIORITY"] != "6" || rec["_SYSTEMD_UNIT"] != "lgt.service" || len(rec["_SYSTEMD_INVOCATION_ID"]) != 32 {
+			t.Errorf("%s: logs -o json -n 1: %v\n%s", when, err, r.stdout)
+		}
+	}
+	check("after the unit ended")
+	unit := "capsule@" + name + ".service"
+	ctl(t, 0, "stop", unit)
+	dir := "/var/lib/private/capsules/" + name + "/.local/state/capsuled/log"
+	fi, err := os.Lstat(filepath.Join(dir, "capsuled.jsonl"))
+	if err != nil {
+		t.Fatalf("no log in the capsule's home: %v", err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid == 0 || !fi.Mode().IsRegular() {
+		t.Errorf("the capsule's log file is owned by %d (%v): root wrote it", st.Uid, fi.Mode())
+	}
+	ctl(t, 0, "start", unit)
+	waitRunning(t, name)
+	check("after the capsule restarted")
+	ctl(t, 0, "stop", unit)
+	ctl(t, 0, "clean", "--what=all", unit)
+	if _, err := os.Lstat(dir); err == nil {
+		t.Errorf("clean --what=all left %s", dir)
+	}
+}
+
+// TestLogsSurviveSystemManagerRestart runs a system manager of its own
+// with its own log directory and a fake journald socket: a unit's line is
+// forwarded to the journal, with its level and unit, and is in the log
+// of the next manager started on that directory.
+func TestLogsSurviveSystemManagerRestart(t *testing.T) {
+	tmp := t.TempDir()
+	jpath := filepath.Join(tmp, "journal")
+	jl, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: jpath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jl.Close()
+	self, err := cgroup.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := fmt.Sprintf("/run/capsuled-lg-%d", os.Getpid())
+	cg := filepath.Join(self, fmt.Sprintf("capsuled-lg-%d", os.Getpid()))
+	t.Cleanup(func() {
+		removeCgroup(cg)
+		os.RemoveAll(rt)
+	})
+	env := []string{"CAPSULED_RUNTIME_DIR=" + rt}
+	logDir := filepath.Join(tmp, "log")
+	boot := func() func() {
+		t.Helper()
+		var out bytes.Buffer
+		cmd := osexec.Command(filepath.Join(e.bin, "capsuled"), "--system", "--runtime-dir="+rt, "--cgroup="+cg,
+			"--unit=basic.target", "--log-dir="+logDir, "--journal-socket="+jpath)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stop := func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("manager did not stop: %s", out.String())
+			}
+		}
+		t.Cleanup(stop)
+		deadline := time.Now().Add(10 * time.Second)
+		for ctlRunEnv(env, "is-system-running").code != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("manager not up: %s", out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return stop
+	}
+	stop := boot()
+	mark := fmt.Sprintf("sys-%d", time.Now().UnixNano())
+	if r := ctlRunEnv(env, "run", "-q", "-u", "lgs", "--wait", "sh", "-c", "echo '<4>'"+mark); r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	found := false
+	buf := make([]byte, 65536)
+	for !found && ctx.Err() == nil {
+		jl.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := jl.Read(buf)
+		if err != nil {
+			continue
+		}
+		found = bytes.Contains(buf[:n], []byte("MESSAGE="+mark+"\nPRIORITY=4\nSYSLOG_IDENTIFIER=sh\n")) &&
+			bytes.Contains(buf[:n], []byte("\nCAPSULED_UNIT=lgs.service\n"))
+	}
+	if !found {
+		t.Errorf("the journal socket never got %s", mark)
+	}
+	stop()
+	boot()
+	if r := ctlRunEnv(env, "logs", "-u", "lgs", "-p", "warning"); r.code != 0 || !strings.Contains(r.stdout, ": "+mark+"\n") {
+		t.Errorf("after a restart of the manager, the log of lgs.service: %s", r)
+	}
+}
