@@ -86,7 +86,7 @@ func (c *ctl) logs(args, pos []string) error {
 		return fail(exitFailure, "Failed to read logs: %v", err)
 	}
 	if shown == 0 && !c.o.quiet && c.o.output != "json" {
-		fmt.Fprintln(c.io.Stderr, "-- No entries --")
+		fmt.Fprintln(c.io.Stdout, "-- No entries --") // as journalctl, on stdout
 	}
 	return nil
 }

@@ -36,11 +36,20 @@ func TestLogsSurviveCapsuleRestart(t *testing.T) {
 		if r.stdout != "bad "+mark+"\n" {
 			t.Errorf("%s: logs -p err -o cat = %q, want the <3> line alone", when, r.stdout)
 		}
-		r = ctl(t, 0, "-C", name, "logs", "-u", "lgt.service", "-o", "json", "-n", "1")
+		r = ctl(t, 0, "-C", name, "logs", "-u", "lgt.service", "-o", "json")
 		var rec map[string]string
-		if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || rec["MESSAGE"] != "plain "+mark ||
-			rec["PRIORITY"] != "6" || rec["_SYSTEMD_UNIT"] != "lgt.service" || len(rec["_SYSTEMD_INVOCATION_ID"]) != 32 {
-			t.Errorf("%s: logs -o json -n 1: %v\n%s", when, err, r.stdout)
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var m map[string]string
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%s: logs -o json printed %q: %v", when, line, err)
+			}
+			if m["MESSAGE"] == "plain "+mark {
+				rec = m
+			}
+		}
+		if rec["PRIORITY"] != "6" || rec["_SYSTEMD_UNIT"] != "lgt.service" || rec["SYSLOG_IDENTIFIER"] != "sh" ||
+			len(rec["_SYSTEMD_INVOCATION_ID"]) != 32 {
+			t.Errorf("%s: the plain line in logs -o json: %v\n%s", when, rec, r.stdout)
 		}
 	}
 	check("after the unit ended")
