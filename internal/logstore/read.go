@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -73,32 +74,24 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 		return out, pos, nil
 	}
 	// The files are opened while no line is written, the newest first,
-	// and the one being written is read up to what it held: a rotation
-	// or line written meanwhile changes nothing of what is read.
-	type file struct {
-		f    *os.File
-		size int64
-	}
-	var files []file
-	var openErr error
+	// so a rotation meanwhile changes nothing of what is read. One that
+	// cannot be (a capsule may put anything in its own log directory) is
+	// left out, with a warning.
+	var files []*os.File
 	for i := 0; i < s.opts.MaxFiles; i++ {
 		f, err := openFile(s.name(i), os.O_RDONLY)
 		if err != nil {
-			if !errors.Is(err, os.ErrNotExist) && openErr == nil {
-				openErr = err
+			if !errors.Is(err, os.ErrNotExist) {
+				s.warnOnce(fmt.Errorf("read log: %w", err))
 			}
 			continue
 		}
-		size := int64(-1)
-		if i == 0 && s.f != nil {
-			size = s.size
-		}
-		files = append(files, file{f, size})
+		files = append(files, f)
 	}
 	s.mu.Unlock()
 	defer func() {
 		for _, f := range files {
-			f.f.Close()
+			f.Close()
 		}
 	}()
 	var out []Line
@@ -108,15 +101,14 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 		if done {
 			break
 		}
-		size := f.size
-		if size < 0 {
-			st, err := f.f.Stat()
-			if err != nil {
-				return nil, pos, err
-			}
-			size = st.Size()
+		// Up to the end as it is now: a line being written is left
+		// out by scanBack, and whoever else wrote to the file (the
+		// capsule) changes nothing of how the manager's lines are found.
+		st, err := f.Stat()
+		if err != nil {
+			return nil, pos, fmt.Errorf("read log: %w", err)
 		}
-		err := scanBack(f.f, size, func(b []byte) bool {
+		err = scanBack(f, st.Size(), func(b []byte) bool {
 			if len(needles) > 0 && !containsAny(b, needles) {
 				return true
 			}
@@ -144,9 +136,6 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 		}
 	}
 	slices.Reverse(out)
-	if len(out) == 0 && openErr != nil {
-		return nil, pos, openErr
-	}
 	return out, pos, nil
 }
 

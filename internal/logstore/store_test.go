@@ -221,3 +221,30 @@ func TestJournalForward(t *testing.T) {
 		t.Errorf("manager line: %q", buf[:n])
 	}
 }
+
+// Lines another writer (the capsule) appends to the file being written
+// shift the store's later lines; they are still found, the other's not.
+func TestStoreAfterForeignAppend(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	s.Append(Line{Time: time.UnixMicro(1), Priority: 6, Message: "before"})
+	f, err := os.OpenFile(filepath.Join(dir, fileName), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(strings.Repeat("forged\n", 20000))
+	f.Close()
+	s.Append(Line{Time: time.UnixMicro(2), Priority: 6, Message: "after"})
+	got, _, err := s.Read(NewQuery(-1))
+	if err != nil || messages(got) != "before,after" {
+		t.Errorf("got %q (%v)", messages(got), err)
+	}
+	// A FIFO in a rotated file's place is left out, not waited on.
+	if err := mkfifo(filepath.Join(dir, "capsuled.1.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	s.warn = func(error) {}
+	if got, _, err = s.Read(NewQuery(-1)); err != nil || messages(got) != "before,after" {
+		t.Errorf("with a FIFO: got %q (%v)", messages(got), err)
+	}
+}

@@ -155,3 +155,34 @@ func TestLogsSurviveSystemManagerRestart(t *testing.T) {
 		t.Errorf("after a restart of the manager, the log of lgs.service: %s", r)
 	}
 }
+
+// TestEscapeLogFifoHangsReader: a capsule owns its log files, so a unit in
+// it puts a FIFO where a rotated file belongs and appends records that are
+// not (bad JSON, a bad timestamp, a level of 9, a huge line) to the file
+// being written. Its manager's reader must neither hang on the FIFO nor
+// show any of it, and the manager keeps logging.
+func TestEscapeLogFifoHangsReader(t *testing.T) {
+	name := startCapsule(t, "lgf")
+	// The words are put together in the shell: the command line itself is
+	// in the log (the run's description).
+	inCapsule(t, name, 0, `cd ~/.local/state/capsuled/log && rm -f capsuled.2.jsonl && mkfifo capsuled.2.jsonl && f=forg &&
+		{ echo "${f}ed-1"; echo '{"__REALTIME_TIMESTAMP":"x","PRIORITY":"6","MESSAGE":"'$f'ed-2"}';
+		  echo '{"__REALTIME_TIMESTAMP":"1","PRIORITY":"9","MESSAGE":"'$f'ed-3"}';
+		  head -c 2000000 /dev/zero | tr '\0' 'x'; echo "${f}ed-4"; } >> capsuled.jsonl`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := osexec.CommandContext(ctx, filepath.Join(e.bin, "capsulectl"), "-C", name, "logs")
+	cmd.Env = append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir)
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("logs hung on the capsule's FIFO")
+	}
+	if err != nil || strings.Contains(string(out), "forged") || !strings.Contains(string(out), "Reached target") {
+		t.Errorf("logs: %v\n%.2000s", err, out)
+	}
+	// The manager keeps writing and reading its log.
+	ctl(t, 0, "run", "-q", "-C", name, "-u", "lgf2", "--wait", "echo", "after-forgery")
+	if r := ctl(t, 0, "-C", name, "logs", "-u", "lgf2", "-o", "cat"); !strings.Contains(r.stdout, "after-forgery\n") {
+		t.Errorf("the manager's next lines: %s", r)
+	}
+}
