@@ -75,7 +75,7 @@ func parseSignal(s string) (int, error) {
 	if n := unix.SignalNum(name); n > 0 {
 		return int(n), nil
 	}
-	return 0, fmt.Errorf("Failed to parse signal string \"%s\".", s)
+	return 0, fmt.Errorf("unknown signal %q", s)
 }
 
 // kill signals the processes of units, as systemctl kill does.
@@ -84,7 +84,7 @@ func (c *ctl) kill(names []string) error {
 	if c.o.signal != "" {
 		n, err := parseSignal(c.o.signal)
 		if err != nil {
-			return fail(exitFailure, "%s", err)
+			return fail(exitFailure, "Failed to parse signal string \"%s\".", c.o.signal)
 		}
 		sig = n
 	}

@@ -42,7 +42,7 @@ func (m *Manager) EditTarget(r EditRequest) (*EditTarget, error) {
 		return nil, err
 	}
 	if masked {
-		return nil, fmt.Errorf("%w: Cannot edit %s: unit is masked.", errInvalid, r.Name)
+		return nil, worded(errInvalid, "Cannot edit %s: unit is masked.", r.Name)
 	}
 	t := &EditTarget{Path: p, Sources: files}
 	switch cur, err := m.readUnitFile(p); {
@@ -109,7 +109,7 @@ func (m *Manager) editPath(r EditRequest) (string, error) {
 			d += ".conf"
 		}
 		if strings.ContainsRune(d, '/') || d == ".conf" || strings.HasPrefix(d, ".") {
-			return "", fmt.Errorf("%w: Invalid drop-in file name '%s'.", errInvalid, r.DropIn)
+			return "", worded(errInvalid, "Invalid drop-in file name '%s'.", r.DropIn)
 		}
 		rel = filepath.Join(r.Name+".d", d)
 	}
@@ -121,7 +121,7 @@ func (m *Manager) editPath(r EditRequest) (string, error) {
 	if r.Runtime {
 		persistent := filepath.Join(m.cfg.ConfigDir, rel)
 		if _, err := os.Lstat(persistent); err == nil {
-			return "", fmt.Errorf("%w: Refusing to create \"%s\" because it would be overridden by \"%s\" anyway.", errInvalid, p, persistent)
+			return "", worded(errInvalid, "Refusing to create \"%s\" because it would be overridden by \"%s\" anyway.", p, persistent)
 		}
 	}
 	return p, nil

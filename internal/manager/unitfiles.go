@@ -19,6 +19,21 @@ import (
 // capsule the files are the capsule's, and a reply is at most 16 MiB.
 const maxUnitFileSize = 1 << 20
 
+// wordedError is an error of a kind whose message is systemctl's own
+// sentence for it, final period included.
+type wordedError struct {
+	kind error
+	msg  string
+}
+
+func (e *wordedError) Error() string { return e.kind.Error() + ": " + e.msg }
+func (e *wordedError) Unwrap() error { return e.kind }
+
+// worded makes a wordedError.
+func worded(kind error, format string, args ...any) error {
+	return &wordedError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // UnitFileText is one file of a unit's configuration and its text.
 type UnitFileText struct {
 	Path, Content string
@@ -35,7 +50,7 @@ func (m *Manager) Cat(name string) (files []UnitFileText, masked bool, err error
 	f, err := m.loader.Load(name)
 	switch {
 	case errors.Is(err, unit.ErrNotFound):
-		return nil, false, fmt.Errorf("%w: No files found for %s.", errNoSuchUnit, name)
+		return nil, false, worded(errNoSuchUnit, "No files found for %s.", name)
 	case errors.Is(err, unit.ErrMasked):
 		return nil, true, nil
 	case err != nil:

@@ -12,7 +12,7 @@ import (
 // error for "all".
 func (m *Manager) Kill(name string, sig syscall.Signal, whom string) error {
 	if sig <= 0 || sig > 64 {
-		return fmt.Errorf("%w: Signal number out of range.", errInvalid)
+		return worded(errInvalid, "Signal number out of range.")
 	}
 	switch whom {
 	case "":
@@ -25,7 +25,7 @@ func (m *Manager) Kill(name string, sig syscall.Signal, whom string) error {
 	u, ok := m.units[name]
 	if !ok {
 		m.mu.Unlock()
-		return fmt.Errorf("%w: Unit %s not loaded.", errNoSuchUnit, name)
+		return worded(errNoSuchUnit, "Unit %s not loaded.", name)
 	}
 	rs := u.run
 	running := rs != nil && u.active != stateInactive && u.active != stateFailed
