@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCatKillListInSystemManager: cat, kill and list-unit-files work the
+// same in the system manager, on units of its runtime directory.
+func TestCatKillListInSystemManager(t *testing.T) {
+	name := fmt.Sprintf("cmsys%d.service", counter.Add(1))
+	text := "[Unit]\nDescription=cm system\n[Service]\nExecStart=/bin/sleep 1000\n"
+	systemUnit(t, name, text)
+	ctl(t, 0, "daemon-reload")
+	if r := ctl(t, 0, "cat", name); r.stdout != "# "+filepath.Join(e.runtimeDir, "system", name)+"\n"+text {
+		t.Errorf("cat in the system manager: %s", r)
+	}
+	want := fmt.Sprintf("%-*s STATE  PRESET\n%s static -\n\n1 unit files listed.\n", len(name), "UNIT FILE", name)
+	if r := ctl(t, 0, "list-unit-files", name); r.stdout != want {
+		t.Errorf("list-unit-files in the system manager: %s\nwant stdout:\n%s", r, want)
+	}
+	ctl(t, 0, "start", name)
+	ctl(t, 0, "kill", "-s", "KILL", "--kill-whom=main", name)
+	deadline := time.Now().Add(10 * time.Second)
+	got := ""
+	for time.Now().Before(deadline) && got != "signal" {
+		time.Sleep(10 * time.Millisecond)
+		got = strings.TrimSpace(ctl(t, 0, "show", "--value", "-p", "Result", name).stdout)
+	}
+	if got != "signal" {
+		t.Errorf("Result after kill -s KILL --kill-whom=main: %q", got)
+	}
+}
