@@ -163,3 +163,26 @@ func TestPrivateNetworkShared(t *testing.T) {
 		t.Errorf("ExecStartPre= in %q, ExecStart= in %q (host %s):\n%s", pre, main, host, logs)
 	}
 }
+
+// TestEscapeBindPathsSymlink: a system service running as nobody gets a
+// file of a capsule's home bound in (BindReadOnlyPaths=). The capsule
+// makes it a link to a file of root's behind a directory nobody may enter;
+// followed, the bind would hand the service the file past that directory.
+// The start fails instead, and nothing of the file is shown.
+func TestEscapeBindPathsSymlink(t *testing.T) {
+	name := startCapsule(t, "bindlink")
+	dir := t.TempDir() // 0700, root's
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("root-only\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inCapsule(t, name, 0, `ln -s `+secret+` "$HOME/pub"`)
+	r := ctlRun(nil, "run", "-q", "-P", "-p", "User=nobody", "-p", "TemporaryFileSystem=/mnt",
+		"-p", "BindReadOnlyPaths="+filepath.Join(homeOf(name), "pub")+":/mnt/pub", "cat", "/mnt/pub")
+	if strings.Contains(r.stdout, "root-only") {
+		t.Errorf("a capsule's link bound root's file into a service of nobody: %s", r)
+	}
+	if r.code != 226 {
+		t.Errorf("BindReadOnlyPaths= through a capsule's link: want exit 226 (NAMESPACE), got %s", r)
+	}
+}
