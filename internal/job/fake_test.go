@@ -246,7 +246,7 @@ func (h *harness) exec(do string) (string, []string) {
 			return "error: " + err.Error(), nil
 		}
 		return "", nil
-	case "state": // state UNIT STATE [reload-failed]
+	case "state", "state-before-action": // state UNIT STATE [reload-failed]
 		to, err := parseState(f[2])
 		if err != nil {
 			h.t.Fatal(err)
@@ -254,7 +254,12 @@ func (h *harness) exec(do string) (string, []string) {
 		in := h.g.info[f[1]]
 		from := in.State
 		in.State = to
-		eff := h.q.UnitChanged(f[1], from, to, len(f) < 4)
+		var eff Effects
+		if f[0] == "state" {
+			eff = h.q.UnitChanged(f[1], from, to, len(f) < 4)
+		} else {
+			eff = h.q.UnitChangedBeforeAction(f[1], from, to)
+		}
 		return effectsString(eff), eff.Log
 	case "clock": // clock +DURATION
 		d, err := time.ParseDuration(strings.TrimPrefix(f[1], "+"))

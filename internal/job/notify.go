@@ -29,15 +29,35 @@ func (q *Queue) onTermination(unit string, d Dependency, eff *Effects) {
 // started and Conflicts= stopped when the unit became active; BindsTo= dependents
 // and PropagatesStopTo= stopped when it went down).
 func (q *Queue) UnitChanged(unit string, from, to ActiveState, reloadOK bool) Effects {
+	return q.unitChanged(unit, from, to, reloadOK, true)
+}
+
+// UnitChangedBeforeAction is UnitChanged for a unit whose running job has
+// not begun its action yet (the runner waits for the unit to finish what
+// it does on its own, such as ending after RuntimeMaxSec=): the change may
+// complete the job (a stop finds the unit down) but not fail it, since
+// the job's action has not run. systemd, single-threaded, never sees this.
+func (q *Queue) UnitChangedBeforeAction(unit string, from, to ActiveState) Effects {
+	return q.unitChanged(unit, from, to, true, false)
+}
+
+func (q *Queue) unitChanged(unit string, from, to ActiveState, reloadOK, acting bool) Effects {
 	var eff Effects
 	unexpected := true
 	if j := q.unitJob[unit]; j != nil {
-		if from == to && j.state == Running && (j.typ == Stop || j.typ == Restart) {
+		switch {
+		case from == to && j.state == Running && (j.typ == Stop || j.typ == Restart):
 			// A sub-state change alone (a timer elapsing while its stop
 			// runs): systemd's stops are synchronous where this can
 			// happen, so it never sees one; the stop goes on.
 			unexpected = false
-		} else {
+		case !acting && j.state == Running:
+			if done := (j.typ == Stop && to.InactiveOrFailed()) ||
+				((j.typ == Start || j.typ == VerifyActive) && to.ActiveOrReloading()); done {
+				q.finish(j, ResultDone, true, &eff)
+				unexpected = false
+			}
+		default:
 			unexpected = q.processJob(j, to, reloadOK, &eff)
 		}
 	}

@@ -329,6 +329,20 @@ g.service`, []step{
 			{do: "state a active", want: ""},
 			{do: "jobs", want: "1:a/stop:running"},
 			{do: "state a inactive", want: "finished: a/stop=done"}}},
+		// A stop that waits for its unit, which ends by itself meanwhile and
+		// is about to restart (Restart=): not failed by that, done once down.
+		{"a stop waiting for its unit is not failed by its own changes", "a state=active", []step{
+			{do: "enqueue stop a", want: "a/stop"},
+			{do: "run a", want: "stop"},
+			{do: "state-before-action a deactivating", want: ""},
+			{do: "state-before-action a activating", want: ""},
+			{do: "jobs", want: "1:a/stop:running"},
+			{do: "state-before-action a failed", want: "finished: a/stop=done"}}},
+		{"a start waiting for its unit is not ended by its going down", "a state=failed", []step{
+			{do: "enqueue start a", want: "a/start"},
+			{do: "run a", want: "start"},
+			{do: "state-before-action a inactive", want: ""},
+			{do: "jobs", want: "1:a/start:running"}}},
 		{"a broken ordering cycle never hangs", "a Wants=b After=b\nb After=a", []step{
 			{do: "enqueue start a", want: "a/start", log: []string{
 				"a: Found ordering cycle on b/start",

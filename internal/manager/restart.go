@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/capsuled/capsuled/internal/job"
 )
 
 // Restart= values and the results they restart on. A clean exit (status
@@ -38,7 +40,8 @@ const (
 // may refuse it (see allowStartLocked), which fails the unit for good.
 // Callers hold m.mu; u.exitCode and u.exitStatus are the main process's.
 func (m *Manager) restartVerdictLocked(u *Unit, result Result) bool {
-	if m.stopping {
+	if m.stopping || m.stopQueuedLocked(u) {
+		// A stop asked for wins over Restart=, as in systemd.
 		return false
 	}
 	svc := u.svc
@@ -78,6 +81,13 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 	timer = time.AfterFunc(delay, func() {
 		m.mu.Lock()
 		mine := u.restartTimer == timer
+		if mine && m.stopQueuedLocked(u) {
+			// The stop job ends the wait (stopService's cancelRestart);
+			// a restart job here would replace it.
+			m.mu.Unlock()
+			m.logf(u, "%s: Stop job pending for unit, skipping automatic restart.", u.name)
+			return
+		}
 		if mine {
 			u.restartTimer = nil
 			u.restarts.restarting(true)
@@ -101,6 +111,16 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 	})
 	u.restartTimer = timer
 	m.mu.Unlock()
+}
+
+// stopQueuedLocked reports whether a stop job of u is queued or running.
+// Callers hold m.mu.
+func (m *Manager) stopQueuedLocked(u *Unit) bool {
+	if m.q == nil {
+		return false
+	}
+	j, ok := m.q.UnitJob(u.name)
+	return ok && j.Type == job.Stop
 }
 
 // cancelRestart stops a pending automatic restart; it reports whether

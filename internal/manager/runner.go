@@ -35,6 +35,7 @@ type engineState struct {
 	errs    map[uint32]error              // kind errors of running jobs
 	cancels map[uint32]context.CancelFunc // of running start jobs
 	perf    map[uint32]bool               // jobs whose kind action runs
+	acting  map[uint32]bool               // of those, the ones holding their unit
 	logs    []string
 	printed []string // stored already; for the manager's stderr only
 	wake    chan struct{}
@@ -49,6 +50,7 @@ func (m *Manager) initEngine() {
 	m.errs = map[uint32]error{}
 	m.cancels = map[uint32]context.CancelFunc{}
 	m.perf = map[uint32]bool{}
+	m.acting = map[uint32]bool{}
 	m.wake = make(chan struct{}, 1)
 	m.slots = make(chan struct{}, actionSlots)
 	m.events.sync = m.unitChangedLocked
@@ -94,7 +96,15 @@ func (m *Manager) unitChangedLocked(e Event) {
 	if m.q == nil {
 		return
 	}
-	eff := m.q.UnitChanged(e.Unit, jobState(e.Old), jobState(e.New), true)
+	var eff job.Effects
+	if j, ok := m.q.UnitJob(e.Unit); ok && j.State == job.Running && !m.acting[j.ID] {
+		// The job waits for the unit to finish what it does by itself
+		// (an end after RuntimeMaxSec=, say): that may complete the job,
+		// not fail it before its action ran.
+		eff = m.q.UnitChangedBeforeAction(e.Unit, jobState(e.Old), jobState(e.New))
+	} else {
+		eff = m.q.UnitChanged(e.Unit, jobState(e.Old), jobState(e.New), true)
+	}
 	m.absorbLocked(eff)
 	m.kick() // the queue's dispatch looks at the change
 }
@@ -220,11 +230,15 @@ func (m *Manager) perform(j job.Job, typ job.Type) {
 	}
 	release := m.holdUnit(u)
 	defer func() {
+		m.mu.Lock()
+		delete(m.acting, j.ID)
+		m.mu.Unlock()
 		release()
 		m.collect(u)
 	}()
 	m.mu.Lock()
 	cur, ok := m.q.Get(j.ID)
+	m.acting[j.ID] = true
 	m.mu.Unlock()
 	if !ok || cur.State != job.Running {
 		return // ended, or turned into another job, while waiting for the unit

@@ -89,3 +89,22 @@ func TestRestartRules(t *testing.T) {
 		}
 	}
 }
+
+// TestStopEndsRestartLoop: a stop wins over Restart=always, also when the
+// service ends by itself (here at once, RuntimeMaxSec=1us) while the stop
+// waits for it: its restart does not replace the stop job.
+func TestStopEndsRestartLoop(t *testing.T) {
+	c := startCapsule(t, "rloop")
+	ctl(t, 0, "run", "-q", "-C", c, "-u", "loop", "-p", "Restart=always", "-p", "RestartSec=0",
+		"-p", "RuntimeMaxSec=1us", "-p", "StartLimitIntervalSec=0", "sleep", "1000")
+	waitFor(2*time.Second, func() bool { n := showValue(t, c, "loop.service", "NRestarts"); return n != "" && n != "0" })
+	ctl(t, 0, "-C", c, "stop", "loop.service")
+	n1 := showValue(t, c, "loop.service", "NRestarts")
+	time.Sleep(300 * time.Millisecond)
+	if n2 := showValue(t, c, "loop.service", "NRestarts"); n2 != n1 {
+		t.Errorf("still restarting after stop: NRestarts %s -> %s", n1, n2)
+	}
+	if st := showValue(t, c, "loop.service", "ActiveState"); st != "inactive" && st != "failed" {
+		t.Errorf("ActiveState=%s after stop", st)
+	}
+}
