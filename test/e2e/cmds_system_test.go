@@ -14,6 +14,9 @@ func TestCatKillListInSystemManager(t *testing.T) {
 	name := fmt.Sprintf("cmsys%d.service", counter.Add(1))
 	text := "[Unit]\nDescription=cm system\n[Service]\nExecStart=/bin/sleep 1000\n"
 	systemUnit(t, name, text)
+	// The kill below fails the unit; a failed unit would leave the
+	// manager degraded for the tests after this one.
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", name) })
 	ctl(t, 0, "daemon-reload")
 	if r := ctl(t, 0, "cat", name); r.stdout != "# "+filepath.Join(e.runtimeDir, "system", name)+"\n"+text {
 		t.Errorf("cat in the system manager: %s", r)
