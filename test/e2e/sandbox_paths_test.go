@@ -81,7 +81,8 @@ test -e /proc/sys || echo proc-subset-pid
 		t.Errorf("ProtectHostname=yes (host %s): %s", hostUTS, r)
 	}
 	// A missing path without "-" fails the start, as in systemd.
-	if r := ctlRun(nil, "run", "-q", "-P", "-p", "InaccessiblePaths="+dir+"/missing", "true"); r.code != 226 {
+	failing := failedTransient(t, "sbmissing")
+	if r := ctlRun(nil, "run", "-q", "-P", "-u", failing, "-p", "InaccessiblePaths="+dir+"/missing", "true"); r.code != 226 {
 		t.Errorf("InaccessiblePaths= of a missing path: want exit 226 (NAMESPACE), got %s", r)
 	}
 }
@@ -127,7 +128,7 @@ func TestEscapeReadWritePathsSymlink(t *testing.T) {
 	if fi, err := os.Lstat(inbox); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("capsule made no link at %s: %v", inbox, err)
 	}
-	r := ctlRun(nil, "run", "-q", "-P", "-p", "ProtectSystem=strict", "-p", "ReadWritePaths="+inbox,
+	r := ctlRun(nil, "run", "-q", "-P", "-u", failedTransient(t, "sbrwlink"), "-p", "ProtectSystem=strict", "-p", "ReadWritePaths="+inbox,
 		"sh", "-c", "touch "+inbox+"/planted && echo planted")
 	if _, err := os.Stat(filepath.Join(target, "planted")); err == nil {
 		t.Errorf("a capsule's link made root's %s writable for a system service: %s", target, r)
@@ -177,7 +178,7 @@ func TestEscapeBindPathsSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	inCapsule(t, name, 0, `ln -s `+secret+` "$HOME/pub"`)
-	r := ctlRun(nil, "run", "-q", "-P", "-p", "User=nobody", "-p", "TemporaryFileSystem=/mnt",
+	r := ctlRun(nil, "run", "-q", "-P", "-u", failedTransient(t, "sbbindlink"), "-p", "User=nobody", "-p", "TemporaryFileSystem=/mnt",
 		"-p", "BindReadOnlyPaths="+filepath.Join(homeOf(name), "pub")+":/mnt/pub", "cat", "/mnt/pub")
 	if strings.Contains(r.stdout, "root-only") {
 		t.Errorf("a capsule's link bound root's file into a service of nobody: %s", r)
@@ -185,4 +186,13 @@ func TestEscapeBindPathsSymlink(t *testing.T) {
 	if r.code != 226 {
 		t.Errorf("BindReadOnlyPaths= through a capsule's link: want exit 226 (NAMESPACE), got %s", r)
 	}
+}
+
+// failedTransient names a transient system unit expected to fail and
+// resets it when the test ends, so the system manager is not left
+// degraded for the tests after.
+func failedTransient(t *testing.T, prefix string) string {
+	name := fmt.Sprintf("%s%d.service", prefix, os.Getpid())
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", name) })
+	return name
 }
