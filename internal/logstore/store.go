@@ -98,7 +98,7 @@ func openFile(path string, flag int) (*os.File, error) {
 }
 
 func (s *Store) openLocked() error {
-	f, err := openFile(filepath.Join(s.dir, fileName), os.O_WRONLY|os.O_APPEND|os.O_CREATE)
+	f, err := openFile(filepath.Join(s.dir, fileName), os.O_RDWR|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}
@@ -150,11 +150,30 @@ func (s *Store) writeLocked(b []byte) {
 			return
 		}
 	}
+	b = s.terminateLocked(b)
 	n, err := s.f.Write(b)
 	s.size += int64(n)
 	if err != nil {
 		s.warnOnce(fmt.Errorf("write log: %w", err))
 	}
+}
+
+// terminateLocked puts a newline before b if someone else (a capsule
+// owns its log files) appended to the file a line without one, which would
+// swallow b.
+func (s *Store) terminateLocked(b []byte) []byte {
+	st, err := s.f.Stat()
+	if err != nil || st.Size() == s.size {
+		return b
+	}
+	s.size = st.Size()
+	var last [1]byte
+	if s.size > 0 {
+		if _, err := s.f.ReadAt(last[:], s.size-1); err == nil && last[0] != '\n' {
+			return append([]byte{'\n'}, b...)
+		}
+	}
+	return b
 }
 
 // rotateLocked shifts the files by one, dropping the oldest, and starts

@@ -232,7 +232,7 @@ func TestStoreAfterForeignAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(strings.Repeat("forged\n", 20000))
+	f.WriteString(strings.Repeat("forged\n", 20000) + "unfinished")
 	f.Close()
 	s.Append(Line{Time: time.UnixMicro(2), Priority: 6, Message: "after"})
 	got, _, err := s.Read(NewQuery(-1))
