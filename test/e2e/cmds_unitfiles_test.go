@@ -145,6 +145,8 @@ func TestKillInCapsule(t *testing.T) {
 	ctl(t, 0, "-C", c, "start", "cmk")
 	waitCapsuleLog(t, c, "cmk", "cm-trapped")
 	ctl(t, 0, "-C", c, "kill", "-s", "USR1", "--kill-whom=main", "cmk")
+	// A second SIGUSR1 still pending with the first would be merged.
+	waitCapsuleLog(t, c, "cmk", "got-USR1")
 	ctl(t, 0, "-C", c, "kill", "--signal=SIGUSR1", "--kill-who=main", "cmk")
 	deadline := time.Now().Add(10 * time.Second)
 	var logs string
