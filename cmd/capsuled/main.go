@@ -280,7 +280,12 @@ func runUser(boot string, lf logFlags) error {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "NOTIFY_SOCKET", "INVOCATION_ID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "LISTEN_FDS", "LISTEN_PID":
+		// What the system manager set for this process alone, as systemd's
+		// user manager drops it from its environment block (observed:
+		// show-environment of a 257 capsule has none of them).
+		case "NOTIFY_SOCKET", "INVOCATION_ID", "STATE_DIRECTORY", "RUNTIME_DIRECTORY", "LISTEN_FDS", "LISTEN_PID",
+			"LISTEN_FDNAMES", "SYSTEMD_EXEC_PID", "MANAGERPID", "MAINPID", "EXIT_CODE", "EXIT_STATUS", "SERVICE_RESULT",
+			"WATCHDOG_PID", "WATCHDOG_USEC", "JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "PIDFILE", "REMOTE_ADDR", "REMOTE_PORT":
 			continue
 		}
 		env = append(env, kv)

@@ -119,6 +119,10 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	c, l := u.shownLocked()
 	add("Description", c.description)
 	add("LoadState", l.loadState.String())
+	if l.loadState == loadBadSetting {
+		// systemd's D-Bus error for it (observed 257).
+		add("LoadError", fmt.Sprintf("org.freedesktop.systemd1.BadUnitSetting \"Unit %s has a bad unit file setting.\"", u.name))
+	}
 	add("ActiveState", u.active.String())
 	add("SubState", u.sub.String())
 	if l.file != nil {

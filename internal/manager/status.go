@@ -233,6 +233,10 @@ func (m *Manager) badFileError(name, loadErr string, warnings int) error {
 	if warnings > 0 {
 		more = fmt.Sprintf("; %d line(s) ignored before it: see %s status %s", warnings, m.ctlCommand(), name)
 	}
+	if _, err := os.Stat(filepath.Join(m.cfg.RuntimeDir, "transient", name)); err == nil {
+		// Made by run from its options: no file to fix and reload.
+		return fmt.Errorf("%w: transient unit %s was refused (%s%s); change the options given to run", errInvalid, name, loadErr, more)
+	}
 	return fmt.Errorf("%w: unit %s has a bad unit file (%s%s); fix it, then run %s", errInvalid, name, loadErr, more, m.reloadCommand())
 }
 

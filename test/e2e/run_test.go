@@ -15,6 +15,11 @@ import (
 func TestTransientService(t *testing.T) {
 	name := startCapsule(t, "run")
 	uid, _ := capsuleUID(t, name)
+	// A property the unit is refused for: there is no file to fix.
+	if r := ctlRun(nil, "run", "--capsule="+name, "-p", "RestrictNamespaces=bogus", "true"); r.code != 1 ||
+		!strings.Contains(r.stderr, "was refused") || !strings.Contains(r.stderr, "change the options given to run") || strings.Contains(r.stderr, "daemon-reload") {
+		t.Errorf("run -p RestrictNamespaces=bogus: %s", r)
+	}
 	r := ctl(t, 0, "run", "--capsule="+name, "--unit=sleeptest.service", "sh", "-c", "echo started-$((40+2)); exec sleep 999")
 	if !strings.Contains(r.stderr, "Running as unit: sleeptest.service; invocation ID: ") {
 		t.Errorf("run printed %q", r.stderr)

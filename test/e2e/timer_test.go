@@ -130,6 +130,9 @@ func TestTimers(t *testing.T) {
 		if got := showValue(t, c, "tn.timer", "LoadState"); got != "bad-setting" {
 			t.Errorf("LoadState=%q, want bad-setting (as systemd 257)", got)
 		}
+		if got, want := showValue(t, c, "tn.timer", "LoadError"), `org.freedesktop.systemd1.BadUnitSetting "Unit tn.timer has a bad unit file setting."`; got != want {
+			t.Errorf("LoadError=%q, want %q (as systemd 257)", got, want)
+		}
 		// Its only trigger had a typo: the refusal points at the line.
 		r := ctlRun(nil, "-C", c, "start", "ty.timer")
 		if r.code == 0 || !strings.Contains(r.stderr, "Timer unit lacks value setting. Refusing.; 1 line(s) ignored before it: see capsulectl -C "+c+" status ty.timer") {
