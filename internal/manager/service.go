@@ -117,6 +117,9 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		m.closeStdio(rs)
 		return m.enterRunning(u, rs, svc.RemainAfterExit)
 	}
+	if svc.Type == "forking" {
+		return m.startForking(ctx, u, rs)
+	}
 	if svc.Type == "oneshot" {
 		// Every ExecStart= of a oneshot runs to completion, in order.
 		for i, c := range svc.ExecStart {

@@ -46,7 +46,6 @@ var notYetInstall = []string{
 
 var notYetService = []string{
 	// systemd.service(5)
-	"PIDFile",
 	"ExecReload",
 	"TimeoutStartFailureMode",
 	"TimeoutStopFailureMode",
@@ -56,7 +55,6 @@ var notYetService = []string{
 	"RestartMode",
 	"PermissionsStartOnly",
 	"RootDirectoryStartOnly",
-	"GuessMainPID",
 	"SysVStartPriority",
 	"NonBlocking",
 	"BusName",

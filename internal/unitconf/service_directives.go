@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ type Service struct {
 	ExecStop         []unit.Command
 	ExecStopPost     []unit.Command
 	RemainAfterExit  bool
+	PIDFile          string // Type=forking's main PID comes from here; absolute
+	GuessMainPID     bool
 	User, Group      string
 	DynamicUser      bool
 	WorkingDirectory string
@@ -97,7 +100,7 @@ const defaultTimeout = 90 * time.Second
 func newService() *Service {
 	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
 		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
-		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond,
+		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond, GuessMainPID: true,
 		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop(), Sandbox: defaultSandbox()}
 }
 
@@ -106,8 +109,8 @@ func svc(c *parseCtx) *Service { return c.unit().Service }
 // serviceTypes are the Type= values systemd knows; capsuled runs those
 // without a reason here.
 var serviceTypes = map[string]string{
-	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "", "idle": "",
-	"forking": "it has no PID file tracking", "dbus": "it has no bus name tracking",
+	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "", "idle": "", "forking": "",
+	"dbus": "it has no bus name tracking",
 }
 
 // killModes, restarts: the values systemd takes.
@@ -184,6 +187,30 @@ func timeouts(fields ...func(*Service) *time.Duration) func(c *parseCtx, v strin
 	}
 }
 
+// parsePIDFile takes PIDFile= as systemd does: a relative path is below
+// /run, and one below the legacy /var/run is moved to /run with a notice.
+func parsePIDFile(c *parseCtx, v string) error {
+	if v == "" {
+		svc(c).PIDFile = ""
+		return nil
+	}
+	p := v
+	if !filepath.IsAbs(p) {
+		p = "/run/" + p
+	}
+	if slices.Contains(strings.Split(p, "/"), "..") {
+		c.warn("PIDFile= path is not normalized, ignoring: %s", p)
+		return nil
+	}
+	p = filepath.Clean(p)
+	if rest, ok := strings.CutPrefix(p, "/var/run/"); ok {
+		c.warn("PIDFile= references a path below legacy directory /var/run/, updating %s → %s; please update the unit file accordingly.", p, "/run/"+rest)
+		p = "/run/" + rest
+	}
+	svc(c).PIDFile = p
+	return nil
+}
+
 func parseKillSignal(c *parseCtx, v string) error {
 	if v == "" {
 		svc(c).KillSignal = 15
@@ -220,7 +247,7 @@ func parseType(c *parseCtx, v string) error {
 		return fmt.Errorf("use simple, exec, forking, oneshot, dbus, notify, notify-reload or idle")
 	}
 	if why != "" {
-		return refuse("unsupported Type=%s: capsuled runs simple, exec, notify, notify-reload, oneshot and idle services; %s", v, why)
+		return refuse("unsupported Type=%s: capsuled runs simple, exec, forking, notify, notify-reload, oneshot and idle services; %s", v, why)
 	}
 	svc(c).Type, svc(c).typeSet = v, true
 	return nil
@@ -373,6 +400,8 @@ func serviceDirectives() []Directive {
 		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
 		{Key: "ExecStop", Props: []string{"ExecStop"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
 		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
+		{Key: "PIDFile", Props: []string{"PIDFile"}, Parse: parsePIDFile},
+		{Key: "GuessMainPID", Props: []string{"GuessMainPID"}, Parse: func(c *parseCtx, v string) error { return parseBoolInto(&svc(c).GuessMainPID, v, true) }},
 		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
 		{Key: "User", Props: []string{"User"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.User })},
 		{Key: "Group", Props: []string{"Group"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.Group })},
@@ -489,11 +518,13 @@ func serviceProps() []Property {
 	props := []Property{
 		str("Type", func(s *Service) string { return s.Type }),
 		str("Restart", func(s *Service) string { return s.Restart }),
+		str("PIDFile", func(s *Service) string { return s.PIDFile }),
 		str("NotifyAccess", func(s *Service) string { return s.EffectiveNotifyAccess() }),
 		str("RestartUSec", func(s *Service) string { return formatTimespan(s.RestartDelay) }),
 		str("TimeoutStartUSec", func(s *Service) string { return formatTimeout(s.TimeoutStart) }),
 		str("TimeoutStopUSec", func(s *Service) string { return formatTimeout(s.TimeoutStop) }),
 		boolean("RemainAfterExit", func(s *Service) bool { return s.RemainAfterExit }),
+		boolean("GuessMainPID", func(s *Service) bool { return s.GuessMainPID }),
 		exec("ExecCondition", func(s *Service) []unit.Command { return s.ExecCondition }),
 		exec("ExecStartPre", func(s *Service) []unit.Command { return s.ExecStartPre }),
 		exec("ExecStart", func(s *Service) []unit.Command { return s.ExecStart }),

@@ -15,6 +15,8 @@ func init() {
 		"Service.ExecStart":     {noBase: true, lines: "ExecStart=-/bin/echo %n", prop: "ExecStart", want: "{ path=/bin/echo ; argv[]=/bin/echo x.service ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
 		"Service.ExecStartPre":  {lines: "ExecStartPre=/bin/a 1\nExecStartPre=/bin/b", prop: "ExecStartPre", want: "{ path=/bin/a ; argv[]=/bin/a 1 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n{ path=/bin/b ; argv[]=/bin/b ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
 		"Service.ExecStartPost": {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
+		"Service.PIDFile":       {lines: "PIDFile=x.pid", prop: "PIDFile", want: "/run/x.pid"},
+		"Service.GuessMainPID":  {lines: "GuessMainPID=no", prop: "GuessMainPID", want: "no"},
 		"Service.ExecCondition": {lines: "ExecCondition=-/bin/a", check: func(u *Unit) bool {
 			return len(u.Service.ExecCondition) == 1 && u.Service.ExecCondition[0].IgnoreFailure
 		}},
@@ -160,7 +162,7 @@ func TestServiceRefused(t *testing.T) {
 		{"two ExecStart reset", "ExecStart=/bin/a\nExecStart=\nExecStart=/bin/b\n", ""},
 		{"oneshot two", "Type=oneshot\nExecStart=/bin/a\nExecStart=/bin/b\n", ""},
 		{"only bad ExecStart", "ExecStart=./run\n", "no ExecStart="},
-		{"forking", "Type=forking\nExecStart=/bin/a\n", "/u/x.service:2: unsupported Type=forking"},
+		{"forking", "Type=forking\nExecStart=/bin/a\n", ""},
 		{"dbus", "Type=dbus\nExecStart=/bin/a\n", "unsupported Type=dbus"},
 		{"KeyringMode bad", "ExecStart=/bin/a\nKeyringMode=none\n", "/u/x.service:3: invalid KeyringMode=none"},
 		{"bad bool", "ExecStart=/bin/a\nPrivateTmp=maybe\n", "invalid PrivateTmp=maybe"},
@@ -345,6 +347,34 @@ func TestServiceImpliedType(t *testing.T) {
 		}
 		if c.Type != tt.want {
 			t.Errorf("%q: Type = %q, want %q", tt.body, c.Type, tt.want)
+		}
+	}
+}
+
+// TestPIDFile: PIDFile= values as systemd 257 took them.
+func TestPIDFile(t *testing.T) {
+	tests := []struct{ v, want, warn string }{
+		{"./no:such value", "/run/no:such value", ""},
+		{"x.pid", "/run/x.pid", ""},
+		{"/run/a//b.pid", "/run/a/b.pid", ""},
+		{"foo/../x.pid", "", "PIDFile= path is not normalized, ignoring: /run/foo/../x.pid"},
+		{"/var/run/x.pid", "/run/x.pid", "PIDFile= references a path below legacy directory /var/run/, updating /var/run/x.pid → /run/x.pid; please update the unit file accordingly."},
+	}
+	for _, tt := range tests {
+		c, w, err := service(t, "Type=forking\nExecStart=/bin/a\nPIDFile="+tt.v+"\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.PIDFile != tt.want {
+			t.Errorf("PIDFile=%s: %q, want %q", tt.v, c.PIDFile, tt.want)
+		}
+		if got := ""; len(w) > 0 {
+			got = w[0].String()
+			if !strings.HasSuffix(got, tt.warn) || tt.warn == "" {
+				t.Errorf("PIDFile=%s: warning %q, want %q", tt.v, got, tt.warn)
+			}
+		} else if tt.warn != "" {
+			t.Errorf("PIDFile=%s: no warning, want %q", tt.v, tt.warn)
 		}
 	}
 }

@@ -402,6 +402,8 @@ var freeText = map[string]bool{
 	"Unit.Description": true, "Service.User": true, "Service.Group": true, "Service.DelegateSubgroup": true,
 	"Service.Delegate": true, "Install.WantedBy": true, "Install.RequiredBy": true, "Install.Also": true,
 	"Install.Alias": true, "Install.DefaultInstance": true,
+	// A relative PIDFile= is below /run, whatever its characters (257).
+	"Service.PIDFile": true,
 }
 
 // TestEveryDirectiveValidates gives every directive a value no directive
