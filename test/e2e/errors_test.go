@@ -105,7 +105,7 @@ func TestBrokenUnitFile(t *testing.T) {
 	}
 	files := map[string]string{
 		"syntax.service":  "[Service]\nExecStart=/bin/true\nthis line has no equals sign\n",
-		"type.service":    "[Service]\nType=forking\nExecStart=/bin/true\n",
+		"type.service":    "[Service]\nType=dbus\nExecStart=/bin/true\n",
 		"noexec.service":  "[Service]\nExecStart=/nonexistent/binary --flag\n",
 		"unknown.service": "[Service]\nExecStart=/bin/sleep 1000\nFrobnicate=yes\n",
 	}
@@ -120,7 +120,7 @@ func TestBrokenUnitFile(t *testing.T) {
 		startMsg     string
 	}{
 		{"syntax.service", "Loaded: error", 1, "syntax.service:3"},
-		{"type.service", "Loaded: bad-setting", 1, "Type=forking"},
+		{"type.service", "Loaded: bad-setting", 1, "Type=dbus"},
 		{"noexec.service", "Loaded: loaded", 1, "/nonexistent/binary"},
 		{"unknown.service", "Loaded: loaded", 0, ""},
 	}
