@@ -14,30 +14,31 @@ var Definition string
 
 // Method names.
 const (
-	MethodGetManager      = Interface + ".GetManager"
-	MethodListUnits       = Interface + ".ListUnits"
-	MethodGetUnit         = Interface + ".GetUnit"
-	MethodStartUnit       = Interface + ".StartUnit"
-	MethodStopUnit        = Interface + ".StopUnit"
-	MethodRestartUnit     = Interface + ".RestartUnit"
-	MethodTryRestart      = Interface + ".TryRestartUnit"
-	MethodReloadOrRestart = Interface + ".ReloadOrRestartUnit"
-	MethodReloadUnit      = Interface + ".ReloadUnit"
-	MethodGetProperties   = Interface + ".GetProperties"
-	MethodCleanUnit       = Interface + ".CleanUnit"
-	MethodResetFailed     = Interface + ".ResetFailed"
-	MethodRunTransient    = Interface + ".RunTransient"
-	MethodReload          = Interface + ".Reload"
-	MethodEnableUnit      = Interface + ".EnableUnit"
-	MethodDisableUnit     = Interface + ".DisableUnit"
-	MethodUnitFileState   = Interface + ".GetUnitFileState"
-	MethodGetLogs         = Interface + ".GetLogs"
-	MethodListBusNames    = Interface + ".ListBusNames"
-	MethodListJobs        = Interface + ".ListJobs"
-	MethodCancelJob       = Interface + ".CancelJob"
-	MethodGetEnvironment  = Interface + ".GetEnvironment"
-	MethodSetEnvironment  = Interface + ".SetEnvironment"
-	MethodUnsetEnv        = Interface + ".UnsetEnvironment"
+	MethodGetManager         = Interface + ".GetManager"
+	MethodListUnits          = Interface + ".ListUnits"
+	MethodGetUnit            = Interface + ".GetUnit"
+	MethodStartUnit          = Interface + ".StartUnit"
+	MethodStopUnit           = Interface + ".StopUnit"
+	MethodRestartUnit        = Interface + ".RestartUnit"
+	MethodTryRestart         = Interface + ".TryRestartUnit"
+	MethodReloadOrRestart    = Interface + ".ReloadOrRestartUnit"
+	MethodTryReloadOrRestart = Interface + ".TryReloadOrRestartUnit"
+	MethodReloadUnit         = Interface + ".ReloadUnit"
+	MethodGetProperties      = Interface + ".GetProperties"
+	MethodCleanUnit          = Interface + ".CleanUnit"
+	MethodResetFailed        = Interface + ".ResetFailed"
+	MethodRunTransient       = Interface + ".RunTransient"
+	MethodReload             = Interface + ".Reload"
+	MethodEnableUnit         = Interface + ".EnableUnit"
+	MethodDisableUnit        = Interface + ".DisableUnit"
+	MethodUnitFileState      = Interface + ".GetUnitFileState"
+	MethodGetLogs            = Interface + ".GetLogs"
+	MethodListBusNames       = Interface + ".ListBusNames"
+	MethodListJobs           = Interface + ".ListJobs"
+	MethodCancelJob          = Interface + ".CancelJob"
+	MethodGetEnvironment     = Interface + ".GetEnvironment"
+	MethodSetEnvironment     = Interface + ".SetEnvironment"
+	MethodUnsetEnv           = Interface + ".UnsetEnvironment"
 )
 
 // Error names.
@@ -150,7 +151,7 @@ type UnitName struct {
 }
 
 // Job asks for a job on a unit (StartUnit, StopUnit, RestartUnit,
-// TryRestartUnit, ReloadOrRestartUnit).
+// TryRestartUnit, ReloadOrRestartUnit, TryReloadOrRestartUnit).
 type Job struct {
 	Name string `json:"name"`
 	// Mode is the job mode (systemctl --job-mode=); empty means replace.

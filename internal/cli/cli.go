@@ -184,9 +184,9 @@ Commands:
   stop UNIT...                 Stop units
   restart UNIT...              Stop, then start units
   try-restart UNIT...          Restart units that are running
-  reload UNIT...               Reload units (none can reload yet: refused)
-  reload-or-restart UNIT...    Restart units (no reloads yet), starting stopped ones
-  try-reload-or-restart UNIT...  Restart units that are running (no reloads yet)
+  reload UNIT...               Reload units (ExecReload=)
+  reload-or-restart UNIT...    Reload units that can, restart others, starting stopped ones
+  try-reload-or-restart UNIT...  Reload or restart units that are running
   is-failed [UNIT...]          Print whether units failed (without: whether the manager is degraded)
   show [UNIT...]               Show properties of units (without: of the manager)
   list-dependencies [UNIT...]  Show the units a unit needs as a tree
@@ -580,7 +580,7 @@ func (c *ctl) job(verb string, names []string) error {
 		"restart": api.MethodRestartUnit, "try-restart": api.MethodTryRestart,
 		"reload-or-restart": api.MethodReloadOrRestart, "reload": api.MethodReloadUnit,
 		// No unit reloads yet: a running unit is restarted, as without ExecReload=.
-		"try-reload-or-restart": api.MethodTryRestart}[verb]
+		"try-reload-or-restart": api.MethodTryReloadOrRestart}[verb]
 	for i, name := range names {
 		names[i] = withSuffix(name)
 		if err := checkCapsuleUnit(names[i]); err != nil {

@@ -48,7 +48,6 @@ func serviceDefaultProperties(_ []Property) []Property {
 		{"FileDescriptorStoreMax", "0"},
 		{"NFileDescriptorStore", "0"},
 		{"StatusErrno", "0"}, // ERRNO= from sd_notify is not kept
-		{"ReloadResult", "success"},
 		{"LiveMountResult", "success"},
 		{"IPAccounting", "no"},
 		{"IPIngressBytes", "[no data]"},

@@ -263,6 +263,7 @@ func (g *graph) Info(name string) (job.Info, bool) {
 	}
 	in := job.Info{State: jobState(u.active), Load: jobLoad(u.loadState), WillRestart: u.restartTimer != nil || u.autoRestart,
 		OnFailureJobMode: job.Replace, OnSuccessJobMode: job.Fail}
+	in.CanReload = u.canReload()
 	if c := u.conf; c != nil {
 		in.RefuseManualStart, in.RefuseManualStop = c.Unit.RefuseManualStart, c.Unit.RefuseManualStop
 		in.AllowIsolate, in.IgnoreOnIsolate = c.Unit.AllowIsolate, c.Unit.IgnoreOnIsolate

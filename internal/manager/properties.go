@@ -146,7 +146,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	addStamp("InactiveEnter", u.stamps.inactiveEnter)
 	add("CanStart", unitconf.FormatBool(l.loadState == loadLoaded))
 	add("CanStop", "yes")
-	add("CanReload", "no")
+	add("CanReload", unitconf.FormatBool(u.canReload()))
 	add("Transient", unitconf.FormatBool(u.transient))
 	add("InvocationID", u.invocation)
 	jobID := ""
@@ -195,6 +195,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		if rs != nil && u.svc.DynamicUser && u.active != stateInactive && u.active != stateFailed {
 			uid, gid = strconv.Itoa(rs.uid), strconv.Itoa(rs.uid)
 		}
+		add("ReloadResult", u.reloadResult.String())
 		add("MainPID", strconv.Itoa(mainPID))
 		controlPID := 0
 		if rs != nil && rs.control != nil && !rs.control.HasExited() {

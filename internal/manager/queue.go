@@ -18,7 +18,9 @@ const (
 	JobRestart         JobType = "restart"
 	JobTryRestart      JobType = "try-restart"
 	JobReloadOrRestart JobType = "reload-or-restart"
-	JobReload          JobType = "reload"
+	// JobTryReloadOrRestart is try-restart that reloads a unit that can.
+	JobTryReloadOrRestart JobType = "try-reload-or-restart"
+	JobReload             JobType = "reload"
 )
 
 // parseJobMode turns a --job-mode= value into the queue's mode; an unknown
@@ -76,7 +78,7 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		if err := m.known(name, "loaded"); err != nil {
 			return nil, err
 		}
-	case JobTryRestart:
+	case JobTryRestart, JobTryReloadOrRestart:
 		if err := m.known(name, "found"); err != nil {
 			return nil, err
 		}
@@ -92,18 +94,20 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 	switch typ {
 	case JobStop:
 		verb, t = "stop", job.Stop
-	case JobRestart, JobReloadOrRestart, JobTryRestart:
-		// No unit reloads yet (ExecReload=), so reload-or-restart restarts,
-		// starting a unit that is not running, as systemctl's does.
+	case JobRestart, JobReloadOrRestart, JobTryRestart, JobTryReloadOrRestart:
+		// reload-or-restart starts a unit that is not running, as
+		// systemctl's does; the queue turns it into a reload for a unit
+		// that can reload.
 		verb, t = "restart", job.Restart
 	case JobReload:
 		verb, t = "reload", job.Reload
 	}
 	j := &QueuedJob{done: make(chan struct{}), u: u}
-	if (typ == JobStop && u == nil) || (typ == JobTryRestart && !running) {
+	try := typ == JobTryRestart || typ == JobTryReloadOrRestart
+	if (typ == JobStop && u == nil) || (try && !running) {
 		// Not loaded, so stopped already; or nothing to try-restart,
 		// where like systemd's a failed unit's state is reset.
-		if typ == JobTryRestart && failed {
+		if try && failed {
 			m.ResetFailed(name)
 		}
 		close(j.done)
@@ -112,7 +116,8 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 	// The transaction is built now: what the queue refuses (a cycle,
 	// RefuseManualStart=, isolate without AllowIsolate=) fails the call,
 	// also with --no-block.
-	req := JobRequest{Unit: name, Type: t, Mode: md, Manual: true}
+	req := JobRequest{Unit: name, Type: t, Mode: md, Manual: true,
+		ReloadIfPossible: typ == JobReloadOrRestart || typ == JobTryReloadOrRestart}
 	_, wait, err := m.Enqueue(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, name, err)

@@ -97,13 +97,14 @@ func (m *Manager) unitChangedLocked(e Event) {
 		return
 	}
 	var eff job.Effects
+	reloadOK := e.unit == nil || e.unit.reloadResult == resultSuccess
 	if j, ok := m.q.UnitJob(e.Unit); ok && j.State == job.Running && !m.acting[j.ID] {
 		// The job waits for the unit to finish what it does by itself
 		// (an end after RuntimeMaxSec=, say): that may complete the job,
 		// not fail it before its action ran.
 		eff = m.q.UnitChangedBeforeAction(e.Unit, jobState(e.Old), jobState(e.New))
 	} else {
-		eff = m.q.UnitChanged(e.Unit, jobState(e.Old), jobState(e.New), true)
+		eff = m.q.UnitChanged(e.Unit, jobState(e.Old), jobState(e.New), reloadOK)
 	}
 	m.absorbLocked(eff)
 	m.kick() // the queue's dispatch looks at the change
@@ -256,8 +257,13 @@ func (m *Manager) perform(j job.Job, typ job.Type) {
 			r = job.ResultFailed
 		}
 		m.finishJob(j, typ, r, nil)
+	case job.Reload:
+		if _, ok := u.kind.(serviceKind); ok && u.canReload() {
+			// Its end (active again) ends the job, with ReloadResult=.
+			m.reloadService(u)
+		}
+		m.finishJob(j, typ, job.ResultDone, nil)
 	default:
-		// No kind reloads yet; a reload job has nothing to do.
 		m.finishJob(j, typ, job.ResultDone, nil)
 	}
 }
@@ -369,6 +375,9 @@ type JobRequest struct {
 	Mode job.Mode
 	// Manual is true for a user's request (RefuseManualStart= applies).
 	Manual bool
+	// ReloadIfPossible makes a restart a reload of a unit that can
+	// reload (reload-or-restart).
+	ReloadIfPossible bool
 }
 
 // Enqueue queues a job and its transaction and returns the anchor job's
@@ -394,7 +403,7 @@ func (m *Manager) Enqueue(r JobRequest) (uint32, func(context.Context) (job.Resu
 		return 0, nil, fmt.Errorf("%w: manager is shutting down", errBusy)
 	}
 	m.ensureRunnerLocked()
-	res, err := m.q.Enqueue(job.Request{Unit: r.Unit, Type: r.Type, Mode: r.Mode, Manual: r.Manual})
+	res, err := m.q.Enqueue(job.Request{Unit: r.Unit, Type: r.Type, Mode: r.Mode, Manual: r.Manual, ReloadIfPossible: r.ReloadIfPossible})
 	m.absorbLocked(res.Effects)
 	if err != nil {
 		m.mu.Unlock()

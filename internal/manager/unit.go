@@ -71,7 +71,8 @@ type Unit struct {
 	// The start limit's window and a pending automatic restart.
 	startWindow  startWindow
 	restartTimer *time.Timer
-	autoRestart  bool // going down, to be restarted by Restart=
+	autoRestart  bool   // going down, to be restarted by Restart=
+	reloadResult Result // how the last reload ended (ReloadResult=)
 	restarts     restartCount
 }
 

@@ -46,7 +46,6 @@ var notYetInstall = []string{
 
 var notYetService = []string{
 	// systemd.service(5)
-	"ExecReload",
 	"TimeoutStartFailureMode",
 	"TimeoutStopFailureMode",
 	"FailureAction",

@@ -11,7 +11,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 	for _, tt := range []struct {
 		name, section, line, want string
 	}{
-		{"a.service", "Service", "ExecReload=/bin/kill -HUP $MAINPID", "ExecReload= is not supported yet, ignoring."},
+		{"a.service", "Service", "FileDescriptorStoreMax=4", "FileDescriptorStoreMax= is not supported yet, ignoring."},
 		{"a.service", "Service", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
 		{"a.service", "Service", "USBFunctionStrings=/x", "USBFunctionStrings= is not supported yet, ignoring."},
 		{"a.service", "Service", "PrivateUsers=yes", "PrivateUsers= is not supported yet, ignoring."},

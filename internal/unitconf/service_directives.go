@@ -22,6 +22,7 @@ type Service struct {
 	ExecStart        []unit.Command
 	ExecStartPre     []unit.Command
 	ExecStartPost    []unit.Command
+	ExecReload       []unit.Command
 	ExecStop         []unit.Command
 	ExecStopPost     []unit.Command
 	RemainAfterExit  bool
@@ -398,6 +399,7 @@ func serviceDirectives() []Directive {
 		{Key: "ExecCondition", Props: []string{"ExecCondition"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecCondition })},
 		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPre })},
 		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStartPost })},
+		{Key: "ExecReload", Props: []string{"ExecReload"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecReload })},
 		{Key: "ExecStop", Props: []string{"ExecStop"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
 		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
 		{Key: "PIDFile", Props: []string{"PIDFile"}, Parse: parsePIDFile},
@@ -433,7 +435,7 @@ func serviceDirectives() []Directive {
 		{Key: "RestartSec", Props: []string{"RestartUSec"}, Parse: parseRestartSec},
 		{Key: "OOMScoreAdjust", Props: []string{"OOMScoreAdjust"}, Parse: parseOOMScoreAdjust},
 		{Key: "LogExtraFields", Status: Warn, Reason: "the unit's log keeps no extra journal fields"},
-		{Key: "ReloadSignal", Status: Warn, Reason: "capsuled has no reload jobs"},
+		{Key: "ReloadSignal", Status: Warn, Reason: "notify-reload services reload only through ExecReload="},
 		{Key: "MemoryPressureWatch", Status: Warn, Reason: "capsuled sets up no memory pressure notification"},
 	}
 	for _, d := range DirTypes {
@@ -529,6 +531,7 @@ func serviceProps() []Property {
 		exec("ExecStartPre", func(s *Service) []unit.Command { return s.ExecStartPre }),
 		exec("ExecStart", func(s *Service) []unit.Command { return s.ExecStart }),
 		exec("ExecStartPost", func(s *Service) []unit.Command { return s.ExecStartPost }),
+		exec("ExecReload", func(s *Service) []unit.Command { return s.ExecReload }),
 		exec("ExecStop", func(s *Service) []unit.Command { return s.ExecStop }),
 		exec("ExecStopPost", func(s *Service) []unit.Command { return s.ExecStopPost }),
 		str("Slice", func(s *Service) string { return s.Slice }),

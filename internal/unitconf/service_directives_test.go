@@ -17,6 +17,9 @@ func init() {
 		"Service.ExecStartPost": {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
 		"Service.PIDFile":       {lines: "PIDFile=x.pid", prop: "PIDFile", want: "/run/x.pid"},
 		"Service.GuessMainPID":  {lines: "GuessMainPID=no", prop: "GuessMainPID", want: "no"},
+		"Service.ExecReload": {lines: "ExecReload=/bin/kill -HUP $MAINPID", check: func(u *Unit) bool {
+			return len(u.Service.ExecReload) == 1 && u.Service.ExecReload[0].Argv[2] == "$MAINPID"
+		}},
 		"Service.ExecCondition": {lines: "ExecCondition=-/bin/a", check: func(u *Unit) bool {
 			return len(u.Service.ExecCondition) == 1 && u.Service.ExecCondition[0].IgnoreFailure
 		}},

@@ -168,3 +168,67 @@ func TestServiceExecCondition(t *testing.T) {
 		ctl(t, 0, "-C", c, "stop", unit)
 	}
 }
+
+// TestServiceReload: reload runs ExecReload= with $MAINPID while the unit
+// is "reloading", a failed ExecReload= fails the job but leaves the
+// service running (ReloadResult=exit-code), reload-or-restart reloads
+// what can reload and starts what is stopped, and a unit without
+// ExecReload= cannot be reloaded, as in systemd 257.
+func TestServiceReload(t *testing.T) {
+	c := startCapsule(t, "tyrl")
+	home := homeOf(c)
+	writeUnits(t, c, map[string]string{
+		"tyr.service": "[Service]\nExecStart=/bin/sleep 100\n" +
+			"ExecReload=/bin/sh -c 'echo $$MAINPID >>%h/reloads; sleep 0.3'\n",
+		"tyrfail.service": "[Service]\nExecStart=/bin/sleep 100\nExecReload=/bin/sh -c 'exit 2'\n",
+		"tyno.service":    "[Service]\nExecStart=/bin/sleep 100\n",
+	})
+	ctl(t, 0, "-C", c, "start", "tyr.service")
+	var main int
+	fmt.Sscan(ctl(t, 0, "-C", c, "show", "-p", "MainPID", "--value", "tyr.service").stdout, &main)
+	if r := ctl(t, 0, "-C", c, "show", "-p", "CanReload", "tyr.service", "tyno.service"); r.stdout != "CanReload=yes\n\nCanReload=no\n" {
+		t.Errorf("CanReload: %q", r.stdout)
+	}
+	done := background(t, "-C", c, "reload", "tyr.service")
+	waitState(t, c, "tyr.service", "Result=success\nActiveState=reloading\nSubState=reload\n")
+	if r := done(); r.code != 0 {
+		t.Fatalf("reload: %s", r)
+	}
+	if got := states(t, c, "tyr.service"); got != "Result=success\nActiveState=active\nSubState=running\n" {
+		t.Errorf("after reload: %q", got)
+	}
+	ctl(t, 0, "-C", c, "reload-or-restart", "tyr.service")
+	if b, _ := os.ReadFile(filepath.Join(home, "reloads")); string(b) != fmt.Sprintf("%d\n%d\n", main, main) {
+		t.Errorf("ExecReload= ran with MAINPID %q, want %d twice (reload-or-restart reloads)", b, main)
+	}
+	st := ctl(t, 0, "-C", c, "status", "-n", "20", "tyr.service").stdout
+	if !strings.Contains(st, "Reloading tyr.service...") || !strings.Contains(st, "Reloaded tyr.service.") {
+		t.Errorf("status lacks the reload lines:\n%s", st)
+	}
+
+	ctl(t, 0, "-C", c, "start", "tyrfail.service")
+	ctl(t, 1, "-C", c, "reload", "tyrfail.service")
+	if r := ctl(t, 0, "-C", c, "show", "-p", "ActiveState,SubState,Result,ReloadResult", "tyrfail.service"); r.stdout !=
+		"Result=success\nReloadResult=exit-code\nActiveState=active\nSubState=running\n" {
+		t.Errorf("after a failed reload: %q", r.stdout)
+	}
+	if st := ctl(t, 0, "-C", c, "status", "-n", "20", "tyrfail.service").stdout; !strings.Contains(st, "Reload failed for tyrfail.service.") ||
+		!strings.Contains(st, "tyrfail.service: Control process exited, code=exited, status=2/INVALIDARGUMENT") {
+		t.Errorf("status lacks the failed reload:\n%s", st)
+	}
+
+	r := ctl(t, 3, "-C", c, "reload", "tyno.service")
+	if !strings.Contains(r.stderr, "Job type reload is not applicable for unit tyno.service.") {
+		t.Errorf("reload without ExecReload=: %s", r)
+	}
+	ctl(t, 0, "-C", c, "stop", "tyr.service")
+	ctl(t, 1, "-C", c, "reload", "tyr.service")
+	// Stopped: try-reload-or-restart leaves it, reload-or-restart starts it.
+	ctl(t, 0, "-C", c, "try-reload-or-restart", "tyr.service")
+	if got := states(t, c, "tyr.service"); got != "Result=success\nActiveState=inactive\nSubState=dead\n" {
+		t.Errorf("after try-reload-or-restart of a stopped unit: %q", got)
+	}
+	ctl(t, 0, "-C", c, "reload-or-restart", "tyr.service")
+	waitState(t, c, "tyr.service", "Result=success\nActiveState=active\nSubState=running\n")
+	ctl(t, 0, "-C", c, "stop", "tyr.service", "tyrfail.service")
+}

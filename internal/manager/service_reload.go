@@ -1,0 +1,79 @@
+package manager
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/capsuled/capsuled/internal/unit"
+)
+
+// canReload reports whether a reload job applies to u (CanReload=): a
+// service with ExecReload=.
+func (u *Unit) canReload() bool {
+	return u.svc != nil && len(u.svc.ExecReload) > 0
+}
+
+// reloadService does a reload job: the unit is reloading while its
+// ExecReload= commands run in order, with $MAINPID; then active again in
+// the sub-state it had, whatever they did (as in systemd, a failed reload
+// leaves the service running), with ReloadResult= telling how they ended.
+func (m *Manager) reloadService(u *Unit) {
+	m.mu.Lock()
+	rs := u.run
+	if rs == nil || u.active != stateActive {
+		m.mu.Unlock()
+		return // the queue let the job run only for an active unit
+	}
+	sub := u.sub
+	u.reloadResult = resultSuccess
+	u.setState(stateReloading, subReload)
+	m.mu.Unlock()
+	m.logf(u, "Reloading %s...", u.ident())
+	res := resultSuccess
+	for _, c := range u.svc.ExecReload {
+		if res = m.runReloadCommand(u, rs, c); res != resultSuccess {
+			break
+		}
+	}
+	m.mu.Lock()
+	u.reloadResult = res
+	if u.run == rs && u.active == stateReloading {
+		u.setState(stateActive, sub)
+	}
+	m.mu.Unlock()
+	if res == resultSuccess {
+		m.logf(u, "Reloaded %s.", u.ident())
+	}
+}
+
+// runReloadCommand runs one ExecReload= command as the unit's control
+// process and returns how it ended as a result.
+func (m *Manager) runReloadCommand(u *Unit, rs *runState, c unit.Command) Result {
+	saved := rs.stdio
+	rs.stdio = nil
+	p, err := m.spawn(u, rs, c, false, m.mainPIDEnv(rs)...)
+	rs.stdio = saved
+	if err != nil {
+		m.logTaskError(u, err)
+		return resultResources
+	}
+	if err := m.waitExit(context.Background(), p, u.svc.TimeoutStart); err != nil {
+		m.logf(u, "%s: reload operation timed out. Terminating.", u.name)
+		p.Signal(syscall.SIGKILL)
+		<-p.Exited()
+		return resultTimeout
+	}
+	ws := p.Status()
+	if c.IgnoreFailure || (ws.Exited() && ws.ExitStatus() == 0) {
+		return resultSuccess
+	}
+	code, status, res := "exited", ws.ExitStatus(), resultExitCode
+	if ws.Signaled() {
+		code, status, res = "killed", int(ws.Signal()), resultSignal
+		if ws.CoreDump() {
+			code, res = "dumped", resultCoreDump
+		}
+	}
+	m.logf(u, "%s: Control process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
+	return res
+}
