@@ -166,6 +166,12 @@ func execLines(field func(*Service) *[]unit.Command) func(c *parseCtx, v string)
 			c.warn("Failed to resolve unit specifiers in %s, ignoring: %v", v, spec.err)
 			return nil
 		}
+		switch {
+		case cmd.Privileged:
+			c.warn("Command prefix '+' is not supported yet, ignoring it: the command runs with the unit's user and sandboxing")
+		case cmd.AmbientOnly:
+			c.warn("Command prefix '!' is not supported yet, ignoring it: the command runs with the unit's user and sandboxing")
+		}
 		*dst = append(*dst, cmd)
 		return nil
 	}
