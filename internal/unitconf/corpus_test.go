@@ -17,12 +17,11 @@ import (
 // minActedPercent is the share of the corpus's directive lines capsuled must
 // act on (and exercise in a behavioural test). It only goes up: raise it to
 // the figure the test reports whenever more directives are acted on.
-const minActedPercent = 61.9
+const minActedPercent = 74.0
 
 // notLoadingYet are the reasons a corpus unit may still be refused for,
 // each until the feature it names is there; delete an entry when it is.
 var notLoadingYet = []string{
-	"unsupported Type=forking",             // Type=forking with PIDFile=
 	"DynamicUser=yes needs User= here",     // a dynamic user named after the unit
 	"socket unit has no ListenStream= set", // ListenFIFO= and the other listeners
 }
