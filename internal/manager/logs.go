@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/capsuled/capsuled/internal/logstore"
 )
@@ -71,7 +72,7 @@ func (m *Manager) Logs(ctx context.Context, q LogQuery, follow bool, emit func([
 		got = mergeLines(got, mem, q)
 	}
 	if len(got) == 0 && !loaded {
-		return fmt.Errorf("%w: no unit of %v is loaded or has log lines", errNoSuchUnit, q.Units)
+		return fmt.Errorf("%w: no unit named %s is loaded or has log lines", errNoSuchUnit, strings.Join(q.Units, ", "))
 	}
 	if err := emit(got); err != nil || !follow {
 		return err

@@ -186,7 +186,9 @@ func TestLogs(t *testing.T) {
 	if r := ctl(t, 0, "-C", name, "logs"); !strings.Contains(r.stdout, "Started ticker.service") {
 		t.Errorf("manager log lacks the start of ticker.service:\n%s", r.stdout)
 	}
-	ctl(t, 1, "-C", name, "logs", "-u", "nosuch")
+	if r := ctl(t, 1, "-C", name, "logs", "-u", "nosuch"); !strings.Contains(r.stderr, "no unit named nosuch.service is loaded or has log lines") {
+		t.Errorf("logs -u nosuch: %s", r)
+	}
 }
 
 // TestSystemRunAsUser runs a transient unit of the system manager under a
