@@ -73,6 +73,10 @@ type Context struct {
 	// LISTEN_PID can only be set by the process itself, before exec.
 	ListenFDs int      `json:"listenFDs,omitempty"`
 	FDNames   []string `json:"fdNames,omitempty"`
+
+	// Attrs are the process attributes (limits, priorities, umask,
+	// standard streams) of systemd.exec(5); nil sets none.
+	Attrs *Attrs `json:"attrs,omitempty"`
 }
 
 // MountPlan describes the private mount namespace of a sandboxed process.

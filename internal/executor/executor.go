@@ -157,6 +157,22 @@ func runExecutor(contextFD int) error {
 			return step(exitCgroup, fmt.Errorf("join cgroup %s: %w", filepath.Dir(procs), err))
 		}
 	}
+	attrs := c.Attrs
+	if attrs == nil {
+		attrs = &Attrs{}
+	}
+	var stdio *openedStdio
+	if attrs.Stdio != nil {
+		// In the host's view of the file system, before the sandbox, as
+		// systemd opens them, but as the unit's user.
+		var creds *fsCreds
+		if c.SetCreds {
+			creds = &fsCreds{uid: c.UID, gid: c.GID, groups: c.Groups}
+		}
+		if stdio, err = openStdio(attrs.Stdio, attrs.UMask, creds); err != nil {
+			return err
+		}
+	}
 	if c.OOMScoreAdjust != nil {
 		// While still privileged: lowering the score needs
 		// CAP_SYS_RESOURCE. Where that is missing, systemd goes on
@@ -167,6 +183,9 @@ func runExecutor(contextFD int) error {
 		if err != nil && !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
 			return step(exitOOMAdjust, fmt.Errorf("set OOM score adjustment: %w", err))
 		}
+	}
+	if err := applyAttrs(attrs); err != nil {
+		return err
 	}
 	if c.IPCNamespaceFD > 0 {
 		// Before anything else that depends on the namespace; the fd is
@@ -187,6 +206,10 @@ func runExecutor(contextFD int) error {
 	path := c.Path
 	if path == "" && len(c.Argv) > 0 {
 		path = c.Argv[0]
+	}
+	if !filepath.IsAbs(path) {
+		// The manager found no such program in its search path.
+		return step(exitExec, fmt.Errorf("unable to locate executable '%s': %w", path, syscall.ENOENT))
 	}
 	// Pin the program before the file system changes: it may live where
 	// the sandbox hides things (a binary under /tmp, say).
@@ -268,7 +291,12 @@ func runExecutor(contextFD int) error {
 	}
 	if c.Dir != "" {
 		if err := os.Chdir(c.Dir); err != nil {
-			return step(exitChdir, fmt.Errorf("change directory: %w", err))
+			if !attrs.DirMissingOK {
+				return step(exitChdir, fmt.Errorf("change to the requested working directory: %w", err))
+			}
+			if err := os.Chdir("/"); err != nil {
+				return step(exitChdir, fmt.Errorf("change directory to /: %w", err))
+			}
 		}
 	}
 	// SYSTEMD_EXEC_PID is the command's own PID, which only it knows.
@@ -278,6 +306,16 @@ func runExecutor(contextFD int) error {
 			"LISTEN_PID="+strconv.Itoa(os.Getpid()))
 		if len(c.FDNames) > 0 {
 			env = append(env, "LISTEN_FDNAMES="+strings.Join(c.FDNames, ":"))
+		}
+	}
+	if attrs.UMask != nil {
+		syscall.Umask(int(*attrs.UMask))
+	}
+	undo := func() {}
+	if stdio != nil {
+		if undo, err = stdio.install(); err != nil {
+			undo()
+			return err
 		}
 	}
 	_, serr := os.Stat(path)
@@ -295,6 +333,7 @@ func runExecutor(contextFD int) error {
 			err = installThread(filter)
 		}
 		if err != nil {
+			undo()
 			return step(exitSeccomp, err)
 		}
 	}
@@ -303,6 +342,7 @@ func runExecutor(contextFD int) error {
 	} else {
 		err = execveat(progFD, c.Argv, env)
 	}
+	undo()
 	return step(exitExec, fmt.Errorf("execute %s: %w", path, err))
 }
 

@@ -106,7 +106,8 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	// units can run capsuled wherever it is installed.
 	path, err := process.LookPath(c.Path, process.SearchPath(m.cfg.BinDir, envMap["PATH"]))
 	if err != nil {
-		return nil, err
+		// The executor fails it as systemd's does: 203/EXEC.
+		path = c.Path
 	}
 	dir := u.svc.WorkingDirectory
 	if dir == "~" || (dir == "" && m.cfg.Mode == User) {
@@ -115,9 +116,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	if dir == "" {
 		dir = "/"
 	}
+	ident := filepath.Base(argv[0])
+	if u.svc.SyslogIdentifier != "" {
+		ident = u.svc.SyslogIdentifier
+	}
 	spec := &process.Spec{Path: path, Argv: argv, Env: envList, Dir: dir,
 		Cgroup: m.cfg.Cgroups.Path(rs.procGroup), Limiter: m.logLimiter(u),
-		Output: func(pid int, s string) { m.unitLog(u, rs.invocation, pid, filepath.Base(argv[0]), s) },
+		Output: func(pid int, s string) { m.unitLog(u, rs.invocation, pid, ident, s) },
 		Warn:   func(err error) { m.logf(u, "%s: %v", u.name, err) }}
 
 	var toClose []*os.File // the invocation's stdio, ours once started
@@ -139,6 +144,19 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		toClose = append(toClose, rs.stdio.files...)
 		rs.stdio.files = nil
 	}
+
+	// The transient stdio of run -P/-t replaces the unit's own.
+	attrs, input, err := m.execAttrs(u, spec.Stdin == nil)
+	if err != nil {
+		return nil, err
+	}
+	if input != nil {
+		spec.Input = input
+		toClose = append(toClose, input)
+	}
+	// A program that is not there fails in the executor, with systemd's
+	// 203/EXEC, not as a failure of the manager to start it.
+	missing := syscall.Access(path, 1) != nil // X_OK
 
 	plan := m.sandbox(u, rs)
 	var listen []*os.File
@@ -165,11 +183,11 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
 	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil {
+		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
 			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
-			Syscalls: syscalls, Caps: caps}
+			Syscalls: syscalls, Caps: caps, Attrs: attrs}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
 		if filters && (m.cfg.Mode != System || rs.uid != 0) {
@@ -186,14 +204,6 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
 			if rs.uid != 0 {
 				ec.Groups = []uint32{uint32(rs.gid)}
-			}
-		}
-		if m.cfg.Mode != System {
-			// The executor would only fail after the start (exit
-			// 203); a direct start reports a missing program at once,
-			// and without a sandbox both see the same files.
-			if err := syscall.Access(path, 1); err != nil { // X_OK
-				return nil, fmt.Errorf("execute %s: %w", path, err)
 			}
 		}
 		spec.Executor, spec.Listen = ec, listen

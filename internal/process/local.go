@@ -71,6 +71,9 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		}
 		stdin, stdout, stderr, logR = null, w, w, r
 		toClose = append(toClose, null, w)
+		if spec.Input != nil {
+			stdin = spec.Input
+		}
 	}
 	closeLog := func() {
 		if logR != nil {
@@ -86,12 +89,6 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 	// runs.
 	intoCgroup := executor.CanClone3()
 	if ec == nil && !intoCgroup {
-		// Without a sandbox both see the same files: report a missing
-		// program now rather than as the executor's exit 203.
-		if err := syscall.Access(spec.Path, 1); err != nil { // X_OK
-			closeLog()
-			return nil, fmt.Errorf("execute %s: %w", spec.Path, err)
-		}
 		ec = &executor.Context{}
 	}
 	var cmd *osexec.Cmd

@@ -52,6 +52,9 @@ type Spec struct {
 	// spawner does not close them. Otherwise standard input is /dev/null
 	// and both outputs go, line by line, to Output.
 	Stdin, Stdout, Stderr *os.File
+	// Input, when the three above are not all set, is standard input
+	// instead of /dev/null; the spawner does not close it.
+	Input *os.File
 	// TTY makes Stdin the controlling terminal.
 	TTY bool
 	// Output receives the lines the process writes, paced by Limiter

@@ -64,6 +64,7 @@ type Service struct {
 	Stop
 	EnvSettings
 	Sandbox
+	ExecAttrs
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -102,7 +103,8 @@ func newService() *Service {
 	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
 		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
 		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond, GuessMainPID: true,
-		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop(), Sandbox: defaultSandbox()}
+		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop(), Sandbox: defaultSandbox(),
+		ExecAttrs: ExecAttrs{UMask: 0o022, StandardInput: "null", IOSchedPriority: 4}}
 }
 
 func svc(c *parseCtx) *Service { return c.unit().Service }
@@ -315,12 +317,12 @@ func parseDelegate(c *parseCtx, v string) error {
 }
 
 func parseWorkingDirectory(c *parseCtx, v string) error {
+	s := svc(c)
+	d, missingOK := strings.CutPrefix(v, "-")
 	switch {
-	case v == "" || v == "~" || strings.HasPrefix(v, "/"):
-		svc(c).WorkingDirectory = v
+	case d == "" || d == "~" || strings.HasPrefix(d, "/"):
+		s.WorkingDirectory, s.WorkingDirMissingOK = d, missingOK && d != ""
 		return nil
-	case strings.HasPrefix(v, "-"):
-		return unsupportedf("WorkingDirectory=%s (a missing directory is not skipped)", v)
 	}
 	return fmt.Errorf("not an absolute path")
 }
@@ -353,24 +355,6 @@ func dirList(d DirType) func(c *parseCtx, v string) error {
 				continue
 			}
 			s.Dirs[d] = append(s.Dirs[d], x)
-		}
-		return nil
-	}
-}
-
-// parseOutput returns the parser of StandardOutput= or StandardError=:
-// capsuled copies output to the unit's log (its journal), or, for
-// StandardError=inherit, wherever standard output goes.
-func parseOutput(field func(*Service) *string, def string, ok ...string) func(c *parseCtx, v string) error {
-	return func(c *parseCtx, v string) error {
-		dst := field(svc(c))
-		switch {
-		case v == "":
-			*dst = def
-		case slices.Contains(ok, v):
-			*dst = v
-		default:
-			return unsupportedf("%s=%s (output goes to the unit's log)", c.key, v)
 		}
 		return nil
 	}
@@ -434,8 +418,6 @@ func serviceDirectives() []Directive {
 		{Key: "RestrictSUIDSGID", Props: []string{"RestrictSUIDSGID"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RestrictSUIDSGID })},
 		{Key: "RestrictNamespaces", Props: []string{"RestrictNamespaces"}, Strict: true, Parse: parseRestrictNamespaces},
 		{Key: "KeyringMode", Props: []string{"KeyringMode"}, Strict: true, Parse: parseKeyringMode},
-		{Key: "StandardOutput", Props: []string{"StandardOutput"}, Parse: parseOutput(func(s *Service) *string { return &s.StandardOutput }, "journal", "journal")},
-		{Key: "StandardError", Props: []string{"StandardError"}, Parse: parseOutput(func(s *Service) *string { return &s.StandardError }, "inherit", "inherit", "journal")},
 		{Key: "NotifyAccess", Props: []string{"NotifyAccess"}, Parse: parseNotifyAccess},
 		{Key: "Restart", Props: []string{"Restart"}, Parse: oneOf(func(s *Service) *string { return &s.Restart }, "no", restarts)},
 		{Key: "RestartSec", Props: []string{"RestartUSec"}, Parse: parseRestartSec},
@@ -453,6 +435,7 @@ func serviceDirectives() []Directive {
 	ds = append(ds, serviceStartLimitDirectives()...)
 	ds = append(ds, serviceStopDirectives()...)
 	ds = append(ds, envDirectives()...)
+	ds = append(ds, execAttrDirectives()...)
 	return append(ds, serviceResourceDirectives(res)...)
 }
 
@@ -476,6 +459,9 @@ func (s *Service) finish() error {
 		return refuse("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
 	}
 	if err := s.finishStop(); err != nil {
+		return err
+	}
+	if err := s.finishExecAttrs(); err != nil {
 		return err
 	}
 	if s.DynamicUser {
@@ -547,7 +533,12 @@ func serviceProps() []Property {
 	props = append(props, resourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
 	props = append(props, envProps()...)
 	props = append(props,
-		str("WorkingDirectory", func(s *Service) string { return s.WorkingDirectory }),
+		str("WorkingDirectory", func(s *Service) string {
+			if s.WorkingDirMissingOK {
+				return "!" + s.WorkingDirectory
+			}
+			return s.WorkingDirectory
+		}),
 		str("StandardOutput", func(s *Service) string { return s.StandardOutput }),
 		str("StandardError", func(s *Service) string { return s.StandardError }),
 		str("User", func(s *Service) string { return s.User }),
@@ -585,6 +576,7 @@ func serviceProps() []Property {
 	}
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
 	props = append(props, sandboxProps()...)
+	props = append(props, execAttrProps()...)
 	props = append(props,
 		str("KillMode", func(s *Service) string { return s.KillMode }),
 		str("KillSignal", func(s *Service) string { return strconv.Itoa(s.KillSignal) }),
