@@ -121,11 +121,16 @@ func TestBrokenUnitFile(t *testing.T) {
 	}{
 		{"syntax.service", "Loaded: error", 1, "syntax.service:3"},
 		{"type.service", "Loaded: bad-setting", 1, "Type=dbus"},
-		{"noexec.service", "Loaded: loaded", 1, "/nonexistent/binary"},
+		// As in systemd 257, a simple service's start succeeds, then its
+		// main process fails with 203/EXEC.
+		{"noexec.service", "Loaded: loaded", 0, "/nonexistent/binary"},
 		{"unknown.service", "Loaded: loaded", 0, ""},
 	}
 	for _, tt := range tests {
 		r := ctlRun(nil, "-C", name, "start", tt.unit)
+		if tt.unit == "noexec.service" {
+			waitState(t, name, tt.unit, "failed")
+		}
 		// As with systemctl, the reason is in the unit's status when the
 		// job's message only says how the unit ended.
 		if r.code != tt.startCode || !strings.Contains(r.stderr+status([]string{}, "-C", name, tt.unit), tt.startMsg) {

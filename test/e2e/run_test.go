@@ -85,9 +85,10 @@ func TestRunExitStatus(t *testing.T) {
 	if r.stdout != "hello stdin\n" || r.code != 0 {
 		t.Errorf("stdin not passed: %s", r)
 	}
-	// A missing program is a clear error and a failed start.
-	r = ctl(t, 1, "run", "-C", name, "--wait", "/nonexistent/program")
-	if !strings.Contains(r.stderr, "/nonexistent/program") {
+	// A missing program fails with 203/EXEC, which run --wait exits
+	// with, as systemd-run 257 does.
+	r = ctl(t, 203, "run", "-C", name, "--wait", "/nonexistent/program")
+	if !strings.Contains(r.stderr, "status=203") {
 		t.Errorf("missing program: %s", r)
 	}
 }
