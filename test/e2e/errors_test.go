@@ -129,7 +129,7 @@ func TestBrokenUnitFile(t *testing.T) {
 	for _, tt := range tests {
 		r := ctlRun(nil, "-C", name, "start", tt.unit)
 		if tt.unit == "noexec.service" {
-			waitState(t, name, tt.unit, "failed")
+			waitActive(t, name, tt.unit, "failed")
 		}
 		// As with systemctl, the reason is in the unit's status when the
 		// job's message only says how the unit ended.

@@ -73,7 +73,7 @@ func TestExecAttributesInCapsule(t *testing.T) {
 			code = 0 // a simple service's start is done before the exec fails
 		}
 		ctl(t, code, "-C", c, "start", unit)
-		waitState(t, c, unit, "failed")
+		waitActive(t, c, unit, "failed")
 		if got := showValue(t, c, unit, "Result"); got != "exit-code" {
 			t.Errorf("%s: Result=%s", unit, got)
 		}
@@ -106,8 +106,8 @@ func managerLimit(t *testing.T, c, name string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// waitState waits until unit's ActiveState is want.
-func waitState(t *testing.T, c, unit, want string) {
+// waitActive waits until unit's ActiveState is want.
+func waitActive(t *testing.T, c, unit, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
