@@ -24,6 +24,23 @@ const (
 	hashK1 uint64 = 0x59ecd98d5739bb8a
 )
 
+// The SipHash key systemd hashes a unit name with when the name cannot be
+// a user name (bytes 58 1a af e6 28 58 4e 96 b4 4e f5 3b 8c 92 07 ec).
+const (
+	unitK0 uint64 = 0x964e5828e6af1a58
+	unitK1 uint64 = 0xec07928c3bf54eb4
+)
+
+// UnitUserName is the user name systemd gives a DynamicUser= unit without
+// User=: the unit's name prefix, or, where that is no valid user name,
+// "_du" and its hash.
+func UnitUserName(prefix string) string {
+	if ValidUserName(prefix) == nil {
+		return prefix
+	}
+	return fmt.Sprintf("_du%016x", siphash.Hash(unitK0, unitK1, []byte(prefix)))
+}
+
 // maxCapsuleName keeps "c-"+name within the 31 characters allowed for a
 // strict POSIX user name.
 const maxCapsuleName = 29

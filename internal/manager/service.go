@@ -26,6 +26,7 @@ type runState struct {
 	user       *dynuser.User
 	uid, gid   int
 	userName   string
+	groups     []int // supplementary groups (system manager), the primary first
 	binds      []executor.Bind
 	dirEnv     []string
 	runtime    []string // runtime directories to remove at the end
@@ -88,6 +89,12 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	release := m.throttle()
 	err := m.prepare(u, rs)
 	release()
+	var ce *credError
+	if errors.As(err, &ce) && len(svc.ExecStart)+len(svc.ExecStartPre) > 0 {
+		m.failCreds(u, rs, ce, slices.Concat(svc.ExecStartPre, svc.ExecStart)[0].Path)
+		m.closeStdio(rs)
+		return fmt.Errorf("start %s: %s", u.name, ce.msg)
+	}
 	if err != nil {
 		m.logTaskError(u, err)
 		m.finish(u, rs, resultResources)
@@ -491,17 +498,24 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 			return fmt.Errorf("allocate dynamic user %s: %w", svc.User, err)
 		}
 		set(func() { rs.user, rs.uid, rs.gid, rs.userName = usr, int(usr.UID), int(usr.UID), usr.Name })
+		if len(svc.SupplementaryGroups) > 0 {
+			c, err := m.systemCreds("", "", svc.SupplementaryGroups)
+			if err != nil {
+				return err
+			}
+			set(func() { rs.groups = append([]int{rs.gid}, c.groups[1:]...) })
+		}
 		if !usr.Static {
 			if err := m.cfg.Users.Publish(usr, "/"); err != nil {
 				return fmt.Errorf("publish user record of %s: %w", svc.User, err)
 			}
 		}
-	case svc.User != "" && m.cfg.Mode == System:
-		uid, gid, err := lookupUser(m.cfg.Spawner.Output, svc.User)
+	case (svc.User != "" || svc.Group != "" || len(svc.SupplementaryGroups) > 0) && m.cfg.Mode == System:
+		c, err := m.systemCreds(svc.User, svc.Group, svc.SupplementaryGroups)
 		if err != nil {
-			return fmt.Errorf("look up User=%s: %w", svc.User, err)
+			return err
 		}
-		set(func() { rs.uid, rs.gid, rs.userName = uid, gid, svc.User })
+		set(func() { rs.uid, rs.gid, rs.userName, rs.groups = c.uid, c.gid, c.name, c.groups })
 	}
 	if err := m.setupDirs(u, rs); err != nil {
 		return err

@@ -182,7 +182,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
 	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
 	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
+	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || rs.gid != 0 || len(rs.groups) > 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
 		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
@@ -202,9 +202,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		if m.cfg.Mode == System {
 			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
 			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
-			if rs.uid != 0 {
+			for _, g := range rs.groups {
+				ec.Groups = append(ec.Groups, uint32(g))
+			}
+			if len(ec.Groups) == 0 && rs.uid != 0 {
 				ec.Groups = []uint32{uint32(rs.gid)}
 			}
+			ec.SetCreds = ec.SetCreds || len(ec.Groups) > 0
 		}
 		spec.Executor, spec.Listen = ec, listen
 		if plan != nil {

@@ -38,6 +38,10 @@ func (m *Manager) checkUserCreds(svc *serviceConfig) error {
 			return &credError{216, "Changing group credentials failed: Operation not permitted", "Operation not permitted"}
 		}
 	}
+	if len(svc.SupplementaryGroups) > 0 {
+		// The user manager cannot call setgroups(), whatever the groups.
+		return &credError{216, "Changing group credentials failed: Operation not permitted", "Operation not permitted"}
+	}
 	if svc.Group != "" {
 		id, err := m.resolveID(svc.Group, "group")
 		if err != nil {

@@ -40,7 +40,9 @@ type ExecAttrs struct {
 	StandardInputData []byte
 	TTYPath           string
 	SyslogIdentifier  string
-	outputSet         bool // StandardOutput= was given
+	// SupplementaryGroups are added to the user's own groups.
+	SupplementaryGroups []string
+	outputSet           bool // StandardOutput= was given
 }
 
 // Rlimit is one resource limit; math.MaxUint64 is infinity.
@@ -399,6 +401,34 @@ func parseOutput(field func(*Service) *string, def string) func(c *parseCtx, v s
 	}
 }
 
+func parseSupplementaryGroups(c *parseCtx, v string) error {
+	s := svc(c)
+	if v == "" {
+		s.SupplementaryGroups = nil
+		return nil
+	}
+	for _, g := range strings.Fields(v) {
+		if strings.ContainsAny(g, ":/") {
+			c.warn("Invalid supplementary group name %s, ignoring.", g)
+			continue
+		}
+		s.SupplementaryGroups = append(s.SupplementaryGroups, g)
+	}
+	return nil
+}
+
+// unitPrefix is a unit name without its type and instance ("foo" of
+// foo@bar.service).
+func unitPrefix(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[:i]
+	}
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
+	return name
+}
+
 // execAttrDirectives are the [Service] directives of ExecAttrs.
 func execAttrDirectives() []Directive {
 	ds := []Directive{
@@ -417,6 +447,7 @@ func execAttrDirectives() []Directive {
 		{Key: "StandardInputData", Props: []string{"StandardInputData"}, Raw: true, Parse: parseStandardInputData},
 		{Key: "TTYPath", Props: []string{"TTYPath"}, Parse: parseTTYPath},
 		{Key: "SyslogIdentifier", Props: []string{"SyslogIdentifier"}, Parse: svcString(func(s *Service) *string { return &s.SyslogIdentifier })},
+		{Key: "SupplementaryGroups", Props: []string{"SupplementaryGroups"}, Parse: parseSupplementaryGroups},
 		{Key: "TTYReset", Status: Warn, Reason: "capsuled does not reset terminals"},
 		{Key: "TTYVHangup", Status: Warn, Reason: "capsuled does not hang up terminals"},
 		{Key: "TTYVTDisallocate", Status: Warn, Reason: "capsuled allocates no virtual consoles"},
@@ -507,6 +538,7 @@ func execAttrProps() []Property {
 		p("StandardInputData", func(s *Service) string { return base64.StdEncoding.EncodeToString(s.StandardInputData) }),
 		p("TTYPath", func(s *Service) string { return s.TTYPath }),
 		p("SyslogIdentifier", func(s *Service) string { return s.SyslogIdentifier }),
+		p("SupplementaryGroups", func(s *Service) string { return strings.Join(s.SupplementaryGroups, " ") }),
 	}
 	for _, r := range rlimits {
 		get := func(s *Service) Rlimit {

@@ -39,6 +39,7 @@ func init() {
 		"Service.LimitMSGQUEUE":            {lines: "LimitMSGQUEUE=1M", prop: "LimitMSGQUEUE", want: "1048576"},
 		"Service.LimitNICE":                {lines: "LimitNICE=-5", prop: "LimitNICE", want: "25"},
 		"Service.LimitRTPRIO":              {lines: "LimitRTPRIO=0", prop: "LimitRTPRIO", want: "0"},
+		"Service.SupplementaryGroups":      {lines: "SupplementaryGroups=audio video\nSupplementaryGroups=\nSupplementaryGroups=mail", prop: "SupplementaryGroups", want: "mail"},
 		"Service.LimitRTTIME":              {lines: "LimitRTTIME=1s", prop: "LimitRTTIME", want: "1000000"},
 	} {
 		samples[k] = s
@@ -79,6 +80,7 @@ func TestExecAttrValues(t *testing.T) {
 		{"StandardOutput=file:rel", func(s *Service) bool { return s.StandardOutput == "journal" }, 1},
 		{"StandardError=null", func(s *Service) bool { return s.StandardError == "null" }, 0},
 		{"TTYReset=yes", func(s *Service) bool { return true }, 1},
+		{"DynamicUser=yes", func(s *Service) bool { return s.User == "x" && s.Group == "x" }, 0},
 	} {
 		u, w, err := parse(t, "x.service", "[Service]\nExecStart=/bin/true\n"+tt.lines+"\n")
 		if err != nil {

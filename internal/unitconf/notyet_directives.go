@@ -79,7 +79,6 @@ var notYetService = []string{
 	"ExtensionImagePolicy",
 	"MountImages",
 	"MountImagePolicy",
-	"SupplementaryGroups",
 	"SetLoginEnvironment",
 	"CoredumpFilter",
 	"NUMAPolicy",

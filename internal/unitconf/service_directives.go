@@ -477,9 +477,6 @@ func (s *Service) finish() error {
 		if s.ProtectHome == "no" {
 			s.ProtectHome = "read-only"
 		}
-		if s.User == "" {
-			return refuse("DynamicUser=yes needs User= here")
-		}
 		if s.Group == "" {
 			s.Group = s.User
 		}

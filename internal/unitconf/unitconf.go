@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/capsuled/capsuled/internal/dynuser"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -205,6 +206,9 @@ func (c *parseCtx) warn(format string, args ...any) { c.st.warn(c.e, format, arg
 func (u *Unit) finish() error {
 	switch {
 	case u.Service != nil:
+		if u.Service.DynamicUser && u.Service.User == "" {
+			u.Service.User = dynuser.UnitUserName(unitPrefix(u.Name))
+		}
 		return u.Service.finish()
 	case u.Socket != nil:
 		return u.Socket.finish()
