@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/capsuled/capsuled/internal/exitstatus"
 	"github.com/capsuled/capsuled/internal/keyring"
 )
 
@@ -90,6 +91,10 @@ func IsExecutor(args []string) bool {
 		}
 		err := runExecutor(fd)
 		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		if se, ok := err.(*stepError); ok && se.spawning != "" {
+			// The line systemd's executor leaves in the unit's log.
+			fmt.Fprintf(os.Stderr, "Failed at step %s spawning %s: %s\n", exitstatus.Name(se.code), se.spawning, errnoText(se.err))
+		}
 		os.Exit(exitCode(err))
 	case holdArg:
 		// Block until killed; the parent only needs our user namespace.
@@ -116,8 +121,23 @@ const (
 )
 
 type stepError struct {
-	code int
-	err  error
+	code     int
+	err      error
+	spawning string // the program, once known
+}
+
+// errnoText is the error number's description as strerror words it ("No
+// such file or directory").
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	t := errno.Error()
+	if t == "" {
+		return t
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
 }
 
 func (e *stepError) Error() string { return e.err.Error() }
@@ -138,7 +158,13 @@ func step(code int, err error) error {
 	return &stepError{code: code, err: err}
 }
 
-func runExecutor(contextFD int) error {
+func runExecutor(contextFD int) (err error) {
+	var path string
+	defer func() {
+		if se, ok := err.(*stepError); ok {
+			se.spawning = path
+		}
+	}()
 	// prctl and exec must happen on the same thread, and the mount
 	// namespace set-up relies on a stable current directory.
 	runtime.LockOSThread()
@@ -151,6 +177,10 @@ func runExecutor(contextFD int) error {
 	var c Context
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("decode exec context: %w", err)
+	}
+	path = c.Path
+	if path == "" && len(c.Argv) > 0 {
+		path = c.Argv[0]
 	}
 	for _, procs := range c.JoinCgroups {
 		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
@@ -202,10 +232,6 @@ func runExecutor(contextFD int) error {
 		if err != nil {
 			return step(exitNetwork, fmt.Errorf("join network namespace: %w", err))
 		}
-	}
-	path := c.Path
-	if path == "" && len(c.Argv) > 0 {
-		path = c.Argv[0]
 	}
 	if !filepath.IsAbs(path) {
 		// The manager found no such program in its search path.

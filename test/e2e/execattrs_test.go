@@ -68,6 +68,12 @@ func TestExecAttributesInCapsule(t *testing.T) {
 		"noexe.service": "203/EXEC",
 		"nobin.service": "203/EXEC",
 	} {
+		step := map[string]string{
+			"wd.service":    "Failed at step CHDIR spawning /bin/pwd: No such file or directory",
+			"fifo.service":  "Failed at step SETSCHEDULER spawning /bin/true: Operation not permitted",
+			"noexe.service": "Failed at step EXEC spawning /nonexistent/prog: No such file or directory",
+			"nobin.service": "Failed at step EXEC spawning nonexistentprog: No such file or directory",
+		}[unit]
 		code := 1
 		if strings.HasPrefix(unit, "no") {
 			code = 0 // a simple service's start is done before the exec fails
@@ -78,7 +84,7 @@ func TestExecAttributesInCapsule(t *testing.T) {
 			t.Errorf("%s: Result=%s", unit, got)
 		}
 		logs := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout
-		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) {
+		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) || !strings.Contains(logs, step) {
 			t.Errorf("logs of %s, want %s:\n%s", unit, want, logs)
 		}
 	}

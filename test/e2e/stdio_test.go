@@ -52,7 +52,11 @@ func TestStdioInCapsule(t *testing.T) {
 	for unit, want := range map[string]string{"badout.service": "209/STDOUT", "badin.service": "208/STDIN"} {
 		ctl(t, 1, "-C", c, "start", unit)
 		logs := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout
-		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) {
+		step := "Failed at step STDOUT spawning /bin/echo: No such file or directory"
+		if unit == "badin.service" {
+			step = "Failed at step STDIN spawning /bin/cat: No such file or directory"
+		}
+		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) || !strings.Contains(logs, step) {
 			t.Errorf("logs of %s, want %s:\n%s", unit, want, logs)
 		}
 	}
