@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -93,7 +94,8 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	if errors.As(err, &ce) && len(svc.ExecStart)+len(svc.ExecStartPre) > 0 {
 		m.failCreds(u, rs, ce, slices.Concat(svc.ExecStartPre, svc.ExecStart)[0].Path)
 		m.closeStdio(rs)
-		return fmt.Errorf("start %s: %s", u.name, ce.msg)
+		return fmt.Errorf("start %s: User=%s Group=%s SupplementaryGroups=%s: %s", u.name, svc.User, svc.Group,
+			strings.Join(svc.SupplementaryGroups, " "), ce.msg)
 	}
 	if err != nil {
 		m.logTaskError(u, err)
