@@ -30,6 +30,8 @@ func TestExecAttributesInCapsule(t *testing.T) {
 		"noexe.service": "[Service]\nExecStart=/nonexistent/prog\n",
 		"nobin.service": "[Service]\nExecStart=nonexistentprog\n",
 		"fifo.service":  "[Service]\nType=oneshot\nCPUSchedulingPolicy=fifo\nCPUSchedulingPriority=10\nExecStart=/bin/true\n",
+		"iort.service":  "[Service]\nType=oneshot\nIOSchedulingClass=realtime\nIOSchedulingPriority=2\nExecStart=/bin/true\n",
+		"io.service":    "[Service]\nType=oneshot\nIOSchedulingClass=best-effort\nIOSchedulingPriority=7\nExecStart=/bin/sh -c 'echo io=$$(ionice -p $$$$)'\n",
 		"batch.service": "[Service]\nType=oneshot\nCPUSchedulingPolicy=batch\nCPUSchedulingResetOnFork=yes\nCPUAffinity=0\nIOSchedulingClass=idle\n" +
 			"ExecStart=/bin/sh -c 'echo \"n+p=$$(" + stat + ") $$(grep Cpus_allowed_list /proc/self/status)\"'\n",
 	})
@@ -50,6 +52,7 @@ func TestExecAttributesInCapsule(t *testing.T) {
 		"nicelo.service": "n+p=0 0",
 		"limlo.service":  "lim=100:200:2:4096:unlimited",
 		"wdm.service":    "pwd=/",
+		"io.service":     "io=best-effort: prio 7",
 		"batch.service":  "n+p=0 3 Cpus_allowed_list:\t0",
 	} {
 		prefix, _, _ := strings.Cut(want, "=")
@@ -65,12 +68,14 @@ func TestExecAttributesInCapsule(t *testing.T) {
 	for unit, want := range map[string]string{
 		"wd.service":    "200/CHDIR",
 		"fifo.service":  "214/SETSCHEDULER",
+		"iort.service":  "211/IOPRIO",
 		"noexe.service": "203/EXEC",
 		"nobin.service": "203/EXEC",
 	} {
 		step := map[string]string{
 			"wd.service":    "Failed at step CHDIR spawning /bin/pwd: No such file or directory",
 			"fifo.service":  "Failed at step SETSCHEDULER spawning /bin/true: Operation not permitted",
+			"iort.service":  "Failed at step IOPRIO spawning /bin/true: Operation not permitted",
 			"noexe.service": "Failed at step EXEC spawning /nonexistent/prog: No such file or directory",
 			"nobin.service": "Failed at step EXEC spawning nonexistentprog: No such file or directory",
 		}[unit]
