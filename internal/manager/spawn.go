@@ -156,7 +156,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	}
 	// A program that is not there fails in the executor, with systemd's
 	// 203/EXEC, not as a failure of the manager to start it.
-	missing := syscall.Access(path, 1) != nil // X_OK
+	missing := !filepath.IsAbs(path) || syscall.Access(path, 1) != nil // X_OK
 
 	plan := m.sandbox(u, rs)
 	var listen []*os.File
