@@ -38,7 +38,7 @@ func TestExecAttributesInCapsule(t *testing.T) {
 	out := func(unit, prefix string) string {
 		t.Helper()
 		ctl(t, 0, "-C", c, "start", unit)
-		for _, l := range strings.Split(ctl(t, 0, "-C", c, "logs", "-u", unit).stdout, "\n") {
+		for _, l := range strings.Split(logsWith(t, prefix, "-C", c, "logs", "-u", unit), "\n") {
 			if i := strings.Index(l, prefix); i >= 0 {
 				return l[i:]
 			}
@@ -88,7 +88,7 @@ func TestExecAttributesInCapsule(t *testing.T) {
 		if got := showValue(t, c, unit, "Result"); got != "exit-code" {
 			t.Errorf("%s: Result=%s", unit, got)
 		}
-		logs := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout
+		logs := logsWith(t, step, "-C", c, "logs", "-u", unit)
 		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) || !strings.Contains(logs, step) {
 			t.Errorf("logs of %s, want %s:\n%s", unit, want, logs)
 		}

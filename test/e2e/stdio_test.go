@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStdioInCapsule: standard streams of a capsule's units as systemd
@@ -41,21 +42,21 @@ func TestStdioInCapsule(t *testing.T) {
 			t.Errorf("%s: %q (%v), want %q", file, b, err, want)
 		}
 	}
-	logs := ctl(t, 0, "-C", c, "logs", "-u", "inh.service").stdout
+	logs := logsWith(t, "inherit-err", "-C", c, "logs", "-u", "inh.service")
 	if !strings.Contains(logs, "inherit-out") || !strings.Contains(logs, "inherit-err") {
 		t.Errorf("inh.service log:\n%s", logs)
 	}
-	logs = ctl(t, 0, "-C", c, "logs", "-u", "null.service").stdout
+	logs = logsWith(t, "shown-out", "-C", c, "logs", "-u", "null.service")
 	if !strings.Contains(logs, "exident[") || !strings.Contains(logs, "shown-out") || strings.Contains(logs, "hidden-err") {
 		t.Errorf("null.service log:\n%s", logs)
 	}
 	for unit, want := range map[string]string{"badout.service": "209/STDOUT", "badin.service": "208/STDIN"} {
 		ctl(t, 1, "-C", c, "start", unit)
-		logs := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout
 		step := "Failed at step STDOUT spawning /bin/echo: No such file or directory"
 		if unit == "badin.service" {
 			step = "Failed at step STDIN spawning /bin/cat: No such file or directory"
 		}
+		logs := logsWith(t, step, "-C", c, "logs", "-u", unit)
 		if !strings.Contains(logs, unit+": Main process exited, code=exited, status="+want) || !strings.Contains(logs, step) {
 			t.Errorf("logs of %s, want %s:\n%s", unit, want, logs)
 		}
@@ -94,5 +95,20 @@ func TestEscapeRootOpenedStdoutFile(t *testing.T) {
 	ctl(t, 0, "start", name+"r.service")
 	if b, err := os.ReadFile(target); err != nil || string(b) != "written\n" {
 		t.Errorf("root's unit wrote %q (%v)", b, err)
+	}
+}
+
+// logsWith reads the log capsulectl args print until it holds want (the
+// output of a process is copied to the log apart from its exit) and
+// returns it.
+func logsWith(t *testing.T, want string, args ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		logs := ctl(t, 0, args...).stdout
+		if strings.Contains(logs, want) || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -50,7 +50,7 @@ func TestSystemUnitCredentials(t *testing.T) {
 	out := func(unit string) string {
 		t.Helper()
 		ctl(t, 0, "start", unit)
-		for _, l := range strings.Split(ctl(t, 0, "logs", "-u", unit).stdout, "\n") {
+		for _, l := range strings.Split(logsWith(t, "id=", "logs", "-u", unit), "\n") {
 			if i := strings.Index(l, "id="); i >= 0 {
 				return l[i:]
 			}
