@@ -78,6 +78,8 @@ func TestEscapeRootOpenedStdoutFile(t *testing.T) {
 	name := fmt.Sprintf("exsto%d", os.Getpid())
 	systemUnit(t, name+"o.service", "[Service]\nType=oneshot\nUser=nobody\nStandardOutput=file:"+target+"\nExecStart=/bin/echo written\n")
 	systemUnit(t, name+"i.service", "[Service]\nType=oneshot\nUser=nobody\nStandardInput=file:"+secret+"\nExecStart=/bin/cat\n")
+	// A failed system unit would leave the manager degraded.
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", name+"o.service", name+"i.service") })
 	ctl(t, 0, "daemon-reload")
 	for unit, want := range map[string]string{name + "o.service": "209/STDOUT", name + "i.service": "208/STDIN"} {
 		ctl(t, 1, "start", unit)

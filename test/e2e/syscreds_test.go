@@ -45,6 +45,9 @@ func TestSystemUnitCredentials(t *testing.T) {
 	}
 	for n, text := range units {
 		systemUnit(t, n, text)
+		n := n
+		// A failed system unit would leave the manager degraded.
+		t.Cleanup(func() { ctlRun(nil, "reset-failed", n) })
 	}
 	ctl(t, 0, "daemon-reload")
 	out := func(unit string) string {
