@@ -25,7 +25,7 @@ func (m *Manager) systemCreds(user, group string, supplementary []string) (*unit
 	if user != "" {
 		uid, gid, err := lookupUser(m.cfg.Spawner.Output, user)
 		if err != nil {
-			return nil, fmt.Errorf("User=%s: %w", user, &credError{217, "Failed to determine user credentials: No such process", "No such process"})
+			return nil, fmt.Errorf("resolve User=%s: %w", user, &credError{217, "Failed to determine user credentials: No such process", "No such process"})
 		}
 		c.uid, c.gid = uid, gid
 		if uid != 0 {
@@ -39,7 +39,7 @@ func (m *Manager) systemCreds(user, group string, supplementary []string) (*unit
 	if group != "" {
 		gid, err := m.resolveID(group, "group")
 		if err != nil {
-			return nil, fmt.Errorf("Group=%s: %w", group, &credError{216, "Failed to determine group credentials: No such process", "No such process"})
+			return nil, fmt.Errorf("resolve Group=%s: %w", group, &credError{216, "Failed to determine group credentials: No such process", "No such process"})
 		}
 		if user != "" {
 			// The user's primary group gives way to Group=.
@@ -53,7 +53,7 @@ func (m *Manager) systemCreds(user, group string, supplementary []string) (*unit
 	for _, g := range supplementary {
 		gid, err := m.resolveID(g, "group")
 		if err != nil {
-			return nil, fmt.Errorf("SupplementaryGroups=%s: %w", g, &credError{216, "Failed to determine supplementary groups: No such process", "No such process"})
+			return nil, fmt.Errorf("resolve SupplementaryGroups=%s: %w", g, &credError{216, "Failed to determine supplementary groups: No such process", "No such process"})
 		}
 		c.groups = append(c.groups, gid)
 	}
