@@ -122,6 +122,7 @@ func (m *Manager) forkingMainPID(ctx context.Context, u *Unit, rs *runState, dea
 			return 0, fmt.Errorf("PID file %s not readable: %w", svc.PIDFile, err)
 		}
 		if pop, perr := m.cfg.Cgroups.Populated(rs.cgroup); perr == nil && !pop {
+			//lint:ignore ST1005 systemd's log line, which the unit's log shows as it is
 			return 0, fmt.Errorf("PID file %s not readable (yet?) after start, and no process is left.", svc.PIDFile)
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
@@ -146,6 +147,7 @@ func (m *Manager) ownsPID(rs *runState, pid int) error {
 		return fmt.Errorf("check main PID %d: %w", pid, err)
 	}
 	if !slices.Contains(pids, pid) {
+		//lint:ignore ST1005 systemd's log line, which the unit's log shows as it is
 		return fmt.Errorf("New main PID %d does not belong to service, refusing.", pid)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 // minActedPercent is the share of the corpus's directive lines capsuled must
 // act on (and exercise in a behavioural test). It only goes up: raise it to
 // the figure the test reports whenever more directives are acted on.
-const minActedPercent = 74.0
+const minActedPercent = 77.5
 
 // notLoadingYet are the reasons a corpus unit may still be refused for,
 // each until the feature it names is there; delete an entry when it is.
