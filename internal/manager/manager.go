@@ -225,12 +225,27 @@ func (m *Manager) unitLog(u *Unit, invocation string, pid int, ident, msg string
 // not what its busiest moment needed.
 const idleTrimDelay = time.Second
 
+// idleTrimAgain is when an idle manager trims once more: the clients
+// of its last jobs hang up after them, and what their connections held
+// would otherwise be freed by the runtime's periodic collection and
+// handed back by its background scavenger, waking an idle manager dozens
+// of times a minute.
+const idleTrimAgain = 10 * time.Second
+
 // scheduleTrim (re)arms the idle trim; callers hold m.mu.
 func (m *Manager) scheduleTrim() {
 	if m.trim == nil {
+		second := false
 		m.trim = time.AfterFunc(idleTrimDelay, func() {
 			m.mu.Lock()
 			idle := m.jobs == 0
+			again := idle && !second
+			if again {
+				second = true
+				m.trim.Reset(idleTrimAgain - idleTrimDelay)
+			} else {
+				second = false
+			}
 			m.mu.Unlock()
 			if idle {
 				debug.FreeOSMemory()
