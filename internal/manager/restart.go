@@ -116,11 +116,18 @@ func (m *Manager) maybeRestart(u *Unit, restart bool) {
 // stopQueuedLocked reports whether a stop job of u is queued or running.
 // Callers hold m.mu.
 func (m *Manager) stopQueuedLocked(u *Unit) bool {
+	t, ok := m.jobTypeLocked(u)
+	return ok && t == job.Stop
+}
+
+// jobTypeLocked is the type of u's job, queued or running, if it has one.
+// Callers hold m.mu.
+func (m *Manager) jobTypeLocked(u *Unit) (job.Type, bool) {
 	if m.q == nil {
-		return false
+		return 0, false
 	}
 	j, ok := m.q.UnitJob(u.name)
-	return ok && j.Type == job.Stop
+	return j.Type, ok
 }
 
 // cancelRestart stops a pending automatic restart; it reports whether

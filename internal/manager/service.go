@@ -604,9 +604,6 @@ func isClosed(ch chan struct{}) bool {
 func (m *Manager) stopTakesOver(u *Unit) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.q == nil {
-		return false
-	}
-	j, ok := m.q.UnitJob(u.name)
-	return ok && (j.Type == job.Stop || j.Type == job.Restart)
+	t, ok := m.jobTypeLocked(u)
+	return ok && (t == job.Stop || t == job.Restart)
 }

@@ -19,13 +19,12 @@ func (m *Manager) startTransientTimer(ctx context.Context, p TransientSpec, svc 
 		m.collect(svc)
 		return nil, err
 	}
+	// Checked before the service was made too; a timer may have come
+	// since.
+	if err := m.transientFree(name); err != nil {
+		return fail(err)
+	}
 	file := filepath.Join(m.cfg.RuntimeDir, "transient", name)
-	if _, err := os.Stat(file); err == nil {
-		return fail(fmt.Errorf("%w: unit %s has a fragment file; choose another --unit= name", errExists, name))
-	}
-	if f, err := m.loader.Load(name); err == nil {
-		return fail(fmt.Errorf("%w: unit %s already exists (%s); choose another --unit= name", errExists, name, f.Fragment))
-	}
 	text, err := transientTimerFile(p, svc.name)
 	if err != nil {
 		return fail(fmt.Errorf("%w: %v", errInvalid, err))
