@@ -401,6 +401,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 		// Whatever path ended the invocation, nothing of it may outlive
 		// the release of its user below.
 		m.killAll(u, rs)
+		m.awaitMainStatus(rs)
 		for _, c := range u.svc.ExecStopPost {
 			if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStop, m.stopEnv(rs, result, true)...); err != nil {
 				m.logf(u, "%s: ExecStopPost: %v", u.name, err)
@@ -434,6 +435,27 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 		}
 		close(rs.done)
 	})
+}
+
+// awaitMainStatus waits until the exit of rs's main process, which
+// killAll has seen leave its cgroup, is also collected: the process's
+// waiter may lag the cgroup's emptiness, and the result's "Main process
+// exited" line, ExecMainCode= and ExecStopPost='s $EXIT_CODE need it.
+// It gives up after the kill grace.
+func (m *Manager) awaitMainStatus(rs *runState) {
+	p := rs.main
+	if p == nil || p.HasExited() || rs.cgroup == "" {
+		return
+	}
+	if pop, err := m.cfg.Cgroups.Populated(rs.cgroup); err == nil && pop {
+		return // still running: killAll gave up on it
+	}
+	t := time.NewTimer(grace(0))
+	defer t.Stop()
+	select {
+	case <-p.Exited():
+	case <-t.C:
+	}
 }
 
 // release frees what prepare set up: cgroup, runtime directories, the
