@@ -14,15 +14,19 @@ import (
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
-// minActedPercent is the share of the corpus's directive lines capsuled must
-// act on (and exercise in a behavioural test). It only goes up: raise it to
-// the figure the test reports whenever more directives are acted on.
+// minActedPercent is the share of the whole corpus's directive lines
+// capsuled must act on (and exercise in a behavioural test), the excused
+// units' lines included. It only goes up: raise it to the figure the test
+// reports whenever more directives are acted on.
 const minActedPercent = 77.5
+
+// minMustLoadPercent is the share of the directive lines of the units that
+// must load (all but the excused kinds) capsuled must act on.
+const minMustLoadPercent = 90.0
 
 // notLoadingYet are the reasons a corpus unit may still be refused for,
 // each until the feature it names is there; delete an entry when it is.
 var notLoadingYet = []string{
-	"DynamicUser=yes needs User= here",     // a dynamic user named after the unit
 	"socket unit has no ListenStream= set", // ListenFIFO= and the other listeners
 }
 
@@ -42,7 +46,8 @@ func corpusDir() string {
 // unit loaded, and a behavioural test (test/e2e, internal/manager,
 // internal/executor) uses the directive. Every unit must load, except
 // Type=dbus services and sockets listening on something other than a file
-// system path.
+// system path; the share is held over the units that must load
+// (minMustLoadPercent) and over the whole corpus (minActedPercent).
 func TestCorpus(t *testing.T) {
 	dir := corpusDir()
 	if _, err := os.Stat(filepath.Join(dir, ".packages")); err != nil {
@@ -53,10 +58,11 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	var (
-		files, loaded, lines, acted int
-		pending                     int // refused for a reason in notLoadingYet
-		refused                     []string
-		missing                     = map[string]int{} // directive -> lines not acted on
+		files, loaded, pending int   // pending: refused for a reason in notLoadingYet
+		all, must              share // every unit; the units that must load
+		refused                []string
+		missing                = map[string]int{} // directive -> lines of units that must load not acted on
+		why                    = map[string][]string{}
 	)
 	pkgs, err := os.ReadDir(dir)
 	if err != nil {
@@ -72,10 +78,15 @@ func TestCorpus(t *testing.T) {
 			}
 			r := loadCorpusUnit(path, exercised)
 			files++
-			lines += r.lines
-			acted += r.acted
-			for k, n := range r.missing {
-				missing[k] += n
+			all.add(r)
+			if !r.excused {
+				must.add(r)
+				for k, n := range r.missing {
+					missing[k] += n
+					if !slices.Contains(why[k], r.why[k]) {
+						why[k] = append(why[k], r.why[k])
+					}
+				}
 			}
 			switch {
 			case r.err == nil:
@@ -83,6 +94,7 @@ func TestCorpus(t *testing.T) {
 			case r.excused:
 			case slices.ContainsFunc(notLoadingYet, func(s string) bool { return strings.Contains(r.err.Error(), s) }):
 				pending++
+				t.Logf("not loading yet: %s/%s: %v", p.Name(), d.Name(), r.err)
 			default:
 				refused = append(refused, fmt.Sprintf("%s/%s: %v", p.Name(), d.Name(), r.err))
 			}
@@ -92,9 +104,10 @@ func TestCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pct := 100 * float64(acted) / float64(max(lines, 1))
-	t.Logf("corpus: %d unit files of %d packages, %d load (%d refused for a reason not handled yet); %d of %d directive lines acted on (%.1f%%)",
-		files, len(pkgs), loaded, pending, acted, lines, pct)
+	t.Logf("corpus: %d unit files of %d packages, %d load (%d refused for a reason not handled yet)", files, len(pkgs), loaded, pending)
+	t.Logf("all units: %d of %d directive lines acted on (%.1f%%)", all.acted, all.lines, all.percent())
+	t.Logf("units that must load (%d files; not Type=dbus, no network socket): %d of %d directive lines acted on (%.1f%%)",
+		must.files, must.acted, must.lines, must.percent())
 	type kv struct {
 		k string
 		n int
@@ -109,27 +122,42 @@ func TestCorpus(t *testing.T) {
 		if i == 40 {
 			break
 		}
-		fmt.Fprintf(&b, " %s=%d", e.k, e.n)
+		fmt.Fprintf(&b, "\n  %s=%d (%s)", e.k, e.n, strings.Join(why[e.k], ", "))
 	}
-	t.Logf("lines not acted on, by directive:%s", b.String())
+	t.Logf("lines of units that must load not acted on, by directive:%s", b.String())
 	if len(refused) > 0 {
 		t.Errorf("%d unit files do not load:\n%s", len(refused), strings.Join(refused, "\n"))
 	}
-	if pct < minActedPercent {
-		t.Errorf("%.1f%% of the corpus's directive lines are acted on, want at least %.1f%%", pct, minActedPercent)
+	if p := must.percent(); p < minMustLoadPercent {
+		t.Errorf("%.1f%% of the directive lines of the units that must load are acted on, want at least %.1f%%", p, minMustLoadPercent)
+	}
+	if p := all.percent(); p < minActedPercent {
+		t.Errorf("%.1f%% of the whole corpus's directive lines are acted on, want at least %.1f%%", p, minActedPercent)
 	}
 }
+
+// share counts directive lines and those acted on over a set of units.
+type share struct{ files, lines, acted int }
+
+func (s *share) add(r corpusResult) {
+	s.files++
+	s.lines += r.lines
+	s.acted += r.acted
+}
+
+func (s share) percent() float64 { return 100 * float64(s.acted) / float64(max(s.lines, 1)) }
 
 type corpusResult struct {
 	lines, acted int
 	missing      map[string]int
+	why          map[string]string // directive -> why a line of it is not acted on
 	err          error
 	excused      bool // a kind of unit not expected to load yet
 }
 
 // loadCorpusUnit parses one unit file and counts its lines.
 func loadCorpusUnit(path string, exercised map[string]bool) corpusResult {
-	r := corpusResult{missing: map[string]int{}}
+	r := corpusResult{missing: map[string]int{}, why: map[string]string{}}
 	f, err := os.Open(path)
 	if err != nil {
 		r.err = err
@@ -159,9 +187,7 @@ func loadCorpusUnit(path string, exercised map[string]bool) corpusResult {
 	}
 	_, warnings, err := Parse(inst, o, sp.Expand)
 	r.err = err
-	if err != nil {
-		r.excused = excused(o)
-	}
+	r.excused = excused(o)
 	warned := map[int]bool{}
 	for _, w := range warnings {
 		warned[w.Line] = true
@@ -172,18 +198,29 @@ func loadCorpusUnit(path string, exercised map[string]bool) corpusResult {
 		}
 		r.lines++
 		d := lookup(e.Section, e.Key)
-		if err == nil && d != nil && d.Status == ActedOn && !warned[e.Line] && exercised[e.Key] {
+		switch {
+		case err != nil:
+			r.why[e.Key] = "unit refused"
+		case d == nil:
+			r.why[e.Key] = "unknown"
+		case d.Status != ActedOn:
+			r.why[e.Key] = "not acted on"
+		case warned[e.Line]:
+			r.why[e.Key] = "warned"
+		case !exercised[e.Key]:
+			r.why[e.Key] = "no behavioural test"
+		default:
 			r.acted++
-		} else {
-			r.missing[e.Key]++
+			continue
 		}
+		r.missing[e.Key]++
 	}
 	return r
 }
 
-// excused says whether a unit that did not load is of a kind capsuled does
-// not load yet by design of its issues: D-Bus services and sockets that
-// listen on anything but a file system path.
+// excused says whether a unit is of a kind capsuled does not load yet by
+// design of its issues: D-Bus services and sockets that listen on anything
+// but a file system path.
 func excused(o *unit.Options) bool {
 	if v, ok := o.Get("Service", "Type"); ok && v == "dbus" {
 		return true
