@@ -78,9 +78,14 @@ func words(v string) ([]string, error) {
 	return cmd.Argv[1:], nil
 }
 
-// cleanAbs checks an absolute, normalized path.
-func cleanAbs(p string) bool {
-	return strings.HasPrefix(p, "/") && filepath.Clean(p) == p && !slices.Contains(strings.Split(p, "/"), "..")
+// simplifyAbs checks an absolute path without ".." and returns it
+// simplified (no trailing, double or "." components), as systemd takes
+// "/etc/freeradius/" for "/etc/freeradius".
+func simplifyAbs(p string) (string, bool) {
+	if !strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
+		return "", false
+	}
+	return filepath.Clean(p), true
 }
 
 // pathList returns the parser of ReadWritePaths= and its siblings.
@@ -101,11 +106,12 @@ func pathList(field func(*Sandbox) *[]string) func(c *parseCtx, v string) error 
 				c.warn("Invalid path, ignoring: %s", w)
 				continue
 			}
-			if !cleanAbs(p) {
+			clean, ok := simplifyAbs(p)
+			if !ok {
 				c.warn("Not an absolute path, ignoring: %s", w)
 				continue
 			}
-			*dst = append(*dst, w)
+			*dst = append(*dst, w[:len(w)-len(p)]+clean)
 		}
 		return nil
 	}
@@ -143,10 +149,13 @@ func bindList(field func(*Sandbox) *[]BindPath) func(c *parseCtx, v string) erro
 					continue
 				}
 			}
-			if !cleanAbs(b.Source) || !cleanAbs(b.Target) {
+			src, ok1 := simplifyAbs(b.Source)
+			dst2, ok2 := simplifyAbs(b.Target)
+			if !ok1 || !ok2 {
 				c.warn("Not an absolute path, ignoring: %s", w)
 				continue
 			}
+			b.Source, b.Target = src, dst2
 			*dst = append(*dst, b)
 		}
 		return nil
@@ -165,7 +174,8 @@ func parseTemporaryFileSystem(c *parseCtx, v string) error {
 	}
 	for _, w := range ws {
 		p, opts, _ := strings.Cut(w, ":")
-		if !cleanAbs(p) {
+		p, ok := simplifyAbs(p)
+		if !ok {
 			c.warn("Not an absolute path, ignoring: %s", w)
 			continue
 		}

@@ -69,6 +69,8 @@ func TestSandboxValues(t *testing.T) {
 		{"SystemCallFilter=reboot:EPERM", "SystemCallFilter", "", "Allow-listed system calls cannot take error number, ignoring: reboot:EPERM"},
 		{"ReadWritePaths=relative /ok", "ReadWritePaths", "/ok", "Not an absolute path, ignoring: relative"},
 		{"InaccessiblePaths=/a/../b", "InaccessiblePaths", "", "Not an absolute path, ignoring: /a/../b"},
+		{"ReadOnlyDirectories=/etc/freeradius/ -//var/./log/", "ReadOnlyPaths", "/etc/freeradius -/var/log", ""},
+		{"BindPaths=/a/:/b//c/", "BindPaths", "/a:/b/c:rbind", ""},
 		{"BindPaths=/a:/b:norbind", "BindPaths", "/a:/b:norbind", ""},
 		{"BindPaths=/a:b", "BindPaths", "", "Not an absolute path, ignoring: /a:b"},
 		{"TemporaryFileSystem=/x:mode=0700", "TemporaryFileSystem", "/x:mode=0700", ""},

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -21,6 +23,49 @@ func hostVirt(t *testing.T) string {
 	}
 	t.Skip("cannot tell the host's virtualization independently")
 	return ""
+}
+
+// hostOnAC tells from /sys whether the host runs on AC power, as
+// ConditionACPower= defines it: yes unless a battery discharges and no
+// other power supply is online; "true" or "false".
+func hostOnAC(t *testing.T) string {
+	ents, _ := os.ReadDir("/sys/class/power_supply")
+	if len(ents) == 0 {
+		return "true" // no power supply known: on AC, as systemd takes it
+	}
+	t.Skip("host has power supplies; ConditionACPower= expectation not derived independently")
+	return ""
+}
+
+// managerCaps returns a capability the capsule's manager keeps in its
+// bounding set and one it does not, which is what ConditionCapability=
+// tests.
+func managerCaps(t *testing.T, pid int) (has, lacks string) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bnd uint64
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:\t"); ok {
+			bnd, _ = strconv.ParseUint(v, 16, 64)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		bit  uint
+	}{{"CAP_CHOWN", 0}, {"CAP_KILL", 5}, {"CAP_NET_ADMIN", 12}, {"CAP_SYS_MODULE", 16}, {"CAP_SYS_RESOURCE", 24}, {"CAP_SYS_ADMIN", 21}} {
+		if bnd&(1<<c.bit) != 0 && has == "" {
+			has = c.name
+		}
+		if bnd&(1<<c.bit) == 0 && lacks == "" {
+			lacks = c.name
+		}
+	}
+	if has == "" || lacks == "" {
+		t.Skipf("capsule manager's bounding set %x has or lacks all capabilities tried", bnd)
+	}
+	return has, lacks
 }
 
 // writeUnits puts unit files into a capsule's unit directory and reloads it.
@@ -59,10 +104,16 @@ func TestConditions(t *testing.T) {
 	}
 	t.Cleanup(func() { os.Remove(hidden) })
 	home := "/var/lib/capsules/" + name
+	onAC := hostOnAC(t)
+	has, lacks := managerCaps(t, managerPID(t, name))
 	oneshot := "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'touch %h/ran-%n'\n"
 	writeUnits(t, name, map[string]string{
-		"skip.service":     "[Unit]\nDescription=Skip me\nConditionPathExists=/nonexistent-" + name + "\n" + oneshot,
-		"facts.service":    "[Unit]\nConditionHost=" + strings.ToUpper(host) + "\nConditionVirtualization=" + virt + "\nConditionMemory=>1M\nConditionCPUs=>=1\nConditionUser=c-" + name + "\nConditionEnvironment=HOME=" + home + "\nConditionPathIsDirectory=%h\nConditionKernelCommandLine=!nosuch-" + name + "\n" + oneshot,
+		"skip.service": "[Unit]\nDescription=Skip me\nConditionPathExists=/nonexistent-" + name + "\n" + oneshot,
+		"facts.service": "[Unit]\nConditionHost=" + strings.ToUpper(host) + "\nConditionVirtualization=" + virt + "\nConditionMemory=>1M\nConditionCPUs=>=1\nConditionUser=c-" + name + "\nConditionEnvironment=HOME=" + home + "\nConditionPathIsDirectory=%h\nConditionKernelCommandLine=!nosuch-" + name +
+			"\nConditionACPower=" + onAC + "\nConditionCapability=" + has + "\nConditionCapability=!" + lacks +
+			"\nConditionFileIsExecutable=/bin/sh\nConditionFileIsExecutable=!/etc/passwd\nConditionPathExistsGlob=/bin/s*\nConditionPathExistsGlob=!/nonexistent-*\n" + oneshot,
+		"noac.service":     "[Unit]\nConditionACPower=" + map[string]string{"true": "false", "false": "true"}[onAC] + "\n" + oneshot,
+		"nocap.service":    "[Unit]\nConditionCapability=" + lacks + "\n" + oneshot,
 		"notfacts.service": "[Unit]\nConditionHost=!" + host + "\n" + oneshot,
 		"trig.service":     "[Unit]\nConditionPathExists=|/nonexistent\nConditionPathExists=|!/nonexistent\n" + oneshot,
 		"notrig.service":   "[Unit]\nConditionPathExists=|/nonexistent\nConditionPathExists=|!/\n" + oneshot,
@@ -84,6 +135,8 @@ func TestConditions(t *testing.T) {
 		{"skip.service", false, 0, "", "skip.service - Skip me skipped, unmet condition check ConditionPathExists=/nonexistent-" + name},
 		{"facts.service", true, 0, "", ""},
 		{"notfacts.service", false, 0, "", "notfacts.service skipped, unmet condition check ConditionHost=!" + host},
+		{"noac.service", false, 0, "", "noac.service skipped, unmet condition check ConditionACPower="},
+		{"nocap.service", false, 0, "", "nocap.service skipped, unmet condition check ConditionCapability=" + lacks},
 		{"trig.service", true, 0, "", ""},
 		{"notrig.service", false, 0, "", "notrig.service skipped, no trigger condition checks were met."},
 		{"reset.service", true, 0, "", ""},
