@@ -220,11 +220,11 @@ func (h Hierarchy) Signal(cg string, sig syscall.Signal, recursive bool) error {
 	return nil
 }
 
-// SignalExcept is Signal leaving out the process skip (one the caller
-// signaled already, through its pidfd).
-func (h Hierarchy) SignalExcept(cg string, sig syscall.Signal, recursive bool, skip int) error {
+// SignalExcept is Signal leaving out the processes skip (ones the caller
+// signaled already, through their pidfds).
+func (h Hierarchy) SignalExcept(cg string, sig syscall.Signal, recursive bool, skip ...int) error {
 	procs, err := h.procs(cg, recursive)
-	procs = slices.DeleteFunc(procs, func(p Process) bool { return p.PID == skip })
+	procs = slices.DeleteFunc(procs, func(p Process) bool { return slices.Contains(skip, p.PID) })
 	if serr := signalAll(procs, sig); err == nil {
 		err = serr
 	}

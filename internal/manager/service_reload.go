@@ -57,6 +57,7 @@ func (m *Manager) runReloadCommand(u *Unit, rs *runState, c unit.Command) Result
 		m.logTaskError(u, err)
 		return resultResources
 	}
+	defer m.setControl(rs, p)()
 	if err := m.waitExit(context.Background(), p, u.svc.TimeoutStart); err != nil {
 		m.logf(u, "%s: reload operation timed out. Terminating.", u.name)
 		p.Signal(syscall.SIGKILL)
