@@ -56,10 +56,12 @@ type Masked struct {
 
 // Edit asks for the file an edit changes or, with Content, writes it.
 type Edit struct {
-	Name    string  `json:"name"`
-	Runtime bool    `json:"runtime,omitempty"`
-	DropIn  string  `json:"dropIn,omitempty"`
-	Full    bool    `json:"full,omitempty"`
+	Name    string `json:"name"`
+	Runtime bool   `json:"runtime,omitempty"`
+	DropIn  string `json:"dropIn,omitempty"`
+	Full    bool   `json:"full,omitempty"`
+	// Force: a unit without files may be edited, creating its first.
+	Force   bool    `json:"force,omitempty"`
 	Content *string `json:"content,omitempty"`
 }
 

@@ -77,6 +77,7 @@ type options struct {
 	dropIn     string   // edit --drop-in=
 	full       bool     // edit --full
 	stdin      bool     // edit --stdin
+	force      bool     // edit --force
 	since      string   // logs --since=
 	until      string   // logs --until=
 	priority   string   // logs --priority= (-p is show's --property)
@@ -170,6 +171,7 @@ func (o *options) registerUnitFileOptions(fs *flag.FlagSet) {
 	fs.StringVar(&o.dropIn, "drop-in", o.dropIn, "edit: the drop-in file `NAME` (default override)")
 	fs.BoolVar(&o.full, "full", o.full, "edit: edit a copy of the whole unit file")
 	fs.BoolVar(&o.stdin, "stdin", o.stdin, "edit: take the new text from stdin")
+	fs.BoolVar(&o.force, "force", o.force, "edit: create the unit's file if it has none")
 }
 
 const usage = `capsulectl [OPTIONS...] COMMAND ...
@@ -204,7 +206,8 @@ Commands:
   list-unit-files [PATTERN...] List unit files (--state=, --type=)
   mask [--runtime] UNIT...     Link units to /dev/null so they cannot start
   unmask [--runtime] UNIT...   Remove those links
-  edit [--runtime] [--drop-in=NAME] [--full] [--stdin] UNIT...  Edit a drop-in or a copy of units
+  edit [--runtime] [--drop-in=NAME] [--full] [--stdin] [--force] UNIT...
+                               Edit a drop-in or a copy of units (--force: create new units)
   enable [--now] UNIT...       Link units as their [Install] section says
   disable [--now] UNIT...      Remove those links
   is-enabled UNIT...           Print enabled, disabled, static, ...

@@ -225,7 +225,7 @@ func (c *ctl) edit(raw IO, names []string) error {
 		var t api.Edited
 		err := c.t.client.Call(api.MethodEditUnit, c.editRequest(name, nil), &t)
 		if varlink.IsError(err, api.ErrNoSuchUnit) {
-			return fail(exitFailure, "No files found for %s.", name)
+			return c.noFilesToEdit(name)
 		}
 		if err != nil {
 			return fail(exitFailure, "Failed to edit %s: %v", name, err)
@@ -235,7 +235,7 @@ func (c *ctl) edit(raw IO, names []string) error {
 			return fail(exitFailure, "Failed to edit %s: %v", name, err)
 		}
 		if text == "" {
-			fmt.Fprintf(c.io.Stderr, "Editing \"%s\" canceled: temporary file is empty.\n", printable(t.Path))
+			fmt.Fprintf(c.io.Stderr, "%s: after editing, new contents are empty, not writing file.\n", printable(t.Path))
 			continue
 		}
 		if err := c.writeEdit(name, text+"\n"); err != nil {
@@ -246,7 +246,19 @@ func (c *ctl) edit(raw IO, names []string) error {
 }
 
 func (c *ctl) editRequest(name string, content *string) api.Edit {
-	return api.Edit{Name: name, Runtime: c.o.runtime, DropIn: c.o.dropIn, Full: c.o.full, Content: content}
+	return api.Edit{Name: name, Runtime: c.o.runtime, DropIn: c.o.dropIn, Full: c.o.full, Force: c.o.force, Content: content}
+}
+
+// noFilesToEdit is systemctl's refusal to edit a unit without files,
+// with its hint.
+func (c *ctl) noFilesToEdit(name string) error {
+	cmd := "capsulectl"
+	if c.o.capsule != "" {
+		cmd += " -C " + printable(c.o.capsule)
+	}
+	fmt.Fprintf(c.io.Stderr, "No files found for %s.\n", printable(name))
+	fmt.Fprintf(c.io.Stderr, "Run '%s edit --force --full %s' to create a new unit.\n", cmd, printable(name))
+	return fail(exitFailure, "")
 }
 
 // writeEdit has the manager write text and reload.
@@ -254,7 +266,7 @@ func (c *ctl) writeEdit(name, text string) error {
 	var r api.Edited
 	err := c.t.client.Call(api.MethodEditUnit, c.editRequest(name, &text), &r)
 	if varlink.IsError(err, api.ErrNoSuchUnit) {
-		return fail(exitFailure, "No files found for %s.", name)
+		return c.noFilesToEdit(name)
 	}
 	if err != nil {
 		return fail(exitFailure, "Failed to edit %s: %v", name, err)
@@ -280,8 +292,11 @@ func (c *ctl) runEditor(raw IO, t *api.Edited) (string, error) {
 		return "", err
 	}
 	defer os.Remove(f.Name())
+	// A new unit's file starts as the empty file (or what a drop-in of
+	// it holds), without the markers, as systemctl gives it.
+	bare := c.o.full || len(t.Sources) == 0
 	var b strings.Builder
-	if c.o.full {
+	if bare {
 		b.WriteString(t.Content)
 	} else {
 		fmt.Fprintf(&b, "### Editing %s\n%s\n\n%s\n\n%s\n", t.Path, editBegin, t.Content, editEnd)
@@ -323,7 +338,7 @@ func (c *ctl) runEditor(raw IO, t *api.Edited) (string, error) {
 		return "", fmt.Errorf("the edited file is larger than %d bytes", maxEditSize)
 	}
 	text := string(out)
-	if !c.o.full {
+	if !bare {
 		if _, after, ok := strings.Cut(text, editBegin+"\n"); ok {
 			text = after
 		}

@@ -81,7 +81,7 @@ func editUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	r := manager.EditRequest{Name: p.Name, Runtime: p.Runtime, DropIn: p.DropIn, Full: p.Full}
+	r := manager.EditRequest{Name: p.Name, Runtime: p.Runtime, DropIn: p.DropIn, Full: p.Full, Force: p.Force}
 	if p.Content != nil {
 		path, err := m.Edit(r, *p.Content)
 		if err != nil {

@@ -13,12 +13,14 @@ import (
 
 // EditRequest names what edit changes: a drop-in (DropIn, default
 // "override") or, with Full, a whole copy of the unit file, in the
-// configuration directory or, with Runtime, the runtime one.
+// configuration directory or, with Runtime, the runtime one. With Force,
+// a unit without files may be edited: the edit creates its first file.
 type EditRequest struct {
 	Name    string
 	Runtime bool
 	DropIn  string
 	Full    bool
+	Force   bool
 }
 
 // EditTarget is the file an edit writes and what it holds now (for a new
@@ -30,7 +32,8 @@ type EditTarget struct {
 	Sources []UnitFileText
 }
 
-// EditTarget finds the file an edit of r changes. It is read by this
+// EditTarget finds the file an edit of r changes (for a new unit: no
+// Sources). It is read by this
 // manager, as its own user (in a capsule, the capsule's).
 func (m *Manager) EditTarget(r EditRequest) (*EditTarget, error) {
 	p, err := m.editPath(r)
@@ -38,7 +41,7 @@ func (m *Manager) EditTarget(r EditRequest) (*EditTarget, error) {
 		return nil, err
 	}
 	files, masked, err := m.Cat(r.Name)
-	if err != nil {
+	if err != nil && !(r.Force && errors.Is(err, errNoSuchUnit)) {
 		return nil, err
 	}
 	if masked {

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -211,8 +213,10 @@ func TestEditInCapsule(t *testing.T) {
 	if r := ctlWithStdin(t, " \n\n", "-C", c, "edit", "--stdin", "cme"); r.code != 0 || r.stderr != "Stripped stdin content is empty, not writing file.\n" {
 		t.Errorf("edit --stdin of nothing: %s", r)
 	}
-	if r := ctlWithStdin(t, "x", "-C", c, "edit", "--stdin", "cmnone"); r.code != 1 || r.stderr != "No files found for cmnone.service.\n" {
-		t.Errorf("edit of a unit without files: %s", r)
+	if want := "No files found for cmnone.service.\nRun 'capsulectl -C " + c + " edit --force --full cmnone.service' to create a new unit.\n"; true {
+		if r := ctlWithStdin(t, "x", "-C", c, "edit", "--stdin", "cmnone"); r.code != 1 || r.stderr != want {
+			t.Errorf("edit of a unit without files: %s\nwant stderr %q", r, want)
+		}
 	}
 	if r := ctlWithStdin(t, "", "-C", c, "edit", "cme"); r.code != 1 || r.stderr != "Cannot edit units interactively if not on a tty.\n" {
 		t.Errorf("edit without a tty: %s", r)
@@ -236,6 +240,58 @@ func TestEditInCapsule(t *testing.T) {
 	// ed.conf sorts before override.conf.
 	if got := showValue(t, c, "cme.service", "Environment"); got != "CMED=1 CMX=1" {
 		t.Errorf("Environment after the interactive edit: %q", got)
+	}
+	testEditForce(t, c)
+}
+
+// testEditForce: edit --force creates a unit that has no file yet, as
+// systemctl 257 does: --stdin --full writes the unit file, an interactive
+// --drop-in= edit starts from an empty file without markers, and an
+// editor that leaves the file empty writes nothing.
+func testEditForce(t *testing.T, c string) {
+	cfg := "/var/lib/capsules/" + c + "/.config/systemd/user/"
+	r := ctlWithStdin(t, "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n", "-C", c, "edit", "--stdin", "--force", "--full", "cmnew")
+	if want := "Successfully installed edited file '" + cfg + "cmnew.service'.\n"; r.code != 0 || r.stderr != want {
+		t.Errorf("edit --stdin --force --full: %s\nwant stderr %q", r, want)
+	}
+	ctl(t, 0, "-C", c, "start", "cmnew")
+	if got := showValue(t, c, "cmnew.service", "ActiveState"); got != "active" {
+		t.Errorf("ActiveState of the unit edit --force created: %s", got)
+	}
+
+	dir := t.TempDir()
+	seen := filepath.Join(dir, "seen")
+	editor := filepath.Join(dir, "ed.sh")
+	script := "#!/bin/sh\ncp \"$1\" " + seen + "\nprintf '[Service]\\nExecStart=/bin/true\\n' > \"$1\"\n"
+	empty := filepath.Join(dir, "ed0.sh")
+	if err := errors.Join(os.WriteFile(editor, []byte(script), 0o755), os.WriteFile(empty, []byte("#!/bin/sh\n: > \"$1\"\n"), 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	interactive := func(ed, args string) string {
+		cmd := osexec.Command("script", "-qec", filepath.Join(e.bin, "capsulectl")+" -C "+c+" "+args+"; echo rc=$?", "/dev/null")
+		cmd.Env = append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir, "EDITOR="+ed, "SYSTEMD_EDITOR=", "VISUAL=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", args, err, out)
+		}
+		return strings.ReplaceAll(string(out), "\r\n", "\n")
+	}
+	if out, want := interactive(editor, "edit --force --drop-in=new cmnew2"),
+		"Successfully installed edited file '"+cfg+"cmnew2.service.d/new.conf'.\nrc=0\n"; out != want {
+		t.Errorf("edit --force --drop-in=new: %q, want %q", out, want)
+	}
+	if b, err := os.ReadFile(seen); err != nil || len(b) != 0 {
+		t.Errorf("the editor got %q for a new drop-in (%v), want an empty file", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(capsuleUnitDir(c), "cmnew2.service.d/new.conf")); err != nil || string(b) != "[Service]\nExecStart=/bin/true\n" {
+		t.Errorf("new.conf: %q, %v", b, err)
+	}
+	if out, want := interactive(empty, "edit --force --full cmnew3"),
+		cfg+"cmnew3.service: after editing, new contents are empty, not writing file.\nrc=0\n"; out != want {
+		t.Errorf("edit --force --full left empty: %q, want %q", out, want)
+	}
+	if _, err := os.Lstat(filepath.Join(capsuleUnitDir(c), "cmnew3.service")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("cmnew3.service written from an empty edit: %v", err)
 	}
 }
 
