@@ -26,12 +26,14 @@ func TestEscapeUnitFileLinksToShadow(t *testing.T) {
 		"cmdrop.service": "[Service]\nExecStart=/bin/sleep 1000\n",
 		"cmetc.service":  "[Service]\nExecStart=/bin/sleep 1000\n",
 	})
-	for link, target := range map[string]string{
-		"cmsh.service":            "/etc/shadow",
-		"cmdrop.service.d":        "",
-		"cmdrop.service.d/x.conf": "/etc/shadow",
-		"cmetc.service.d":         "/etc",
+	// In order: the drop-in directory before the link in it.
+	for _, l := range []struct{ link, target string }{
+		{"cmsh.service", "/etc/shadow"},
+		{"cmdrop.service.d", ""},
+		{"cmdrop.service.d/x.conf", "/etc/shadow"},
+		{"cmetc.service.d", "/etc"},
 	} {
+		link, target := l.link, l.target
 		p := filepath.Join(dir, link)
 		if target == "" {
 			if err := os.Mkdir(p, 0o755); err != nil {

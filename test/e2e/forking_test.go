@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // forkingDaemon is an nginx-style start: the started process forks a
@@ -64,7 +65,9 @@ func TestServiceForking(t *testing.T) {
 	ctl(t, 0, "-C", c, "start", "tyguess.service")
 	var guessed int
 	fmt.Sscan(ctl(t, 0, "-C", c, "show", "-p", "MainPID", "--value", "tyguess.service").stdout, &guessed)
-	if guessed == 0 || cmdlineOf(guessed) != "sleep 100" {
+	// The guess is the shell's forked child, which may not have run its
+	// exec of sleep yet when the parent's exit ends the start.
+	if guessed == 0 || !waitFor(10*time.Second, func() bool { return cmdlineOf(guessed) == "sleep 100" }) {
 		t.Errorf("guessed main PID %d (%q), want the sleep", guessed, cmdlineOf(guessed))
 	}
 	// The daemon ending by itself ends the unit.
