@@ -170,6 +170,15 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		}
 		return m.enterRunning(u, rs, true)
 	}
+	notify := svc.Type == "notify" || svc.Type == "notify-reload"
+	var timeout <-chan time.Time
+	if notify && svc.TimeoutStart > 0 {
+		// Armed before the spawn, as systemd arms it before it forks: an
+		// EXTEND_TIMEOUT_USEC= the process sends at once finds it.
+		t := m.notifyStartTimer(rs, svc.TimeoutStart)
+		defer t.Stop()
+		timeout = t.C
+	}
 	p, err := m.spawn(u, rs, svc.ExecStart[0], true)
 	if err != nil {
 		m.logTaskError(u, err)
@@ -181,13 +190,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	u.stamps.mainStarted()
 	m.mu.Unlock()
 	p.AfterExit(func() { m.watchMain(u, rs, p) })
-	if svc.Type == "notify" || svc.Type == "notify-reload" {
-		var timeout <-chan time.Time
-		if svc.TimeoutStart > 0 {
-			t := m.notifyStartTimer(rs, svc.TimeoutStart)
-			defer t.Stop()
-			timeout = t.C
-		}
+	if notify {
 		select {
 		case <-rs.ready:
 		case <-p.Exited():

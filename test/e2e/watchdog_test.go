@@ -65,8 +65,10 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		// STATUS= from ExecStartPost= counts with NotifyAccess=exec only.
 		"rswexec.service":  "[Service]\nNotifyAccess=exec\nExecStart=/bin/sleep infinity\nExecStartPost=/usr/bin/python3 %h/notify.py late status post exit\n",
 		"rswexecm.service": "[Service]\nNotifyAccess=main\nExecStart=/bin/sleep infinity\nExecStartPost=/usr/bin/python3 %h/notify.py late status post exit\n",
-		// Ready after 1.6 s, past TimeoutStartSec=1, which it extended.
-		"rswext.service": "[Service]\nType=notify\nTimeoutStartSec=1\n" + py + " late extend 3000000 sleep 1.6 ready\n",
+		// Ready 3.2 s after it extended TimeoutStartSec=3, so past it. The
+		// limit leaves python's start on a loaded machine time to send
+		// the extension.
+		"rswext.service": "[Service]\nType=notify\nTimeoutStartSec=3\n" + py + " late extend 6000000 sleep 3.2 ready\n",
 	})
 	units := []string{"rswsilent.service", "rswabrt.service", "rswtrig.service", "rswusec.service", "rswrt.service"}
 	if got := ctl(t, 0, "-C", c, "show", "-p", "WatchdogUSec,TimeoutAbortUSec,RuntimeMaxUSec,WatchdogSignal", "rswabrt.service", "rswrt.service").stdout; got != "TimeoutAbortUSec=500ms\nRuntimeMaxUSec=infinity\nWatchdogUSec=1s\nWatchdogSignal=6\n\n"+
