@@ -11,7 +11,8 @@ import (
 
 // notifyScript is a service that speaks sd_notify as its own main
 // process: it prints its WATCHDOG_USEC, sends READY=1 (unless "late"),
-// then what argv asks ("feed N": WATCHDOG=1 every 0.2 s N times;
+// then what argv asks ("feed N": WATCHDOG=1 every 0.2 s N times, then it
+// prints "fed";
 // "trigger"; "usec N": WATCHDOG_USEC=N; "extend N": EXTEND_TIMEOUT_USEC=N;
 // "sleep S"; "ready"; "status S"; "exit"; "ignore-abrt"), then waits.
 const notifyScript = `import os, signal, socket, sys, time
@@ -26,6 +27,7 @@ while a:
     if w == "feed":
         for i in range(int(a.pop(0))):
             time.sleep(0.2); n("WATCHDOG=1")
+        print("fed", flush=True)
     elif w == "trigger": n("WATCHDOG=trigger")
     elif w == "usec": n("WATCHDOG_USEC=" + a.pop(0))
     elif w == "extend": n("EXTEND_TIMEOUT_USEC=" + a.pop(0))
@@ -115,14 +117,29 @@ func TestWatchdogAndRuntimeMax(t *testing.T) {
 		}
 	}
 	for unit, want := range map[string]string{"rswsilent.service": "WU=1000000\n", "rswusec.service": "WU=5000000\n"} {
-		if l := ctl(t, 0, "-C", c, "logs", "-u", unit).stdout; !strings.Contains(l, want) {
+		if l := capsuleLog(t, c, unit, want); !strings.Contains(l, want) {
 			t.Errorf("%s has no %q:\n%s", unit, want, l)
 		}
 	}
-	// Fed, it outlived its limit before it asked for the abort.
-	if l := ctl(t, 0, "-C", c, "logs", "-u", "rswtrig.service").stdout; !strings.Contains(l, "done\n") || strings.Contains(l, "Watchdog timeout") {
+	// Fed, it outlived its limit before it asked for the abort. It prints
+	// "fed" before it asks: the abort may come before anything it prints
+	// after.
+	if l := capsuleLog(t, c, "rswtrig.service", "fed\n"); !strings.Contains(l, "fed\n") || strings.Contains(l, "Watchdog timeout") {
 		t.Errorf("rswtrig.service:\n%s", l)
 	}
+}
+
+// capsuleLog waits until the log of unit in capsule c has want, which a
+// process printed: its output is copied to the log apart from its exit.
+// It returns the log as last read.
+func capsuleLog(t *testing.T, c, unit, want string) string {
+	t.Helper()
+	var l string
+	waitFor(10*time.Second, func() bool {
+		l = ctl(t, 0, "-C", c, "logs", "-u", unit).stdout
+		return strings.Contains(l, want)
+	})
+	return l
 }
 
 // TestWatchdogSystemDynamicUser: in the system manager a DynamicUser=
@@ -146,6 +163,7 @@ func TestWatchdogSystemDynamicUser(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	waitLog(t, name+".service", "fed\n") // copied apart from the exit
 	l := ctl(t, 0, "logs", "-u", name+".service").stdout
 	if !strings.Contains(l, "fed\n") || !strings.Contains(l, name+".service: Watchdog request (last status: <unset>)!\n") || strings.Contains(l, "Watchdog timeout") {
 		t.Errorf("log of %s:\n%s", name, l)
