@@ -80,13 +80,15 @@ func (c *ctl) logs(args, pos []string) error {
 		return nil
 	})
 	if varlink.IsError(err, api.ErrNoSuchUnit) {
-		return fail(exitFailure, "No logs for %s: %v", strings.Join(req.Units, ", "), err)
+		return fail(exitFailure, "%v", err) // --invocation=0 of a unit without one
 	}
 	if err != nil {
 		return fail(exitFailure, "Failed to read logs: %v", err)
 	}
-	if shown == 0 && !c.o.quiet && c.o.output != "json" {
-		fmt.Fprintln(c.io.Stdout, "-- No entries --") // as journalctl, on stdout
+	// As journalctl: on stdout, in the short format only, not when
+	// following.
+	if shown == 0 && !c.o.quiet && !c.o.follow && (c.o.output == "" || c.o.output == "short") {
+		fmt.Fprintln(c.io.Stdout, "-- No entries --")
 	}
 	return nil
 }

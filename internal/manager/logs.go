@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/capsuled/capsuled/internal/logstore"
 )
@@ -46,33 +45,39 @@ type LogQuery = logstore.Query
 // Logs sends the lines q selects (of the units named, or of the whole
 // manager without any) to emit as one batch; with follow, it then sends
 // each batch of new lines until ctx ends or emit fails. A unit need not be
-// loaded to have a log (a transient unit that ended), but a name that is
-// neither loaded nor in the log is an error.
+// loaded to have a log (a transient unit that ended); a name without lines
+// gets an empty batch, as journalctl finds no entries. Invocation "0" is
+// the newest invocation of the units named, an error if they have none.
 func (m *Manager) Logs(ctx context.Context, q LogQuery, follow bool, emit func([]logstore.Line) error) error {
 	var mem []*logstore.Ring // memory-only lines of dynamic-user units
+	newest := ""
 	m.mu.Lock()
-	loaded := true
 	for _, n := range q.Units {
 		u, ok := m.units[n]
 		if !ok {
-			loaded = false
 			continue
 		}
-		if q.Invocation == "0" {
-			q.Invocation = u.invocation // the newest, as journalctl's 0
+		if newest == "" {
+			newest = u.invocation
 		}
 		mem = append(mem, u.log)
 	}
 	m.mu.Unlock()
+	if q.Invocation == "0" {
+		if newest == "" {
+			newest = m.loggedInvocation(q, mem)
+		}
+		if newest == "" {
+			return worded(errNoSuchUnit, "No journal entry found for the invocation (+0).")
+		}
+		q.Invocation = newest
+	}
 	got, pos, err := m.store.Read(q)
 	if err != nil {
 		return fmt.Errorf("read log: %w", err)
 	}
 	if len(mem) > 0 {
 		got = mergeLines(got, mem, q)
-	}
-	if len(got) == 0 && !loaded {
-		return fmt.Errorf("%w: no unit named %s is loaded or has log lines", errNoSuchUnit, strings.Join(q.Units, ", "))
 	}
 	if err := emit(got); err != nil || !follow {
 		return err
@@ -129,6 +134,24 @@ func (m *Manager) Logs(ctx context.Context, q LogQuery, follow bool, emit func([
 			return err
 		}
 	}
+}
+
+// loggedInvocation is the invocation ID of the newest line of q's units
+// that has one (a unit that is no longer loaded), or "".
+func (m *Manager) loggedInvocation(q LogQuery, mem []*logstore.Ring) string {
+	all := logstore.NewQuery(-1)
+	all.Units = q.Units
+	got, _, err := m.store.Read(all)
+	if err != nil {
+		return ""
+	}
+	got = mergeLines(got, mem, all)
+	for i := len(got) - 1; i >= 0; i-- {
+		if got[i].Invoc != "" {
+			return got[i].Invoc
+		}
+	}
+	return ""
 }
 
 // mergeLines adds the lines of rings q selects to got, in time order,

@@ -187,8 +187,24 @@ func TestLogs(t *testing.T) {
 	if r := ctl(t, 0, "-C", name, "logs"); !strings.Contains(r.stdout, "Started ticker.service") {
 		t.Errorf("manager log lacks the start of ticker.service:\n%s", r.stdout)
 	}
-	if r := ctl(t, 1, "-C", name, "logs", "-u", "nosuch"); !strings.Contains(r.stderr, "no unit named nosuch.service is loaded or has log lines") {
-		t.Errorf("logs -u nosuch: %s", r)
+	// A unit without lines has no entries, as journalctl 257 says (in the
+	// short format only), and no newest invocation.
+	for _, c := range []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{[]string{"-u", "nosuch"}, 0, "-- No entries --\n", ""},
+		{[]string{"-u", "nosuch", "-n", "5", "-o", "short"}, 0, "-- No entries --\n", ""},
+		{[]string{"-u", "nosuch", "-o", "cat"}, 0, "", ""},
+		{[]string{"-u", "nosuch", "-o", "json"}, 0, "", ""},
+		{[]string{"-u", "nosuch", "-q"}, 0, "", ""},
+		{[]string{"-u", "nosuch", "--invocation=0"}, 1, "", "No journal entry found for the invocation (+0).\n"},
+	} {
+		r := ctlRun(nil, append([]string{"-C", name, "logs"}, c.args...)...)
+		if r.code != c.code || r.stdout != c.stdout || r.stderr != c.errs {
+			t.Errorf("logs %v: %s\nwant exit %d, stdout %q, stderr %q", c.args, r, c.code, c.stdout, c.errs)
+		}
 	}
 }
 
