@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -128,12 +127,13 @@ type Manager struct {
 	idmapCache map[string]bool
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
-	hooks      hooks
-	events     feed // every unit's state changes
-	timers     timerIndex
-	paths      pathRegistry
-	envBlock   envBlock
-	specFacts  specFacts
+	trimState
+	hooks     hooks
+	events    feed // every unit's state changes
+	timers    timerIndex
+	paths     pathRegistry
+	envBlock  envBlock
+	specFacts specFacts
 	engineState
 }
 
@@ -218,42 +218,6 @@ func (m *Manager) unitLog(u *Unit, invocation string, pid int, ident, msg string
 	}
 	m.store.Append(l)
 	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", escape.Text(ident), pid, escape.Text(msg))
-}
-
-// idleTrimDelay is how long a manager must have run no job before it hands
-// freed memory back to the system: an idle capsule then costs what it holds,
-// not what its busiest moment needed.
-const idleTrimDelay = time.Second
-
-// idleTrimAgain is when an idle manager trims once more: the clients
-// of its last jobs hang up after them, and what their connections held
-// would otherwise be freed by the runtime's periodic collection and
-// handed back by its background scavenger, waking an idle manager dozens
-// of times a minute.
-const idleTrimAgain = 10 * time.Second
-
-// scheduleTrim (re)arms the idle trim; callers hold m.mu.
-func (m *Manager) scheduleTrim() {
-	if m.trim == nil {
-		second := false
-		m.trim = time.AfterFunc(idleTrimDelay, func() {
-			m.mu.Lock()
-			idle := m.jobs == 0
-			again := idle && !second
-			if again {
-				second = true
-				m.trim.Reset(idleTrimAgain - idleTrimDelay)
-			} else {
-				second = false
-			}
-			m.mu.Unlock()
-			if idle {
-				debug.FreeOSMemory()
-			}
-		})
-		return
-	}
-	m.trim.Reset(idleTrimDelay)
 }
 
 // Open creates the runtime directory and the notify socket; the control
