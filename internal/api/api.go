@@ -126,6 +126,9 @@ type Unit struct {
 	User          string    `json:"user,omitempty"`
 	UID           int       `json:"uid,omitempty"`
 	Log           []string  `json:"log,omitempty"`
+	// Execs are the commands of the last invocation that have ended,
+	// for status's "Process:" lines.
+	Execs []ExecRun `json:"execs,omitempty"`
 	// ConditionFailed is when the last start found a condition unmet (µs
 	// since the epoch), Unmet the conditions that failed; AssertFailed and
 	// AssertUnmet the same for an assert.
@@ -139,6 +142,17 @@ type Unit struct {
 	Triggers    []string `json:"triggers,omitempty"`
 	TriggeredBy []string `json:"triggeredBy,omitempty"`
 	TimerNext   int64    `json:"timerNext,omitempty"`
+}
+
+// ExecRun is an ended command: its setting (ExecStartPre, ...), command
+// line, PID and how it ended (code exited, killed or dumped; the exit
+// status or signal number).
+type ExecRun struct {
+	Kind   string `json:"kind"`
+	Argv   string `json:"argv"`
+	PID    int    `json:"pid"`
+	Code   string `json:"code"`
+	Status int    `json:"status"`
 }
 
 // UnitName names a unit.

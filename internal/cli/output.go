@@ -134,6 +134,10 @@ func printStatus(w io.Writer, u *api.Unit) {
 		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
 	printTriggers(w, u)
+	for _, e := range u.Execs {
+		fmt.Fprintf(w, "    Process: %d %s=%s (code=%s, %s)\n", e.PID, printable(e.Kind), printable(e.Argv),
+			printable(e.Code), exitText(e.Code, e.Status))
+	}
 	switch {
 	case u.MainPID > 0:
 		comm := ""

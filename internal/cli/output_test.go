@@ -97,6 +97,27 @@ func TestPrintStatus(t *testing.T) {
 			want: []string{"   Main PID: 8 (code=exited, status=42)"},
 		},
 		{
+			// As systemd 257 shows it (observed): ended commands, then
+			// the running main process.
+			name: "process lines",
+			u: api.Unit{Name: "uxproc.service", LoadState: "loaded", ActiveState: "active", SubState: "running",
+				InvocationID: "aca4", MainPID: 29571, Execs: []api.ExecRun{
+					{Kind: "ExecCondition", Argv: "/bin/true", PID: 29554, Code: "exited"},
+					{Kind: "ExecStartPre", Argv: "/bin/false", PID: 29566, Code: "exited", Status: 1},
+					{Kind: "ExecStartPre", Argv: "/bin/sh -c exit 0", PID: 29570, Code: "exited"},
+					{Kind: "ExecStartPost", Argv: "/bin/echo post", PID: 29572, Code: "exited"},
+					{Kind: "ExecStop", Argv: "/bin/kill $MAINPID", PID: 3, Code: "killed", Status: 15}}},
+			want: []string{
+				" Invocation: aca4",
+				"    Process: 29554 ExecCondition=/bin/true (code=exited, status=0/SUCCESS)",
+				"    Process: 29566 ExecStartPre=/bin/false (code=exited, status=1/FAILURE)",
+				"    Process: 29570 ExecStartPre=/bin/sh -c exit 0 (code=exited, status=0/SUCCESS)",
+				"    Process: 29572 ExecStartPost=/bin/echo post (code=exited, status=0/SUCCESS)",
+				"    Process: 3 ExecStop=/bin/kill $MAINPID (code=killed, signal=TERM)",
+				"   Main PID: 29571",
+			},
+		},
+		{
 			name: "main pid without process",
 			u: api.Unit{Name: "x.service", LoadState: "loaded", ActiveState: "active", SubState: "running",
 				MainPID: 99},

@@ -25,6 +25,9 @@ func unitOf(s manager.UnitStatus) api.Unit {
 	if c := s.Conditions; !c.AssertResult && !c.AssertTimestamp.IsZero() {
 		u.AssertFailed, u.AssertUnmet = c.AssertTimestamp.UnixMicro(), c.AssertUnmet
 	}
+	for _, e := range s.Execs {
+		u.Execs = append(u.Execs, api.ExecRun{Kind: e.Kind, Argv: e.Argv, PID: e.PID, Code: e.Code, Status: e.Status})
+	}
 	for _, p := range s.Processes {
 		u.Processes = append(u.Processes, api.Process{PID: p.PID, Command: p.Command, Cgroup: p.Cgroup})
 	}

@@ -48,6 +48,7 @@ type runState struct {
 	endOnce   sync.Once
 	stopping  bool             // guarded by Manager.mu
 	control   *process.Process // the running ExecStartPre=, ExecStop=... command; guarded by Manager.mu
+	execs     []execRecord     // the commands run, for status; guarded by Manager.mu
 	timers    runTimers
 }
 

@@ -227,6 +227,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	if err != nil {
 		return nil, err
 	}
+	m.noteExec(u, rs, c, p)
 	if newIPC {
 		// Should it have exited already, nothing is kept and the next
 		// process makes a namespace of its own, as this one did.

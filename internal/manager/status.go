@@ -60,6 +60,7 @@ type UnitStatus struct {
 	User          string
 	UID           int
 	Log           []string      // only in full status, when asked for
+	Execs         []ExecRun     // only in full status: the last invocation's ended commands
 	Conditions    ConditionInfo // only in full status: the last start's checks
 	// Only in full status: the units this one triggers and is triggered
 	// by, and a timer's next elapse (zero: none).
@@ -144,6 +145,11 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	m.triggerStatus(u, &s)
 	s.UnitFileState = "static"
 	s.NeedReload = m.needDaemonReload(u)
+	m.mu.Lock()
+	if u.run != nil {
+		s.Execs = execRunsLocked(u.run)
+	}
+	m.mu.Unlock()
 	if u.loadState == loadLoaded {
 		if st, err := m.UnitFileState(u.name); err == nil {
 			s.UnitFileState = st

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,5 +33,33 @@ func TestStatusSinceAndExitedMainPID(t *testing.T) {
 	enter := show("stxt.timer", "ActiveEnterTimestamp")
 	if want := "active (running) since " + enter + ";"; enter == "" || !strings.Contains(out, want) {
 		t.Errorf("status lacks %q (StateChangeTimestamp %s):\n%s", want, show("stxt.timer", "StateChangeTimestamp"), out)
+	}
+}
+
+// TestStatusProcessLines: status lists the ended commands of the last
+// invocation on systemd 257's "Process:" lines (observed), in the order of
+// their settings, each with its own PID (the one the log names), before
+// the running main process.
+func TestStatusProcessLines(t *testing.T) {
+	c := startCapsule(t, "stp")
+	writeUnits(t, c, map[string]string{"stp.service": "[Service]\nExecCondition=/bin/true\nExecStartPre=-/bin/false\n" +
+		"ExecStartPre=/bin/true\nExecStart=/bin/sleep 1000\nExecStartPost=/bin/echo post\n"})
+	ctl(t, 0, "-C", c, "start", "stp.service")
+	defer ctl(t, 0, "-C", c, "stop", "stp.service")
+	waitCapsuleLog(t, c, "stp.service", "]: post")
+	out := ctlRun(nil, "-C", c, "status", "stp.service").stdout
+	main := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "-P", "MainPID", "stp.service").stdout)
+	re := regexp.MustCompile(`(?m)^ Invocation: \w+\n` +
+		`    Process: \d+ ExecCondition=/bin/true \(code=exited, status=0/SUCCESS\)\n` +
+		`    Process: \d+ ExecStartPre=/bin/false \(code=exited, status=1/FAILURE\)\n` +
+		`    Process: \d+ ExecStartPre=/bin/true \(code=exited, status=0/SUCCESS\)\n` +
+		`    Process: (\d+) ExecStartPost=/bin/echo post \(code=exited, status=0/SUCCESS\)\n` +
+		`   Main PID: ` + main + ` \(sleep\)\n`)
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("status lacks the Process: lines of systemd 257:\n%s", out)
+	}
+	if !strings.Contains(out, "echo["+m[1]+"]: post") {
+		t.Errorf("the ExecStartPost= line names PID %s, the log another:\n%s", m[1], out)
 	}
 }
