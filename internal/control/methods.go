@@ -81,6 +81,7 @@ func getUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
 	if err := decode(c, &p); err != nil {
 		return err
 	}
+	p.Name = m.Canonical(p.Name)
 	s, err := m.UnitStatus(p.Name, p.Lines, p.Brief)
 	if err != nil {
 		return err
@@ -96,6 +97,7 @@ func jobMethod(typ manager.JobType) method {
 		if err := decode(c, &p); err != nil {
 			return err
 		}
+		p.Name = m.Canonical(p.Name)
 		j, err := m.Queue(jobContext(ctx), typ, p.Name, p.Mode)
 		if err != nil {
 			return err
@@ -124,7 +126,7 @@ func getProperties(_ context.Context, m *manager.Manager, c *varlink.Call) error
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	props, err := m.Properties(p.Name)
+	props, err := m.Properties(m.Canonical(p.Name))
 	if err != nil {
 		return err
 	}
@@ -140,7 +142,7 @@ func resetFailed(_ context.Context, m *manager.Manager, c *varlink.Call) error {
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	m.ResetFailed(p.Name)
+	m.ResetFailed(m.Canonical(p.Name))
 	return c.Reply(struct{}{})
 }
 
@@ -149,7 +151,7 @@ func cleanUnit(ctx context.Context, m *manager.Manager, c *varlink.Call) error {
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	removed, err := m.Clean(jobContext(ctx), p.Name, p.What)
+	removed, err := m.Clean(jobContext(ctx), m.Canonical(p.Name), p.What)
 	if err != nil {
 		return err
 	}

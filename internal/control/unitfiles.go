@@ -34,7 +34,7 @@ func killUnit(_ context.Context, m *manager.Manager, c *varlink.Call) error {
 	if err := decode(c, &p); err != nil {
 		return err
 	}
-	if err := m.Kill(p.Name, syscall.Signal(p.Signal), p.Whom); err != nil {
+	if err := m.Kill(m.Canonical(p.Name), syscall.Signal(p.Signal), p.Whom); err != nil {
 		return err
 	}
 	return c.Reply(struct{}{})

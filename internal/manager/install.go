@@ -124,8 +124,12 @@ func (m *Manager) Disable(name string) ([]Change, error) {
 	return changes, nil
 }
 
-// UnitFileState says whether a unit is enabled, disabled or static.
+// UnitFileState says whether a unit is enabled, disabled or static, or
+// an alias of another unit.
 func (m *Manager) UnitFileState(name string) (string, error) {
+	if _, ok := m.loader.Alias(name); ok {
+		return "alias", nil
+	}
 	f, n, err := m.installable(name)
 	if err != nil {
 		if errors.Is(err, unit.ErrMasked) {
@@ -152,6 +156,15 @@ func (m *Manager) UnitFileState(name string) (string, error) {
 		return "enabled", nil
 	}
 	return "disabled", nil
+}
+
+// Canonical returns the unit name answers to: the unit it is an alias of
+// (a link made for Alias=), else name itself.
+func (m *Manager) Canonical(name string) string {
+	if t, ok := m.loader.Alias(name); ok {
+		return t
+	}
+	return name
 }
 
 // installable loads the file of a unit for install operations.

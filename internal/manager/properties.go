@@ -109,7 +109,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	var out []Property
 	add := func(name, value string) { out = append(out, Property{name, value}) }
 	add("Id", u.name)
-	add("Names", u.name)
+	add("Names", strings.Join(m.loader.Names(u.name), " "))
 	// Dependencies come from the graph the job engine uses, with the
 	// implicit and default ones and the reverse directions of what the
 	// loaded units declare.

@@ -445,3 +445,58 @@ func TestInstall(t *testing.T) {
 		t.Errorf("DefaultInstance = %q", di)
 	}
 }
+
+func TestAlias(t *testing.T) {
+	etc, usr := t.TempDir(), t.TempDir()
+	write := func(dir, name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(dir, name, target string) {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(usr, "main.service", "[Service]\nExecStart=/bin/true\n")
+	write(usr, "tmpl@.service", "[Service]\nExecStart=/bin/true\n")
+	write(usr, "plain.service", "[Service]\nExecStart=/bin/true\n")
+	link(etc, "alias.service", filepath.Join(usr, "main.service"))
+	link(etc, "chain.service", filepath.Join(etc, "alias.service"))
+	link(etc, "same.service", filepath.Join(usr, "main.service"))
+	link(etc, "plain.service", filepath.Join(usr, "plain.service")) // linked, same name
+	link(etc, "other.socket", filepath.Join(usr, "main.service"))   // another type
+	link(etc, "masked.service", "/dev/null")
+	link(etc, "dangling.service", filepath.Join(usr, "gone.service"))
+	link(etc, "atmpl@.service", filepath.Join(usr, "tmpl@.service"))
+	link(etc, "inst@a.service", filepath.Join(usr, "main.service")) // instance to non-template
+	l := &Loader{Paths: []string{etc, usr}}
+	tests := []struct {
+		name, want string
+		ok         bool
+	}{
+		{"alias.service", "main.service", true},
+		{"chain.service", "main.service", true},
+		{"main.service", "", false},
+		{"plain.service", "", false},
+		{"other.socket", "", false},
+		{"masked.service", "", false},
+		{"dangling.service", "", false},
+		{"missing.service", "", false},
+		{"atmpl@x.service", "tmpl@x.service", true},
+		{"atmpl@.service", "", false},
+		{"inst@a.service", "main.service", true},
+	}
+	for _, tt := range tests {
+		got, ok := l.Alias(tt.name)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Alias(%s) = %q, %v; want %q, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	if got, want := strings.Join(l.Names("main.service"), " "), "main.service alias.service chain.service inst@a.service same.service"; got != want {
+		t.Errorf("Names(main.service) = %q, want %q", got, want)
+	}
+	if got := strings.Join(l.Names("plain.service"), " "); got != "plain.service" {
+		t.Errorf("Names(plain.service) = %q", got)
+	}
+}
