@@ -162,7 +162,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 	if err := h.Create(cgPath); err != nil {
 		return err
 	}
-	memV1, pidsV1, err := v1Hierarchies()
+	memV1, pidsV1, devV1, err := v1Hierarchies()
 	if err != nil {
 		return err
 	}
@@ -184,6 +184,7 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		TmpfsSize:        tmpfsSize,
 		MemoryV1:         memV1,
 		PidsV1:           pidsV1,
+		DevicesV1:        devV1,
 	}
 	if err := lf.apply(&cfg, ""); err != nil {
 		return err
@@ -436,18 +437,18 @@ func hierarchy() (cgroup.Hierarchy, error) {
 
 // v1Hierarchies finds the memory and pids controllers' v1 hierarchies of
 // a hybrid host, which bound units where the unified one cannot.
-func v1Hierarchies() (memory, pids *cgroup.V1, err error) {
-	var out [2]*cgroup.V1
-	for i, c := range []string{"memory", "pids"} {
+func v1Hierarchies() (memory, pids, devices *cgroup.V1, err error) {
+	var out [3]*cgroup.V1
+	for i, c := range []string{"memory", "pids", "devices"} {
 		v, ok, err := cgroup.FindV1(c)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if ok {
 			out[i] = &v
 		}
 	}
-	return out[0], out[1], nil
+	return out[0], out[1], out[2], nil
 }
 
 // cgroupLockDir holds a lock file per cgroup a system manager works in. It

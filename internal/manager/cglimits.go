@@ -145,7 +145,7 @@ func (m *Manager) releaseV1(rs *runState) error {
 // removeV1Bases removes this manager's v1 cgroups, also those a previous
 // instance left when it died. Only called when none of its units runs.
 func (m *Manager) removeV1Bases() {
-	for _, v := range []*cgroup.V1{m.cfg.MemoryV1, m.cfg.PidsV1} {
+	for _, v := range []*cgroup.V1{m.cfg.MemoryV1, m.cfg.PidsV1, m.cfg.DevicesV1} {
 		if v == nil {
 			continue
 		}
@@ -157,7 +157,7 @@ func (m *Manager) removeV1Bases() {
 
 // releaseV1Slice removes the v1 cgroups of a stopped slice.
 func (m *Manager) releaseV1Slice(u *Unit) {
-	for _, v := range []*cgroup.V1{m.cfg.MemoryV1, m.cfg.PidsV1} {
+	for _, v := range []*cgroup.V1{m.cfg.MemoryV1, m.cfg.PidsV1, m.cfg.DevicesV1} {
 		if v == nil || m.cfg.Mode != System {
 			continue
 		}

@@ -57,6 +57,9 @@ func (m *Manager) modeWarnings(u *Unit) []string {
 	if u.svc.ProtectProc != "" {
 		w = append(w, fmt.Sprintf("%s: ProtectProc= needs the system manager; the unit sees its capsule's /proc.", u.name))
 	}
+	if u.svc.Devices.Restricted() {
+		w = append(w, fmt.Sprintf("%s: DeviceAllow= and DevicePolicy= need the system manager; the unit has its capsule's device access.", u.name))
+	}
 	w = append(w, m.sandboxWarnings(u)...)
 	if u.svc.OOMScoreAdjust != nil && unix.Access("/proc/self/oom_score_adj", unix.W_OK) != nil {
 		w = append(w, fmt.Sprintf("%s: OOMScoreAdjust= cannot be applied: /proc is read-only here; the unit keeps its manager's OOM score.", u.name))

@@ -94,9 +94,10 @@ type Config struct {
 	// /tmp, /var/tmp, /dev/shm, a dynamic user's runtime directory) unless
 	// the unit sets TmpfsSize=; 0 means DefaultTmpfsSize.
 	TmpfsSize uint64
-	// MemoryV1 and PidsV1 are the cgroup v1 hierarchies of those
-	// controllers on a hybrid host (system mode), nil where there are none.
-	MemoryV1, PidsV1 *cgroup.V1
+	// MemoryV1, PidsV1 and DevicesV1 are the cgroup v1 hierarchies of
+	// those controllers on a hybrid host (system mode), nil where there
+	// are none.
+	MemoryV1, PidsV1, DevicesV1 *cgroup.V1
 	// LogDir keeps the manager's log across restarts; "" keeps it in
 	// memory only. LogMaxFileSize and LogMaxFiles bound it (0: defaults).
 	LogDir         string

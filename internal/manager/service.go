@@ -580,6 +580,9 @@ func (m *Manager) prepare(u *Unit, rs *runState) error {
 	if err := m.applyLimits(u, rs); err != nil {
 		return err
 	}
+	if err := m.applyDevices(u, rs); err != nil {
+		return err
+	}
 	if procGroup != cg {
 		if err := h.Create(rs.procGroup); err != nil {
 			return err

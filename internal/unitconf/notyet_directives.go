@@ -155,8 +155,6 @@ var notYetService = []string{
 	"StartupMemoryZSwapMax",
 	"MemoryZSwapWriteback",
 	"MemoryLimit",
-	"DeviceAllow",
-	"DevicePolicy",
 	"IOAccounting",
 	"IOWeight",
 	"StartupIOWeight",

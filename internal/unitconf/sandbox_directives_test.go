@@ -37,6 +37,8 @@ func init() {
 		"Service.ProtectKernelModules":    {lines: "ProtectKernelModules=yes", prop: "ProtectKernelModules", want: "yes"},
 		"Service.ProtectKernelLogs":       {lines: "ProtectKernelLogs=yes", prop: "ProtectKernelLogs", want: "yes"},
 		"Service.ProtectControlGroups":    {lines: "ProtectControlGroups=yes", prop: "ProtectControlGroupsEx", want: "yes"},
+		"Service.DevicePolicy":            {lines: "DevicePolicy=closed", prop: "DevicePolicy", want: "closed"},
+		"Service.DeviceAllow":             {lines: "DeviceAllow=/dev/null rw", prop: "DeviceAllow", want: "/dev/null rw"},
 	} {
 		samples[k] = v
 	}
@@ -69,6 +71,13 @@ func TestSandboxValues(t *testing.T) {
 		{"SystemCallFilter=reboot:EPERM", "SystemCallFilter", "", "Allow-listed system calls cannot take error number, ignoring: reboot:EPERM"},
 		{"ReadWritePaths=relative /ok", "ReadWritePaths", "/ok", "Not an absolute path, ignoring: relative"},
 		{"InaccessiblePaths=/a/../b", "InaccessiblePaths", "", "Not an absolute path, ignoring: /a/../b"},
+		// As systemd 257 shows them (observed): last first, rights "rwm" by default.
+		{"DeviceAllow=/dev/null wr\nDeviceAllow=char-pts\nDeviceAllow=block-loop r", "DeviceAllow", "block-loop r\nchar-pts rwm\n/dev/null rw", ""},
+		{"DeviceAllow=/dev/null rw\nDeviceAllow=\nDeviceAllow=/dev/zero", "DeviceAllow", "/dev/zero rwm", ""},
+		{"DeviceAllow=char-foo xyz", "DeviceAllow", "", "Invalid device rights 'xyz', ignoring."},
+		{"DeviceAllow=/etc/passwd", "DeviceAllow", "", "Invalid device node path '/etc/passwd', ignoring."},
+		{"DevicePolicy=strict", "DevicePolicy", "strict", ""},
+		{"", "DevicePolicy", "auto", ""},
 		{"ReadOnlyDirectories=/etc/freeradius/ -//var/./log/", "ReadOnlyPaths", "/etc/freeradius -/var/log", ""},
 		{"BindPaths=/a/:/b//c/", "BindPaths", "/a:/b/c:rbind", ""},
 		{"BindPaths=/a:/b:norbind", "BindPaths", "/a:/b:norbind", ""},

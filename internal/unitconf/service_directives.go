@@ -17,6 +17,7 @@ import (
 // Service is the [Service] section (with the exec, kill and resource
 // settings it takes), specifiers expanded.
 type Service struct {
+	Devices          Devices // DevicePolicy=, DeviceAllow=
 	Type             string
 	ExecCondition    []unit.Command
 	ExecStart        []unit.Command
@@ -432,6 +433,7 @@ func serviceDirectives() []Directive {
 	ds = append(ds, sandboxDirectives()...)
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
+	ds = append(ds, deviceDirectives(func(u *Unit) *Devices { return &u.Service.Devices })...)
 	ds = append(ds, serviceStartLimitDirectives()...)
 	ds = append(ds, serviceStopDirectives()...)
 	ds = append(ds, envDirectives()...)
@@ -572,6 +574,7 @@ func serviceProps() []Property {
 		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
 	}
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
+	props = append(props, deviceProps(func(u *Unit) *Devices { return &u.Service.Devices })...)
 	props = append(props, sandboxProps()...)
 	props = append(props, execAttrProps()...)
 	props = append(props,

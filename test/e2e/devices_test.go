@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestEscapeDevicePolicyClosed: a system service with DevicePolicy= or
+// DeviceAllow= cannot open device nodes it was not given, even as root
+// and even through a node it makes itself (the v1 devices controller
+// checks the device number, not the path); the standard pseudo devices
+// stay open under closed, only the listed ones under strict.
+func TestEscapeDevicePolicyClosed(t *testing.T) {
+	if _, err := os.Stat("/dev/kmsg"); err != nil {
+		t.Skip("no /dev/kmsg to try")
+	}
+	dir := t.TempDir()
+	// Each open is tried in a subshell: a failed redirection ends it.
+	script := `d=` + dir + `
+for n in /dev/null /dev/zero /dev/kmsg; do (exec 3<$n) 2>/dev/null && echo "$n open" || echo "$n denied"; done
+mknod $d/km c 1 11 2>/dev/null && { (exec 3<$d/km) 2>/dev/null && echo "own node open" || echo "own node denied"; rm -f $d/km; } || echo "mknod denied"
+`
+	for _, tt := range []struct {
+		props []string
+		want  string
+	}{
+		{nil, "/dev/null open\n/dev/zero open\n/dev/kmsg open\nown node open\n"},
+		{[]string{"DevicePolicy=closed"}, "/dev/null open\n/dev/zero open\n/dev/kmsg denied\nmknod denied\n"},
+		// auto with DeviceAllow= is closed plus the list.
+		{[]string{"DeviceAllow=/dev/kmsg r"}, "/dev/null open\n/dev/zero open\n/dev/kmsg open\nmknod denied\n"},
+		{[]string{"DeviceAllow=char-mem rm"}, "/dev/null open\n/dev/zero open\n/dev/kmsg open\nown node open\n"},
+		{[]string{"DevicePolicy=strict", "DeviceAllow=/dev/null rw"}, "/dev/null open\n/dev/zero denied\n/dev/kmsg denied\nmknod denied\n"},
+	} {
+		args := []string{"run", "-q", "-P"}
+		for _, p := range tt.props {
+			args = append(args, "-p", p)
+		}
+		r := ctl(t, 0, append(args, "sh", "-c", script)...)
+		if r.stdout != tt.want {
+			t.Errorf("%v:\n%s\nwant stdout:\n%s", tt.props, r, tt.want)
+		}
+	}
+	// The properties, as systemd 257 shows them (observed).
+	unit := fmt.Sprintf("cp-dev-%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nExecStart=/bin/true\nDeviceAllow=/dev/null rw\nDeviceAllow=char-pts\nDeviceAllow=block-loop r\nDevicePolicy=closed\n")
+	if r := ctl(t, 0, "show", "-p", "DeviceAllow,DevicePolicy", unit); r.stdout != "DevicePolicy=closed\nDeviceAllow=block-loop r\nDeviceAllow=char-pts rwm\nDeviceAllow=/dev/null rw\n" {
+		t.Errorf("show: %s", r)
+	}
+}
+
+// TestDeviceAllowInCapsuleWarns: a capsule's manager cannot restrict
+// device access; it says so rather than ignoring the settings silently.
+func TestDeviceAllowInCapsuleWarns(t *testing.T) {
+	c := startCapsule(t, "dev")
+	writeUnits(t, c, map[string]string{"cpdev.service": "[Service]\nType=oneshot\nExecStart=/bin/true\nDevicePolicy=closed\nDeviceAllow=/dev/null rw\n"})
+	ctl(t, 0, "-C", c, "start", "cpdev.service")
+	r := ctl(t, 3, "-C", c, "status", "cpdev.service")
+	if !strings.Contains(r.stdout, "cpdev.service: DeviceAllow= and DevicePolicy= need the system manager") {
+		t.Errorf("no warning in status: %s", r)
+	}
+}
