@@ -387,8 +387,20 @@ func TestStartWhileStopping(t *testing.T) {
 	// The manager's shutdown may end this very command first: ignore how
 	// it exits.
 	ctlRun(nil, "run", "-q", "-C", name, "-P", "kill", "-TERM", fmt.Sprint(pid))
+	oldRuns := func() bool {
+		var st syscall.Stat_t
+		return syscall.Stat(fmt.Sprintf("/proc/%d", pid), &st) == nil && int(st.Uid) == uid
+	}
+	// The manager takes the signal in its own time: the start must come
+	// once the system manager knows it is stopping (STOPPING=1), else it
+	// is a start of a running unit, which does nothing.
+	if !waitFor(10*time.Second, func() bool {
+		return strings.TrimSpace(ctlRun(nil, "is-active", "capsule@"+name+".service").stdout) != "active" || !oldRuns()
+	}) {
+		t.Fatalf("capsule@%s.service still active 10 s after its manager got SIGTERM", name)
+	}
 	ctl(t, 0, "start", "capsule@"+name+".service")
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil && statOwner(t, fmt.Sprintf("/proc/%d", pid)) == uid {
+	if oldRuns() {
 		t.Errorf("old manager %d still running after the new start", pid)
 	}
 	waitRunning(t, name)
