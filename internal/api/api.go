@@ -94,7 +94,8 @@ type Manager struct {
 // Process is one process of a unit's cgroup.
 type Process struct {
 	PID     int    `json:"pid"`
-	Command string `json:"command"`
+	Command string `json:"command"` // empty: unreadable
+	Comm    string `json:"comm,omitempty"`
 	// Cgroup is the process's cgroup relative to the unit's.
 	Cgroup string `json:"cgroup,omitempty"`
 }

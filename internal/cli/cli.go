@@ -528,6 +528,7 @@ func (c *ctl) status(names []string) error {
 		if err != nil {
 			return fail(exitFailure, "Failed to get status of %s: %v", name, err)
 		}
+		fillProcesses(&u, c.t.cgroup)
 		if i > 0 {
 			fmt.Fprintln(c.io.Stdout)
 		}

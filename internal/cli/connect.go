@@ -48,6 +48,7 @@ type target struct {
 	capsule string
 	uid     int // owner of the capsule (for a pty)
 	gid     int
+	cgroup  string // the capsule's cgroup, as the system manager gives it
 }
 
 // dial checks the caller and connects to the manager the options name,
@@ -116,7 +117,8 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		return nil, connectError("capsule "+capsule, filepath.Join(dir, rel), err, "")
 	}
 	c.Name = "the manager of capsule " + capsule
-	if err := checkManagerPeer(p, c.Conn(), capsule); err != nil {
+	cgroup, err := checkManagerPeer(p, c.Conn(), capsule)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -124,7 +126,7 @@ func connect(p Paths, capsule string, capsuleSet bool) (*target, error) {
 		c.Close()
 		return nil, err
 	}
-	return &target{client: c, capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid)}, nil
+	return &target{client: c, capsule: capsule, uid: int(dst.Uid), gid: int(dst.Gid), cgroup: cgroup}, nil
 }
 
 func connectError(what, path string, err error, hint string) error {

@@ -142,8 +142,16 @@ func printStatus(w io.Writer, u *api.Unit) {
 	case u.MainPID > 0:
 		comm := ""
 		for _, p := range u.Processes {
-			if p.PID == u.MainPID {
-				comm = " (" + printable(path.Base(strings.Fields(p.Command + " x")[0])) + ")"
+			if p.PID != u.MainPID {
+				continue
+			}
+			// systemctl shows the process's name (comm); a manager
+			// that sends none gives its command's program.
+			switch {
+			case p.Comm != "":
+				comm = " (" + printable(p.Comm) + ")"
+			case strings.TrimSpace(p.Command) != "":
+				comm = " (" + printable(path.Base(strings.Fields(p.Command)[0])) + ")"
 			}
 		}
 		fmt.Fprintf(w, "   Main PID: %d%s\n", u.MainPID, comm)
@@ -203,7 +211,11 @@ func printTree(w io.Writer, procs []api.Process) {
 			if i == len(ps)-1 && (g != "" || lastGroup) {
 				branch = "└─"
 			}
-			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, printable(p.Command))
+			cmd := p.Command
+			if cmd == "" {
+				cmd = "n/a" // as systemctl shows what it cannot read
+			}
+			fmt.Fprintf(w, "%s%s%d %s\n", prefix, branch, p.PID, printable(cmd))
 		}
 	}
 }

@@ -20,32 +20,33 @@ import (
 // process of capsule@NAME.service as the system manager knows it. The
 // capsule owns the directory of its socket and could put a server of its
 // own there; root would then talk to the capsule, not its manager.
-func checkManagerPeer(p Paths, uc *net.UnixConn, name string) error {
+// It returns the capsule's cgroup as the system manager gives it.
+func checkManagerPeer(p Paths, uc *net.UnixConn, name string) (string, error) {
 	peer, err := listenerPID(uc)
 	if err != nil {
-		return fmt.Errorf("failed to connect to capsule %s: identify the socket's server: %w", name, err)
+		return "", fmt.Errorf("failed to connect to capsule %s: identify the socket's server: %w", name, err)
 	}
 	sys, err := connect(p, "", false)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer sys.client.Close()
 	unit := "capsule@" + name + ".service"
 	var u api.Unit
 	if err := sys.client.Call(api.MethodGetUnit, api.UnitName{Name: unit, Brief: true}, &u); err != nil {
 		if varlink.IsError(err, api.ErrNoSuchUnit) {
-			return fmt.Errorf("failed to connect to capsule %s: %s is not loaded", name, unit)
+			return "", fmt.Errorf("failed to connect to capsule %s: %s is not loaded", name, unit)
 		}
-		return fmt.Errorf("failed to connect to capsule %s: ask capsuled for %s: %w", name, unit, err)
+		return "", fmt.Errorf("failed to connect to capsule %s: ask capsuled for %s: %w", name, unit, err)
 	}
 	if u.MainPID <= 0 {
-		return fmt.Errorf("failed to connect to capsule %s: %s is %s in the capsuled at %s, so nothing there may answer for it",
+		return "", fmt.Errorf("failed to connect to capsule %s: %s is %s in the capsuled at %s, so nothing there may answer for it",
 			name, unit, printable(u.ActiveState), p.SystemRuntime)
 	}
 	if peer != u.MainPID {
-		return fmt.Errorf("failed to connect to capsule %s: its socket is served by PID %d, not by the capsule's manager (PID %d); refusing", name, peer, u.MainPID)
+		return "", fmt.Errorf("failed to connect to capsule %s: its socket is served by PID %d, not by the capsule's manager (PID %d); refusing", name, peer, u.MainPID)
 	}
-	return nil
+	return u.ControlGroup, nil
 }
 
 // checkPeerName makes sure the socket uc is connected to was bound at

@@ -29,7 +29,7 @@ func unitOf(s manager.UnitStatus) api.Unit {
 		u.Execs = append(u.Execs, api.ExecRun{Kind: e.Kind, Argv: e.Argv, PID: e.PID, Code: e.Code, Status: e.Status})
 	}
 	for _, p := range s.Processes {
-		u.Processes = append(u.Processes, api.Process{PID: p.PID, Command: p.Command, Cgroup: p.Cgroup})
+		u.Processes = append(u.Processes, api.Process{PID: p.PID, Command: p.Command, Comm: p.Comm, Cgroup: p.Cgroup})
 	}
 	return u
 }

@@ -28,7 +28,8 @@ type ManagerStatus struct {
 // Process is one process in a unit's cgroup.
 type Process struct {
 	PID     int
-	Command string
+	Command string // its command line; empty when it cannot be read
+	Comm    string // its name, as /proc/PID/comm gives it
 	// Cgroup is the process's cgroup relative to the unit's.
 	Cgroup string
 }
@@ -161,7 +162,8 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 		// PATH_MAX; should it fail, what it found is shown with the error.
 		procs, err := m.cfg.Cgroups.Procs(cg)
 		for _, p := range procs {
-			s.Processes = append(s.Processes, Process{PID: p.PID, Command: cmdline(p.PID), Cgroup: p.Cgroup})
+			cmd, comm := cmdline(p.PID)
+			s.Processes = append(s.Processes, Process{PID: p.PID, Command: cmd, Comm: comm, Cgroup: p.Cgroup})
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.ProcsError = err.Error()
@@ -207,14 +209,24 @@ func (m *Manager) Summary(u *Unit) UnitStatus {
 	return s
 }
 
-// cmdline reads a process's command line for display.
-func cmdline(pid int) string {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	if err != nil || len(b) == 0 {
-		comm, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
-		return "(" + strings.TrimSpace(string(comm)) + ")"
+// cmdline reads a process's command line and name for display; an empty
+// command line (a zombie's) shows its name in brackets. Both are empty
+// where this manager cannot see the process (in a capsule, one that
+// made itself non-dumpable: its /proc entry is root's, hidden).
+func cmdline(pid int) (cmd, comm string) {
+	dir := filepath.Join("/proc", strconv.Itoa(pid))
+	c, err := os.ReadFile(filepath.Join(dir, "comm"))
+	if err == nil {
+		comm = strings.TrimSuffix(string(c), "\n")
 	}
-	return strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ")
+	b, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+	if err == nil && len(b) > 0 {
+		return strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " "), comm
+	}
+	if comm != "" {
+		return "[" + comm + "]", comm
+	}
+	return "", ""
 }
 
 // reloadCommand is the command line that reloads this manager, for hints.

@@ -63,3 +63,23 @@ func TestStatusProcessLines(t *testing.T) {
 		t.Errorf("the ExecStartPost= line names PID %s, the log another:\n%s", m[1], out)
 	}
 }
+
+// TestStatusNonDumpableProcess: a process that made itself non-dumpable
+// (as ssh-agent does) is hidden from its capsule's manager (hidepid), yet
+// status names it as systemctl 257 does: "Main PID: PID (python3)" and its
+// command line in the CGroup: tree, not "()".
+func TestStatusNonDumpableProcess(t *testing.T) {
+	c := startCapsule(t, "stn")
+	script := "import ctypes, time\nctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\nprint('hidden', flush=True)\ntime.sleep(1000)\n"
+	writeUnits(t, c, map[string]string{"stn.service": "[Service]\nExecStart=/usr/bin/python3 -c \"" + strings.ReplaceAll(script, "\n", "\\n") + "\"\n"})
+	ctl(t, 0, "-C", c, "start", "stn.service")
+	defer ctl(t, 0, "-C", c, "stop", "stn.service")
+	waitCapsuleLog(t, c, "stn.service", "]: hidden")
+	out := ctlRun(nil, "-C", c, "status", "stn.service").stdout
+	main := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "-P", "MainPID", "stn.service").stdout)
+	for _, want := range []string{"   Main PID: " + main + " (python3)\n", "└─" + main + " /usr/bin/python3 -c import ctypes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+}
