@@ -141,6 +141,9 @@ func runSystem(runtimeDir, cgPath, boot string, users *dynuser.Allocator, limits
 		// create, never at a path someone else owns.
 		cgPath = filepath.Join(self, "capsuled")
 	}
+	// A cgroup path is absolute within its hierarchy: "capsuled-x/" and
+	// "/capsuled-x" name one cgroup, shown as systemd shows cgroups.
+	cgPath = filepath.Clean("/" + cgPath)
 	// Two managers in one cgroup would each take the other's units for
 	// leftovers of a crash and kill them.
 	unlockCgroup, err := lockCgroup(cgroupLockDir, cgPath)

@@ -5,6 +5,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -139,5 +140,23 @@ func TestSystemBootStartsTimers(t *testing.T) {
 		if r := ctlRunEnv(m.env, "is-active", u); r.code != 0 {
 			t.Errorf("%s after boot: %s", u, r)
 		}
+	}
+}
+
+// TestCgroupFlagNormalized: a --cgroup= given without its leading slash
+// (or with a trailing one) is the same cgroup, shown as systemd shows
+// cgroups: from the hierarchy's root.
+func TestCgroupFlagNormalized(t *testing.T) {
+	cg := e.cgroup + "-cgn"
+	m := newManager(t, "cgn", []string{"--cgroup=" + strings.TrimPrefix(cg, "/") + "/"}, nil)
+	if r := ctlRunEnv(m.env, "show", "-P", "ControlGroup"); r.stdout != cg+"\n" {
+		t.Errorf("the manager's ControlGroup: %s, want %s", r, cg)
+	}
+	if r := ctlRunEnv(m.env, "run", "-q", "-u", "cgn2", "sleep", "1000"); r.code != 0 {
+		t.Fatalf("run: %s", r)
+	}
+	defer ctlRunEnv(m.env, "stop", "cgn2")
+	if r := ctlRunEnv(m.env, "status", "cgn2"); !strings.Contains(r.stdout, "     CGroup: "+cg+"/system.slice/cgn2.service\n") {
+		t.Errorf("status of a unit: %s\nwant CGroup: %s/system.slice/cgn2.service", r, cg)
 	}
 }
