@@ -78,6 +78,11 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	// IgnoreSIGPIPE=yes, the default: the commands started without the
+	// executor inherit an ignored SIGPIPE from the manager (Go resets only
+	// the signals it handles in a child), and a manager whose output pipe
+	// closed goes on.
+	signal.Ignore(syscall.SIGPIPE)
 	switch {
 	case *system == *user:
 		return errors.New("choose exactly one of --system or --user")

@@ -25,6 +25,9 @@ type Context struct {
 	InvocationID string `json:"invocationID,omitempty"`
 
 	NoNewPrivs bool `json:"noNewPrivs,omitempty"`
+	// KeepSIGPIPE (IgnoreSIGPIPE=no) leaves SIGPIPE's default action to
+	// the command; without it the command starts with SIGPIPE ignored.
+	KeepSIGPIPE bool `json:"keepSIGPIPE,omitempty"`
 	// OOMScoreAdjust, when set, is written to the process's
 	// oom_score_adj before its credentials change (OOMScoreAdjust=).
 	OOMScoreAdjust *int `json:"oomScoreAdjust,omitempty"`

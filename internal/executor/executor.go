@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	osexec "os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -362,6 +363,11 @@ func runExecutor(contextFD int) (err error) {
 			undo()
 			return step(exitSeccomp, err)
 		}
+	}
+	if !c.KeepSIGPIPE {
+		// An ignored signal stays ignored across execve; Go's own
+		// handler would be reset to the default.
+		signal.Ignore(syscall.SIGPIPE)
 	}
 	if serr == nil {
 		err = syscall.Exec(path, c.Argv, env)

@@ -61,6 +61,12 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 				if err := mountRuntimeDir(public, rs.uid, rs.gid, m.tmpfsSize(u)); err != nil {
 					return err
 				}
+				// 0700 unless the unit asks for another mode.
+				if _, set := u.svc.DirModes[d]; set {
+					if err := chmodDir(public, u.svc.DirMode(d)); err != nil {
+						return err
+					}
+				}
 				rs.runtime = append(rs.runtime, public)
 				rs.binds = append(rs.binds, executor.Bind{Source: public, Target: public, NoSuid: true, NoDev: true})
 				continue
@@ -72,6 +78,9 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 				if err := os.Lchown(public, rs.uid, rs.gid); err != nil {
 					return fmt.Errorf("chown %s: %w", public, err)
 				}
+				if err := chmodDir(public, u.svc.DirMode(d)); err != nil {
+					return err
+				}
 				if d == dirRuntime {
 					rs.runtime = append(rs.runtime, public)
 				}
@@ -81,6 +90,9 @@ func (m *Manager) setupDirs(u *Unit, rs *runState) error {
 			}
 			priv, err := m.setupPrivateDir(root, p, rs)
 			if err != nil {
+				return err
+			}
+			if err := chmodDir(priv, u.svc.DirMode(d)); err != nil {
 				return err
 			}
 			b := executor.Bind{Source: priv, Target: priv, NoSuid: true, NoDev: true}
@@ -109,6 +121,9 @@ func (m *Manager) setupUserDirs(u *Unit, rs *runState) error {
 			full := filepath.Join(roots[d], p)
 			if err := os.MkdirAll(full, 0o755); err != nil {
 				return fmt.Errorf("create %s: %w", full, err)
+			}
+			if err := chmodDir(full, u.svc.DirMode(d)); err != nil {
+				return err
 			}
 			if d == dirRuntime {
 				rs.runtime = append(rs.runtime, full)

@@ -51,6 +51,10 @@ func (m *Manager) startSocket(u *Unit) error {
 			st.close(u.sock)
 			return fmt.Errorf("start %s: %w", u.name, err)
 		}
+		if err := m.chownSocket(path, u.sock); err != nil {
+			st.close(u.sock)
+			return fmt.Errorf("start %s: %w", u.name, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel

@@ -183,11 +183,11 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
 	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || rs.gid != 0 || len(rs.groups) > 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing {
+		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
 			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
-			Syscalls: syscalls, Caps: caps, Attrs: attrs}
+			Syscalls: syscalls, Caps: caps, Attrs: attrs, KeepSIGPIPE: u.svc.KeepSIGPIPE}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
 		if filters && (m.cfg.Mode != System || rs.uid != 0) {

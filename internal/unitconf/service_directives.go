@@ -49,10 +49,12 @@ type Service struct {
 	RestrictSUIDSGID bool
 	KeyringMode      keyring.Mode // empty: the manager's default
 	Dirs             map[DirType][]string
-	StandardOutput   string // journal (the unit's log)
-	StandardError    string // journal or inherit (the same as StandardOutput=)
-	NotifyAccess     string // main; empty: the default (none, main for notify types)
-	OOMScoreAdjust   *int   // nil: inherited from the manager
+	DirModes         map[DirType]uint32 // RuntimeDirectoryMode= and its siblings; see DirMode
+	KeepSIGPIPE      bool               // IgnoreSIGPIPE=no
+	StandardOutput   string             // journal (the unit's log)
+	StandardError    string             // journal or inherit (the same as StandardOutput=)
+	NotifyAccess     string             // main; empty: the default (none, main for notify types)
+	OOMScoreAdjust   *int               // nil: inherited from the manager
 	Restart          string
 	RestartDelay     time.Duration
 
@@ -430,6 +432,8 @@ func serviceDirectives() []Directive {
 	for _, d := range DirTypes {
 		ds = append(ds, Directive{Key: d.Key(), Props: []string{d.Key()}, Parse: dirList(d)})
 	}
+	ds = append(ds, dirModeDirectives()...)
+	ds = append(ds, sigpipeDirective())
 	ds = append(ds, sandboxDirectives()...)
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
@@ -573,6 +577,8 @@ func serviceProps() []Property {
 	for _, d := range DirTypes {
 		props = append(props, str(d.Key(), func(s *Service) string { return formatList(s.Dirs[d]) }))
 	}
+	props = append(props, dirModeProps()...)
+	props = append(props, sigpipeProp())
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
 	props = append(props, deviceProps(func(u *Unit) *Devices { return &u.Service.Devices })...)
 	props = append(props, sandboxProps()...)

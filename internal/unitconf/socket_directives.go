@@ -16,6 +16,9 @@ type Socket struct {
 	DirectoryMode os.FileMode
 	Service       string // the unit started on the first connection
 	FDName        string // FileDescriptorName=
+	// User and Group own the socket nodes (SocketUser=, SocketGroup=);
+	// "" leaves them the manager's.
+	User, Group string
 }
 
 func newSocket(name string) *Socket {
@@ -106,11 +109,42 @@ func socketDirectives() []Directive {
 		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
 		{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
 		{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
+		{Key: "SocketUser", Props: []string{"SocketUser"}, Parse: socketOwner(func(s *Socket) *string { return &s.User })},
+		{Key: "SocketGroup", Props: []string{"SocketGroup"}, Parse: socketOwner(func(s *Socket) *string { return &s.Group })},
 	}
+}
+
+// socketOwner parses SocketUser= or SocketGroup=: a user or group name,
+// or a number.
+func socketOwner(field func(*Socket) *string) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		if v != "" && !validOwnerName(v) {
+			return fmt.Errorf("invalid user/group name or numeric ID: %s", v)
+		}
+		*field(sock(c)) = v
+		return nil
+	}
+}
+
+// validOwnerName accepts what systemd's relaxed user name check does: no
+// empty name, no leading dash or digit-only-with-sign, no ':', '/', space
+// or control characters, and at most 256 bytes.
+func validOwnerName(v string) bool {
+	if len(v) > 256 || strings.HasPrefix(v, "-") || v == "." || v == ".." {
+		return false
+	}
+	for _, r := range v {
+		if r <= ' ' || r == ':' || r == '/' || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func socketProps() []Property {
 	return []Property{
+		{Name: "SocketUser", Format: func(u *Unit) string { return u.Socket.User }},
+		{Name: "SocketGroup", Format: func(u *Unit) string { return u.Socket.Group }},
 		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
 		{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
 		{Name: "Accept", Format: func(*Unit) string { return "no" }},

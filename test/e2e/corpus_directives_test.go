@@ -127,3 +127,67 @@ func TestProtectProcAndDelegate(t *testing.T) {
 		}
 	}
 }
+
+// TestStartLimitOldName: StartLimitInterval= (the old name, also in
+// [Service], as some packages still write it) sets the start limit's
+// interval: a second start within it fails with start-limit-hit.
+func TestStartLimitOldName(t *testing.T) {
+	unit := fmt.Sprintf("cp-sl-%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nStartLimitInterval=60\nStartLimitBurst=1\nType=oneshot\nExecStart=/bin/true\n")
+	if r := ctl(t, 0, "show", "-p", "StartLimitIntervalUSec,StartLimitBurst", unit); r.stdout != "StartLimitIntervalUSec=1min\nStartLimitBurst=1\n" {
+		t.Errorf("show: %s", r)
+	}
+	ctl(t, 0, "start", unit)
+	ctl(t, 1, "start", unit)
+	if r := ctl(t, 0, "show", "-p", "Result", unit); r.stdout != "Result=start-limit-hit\n" {
+		t.Errorf("after the second start: %s", r)
+	}
+	ctl(t, 0, "reset-failed", unit)
+}
+
+// TestExecDirectoryModes: RuntimeDirectoryMode= and its siblings set the
+// mode of the directories, setgid bit included (redis-server has 2755),
+// in the system manager and in a capsule.
+func TestExecDirectoryModes(t *testing.T) {
+	n := fmt.Sprintf("cp-dm-%d", os.Getpid())
+	t.Cleanup(func() {
+		os.RemoveAll("/var/lib/" + n)
+		os.RemoveAll("/var/cache/" + n)
+	})
+	const show = `stat -c %a "$RUNTIME_DIRECTORY" "$STATE_DIRECTORY" "$CACHE_DIRECTORY"`
+	r := ctl(t, 0, "run", "-q", "-P", "-p", "RuntimeDirectory="+n, "-p", "RuntimeDirectoryMode=2750",
+		"-p", "StateDirectory="+n, "-p", "StateDirectoryMode=0700", "-p", "CacheDirectory="+n, "sh", "-c", show)
+	if r.stdout != "2750\n700\n755\n" {
+		t.Errorf("system manager: %s, want 2750 700 755", r)
+	}
+	c := startCapsule(t, "dm")
+	r = ctl(t, 0, "run", "-q", "-C", c, "-P", "-p", "RuntimeDirectory=dm", "-p", "RuntimeDirectoryMode=0750",
+		"-p", "StateDirectory=dm", "-p", "StateDirectoryMode=0700", "-p", "CacheDirectory=dm", "sh", "-c", show)
+	if r.stdout != "750\n700\n755\n" {
+		t.Errorf("capsule: %s, want 750 700 755", r)
+	}
+}
+
+// TestIgnoreSIGPIPE: a service starts with SIGPIPE ignored unless
+// IgnoreSIGPIPE=no, as under systemd 257 (observed: SigIgn 0x1000 by
+// default, 0 with IgnoreSIGPIPE=no), whether or not its start needs the
+// executor, in the system manager and in a capsule.
+func TestIgnoreSIGPIPE(t *testing.T) {
+	const show = `sed -n 's/^SigIgn:\t//p' /proc/self/status`
+	c := startCapsule(t, "sp")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "0000000000001000\n"},
+		{[]string{"-p", "NoNewPrivileges=yes"}, "0000000000001000\n"},
+		{[]string{"-p", "IgnoreSIGPIPE=no"}, "0000000000000000\n"},
+		{[]string{"-C", c}, "0000000000001000\n"},
+		{[]string{"-C", c, "-p", "IgnoreSIGPIPE=no"}, "0000000000000000\n"},
+	} {
+		r := ctl(t, 0, append(append([]string{"run", "-q", "-P"}, tt.args...), "sh", "-c", show)...)
+		if r.stdout != tt.want {
+			t.Errorf("%v: %s, want %q", tt.args, r, tt.want)
+		}
+	}
+}

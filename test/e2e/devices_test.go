@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -59,5 +61,40 @@ func TestDeviceAllowInCapsuleWarns(t *testing.T) {
 	r := ctl(t, 3, "-C", c, "status", "cpdev.service")
 	if !strings.Contains(r.stdout, "cpdev.service: DeviceAllow= and DevicePolicy= need the system manager") {
 		t.Errorf("no warning in status: %s", r)
+	}
+}
+
+// TestSocketNodeOwnerAndModes: a socket unit's node gets SocketMode=, its
+// new parent directory DirectoryMode=, and its owner SocketUser= (with
+// that user's group) or SocketGroup=.
+func TestSocketNodeOwnerAndModes(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		owner    string
+		uid, gid uint32
+	}{
+		{"SocketUser=nobody\n", 65534, 65534},
+		{"SocketUser=nobody\nSocketGroup=daemon\n", 65534, 1},
+		{"SocketGroup=2\n", 0, 2},
+	} {
+		n := counter.Add(1)
+		path := fmt.Sprintf("%s/d%d/s.sock", dir, n)
+		unit := fmt.Sprintf("cp-sock-%d-%d.socket", os.Getpid(), n)
+		systemUnit(t, unit, "[Socket]\nListenStream="+path+"\nSocketMode=0600\nDirectoryMode=0750\n"+tt.owner)
+		ctl(t, 0, "start", unit)
+		var st, dst syscall.Stat_t
+		if err := syscall.Lstat(path, &st); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Lstat(filepath.Dir(path), &dst); err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode&0o7777 != 0o600 || st.Mode&syscall.S_IFMT != syscall.S_IFSOCK || st.Uid != tt.uid || st.Gid != tt.gid {
+			t.Errorf("%q: socket mode %o owner %d:%d, want socket 0600 %d:%d", tt.owner, st.Mode, st.Uid, st.Gid, tt.uid, tt.gid)
+		}
+		if dst.Mode&0o7777 != 0o750 {
+			t.Errorf("DirectoryMode=0750: directory has %o", dst.Mode&0o7777)
+		}
+		ctl(t, 0, "stop", unit)
 	}
 }
