@@ -98,6 +98,9 @@ type Config struct {
 	// those controllers on a hybrid host (system mode), nil where there
 	// are none.
 	MemoryV1, PidsV1, DevicesV1 *cgroup.V1
+	// Fstab lists the file systems RequiresMountsFor= waits for; ""
+	// is /etc/fstab.
+	Fstab string
 	// LogDir keeps the manager's log across restarts; "" keeps it in
 	// memory only. LogMaxFileSize and LogMaxFiles bound it (0: defaults).
 	LogDir         string

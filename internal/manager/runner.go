@@ -285,6 +285,11 @@ func (m *Manager) performStart(j job.Job, typ job.Type, u *Unit) error {
 		m.finishJob(j, typ, job.ResultDependency, nil)
 		return nil
 	}
+	if p, mnt := m.unmetMountsFor(u); mnt != "" {
+		m.logf(u, "%s: RequiresMountsFor=%s needs %s, which /etc/fstab lists, mounted; capsuled mounts nothing.", u.name, p, mnt)
+		m.finishJob(j, typ, job.ResultDependency, nil)
+		return nil
+	}
 	skip, err := m.checkConditions(u)
 	switch {
 	case err != nil:

@@ -25,7 +25,6 @@ var notYetUnit = []string{
 	"JoinsNamespaceOf",
 	"RequiresOverridable",
 	"RequisiteOverridable",
-	"RequiresMountsFor",
 	"WantsMountsFor",
 	"SurviveFinalKillSignal",
 	"OnSuccessJobMode",

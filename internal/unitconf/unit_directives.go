@@ -31,6 +31,7 @@ type UnitSection struct {
 	JobRunningTimeout   time.Duration // 0: none (infinity)
 	OnFailureJobMode    string        // default "replace"
 	StartLimit          StartLimit
+	RequiresMountsFor   []string // absolute paths; see requiresMountsFor
 
 	// Conditions and Asserts in file order, evaluated by the condition
 	// package at start.
@@ -155,6 +156,7 @@ func unitDirectives() []Directive {
 			return nil
 		}},
 		{Key: "Documentation", Props: []string{"Documentation"}, Parse: parseDocumentation},
+		{Key: "RequiresMountsFor", Props: []string{"RequiresMountsFor"}, Parse: requiresMountsFor},
 		// Requires=, Wants= and BindsTo= units are started with the unit.
 		{Key: "Requires", Props: []string{"Requires"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Requires })},
 		{Key: "Wants", Props: []string{"Wants"}, Parse: unitList(func(s *UnitSection) *[]string { return &s.Wants })},
@@ -222,7 +224,7 @@ func unitDirectives() []Directive {
 // them (its Unit interface).
 func unitProps() []Property {
 	sl := startLimitProps()
-	return []Property{
+	return append(mountsProps(), []Property{
 		{Name: "Requires", Format: func(u *Unit) string { return formatList(u.Unit.Requires) }},
 		{Name: "Requisite", Format: func(u *Unit) string { return formatList(u.Unit.Requisite) }},
 		{Name: "Wants", Format: func(u *Unit) string { return formatList(u.Unit.Wants) }},
@@ -248,7 +250,7 @@ func unitProps() []Property {
 		sl[0], sl[1], sl[2],
 		{Name: "JobTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobTimeout) }},
 		{Name: "JobRunningTimeoutUSec", Format: func(u *Unit) string { return formatTimeout(u.Unit.JobRunningTimeout) }},
-	}
+	}...)
 }
 
 // Description is the unit's description, or its name when it has none,

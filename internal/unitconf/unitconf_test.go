@@ -85,6 +85,7 @@ var samples = map[string]sample{
 	"Unit.AllowIsolate":          {lines: "AllowIsolate=on", prop: "AllowIsolate", want: "yes"},
 	"Unit.IgnoreOnIsolate":       {lines: "IgnoreOnIsolate=yes", prop: "IgnoreOnIsolate", want: "yes"},
 	"Unit.DefaultDependencies":   {lines: "DefaultDependencies=no", prop: "DefaultDependencies", want: "no"},
+	"Unit.RequiresMountsFor":     {lines: "RequiresMountsFor=/srv/data/ relative /var//lib", prop: "RequiresMountsFor", want: "/srv/data /var/lib"},
 	"Unit.JobTimeoutSec":         {lines: "JobTimeoutSec=1min 30s", prop: "JobTimeoutUSec", want: "1min 30s"},
 	"Unit.JobRunningTimeoutSec":  {lines: "JobRunningTimeoutSec=2s", prop: "JobRunningTimeoutUSec", want: "2s"},
 	"Unit.OnFailureJobMode":      {lines: "OnFailureJobMode=isolate", prop: "OnFailureJobMode", want: "isolate"},
