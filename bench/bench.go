@@ -58,6 +58,10 @@ type bench struct {
 	warmName, runName, txName, unitsName string
 	timersName                           string
 	runPID                               int
+	logTailName, logFloodName            string
+	logSeq                               int // rounds of the log step so far
+	// logResults are the log store's rows, reported in a table of their own.
+	logResults []result
 }
 
 func (b *bench) record(metric, unit string, v float64) {

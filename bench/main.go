@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,8 @@ type options struct {
 	stormOnly  bool
 	unitsOnly  bool
 	timersOnly bool
+	// only, if set, keeps the steps whose description it matches.
+	only *regexp.Regexp
 	// base is a git revision or a directory of binaries to compare with;
 	// "" measures the current build alone.
 	base string
@@ -69,9 +72,17 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.stormOnly, "storm-only", false, "measure only the storm")
 	fs.BoolVar(&o.unitsOnly, "units-only", false, "measure only the capsule with 200 running units")
 	fs.BoolVar(&o.timersOnly, "timers-only", false, "measure only the capsule with 1,000 armed timers")
+	only := fs.String("only", "", "measure only the steps whose description matches this regular expression (see the progress lines)")
 	fs.StringVar(&o.base, "base", "", "git revision to build, or directory holding capsuled and capsulectl, to measure beside -bin (A/B)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return o, fmt.Errorf("-only: %w", err)
+		}
+		o.only = re
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -152,6 +163,11 @@ func run(opts options, stdout, stderr io.Writer) (err error) {
 	}
 	if len(sides) > 1 {
 		printAB(stdout, sides[0], current)
+		fmt.Fprintln(stdout)
+	}
+	if len(current.logResults) > 0 {
+		fmt.Fprintln(stdout, "log store (current build; the base kept unit output in memory only)")
+		printResults(stdout, current.logResults)
 		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stdout, "load average (1 min) during the run: %s\n", loadSummary)

@@ -16,6 +16,8 @@ type step struct {
 	round           func(*bench, context.Context) error
 	// once: a single round, for measurements too long to repeat.
 	once bool
+	// currentOnly: the base build lacks what it measures.
+	currentOnly bool
 }
 
 // stepsFor lists the measurements the options ask for, in order.
@@ -44,6 +46,8 @@ func stepsFor(opts options) []step {
 			units,
 			timers,
 			{what: "floods from a capsule", round: (*bench).floods, once: true},
+			{what: "the log store", setup: (*bench).logsSetup, round: (*bench).logs, teardown: (*bench).logsTeardown,
+				currentOnly: true},
 			{what: "clean of a deep home", round: (*bench).deepHome, once: true},
 		}
 	}
@@ -51,7 +55,16 @@ func stepsFor(opts options) []step {
 		steps = append(steps, step{what: fmt.Sprintf("a storm of %d capsules, %d per call", opts.storm, opts.stormBatch),
 			round: (*bench).storm, once: true})
 	}
-	return steps
+	if opts.only == nil {
+		return steps
+	}
+	var kept []step
+	for _, s := range steps {
+		if opts.only.MatchString(s.what) {
+			kept = append(kept, s)
+		}
+	}
+	return kept
 }
 
 // runSteps runs every step on every build and stops at the first
@@ -65,6 +78,10 @@ func runSteps(ctx context.Context, sides []*bench, steps []step, n int, progress
 		rounds := n
 		if s.once {
 			rounds = 1
+		}
+		sides := sides
+		if s.currentOnly {
+			sides = sides[len(sides)-1:]
 		}
 		fmt.Fprintf(progress, "measuring %s (n=%d)\n", s.what, rounds)
 		start := time.Now()

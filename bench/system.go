@@ -28,6 +28,7 @@ type systemManager struct {
 	exited     chan struct{} // closed once cmd has been waited for
 	waitErr    error         // valid once exited is closed
 	logPath    string
+	storeDir   string // its log store, if the build has one ("": none)
 	runtimeDir string
 	cgroupDir  string
 	// ready records that this instance got the runtime directory's lock,
@@ -49,19 +50,34 @@ func startSystemManager(ctx context.Context, exe string, c ctl, runtimeDir, cgro
 	}
 	defer logf.Close()
 
-	cmd := exec.Command(exe, "--system", "--runtime-dir="+runtimeDir, "--cgroup="+cgroup)
+	args := []string{"--system", "--runtime-dir=" + runtimeDir, "--cgroup=" + cgroup}
+	// A build with a log store gets one of its own, not the host's
+	// /var/log/capsuled, which other managers may be writing.
+	var storeDir string
+	if hasFlag(exe, "log-dir") {
+		if storeDir, err = os.MkdirTemp("/var/tmp", "capsuled-bench-log-*"); err != nil {
+			os.Remove(logf.Name())
+			return nil, fmt.Errorf("create log store directory: %w", err)
+		}
+		args = append(args, "--log-dir="+storeDir, "--journal-socket=")
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// See run: Ctrl-C must not stop the manager before its capsules are
 	// cleaned.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		os.Remove(logf.Name())
+		if storeDir != "" {
+			os.RemoveAll(storeDir)
+		}
 		return nil, fmt.Errorf("start %s: %w", exe, err)
 	}
 	s := &systemManager{
 		cmd:        cmd,
 		exited:     make(chan struct{}),
 		logPath:    logf.Name(),
+		storeDir:   storeDir,
 		runtimeDir: runtimeDir,
 		cgroupDir:  filepath.Join(cgRoot, filepath.Clean("/"+cgroup)),
 	}
@@ -124,6 +140,9 @@ func (s *systemManager) stop(timeout time.Duration) error {
 	if s.ready {
 		err = errors.Join(err, removeRuntimeDir(s.runtimeDir), removeCgroup(s.cgroupDir))
 	}
+	if s.storeDir != "" {
+		err = errors.Join(err, os.RemoveAll(s.storeDir))
+	}
 	if err != nil {
 		return fmt.Errorf("stop capsuled (log kept in %s): %w", s.logPath, err)
 	}
@@ -154,6 +173,13 @@ func (s *systemManager) terminate(timeout time.Duration) error {
 	s.cmd.Process.Kill()
 	<-s.exited
 	return fmt.Errorf("capsuled did not stop within %v of SIGTERM and was killed", timeout)
+}
+
+// hasFlag reports whether capsuled at exe takes --name (its --help lists
+// it).
+func hasFlag(exe, name string) bool {
+	out, _ := exec.Command(exe, "--help").CombinedOutput()
+	return strings.Contains(string(out), "-"+name+" ")
 }
 
 // logTail returns the end of capsuled's log for error messages.

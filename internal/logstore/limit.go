@@ -96,21 +96,31 @@ const (
 // CopyLimited is Copy with a rate limit: lines beyond lim's burst are
 // dropped and counted, and while they are, the stream is drained in large
 // chunks at a bounded rate rather than line by line. lim may be nil.
-func CopyLimited(rd io.Reader, add func(string), lim *Limiter) {
+func CopyLimited(rd io.Reader, add func([]string), lim *Limiter) {
 	if lim == nil {
 		Copy(rd, add)
 		return
 	}
 	br := bufio.NewReaderSize(rd, 4096)
 	var chunk []byte
+	var batch []string
+	flush := func() {
+		if len(batch) > 0 {
+			add(batch)
+			batch = batch[:0]
+		}
+	}
 	partial := false // the last chunk dropped ended inside a line
 	defer func() {
+		flush()
 		if partial {
 			lim.Drop(1) // an unterminated last line
 		}
 	}()
 	for {
-		if lim.Suppressing(time.Now()) {
+		now := time.Now()
+		if lim.Suppressing(now) {
+			flush()
 			if chunk == nil {
 				chunk = make([]byte, suppressedChunk)
 			}
@@ -134,10 +144,13 @@ func CopyLimited(rd io.Reader, add func(string), lim *Limiter) {
 				if complete {
 					lim.Drop(1)
 				}
-			case lim.Allow(time.Now()):
-				add(string(bytes.TrimSuffix(line, []byte{'\n'})))
+			case lim.Allow(now):
+				batch = append(batch, string(bytes.TrimSuffix(line, []byte{'\n'})))
 			}
 			partial = !complete && partial
+		}
+		if err != nil || !lineBuffered(br) {
+			flush() // before a read that may block
 		}
 		if err == bufio.ErrBufferFull {
 			continue

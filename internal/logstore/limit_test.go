@@ -78,7 +78,7 @@ func TestCopyLimited(t *testing.T) {
 			l.pause = time.Millisecond
 			var kept []string
 			go func() {
-				CopyLimited(strings.NewReader(tt.input), func(s string) { kept = append(kept, s) }, l)
+				CopyLimited(strings.NewReader(tt.input), func(s []string) { kept = append(kept, s...) }, l)
 				close(done)
 			}()
 			<-done

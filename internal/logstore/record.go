@@ -24,18 +24,97 @@ type record struct {
 }
 
 // MarshalJSON encodes l as one journald JSON entry.
-func (l Line) MarshalJSON() ([]byte, error) {
-	r := record{Realtime: strconv.FormatInt(l.Time.UnixMicro(), 10), Priority: strconv.Itoa(l.Priority),
-		Ident: l.Ident, Message: l.Message}
+func (l Line) MarshalJSON() ([]byte, error) { return l.appendRecord(nil), nil }
+
+// appendRecord appends l as MarshalJSON encodes it, byte for byte what
+// encoding/json makes of a record, without its reflection and
+// allocations: every line a unit writes goes through here.
+func (l Line) appendRecord(b []byte) []byte {
+	b = append(b, `{"__REALTIME_TIMESTAMP":"`...)
+	b = strconv.AppendInt(b, l.Time.UnixMicro(), 10)
+	b = append(b, `","PRIORITY":"`...)
+	b = strconv.AppendInt(b, int64(l.Priority), 10)
+	b = append(b, '"')
+	b = appendField(b, "SYSLOG_IDENTIFIER", l.Ident)
 	if l.PID > 0 {
-		r.PID = strconv.Itoa(l.PID)
+		b = append(b, `,"_PID":"`...)
+		b = strconv.AppendInt(b, int64(l.PID), 10)
+		b = append(b, '"')
 	}
+	unit, invoc := "_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID"
 	if l.Manager {
-		r.MgrUnit, r.MgrInvoc = l.Unit, l.Invoc
-	} else {
-		r.Unit, r.Invoc = l.Unit, l.Invoc
+		unit, invoc = "UNIT", "INVOCATION_ID"
 	}
-	return json.Marshal(r)
+	b = appendField(b, unit, l.Unit)
+	b = appendField(b, invoc, l.Invoc)
+	b = append(b, `,"MESSAGE":`...)
+	b = appendJSONString(b, l.Message)
+	return append(b, '}')
+}
+
+// appendField appends ,"name":"value" unless value is empty (omitempty).
+func appendField(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, value)
+}
+
+// appendJSONString quotes s as encoding/json does by default: control
+// characters, quote and backslash escaped, and <, > and & (HTML), U+2028
+// and U+2029 as \u escapes; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 var errBadRecord = errors.New("not a log record")

@@ -5,6 +5,7 @@ package logstore
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
@@ -127,18 +128,21 @@ func (r *Ring) tailLocked(n int) []Line {
 	return all
 }
 
-// Copy reads lines from rd until EOF and hands each to add. Over-long lines
-// are split rather than dropped.
-func Copy(rd io.Reader, add func(string)) {
+// Copy reads lines from rd until EOF and hands them to add, all those
+// one read brought in at once: a unit that writes many lines at a time
+// costs one store write and one echo per batch, not per line. add must not
+// keep the slice. Over-long lines are split rather than dropped.
+func Copy(rd io.Reader, add func([]string)) {
 	br := bufio.NewReaderSize(rd, 4096)
+	var batch []string
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
-			s := string(line)
-			if s[len(s)-1] == '\n' {
-				s = s[:len(s)-1]
-			}
-			add(s)
+			batch = append(batch, string(bytes.TrimSuffix(line, []byte{'\n'})))
+		}
+		if len(batch) > 0 && (err != nil || !lineBuffered(br)) {
+			add(batch)
+			batch = batch[:0]
 		}
 		if err == bufio.ErrBufferFull {
 			continue
@@ -147,4 +151,11 @@ func Copy(rd io.Reader, add func(string)) {
 			return
 		}
 	}
+}
+
+// lineBuffered reports whether br holds a whole line, which the next
+// ReadSlice returns without reading (and so without blocking).
+func lineBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }

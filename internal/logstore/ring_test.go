@@ -1,8 +1,12 @@
 package logstore
 
 import (
+	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRingTail(t *testing.T) {
@@ -34,12 +38,61 @@ func TestRingTail(t *testing.T) {
 func TestCopySplitsLines(t *testing.T) {
 	long := strings.Repeat("x", 5000)
 	var got []string
-	Copy(strings.NewReader("a\nb\n"+long+"\nlast"), func(s string) { got = append(got, s) })
+	Copy(strings.NewReader("a\nb\n"+long+"\nlast"), func(s []string) { got = append(got, s...) })
 	if len(got) != 5 || got[0] != "a" || got[1] != "b" || got[4] != "last" {
 		t.Fatalf("unexpected lines: %d %q", len(got), got[:2])
 	}
 	if len(got[2])+len(got[3]) != 5000 {
 		t.Fatalf("long line lost bytes: %d+%d", len(got[2]), len(got[3]))
+	}
+}
+
+// chunks is a reader that returns its chunks one per Read, as a pipe
+// returns what each write put in.
+type chunks []string
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	(*c)[0] = (*c)[0][n:]
+	if (*c)[0] == "" {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// TestCopyBatches checks that the lines one read brings in are handed on
+// together, and that none waits for a later read.
+func TestCopyBatches(t *testing.T) {
+	tests := []struct {
+		name  string
+		reads []string
+		limit bool
+		want  string
+	}{
+		{"one line a read", []string{"a\n", "b\n"}, false, "[[a] [b]]"},
+		{"lines of one read together", []string{"a\nb\nc\n", "d\n"}, false, "[[a b c] [d]]"},
+		{"partial line waits for its end", []string{"a\nb", "c\nd\n"}, false, "[[a] [bc d]]"},
+		{"unterminated end", []string{"a\n", "b"}, false, "[[a] [b]]"},
+		{"limited", []string{"a\nb\nc\n", "d\n"}, true, "[[a b c] [d]]"},
+		{"limited, partial line", []string{"a\nb", "c\nd\n"}, true, "[[a] [bc d]]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][]string
+			add := func(s []string) { got = append(got, slices.Clone(s)) }
+			rd := chunks(slices.Clone(tt.reads))
+			if tt.limit {
+				CopyLimited(&rd, add, NewLimiter(time.Hour, 100, func(int) {}))
+			} else {
+				Copy(&rd, add)
+			}
+			if fmt.Sprint(got) != tt.want {
+				t.Errorf("batches %q, want %s", got, tt.want)
+			}
+		})
 	}
 }
 

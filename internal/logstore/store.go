@@ -1,11 +1,11 @@
 package logstore
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -119,42 +119,70 @@ func (s *Store) name(i int) string {
 	return filepath.Join(s.dir, "capsuled."+strconv.Itoa(i)+".jsonl")
 }
 
-// Append stores l. Each line is one write, so a crash of the manager
-// loses no line it had appended.
-func (s *Store) Append(l Line) {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return
+// Append stores l.
+func (s *Store) Append(l Line) { s.AppendLines([]Line{l}) }
+
+// AppendLines stores lines, in one write when they fit in the file (a
+// unit's output comes in batches of what one read brought in). Each batch
+// is written before AppendLines returns, so a crash of the manager loses
+// no line it had appended.
+func (s *Store) AppendLines(lines []Line) {
+	var b []byte
+	ends := make([]int, 0, len(lines)) // where each line's record ends in b
+	for _, l := range lines {
+		b = l.appendRecord(b)
+		b = append(b, '\n')
+		ends = append(ends, len(b))
 	}
-	b = append(b, '\n')
 	s.mu.Lock()
-	s.recent.Add(l)
+	for _, l := range lines {
+		s.recent.Add(l)
+	}
 	if s.dir != "" && !s.closed {
-		s.writeLocked(b)
+		s.writeLocked(b, ends)
 	}
 	s.mu.Unlock()
 	if s.opts.Forward != nil {
-		s.opts.Forward(l)
+		for _, l := range lines {
+			s.opts.Forward(l)
+		}
 	}
 }
 
-func (s *Store) writeLocked(b []byte) {
-	if s.f != nil && s.size > 0 && s.size+int64(len(b)) > s.opts.MaxFileSize {
-		s.rotateLocked()
-	}
-	if s.f == nil {
-		// A failed rotation or open is retried with every line: the
-		// directory may be writable again.
-		if err := s.openLocked(); err != nil {
-			s.warnOnce(err)
-			return
+// writeLocked writes the records in b, which end at ends, rotating
+// before the one that would take the file past its size.
+func (s *Store) writeLocked(b []byte, ends []int) {
+	for start := 0; start < len(b); {
+		if s.f == nil {
+			// A failed rotation or open is retried with every batch:
+			// the directory may be writable again.
+			if err := s.openLocked(); err != nil {
+				s.warnOnce(err)
+				return
+			}
 		}
-	}
-	b = s.terminateLocked(b)
-	n, err := s.f.Write(b)
-	s.size += int64(n)
-	if err != nil {
-		s.warnOnce(fmt.Errorf("write log: %w", err))
+		// As many whole records as fit, and one at least in an empty file.
+		end := len(b)
+		if room := s.opts.MaxFileSize - s.size; int64(end-start) > room {
+			i, _ := slices.BinarySearch(ends, start+int(max(room, 0))+1)
+			switch {
+			case i > 0 && ends[i-1] > start:
+				end = ends[i-1]
+			case s.size > 0:
+				s.rotateLocked()
+				continue
+			default:
+				i, _ = slices.BinarySearch(ends, start+1)
+				end = ends[i]
+			}
+		}
+		b1 := s.terminateLocked(b[start:end])
+		n, err := s.f.Write(b1)
+		s.size += int64(n)
+		if err != nil {
+			s.warnOnce(fmt.Errorf("write log: %w", err))
+		}
+		start = end
 	}
 }
 

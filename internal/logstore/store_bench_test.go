@@ -30,6 +30,27 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendLines is the cost per line of storing what one read of
+// a flooding unit's output brings in (64 lines: one write(2) and one
+// fstat(2) for them all).
+func BenchmarkAppendLines(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	lines := make([]Line, 64)
+	for i := range lines {
+		lines[i] = benchLine(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.AppendLines(lines)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}
+
 // fill writes size bytes of lines of several units into dir.
 func fill(b *testing.B, dir string, size int64) *Store {
 	s, err := Open(dir, Options{MaxFileSize: size/4 + 1, MaxFiles: 5}, nil)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -204,24 +205,38 @@ func (m *Manager) managerLine(u *Unit, msg string) logstore.Line {
 	return l
 }
 
-// unitLog records a line a unit's process wrote, at the level its "<N>"
-// prefix gives unless SyslogLevelPrefix=no. Output of a unit that runs
-// under a dynamic user (a capsule) is kept only in the unit's memory,
-// which clean --what=logs empties: stored in the manager's log it would
-// outlive the capsule (whose own manager keeps its log in its home).
-func (m *Manager) unitLog(u *Unit, invocation string, pid int, ident, msg string) {
-	prio := logstore.PriorityInfo
-	if u.svc == nil || !u.svc.NoLevelPrefix {
-		msg, prio = logstore.ParsePrefix(msg, prio)
+// unitLog records lines a unit's process wrote (those of one read), each
+// at the level its "<N>" prefix gives unless SyslogLevelPrefix=no. Output
+// of a unit that runs under a dynamic user (a capsule) is kept only in the
+// unit's memory, which clean --what=logs empties: stored in the manager's
+// log it would outlive the capsule (whose own manager keeps its log in its
+// home). The batch is stored and echoed with one write each.
+func (m *Manager) unitLog(u *Unit, invocation string, pid int, ident string, msgs []string) {
+	now := time.Now()
+	lines := make([]logstore.Line, len(msgs))
+	for i, msg := range msgs {
+		prio := logstore.PriorityInfo
+		if u.svc == nil || !u.svc.NoLevelPrefix {
+			msg, prio = logstore.ParsePrefix(msg, prio)
+		}
+		lines[i] = logstore.Line{Time: now, Unit: u.name, Ident: ident, PID: pid, Priority: prio,
+			Invoc: invocation, Message: msg}
 	}
-	l := logstore.Line{Time: time.Now(), Unit: u.name, Ident: ident, PID: pid, Priority: prio,
-		Invoc: invocation, Message: msg}
 	if u.svc != nil && u.svc.DynamicUser {
-		u.log.Add(l)
+		for _, l := range lines {
+			u.log.Add(l)
+		}
 		return
 	}
-	m.store.Append(l)
-	fmt.Fprintf(m.cfg.Log, "%s[%d]: %s\n", escape.Text(ident), pid, escape.Text(msg))
+	m.store.AppendLines(lines)
+	prefix := escape.Text(ident) + "[" + strconv.Itoa(pid) + "]: "
+	var echo []byte
+	for _, l := range lines {
+		echo = append(echo, prefix...)
+		echo = append(echo, escape.Text(l.Message)...)
+		echo = append(echo, '\n')
+	}
+	m.cfg.Log.Write(echo)
 }
 
 // Open creates the runtime directory and the notify socket; the control

@@ -122,7 +122,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	}
 	spec := &process.Spec{Path: path, Argv: argv, Env: envList, Dir: dir,
 		Cgroup: m.cfg.Cgroups.Path(rs.procGroup), Limiter: m.logLimiter(u),
-		Output: func(pid int, s string) { m.unitLog(u, rs.invocation, pid, ident, s) },
+		Output: func(pid int, lines []string) { m.unitLog(u, rs.invocation, pid, ident, lines) },
 		Warn:   func(err error) { m.logf(u, "%s: %v", u.name, err) }}
 
 	var toClose []*os.File // the invocation's stdio, ours once started

@@ -150,9 +150,9 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		out := spec.Output
 		go func() {
 			defer logR.Close()
-			add := func(string) {}
+			add := func([]string) {}
 			if out != nil {
-				add = func(s string) { out(pid, s) }
+				add = func(lines []string) { out(pid, lines) }
 			}
 			logstore.CopyLimited(logR, add, spec.Limiter)
 		}()

@@ -52,7 +52,11 @@ func TestLocalSpawn(t *testing.T) {
 	lines := make(chan string, 10)
 	p, err := l.Spawn(&Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "echo out; echo err >&2; exec sleep 100"},
 		Env: []string{"PATH=/usr/bin:/bin"}, Dir: "/", Cgroup: h.Path(cg),
-		Output: func(pid int, s string) { lines <- s }})
+		Output: func(pid int, batch []string) {
+			for _, s := range batch {
+				lines <- s
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,8 +58,9 @@ type Spec struct {
 	// TTY makes Stdin the controlling terminal.
 	TTY bool
 	// Output receives the lines the process writes, paced by Limiter
-	// (nil: unpaced). Nil discards them.
-	Output  func(pid int, line string)
+	// (nil: unpaced), all those of one read at once; it must not keep
+	// the slice. Nil discards them.
+	Output  func(pid int, lines []string)
 	Limiter *logstore.Limiter
 	// Warn, if set, receives problems that did not stop the start.
 	Warn func(error)
