@@ -24,6 +24,11 @@ func (h Hierarchy) WaitEmpty(ctx context.Context, cg string) error {
 }
 
 func waitEmpty(ctx context.Context, dir string) error {
+	// Most callers find it empty already (a unit's processes heeded its
+	// stop signal): they need no watch.
+	if pop, err := populated(dir); err == nil && !pop {
+		return nil
+	}
 	events := filepath.Join(dir, "cgroup.events")
 
 	// The kernel reports changes of cgroup.events as IN_MODIFY. A
