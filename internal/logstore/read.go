@@ -59,6 +59,11 @@ type Follow struct {
 // "the last 10 lines" costs what they take, not what the log holds.
 func (s *Store) Read(q Query) ([]Line, Follow, error) {
 	s.mu.Lock()
+	// Lines in memory are on disk too once the queue is written; mu
+	// keeps more from being queued until the files are open.
+	for s.written < s.queued {
+		s.syncLocked(s.queued)
+	}
 	_, seq, added := s.recent.Follow(0)
 	pos := Follow{Seq: seq, Added: added}
 	if s.dir == "" {
@@ -77,6 +82,7 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 	// so a rotation meanwhile changes nothing of what is read. One that
 	// cannot be (a capsule may put anything in its own log directory) is
 	// left out, with a warning.
+	s.fmu.Lock()
 	var files []*os.File
 	for i := 0; i < s.opts.MaxFiles; i++ {
 		f, err := openFile(s.name(i), os.O_RDONLY)
@@ -88,6 +94,7 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 		}
 		files = append(files, f)
 	}
+	s.fmu.Unlock()
 	s.mu.Unlock()
 	defer func() {
 		for _, f := range files {

@@ -41,11 +41,23 @@ type Store struct {
 	warn func(error)
 
 	mu     sync.Mutex
+	recent *Ring
+	closed bool
+	// Group commit: appenders queue their records in pending, and one at
+	// a time (flushing) writes all that is queued, outside mu, while the
+	// others wait until theirs are written. Many units logging at once
+	// (a stop of hundreds) then cost a write for all, not one each.
+	pending         []byte
+	pendingEnds     []int // where each record ends in pending
+	queued, written uint64
+	flushing        bool
+	done            sync.Cond // on mu: written moved
+
+	// fmu guards the file; taken after mu, never the other way round.
+	fmu    sync.Mutex
 	f      *os.File // nil: memory only, or the file could not be opened
 	size   int64
-	recent *Ring
 	warned map[syscall.Errno]bool
-	closed bool
 }
 
 // Open opens (creating with mode 0700) the store in dir; "" makes a store
@@ -62,6 +74,7 @@ func Open(dir string, opts Options, warn func(error)) (*Store, error) {
 		warn = func(error) {}
 	}
 	s := &Store{dir: dir, opts: opts, warn: warn, recent: NewRing(recentLines)}
+	s.done.L = &s.mu
 	if dir == "" {
 		return s, nil
 	}
@@ -123,29 +136,58 @@ func (s *Store) name(i int) string {
 func (s *Store) Append(l Line) { s.AppendLines([]Line{l}) }
 
 // AppendLines stores lines, in one write when they fit in the file (a
-// unit's output comes in batches of what one read brought in). Each batch
-// is written before AppendLines returns, so a crash of the manager loses
-// no line it had appended.
+// unit's output comes in batches of what one read brought in), together
+// with what other goroutines append meanwhile. They are written before
+// AppendLines returns, so a crash of the manager loses no line it had
+// appended.
 func (s *Store) AppendLines(lines []Line) {
 	var b []byte
-	ends := make([]int, 0, len(lines)) // where each line's record ends in b
 	for _, l := range lines {
 		b = l.appendRecord(b)
 		b = append(b, '\n')
-		ends = append(ends, len(b))
 	}
 	s.mu.Lock()
 	for _, l := range lines {
 		s.recent.Add(l)
 	}
 	if s.dir != "" && !s.closed {
-		s.writeLocked(b, ends)
+		base := len(s.pending)
+		s.pending = append(s.pending, b...)
+		for i, c := range b {
+			if c == '\n' { // records escape every newline of theirs
+				s.pendingEnds = append(s.pendingEnds, base+i+1)
+			}
+		}
+		s.queued++
+		s.syncLocked(s.queued)
 	}
 	s.mu.Unlock()
 	if s.opts.Forward != nil {
 		for _, l := range lines {
 			s.opts.Forward(l)
 		}
+	}
+}
+
+// syncLocked returns once the first n batches queued are written,
+// writing what is queued itself when no one else is.
+func (s *Store) syncLocked(n uint64) {
+	for s.written < n {
+		if s.flushing {
+			s.done.Wait()
+			continue
+		}
+		s.flushing = true
+		b, ends, upto := s.pending, s.pendingEnds, s.queued
+		s.pending, s.pendingEnds = nil, nil
+		s.mu.Unlock()
+		s.fmu.Lock()
+		s.writeLocked(b, ends)
+		s.fmu.Unlock()
+		s.mu.Lock()
+		s.flushing = false
+		s.written = upto
+		s.done.Broadcast()
 	}
 }
 
@@ -217,6 +259,7 @@ func (s *Store) rotateLocked() {
 	}
 }
 
+// warnOnce is called with fmu held.
 func (s *Store) warnOnce(err error) {
 	// One warning per errno is enough for a disk that stays full.
 	var errno syscall.Errno
@@ -231,11 +274,14 @@ func (s *Store) warnOnce(err error) {
 	s.warn(err)
 }
 
-// Close closes the file written.
+// Close closes the file written, once what is queued is.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.syncLocked(s.queued)
 	s.closed = true // lines still reach memory
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
 	if s.f == nil {
 		return nil
 	}

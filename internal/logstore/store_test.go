@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -246,5 +248,63 @@ func TestStoreAfterForeignAppend(t *testing.T) {
 	s.warn = func(error) {}
 	if got, _, err = s.Read(NewQuery(-1)); err != nil || messages(got) != "before,after" {
 		t.Errorf("with a FIFO: got %q (%v)", messages(got), err)
+	}
+}
+
+// TestConcurrentAppends: lines appended by many goroutines at once (their
+// writes grouped) all reach the file once, each goroutine's in order, also
+// across rotations, and each is on disk when its Append returns.
+func TestConcurrentAppends(t *testing.T) {
+	tests := []struct {
+		name    string
+		maxSize int64
+	}{
+		{"one file", 64 << 20},
+		{"rotating", 64 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir, Options{MaxFileSize: tt.maxSize, MaxFiles: 100}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			const writers, each = 8, 300
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range each {
+						unit := fmt.Sprintf("w%d.service", w)
+						s.Append(Line{Time: time.Now(), Unit: unit, Priority: 6, Message: strconv.Itoa(i)})
+						if w == 0 && i%50 == 0 {
+							q := NewQuery(1)
+							q.Units = []string{unit}
+							got, _, err := s.Read(q)
+							if err != nil || len(got) != 1 || got[0].Message != strconv.Itoa(i) {
+								t.Errorf("right after appending %d: read %v, %v", i, got, err)
+							}
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			got, _, err := s.Read(NewQuery(-1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := map[string]int{}
+			for _, l := range got {
+				if l.Message != strconv.Itoa(next[l.Unit]) {
+					t.Fatalf("%s: line %q, want %d", l.Unit, l.Message, next[l.Unit])
+				}
+				next[l.Unit]++
+			}
+			if len(got) != writers*each {
+				t.Errorf("%d lines on disk, want %d", len(got), writers*each)
+			}
+		})
 	}
 }
