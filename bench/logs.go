@@ -18,6 +18,9 @@ const (
 	logTailUnits  = 50
 	logPoll       = 20 * time.Millisecond
 	logTimeout    = 2 * time.Minute
+	// logRounds caps the step's rounds: a capsule's flood is paced (see
+	// logFlood) and takes about 20 s.
+	logRounds = 5
 
 	mLogRateCapsule = "log store lines/s, unit printing flat out (capsule)"
 	mLogCPUCapsule  = "capsule manager CPU meanwhile"
@@ -121,7 +124,11 @@ func (b *bench) logs(ctx context.Context) error {
 // logFlood runs a unit printing logFloodLines lines, with the rate limit
 // off, in the manager that -C args (none: the system manager) names, whose
 // pid is mgr, and records the lines a second from its start until its
-// last line is in the store, and mgr's CPU share meanwhile.
+// last line is in the store, and mgr's CPU share meanwhile. A capsule's
+// manager echoes its units' output on its stderr, which is
+// capsule@NAME.service's output in the system manager, rate-limited there
+// whatever the capsule sets: past that unit's burst the capsule's manager
+// waits on the pipe, read at most 320 KB/s, and so does the flood.
 func (b *bench) logFlood(ctx context.Context, args []string, mgr int, rateMetric, cpuMetric string) error {
 	unit := fmt.Sprintf("bl-flood%d", b.logSeq)
 	last := []byte(fmt.Sprintf("line %06d of a unit", logFloodLines))

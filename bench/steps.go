@@ -18,6 +18,8 @@ type step struct {
 	once bool
 	// currentOnly: the base build lacks what it measures.
 	currentOnly bool
+	// maxRounds, if above 0, caps the rounds of a long step.
+	maxRounds int
 }
 
 // stepsFor lists the measurements the options ask for, in order.
@@ -47,7 +49,7 @@ func stepsFor(opts options) []step {
 			timers,
 			{what: "floods from a capsule", round: (*bench).floods, once: true},
 			{what: "the log store", setup: (*bench).logsSetup, round: (*bench).logs, teardown: (*bench).logsTeardown,
-				currentOnly: true},
+				currentOnly: true, maxRounds: logRounds},
 			{what: "clean of a deep home", round: (*bench).deepHome, once: true},
 		}
 	}
@@ -78,6 +80,9 @@ func runSteps(ctx context.Context, sides []*bench, steps []step, n int, progress
 		rounds := n
 		if s.once {
 			rounds = 1
+		}
+		if s.maxRounds > 0 {
+			rounds = min(rounds, s.maxRounds)
 		}
 		sides := sides
 		if s.currentOnly {
