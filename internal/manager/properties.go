@@ -148,7 +148,14 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	add("CanStop", "yes")
 	add("CanReload", unitconf.FormatBool(u.canReload()))
 	add("Transient", unitconf.FormatBool(u.transient))
+	// Only systemd's own root slice and init scope are perpetual.
+	add("Perpetual", "no")
 	add("InvocationID", u.invocation)
+	collect := "inactive"
+	if u.run != nil && u.run.collect {
+		collect = "inactive-or-failed" // run --collect
+	}
+	add("CollectMode", collect)
 	jobID := ""
 	if id, ok := m.unitJobLocked(u.name); ok {
 		jobID = strconv.FormatUint(uint64(id), 10)
@@ -231,7 +238,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 func notFoundProperties(name, kind string) []Property {
 	ps := []Property{{"Id", name}, {"Names", name}, {"Description", name}, {"LoadState", "not-found"},
 		{"ActiveState", "inactive"}, {"SubState", "dead"}, {"CanStart", "no"}, {"CanStop", "yes"},
-		{"CanReload", "no"}, {"Transient", "no"},
+		{"CanReload", "no"}, {"Transient", "no"}, {"Perpetual", "no"}, {"CollectMode", "inactive"},
 		{"LoadError", fmt.Sprintf("org.freedesktop.systemd1.NoSuchUnit \"Unit %s not found.\"", name)}}
 	for _, s := range []string{"StateChange", "InactiveExit", "ActiveEnter", "ActiveExit", "InactiveEnter"} {
 		ps = append(ps, Property{s + "Timestamp", ""}, Property{s + "TimestampMonotonic", "0"})

@@ -95,6 +95,14 @@ func TestShowProperties(t *testing.T) {
 	wantOutput(t, 0, "Result=exit-code\nExecMainCode=1\nExecMainStatus=1\nActiveState=failed\nSubState=failed\n",
 		"-C", c, "show", "-p", "ActiveState,SubState,Result,ExecMainStatus,ExecMainCode", "c.service")
 	wantOutput(t, 0, "Description=Ctl A\nLoadState=loaded\n", "-C", c, "show", "-p", "LoadState,Description", "a.service")
+	// Every unit, of each type, and one without a file, as systemd 257
+	// shows them; run --collect's unit is collected when it failed too.
+	ctl(t, 0, "-C", c, "run", "-q", "-u", "shwt", "--on-active=1h", "true")
+	ctl(t, 0, "-C", c, "run", "-q", "-G", "-u", "shwg", "sleep", "1000")
+	defer ctl(t, 0, "-C", c, "stop", "shwt.timer", "shwg.service")
+	capsuleUnit(t, c, "shwp.path", "[Path]\nPathExists=%h/x\nUnit=b.service\n")
+	wantOutput(t, 0, strings.Repeat("Perpetual=no\nCollectMode=inactive\n\n", 7)+"Perpetual=no\nCollectMode=inactive-or-failed\n",
+		"-C", c, "show", "-p", "Perpetual,CollectMode", "a.service", "t.target", "none.service", "shwt.timer", "shwp.path", "paths.target", "app.slice", "shwg.service")
 
 	// Timestamps in systemd's format; one never reached is empty, shown
 	// only when asked for by name or with --all, its monotonic twin 0.
