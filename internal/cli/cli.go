@@ -747,7 +747,8 @@ func (c *ctl) isEnabled(names []string) error {
 		if !c.o.quiet {
 			fmt.Fprintln(c.io.Stdout, printable(r.State))
 		}
-		if r.State == "enabled" || r.State == "static" || r.State == "transient" {
+		switch r.State { // as systemctl's exit status
+		case "enabled", "enabled-runtime", "static", "transient", "alias", "indirect", "generated":
 			code = 0
 		}
 	}

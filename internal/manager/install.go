@@ -144,18 +144,28 @@ func (m *Manager) UnitFileState(name string) (string, error) {
 	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
 		return "static", nil
 	}
+	// Links in the runtime directory last until the next boot, as
+	// systemd's in /run.
+	switch {
+	case linkedIn(m.cfg.ConfigDir, n.String()):
+		return "enabled", nil
+	case m.cfg.RuntimeConfigDir != "" && linkedIn(m.cfg.RuntimeConfigDir, n.String()):
+		return "enabled-runtime", nil
+	}
+	return "disabled", nil
+}
+
+// linkedIn reports whether a symbolic link named name is in dir or below.
+func linkedIn(dir, name string) bool {
 	found := false
-	filepath.WalkDir(m.cfg.ConfigDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type()&fs.ModeSymlink != 0 && d.Name() == n.String() {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeSymlink != 0 && d.Name() == name {
 			found = true
 			return filepath.SkipAll
 		}
 		return nil
 	})
-	if found {
-		return "enabled", nil
-	}
-	return "disabled", nil
+	return found
 }
 
 // Canonical returns the unit name answers to: the unit it is an alias of
