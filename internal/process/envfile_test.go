@@ -18,6 +18,10 @@ func TestParseEnvFile(t *testing.T) {
 			"J=\"multi\nline\"\nK=\\x41\nP=file\nL=a\\\n# notcomment\n",
 			[]string{"A=1", "B=two words", `C=dq "x" $y \n z`, `D=sq \\ $x`, "E=continued", "H=a#b ;c", "I=", "J=multi\nline", "K=x41", "P=file", "L=a# notcomment"},
 			[]string{"export F=exp", "1BAD=x"}},
+		// systemd 257 (observed): after a closing quote the value goes
+		// on, blanks dropped, so a "# c" there is kept, not a comment.
+		{"observed after quotes", "A=\"x y\" # c\nB=plain # c2\nC=\"q\"rest\nD='s q' #x\nE=  spaced  \nK=\"x\" \"y\"\nJ=a\"b c\"d\n",
+			[]string{"A=x y# c", "B=plain # c2", "C=qrest", "D=s q#x", "E=spaced", "K=xy", `J=a"b c"d`}, nil},
 		{"later wins in place", "A=1\nB=2\nA=3", []string{"A=3", "B=2"}, nil},
 		{"no trailing newline, quoted", `A="x y`, []string{"A=x y"}, nil},
 		{"quotes mid value", `A=a'b c'd`, []string{"A=a'b c'd"}, nil},
