@@ -303,10 +303,13 @@ type RunReply struct {
 	InvocationID string `json:"invocationID"`
 	MainPID      int    `json:"mainPID,omitempty"`
 	Timer        string `json:"timer,omitempty"` // the transient timer that starts Unit
-	Done         bool   `json:"done,omitempty"`
-	Result       string `json:"result,omitempty"`
-	ExitCode     string `json:"exitCode,omitempty"`
-	ExitStatus   int    `json:"exitStatus,omitempty"`
+	// Warnings are what loading the unit ignored, for the caller's
+	// terminal.
+	Warnings   []string `json:"warnings,omitempty"`
+	Done       bool     `json:"done,omitempty"`
+	Result     string   `json:"result,omitempty"`
+	ExitCode   string   `json:"exitCode,omitempty"`
+	ExitStatus int      `json:"exitStatus,omitempty"`
 }
 
 // JobRef names one installed job.

@@ -128,6 +128,7 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		}
 	}()
 	var result api.RunReply
+	warned := false
 	err = t.client.CallMore(api.MethodRunTransient, req, func(p json.RawMessage, last bool) error {
 		if pipes != nil {
 			pipes.closeRemote()
@@ -135,6 +136,14 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		var rep api.RunReply
 		if err := json.Unmarshal(p, &rep); err != nil {
 			return err
+		}
+		if !warned {
+			// What the manager ignored of the options reaches this
+			// terminal, not only its log.
+			for _, w := range rep.Warnings {
+				fmt.Fprintln(stdio.Stderr, printable(w))
+			}
+			warned = true
 		}
 		if rep.Timer != "" && !o.quiet {
 			fmt.Fprintf(stdio.Stderr, "Running timer as unit: %s\nWill run service as unit: %s\n", printable(rep.Timer), printable(rep.Unit))

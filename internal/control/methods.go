@@ -278,7 +278,7 @@ func runTransient(ctx context.Context, m *manager.Manager, c *varlink.Call) erro
 	if err != nil {
 		return err
 	}
-	reply := api.RunReply{Unit: t.Unit, InvocationID: t.InvocationID, MainPID: t.MainPID, Timer: t.Timer}
+	reply := api.RunReply{Unit: t.Unit, InvocationID: t.InvocationID, MainPID: t.MainPID, Timer: t.Timer, Warnings: t.Warnings}
 	if !p.Wait {
 		return c.Reply(reply)
 	}

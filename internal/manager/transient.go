@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/process"
@@ -41,6 +42,9 @@ type Transient struct {
 	Timer        string // the transient timer that starts Unit, if any
 	InvocationID string
 	MainPID      int
+	// Warnings are what loading the unit found to ignore (a bad value, a
+	// setting not acted on), for run to print as systemd-run would.
+	Warnings []string
 
 	m  *Manager
 	u  *Unit
@@ -130,8 +134,13 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 		os.Remove(file)
 		return nil, err
 	}
+	warnings := m.transientWarnings(u, file)
 	if len(p.Timer) > 0 {
-		return m.startTransientTimer(ctx, p, u)
+		t, err := m.startTransientTimer(ctx, p, u)
+		if t != nil {
+			t.Warnings = append(warnings, t.Warnings...)
+		}
+		return t, err
 	}
 	m.mu.Lock()
 	var env []string
@@ -161,11 +170,28 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := &Transient{Unit: name, InvocationID: u.run.invocation, m: m, u: u, rs: u.run}
+	t := &Transient{Unit: name, InvocationID: u.run.invocation, Warnings: warnings, m: m, u: u, rs: u.run}
 	if u.run.main != nil {
 		t.MainPID = u.run.main.PID
 	}
 	return t, nil
+}
+
+// transientWarnings are the load warnings of u, read from file, without
+// the file's name and line: the caller gave the settings as options, not
+// as a file.
+func (m *Manager) transientWarnings(u *Unit, file string) []string {
+	m.mu.Lock()
+	ws := append(slices.Clone(u.warnings), m.modeWarnings(u)...)
+	m.mu.Unlock()
+	for i, w := range ws {
+		if rest, ok := strings.CutPrefix(w, file+":"); ok {
+			if _, msg, ok := strings.Cut(rest, ": "); ok {
+				ws[i] = msg
+			}
+		}
+	}
+	return ws
 }
 
 // transientFile renders a transient service as a unit file, so it is

@@ -220,3 +220,15 @@ func TestSystemRunAsUser(t *testing.T) {
 		t.Errorf("unknown user: %s", r)
 	}
 }
+
+// TestRunPropertyWarnings: what the manager ignores of run's -p options
+// reaches run's terminal, not only the manager's log, as systemd-run
+// reports bad assignments on its own terminal.
+func TestRunPropertyWarnings(t *testing.T) {
+	r := ctl(t, 0, "run", "-q", "--wait", "-p", "Nice=abc", "-p", "StandardOutput=bogus", "true")
+	want := "Failed to parse Nice= value, ignoring: abc (use a number from -20 to 19)\n" +
+		"Failed to parse StandardOutput= value, ignoring: bogus (use journal, kmsg, null, inherit, tty, file:PATH, append:PATH, truncate:PATH, socket or fd:NAME)\n"
+	if r.stderr != want {
+		t.Errorf("run -p with bad values: %s\nwant stderr %q", r, want)
+	}
+}
