@@ -91,7 +91,9 @@ func TestShowProperties(t *testing.T) {
 	wantOutput(t, 0, "Id=a.service\n\nId=b.service\n", "-C", c, "show", "-p", "Id", "a.service", "b.service")
 	wantOutput(t, 0, "Id=none.service\nLoadState=not-found\nActiveState=inactive\n",
 		"-C", c, "show", "-p", "Id,ActiveState,LoadState", "none.service")
-	// A failed oneshot (/bin/false), as systemd 257 shows it.
+	// A failed oneshot (/bin/false), as systemd 257 shows it, once its
+	// start (a.service's Wants=, not waited for) has failed.
+	waitProperty(t, c, "c.service", "ActiveState", "failed")
 	wantOutput(t, 0, "Result=exit-code\nExecMainCode=1\nExecMainStatus=1\nActiveState=failed\nSubState=failed\n",
 		"-C", c, "show", "-p", "ActiveState,SubState,Result,ExecMainStatus,ExecMainCode", "c.service")
 	wantOutput(t, 0, "Description=Ctl A\nLoadState=loaded\n", "-C", c, "show", "-p", "LoadState,Description", "a.service")
