@@ -359,7 +359,6 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 	if err := m.Open(); err != nil {
 		return err
 	}
-	m.WatchCollections()
 	l, err := control.Listen(m.RuntimeDir())
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ func Listen(dir string) (*net.UnixListener, error) {
 // Serve answers calls to m on l until ctx ends or l is closed.
 func Serve(ctx context.Context, l *net.UnixListener, m *manager.Manager) error {
 	f := &face{m: m, methods: methods()}
-	s := &varlink.Server{Handler: f.handle, Authorize: f.authorize}
+	s := &varlink.Server{Handler: f.handle, Authorize: f.authorize, ConnsChanged: m.SetClients}
 	return s.Serve(ctx, l)
 }
 

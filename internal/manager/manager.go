@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,13 +133,14 @@ type Manager struct {
 	idmapCache map[string]bool
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
-	trimState
-	hooks     hooks
-	events    feed // every unit's state changes
-	timers    timerIndex
-	paths     pathRegistry
-	envBlock  envBlock
-	specFacts specFacts
+	// freeOSMemory is the trim itself (debug.FreeOSMemory).
+	freeOSMemory func()
+	hooks        hooks
+	events       feed // every unit's state changes
+	timers       timerIndex
+	paths        pathRegistry
+	envBlock     envBlock
+	specFacts    specFacts
 	engineState
 }
 
@@ -166,11 +168,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	paths := append([]string{filepath.Join(cfg.RuntimeDir, "transient")}, cfg.UnitPaths...)
 	m := &Manager{
-		cfg:    cfg,
-		loader: &unit.Loader{Paths: paths, Builtin: cfg.Builtin},
-		units:  map[string]*Unit{},
-		state:  "initializing",
-		since:  time.Now(),
+		cfg:          cfg,
+		loader:       &unit.Loader{Paths: paths, Builtin: cfg.Builtin},
+		units:        map[string]*Unit{},
+		state:        "initializing",
+		since:        time.Now(),
+		freeOSMemory: debug.FreeOSMemory,
 	}
 	if err := m.openStore(); err != nil {
 		return nil, err

@@ -1,39 +1,49 @@
 package manager
 
 import (
-	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// TestTrimAfterIdleCollection: a collection the runtime runs while the
-// manager is idle is followed by a trim (and the trim's own collection by
-// none); once the manager stops, the watch ends.
-func TestTrimAfterIdleCollection(t *testing.T) {
-	m, _, _ := fakeEngine(t, map[string]string{})
-	t.Cleanup(func() {
-		m.mu.Lock()
-		m.stopping = true
-		m.mu.Unlock()
-		runtime.GC() // ends the watch
-	})
-	m.WatchCollections()
-	before := gcCycles()
-	runtime.GC()
-	deadline := time.Now().Add(10 * time.Second)
-	for m.trimmedAt.Load() <= before {
-		if time.Now().After(deadline) {
-			t.Fatalf("no trim after an idle collection (collections %d -> %d)", before, gcCycles())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	// The trim's collection does not trim again: the count settles
-	// (a loop would run hundreds; other goroutines of the test process may
-	// cause one or two).
-	time.Sleep(100 * time.Millisecond)
-	settled := gcCycles()
-	time.Sleep(300 * time.Millisecond)
-	if n := gcCycles(); n > settled+3 {
-		t.Errorf("collections go on while idle: %d -> %d", settled, n)
+// TestTrimWhenLastClientHangsUp: the last client hanging up trims an idle
+// manager (a second later), not one that runs a job, nor while clients
+// remain.
+func TestTrimWhenLastClientHangsUp(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		jobs    int
+		clients int
+		want    int32
+	}{
+		{"idle, last client gone", 0, 0, 1},
+		{"idle, a client left", 0, 1, 0},
+		{"running a job", 1, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, _, _ := fakeEngine(t, map[string]string{})
+			var trims atomic.Int32
+			m.freeOSMemory = func() { trims.Add(1) }
+			m.mu.Lock()
+			m.jobs = tc.jobs
+			m.mu.Unlock()
+			m.SetClients(tc.clients)
+			// A trim that is due comes within the deadline; one that is
+			// not would have come by half a second after its delay.
+			deadline := time.Now().Add(idleTrimDelay + 500*time.Millisecond)
+			if tc.want > 0 {
+				deadline = time.Now().Add(10 * time.Second)
+			}
+			for time.Now().Before(deadline) && (tc.want == 0 || trims.Load() < tc.want) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			m.mu.Lock()
+			m.jobs = 0
+			m.mu.Unlock()
+			if got := trims.Load(); got != tc.want {
+				t.Errorf("%d trims, want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -144,6 +144,9 @@ type Server struct {
 	Authorize func(Peer) error
 	// Heartbeat overrides HeartbeatInterval (for tests).
 	Heartbeat time.Duration
+	// ConnsChanged, if set, is told how many connections are open after
+	// each one is accepted or closed.
+	ConnsChanged func(open int)
 
 	mu    sync.Mutex
 	conns map[*net.UnixConn]struct{}
@@ -178,7 +181,6 @@ func (s *Server) Wait() { s.wg.Wait() }
 
 func (s *Server) track(c *net.UnixConn, add bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.conns == nil {
 		s.conns = map[*net.UnixConn]struct{}{}
 	}
@@ -187,6 +189,11 @@ func (s *Server) track(c *net.UnixConn, add bool) {
 	} else {
 		delete(s.conns, c)
 		c.Close()
+	}
+	n := len(s.conns)
+	s.mu.Unlock()
+	if s.ConnsChanged != nil {
+		s.ConnsChanged(n)
 	}
 }
 

@@ -399,3 +399,35 @@ func TestCallDecode(t *testing.T) {
 		t.Errorf("bad parameters: %v", err)
 	}
 }
+
+// TestConnsChanged: the server reports the open connections as clients
+// connect and hang up.
+func TestConnsChanged(t *testing.T) {
+	counts := make(chan int, 8)
+	path, _ := serve(t, &Server{Handler: handler, ConnsChanged: func(n int) { counts <- n }})
+	next := func() int {
+		select {
+		case n := <-counts:
+			return n
+		case <-time.After(5 * time.Second):
+			t.Fatal("no report of the open connections")
+			return -1
+		}
+	}
+	a := dial(t, path)
+	if n := next(); n != 1 {
+		t.Errorf("after the first connection: %d open", n)
+	}
+	b := dial(t, path)
+	if n := next(); n != 2 {
+		t.Errorf("after the second connection: %d open", n)
+	}
+	a.Close()
+	if n := next(); n != 1 {
+		t.Errorf("after the first hung up: %d open", n)
+	}
+	b.Close()
+	if n := next(); n != 0 {
+		t.Errorf("after both hung up: %d open", n)
+	}
+}
