@@ -76,6 +76,8 @@ type Context struct {
 	// LISTEN_PID can only be set by the process itself, before exec.
 	ListenFDs int      `json:"listenFDs,omitempty"`
 	FDNames   []string `json:"fdNames,omitempty"`
+	// NonBlocking sets O_NONBLOCK on the passed sockets (NonBlocking=).
+	NonBlocking bool `json:"nonBlocking,omitempty"`
 
 	// Attrs are the process attributes (limits, priorities, umask,
 	// standard streams) of systemd.exec(5); nil sets none.

@@ -119,6 +119,7 @@ const (
 	exitCgroup    = 219
 	exitOOMAdjust = 206
 	exitLandlock  = 1
+	exitFDs       = 202
 )
 
 type stepError struct {
@@ -328,6 +329,11 @@ func runExecutor(contextFD int) (err error) {
 	}
 	// SYSTEMD_EXEC_PID is the command's own PID, which only it knows.
 	env := append(c.Env[:len(c.Env):len(c.Env)], "SYSTEMD_EXEC_PID="+strconv.Itoa(os.Getpid()))
+	for fd := 3; c.NonBlocking && fd < 3+c.ListenFDs; fd++ {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			return step(exitFDs, fmt.Errorf("set O_NONBLOCK on socket fd %d: %w", fd, err))
+		}
+	}
 	if c.ListenFDs > 0 {
 		env = append(env, "LISTEN_FDS="+strconv.Itoa(c.ListenFDs),
 			"LISTEN_PID="+strconv.Itoa(os.Getpid()))

@@ -187,7 +187,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
 			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
-			Syscalls: syscalls, Caps: caps, Attrs: attrs, KeepSIGPIPE: u.svc.KeepSIGPIPE}
+			Syscalls: syscalls, Caps: caps, Attrs: attrs, KeepSIGPIPE: u.svc.KeepSIGPIPE, NonBlocking: u.svc.NonBlocking}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
 		if filters && (m.cfg.Mode != System || rs.uid != 0) {

@@ -15,6 +15,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 		{"a.service", "Service", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
 		{"a.service", "Service", "USBFunctionStrings=/x", "USBFunctionStrings= is not supported yet, ignoring."},
 		{"a.service", "Service", "PrivateUsers=yes", "PrivateUsers= is not supported yet, ignoring."},
+		{"a.service", "Service", "PrivateUsers=identity", "PrivateUsers= is not supported yet, ignoring."},
 		{"a.service", "Service", "LoadCredential=x:/y", "LoadCredential= is not supported yet, ignoring."},
 		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
 		{"a.socket", "Socket", "ExecStartPost=/bin/true", "ExecStartPost= is not supported yet, ignoring."},

@@ -51,6 +51,7 @@ type Service struct {
 	Dirs             map[DirType][]string
 	DirModes         map[DirType]uint32 // RuntimeDirectoryMode= and its siblings; see DirMode
 	KeepSIGPIPE      bool               // IgnoreSIGPIPE=no
+	NonBlocking      bool               // O_NONBLOCK on the sockets passed
 	StandardOutput   string             // journal (the unit's log)
 	StandardError    string             // journal or inherit (the same as StandardOutput=)
 	NotifyAccess     string             // main; empty: the default (none, main for notify types)
@@ -433,7 +434,8 @@ func serviceDirectives() []Directive {
 		ds = append(ds, Directive{Key: d.Key(), Props: []string{d.Key()}, Parse: dirList(d)})
 	}
 	ds = append(ds, dirModeDirectives()...)
-	ds = append(ds, sigpipeDirective())
+	ds = append(ds, sigpipeDirective(), privateUsersDirective())
+	ds = append(ds, Directive{Key: "NonBlocking", Props: []string{"NonBlocking"}, Parse: svcBool(func(s *Service) *bool { return &s.NonBlocking })})
 	ds = append(ds, sandboxDirectives()...)
 	res := func(u *Unit) *Resources { return &u.Service.Resources }
 	ds = append(ds, resourceDirectives(res)...)
@@ -579,6 +581,8 @@ func serviceProps() []Property {
 	}
 	props = append(props, dirModeProps()...)
 	props = append(props, sigpipeProp())
+	props = append(props, privateUsersProps()...)
+	props = append(props, Property{Name: "NonBlocking", Format: func(u *Unit) string { return FormatBool(u.Service.NonBlocking) }})
 	props = append(props, serviceResourceProps(func(u *Unit) *Resources { return &u.Service.Resources })...)
 	props = append(props, deviceProps(func(u *Unit) *Devices { return &u.Service.Devices })...)
 	props = append(props, sandboxProps()...)

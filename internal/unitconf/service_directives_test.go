@@ -74,6 +74,8 @@ func init() {
 		"Service.CacheDirectoryMode":         {lines: "CacheDirectoryMode=0750\nCacheDirectoryMode=", prop: "CacheDirectoryMode", want: "0755"},
 		"Service.LogsDirectoryMode":          {lines: "LogsDirectoryMode=0750", prop: "LogsDirectoryMode", want: "0750"},
 		"Service.ConfigurationDirectoryMode": {lines: "ConfigurationDirectoryMode=0555", prop: "ConfigurationDirectoryMode", want: "0555"},
+		"Service.PrivateUsers":               {lines: "PrivateUsers=no", prop: "PrivateUsersEx", want: "no"},
+		"Service.NonBlocking":                {lines: "NonBlocking=yes", prop: "NonBlocking", want: "yes"},
 		"Service.IgnoreSIGPIPE":              {lines: "IgnoreSIGPIPE=no", prop: "IgnoreSIGPIPE", want: "no"},
 		"Socket.SocketUser":                  {lines: "ListenStream=/s\nSocketUser=www-data", prop: "SocketUser", want: "www-data"},
 		"Socket.SocketGroup":                 {lines: "ListenStream=/s\nSocketGroup=123", prop: "SocketGroup", want: "123"},

@@ -37,6 +37,15 @@ func hostOnAC(t *testing.T) string {
 	return ""
 }
 
+// noSmack is a ConditionSecurity= that holds on this host, whether or not
+// it runs SMACK (systemd tests for /sys/fs/smackfs).
+func noSmack(t *testing.T) string {
+	if _, err := os.Stat("/sys/fs/smackfs"); err == nil {
+		return "smack"
+	}
+	return "!smack"
+}
+
 // managerCaps returns a capability the capsule's manager keeps in its
 // bounding set and one it does not, which is what ConditionCapability=
 // tests.
@@ -111,6 +120,7 @@ func TestConditions(t *testing.T) {
 		"skip.service": "[Unit]\nDescription=Skip me\nConditionPathExists=/nonexistent-" + name + "\n" + oneshot,
 		"facts.service": "[Unit]\nConditionHost=" + strings.ToUpper(host) + "\nConditionVirtualization=" + virt + "\nConditionMemory=>1M\nConditionCPUs=>=1\nConditionUser=c-" + name + "\nConditionEnvironment=HOME=" + home + "\nConditionPathIsDirectory=%h\nConditionKernelCommandLine=!nosuch-" + name +
 			"\nConditionACPower=" + onAC + "\nConditionCapability=" + has + "\nConditionCapability=!" + lacks +
+			"\nConditionFileNotEmpty=/etc/passwd\nAssertPathIsReadWrite=%h\nConditionSecurity=" + noSmack(t) +
 			"\nConditionFileIsExecutable=/bin/sh\nConditionFileIsExecutable=!/etc/passwd\nConditionPathExistsGlob=/bin/s*\nConditionPathExistsGlob=!/nonexistent-*\n" + oneshot,
 		"noac.service":     "[Unit]\nConditionACPower=" + map[string]string{"true": "false", "false": "true"}[onAC] + "\n" + oneshot,
 		"nocap.service":    "[Unit]\nConditionCapability=" + lacks + "\n" + oneshot,

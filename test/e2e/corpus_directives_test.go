@@ -153,12 +153,14 @@ func TestExecDirectoryModes(t *testing.T) {
 	t.Cleanup(func() {
 		os.RemoveAll("/var/lib/" + n)
 		os.RemoveAll("/var/cache/" + n)
+		os.RemoveAll("/var/log/" + n)
 	})
 	const show = `stat -c %a "$RUNTIME_DIRECTORY" "$STATE_DIRECTORY" "$CACHE_DIRECTORY"`
 	r := ctl(t, 0, "run", "-q", "-P", "-p", "RuntimeDirectory="+n, "-p", "RuntimeDirectoryMode=2750",
-		"-p", "StateDirectory="+n, "-p", "StateDirectoryMode=0700", "-p", "CacheDirectory="+n, "sh", "-c", show)
-	if r.stdout != "2750\n700\n755\n" {
-		t.Errorf("system manager: %s, want 2750 700 755", r)
+		"-p", "StateDirectory="+n, "-p", "StateDirectoryMode=0700", "-p", "CacheDirectory="+n,
+		"-p", "LogsDirectory="+n, "-p", "LogsDirectoryMode=0750", "sh", "-c", show+` "$LOGS_DIRECTORY"`)
+	if r.stdout != "2750\n700\n755\n750\n" {
+		t.Errorf("system manager: %s, want 2750 700 755 750", r)
 	}
 	c := startCapsule(t, "dm")
 	r = ctl(t, 0, "run", "-q", "-C", c, "-P", "-p", "RuntimeDirectory=dm", "-p", "RuntimeDirectoryMode=0750",
@@ -189,5 +191,25 @@ func TestIgnoreSIGPIPE(t *testing.T) {
 		if r.stdout != tt.want {
 			t.Errorf("%v: %s, want %q", tt.args, r, tt.want)
 		}
+	}
+}
+
+// TestPrivateUsersNo: PrivateUsers=no (NetworkManager, util-linux write
+// it) is the default, acted on without a warning: the service runs in the
+// manager's user namespace. A namespace of its own still warns.
+func TestPrivateUsersNo(t *testing.T) {
+	host, err := os.Readlink("/proc/self/ns/user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := fmt.Sprintf("cp-pu-%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=oneshot\nRemainAfterExit=yes\nPrivateUsers=no\nExecStart=/bin/sh -c 'readlink /proc/self/ns/user'\n")
+	ctl(t, 0, "start", unit)
+	r := ctl(t, 0, "status", unit)
+	if !strings.Contains(r.stdout, ": "+host+"\n") || strings.Contains(r.stdout, "PrivateUsers=") {
+		t.Errorf("status (want the host's user namespace %s, no warning): %s", host, r)
+	}
+	if r := ctl(t, 0, "show", "-p", "PrivateUsers,PrivateUsersEx", unit); r.stdout != "PrivateUsers=no\nPrivateUsersEx=no\n" {
+		t.Errorf("show: %s", r)
 	}
 }

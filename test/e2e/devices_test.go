@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestEscapeDevicePolicyClosed: a system service with DevicePolicy= or
@@ -96,5 +98,50 @@ func TestSocketNodeOwnerAndModes(t *testing.T) {
 			t.Errorf("DirectoryMode=0750: directory has %o", dst.Mode&0o7777)
 		}
 		ctl(t, 0, "stop", unit)
+	}
+}
+
+// TestNonBlockingSockets: the listening socket a socket-activated service
+// gets is blocking unless NonBlocking=yes, as systemd passes it.
+func TestNonBlockingSockets(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	const probe = `import fcntl, os, sys; print("nonblocking" if fcntl.fcntl(3, fcntl.F_GETFL) & os.O_NONBLOCK else "blocking", file=open(sys.argv[1], "w"))`
+	if err := os.WriteFile(filepath.Join(dir, "probe.py"), []byte(probe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range []string{"yes", "no"} {
+		base := fmt.Sprintf("cp-nb%s-%d", nb, os.Getpid())
+		sock, out := filepath.Join(dir, base+".sock"), filepath.Join(dir, base+".out")
+		systemUnit(t, base+".service", "[Service]\nType=oneshot\nNonBlocking="+nb+"\nExecStart=/usr/bin/python3 "+dir+"/probe.py "+out+"\n")
+		systemUnit(t, base+".socket", "[Socket]\nListenStream="+sock+"\n")
+		ctl(t, 0, "start", base+".socket")
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		var got []byte
+		for range 500 {
+			if got, err = os.ReadFile(out); err == nil && len(got) > 0 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		want := map[string]string{"yes": "nonblocking\n", "no": "blocking\n"}[nb]
+		if string(got) != want {
+			t.Errorf("NonBlocking=%s: the service saw %q, want %q", nb, got, want)
+		}
+		// The oneshot ends on its own; stopping it before would fail it.
+		for range 500 {
+			if r := ctlRun(nil, "is-active", base+".service"); strings.TrimSpace(r.stdout) != "activating" {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ctl(t, 0, "stop", base+".socket", base+".service")
+		ctlRun(nil, "reset-failed", base+".socket", base+".service")
 	}
 }

@@ -18,20 +18,21 @@ func TestInstallAliasAndAlso(t *testing.T) {
 	cfg := "/var/lib/capsules/" + c + "/.config/systemd/user/"
 	writeCapsuleFiles(t, c, map[string]string{
 		"iamain.service":  "[Unit]\nDescription=Main\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\nAlias=iaalias.service\nAlso=iaother.service\n",
-		"iaother.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\n",
+		"iaother.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\nRequiredBy=capsule@.target\n",
 	})
 	r := ctl(t, 0, "-C", c, "enable", "iamain.service")
 	for _, l := range []string{
 		"Created symlink '" + cfg + "iaalias.service' → '" + cfg + "iamain.service'.",
 		"Created symlink '" + cfg + "default.target.wants/iamain.service' → '" + cfg + "iamain.service'.",
 		"Created symlink '" + cfg + "default.target.wants/iaother.service' → '" + cfg + "iaother.service'.",
+		"Created symlink '" + cfg + "capsule@.target.requires/iaother.service' → '" + cfg + "iaother.service'.",
 	} {
 		if !strings.Contains(r.stdout+r.stderr, l) {
 			t.Errorf("enable lacks %q: %s", l, r)
 		}
 	}
 	dir := capsuleUnitDir(c)
-	for _, p := range []string{"iaalias.service", "default.target.wants/iamain.service", "default.target.wants/iaother.service"} {
+	for _, p := range []string{"iaalias.service", "default.target.wants/iamain.service", "default.target.wants/iaother.service", "capsule@.target.requires/iaother.service"} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("enable: %v", err)
 		}
@@ -56,7 +57,7 @@ func TestInstallAliasAndAlso(t *testing.T) {
 	}
 
 	ctl(t, 0, "-C", c, "disable", "iamain.service")
-	for _, p := range []string{"iaalias.service", "default.target.wants/iamain.service", "default.target.wants/iaother.service"} {
+	for _, p := range []string{"iaalias.service", "default.target.wants/iamain.service", "default.target.wants/iaother.service", "capsule@.target.requires/iaother.service"} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
 			t.Errorf("disable left %s", p)
 		}
