@@ -75,7 +75,7 @@ func (st *socketState) close(c *socketConfig) {
 		l.Close()
 	}
 	for _, p := range c.ListenStream {
-		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSocket != 0 && !c.KeepOnStop {
 			os.Remove(p)
 		}
 	}

@@ -231,7 +231,6 @@ var notYetSocket = []string{
 	"ReusePort",
 	"MessageQueueMaxMessages",
 	"MessageQueueMessageSize",
-	"RemoveOnStop",
 	"Symlinks",
 	"TriggerLimitIntervalSec",
 	"TriggerLimitBurst",

@@ -77,6 +77,7 @@ func init() {
 		"Service.PrivateUsers":               {lines: "PrivateUsers=no", prop: "PrivateUsersEx", want: "no"},
 		"Service.NonBlocking":                {lines: "NonBlocking=yes", prop: "NonBlocking", want: "yes"},
 		"Service.IgnoreSIGPIPE":              {lines: "IgnoreSIGPIPE=no", prop: "IgnoreSIGPIPE", want: "no"},
+		"Socket.RemoveOnStop":                {lines: "ListenStream=/s\nRemoveOnStop=no", prop: "RemoveOnStop", want: "no"},
 		"Socket.SocketUser":                  {lines: "ListenStream=/s\nSocketUser=www-data", prop: "SocketUser", want: "www-data"},
 		"Socket.SocketGroup":                 {lines: "ListenStream=/s\nSocketGroup=123", prop: "SocketGroup", want: "123"},
 		"Socket.Accept":                      {lines: "ListenStream=/s\nAccept=no", prop: "Accept", want: "no"},

@@ -19,6 +19,9 @@ type Socket struct {
 	// User and Group own the socket nodes (SocketUser=, SocketGroup=);
 	// "" leaves them the manager's.
 	User, Group string
+	// KeepOnStop is RemoveOnStop=no: the socket nodes stay when the unit
+	// stops (capsuled removes them by default, unlike systemd).
+	KeepOnStop bool
 }
 
 func newSocket(name string) *Socket {
@@ -109,6 +112,14 @@ func socketDirectives() []Directive {
 		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
 		{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
 		{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
+		{Key: "RemoveOnStop", Props: []string{"RemoveOnStop"}, Parse: func(c *parseCtx, v string) error {
+			remove := true
+			if err := parseBoolInto(&remove, v, true); err != nil {
+				return err
+			}
+			sock(c).KeepOnStop = !remove
+			return nil
+		}},
 		{Key: "SocketUser", Props: []string{"SocketUser"}, Parse: socketOwner(func(s *Socket) *string { return &s.User })},
 		{Key: "SocketGroup", Props: []string{"SocketGroup"}, Parse: socketOwner(func(s *Socket) *string { return &s.Group })},
 	}
@@ -143,6 +154,7 @@ func validOwnerName(v string) bool {
 
 func socketProps() []Property {
 	return []Property{
+		{Name: "RemoveOnStop", Format: func(u *Unit) string { return FormatBool(!u.Socket.KeepOnStop) }},
 		{Name: "SocketUser", Format: func(u *Unit) string { return u.Socket.User }},
 		{Name: "SocketGroup", Format: func(u *Unit) string { return u.Socket.Group }},
 		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},

@@ -145,3 +145,30 @@ func TestNonBlockingSockets(t *testing.T) {
 		ctlRun(nil, "reset-failed", base+".socket", base+".service")
 	}
 }
+
+// TestSocketRemoveOnStop: a socket unit's node goes when it stops
+// (capsuled's default, RemoveOnStop=yes as clamav, cups, libvirt and lvm2
+// write it), and stays with RemoveOnStop=no, as systemd 257 leaves it
+// (observed: srw-rw-rw- /run/cprm.sock after stop).
+func TestSocketRemoveOnStop(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		setting string
+		stays   bool
+	}{{"RemoveOnStop=yes\n", false}, {"RemoveOnStop=no\n", true}, {"", false}} {
+		n := counter.Add(1)
+		path := fmt.Sprintf("%s/r%d.sock", dir, n)
+		unit := fmt.Sprintf("cp-rm-%d-%d.socket", os.Getpid(), n)
+		systemUnit(t, unit, "[Socket]\nListenStream="+path+"\n"+tt.setting)
+		ctl(t, 0, "start", unit)
+		want := map[bool]string{true: "RemoveOnStop=no\n", false: "RemoveOnStop=yes\n"}[tt.stays]
+		if r := ctl(t, 0, "show", "-p", "RemoveOnStop", unit); r.stdout != want {
+			t.Errorf("%q: show: %s", tt.setting, r)
+		}
+		ctl(t, 0, "stop", unit)
+		_, err := os.Lstat(path)
+		if stays := err == nil; stays != tt.stays {
+			t.Errorf("%q: socket node there after stop: %v, want %v", tt.setting, stays, tt.stays)
+		}
+	}
+}
