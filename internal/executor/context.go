@@ -67,6 +67,12 @@ type Context struct {
 	// the invocation, passed at NetNamespaceFD.
 	NetNamespace   *os.File `json:"-"`
 	NetNamespaceFD int      `json:"netNamespaceFD,omitempty"`
+	// ExecReport, when set, is the write end of a pipe that tells the
+	// manager whether the command's execve() succeeded (Type=exec): it
+	// is closed on exec, and a failing executor writes a byte to it
+	// before it exits. Command passes it at ExecReportFD.
+	ExecReport   *os.File `json:"-"`
+	ExecReportFD int      `json:"execReportFD,omitempty"`
 
 	// JoinCgroups are cgroup.procs files of v1 hierarchies the process
 	// moves itself to first, so everything the command forks stays there.

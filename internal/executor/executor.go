@@ -45,6 +45,10 @@ func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
 		c.NetNamespaceFD = 3 + len(extra)
 		extra = append(extra, c.NetNamespace)
 	}
+	if c.ExecReport != nil {
+		c.ExecReportFD = 3 + len(extra)
+		extra = append(extra, c.ExecReport)
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode exec context: %w", err)
@@ -162,9 +166,14 @@ func step(code int, err error) error {
 
 func runExecutor(contextFD int) (err error) {
 	var path string
+	reportFD := -1
 	defer func() {
 		if se, ok := err.(*stepError); ok {
 			se.spawning = path
+		}
+		if err != nil && reportFD >= 0 {
+			// The exec failed: tell the manager before exiting.
+			unix.Write(reportFD, []byte{byte(exitCode(err))})
 		}
 	}()
 	// prctl and exec must happen on the same thread, and the mount
@@ -179,6 +188,11 @@ func runExecutor(contextFD int) (err error) {
 	var c Context
 	if err := json.Unmarshal(data, &c); err != nil {
 		return fmt.Errorf("decode exec context: %w", err)
+	}
+	if c.ExecReportFD > 0 {
+		// Closed by a successful exec: the manager reads end of file.
+		reportFD = c.ExecReportFD
+		syscall.CloseOnExec(reportFD)
 	}
 	path = c.Path
 	if path == "" && len(c.Argv) > 0 {

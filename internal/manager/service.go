@@ -191,6 +191,9 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	u.stamps.mainStarted()
 	m.mu.Unlock()
 	p.AfterExit(func() { m.watchMain(u, rs, p) })
+	if err := m.awaitExec(ctx, u, rs, p); err != nil {
+		return err
+	}
 	if notify {
 		select {
 		case <-rs.ready:
@@ -412,14 +415,8 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 			}
 		}
 		m.release(u, rs)
-		m.mu.Lock()
-		u.result = result
-		if result == resultSuccess {
-			u.setState(stateInactive, subDead)
-		} else {
-			u.setState(stateFailed, subFailed)
-		}
-		m.mu.Unlock()
+		// The lines come before the state change, which ends a start
+		// job with its "Failed to start" line, as in systemd.
 		if result == resultSuccess {
 			if rs.main != nil && u.svc.Type != "oneshot" && !rs.stopping {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
@@ -434,6 +431,14 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 			}
 			m.logf(u, "%s: Failed with result '%s'.", u.name, result)
 		}
+		m.mu.Lock()
+		u.result = result
+		if result == resultSuccess {
+			u.setState(stateInactive, subDead)
+		} else {
+			u.setState(stateFailed, subFailed)
+		}
+		m.mu.Unlock()
 		if rs.stopping {
 			m.logf(u, "Stopped %s.", u.ident())
 		}
@@ -613,7 +618,8 @@ func (m *Manager) runHelper(ctx context.Context, u *Unit, rs *runState, c unit.C
 		p.Signal(syscall.SIGKILL)
 		return err
 	}
-	if p.Status().ExitStatus() != 0 && !c.IgnoreFailure {
+	if ws := p.Status(); (!ws.Exited() || ws.ExitStatus() != 0) && !c.IgnoreFailure {
+		m.logControlExit(u, p)
 		return fmt.Errorf("%s: %s", c.Path, m.describeExit(p))
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"syscall"
 
+	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
@@ -68,6 +69,13 @@ func (m *Manager) runReloadCommand(u *Unit, rs *runState, c unit.Command) Result
 	if c.IgnoreFailure || (ws.Exited() && ws.ExitStatus() == 0) {
 		return resultSuccess
 	}
+	return m.logControlExit(u, p)
+}
+
+// logControlExit logs how the failed control process p ended, as
+// systemd does, and returns that as a result.
+func (m *Manager) logControlExit(u *Unit, p *process.Process) Result {
+	ws := p.Status()
 	code, status, res := "exited", ws.ExitStatus(), resultExitCode
 	if ws.Signaled() {
 		code, status, res = "killed", int(ws.Signal()), resultSignal

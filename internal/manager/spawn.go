@@ -157,6 +157,9 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	// A program that is not there fails in the executor, with systemd's
 	// 203/EXEC, not as a failure of the manager to start it.
 	missing := !filepath.IsAbs(path) || syscall.Access(path, 1) != nil // X_OK
+	// Type=exec's start waits for the main program's execve(), which
+	// only the executor can tell.
+	execReport := main && u.svc.Type == "exec"
 
 	plan := m.sandbox(u, rs)
 	var listen []*os.File
@@ -183,7 +186,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
 	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
 	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || rs.gid != 0 || len(rs.groups) > 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE {
+		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE || execReport {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
 			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
@@ -210,7 +213,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 			}
 			ec.SetCreds = ec.SetCreds || len(ec.Groups) > 0
 		}
-		spec.Executor, spec.Listen = ec, listen
+		spec.Executor, spec.Listen, spec.ExecReport = ec, listen, execReport
 		if plan != nil {
 			spec.Cloneflags = syscall.CLONE_NEWNS | m.utsNamespace(u)
 			netns, err := m.netNamespace(u, rs)

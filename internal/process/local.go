@@ -92,10 +92,20 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		ec = &executor.Context{}
 	}
 	var cmd *osexec.Cmd
+	var report *os.File // read end of the exec report pipe
 	if ec != nil {
 		c := *ec
 		c.Path, c.Argv, c.Env, c.Dir = spec.Path, spec.Argv, spec.Env, spec.Dir
 		c.ListenFDs = len(spec.Listen)
+		if spec.ExecReport {
+			r, w, err := os.Pipe()
+			if err != nil {
+				closeLog()
+				return nil, fmt.Errorf("exec report pipe: %w", err)
+			}
+			report, c.ExecReport = r, w
+			toClose = append(toClose, w)
+		}
 		if !intoCgroup {
 			c.JoinCgroups = append([]string{filepath.Join(spec.Cgroup, "cgroup.procs")}, c.JoinCgroups...)
 			attr.UseCgroupFD = false
@@ -103,6 +113,7 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		cmd, err = executor.Command(l.exe, &c, spec.Listen...)
 		if err != nil {
 			closeLog()
+			closeFile(report)
 			return nil, err
 		}
 		// Only the context pipe is ours to close; the sockets and the IPC
@@ -110,9 +121,9 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		toClose = append(toClose, cmd.ExtraFiles[len(cmd.ExtraFiles)-1])
 		attr.Cloneflags = spec.Cloneflags
 	} else {
-		if len(spec.Listen) > 0 || spec.Cloneflags != 0 {
+		if len(spec.Listen) > 0 || spec.Cloneflags != 0 || spec.ExecReport {
 			closeLog()
-			return nil, errors.New("sockets and namespaces are passed only through the executor")
+			return nil, errors.New("sockets, namespaces and exec reports are passed only through the executor")
 		}
 		cmd = &osexec.Cmd{Path: spec.Path, Args: spec.Argv, Env: spec.Env, Dir: spec.Dir}
 	}
@@ -129,6 +140,7 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 	})
 	if err != nil {
 		closeLog()
+		closeFile(report)
 		return nil, fmt.Errorf("execute %s: %w", spec.Path, err)
 	}
 	pid := cmd.Process.Pid
@@ -143,9 +155,13 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 	c, err := watchChild(cmd.Process)
 	if err != nil {
 		closeLog()
+		closeFile(report)
 		return nil, err
 	}
 	p := New(pid, filepath.Base(spec.Argv[0]), c.signal)
+	if report != nil {
+		p.execed = readExecReport(report)
+	}
 	if logR != nil {
 		out := spec.Output
 		go func() {
@@ -179,4 +195,23 @@ func joinCgroupFD(dir *os.File, pid int) error {
 		return fmt.Errorf("move %d to %s: %w", pid, dir.Name(), err)
 	}
 	return nil
+}
+
+// readExecReport reads the executor's exec report in the background: end
+// of file with nothing written means the command's execve() succeeded.
+func readExecReport(r *os.File) <-chan bool {
+	ch := make(chan bool, 1)
+	go func() {
+		defer r.Close()
+		var b [1]byte
+		n, _ := r.Read(b[:])
+		ch <- n == 0
+	}()
+	return ch
+}
+
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }

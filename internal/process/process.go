@@ -64,6 +64,9 @@ type Spec struct {
 	Limiter *logstore.Limiter
 	// Warn, if set, receives problems that did not stop the start.
 	Warn func(error)
+	// ExecReport asks for Process.Execed: whether the command's execve()
+	// succeeded (Type=exec). It needs Executor.
+	ExecReport bool
 }
 
 // Process is the handle of one started process.
@@ -76,6 +79,8 @@ type Process struct {
 	status syscall.WaitStatus
 	signal func(syscall.Signal) error
 
+	execed <-chan bool // Spec.ExecReport's answer; nil if not asked
+
 	mu     sync.Mutex
 	onExit []func() // run once it has exited; nil after Exit
 	ended  bool
@@ -86,6 +91,10 @@ type Process struct {
 func New(pid int, comm string, signal func(syscall.Signal) error) *Process {
 	return &Process{PID: pid, Comm: comm, exited: make(chan struct{}), signal: signal}
 }
+
+// Execed, for a process spawned with Spec.ExecReport, delivers once
+// whether its command's execve() succeeded. It is nil otherwise.
+func (p *Process) Execed() <-chan bool { return p.execed }
 
 // Exit records how the process ended and wakes those waiting for it. Only
 // the first call counts. Spawners call it.
