@@ -161,7 +161,14 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	// only the executor can tell.
 	execReport := main && u.svc.Type == "exec"
 
+	pv := commandPrivileges(c)
 	plan := m.sandbox(u, rs)
+	// PrivateNetwork= comes with a mount plan; its namespace is the
+	// invocation's, and '+' keeps it, as systemd 257 keeps PrivateIPC='s.
+	joinNet := plan != nil
+	if pv.noSandbox {
+		plan = nil
+	}
 	var listen []*os.File
 	if main {
 		listen = rs.listen
@@ -184,16 +191,22 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	// request-key helper for them.
 	keyUpcalls := u.svc.DynamicUser && m.cfg.Mode == System
 	syscalls, caps := m.syscallPlan(u), m.capsPlan(u)
-	filters := u.svc.RestrictSUIDSGID || u.svc.RestrictNamespaces != 0 || keyUpcalls || syscalls != nil
-	if (m.cfg.Mode == System && (plan != nil || rs.uid != 0 || rs.gid != 0 || len(rs.groups) > 0 || privIPC)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
-		filters || caps != nil || u.svc.NoNewPrivileges || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE || execReport {
+	restrictSUID, restrictNS, noNewPrivs := u.svc.RestrictSUIDSGID, u.svc.RestrictNamespaces, u.svc.NoNewPrivileges
+	landlock := u.svc.DynamicUser && m.cfg.Mode == System
+	if pv.noSandbox {
+		syscalls, caps, restrictSUID, restrictNS, noNewPrivs, keyUpcalls, landlock = nil, nil, false, 0, false, false, false
+	}
+	uid, gid, groups := pv.credentials(rs)
+	filters := restrictSUID || restrictNS != 0 || keyUpcalls || syscalls != nil
+	if (m.cfg.Mode == System && (plan != nil || uid != 0 || gid != 0 || len(groups) > 0 || privIPC || joinNet)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
+		filters || caps != nil || noNewPrivs || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE || execReport {
 		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
-			NoNewPrivs: u.svc.NoNewPrivileges, RestrictSUIDSGID: u.svc.RestrictSUIDSGID,
-			RestrictNamespaces: u.svc.RestrictNamespaces, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
+			NoNewPrivs: noNewPrivs, RestrictSUIDSGID: restrictSUID,
+			RestrictNamespaces: restrictNS, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
 			Syscalls: syscalls, Caps: caps, Attrs: attrs, KeepSIGPIPE: u.svc.KeepSIGPIPE, NonBlocking: u.svc.NonBlocking}
 		// A filter needs no_new_privs unless the command keeps
 		// CAP_SYS_ADMIN (root in the system manager), as systemd implies.
-		if filters && (m.cfg.Mode != System || rs.uid != 0) {
+		if filters && (m.cfg.Mode != System || uid != 0) {
 			ec.NoNewPrivs = true
 		}
 		if privIPC && !newIPC {
@@ -203,19 +216,21 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 			ec.Keyring, ec.InvocationID = string(keys), rs.invocation
 		}
 		if m.cfg.Mode == System {
-			ec.SetCreds, ec.UID, ec.GID = rs.uid != 0 || rs.gid != 0, uint32(rs.uid), uint32(rs.gid)
-			ec.ScopeLandlock = u.svc.DynamicUser && m.landlockScope()
-			for _, g := range rs.groups {
+			ec.SetCreds, ec.UID, ec.GID = uid != 0 || gid != 0, uint32(uid), uint32(gid)
+			ec.ScopeLandlock = landlock && m.landlockScope()
+			for _, g := range groups {
 				ec.Groups = append(ec.Groups, uint32(g))
 			}
-			if len(ec.Groups) == 0 && rs.uid != 0 {
-				ec.Groups = []uint32{uint32(rs.gid)}
+			if len(ec.Groups) == 0 && uid != 0 {
+				ec.Groups = []uint32{uint32(gid)}
 			}
 			ec.SetCreds = ec.SetCreds || len(ec.Groups) > 0
 		}
 		spec.Executor, spec.Listen, spec.ExecReport = ec, listen, execReport
 		if plan != nil {
 			spec.Cloneflags = syscall.CLONE_NEWNS | m.utsNamespace(u)
+		}
+		if joinNet {
 			netns, err := m.netNamespace(u, rs)
 			if err != nil {
 				return nil, err

@@ -51,7 +51,6 @@ var notYetService = []string{
 	"RebootArgument",
 	"ExitType",
 	"RestartMode",
-	"PermissionsStartOnly",
 	"RootDirectoryStartOnly",
 	"SysVStartPriority",
 	"BusName",

@@ -69,6 +69,10 @@ type Service struct {
 	EnvSettings
 	Sandbox
 	ExecAttrs
+
+	// PermissionsStartOnly: every command but ExecStart='s runs as with
+	// the '+' prefix (deprecated in systemd, still acted on).
+	PermissionsStartOnly bool
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -171,12 +175,6 @@ func execLines(field func(*Service) *[]unit.Command) func(c *parseCtx, v string)
 		if err != nil {
 			c.warn("Failed to resolve unit specifiers in %s, ignoring: %v", v, spec.err)
 			return nil
-		}
-		switch {
-		case cmd.Privileged:
-			c.warn("Command prefix '+' is not supported yet, ignoring it: the command runs with the unit's user and sandboxing")
-		case cmd.AmbientOnly:
-			c.warn("Command prefix '!' is not supported yet, ignoring it: the command runs with the unit's user and sandboxing")
 		}
 		*dst = append(*dst, cmd)
 		return nil
@@ -398,6 +396,7 @@ func serviceDirectives() []Directive {
 		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
 		{Key: "PIDFile", Props: []string{"PIDFile"}, Parse: parsePIDFile},
 		{Key: "GuessMainPID", Props: []string{"GuessMainPID"}, Parse: func(c *parseCtx, v string) error { return parseBoolInto(&svc(c).GuessMainPID, v, true) }},
+		{Key: "PermissionsStartOnly", Parse: svcBool(func(s *Service) *bool { return &s.PermissionsStartOnly })},
 		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
 		{Key: "User", Props: []string{"User"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.User })},
 		{Key: "Group", Props: []string{"Group"}, Strict: true, Parse: svcString(func(s *Service) *string { return &s.Group })},
@@ -468,6 +467,15 @@ func (s *Service) finish() error {
 	}
 	if err := s.finishStop(); err != nil {
 		return err
+	}
+	if s.PermissionsStartOnly {
+		for _, cmds := range [][]unit.Command{s.ExecCondition, s.ExecStartPre, s.ExecStartPost, s.ExecReload, s.ExecStop, s.ExecStopPost} {
+			for i := range cmds {
+				if !cmds[i].AmbientOnly {
+					cmds[i].Privileged = true
+				}
+			}
+		}
 	}
 	if err := s.finishExecAttrs(); err != nil {
 		return err

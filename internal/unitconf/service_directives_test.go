@@ -23,9 +23,13 @@ func init() {
 		"Service.ExecCondition": {lines: "ExecCondition=-/bin/a", check: func(u *Unit) bool {
 			return len(u.Service.ExecCondition) == 1 && u.Service.ExecCondition[0].IgnoreFailure
 		}},
-		"Service.ExecStop":                   {lines: "ExecStop=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStop) == 1 }},
-		"Service.ExecStopPost":               {lines: "ExecStopPost=/bin/a\nExecStopPost=", check: func(u *Unit) bool { return len(u.Service.ExecStopPost) == 0 }},
-		"Service.RemainAfterExit":            {lines: "RemainAfterExit=yes", prop: "RemainAfterExit", want: "yes"},
+		"Service.ExecStop":        {lines: "ExecStop=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStop) == 1 }},
+		"Service.ExecStopPost":    {lines: "ExecStopPost=/bin/a\nExecStopPost=", check: func(u *Unit) bool { return len(u.Service.ExecStopPost) == 0 }},
+		"Service.RemainAfterExit": {lines: "RemainAfterExit=yes", prop: "RemainAfterExit", want: "yes"},
+		"Service.PermissionsStartOnly": {lines: "PermissionsStartOnly=yes\nExecStartPre=/bin/a\nExecStop=!/bin/b", check: func(u *Unit) bool {
+			s := u.Service
+			return s.ExecStartPre[0].Privileged && !s.ExecStop[0].Privileged && s.ExecStop[0].AmbientOnly && !s.ExecStart[0].Privileged
+		}},
 		"Service.Environment":                {lines: `Environment=A=1 B='x y'` + "\n" + `Environment="C=%N"`, prop: "Environment", want: `A=1 "B=x y" C=x`},
 		"Service.User":                       {lines: "User=u-%N", prop: "User", want: "u-x"},
 		"Service.Group":                      {lines: "Group=g", prop: "Group", want: "g"},
