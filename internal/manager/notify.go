@@ -136,7 +136,7 @@ func (m *Manager) handleNotify(pid int, msg string) {
 		return
 	}
 	m.mu.Lock()
-	ready, trigger := false, false
+	ready, trigger, reloading, mono := false, false, false, ""
 	for _, line := range strings.Split(msg, "\n") {
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
@@ -145,6 +145,10 @@ func (m *Manager) handleNotify(pid int, msg string) {
 		switch k {
 		case "READY":
 			ready = v == "1"
+		case "RELOADING":
+			reloading = v == "1"
+		case "MONOTONIC_USEC":
+			mono = v
 		case "STATUS":
 			u.statusText = v
 		case "EXTEND_TIMEOUT_USEC":
@@ -157,6 +161,9 @@ func (m *Manager) handleNotify(pid int, msg string) {
 				m.armStopByNotify(u, rs)
 			}
 		}
+	}
+	if rs.reload != nil && rs.reload.notifyLocked(reloading, ready, mono) && u.active == stateReloading {
+		u.setState(stateReloading, subReloadNotify)
 	}
 	status := u.statusText
 	m.mu.Unlock()

@@ -49,6 +49,7 @@ type runState struct {
 	stopping  bool             // guarded by Manager.mu
 	control   *process.Process // the running ExecStartPre=, ExecStop=... command; guarded by Manager.mu
 	execs     []execRecord     // the commands run, for status; guarded by Manager.mu
+	reload    *reloadWait      // a notify-reload service's reload under way; guarded by Manager.mu
 	timers    runTimers
 }
 

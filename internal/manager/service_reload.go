@@ -9,15 +9,18 @@ import (
 )
 
 // canReload reports whether a reload job applies to u (CanReload=): a
-// service with ExecReload=.
+// service with ExecReload= or of Type=notify-reload.
 func (u *Unit) canReload() bool {
-	return u.svc != nil && len(u.svc.ExecReload) > 0
+	return u.svc != nil && (len(u.svc.ExecReload) > 0 || u.svc.Type == "notify-reload")
 }
 
 // reloadService does a reload job: the unit is reloading while its
 // ExecReload= commands run in order, with $MAINPID; then active again in
 // the sub-state it had, whatever they did (as in systemd, a failed reload
 // leaves the service running), with ReloadResult= telling how they ended.
+// A Type=notify-reload service is sent ReloadSignal= first, and the reload
+// lasts until it answers RELOADING=1 (with a MONOTONIC_USEC= from after
+// the signal) and then READY=1, within TimeoutStartSec=, as in systemd 257.
 func (m *Manager) reloadService(u *Unit) {
 	m.mu.Lock()
 	rs := u.run
@@ -27,17 +30,38 @@ func (m *Manager) reloadService(u *Unit) {
 	}
 	sub := u.sub
 	u.reloadResult = resultSuccess
-	u.setState(stateReloading, subReload)
+	main := rs.main
+	var rw *reloadWait
+	if u.svc.Type == "notify-reload" && main != nil && !main.HasExited() {
+		rw = newReloadWait()
+		rs.reload = rw
+		u.setState(stateReloading, subReloadSignal)
+	} else {
+		u.setState(stateReloading, subReload)
+	}
 	m.mu.Unlock()
 	m.logf(u, "Reloading %s...", u.ident())
 	res := resultSuccess
+	if rw != nil {
+		if err := main.Signal(syscall.Signal(u.svc.ReloadSignal)); err != nil {
+			m.logf(u, "%s: Failed to send reload signal: %v", u.name, err)
+			res = resultResources
+		}
+	}
 	for _, c := range u.svc.ExecReload {
-		if res = m.runReloadCommand(u, rs, c); res != resultSuccess {
+		if res != resultSuccess {
 			break
 		}
+		res = m.runReloadCommand(u, rs, c)
+	}
+	if rw != nil && res == resultSuccess {
+		res = m.awaitReloaded(u, main, rw)
 	}
 	m.mu.Lock()
 	u.reloadResult = res
+	if rs.reload == rw {
+		rs.reload = nil
+	}
 	if u.run == rs && u.active == stateReloading {
 		u.setState(stateActive, sub)
 	}
@@ -60,7 +84,7 @@ func (m *Manager) runReloadCommand(u *Unit, rs *runState, c unit.Command) Result
 	}
 	defer m.setControl(rs, p)()
 	if err := m.waitExit(context.Background(), p, u.svc.TimeoutStart); err != nil {
-		m.logf(u, "%s: reload operation timed out. Terminating.", u.name)
+		m.logf(u, "%s: Reload operation timed out. Killing reload process.", u.name)
 		p.Signal(syscall.SIGKILL)
 		<-p.Exited()
 		return resultTimeout

@@ -56,6 +56,8 @@ const (
 	subActive
 	subWaiting
 	subElapsed
+	subReloadSignal
+	subReloadNotify
 )
 
 var subStateNames = [...]string{
@@ -79,6 +81,8 @@ var subStateNames = [...]string{
 	subActive:       "active",
 	subWaiting:      "waiting",
 	subElapsed:      "elapsed",
+	subReloadSignal: "reload-signal",
+	subReloadNotify: "reload-notify",
 }
 
 func (s SubState) String() string { return enumName(subStateNames[:], int(s)) }

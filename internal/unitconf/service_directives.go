@@ -73,6 +73,7 @@ type Service struct {
 	// PermissionsStartOnly: every command but ExecStart='s runs as with
 	// the '+' prefix (deprecated in systemd, still acted on).
 	PermissionsStartOnly bool
+	ReloadSignal         int // Type=notify-reload's reload request
 }
 
 // DirType is one of the exec directory kinds (StateDirectory= etc.).
@@ -108,7 +109,7 @@ func (d DirType) Key() string {
 const defaultTimeout = 90 * time.Second
 
 func newService() *Service {
-	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15,
+	return &Service{Type: "simple", KillMode: "control-group", KillSignal: 15, ReloadSignal: 1,
 		TimeoutStart: defaultTimeout, TimeoutStop: defaultTimeout, ProtectSystem: "no", ProtectHome: "no",
 		StandardOutput: "journal", StandardError: "inherit", Restart: "no", RestartDelay: 100 * time.Millisecond, GuessMainPID: true,
 		Dirs: map[DirType][]string{}, Resources: defaultResources(), Stop: defaultStop(), Sandbox: defaultSandbox(),
@@ -219,6 +220,18 @@ func parsePIDFile(c *parseCtx, v string) error {
 		p = "/run/" + rest
 	}
 	svc(c).PIDFile = p
+	return nil
+}
+
+func parseReloadSignal(c *parseCtx, v string) error {
+	n := 1 // SIGHUP
+	if v != "" {
+		var err error
+		if n, err = ParseSignal(v); err != nil {
+			return err
+		}
+	}
+	svc(c).ReloadSignal = n
 	return nil
 }
 
@@ -426,7 +439,7 @@ func serviceDirectives() []Directive {
 		{Key: "RestartSec", Props: []string{"RestartUSec"}, Parse: parseRestartSec},
 		{Key: "OOMScoreAdjust", Props: []string{"OOMScoreAdjust"}, Parse: parseOOMScoreAdjust},
 		{Key: "LogExtraFields", Status: Warn, Reason: "the unit's log keeps no extra journal fields"},
-		{Key: "ReloadSignal", Status: Warn, Reason: "notify-reload services reload only through ExecReload="},
+		{Key: "ReloadSignal", Props: []string{"ReloadSignal"}, Parse: parseReloadSignal},
 		{Key: "MemoryPressureWatch", Status: Warn, Reason: "capsuled sets up no memory pressure notification"},
 	}
 	for _, d := range DirTypes {
@@ -598,6 +611,7 @@ func serviceProps() []Property {
 	props = append(props,
 		str("KillMode", func(s *Service) string { return s.KillMode }),
 		str("KillSignal", func(s *Service) string { return strconv.Itoa(s.KillSignal) }),
+		str("ReloadSignal", func(s *Service) string { return strconv.Itoa(s.ReloadSignal) }),
 	)
 	return append(props, serviceStopProps()...)
 }

@@ -26,6 +26,7 @@ func init() {
 		"Service.ExecStop":        {lines: "ExecStop=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStop) == 1 }},
 		"Service.ExecStopPost":    {lines: "ExecStopPost=/bin/a\nExecStopPost=", check: func(u *Unit) bool { return len(u.Service.ExecStopPost) == 0 }},
 		"Service.RemainAfterExit": {lines: "RemainAfterExit=yes", prop: "RemainAfterExit", want: "yes"},
+		"Service.ReloadSignal":    {lines: "ReloadSignal=SIGUSR1", prop: "ReloadSignal", want: "10"},
 		"Service.PermissionsStartOnly": {lines: "PermissionsStartOnly=yes\nExecStartPre=/bin/a\nExecStop=!/bin/b", check: func(u *Unit) bool {
 			s := u.Service
 			return s.ExecStartPre[0].Privileged && !s.ExecStop[0].Privileged && s.ExecStop[0].AmbientOnly && !s.ExecStart[0].Privileged
@@ -119,7 +120,7 @@ func TestServiceDefaults(t *testing.T) {
 	}
 	// As systemctl show prints a service with nothing set.
 	want := map[string]string{"Type": "simple", "Restart": "no", "NotifyAccess": "none", "RestartUSec": "100ms",
-		"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "1min 30s", "RemainAfterExit": "no",
+		"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "1min 30s", "RemainAfterExit": "no", "ReloadSignal": "1",
 		"MemoryMax": "infinity", "TasksMax": "infinity", "StandardOutput": "journal", "StandardError": "inherit",
 		"ProtectSystem": "no", "ProtectHome": "no", "ProtectProc": "default", "RestrictNamespaces": "no",
 		"KillMode": "control-group", "KillSignal": "15", "DynamicUser": "no", "Environment": "",
@@ -235,7 +236,7 @@ func TestServiceInvalidValues(t *testing.T) {
 		{"StandardOutput=kmsg", "/u/x.service:3: Unsupported in capsuled: StandardOutput=kmsg (output goes to the unit's log only); ignoring.", "StandardOutput", "journal"},
 		{"LogRateLimitBurst=-1", "/u/x.service:3: Failed to parse LogRateLimitBurst= value, ignoring: -1", "LogRateLimitBurst", "0"},
 		{"OOMScoreAdjust=1001", "/u/x.service:3: Failed to parse OOMScoreAdjust= value, ignoring: 1001", "Type", "simple"},
-		{"ReloadSignal=SIGUSR1", "/u/x.service:3: Unsupported in capsuled: ReloadSignal= (", "Type", "simple"},
+		{"ReloadSignal=SIGBOGUS", "/u/x.service:3: Failed to parse ReloadSignal= value, ignoring: SIGBOGUS", "ReloadSignal", "1"},
 		{"LogExtraFields=A=b", "/u/x.service:3: Unsupported in capsuled: LogExtraFields= (", "Type", "simple"},
 		{"MemoryPressureWatch=auto", "/u/x.service:3: Unsupported in capsuled: MemoryPressureWatch= (", "Type", "simple"},
 	}
