@@ -3,6 +3,7 @@ package manager
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -20,10 +21,11 @@ type ExecRun struct {
 
 // execRecord is the newest run of one command of an invocation.
 type execRecord struct {
-	kind  int // index in execKinds
-	index int // the command's place in its setting
-	argv  []string
-	p     *process.Process
+	kind        int // index in execKinds
+	index       int // the command's place in its setting
+	argv        []string
+	p           *process.Process
+	start, stop time.Time // stop: once its exit has been seen
 }
 
 // execKinds are the command settings in the order systemd lists their
@@ -59,7 +61,16 @@ func (m *Manager) noteExec(u *Unit, rs *runState, c unit.Command, p *process.Pro
 	if !ok {
 		return
 	}
-	r := execRecord{kind: kind, index: index, argv: c.Argv, p: p}
+	r := execRecord{kind: kind, index: index, argv: c.Argv, p: p, start: time.Now()}
+	// For show's stop_time; registered before the lock, as it may run
+	// at once.
+	defer p.AfterExit(func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if i := slices.IndexFunc(rs.execs, func(e execRecord) bool { return e.p == p }); i >= 0 {
+			rs.execs[i].stop = time.Now()
+		}
+	})
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := slices.IndexFunc(rs.execs, func(e execRecord) bool { return e.kind == kind && e.index == index })

@@ -230,6 +230,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("ExecMainPID", strconv.Itoa(execPID))
 		add("ExecMainCode", strconv.Itoa(exitCodeNumber(u.exitCode)))
 		add("ExecMainStatus", strconv.Itoa(u.exitStatus))
+		out = append(out, execPropertiesLocked(u)...)
 	}
 	return out
 }

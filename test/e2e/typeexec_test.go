@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -58,4 +59,15 @@ func TestTypeExecFailedExecFailsStart(t *testing.T) {
 		t.Errorf("start with a missing ExecStartPre= program: %s", r)
 	}
 	waitCapsuleLog(t, c, "xpe-pre", "xpe-pre.service: Control process exited, code=exited, status=203/EXEC")
+	// show gives each command's run as systemd 257 does.
+	pre := showValue(t, c, "xpe-pre.service", "ExecStartPre")
+	if !regexp.MustCompile(`^\{ path=/nonexistent/xppre ; argv\[\]=/nonexistent/xppre ; ignore_errors=no ; start_time=\[\w{3} [-0-9]+ [:0-9]+ \w+\] ; stop_time=\[\w{3} [-0-9]+ [:0-9]+ \w+\] ; pid=[1-9][0-9]* ; code=exited ; status=203 \}$`).MatchString(pre) {
+		t.Errorf("ExecStartPre= after its program was missing: %s", pre)
+	}
+	if got := showValue(t, c, "xpe-pre.service", "ExecStart"); got != "{ path=/bin/sleep ; argv[]=/bin/sleep 1000 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }" {
+		t.Errorf("ExecStart= that did not run: %s", got)
+	}
+	if got := showValue(t, c, "xpe-ok.service", "ExecStart"); !strings.Contains(got, " ; stop_time=[n/a] ; pid="+showValue(t, c, "xpe-ok.service", "MainPID")+" ; code=(null) ; status=0/0 }") {
+		t.Errorf("ExecStart= of a running service: %s", got)
+	}
 }
