@@ -41,8 +41,8 @@ func TestNotifyReload(t *testing.T) {
 	}
 	prog := "/var/lib/capsules/" + c + "/notify_reload"
 	writeCapsuleFiles(t, c, map[string]string{
-		"xpnr.service":       "[Service]\nType=notify-reload\nExecStart=" + prog + "\n",
-		"xpnr-usr1.service":  "[Service]\nType=notify-reload\nReloadSignal=SIGUSR1\nExecReload=/bin/echo xp-execreload\nExecStart=" + prog + "\n",
+		"xpnr.service":       "[Service]\nType=notify-reload\nTimeoutStartSec=20\nExecStart=" + prog + "\n",
+		"xpnr-usr1.service":  "[Service]\nType=notify-reload\nTimeoutStartSec=20\nReloadSignal=SIGUSR1\nExecReload=/bin/echo xp-execreload\nExecStart=" + prog + "\n",
 		"xpnr-stale.service": "[Service]\nType=notify-reload\nTimeoutStartSec=1\nExecStart=" + prog + " stale\n",
 	})
 	for unit, want := range map[string]string{"xpnr.service": "1", "xpnr-usr1.service": "10"} {

@@ -39,14 +39,20 @@ int main(int argc, char **argv) {
 	const char *mode = argc > 1 ? argv[1] : "";
 	unsigned long long start = mono_usec();
 	char msg[128];
+	sigset_t block, old;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Blocked but while waiting, so a signal that comes before the
+	 * wait is not lost. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
 	notify("READY=1");
 	for (;;) {
-		pause();
-		if (!got)
-			continue;
+		while (!got)
+			sigsuspend(&old);
 		printf("reload-by-%s\n", got == SIGHUP ? "HUP" : "USR1");
 		got = 0;
 		if (!strcmp(mode, "ignore"))
