@@ -204,7 +204,7 @@ func listBusNames(_ context.Context, m *manager.Manager, c *varlink.Call) error 
 }
 
 func reload(_ context.Context, m *manager.Manager, c *varlink.Call) error {
-	m.Reload()
+	m.ReloadRequested(int(c.Peer.PID))
 	return c.Reply(struct{}{})
 }
 

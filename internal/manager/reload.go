@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/unit"
 )
@@ -89,6 +90,8 @@ func (m *Manager) logLoad(u *Unit) {
 // once and keeps its state, processes and job: what runs keeps running,
 // and the new configuration applies from the next start.
 func (m *Manager) Reload() {
+	began := time.Now()
+	m.logf(nil, "Reloading...")
 	m.mu.Lock()
 	var keep []*Unit
 	for name, u := range m.units {
@@ -156,7 +159,18 @@ func (m *Manager) Reload() {
 		}
 	}
 	m.timersReloadedLocked()
-	m.logf(nil, "Reloading finished.")
+	m.logf(nil, "Reloading finished in %d ms.", time.Since(began).Milliseconds())
+}
+
+// ReloadRequested is daemon-reload asked for by the client process pid:
+// systemd's line naming it, then Reload.
+func (m *Manager) ReloadRequested(pid int) {
+	comm := "n/a" // a capsule cannot see root's client
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && pid > 0 {
+		comm = strings.TrimSuffix(string(b), "\n")
+	}
+	m.logf(nil, "Reload requested from client PID %d ('%s')...", pid, comm)
+	m.Reload()
 }
 
 // pinLoads keeps every loaded unit loaded until the returned function is

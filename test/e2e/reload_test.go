@@ -3,6 +3,8 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ func TestReloadRereadsRunningUnit(t *testing.T) {
 	}
 
 	if err := os.WriteFile(capsuleUnitFile(c, "rl1.service"), []byte("[Unit]\nDescription=New one\nWants=rl3.service\n"+
-		"[Service]\nExecStart=/bin/sh -c 'echo rl-v2; exec sleep infinity'\n"), 0o644); err != nil {
+		"[Service]\nExecStart=/bin/sh -c 'echo rl-v2; exec sleep infinity'\nNice=abc\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(capsuleUnitFile(c, "rl2.service"), []byte("[Unit]\nDescription=Fixed\n[Service]\nType=oneshot\nExecStart=/bin/true\n"), 0o644); err != nil {
@@ -53,6 +55,12 @@ func TestReloadRereadsRunningUnit(t *testing.T) {
 	}
 
 	ctl(t, 0, "-C", c, "daemon-reload")
+	// The reload's lines as systemd 257 logs them: who asked, then each
+	// re-read unit's warnings once, then the end.
+	if l := ctl(t, 0, "-C", c, "logs").stdout; !reloadLinesAround(l, "/var/lib/capsules/"+c+
+		"/.config/systemd/user/rl1.service:6: Failed to parse Nice= value, ignoring: abc") {
+		t.Errorf("daemon-reload's lines are not systemd's (the warning once, within them):\n%s", l)
+	}
 	for _, w := range [][3]string{
 		{"rl1.service", "Description", "New one"},
 		{"rl1.service", "NeedDaemonReload", "no"},
@@ -86,4 +94,40 @@ func TestReloadRereadsRunningUnit(t *testing.T) {
 		t.Errorf("restart after daemon-reload did not run the new command:\n%s", logs)
 	}
 	ctl(t, 0, "-C", c, "start", "rl2.service")
+}
+
+// reloadLinesAround reports whether the manager's log holds warning once,
+// within the lines of one reload as systemd 257 logs them: "Reload
+// requested from client PID N ('COMM')...", "Reloading...", the warnings,
+// "Reloading finished in N ms.".
+func reloadLinesAround(log, warning string) bool {
+	if strings.Count(log, warning) != 1 {
+		return false
+	}
+	requested := regexp.MustCompile(`: Reload requested from client PID \d+ \('[^']*'\)\.\.\.$`)
+	finished := regexp.MustCompile(`: Reloading finished in \d+ ms\.$`)
+	lines := strings.Split(log, "\n")
+	at := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, ": "+warning) })
+	if at < 2 {
+		return false
+	}
+	begin := at - 1
+	for begin > 0 && !strings.HasSuffix(lines[begin], ": Reloading...") {
+		if finished.MatchString(lines[begin]) {
+			return false
+		}
+		begin--
+	}
+	if begin < 1 || !requested.MatchString(lines[begin-1]) {
+		return false
+	}
+	for _, l := range lines[at+1:] {
+		if strings.HasSuffix(l, ": Reloading...") {
+			return false
+		}
+		if finished.MatchString(l) {
+			return true
+		}
+	}
+	return false
 }
