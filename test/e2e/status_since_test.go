@@ -47,8 +47,8 @@ func TestStatusProcessLines(t *testing.T) {
 	ctl(t, 0, "-C", c, "start", "stp.service")
 	defer ctl(t, 0, "-C", c, "stop", "stp.service")
 	waitCapsuleLog(t, c, "stp.service", "]: post")
+	main := waitNonZero(t, c, "stp.service", "MainPID") // past the executor's exec
 	out := ctlRun(nil, "-C", c, "status", "stp.service").stdout
-	main := strings.TrimSpace(ctl(t, 0, "-C", c, "show", "-P", "MainPID", "stp.service").stdout)
 	re := regexp.MustCompile(`(?m)^ Invocation: \w+\n` +
 		`    Process: \d+ ExecCondition=/bin/true \(code=exited, status=0/SUCCESS\)\n` +
 		`    Process: \d+ ExecStartPre=/bin/false \(code=exited, status=1/FAILURE\)\n` +
