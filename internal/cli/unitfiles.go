@@ -320,6 +320,10 @@ func (c *ctl) runEditor(raw IO, t *api.Edited) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if !bare {
+		// As systemctl: the editor starts on the drop-in's first line.
+		argv = append(argv, "+4")
+	}
 	cmd := osexec.Command(argv[0], append(argv[1:], f.Name())...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = raw.Stdin, raw.Stdout, raw.Stderr
 	if err := cmd.Run(); err != nil {

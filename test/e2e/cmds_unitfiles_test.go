@@ -225,7 +225,8 @@ func TestEditInCapsule(t *testing.T) {
 	// Interactive, on a terminal (script(1) gives it one): the editor
 	// adds a line between the markers; the text below them is dropped.
 	editor := filepath.Join(t.TempDir(), "ed.sh")
-	if err := os.WriteFile(editor, []byte("#!/bin/sh\nsed -i '/^### Anything between here/a [Service]\\nEnvironment=CMED=1' \"$1\"\n"), 0o755); err != nil {
+	// systemctl 257 starts the editor as "EDITOR +4 FILE" for a drop-in.
+	if err := os.WriteFile(editor, []byte("#!/bin/sh\n[ \"$1\" = +4 ] || exit 1\nsed -i '/^### Anything between here/a [Service]\\nEnvironment=CMED=1' \"$2\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cmd := osexec.Command("script", "-qec", filepath.Join(e.bin, "capsulectl")+" -C "+c+" edit --drop-in=ed cme", "/dev/null")
