@@ -213,3 +213,16 @@ func TestPrivateUsersNo(t *testing.T) {
 		t.Errorf("show: %s", r)
 	}
 }
+
+// TestForkingGuessMainPIDNo: a forking service without PIDFile= and with
+// GuessMainPID=no (postfix@ writes it) runs without a main PID, as under
+// systemd 257 (observed: MainPID=0, active/running), and stops.
+func TestForkingGuessMainPIDNo(t *testing.T) {
+	unit := fmt.Sprintf("cp-gm-%d.service", os.Getpid())
+	systemUnit(t, unit, "[Service]\nType=forking\nGuessMainPID=no\nExecStart=/bin/sh -c 'sleep 100 & exit 0'\n")
+	ctl(t, 0, "start", unit)
+	if r := ctl(t, 0, "show", "-p", "MainPID,ActiveState,SubState,GuessMainPID", unit); r.stdout != "GuessMainPID=no\nMainPID=0\nActiveState=active\nSubState=running\n" {
+		t.Errorf("show: %s", r)
+	}
+	ctl(t, 0, "stop", unit)
+}
