@@ -12,6 +12,9 @@ type Context struct {
 	Argv []string `json:"argv"`
 	Env  []string `json:"env"`
 	Dir  string   `json:"dir,omitempty"`
+	// Unit names the unit in the lines a failing executor leaves in its
+	// log, as systemd's do.
+	Unit string `json:"unit,omitempty"`
 
 	// Credentials are applied only when SetCreds is true.
 	SetCreds bool     `json:"setCreds,omitempty"`

@@ -95,10 +95,17 @@ func IsExecutor(args []string) bool {
 			fd = n
 		}
 		err := runExecutor(fd)
-		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
-		if se, ok := err.(*stepError); ok && se.spawning != "" {
-			// The line systemd's executor leaves in the unit's log.
-			fmt.Fprintf(os.Stderr, "Failed at step %s spawning %s: %s\n", exitstatus.Name(se.code), se.spawning, errnoText(se.err))
+		se, ok := err.(*stepError)
+		if !ok || se.spawning == "" {
+			fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		} else {
+			// The lines systemd's executor leaves in the unit's log.
+			prefix := ""
+			if se.unit != "" {
+				prefix = se.unit + ": "
+			}
+			fmt.Fprintf(os.Stderr, "%s%s\n", prefix, se.describe())
+			fmt.Fprintf(os.Stderr, "%sFailed at step %s spawning %s: %s\n", prefix, exitstatus.Name(se.code), se.spawning, errnoText(se.err))
 		}
 		os.Exit(exitCode(err))
 	case holdArg:
@@ -130,6 +137,19 @@ type stepError struct {
 	code     int
 	err      error
 	spawning string // the program, once known
+	unit     string // the unit's name, once known
+}
+
+// describe is the failure as systemd words it in the line before "Failed
+// at step", where it has words of its own for the step.
+func (e *stepError) describe() string {
+	switch e.code {
+	case exitExec:
+		return fmt.Sprintf("Unable to locate executable '%s': %s", e.spawning, errnoText(e.err))
+	case exitChdir:
+		return "Changing to the requested working directory failed: " + errnoText(e.err)
+	}
+	return "executor: " + e.err.Error()
 }
 
 // errnoText is the error number's description as strerror words it ("No
@@ -165,11 +185,11 @@ func step(code int, err error) error {
 }
 
 func runExecutor(contextFD int) (err error) {
-	var path string
+	var path, unitName string
 	reportFD := -1
 	defer func() {
 		if se, ok := err.(*stepError); ok {
-			se.spawning = path
+			se.spawning, se.unit = path, unitName
 		}
 		if err != nil && reportFD >= 0 {
 			// The exec failed: tell the manager before exiting.
@@ -194,7 +214,7 @@ func runExecutor(contextFD int) (err error) {
 		reportFD = c.ExecReportFD
 		syscall.CloseOnExec(reportFD)
 	}
-	path = c.Path
+	path, unitName = c.Path, c.Unit
 	if path == "" && len(c.Argv) > 0 {
 		path = c.Argv[0]
 	}

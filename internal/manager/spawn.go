@@ -200,7 +200,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	filters := restrictSUID || restrictNS != 0 || keyUpcalls || syscalls != nil
 	if (m.cfg.Mode == System && (plan != nil || uid != 0 || gid != 0 || len(groups) > 0 || privIPC || joinNet)) || len(listen) > 0 || keys != keyring.Inherit || len(rs.v1) > 0 ||
 		filters || caps != nil || noNewPrivs || u.svc.OOMScoreAdjust != nil || attrs != nil || missing || u.svc.KeepSIGPIPE || execReport {
-		ec := &executor.Context{Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
+		ec := &executor.Context{Unit: u.name, Mounts: plan, FDNames: rs.fdNames, JoinCgroups: joinV1(rs),
 			NoNewPrivs: noNewPrivs, RestrictSUIDSGID: restrictSUID,
 			RestrictNamespaces: restrictNS, RefuseKeyUpcalls: keyUpcalls, OOMScoreAdjust: u.svc.OOMScoreAdjust,
 			Syscalls: syscalls, Caps: caps, Attrs: attrs, KeepSIGPIPE: u.svc.KeepSIGPIPE, NonBlocking: u.svc.NonBlocking}

@@ -31,11 +31,14 @@ func TestTypeExecFailedExecFailsStart(t *testing.T) {
 	ownByCapsule(t, c)
 	const failed = "because the control process exited with error code."
 	for _, tt := range []struct {
-		unit, status, log string
+		unit, status, log, log2 string
 	}{
-		{"xpe-missing", "203", "Failed at step EXEC spawning /nonexistent/xpbin: No such file or directory"},
-		{"xpe-noexec", "203", "Failed at step EXEC spawning " + noexec + ": Permission denied"},
-		{"xpe-wd", "200", "Failed at step CHDIR spawning /bin/sleep: No such file or directory"},
+		{"xpe-missing", "203", "xpe-missing.service: Unable to locate executable '/nonexistent/xpbin': No such file or directory",
+			"xpe-missing.service: Failed at step EXEC spawning /nonexistent/xpbin: No such file or directory"},
+		{"xpe-noexec", "203", "xpe-noexec.service: Unable to locate executable '" + noexec + "': Permission denied",
+			"xpe-noexec.service: Failed at step EXEC spawning " + noexec + ": Permission denied"},
+		{"xpe-wd", "200", "xpe-wd.service: Changing to the requested working directory failed: No such file or directory",
+			"xpe-wd.service: Failed at step CHDIR spawning /bin/sleep: No such file or directory"},
 	} {
 		r := ctl(t, 1, "-C", c, "start", tt.unit)
 		if !strings.Contains(r.stderr, "Job for "+tt.unit+".service failed "+failed) {
@@ -47,6 +50,7 @@ func TestTypeExecFailedExecFailsStart(t *testing.T) {
 			}
 		}
 		waitCapsuleLog(t, c, tt.unit, tt.log)
+		waitCapsuleLog(t, c, tt.unit, tt.log2)
 	}
 	ctl(t, 0, "-C", c, "start", "xpe-ok")
 	if got := showValue(t, c, "xpe-ok.service", "ActiveState"); got != "active" {
