@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,7 +132,7 @@ type Manager struct {
 	idmapCache map[string]bool
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
-	// freeOSMemory is the trim itself (debug.FreeOSMemory).
+	// freeOSMemory is the trim itself (trimHeap).
 	freeOSMemory func()
 	hooks        hooks
 	events       feed // every unit's state changes
@@ -173,7 +172,7 @@ func New(cfg Config) (*Manager, error) {
 		units:        map[string]*Unit{},
 		state:        "initializing",
 		since:        time.Now(),
-		freeOSMemory: debug.FreeOSMemory,
+		freeOSMemory: trimHeap,
 	}
 	if err := m.openStore(); err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package manager
 
-import "time"
+import (
+	"runtime"
+	"runtime/debug"
+	"time"
+)
 
 // idleTrimDelay is how long a manager must have run no job before it hands
 // freed memory back to the system: an idle capsule then costs what it holds,
@@ -39,4 +43,14 @@ func (m *Manager) SetClients(n int) {
 		m.scheduleTrim()
 	}
 	m.mu.Unlock()
+}
+
+// trimHeap collects twice and hands all free memory back. The first
+// collection only moves what sync.Pools hold (encoders and buffers of the
+// last burst of clients) to their victim caches; left there, the runtime's
+// next periodic collection, two minutes on, would free it and its paced
+// scavenger would hand it back in dozens of wake-ups.
+func trimHeap() {
+	runtime.GC()
+	debug.FreeOSMemory()
 }
