@@ -25,6 +25,12 @@ import (
 // ExecutorArg is argv[1] of the manager binary when it runs as executor.
 const ExecutorArg = "--executor"
 
+// FailArg is argv[1] of a process that fails a step before any exec, as
+// systemd's forked child does when the manager could not resolve the
+// unit's credentials: argv[2] is the exit status, the rest are lines it
+// writes to standard error (the unit's log).
+const FailArg = "--executor-fail"
+
 // holdArg is argv[1] when the binary only has to exist inside a new user
 // namespace until its ID map has been taken.
 const holdArg = "--hold-userns"
@@ -108,6 +114,17 @@ func IsExecutor(args []string) bool {
 			fmt.Fprintf(os.Stderr, "%sFailed at step %s spawning %s: %s\n", prefix, exitstatus.Name(se.code), se.spawning, errnoText(se.err))
 		}
 		os.Exit(exitCode(err))
+	case FailArg:
+		code := 1
+		if len(args) > 2 {
+			if n, err := strconv.Atoi(args[2]); err == nil && n > 0 && n < 256 {
+				code = n
+			}
+		}
+		for _, l := range args[min(len(args), 3):] {
+			fmt.Fprintln(os.Stderr, l)
+		}
+		os.Exit(code)
 	case holdArg:
 		// Block until killed; the parent only needs our user namespace.
 		select {}

@@ -3,10 +3,14 @@ package manager
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/capsuled/capsuled/internal/executor"
 	"github.com/capsuled/capsuled/internal/exitstatus"
+	"github.com/capsuled/capsuled/internal/process"
+	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // credError is a start step that fails as systemd's executor fails it:
@@ -71,15 +75,66 @@ func (m *Manager) resolveID(name, db string) (int, error) {
 	return strconv.Atoi(f[2])
 }
 
-// failCreds ends a start that checkUserCreds refused, with the lines and
-// the exit status systemd's failed executor leaves.
+// failCreds ends a start whose credentials were refused, with the lines
+// and the exit status systemd's failed executor leaves. As systemd's, the
+// failure is a process of its own, so status shows its PID; where it
+// cannot be started (no cgroup yet), the manager writes its lines.
 func (m *Manager) failCreds(u *Unit, rs *runState, ce *credError, argv0 string) {
-	step := exitstatus.Name(ce.status)
-	m.logf(u, "%s: %s", u.name, ce.msg)
-	m.logf(u, "%s: Failed at step %s spawning %s: %s", u.name, step, argv0, ce.errno)
+	lines := []string{u.name + ": " + ce.msg,
+		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", u.name, exitstatus.Name(ce.status), argv0, ce.errno)}
+	cmd, isMain := failingCommand(u.svc, argv0)
+	p := m.spawnFailure(u, rs, argv0, ce.status, lines)
+	if p == nil {
+		for _, l := range lines {
+			m.logf(u, "%s", l)
+		}
+	} else if cmd != nil {
+		m.noteExec(u, rs, *cmd, p)
+	}
+	word := "Control"
 	m.mu.Lock()
-	u.exitCode, u.exitStatus = "exited", ce.status
+	if isMain {
+		word = "Main"
+		u.exitCode, u.exitStatus = "exited", ce.status
+		if p != nil {
+			rs.main = p
+		}
+	}
 	m.mu.Unlock()
-	m.logf(u, "%s: Main process exited, code=exited, status=%s", u.name, exitStatusText("exited", ce.status))
+	if !isMain || p == nil { // finish logs a main process's end
+		m.logf(u, "%s: %s process exited, code=exited, status=%s", u.name, word, exitStatusText("exited", ce.status))
+	}
 	m.finish(u, rs, resultExitCode)
+}
+
+// failingCommand is the command of svc a refused start fails at (the
+// first to run, program argv0), and whether it is the main one.
+func failingCommand(svc *serviceConfig, argv0 string) (*unit.Command, bool) {
+	for i, l := range [][]unit.Command{svc.ExecCondition, svc.ExecStartPre, svc.ExecStart} {
+		for j := range l {
+			if l[j].Path == argv0 {
+				return &l[j], i == 2
+			}
+		}
+	}
+	return nil, true
+}
+
+// spawnFailure starts the process that fails the step with status,
+// writing lines to the unit's log, in the invocation's cgroup, and waits
+// for its end; nil if it could not be started.
+func (m *Manager) spawnFailure(u *Unit, rs *runState, argv0 string, status int, lines []string) *process.Process {
+	if rs.procGroup == "" || m.cfg.Exe == "" {
+		return nil
+	}
+	ident := "(" + filepath.Base(argv0) + ")"
+	spec := &process.Spec{Path: m.cfg.Exe, Argv: append([]string{m.cfg.Exe, executor.FailArg, strconv.Itoa(status)}, lines...),
+		Dir: "/", Cgroup: m.cfg.Cgroups.Path(rs.procGroup),
+		Output: func(pid int, s []string) { m.unitLog(u, rs.invocation, pid, ident, s) }}
+	p, err := m.cfg.Spawner.Spawn(spec)
+	if err != nil {
+		return nil
+	}
+	<-p.Exited()
+	return p
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,7 @@ func TestForeignUserInCapsuleFails(t *testing.T) {
 		"uy.service": "[Service]\nUser=nobody\nType=oneshot\nExecStart=/bin/true\n",
 		"ug.service": "[Service]\nGroup=nogroup\nExecStart=/bin/sleep infinity\n",
 		"uz.service": "[Service]\nUser=c-" + c + "\nExecStart=/bin/sleep infinity\n",
+		"up.service": "[Service]\nGroup=nogroup\nExecStartPre=/bin/true\nExecStart=/bin/sleep infinity\n",
 	})
 	for unit, want := range map[string]string{
 		"ux.service": "217/USER",
@@ -35,6 +37,25 @@ func TestForeignUserInCapsuleFails(t *testing.T) {
 			!strings.Contains(logs, unit+": Failed with result 'exit-code'.") {
 			t.Errorf("logs of %s:\n%s", unit, logs)
 		}
+	}
+	// As in systemd 257 (observed): the failure is a process of its own,
+	// named on status's Process: and Main PID: lines, that leaves the
+	// lines in the log; failing an ExecStartPre=, it is a control process.
+	pid := showValue(t, c, "ug.service", "ExecMainPID")
+	waitCapsuleLog(t, c, "ug.service", "(sleep)["+pid+"]: ug.service: Failed at step GROUP spawning /bin/sleep: Operation not permitted")
+	st := ctlRun(nil, "-C", c, "status", "ug.service").stdout
+	if want := "    Process: " + pid + " ExecStart=/bin/sleep infinity (code=exited, status=216/GROUP)\n   Main PID: " + pid +
+		" (code=exited, status=216/GROUP)\n"; pid == "0" || !strings.Contains(st, want) {
+		t.Errorf("status of ug.service lacks %q:\n%s", want, st)
+	}
+	ctl(t, 1, "-C", c, "start", "up.service")
+	waitCapsuleLog(t, c, "up.service", "up.service: Control process exited, code=exited, status=216/GROUP")
+	st = ctlRun(nil, "-C", c, "status", "up.service").stdout
+	if !regexp.MustCompile(`\n    Process: \d+ ExecStartPre=/bin/true \(code=exited, status=216/GROUP\)\n`).MatchString(st) || strings.Contains(st, "Main PID:") {
+		t.Errorf("status of up.service, failed at ExecStartPre=:\n%s", st)
+	}
+	if got := showValue(t, c, "up.service", "ExecMainCode"); got != "0" {
+		t.Errorf("ExecMainCode of up.service: %s, want 0", got)
 	}
 	ctl(t, 0, "-C", c, "start", "uz.service")
 	if got := showValue(t, c, "uz.service", "ActiveState"); got != "active" {
