@@ -18,11 +18,11 @@ import (
 // capsuled must act on (and exercise in a behavioural test), the excused
 // units' lines included. It only goes up: raise it to the figure the test
 // reports whenever more directives are acted on.
-const minActedPercent = 83.7
+const minActedPercent = 83.8
 
 // minMustLoadPercent is the share of the directive lines of the units that
 // must load (all but the excused kinds) capsuled must act on.
-const minMustLoadPercent = 98.0
+const minMustLoadPercent = 98.5
 
 // notLoadingYet are the reasons a corpus unit may still be refused for,
 // each until the feature it names is there; delete an entry when it is.
