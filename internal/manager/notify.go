@@ -165,6 +165,9 @@ func (m *Manager) handleNotify(pid int, msg string) {
 	if rs.reload != nil && rs.reload.notifyLocked(reloading, ready, mono) && u.active == stateReloading {
 		u.setState(stateReloading, subReloadNotify)
 	}
+	if reloading && !ready && rs.reload == nil {
+		m.selfReloadLocked(u, rs)
+	}
 	status := u.statusText
 	m.mu.Unlock()
 	if ready {

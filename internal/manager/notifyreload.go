@@ -71,3 +71,29 @@ func (m *Manager) awaitReloaded(u *Unit, main *process.Process, rw *reloadWait) 
 		return resultTimeout
 	}
 }
+
+// selfReloadLocked starts a reload a running service announced itself
+// (RELOADING=1 unasked): it is reloading until its READY=1, within
+// TimeoutStartSec=, as in systemd 257. Callers hold m.mu.
+func (m *Manager) selfReloadLocked(u *Unit, rs *runState) {
+	main := rs.main
+	if u.active != stateActive || u.sub != subRunning || main == nil || main.HasExited() {
+		return
+	}
+	rw := newReloadWait()
+	rw.reloading = true // no signal of ours to answer
+	rs.reload = rw
+	u.setState(stateReloading, subReloadNotify)
+	go func() {
+		res := m.awaitReloaded(u, main, rw)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		u.reloadResult = res
+		if rs.reload == rw {
+			rs.reload = nil
+		}
+		if u.run == rs && u.active == stateReloading {
+			u.setState(stateActive, subRunning)
+		}
+	}()
+}

@@ -25,7 +25,8 @@ var notifyReloadBuild = sync.OnceValues(func() (string, error) {
 // with a MONOTONIC_USEC= from after the signal, then READY=1; ExecReload=
 // runs as well. A service that does not answer (or answers with a time
 // from before the signal) fails the reload after TimeoutStartSec= with
-// ReloadResult=timeout and keeps running, as in systemd 257.
+// ReloadResult=timeout and keeps running, as in systemd 257. A RELOADING=1
+// the service sends unasked makes it reloading until its READY=1.
 func TestNotifyReload(t *testing.T) {
 	bin, err := notifyReloadBuild()
 	if err != nil {
@@ -61,6 +62,14 @@ func TestNotifyReload(t *testing.T) {
 		strings.Index(logs, "reload-by-HUP") > strings.Index(logs, "Reloaded xpnr.service.") {
 		t.Errorf("reload of a notify-reload service:\n%s", logs)
 	}
+	// A reload the service announces itself lasts until its READY=1.
+	ctl(t, 0, "-C", c, "kill", "-s", "USR2", "--kill-whom=main", "xpnr")
+	waitProperty(t, c, "xpnr.service", "SubState", "reload-notify")
+	if got := showValue(t, c, "xpnr.service", "ActiveState"); got != "reloading" {
+		t.Errorf("after RELOADING=1 of its own: ActiveState=%s", got)
+	}
+	ctl(t, 0, "-C", c, "kill", "-s", "HUP", "--kill-whom=main", "xpnr")
+	waitProperty(t, c, "xpnr.service", "SubState", "running")
 	ctl(t, 0, "-C", c, "reload", "xpnr-usr1")
 	logs = ctl(t, 0, "-C", c, "logs", "-u", "xpnr-usr1").stdout
 	for _, want := range []string{"reload-by-USR1\n", "xp-execreload\n", "Reloaded xpnr-usr1.service.\n"} {

@@ -1,4 +1,5 @@
-/* A Type=notify-reload service: READY=1 at start; on its reload signal
+/* A Type=notify-reload service: READY=1 at start; on SIGUSR2 it announces a
+ * reload of its own (RELOADING=1 only); on its reload signal
  * (SIGHUP, SIGUSR1) it prints "reload-by-SIG", sends RELOADING=1 with
  * MONOTONIC_USEC= (argv[1] "stale": a time from before the signal), waits
  * 100 ms and sends READY=1. With argv[1] "ignore" it never answers. */
@@ -46,13 +47,24 @@ int main(int argc, char **argv) {
 	sigemptyset(&block);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGHUP, on_signal);
 	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	notify("READY=1");
 	for (;;) {
 		while (!got)
 			sigsuspend(&old);
+		if (got == SIGUSR2) {
+			/* A reload of its own: announced, finished by the
+			 * next reload signal's READY=1. */
+			got = 0;
+			snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu", mono_usec());
+			notify(msg);
+			printf("self-reload\n");
+			continue;
+		}
 		printf("reload-by-%s\n", got == SIGHUP ? "HUP" : "USR1");
 		got = 0;
 		if (!strcmp(mode, "ignore"))
