@@ -309,11 +309,17 @@ func TestJobPartOfStopAndRestart(t *testing.T) {
 	if _, err := e.m.Restart(ctx, "b.service"); err != nil {
 		t.Fatal(err)
 	}
-	e.wait(t, "a.service", stateActive)
-	e.m.mu.Lock()
-	inv2 := e.m.units["a.service"].invocation
-	e.m.mu.Unlock()
-	if inv == inv2 {
+	// The restart returns with b.service's job; a.service's runs beside
+	// it and may not have begun yet: wait for a new invocation, active.
+	restarted := false
+	for i := 0; i < 1000 && !restarted; i++ {
+		e.m.mu.Lock()
+		u := e.m.units["a.service"]
+		restarted = u.invocation != inv && u.active == stateActive
+		e.m.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !restarted {
 		t.Error("restart of b.service did not restart a.service")
 	}
 	if _, err := e.m.Stop(ctx, "b.service"); err != nil {
