@@ -39,8 +39,20 @@ const holdArg = "--hold-userns"
 // c.ListenFDs, which the command finds at fd 3 and up. The caller sets stdio,
 // SysProcAttr (new mount namespace, cgroup) and starts it.
 func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
+	cmd, held, err := CommandHeld(exe, c, listen...)
+	if held != nil {
+		held.Close()
+	}
+	return cmd, err
+}
+
+// CommandHeld is Command with the write end of the context pipe left open:
+// the executor reads its context to the end, so it does nothing until the
+// caller closes held (after it has moved the started process into its
+// cgroup, say).
+func CommandHeld(exe string, c *Context, listen ...*os.File) (cmd *osexec.Cmd, held *os.File, err error) {
 	if len(listen) != c.ListenFDs {
-		return nil, fmt.Errorf("exec context names %d sockets, %d given", c.ListenFDs, len(listen))
+		return nil, nil, fmt.Errorf("exec context names %d sockets, %d given", c.ListenFDs, len(listen))
 	}
 	extra := append([]*os.File{}, listen...)
 	if c.IPCNamespace != nil {
@@ -57,30 +69,29 @@ func Command(exe string, c *Context, listen ...*os.File) (*osexec.Cmd, error) {
 	}
 	data, err := json.Marshal(c)
 	if err != nil {
-		return nil, fmt.Errorf("encode exec context: %w", err)
+		return nil, nil, fmt.Errorf("encode exec context: %w", err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("exec context pipe: %w", err)
+		return nil, nil, fmt.Errorf("exec context pipe: %w", err)
 	}
 	// The pipe holds 64 KiB; contexts are far smaller, so this cannot block.
 	if len(data) > 60*1024 {
 		r.Close()
 		w.Close()
-		return nil, fmt.Errorf("exec context too large (%d bytes)", len(data))
+		return nil, nil, fmt.Errorf("exec context too large (%d bytes)", len(data))
 	}
 	if _, err := w.Write(data); err != nil {
 		r.Close()
 		w.Close()
-		return nil, fmt.Errorf("write exec context: %w", err)
+		return nil, nil, fmt.Errorf("write exec context: %w", err)
 	}
-	w.Close()
 	// The context comes last, at an fd named on the command line, so the
 	// sockets keep the numbers the command expects.
 	ctxFD := 3 + len(extra)
 	extra = append(extra, r)
-	cmd := &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg, strconv.Itoa(ctxFD)}, ExtraFiles: extra}
-	return cmd, nil
+	cmd = &osexec.Cmd{Path: exe, Args: []string{exe, ExecutorArg, strconv.Itoa(ctxFD)}, ExtraFiles: extra}
+	return cmd, w, nil
 }
 
 // IsExecutor reports whether args ask this binary to act as executor, and

@@ -93,6 +93,7 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 	}
 	var cmd *osexec.Cmd
 	var report *os.File // read end of the exec report pipe
+	var held *os.File
 	if ec != nil {
 		c := *ec
 		c.Path, c.Argv, c.Env, c.Dir = spec.Path, spec.Argv, spec.Env, spec.Dir
@@ -110,7 +111,17 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 			c.JoinCgroups = append([]string{filepath.Join(spec.Cgroup, "cgroup.procs")}, c.JoinCgroups...)
 			attr.UseCgroupFD = false
 		}
-		cmd, err = executor.Command(l.exe, &c, spec.Listen...)
+		if intoCgroup {
+			cmd, err = executor.Command(l.exe, &c, spec.Listen...)
+		} else {
+			// The executor waits for its context until held is closed,
+			// once the process is moved below: a move after the command
+			// ran would undo one the command made itself.
+			cmd, held, err = executor.CommandHeld(l.exe, &c, spec.Listen...)
+			if held != nil {
+				toClose = append(toClose, held)
+			}
+		}
 		if err != nil {
 			closeLog()
 			closeFile(report)
@@ -151,6 +162,7 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		if err := joinCgroupFD(cgfd, pid); err != nil && !errors.Is(err, syscall.ESRCH) && spec.Warn != nil {
 			spec.Warn(err)
 		}
+		held.Close()
 	}
 	c, err := watchChild(cmd.Process)
 	if err != nil {
