@@ -187,7 +187,23 @@ func TestUIDRangeExhausted(t *testing.T) {
 // for this test's one-UID manager. The claim is an abstract socket, which
 // the kernel drops with the process, so nothing is left behind.
 func freeUID(t *testing.T) int {
-	for uid := 65519; uid > 65000; uid-- {
+	// A UID that ever had keys keeps its user keyrings for good, so on a
+	// machine that has run many capsules the top of the range is used up:
+	// the whole dynamic range is searched, the cheap checks first.
+	b, err := os.ReadFile("/proc/key-users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasKeys := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			hasKeys[strings.TrimSuffix(f[0], ":")] = true
+		}
+	}
+	for uid := 65519; uid >= 61184; uid-- {
+		if hasKeys[fmt.Sprint(uid)] {
+			continue
+		}
 		if _, err := os.Lstat(fmt.Sprintf("/run/systemd/dynamic-uid/%d", uid)); err == nil {
 			continue
 		}
