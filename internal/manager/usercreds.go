@@ -124,8 +124,20 @@ func failingCommand(svc *serviceConfig, argv0 string) (*unit.Command, bool) {
 // writing lines to the unit's log, in the invocation's cgroup, and waits
 // for its end; nil if it could not be started.
 func (m *Manager) spawnFailure(u *Unit, rs *runState, argv0 string, status int, lines []string) *process.Process {
-	if rs.procGroup == "" || m.cfg.Exe == "" {
+	if m.cfg.Exe == "" {
 		return nil
+	}
+	if rs.procGroup == "" {
+		// The system manager resolves credentials before it makes the
+		// invocation's cgroup; the failing process gets it all the same,
+		// and the invocation's end removes it.
+		cg := m.cgroupPath(u)
+		if err := m.cfg.Cgroups.Create(cg); err != nil {
+			return nil
+		}
+		m.mu.Lock()
+		rs.cgroup, rs.procGroup = cg, cg
+		m.mu.Unlock()
 	}
 	ident := "(" + filepath.Base(argv0) + ")"
 	spec := &process.Spec{Path: m.cfg.Exe, Argv: append([]string{m.cfg.Exe, executor.FailArg, strconv.Itoa(status)}, lines...),

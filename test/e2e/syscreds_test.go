@@ -83,6 +83,14 @@ func TestSystemUnitCredentials(t *testing.T) {
 		if got := ctl(t, 0, "show", "-p", "Result", unit).stdout; got != "Result=exit-code\n" {
 			t.Errorf("%s: %q", unit, got)
 		}
+		// As in systemd 257 (observed): the failing process has a PID of
+		// its own, shown by status.
+		pid := strings.TrimSpace(ctl(t, 0, "show", "-P", "ExecMainPID", unit).stdout)
+		st := ctlRun(nil, "status", unit).stdout
+		if w := "   Main PID: " + pid + " (code=exited, status=" + want + ")\n"; pid == "0" || !strings.Contains(st, w) ||
+			!strings.Contains(st, "    Process: "+pid+" ExecStart=") {
+			t.Errorf("status of %s lacks its failed process's PID:\n%s", unit, st)
+		}
 	}
 
 	c := startCapsule(t, "exsg")
