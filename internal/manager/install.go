@@ -21,25 +21,52 @@ type Change struct {
 // Enable adds the symlinks the unit's [Install] section asks for to the
 // manager's configuration directory, as systemctl enable does.
 func (m *Manager) Enable(name string) ([]Change, error) {
+	changes, err := m.enable(name, map[string]bool{})
+	if err == nil || len(changes) > 0 {
+		m.Reload()
+	}
+	return changes, err
+}
+
+// enable makes the links of one unit and of the units its Also= names;
+// done holds the units already enabled, so that units naming each other
+// in Also= end.
+func (m *Manager) enable(name string, done map[string]bool) ([]Change, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		return nil, err
 	}
+	if done[n.String()] {
+		return nil, nil
+	}
+	done[n.String()] = true
 	wantedBy, requiredBy, also := f.Install()
 	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
 		return nil, fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
 	}
 	exp := m.specifiers(n).Expand
+	// Every name is checked before any link is made: a name is a file
+	// name in the configuration directory, and one with a '/' (a unit
+	// file is its writer's input) would put a link, or remove a file,
+	// outside it.
+	wantedBy, err = installTargets(wantedBy, exp)
+	if err != nil {
+		return nil, fmt.Errorf("enable %s: %w", name, err)
+	}
+	requiredBy, err = installTargets(requiredBy, exp)
+	if err != nil {
+		return nil, fmt.Errorf("enable %s: %w", name, err)
+	}
+	aliases, err := installAliases(n, f.Aliases(), exp)
+	if err != nil {
+		return nil, fmt.Errorf("enable %s: %w", name, err)
+	}
 	target := f.Fragment
 	if strings.HasPrefix(target, unit.BuiltinPrefix) {
 		target = n.String() // built-in: the link's name is what counts
 	}
 	var changes []Change
 	link := func(dir, linkName string) error {
-		dir, err := exp(dir)
-		if err != nil {
-			return err
-		}
 		d := filepath.Join(m.cfg.ConfigDir, dir)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return notWritable(d, err)
@@ -65,29 +92,81 @@ func (m *Manager) Enable(name string) ([]Change, error) {
 			return changes, fmt.Errorf("enable %s: %w", name, err)
 		}
 	}
-	for _, a := range f.Aliases() {
+	for _, a := range aliases {
 		if err := link(".", a); err != nil {
 			return changes, fmt.Errorf("enable %s: %w", name, err)
 		}
 	}
 	for _, a := range also {
-		more, err := m.Enable(a)
+		more, err := m.enable(a, done)
 		changes = append(changes, more...)
 		if err != nil {
 			return changes, err
 		}
 	}
-	m.Reload()
 	return changes, nil
+}
+
+// installTargets expands the units of WantedBy= or RequiredBy= and checks
+// that each is a unit name, as systemctl 257 does ("Invalid unit name X").
+func installTargets(names []string, exp func(string) (string, error)) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, t := range names {
+		x, err := exp(t)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := unit.ParseName(x); err != nil {
+			return nil, fmt.Errorf("%w: Invalid unit name %s", errInvalid, x)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// installAliases expands Alias= and checks each as systemctl 257 does: a
+// unit name ("Invalid unit reference X") of n's type ("Cannot alias N as
+// X").
+func installAliases(n unit.Name, names []string, exp func(string) (string, error)) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, a := range names {
+		x, err := exp(a)
+		if err != nil {
+			return nil, err
+		}
+		an, err := unit.ParseName(x)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Invalid unit reference %s", errInvalid, x)
+		}
+		if an.Type != n.Type || an.IsTemplate() != n.IsTemplate() {
+			return nil, fmt.Errorf("%w: Cannot alias %s as %s", errInvalid, n, x)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // Disable removes every symlink to the unit from the manager's
 // configuration directory.
 func (m *Manager) Disable(name string) ([]Change, error) {
+	changes, err := m.disable(name, map[string]bool{})
+	if err == nil || len(changes) > 0 {
+		m.Reload()
+	}
+	return changes, err
+}
+
+// disable removes the links of one unit and of the units its Also=
+// names, each once.
+func (m *Manager) disable(name string, done map[string]bool) ([]Change, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		return nil, err
 	}
+	if done[n.String()] {
+		return nil, nil
+	}
+	done[n.String()] = true
 	names := map[string]bool{n.String(): true}
 	for _, a := range f.Aliases() {
 		names[a] = true
@@ -114,13 +193,12 @@ func (m *Manager) Disable(name string) ([]Change, error) {
 	}
 	_, _, also := f.Install()
 	for _, a := range also {
-		more, err := m.Disable(a)
+		more, err := m.disable(a, done)
 		changes = append(changes, more...)
 		if err != nil {
 			return changes, err
 		}
 	}
-	m.Reload()
 	return changes, nil
 }
 

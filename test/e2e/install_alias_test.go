@@ -66,3 +66,59 @@ func TestInstallAliasAndAlso(t *testing.T) {
 		t.Errorf("is-enabled after disable: %s", r)
 	}
 }
+
+// TestInstallNamesChecked: units naming each other in Also= are enabled
+// and disabled once each (before, enable recursed until the manager
+// died), and names of Alias=, WantedBy= and RequiredBy= that are no unit
+// names, or an alias of another type, are refused before any link is made,
+// with systemctl 257's messages (observed: "Failed to enable unit: Invalid
+// unit reference ../../../bait.txt", "Cannot alias X.service as
+// other.socket", "Invalid unit name ../../x.target"); nothing outside the
+// configuration directory is touched.
+func TestInstallNamesChecked(t *testing.T) {
+	c := startCapsule(t, "inc")
+	home := "/var/lib/private/capsules/" + c
+	writeCapsuleFiles(t, c, map[string]string{
+		"incya.service":  "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlso=incyb.service\n",
+		"incyb.service":  "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlso=incya.service\n",
+		"incal.service":  "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlias=../../../bait.txt\n",
+		"incal2.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nAlias=other.socket\n",
+		"incwb.service":  "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=../../x.target default.target\n",
+		"incrb.service":  "[Service]\nExecStart=/bin/sleep 100\n[Install]\nRequiredBy=../y.target\n",
+	})
+	if err := os.WriteFile(home+"/bait.txt", []byte("bait\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "-C", c, "enable", "incya.service")
+	dir := capsuleUnitDir(c)
+	for _, p := range []string{"default.target.wants/incya.service", "default.target.wants/incyb.service"} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("enable of an Also= cycle: %v", err)
+		}
+	}
+	ctl(t, 0, "-C", c, "disable", "incyb.service")
+	for _, p := range []string{"default.target.wants/incya.service", "default.target.wants/incyb.service"} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
+			t.Errorf("disable of an Also= cycle left %s", p)
+		}
+	}
+	for u, want := range map[string]string{
+		"incal.service":  "Invalid unit reference ../../../bait.txt",
+		"incal2.service": "Cannot alias incal2.service as other.socket",
+		"incwb.service":  "Invalid unit name ../../x.target",
+		"incrb.service":  "Invalid unit name ../y.target",
+	} {
+		r := ctl(t, 1, "-C", c, "enable", u)
+		if !strings.Contains(r.stderr, "Failed to enable unit: ") || !strings.Contains(r.stderr, want) {
+			t.Errorf("enable %s: %s\nwant %q", u, r, want)
+		}
+	}
+	if b, err := os.ReadFile(home + "/bait.txt"); err != nil || string(b) != "bait\n" {
+		t.Errorf("a file outside the configuration directory was changed: %q, %v", b, err)
+	}
+	for _, p := range []string{home + "/.config/x.target.wants", home + "/.config/systemd/y.target.requires", filepath.Join(dir, "default.target.wants/incwb.service")} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("a refused enable made %s", p)
+		}
+	}
+}
