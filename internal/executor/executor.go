@@ -75,11 +75,14 @@ func CommandHeld(exe string, c *Context, listen ...*os.File) (cmd *osexec.Cmd, h
 	if err != nil {
 		return nil, nil, fmt.Errorf("exec context pipe: %w", err)
 	}
-	// The pipe holds 64 KiB; contexts are far smaller, so this cannot block.
-	if len(data) > 60*1024 {
+	// The whole context goes into the pipe before the executor runs, so
+	// the pipe must hold it: 64 KiB by default, grown for a context with a
+	// large environment (EnvironmentFile= values of up to 128 KiB each, as
+	// execve takes them) up to the system's pipe-max-size.
+	if err := fitPipe(w, len(data)); err != nil {
 		r.Close()
 		w.Close()
-		return nil, nil, fmt.Errorf("exec context too large (%d bytes)", len(data))
+		return nil, nil, err
 	}
 	if _, err := w.Write(data); err != nil {
 		r.Close()
@@ -463,4 +466,33 @@ func execveat(fd int, argv, env []string) error {
 	_, _, errno := syscall.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
 	return errno
+}
+
+// defaultPipeSize is what a new pipe holds.
+const defaultPipeSize = 64 * 1024
+
+// fitPipe grows the pipe w so that n bytes written to it do not block.
+func fitPipe(w *os.File, n int) error {
+	if n <= defaultPipeSize-4096 {
+		return nil
+	}
+	raw, err := w.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("exec context pipe: %w", err)
+	}
+	size := defaultPipeSize
+	for size < n {
+		size *= 2
+	}
+	var got int
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		got, serr = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, size)
+	}); err != nil {
+		return fmt.Errorf("exec context pipe: %w", err)
+	}
+	if serr != nil || got < n {
+		return fmt.Errorf("exec context too large (%d bytes, more than a pipe takes: see /proc/sys/fs/pipe-max-size): %v", n, serr)
+	}
+	return nil
 }

@@ -169,3 +169,23 @@ func TestManagerEnvironment(t *testing.T) {
 		t.Errorf("system unit started after set-environment %s=sys:\n%s", v, logs)
 	}
 }
+
+// TestLargeEnvironment: a unit whose environment is larger than a pipe's
+// default 64 KiB (one EnvironmentFile= value of 100 KiB, as execve takes
+// up to 128 KiB a string) runs, as under systemd, where it failed with
+// Result=resources before.
+func TestLargeEnvironment(t *testing.T) {
+	c := startCapsule(t, "lenv")
+	home := "/var/lib/private/capsules/" + c
+	big := strings.Repeat("x", 100*1024)
+	if err := os.WriteFile(home+"/big.env", []byte("BIG="+big+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeUnits(t, c, map[string]string{
+		"lenv.service": "[Service]\nType=oneshot\nEnvironmentFile=%h/big.env\nExecStart=/bin/sh -c 'echo len=$${#BIG}'\n",
+	})
+	ctl(t, 0, "-C", c, "start", "lenv.service")
+	if r := ctl(t, 0, "-C", c, "logs", "-u", "lenv.service", "-o", "cat"); !strings.Contains(r.stdout, fmt.Sprintf("len=%d\n", len(big))) {
+		t.Errorf("the unit did not see its 100 KiB variable: %s", r)
+	}
+}
