@@ -16,27 +16,31 @@ import (
 // (observed.md 31r: +2.8 MB RSS over its idle manager, 2 wake-ups a
 // minute). It measures the manager's memory before and after arming them
 // and how often it wakes while otherwise idle: its voluntary context
-// switches, summed over its threads, over timerIdle. Issue 7 allows at
-// most 10 per minute.
+// switches, summed over its threads, in each of timerIdleMinutes minutes
+// after the first (the mean and the worst minute). At most 10 a minute
+// are allowed.
 const (
 	benchTimers  = 1000
 	timerPrefix  = "bt-tmr-"
 	timerService = "bt-tmr.service"
 	timerIdle    = 60 * time.Second
+	// timerIdleMinutes are measured after the first minute.
+	timerIdleMinutes = 4
 	// trimSettle outlasts the manager's idle trim (a second after its
 	// last job), which returns the garbage of the loads to the system;
 	// systemd was measured seconds after its start call returned.
 	trimSettle = 2 * time.Second
 
-	mTimersActive      = "start 1,000 timers, one call (all waiting)"
-	mTimersIdleRSS     = "RSS capsuled --user, before arming 1,000 timers"
-	mTimersIdlePSS     = "PSS capsuled --user, before arming 1,000 timers"
-	mTimersRSS         = "RSS capsuled --user, 1,000 armed timers"
-	mTimersPSS         = "PSS capsuled --user, 1,000 armed timers"
-	mTimersRSSDelta    = "RSS increase, 1,000 armed timers"
-	mTimersPSSDelta    = "PSS increase, 1,000 armed timers"
-	mTimersWakeupsBoot = "capsule manager voluntary context switches, first minute after arming, 1,000 armed timers"
-	mTimersWakeups     = "capsule manager voluntary context switches per minute, 1,000 armed timers, idle"
+	mTimersActive       = "start 1,000 timers, one call (all waiting)"
+	mTimersIdleRSS      = "RSS capsuled --user, before arming 1,000 timers"
+	mTimersIdlePSS      = "PSS capsuled --user, before arming 1,000 timers"
+	mTimersRSS          = "RSS capsuled --user, 1,000 armed timers"
+	mTimersPSS          = "PSS capsuled --user, 1,000 armed timers"
+	mTimersRSSDelta     = "RSS increase, 1,000 armed timers"
+	mTimersPSSDelta     = "PSS increase, 1,000 armed timers"
+	mTimersWakeupsBoot  = "capsule manager voluntary context switches, first minute after arming, 1,000 armed timers"
+	mTimersWakeups      = "capsule manager voluntary context switches per minute, 1,000 armed timers, idle (mean of 4 minutes)"
+	mTimersWakeupsWorst = "capsule manager voluntary context switches, worst idle minute, 1,000 armed timers"
 )
 
 // timersScript writes the timers and their one service. Each timer fires
@@ -121,8 +125,11 @@ func (b *bench) timers(ctx context.Context) error {
 	b.recordMemory(mTimersRSS, mTimersPSS, armed)
 	b.record(mTimersRSSDelta, "KiB", armed.rss-idle.rss)
 	b.record(mTimersPSSDelta, "KiB", armed.pss-idle.pss)
-	// The first seconds after the start are not idle: the runtime returns
-	// the loads' memory to the system bit by bit. Sample two windows.
+	// The first minute after the start is not idle: the runtime returns
+	// the loads' memory to the system bit by bit. The idle minutes after
+	// it hold at least one of the runtime's periodic collections (every
+	// 2 minutes, seen by its monitor up to a minute late), which is when
+	// garbage the idle trim missed would be handed back.
 	first, err := voluntarySwitches(pid)
 	if err != nil {
 		return err
@@ -130,19 +137,27 @@ func (b *bench) timers(ctx context.Context) error {
 	if err := sleep(ctx, timerIdle); err != nil {
 		return err
 	}
-	before, err := voluntarySwitches(pid)
+	prev, err := voluntarySwitches(pid)
 	if err != nil {
 		return err
 	}
-	if err := sleep(ctx, timerIdle); err != nil {
-		return err
+	b.record(mTimersWakeupsBoot, "count", float64(prev-first)*float64(time.Minute)/float64(timerIdle))
+	var sum, worst float64
+	for range timerIdleMinutes {
+		if err := sleep(ctx, timerIdle); err != nil {
+			return err
+		}
+		n, err := voluntarySwitches(pid)
+		if err != nil {
+			return err
+		}
+		perMinute := float64(n-prev) * float64(time.Minute) / float64(timerIdle)
+		sum += perMinute
+		worst = max(worst, perMinute)
+		prev = n
 	}
-	after, err := voluntarySwitches(pid)
-	if err != nil {
-		return err
-	}
-	b.record(mTimersWakeupsBoot, "count", float64(before-first)*float64(time.Minute)/float64(timerIdle))
-	b.record(mTimersWakeups, "count", float64(after-before)*float64(time.Minute)/float64(timerIdle))
+	b.record(mTimersWakeups, "count", sum/timerIdleMinutes)
+	b.record(mTimersWakeupsWorst, "count", worst)
 	_, err = b.caps.stopForRestart(ctx, b.timersName)
 	return err
 }
