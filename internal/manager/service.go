@@ -166,6 +166,11 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			}
 		}
 		if !svc.RemainAfterExit {
+			// ExecStartPost= follows the last ExecStart= even when the
+			// oneshot then goes inactive at once, as in systemd.
+			if err := m.runStartPost(u, rs); err != nil {
+				return err
+			}
 			m.finish(u, rs, resultSuccess)
 			m.logf(u, "Finished %s.", u.ident())
 			return nil
@@ -219,13 +224,29 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	return m.enterRunning(u, rs, false)
 }
 
-func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
+// runStartPost runs the ExecStartPost= commands in order; a failing one
+// fails the start.
+func (m *Manager) runStartPost(u *Unit, rs *runState) error {
+	if len(u.svc.ExecStartPost) > 0 {
+		m.mu.Lock()
+		if u.active == stateActivating {
+			u.setState(stateActivating, subStartPost)
+		}
+		m.mu.Unlock()
+	}
 	for _, c := range u.svc.ExecStartPost {
 		if err := m.runHelper(context.Background(), u, rs, c, u.svc.TimeoutStart, m.mainPIDEnv(rs)...); err != nil {
 			m.killAll(u, rs)
 			m.finish(u, rs, resultExitCode)
 			return fmt.Errorf("start %s: ExecStartPost: %w", u.name, err)
 		}
+	}
+	return nil
+}
+
+func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
+	if err := m.runStartPost(u, rs); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	if u.active == stateActivating {
@@ -419,7 +440,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 		// The lines come before the state change, which ends a start
 		// job with its "Failed to start" line, as in systemd.
 		if result == resultSuccess {
-			if rs.main != nil && u.svc.Type != "oneshot" && !rs.stopping {
+			if rs.main != nil && !rs.stopping {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
 			}
 		} else {
