@@ -72,8 +72,9 @@ func TestErrors(t *testing.T) {
 }
 
 func TestNoDaemon(t *testing.T) {
+	// It answers: "degraded" (exit 1) only says that a unit failed.
 	r := ctlRun(nil, "is-system-running")
-	if r.code != 0 {
+	if r.code != 0 && r.stdout != "degraded\n" {
 		t.Fatalf("daemon under test not running: %s", r)
 	}
 	cmdEnvOverride := ctlRunEnv([]string{"CAPSULED_RUNTIME_DIR=" + t.TempDir()}, "start", "capsule@x.service")

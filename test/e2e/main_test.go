@@ -378,6 +378,9 @@ func systemUnit(t *testing.T, name, text string) {
 	}
 	t.Cleanup(func() {
 		ctlRun(nil, "stop", name)
+		// A unit left failed leaves the manager degraded for the tests
+		// after (and for the next round of -count).
+		ctlRun(nil, "reset-failed", name)
 		os.Remove(file)
 	})
 }
