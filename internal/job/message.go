@@ -1,5 +1,19 @@
 package job
 
+// DoneLevel is the syslog level systemd logs a job's end message at:
+// failures at err, a dependency's or an assertion's at warning.
+func DoneLevel(r Result) int {
+	switch r {
+	case ResultTimeout, ResultFailed, ResultOnce, ResultFrozen:
+		return 3
+	case ResultDependency, ResultAssert, ResultUnsupported, ResultConcurrency:
+		return 4
+	case ResultSkipped:
+		return 5
+	}
+	return 6
+}
+
 // DoneMessage returns systemd's generic status message for a job of type t that ended
 // with result r, with one %s for the unit ("Dependency failed for %s."), or "" where
 // systemd prints none. Unit types may word some differently (targets: "Reached

@@ -26,8 +26,14 @@ type Line struct {
 	Message string
 }
 
-// PriorityInfo is the level of a unit's output lines without a prefix.
-const PriorityInfo = 6
+// Syslog levels of lines; PriorityInfo is also the level of a unit's
+// output lines without a prefix.
+const (
+	PriorityErr     = 3
+	PriorityWarning = 4
+	PriorityNotice  = 5
+	PriorityInfo    = 6
+)
 
 // Format renders l like a classic syslog line.
 func (l Line) Format(host string) string {

@@ -20,3 +20,18 @@ func TestExitStatusText(t *testing.T) {
 		}
 	}
 }
+
+func TestExitLevel(t *testing.T) {
+	for _, tt := range []struct {
+		code string
+		want int
+	}{
+		{"exited", 5}, // systemd 257: status=3/NOTIMPLEMENTED at notice
+		{"killed", 4}, // code=killed, status=15/TERM at warning
+		{"dumped", 4},
+	} {
+		if got := exitLevel(tt.code); got != tt.want {
+			t.Errorf("exitLevel(%s) = %d, want %d", tt.code, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"github.com/capsuled/capsuled/internal/logstore"
 
 	"github.com/capsuled/capsuled/internal/job"
 )
@@ -42,5 +43,5 @@ func (m *Manager) jobFailure(r JobRequest, res job.Result, err error) error {
 // log, where systemd puts it too: a failed job's message only says how
 // the unit ended ("because of unavailable resources ...").
 func (m *Manager) logTaskError(u *Unit, err error) {
-	m.logf(u, "%s: Failed to run 'start' task: %s", u.name, Message(err))
+	m.logAt(u, logstore.PriorityWarning, "%s: Failed to run 'start' task: %s", u.name, Message(err))
 }

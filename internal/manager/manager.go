@@ -181,10 +181,16 @@ func New(cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// logf writes a manager log line, attributed to u when it is not nil.
+// logf writes a manager log line at info level, attributed to u when it
+// is not nil.
 func (m *Manager) logf(u *Unit, format string, args ...any) {
+	m.logAt(u, logstore.PriorityInfo, format, args...)
+}
+
+// logAt is logf at syslog level prio, the one systemd logs the line at.
+func (m *Manager) logAt(u *Unit, prio int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	m.store.Append(m.managerLine(u, msg))
+	m.store.Append(m.managerLine(u, prio, msg))
 	m.printLog(msg)
 }
 
@@ -195,8 +201,8 @@ func (m *Manager) printLog(msg string) {
 }
 
 // managerLine is a line of the manager's own, about u if not nil.
-func (m *Manager) managerLine(u *Unit, msg string) logstore.Line {
-	l := logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Priority: logstore.PriorityInfo,
+func (m *Manager) managerLine(u *Unit, prio int, msg string) logstore.Line {
+	l := logstore.Line{Time: time.Now(), Ident: "capsuled", PID: os.Getpid(), Priority: prio,
 		Message: msg}
 	if u != nil {
 		l.Unit, l.Manager = u.name, true

@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"net"
 	"os"
 	"strings"
@@ -177,7 +178,7 @@ func (m *Manager) handleNotify(pid int, msg string) {
 		if status == "" {
 			status = "<unset>"
 		}
-		m.logf(u, "%s: Watchdog request (last status: %s)!", u.name, status)
+		m.logAt(u, logstore.PriorityErr, "%s: Watchdog request (last status: %s)!", u.name, status)
 		go m.watchdogAbort(u, rs)
 	}
 }
@@ -198,7 +199,7 @@ func (m *Manager) armStopByNotify(u *Unit, rs *runState) {
 		if !pending {
 			return
 		}
-		m.logf(u, "%s: State 'stop-sigterm' timed out. Killing.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: State 'stop-sigterm' timed out. Killing.", u.name)
 		if err := m.cfg.Cgroups.Kill(rs.cgroup); err != nil {
 			m.logf(u, "%s: kill: %v", u.name, err)
 		}

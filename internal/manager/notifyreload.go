@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/capsuled/capsuled/internal/logstore"
 	"strconv"
 	"sync"
 	"time"
@@ -67,7 +68,7 @@ func (m *Manager) awaitReloaded(u *Unit, main *process.Process, rw *reloadWait) 
 	case <-main.Exited():
 		return resultSuccess
 	case <-timeout:
-		m.logf(u, "%s: Reload operation timed out. Killing reload process.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: Reload operation timed out. Killing reload process.", u.name)
 		return resultTimeout
 	}
 }

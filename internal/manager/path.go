@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"reflect"
 	"slices"
 	"sync"
@@ -57,7 +58,7 @@ func (m *Manager) startPath(u *Unit) error {
 		m.mu.Unlock()
 	}
 	if err != nil {
-		m.logf(u, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, conf.Unit)
+		m.logAt(u, logstore.PriorityErr, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, conf.Unit)
 		return fmt.Errorf("unit %s to trigger not loaded: %v", conf.Unit, err)
 	}
 	roots := m.pathRoots()
@@ -149,7 +150,7 @@ func (w *pathWatch) enterDead(r Result) {
 	if !own {
 		return
 	}
-	w.m.logf(w.u, "%s: Failed with result '%s'.", w.u.name, r)
+	w.m.logAt(w.u, logstore.PriorityWarning, "%s: Failed with result '%s'.", w.u.name, r)
 	w.m.mu.Lock()
 	w.u.setState(stateFailed, subFailed)
 	w.m.mu.Unlock()
@@ -210,7 +211,7 @@ func (w *pathWatch) enterRunning(trigger string) {
 		return
 	}
 	if !w.allowTrigger(time.Now()) {
-		w.m.logf(w.u, "%s: Trigger limit hit, refusing further activation.", w.u.name)
+		w.m.logAt(w.u, logstore.PriorityWarning, "%s: Trigger limit hit, refusing further activation.", w.u.name)
 		w.enterDead(resultTriggerLimitHit)
 		return
 	}
@@ -223,7 +224,7 @@ func (w *pathWatch) enterRunning(trigger string) {
 	}
 	_, wait, err := w.m.Enqueue(JobRequest{Unit: w.conf.Unit, Type: job.Start, Mode: job.Replace})
 	if err != nil {
-		w.m.logf(w.u, "%s: Failed to queue unit startup job: %s", w.u.name, cleanMessage(err))
+		w.m.logAt(w.u, logstore.PriorityWarning, "%s: Failed to queue unit startup job: %s", w.u.name, cleanMessage(err))
 		w.enterDead(resultResources)
 		return
 	}

@@ -116,7 +116,7 @@ func (m *Manager) absorbLocked(eff job.Effects) {
 	for _, f := range eff.Finished {
 		if f.Result != job.ResultDone {
 			if msg := job.DoneMessage(f.Job.Type, f.Result); msg != "" {
-				m.printed = append(m.printed, m.jobLineLocked(f.Job.Unit, msg))
+				m.printed = append(m.printed, m.jobLineLocked(f.Job.Unit, msg, job.DoneLevel(f.Result)))
 			}
 		}
 		if f.Result == job.ResultCanceled {

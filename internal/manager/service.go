@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"os"
 	"path/filepath"
 	"slices"
@@ -151,7 +152,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 					return fmt.Errorf("start %s: canceled by a stop request", u.name)
 				}
 				if ctx.Err() == nil {
-					m.logf(u, "%s: start operation timed out. Terminating.", u.name)
+					m.logAt(u, logstore.PriorityWarning, "%s: start operation timed out. Terminating.", u.name)
 					m.endMaybeRestart(u, rs, resultTimeout)
 					return fmt.Errorf("start %s: %w", u.name, err)
 				}
@@ -211,7 +212,7 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 			m.finish(u, rs, res)
 			return fmt.Errorf("start %s: main process exited before it was ready: %s", u.name, m.describeExit(p))
 		case <-timeout:
-			m.logf(u, "%s: start operation timed out. Terminating.", u.name)
+			m.logAt(u, logstore.PriorityWarning, "%s: start operation timed out. Terminating.", u.name)
 			m.killAll(u, rs)
 			m.finish(u, rs, resultTimeout)
 			return fmt.Errorf("start %s: not ready after %s (TimeoutStartSec=)", u.name, svc.TimeoutStart)
@@ -448,10 +449,10 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 				if u.exitCode == "" {
 					m.exitResult(u, rs.main, false) // records how it ended
 				}
-				m.logf(u, "%s: Main process exited, code=%s, status=%s", u.name, u.exitCode,
+				m.logAt(u, exitLevel(u.exitCode), "%s: Main process exited, code=%s, status=%s", u.name, u.exitCode,
 					exitStatusText(u.exitCode, u.exitStatus))
 			}
-			m.logf(u, "%s: Failed with result '%s'.", u.name, result)
+			m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, result)
 		}
 		m.mu.Lock()
 		u.result = result

@@ -50,7 +50,7 @@ func (m *Manager) runExecConditions(ctx context.Context, u *Unit, rs *runState) 
 				code, res = "dumped", resultCoreDump
 			}
 		}
-		m.logf(u, "%s: Condition check process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
+		m.logAt(u, exitLevel(code), "%s: Condition check process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
 		m.finish(u, rs, res)
 		return false, fmt.Errorf("start %s: ExecCondition: %s: %s", u.name, c.Path, m.describeExit(p))
 	}

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"time"
 
 	"github.com/capsuled/capsuled/internal/process"
@@ -33,7 +34,7 @@ func (m *Manager) awaitExec(ctx context.Context, u *Unit, rs *runState, p *proce
 		m.finish(u, rs, m.exitResult(u, p, false))
 		return fmt.Errorf("start %s: main process exited before its program ran: %s", u.name, m.describeExit(p))
 	case <-timeout:
-		m.logf(u, "%s: start operation timed out. Terminating.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: start operation timed out. Terminating.", u.name)
 		m.killAll(u, rs)
 		m.finish(u, rs, resultTimeout)
 		return fmt.Errorf("start %s: the program did not run within %s (TimeoutStartSec=)", u.name, u.svc.TimeoutStart)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func (m *Manager) startForking(ctx context.Context, u *Unit, rs *runState) error
 		if ctx.Err() != nil {
 			return fmt.Errorf("start %s: canceled by a stop request", u.name)
 		}
-		m.logf(u, "%s: start operation timed out. Terminating.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: start operation timed out. Terminating.", u.name)
 		m.killAll(u, rs)
 		m.finish(u, rs, resultTimeout)
 		return fmt.Errorf("start %s: %w", u.name, err)
@@ -55,7 +56,7 @@ func (m *Manager) startForking(ctx context.Context, u *Unit, rs *runState) error
 				code, res = "dumped", resultCoreDump
 			}
 		}
-		m.logf(u, "%s: Control process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
+		m.logAt(u, exitLevel(code), "%s: Control process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
 		m.finish(u, rs, res)
 		return fmt.Errorf("start %s: %s", u.name, m.describeExit(p))
 	}

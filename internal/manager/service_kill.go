@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"io/fs"
 	"syscall"
 	"time"
@@ -63,15 +64,15 @@ func (m *Manager) signalStop(ctx context.Context, u *Unit, rs *runState, p *proc
 		return false
 	}
 	if !svc.SendSIGKILL {
-		m.logf(u, "%s: State '%s' timed out. Skipping SIGKILL.", u.name, state)
+		m.logAt(u, logstore.PriorityWarning, "%s: State '%s' timed out. Skipping SIGKILL.", u.name, state)
 		return true
 	}
-	m.logf(u, "%s: State '%s' timed out. Killing.", u.name, state)
+	m.logAt(u, logstore.PriorityWarning, "%s: State '%s' timed out. Killing.", u.name, state)
 	// The final signal goes to the whole cgroup under mixed too.
 	all = mode != "process"
 	send(syscall.Signal(svc.FinalKillSignal), all)
 	if !m.waitGone(ctx, rs, p, all, timeout) {
-		m.logf(u, "%s: Processes still around after final SIGKILL. Entering failed mode.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: Processes still around after final SIGKILL. Entering failed mode.", u.name)
 	}
 	return true
 }
@@ -142,9 +143,9 @@ func (m *Manager) killAll(u *Unit, rs *runState) {
 			return
 		}
 		if !svc.SendSIGKILL {
-			m.logf(u, "%s: State 'final-sigterm' timed out. Skipping SIGKILL. Entering failed mode.", u.name)
+			m.logAt(u, logstore.PriorityWarning, "%s: State 'final-sigterm' timed out. Skipping SIGKILL. Entering failed mode.", u.name)
 		} else {
-			m.logf(u, "%s: State 'final-sigterm' timed out. Killing.", u.name)
+			m.logAt(u, logstore.PriorityWarning, "%s: State 'final-sigterm' timed out. Killing.", u.name)
 		}
 		if final() {
 			return

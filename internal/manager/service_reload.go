@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"syscall"
 
 	"github.com/capsuled/capsuled/internal/process"
@@ -44,7 +45,7 @@ func (m *Manager) reloadService(u *Unit) {
 	res := resultSuccess
 	if rw != nil {
 		if err := main.Signal(syscall.Signal(u.svc.ReloadSignal)); err != nil {
-			m.logf(u, "%s: Failed to send reload signal: %v", u.name, err)
+			m.logAt(u, logstore.PriorityWarning, "%s: Failed to send reload signal: %v", u.name, err)
 			res = resultResources
 		}
 	}
@@ -84,7 +85,7 @@ func (m *Manager) runReloadCommand(u *Unit, rs *runState, c unit.Command) Result
 	}
 	defer m.setControl(rs, p)()
 	if err := m.waitExit(context.Background(), p, u.svc.TimeoutStart); err != nil {
-		m.logf(u, "%s: Reload operation timed out. Killing reload process.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: Reload operation timed out. Killing reload process.", u.name)
 		p.Signal(syscall.SIGKILL)
 		<-p.Exited()
 		return resultTimeout
@@ -107,6 +108,6 @@ func (m *Manager) logControlExit(u *Unit, p *process.Process) Result {
 			code, res = "dumped", resultCoreDump
 		}
 	}
-	m.logf(u, "%s: Control process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
+	m.logAt(u, exitLevel(code), "%s: Control process exited, code=%s, status=%s", u.name, code, exitStatusText(code, status))
 	return res
 }

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -76,7 +77,7 @@ func (m *Manager) armRunTimers(u *Unit, rs *runState) {
 	if d := runtimeLimit(svc.RuntimeMax, svc.RuntimeRandomizedExtra, rand.N[time.Duration]); d > 0 && d < math.MaxInt64 {
 		rs.timers.runtime.deadline = time.Now().Add(d)
 		rs.timers.runtime.t = time.AfterFunc(d, func() {
-			m.logf(u, "%s: Service reached runtime time limit. Stopping.", u.name)
+			m.logAt(u, logstore.PriorityWarning, "%s: Service reached runtime time limit. Stopping.", u.name)
 			m.endFromWithin(u, rs, selfStop{result: resultTimeout, sig: syscall.Signal(svc.KillSignal),
 				timeout: svc.TimeoutStop, state: "stop-sigterm", execStop: true})
 		})

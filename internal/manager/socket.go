@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"io/fs"
 	"net"
 	"os"
@@ -104,7 +105,7 @@ func (m *Manager) failSocket(u *Unit, st *socketState) {
 	}
 	m.mu.Unlock()
 	st.close(u.sock)
-	m.logf(u, "%s: Failed with result 'trigger-limit-hit'; its service keeps failing to start.", u.name)
+	m.logAt(u, logstore.PriorityWarning, "%s: Failed with result 'trigger-limit-hit'; its service keeps failing to start.", u.name)
 }
 
 // watchSocket waits for a connection, starts the service with the

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,7 @@ func (m *Manager) environment(u *Unit, rs *runState, phase ...string) ([]string,
 		}
 		files, invalid, err := process.LoadEnvFiles(refs, open)
 		if err != nil {
-			m.logf(u, "%s: Failed to load environment files: %v", u.name, err)
+			m.logAt(u, logstore.PriorityErr, "%s: Failed to load environment files: %v", u.name, err)
 			return nil, fmt.Errorf("load environment files: %w", err)
 		}
 		for _, x := range invalid {

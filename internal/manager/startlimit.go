@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"time"
 )
 
@@ -71,8 +72,8 @@ func (m *Manager) hitStartLimit(u *Unit) error {
 	m.mu.Unlock()
 	// Logged before the state changes, which ends the job with its own
 	// line ("Failed to start X.").
-	m.logf(u, "%s: Start request repeated too quickly.", u.name)
-	m.logf(u, "%s: Failed with result '%s'.", u.name, res)
+	m.logAt(u, logstore.PriorityWarning, "%s: Start request repeated too quickly.", u.name)
+	m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, res)
 	m.mu.Lock()
 	u.setState(stateFailed, subFailed)
 	m.mu.Unlock()

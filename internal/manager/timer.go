@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/capsuled/capsuled/internal/logstore"
 	"math"
 	"strconv"
 	"time"
@@ -96,7 +97,7 @@ func (m *Manager) startTimer(u *Unit) error {
 		err = errors.New(target.loadErr)
 	}
 	if err != nil {
-		m.logf(u, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, tc.Unit)
+		m.logAt(u, logstore.PriorityErr, "%s: Refusing to start, unit %s to trigger not loaded.", u.name, tc.Unit)
 		return fmt.Errorf("unit %s to trigger not loaded: %v", tc.Unit, err)
 	}
 	var last time.Time
@@ -343,7 +344,7 @@ func (m *Manager) runTimerTarget(u *Unit, at stamp) {
 		m.mu.Unlock()
 	}
 	if err != nil {
-		m.logf(u, "%s: Failed to queue unit startup job: %s", u.name, cleanMessage(err))
+		m.logAt(u, logstore.PriorityWarning, "%s: Failed to queue unit startup job: %s", u.name, cleanMessage(err))
 		m.mu.Lock()
 		if u.sub == subRunning {
 			m.disarmLocked(u)
@@ -352,7 +353,7 @@ func (m *Manager) runTimerTarget(u *Unit, at stamp) {
 			u.setState(stateFailed, subFailed)
 		}
 		m.mu.Unlock()
-		m.logf(u, "%s: Failed with result 'resources'.", u.name)
+		m.logAt(u, logstore.PriorityWarning, "%s: Failed with result 'resources'.", u.name)
 		return
 	}
 	if _, err := m.Start(context.Background(), name); err != nil {

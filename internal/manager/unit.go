@@ -340,14 +340,14 @@ func (u *Unit) ident() string { return condition.Ident(u.name, u.description) }
 // jobLineLocked words a job's end message for unit name and stores it at
 // once, attributed to the unit; the manager's stderr gets it from the
 // runner.
-func (m *Manager) jobLineLocked(name, format string) string {
+func (m *Manager) jobLineLocked(name, format string, prio int) string {
 	u := m.units[name]
 	if u == nil {
 		msg := fmt.Sprintf(format, name)
-		m.store.Append(m.managerLine(nil, msg))
+		m.store.Append(m.managerLine(nil, prio, msg))
 		return msg
 	}
 	msg := fmt.Sprintf(format, u.ident())
-	m.store.Append(m.managerLine(u, msg))
+	m.store.Append(m.managerLine(u, prio, msg))
 	return msg
 }

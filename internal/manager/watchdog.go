@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/capsuled/capsuled/internal/logstore"
 	"strconv"
 
 	"github.com/capsuled/capsuled/internal/process"
@@ -59,7 +60,7 @@ func (m *Manager) armWatchdogLocked(u *Unit, rs *runState) {
 		m.mu.Lock()
 		limit := t.wdLimit
 		m.mu.Unlock()
-		m.logf(u, "%s: Watchdog timeout (limit %s)!", u.name, formatLimit(limit))
+		m.logAt(u, logstore.PriorityErr, "%s: Watchdog timeout (limit %s)!", u.name, formatLimit(limit))
 		m.watchdogAbort(u, rs)
 	})
 }
