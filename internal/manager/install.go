@@ -21,7 +21,7 @@ type Change struct {
 // Enable adds the symlinks the unit's [Install] section asks for to the
 // manager's configuration directory, as systemctl enable does.
 func (m *Manager) Enable(name string) ([]Change, error) {
-	changes, err := m.enable(name, map[string]bool{})
+	changes, err := m.enable(name, false, map[string]bool{})
 	if err == nil || len(changes) > 0 {
 		m.Reload()
 	}
@@ -30,8 +30,10 @@ func (m *Manager) Enable(name string) ([]Change, error) {
 
 // enable makes the links of one unit and of the units its Also= names;
 // done holds the units already enabled, so that units naming each other
-// in Also= end.
-func (m *Manager) enable(name string, done map[string]bool) ([]Change, error) {
+// in Also= end. A static unit named by Also= (no [Install] section) is
+// skipped, as systemctl 257 skips it without a word; only the unit asked
+// for must have something to install.
+func (m *Manager) enable(name string, byAlso bool, done map[string]bool) ([]Change, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		return nil, err
@@ -41,7 +43,10 @@ func (m *Manager) enable(name string, done map[string]bool) ([]Change, error) {
 	}
 	done[n.String()] = true
 	wantedBy, requiredBy, also := f.Install()
-	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
+	if len(wantedBy)+len(requiredBy)+len(f.Aliases())+len(also) == 0 {
+		if byAlso {
+			return nil, nil
+		}
 		return nil, fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
 	}
 	exp := m.specifiers(n).Expand
@@ -98,7 +103,7 @@ func (m *Manager) enable(name string, done map[string]bool) ([]Change, error) {
 		}
 	}
 	for _, a := range also {
-		more, err := m.enable(a, done)
+		more, err := m.enable(a, true, done)
 		changes = append(changes, more...)
 		if err != nil {
 			return changes, err

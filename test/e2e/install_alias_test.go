@@ -122,3 +122,30 @@ func TestInstallNamesChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallAlsoStaticSkipped: a static unit (no [Install]) named by
+// Also= is skipped without a word, as systemctl 257 does (observed: enable
+// prints only the unit's own link and exits 0; enable --now starts it).
+// Before, enable failed with "it is static and cannot be enabled" after
+// making the unit's links, and enable --now did not start it.
+func TestInstallAlsoStaticSkipped(t *testing.T) {
+	c := startCapsule(t, "ias")
+	cfg := "/var/lib/capsules/" + c + "/.config/systemd/user/"
+	writeCapsuleFiles(t, c, map[string]string{
+		"iasmain.service":   "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlso=iasstatic.service\n",
+		"iasstatic.service": "[Service]\nExecStart=/bin/sleep 100\n",
+	})
+	r := ctl(t, 0, "-C", c, "enable", "iasmain.service")
+	want := "Created symlink '" + cfg + "default.target.wants/iasmain.service' → '" + cfg + "iasmain.service'.\n"
+	if r.stdout+r.stderr != want {
+		t.Errorf("enable: %s\nwant %q", r, want)
+	}
+	if r := ctlRun(nil, "-C", c, "is-enabled", "iasmain.service", "iasstatic.service"); r.stdout != "enabled\nstatic\n" {
+		t.Errorf("is-enabled: %s", r)
+	}
+	ctl(t, 0, "-C", c, "disable", "iasmain.service")
+	ctl(t, 0, "-C", c, "enable", "--now", "iasmain.service")
+	if r := ctlRun(nil, "-C", c, "is-active", "iasmain.service", "iasstatic.service"); r.stdout != "active\ninactive\n" {
+		t.Errorf("is-active after enable --now: %s", r)
+	}
+}
