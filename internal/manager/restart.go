@@ -63,15 +63,17 @@ func (m *Manager) endMaybeRestart(u *Unit, rs *runState, result Result) {
 	u.autoRestart = restart
 	m.mu.Unlock()
 	m.finish(u, rs, result)
-	m.maybeRestart(u, restart)
+	m.maybeRestart(u, rs, restart)
 }
 
 // maybeRestart acts on the verdict restartVerdictLocked gave before u
-// went down: it schedules the restart. Callers hold u's job.
-func (m *Manager) maybeRestart(u *Unit, restart bool) {
+// went down: it schedules the restart, unless a stop came meanwhile (one
+// that stopped rs, maybe already done, or one still queued). Callers hold
+// u's job.
+func (m *Manager) maybeRestart(u *Unit, rs *runState, restart bool) {
 	m.mu.Lock()
 	u.autoRestart = false
-	if !restart || m.stopping {
+	if !restart || m.stopping || rs.stopping || m.stopQueuedLocked(u) {
 		m.mu.Unlock()
 		return
 	}
