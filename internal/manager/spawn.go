@@ -105,7 +105,7 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 	}
 	// Bare names are found next to the manager binary first, so built-in
 	// units can run capsuled wherever it is installed.
-	path, err := process.LookPath(c.Path, process.SearchPath(m.cfg.BinDir, envMap["PATH"]))
+	path, err := process.LookPath(c.Path, process.SearchPath(m.cfg.BinDir, ""))
 	if err != nil {
 		// The executor fails it as systemd's does: 203/EXEC.
 		path = c.Path

@@ -118,7 +118,7 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	file := filepath.Join(m.cfg.RuntimeDir, "transient", name)
 	// Resolve the program now, as systemd-run does, so a typo fails here
 	// and argv[0] is kept exactly as given.
-	path, err := process.LookPath(p.Argv[0], process.SearchPath(m.cfg.BinDir, process.NewEnv(m.Environment()).Get("PATH")))
+	path, err := process.LookPath(p.Argv[0], process.SearchPath(m.cfg.BinDir, ""))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errInvalid, err)
 	}

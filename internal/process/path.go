@@ -7,10 +7,18 @@ import (
 	"strings"
 )
 
+// DefaultSearchPath is where systemd 257 looks up a bare command name
+// (systemd-path search-binaries-default), whatever PATH the manager's
+// environment or the unit's holds.
+const DefaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
+
 // SearchPath is where bare command names are looked up: binDir first, so
 // built-in units find the manager binary wherever it is installed, then
-// path.
+// path (ExecSearchPath=), DefaultSearchPath if it is empty.
 func SearchPath(binDir, path string) string {
+	if path == "" {
+		path = DefaultSearchPath
+	}
 	if binDir == "" {
 		return path
 	}

@@ -47,3 +47,16 @@ func TestLookPath(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchPath(t *testing.T) {
+	for _, tt := range []struct{ bin, path, want string }{
+		{"", "", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"},
+		{"/opt/c", "", "/opt/c:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"},
+		{"/opt/c", "/x:/y", "/opt/c:/x:/y"},
+		{"", "/x", "/x"},
+	} {
+		if got := SearchPath(tt.bin, tt.path); got != tt.want {
+			t.Errorf("SearchPath(%q, %q) = %q, want %q", tt.bin, tt.path, got, tt.want)
+		}
+	}
+}
