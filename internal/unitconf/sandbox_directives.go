@@ -402,7 +402,7 @@ func parseProcSubset(c *parseCtx, v string) error {
 
 func sandboxDirectives() []Directive {
 	paths := func(key, prop string, f func(*Sandbox) *[]string) Directive {
-		return Directive{Key: key, Props: []string{prop}, Strict: true, Parse: pathList(f)}
+		return Directive{Key: key, Props: []string{prop}, Strict: true, List: true, Parse: pathList(f)}
 	}
 	b := func(key string, f func(*Sandbox) *bool) Directive {
 		return Directive{Key: key, Props: []string{key}, Strict: true, Parse: sbxBool(f)}
@@ -414,9 +414,9 @@ func sandboxDirectives() []Directive {
 		paths("ReadWriteDirectories", "ReadWritePaths", func(s *Sandbox) *[]string { return &s.ReadWritePaths }),
 		paths("ReadOnlyDirectories", "ReadOnlyPaths", func(s *Sandbox) *[]string { return &s.ReadOnlyPaths }),
 		paths("InaccessibleDirectories", "InaccessiblePaths", func(s *Sandbox) *[]string { return &s.InaccessiblePaths }),
-		{Key: "BindPaths", Props: []string{"BindPaths"}, Strict: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindPaths })},
-		{Key: "BindReadOnlyPaths", Props: []string{"BindReadOnlyPaths"}, Strict: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindReadOnlyPaths })},
-		{Key: "TemporaryFileSystem", Props: []string{"TemporaryFileSystem"}, Strict: true, Parse: parseTemporaryFileSystem},
+		{Key: "BindPaths", Props: []string{"BindPaths"}, Strict: true, List: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindPaths })},
+		{Key: "BindReadOnlyPaths", Props: []string{"BindReadOnlyPaths"}, Strict: true, List: true, Parse: bindList(func(s *Sandbox) *[]BindPath { return &s.BindReadOnlyPaths })},
+		{Key: "TemporaryFileSystem", Props: []string{"TemporaryFileSystem"}, Strict: true, List: true, Parse: parseTemporaryFileSystem},
 		{Key: "ProcSubset", Props: []string{"ProcSubset"}, Strict: true, Parse: parseProcSubset},
 		b("PrivateDevices", func(s *Sandbox) *bool { return &s.PrivateDevices }),
 		b("PrivateNetwork", func(s *Sandbox) *bool { return &s.PrivateNetwork }),
@@ -425,14 +425,14 @@ func sandboxDirectives() []Directive {
 		b("ProtectKernelLogs", func(s *Sandbox) *bool { return &s.ProtectKernelLogs }),
 		{Key: "ProtectControlGroups", Props: []string{"ProtectControlGroups", "ProtectControlGroupsEx"}, Strict: true,
 			Parse: boolOr(func(s *Sandbox) *bool { return &s.ProtectControlGroups }, "private", "strict")},
-		{Key: "CapabilityBoundingSet", Props: []string{"CapabilityBoundingSet"}, Strict: true,
+		{Key: "CapabilityBoundingSet", Props: []string{"CapabilityBoundingSet"}, Strict: true, List: true,
 			Parse: capabilityList(func(s *Sandbox) (*uint64, *bool) { return &s.CapabilityBoundingSet, &s.boundingSet })},
-		{Key: "AmbientCapabilities", Props: []string{"AmbientCapabilities"}, Strict: true,
+		{Key: "AmbientCapabilities", Props: []string{"AmbientCapabilities"}, Strict: true, List: true,
 			Parse: capabilityList(func(s *Sandbox) (*uint64, *bool) { return &s.AmbientCapabilities, &s.ambient })},
-		{Key: "SystemCallFilter", Props: []string{"SystemCallFilter"}, Strict: true, Parse: parseSyscallFilter},
+		{Key: "SystemCallFilter", Props: []string{"SystemCallFilter"}, Strict: true, List: true, Parse: parseSyscallFilter},
 		{Key: "SystemCallErrorNumber", Props: []string{"SystemCallErrorNumber"}, Strict: true, Parse: parseSyscallErrorNumber},
-		{Key: "SystemCallArchitectures", Props: []string{"SystemCallArchitectures"}, Strict: true, Parse: parseSyscallArchs},
-		{Key: "RestrictAddressFamilies", Props: []string{"RestrictAddressFamilies"}, Strict: true, Parse: parseAddressFamilies},
+		{Key: "SystemCallArchitectures", Props: []string{"SystemCallArchitectures"}, Strict: true, List: true, Parse: parseSyscallArchs},
+		{Key: "RestrictAddressFamilies", Props: []string{"RestrictAddressFamilies"}, Strict: true, List: true, Parse: parseAddressFamilies},
 		b("LockPersonality", func(s *Sandbox) *bool { return &s.LockPersonality }),
 		b("MemoryDenyWriteExecute", func(s *Sandbox) *bool { return &s.MemoryDenyWriteExecute }),
 		b("RestrictRealtime", func(s *Sandbox) *bool { return &s.RestrictRealtime }),

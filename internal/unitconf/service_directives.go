@@ -432,7 +432,7 @@ func serviceDirectives() []Directive {
 		{Key: "ProtectProc", Props: []string{"ProtectProc"}, Strict: true, Parse: parseProtectProc},
 		{Key: "RemoveIPC", Props: []string{"RemoveIPC"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RemoveIPC })},
 		{Key: "RestrictSUIDSGID", Props: []string{"RestrictSUIDSGID"}, Strict: true, Parse: svcBool(func(s *Service) *bool { return &s.RestrictSUIDSGID })},
-		{Key: "RestrictNamespaces", Props: []string{"RestrictNamespaces"}, Strict: true, Parse: parseRestrictNamespaces},
+		{Key: "RestrictNamespaces", Props: []string{"RestrictNamespaces"}, Strict: true, List: true, Parse: parseRestrictNamespaces},
 		{Key: "KeyringMode", Props: []string{"KeyringMode"}, Strict: true, Parse: parseKeyringMode},
 		{Key: "NotifyAccess", Props: []string{"NotifyAccess"}, Parse: parseNotifyAccess},
 		{Key: "Restart", Props: []string{"Restart"}, Parse: oneOf(func(s *Service) *string { return &s.Restart }, "no", restarts)},

@@ -106,7 +106,7 @@ func parseFDName(c *parseCtx, v string) error {
 
 func socketDirectives() []Directive {
 	return []Directive{
-		{Key: "ListenStream", Props: []string{"Listen"}, Parse: parseListenStream},
+		{Key: "ListenStream", Props: []string{"Listen"}, List: true, Parse: parseListenStream},
 		{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
 		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
 		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},

@@ -33,6 +33,9 @@ type Directive struct {
 	// leave a unit less restricted than its author meant (systemd ignores
 	// the line).
 	Strict bool
+	// List: a later assignment adds to the setting instead of replacing
+	// it, so only an empty one (a reset) undoes an earlier refused line.
+	List   bool
 	Status Status
 	Reason string // for Warn: why capsuled does not act on it
 }

@@ -100,9 +100,18 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 	st := &state{u: u}
 	for _, e := range o.Entries() {
 		st.entry(e, expand)
-		if st.refused != nil {
-			return nil, st.warnings, st.refused
+	}
+	// A refused line counts only if no later assignment of the same key
+	// replaced it: systemd decides on the final value, so a drop-in can
+	// fix a unit file's setting.
+	if len(st.pending) > 0 {
+		first := st.pending[0]
+		for _, p := range st.pending[1:] {
+			if p.order < first.order {
+				first = p
+			}
 		}
+		return nil, st.warnings, first.refused
 	}
 	if err := u.finish(); err != nil {
 		return nil, st.warnings, err
@@ -117,9 +126,60 @@ func Parse(name string, o *unit.Options, expand func(string) (string, error)) (*
 type state struct {
 	u        *Unit
 	warnings []Warning
-	refused  error
+	// pending holds the refused lines not (yet) replaced by a later
+	// assignment of the same key; one per key, the last refused.
+	pending []pendingRefusal
+	lines   int // entries seen, to order pending refusals
 	// sections already warned about as unknown, so each draws one warning.
 	badSections map[string]bool
+}
+
+// pendingRefusal is a line that refuses the unit unless a later
+// assignment of its key replaces it.
+type pendingRefusal struct {
+	key     sectionKey
+	refused *Refused
+	order   int
+	// ignored is the warning the line draws when it is replaced: systemd's
+	// for a value it cannot parse either, none for one only capsuled
+	// refuses (Type=dbus).
+	ignored string
+}
+
+// refuse records a refused line, replacing an earlier refused line of the
+// same key.
+func (st *state) refuse(d *Directive, e unit.Entry, msg, ignored string) {
+	p := pendingRefusal{key: sectionKey{d.Section, d.Key}, refused: &Refused{File: e.File, Line: e.Line, Msg: msg}, order: st.lines, ignored: ignored}
+	for i := range st.pending {
+		if st.pending[i].key == p.key {
+			if d.List {
+				return // the first bad line of a list still stands
+			}
+			st.pending[i] = p
+			return
+		}
+	}
+	st.pending = append(st.pending, p)
+}
+
+// assigned notes a line of d that parsed: it replaces an earlier refused
+// line of the same key when it replaces the setting (a list is only
+// replaced by an empty assignment, which resets it).
+func (st *state) assigned(d *Directive, v string) {
+	if d.List && v != "" {
+		return
+	}
+	k := sectionKey{d.Section, d.Key}
+	for i, p := range st.pending {
+		if p.key != k {
+			continue
+		}
+		if p.ignored != "" {
+			st.warnings = append(st.warnings, Warning{File: p.refused.File, Line: p.refused.Line, Msg: p.ignored})
+		}
+		st.pending = append(st.pending[:i], st.pending[i+1:]...)
+		return
+	}
 }
 
 func (st *state) warn(e unit.Entry, format string, args ...any) {
@@ -129,6 +189,7 @@ func (st *state) warn(e unit.Entry, format string, args ...any) {
 // entry applies one assignment, in file order: a later one overrides an
 // earlier one, and an empty one resets the setting (lists included).
 func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
+	st.lines++
 	// X- sections and keys are extensions for other tools.
 	if strings.HasPrefix(e.Section, "X-") || strings.HasPrefix(e.Key, "X-") {
 		return
@@ -160,7 +221,7 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 	if !d.Raw {
 		x, err := expand(v)
 		if err != nil && d.Strict {
-			st.refused = &Refused{File: e.File, Line: e.Line, Msg: fmt.Sprintf("%s=: %v", e.Key, err)}
+			st.refuse(d, e, fmt.Sprintf("%s=: %v", e.Key, err), fmt.Sprintf("Failed to resolve unit specifiers in %s, ignoring: %v", v, err))
 			return
 		}
 		if err != nil {
@@ -174,11 +235,12 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 	var uns *unsupported
 	switch {
 	case err == nil:
+		st.assigned(d, v)
 	case errors.As(err, &ref):
-		st.refused = &Refused{File: e.File, Line: e.Line, Msg: ref.Msg}
+		st.refuse(d, e, ref.Msg, "")
 	case d.Strict && !errors.As(err, &uns):
 		// A sandboxing or limit setting: a typo must not weaken it.
-		st.refused = &Refused{File: e.File, Line: e.Line, Msg: fmt.Sprintf("invalid %s=%s: %v", e.Key, v, err)}
+		st.refuse(d, e, fmt.Sprintf("invalid %s=%s: %v", e.Key, v, err), fmt.Sprintf("Failed to parse %s=%s, ignoring: Invalid argument", e.Key, v))
 	case errors.As(err, &uns):
 		st.warn(e, "Unsupported in capsuled: %s; ignoring.", uns.msg)
 	default:
