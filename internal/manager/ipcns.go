@@ -61,6 +61,7 @@ func (m *Manager) modeWarnings(u *Unit) []string {
 		w = append(w, fmt.Sprintf("%s: DeviceAllow= and DevicePolicy= need the system manager; the unit has its capsule's device access.", u.name))
 	}
 	w = append(w, m.sandboxWarnings(u)...)
+	w = append(w, m.startFailureWarnings(u)...)
 	if u.svc.OOMScoreAdjust != nil && unix.Access("/proc/self/oom_score_adj", unix.W_OK) != nil {
 		w = append(w, fmt.Sprintf("%s: OOMScoreAdjust= cannot be applied: /proc is read-only here; the unit keeps its manager's OOM score.", u.name))
 	}
