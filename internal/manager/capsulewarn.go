@@ -17,8 +17,20 @@ func (m *Manager) startFailureWarnings(u *Unit) []string {
 		return nil
 	}
 	var w []string
+	var caps []string
 	if u.svc.Sandbox.CapabilityBoundingSet != executor.CapAll {
-		w = append(w, fmt.Sprintf("%s: CapabilityBoundingSet= needs the system manager: a capsule's manager has no capabilities to drop, so the unit's start fails with 218/CAPABILITIES, as in systemd's user manager. Remove the setting to run the unit in its capsule.", u.name))
+		caps = append(caps, "CapabilityBoundingSet=")
+	}
+	if u.svc.Sandbox.AmbientCapabilities != 0 {
+		caps = append(caps, "AmbientCapabilities=")
+	}
+	if len(caps) > 0 {
+		need := "needs"
+		if len(caps) > 1 {
+			need = "need"
+		}
+		w = append(w, fmt.Sprintf("%s: %s %s the system manager: a capsule's manager has no capabilities to drop or grant, so the unit's start fails with 218/CAPABILITIES, as in systemd's user manager. Remove the setting to run the unit in its capsule.",
+			u.name, strings.Join(caps, ", "), need))
 	}
 	var ce *credError
 	if errors.As(m.checkUserCreds(u.svc), &ce) {

@@ -20,6 +20,8 @@ func TestStartFailureWarnings(t *testing.T) {
 		{"", User, nil},
 		{"CapabilityBoundingSet=CAP_NET_RAW\n", User, []string{"CapabilityBoundingSet= needs the system manager", "218/CAPABILITIES"}},
 		{"CapabilityBoundingSet=CAP_NET_RAW\n", System, nil},
+		{"AmbientCapabilities=CAP_NET_RAW\n", User, []string{"x.service: AmbientCapabilities= needs the system manager", "218/CAPABILITIES"}},
+		{"CapabilityBoundingSet=~CAP_NET_RAW\nAmbientCapabilities=CAP_CHOWN\n", User, []string{"x.service: CapabilityBoundingSet=, AmbientCapabilities= need the system manager"}},
 		{"User=" + own + "\n", User, nil},
 		{"User=" + other + "\n", User, []string{"x.service: User=" + other + ": a capsule's manager runs units only as the capsule's own user", "216/GROUP"}},
 		{"User=" + other + "\n", System, nil},
