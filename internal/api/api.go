@@ -73,6 +73,7 @@ const (
 // signal, start-limit-hit, ...), from which the client words its message.
 type JobFailure struct {
 	Message    string `json:"message"`
+	Unit       string `json:"unit,omitempty"` // the unit the job was for
 	JobResult  string `json:"jobResult,omitempty"`
 	UnitResult string `json:"unitResult,omitempty"`
 }

@@ -186,6 +186,11 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		if result.Unit != "" {
 			return fail(exitFailure, "Failed to wait for %s: %v", printable(result.Unit), err)
 		}
+		if f, ok := jobFailure(err); ok && f.Unit != "" && len(r.timer.lines) == 0 {
+			// The unit was made and its start failed: said as systemctl
+			// says it, the unit stays for status to show why.
+			return fail(exitFailure, "%s", jobFailureText("capsulectl"+(&ctl{t: t}).capsuleArg(), f.Unit, f))
+		}
 		kind := "service"
 		if len(r.timer.lines) > 0 {
 			// The timer is the unit created first, as systemd-run names it.

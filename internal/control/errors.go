@@ -74,7 +74,7 @@ func errorParams(name string, err error) any {
 	msg := errorMessage(err)
 	var f *manager.JobFailure
 	if (name == api.ErrJobFailed || name == api.ErrJobCanceled || name == api.ErrStartLimitHit) && errors.As(err, &f) {
-		return api.JobFailure{Message: msg, JobResult: f.Job.String(), UnitResult: f.UnitResult}
+		return api.JobFailure{Message: msg, Unit: f.Unit, JobResult: f.Job.String(), UnitResult: f.UnitResult}
 	}
 	return map[string]string{"message": msg}
 }

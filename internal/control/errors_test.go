@@ -82,7 +82,7 @@ func TestMethodsCoverInterface(t *testing.T) {
 // A failed job's reply carries the job's and the unit's results as fields.
 func TestErrorParams(t *testing.T) {
 	f := fmt.Errorf("start x.service: %w", &manager.JobFailure{Unit: "x.service", Job: job.ResultFailed, UnitResult: "exit-code", Err: errors.New("exit status 3")})
-	if got, want := errorParams(errorName(f), f), (api.JobFailure{Message: "start x.service: exit status 3", JobResult: "failed", UnitResult: "exit-code"}); got != want {
+	if got, want := errorParams(errorName(f), f), (api.JobFailure{Message: "start x.service: exit status 3", Unit: "x.service", JobResult: "failed", UnitResult: "exit-code"}); got != want {
 		t.Errorf("errorParams = %+v, want %+v", got, want)
 	}
 	c := &manager.JobFailure{Unit: "x.service", Job: job.ResultCanceled, UnitResult: "success", Err: fmt.Errorf("%w: canceled", manager.ErrJobCanceled)}

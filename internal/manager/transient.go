@@ -158,11 +158,8 @@ func (m *Manager) RunTransient(ctx context.Context, p TransientSpec) (*Transient
 	m.mu.Unlock()
 	u, err = m.Start(context.WithoutCancel(ctx), name)
 	if err != nil {
-		m.mu.Lock()
-		if u != nil && u.run != nil {
-			u.run.collect = true
-		}
-		m.mu.Unlock()
+		// A unit whose start failed stays, failed, for status to show
+		// until reset-failed, as systemd keeps it; with Collect it goes.
 		if u != nil {
 			m.collect(u)
 		}

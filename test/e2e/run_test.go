@@ -215,9 +215,14 @@ func TestSystemRunAsUser(t *testing.T) {
 	if r.stdout != "65534\n65534\n" {
 		t.Errorf("ran as %q, want nobody", r.stdout)
 	}
-	r = ctl(t, 1, "run", "-q", "--wait", "-p", "User=no-such-user-capsuled", "true")
-	if !strings.Contains(r.stderr, "no-such-user-capsuled") {
+	// The failed unit stays, as in systemd, until reset-failed.
+	t.Cleanup(func() { ctlRun(nil, "reset-failed", "fanouser.service") })
+	r = ctl(t, 1, "run", "-q", "--wait", "-u", "fanouser", "-p", "User=no-such-user-capsuled", "true")
+	if !strings.HasPrefix(r.stderr, "Job for fanouser.service failed because the control process exited with error code.\n") {
 		t.Errorf("unknown user: %s", r)
+	}
+	if r := ctl(t, 0, "logs", "-u", "fanouser.service", "-o", "cat"); !strings.Contains(r.stdout, "fanouser.service: Failed at step USER spawning /usr/bin/true: No such process\n") {
+		t.Errorf("the log of a start as an unknown user:\n%s", r.stdout)
 	}
 }
 
