@@ -71,11 +71,12 @@ type options struct {
 	noLegend   bool     // list-jobs --no-legend
 	signal     string   // kill -s
 	killWhom   string   // kill --kill-whom=
-	states     []string // list-unit-files --state=
-	types      []string // list-unit-files --type=
+	states     []string // list-units, list-unit-files, ... --state= (--failed: failed)
+	types      []string // list-units, list-unit-files, ... --type=
+	user       bool     // --user: refused, capsulectl has no per-user manager
 	runtime    bool     // mask, unmask, edit --runtime
 	dropIn     string   // edit --drop-in=
-	full       bool     // edit --full
+	full       bool     // edit --full; -l, --full elsewhere (capsulectl never ellipsizes)
 	stdin      bool     // edit --stdin
 	force      bool     // edit --force
 	since      string   // logs --since=
@@ -126,6 +127,7 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.StringVar(&o.output, "o", o.output, "short for --output")
 	fs.BoolVar(&o.all, "all", o.all, "list-units: show inactive units too")
 	fs.BoolVar(&o.all, "a", o.all, "short for --all")
+	fs.BoolVar(&o.user, "user", o.user, "refused: use -C NAME for a capsule's manager")
 	fs.IntVar(&o.lines, "lines", o.lines, "status: number of log lines to show")
 	fs.IntVar(&o.lines, "n", o.lines, "short for --lines")
 	fs.Func("what", "clean: runtime, state, cache, logs, configuration, fdstore or all (repeatable, comma-separated)", func(s string) error {
@@ -164,12 +166,14 @@ func (o *options) registerUnitFileOptions(fs *flag.FlagSet) {
 			return nil
 		}
 	}
-	fs.Func("state", "list-unit-files: only unit files in these `STATES`", addList(&o.states))
-	fs.Func("type", "list-unit-files: only unit files of these `TYPES`", addList(&o.types))
+	fs.Func("state", "list-units, list-unit-files, list-timers, list-paths: only units in these `STATES`", addList(&o.states))
+	fs.Func("type", "list-units, list-unit-files, list-timers, list-paths: only units of these `TYPES`", addList(&o.types))
 	fs.Func("t", "short for --type", addList(&o.types))
+	fs.BoolFunc("failed", "same as --state=failed", func(string) error { o.states = append(o.states, "failed"); return nil })
 	fs.BoolVar(&o.runtime, "runtime", o.runtime, "mask, unmask, edit: only until the next reboot")
 	fs.StringVar(&o.dropIn, "drop-in", o.dropIn, "edit: the drop-in file `NAME` (default override)")
-	fs.BoolVar(&o.full, "full", o.full, "edit: edit a copy of the whole unit file")
+	fs.BoolVar(&o.full, "full", o.full, "edit: edit a copy of the whole unit file; elsewhere accepted: nothing is ellipsized")
+	fs.BoolVar(&o.full, "l", o.full, "short for --full")
 	fs.BoolVar(&o.stdin, "stdin", o.stdin, "edit: take the new text from stdin")
 	fs.BoolVar(&o.force, "force", o.force, "edit: create the unit's file if it has none")
 }
@@ -235,6 +239,12 @@ Options:
      --no-legend               list-jobs: no header and footer
      --plain                   list-dependencies: a flat list
      --no-block                start/stop/...: do not wait for the job
+  -t --type=TYPE[,TYPE]        list-units, list-unit-files, list-timers, list-paths:
+                               only units of these types
+     --state=STATE[,STATE]     the same: only units in these states
+     --failed                  same as --state=failed
+  -l --full                    accepted: capsulectl never ellipsizes
+     (no --user: a capsule's manager is reached with -C NAME)
      --job-mode=MODE           start/stop/...: job mode (replace, fail, isolate, flush,
                                ignore-dependencies, ignore-requirements,
                                replace-irreversibly, triggering)
@@ -284,6 +294,9 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	if err != nil {
 		return err
 	}
+	if err := o.noUserManager(); err != nil {
+		return err
+	}
 	if o.help {
 		fmt.Fprint(stdio.Stdout, usage)
 		return nil
@@ -301,6 +314,12 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	if o.help {
 		fmt.Fprint(stdio.Stdout, usage)
 		return nil
+	}
+	if err := o.noUserManager(); err != nil {
+		return err
+	}
+	if help, err := o.sortTypes(stdio.Stdout); help || err != nil {
+		return err
 	}
 	if o.output != "" && o.output != "json" && (verb != "logs" || o.output != "cat" && o.output != "short") {
 		return fail(exitUsage, "Unknown output mode %q (only json is supported; logs: json, cat, short)", o.output)
@@ -333,6 +352,10 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	}
 	defer t.client.Close()
 	c := &ctl{t: t, o: o, io: stdio, paths: paths}
+	pos, done, err := c.expandForVerb(verb, pos)
+	if done {
+		return err
+	}
 	switch verb {
 	case "list-units":
 		return c.listUnits(pos)
@@ -396,8 +419,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 func splitVerb(args []string, o *options) (string, []string, error) {
 	fs := newFlagSet()
 	o.register(fs, false)
-	if err := fs.Parse(args); err != nil {
-		return "", nil, fail(exitUsage, "%v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return "", nil, err
 	}
 	if fs.NArg() == 0 {
 		return "list-units", nil, nil
@@ -412,8 +435,8 @@ func parseInterleaved(args []string, o *options) ([]string, error) {
 	for {
 		fs := newFlagSet()
 		o.register(fs, false)
-		if err := fs.Parse(args); err != nil {
-			return nil, fail(exitUsage, "%v", err)
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -471,19 +494,15 @@ func (c *ctl) listUnits(patterns []string) error {
 	}
 	var shown []api.Unit
 	for _, u := range l.Units {
-		if !c.o.all && u.ActiveState == "inactive" {
-			continue
+		if c.o.listedUnit(u, patterns) {
+			shown = append(shown, u)
 		}
-		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
-			continue
-		}
-		shown = append(shown, u)
 	}
 	sort.Slice(shown, func(i, j int) bool { return shown[i].Name < shown[j].Name })
 	if c.o.output == "json" {
 		return c.json(shown)
 	}
-	printUnitTable(c.io.Stdout, shown)
+	printUnitTable(c.io.Stdout, shown, c.o.listFooter(len(shown)))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -87,8 +88,6 @@ func TestParseArgsErrors(t *testing.T) {
 	}{
 		{"empty what", []string{"clean", "--what=", "foo"}, "--what= requires arguments"},
 		{"empty what before verb", []string{"--what=", "clean"}, "--what= requires arguments"},
-		{"unknown flag", []string{"status", "--bogus"}, "bogus"},
-		{"unknown flag before verb", []string{"-Z", "status"}, "-Z"},
 		{"missing value", []string{"status", "foo", "-C"}, "needs an argument"},
 		{"bad lines", []string{"status", "-n", "many"}, "invalid value"},
 	}
@@ -217,7 +216,14 @@ func TestMainUsageErrors(t *testing.T) {
 		{[]string{"run"}, exitUsage, "Command line to execute required."},
 		{[]string{"-C", "x", "run", "--wait"}, exitUsage, "Command line to execute required."},
 		{[]string{"start"}, exitUsage, "Too few arguments"},
-		{[]string{"status", "--bogus"}, exitUsage, "bogus"},
+		// systemctl 257: "systemctl: unrecognized option '--foo'", exit 1.
+		{[]string{"status", "--bogus"}, exitFailure, "capsulectl: unrecognized option '--bogus'\nSee 'capsulectl --help'"},
+		{[]string{"--failed-x", "list-units"}, exitFailure, "capsulectl: unrecognized option '--failed-x'\n"},
+		{[]string{"-Z", "status"}, exitFailure, "capsulectl: invalid option -- 'Z'\n"},
+		{[]string{"run", "--bogus", "true"}, exitFailure, "capsulectl: unrecognized option '--bogus'\n"},
+		{[]string{"list-units", "--user"}, exitFailure, "capsulectl has no --user: it talks to capsuled's system manager, or with -C NAME"},
+		{[]string{"--user", "run", "true"}, exitFailure, "capsulectl has no --user"},
+		{[]string{"list-units", "--type=bogus"}, exitFailure, "Unknown unit type or load state 'bogus'.\nUse -t help to see a list of allowed values.\n"},
 		{[]string{"-o", "yaml", "list-units"}, exitUsage, "Unknown output mode"},
 	}
 	for _, tt := range tests {
@@ -310,5 +316,94 @@ func TestPrintChanges(t *testing.T) {
 		"Removed '/h/.config/systemd/user/timers.target.wants/b.timer'.\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestListOptions(t *testing.T) {
+	tests := []struct {
+		name          string
+		args          []string
+		states, types []string
+		full          bool
+	}{
+		{"failed", []string{"list-units", "--failed"}, []string{"failed"}, nil, false},
+		{"failed and state", []string{"--state=active,sub", "list-units", "--failed"}, []string{"active", "sub", "failed"}, nil, false},
+		{"type with load state", []string{"list-units", "-t", "service,masked", "--type=.timer"}, []string{"masked"}, []string{"service", "timer"}, false},
+		{"full short", []string{"status", "-l", "x"}, nil, nil, true},
+		{"full long", []string{"--full", "status", "x"}, nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, o, err := parseArgs(tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if help, err := o.sortTypes(io.Discard); help || err != nil {
+				t.Fatalf("sortTypes: %v %v", help, err)
+			}
+			if !reflect.DeepEqual(o.states, tt.states) || !reflect.DeepEqual(o.types, tt.types) || o.full != tt.full {
+				t.Errorf("states %q types %q full %v; want %q %q %v", o.states, o.types, o.full, tt.states, tt.types, tt.full)
+			}
+		})
+	}
+}
+
+func TestListedUnit(t *testing.T) {
+	units := []api.Unit{
+		{Name: "a.service", LoadState: "loaded", ActiveState: "active", SubState: "running"},
+		{Name: "b.service", LoadState: "loaded", ActiveState: "failed", SubState: "failed"},
+		{Name: "c.timer", LoadState: "loaded", ActiveState: "active", SubState: "waiting"},
+		{Name: "d.service", LoadState: "masked", ActiveState: "inactive", SubState: "dead"},
+		{Name: "e.socket", LoadState: "loaded", ActiveState: "inactive", SubState: "dead"},
+	}
+	tests := []struct {
+		name          string
+		all           bool
+		states, types []string
+		patterns      []string
+		want          []string
+	}{
+		{name: "default hides inactive", want: []string{"a.service", "b.service", "c.timer"}},
+		{name: "all", all: true, want: []string{"a.service", "b.service", "c.timer", "d.service", "e.socket"}},
+		{name: "failed", states: []string{"failed"}, want: []string{"b.service"}},
+		{name: "state matches sub state", states: []string{"waiting"}, want: []string{"c.timer"}},
+		{name: "state inactive shows inactive", states: []string{"inactive"}, want: []string{"d.service", "e.socket"}},
+		{name: "load state", states: []string{"masked"}, want: []string{"d.service"}},
+		{name: "type", types: []string{"service"}, want: []string{"a.service", "b.service"}},
+		{name: "type and state", types: []string{"service"}, states: []string{"failed", "waiting"}, want: []string{"b.service"}},
+		{name: "pattern", patterns: []string{"*.timer"}, all: true, want: []string{"c.timer"}},
+		{name: "bogus state", states: []string{"bogus"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &options{all: tt.all, states: tt.states, types: tt.types}
+			var got []string
+			for _, u := range units {
+				if o.listedUnit(u, tt.patterns) {
+					got = append(got, u.Name)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestListFooter(t *testing.T) {
+	// As systemctl 257 ends list-units in its three cases.
+	tests := []struct {
+		o    options
+		want string
+	}{
+		{options{}, "3 loaded units listed. Pass --all to see loaded but inactive units, too.\nTo show all installed unit files use 'capsulectl list-unit-files'.\n"},
+		{options{all: true}, "3 loaded units listed.\nTo show all installed unit files use 'capsulectl list-unit-files'.\n"},
+		{options{states: []string{"inactive"}}, "3 loaded units listed.\nTo show all installed unit files use 'capsulectl list-unit-files'.\n"},
+		{options{states: []string{"failed"}}, "3 loaded units listed.\n"},
+	}
+	for _, tt := range tests {
+		if got := tt.o.listFooter(3); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.o, got, tt.want)
+		}
 	}
 }

@@ -7,7 +7,8 @@ import (
 
 // eachListed calls fn with the properties of each loaded unit of type typ
 // that list-timers and list-paths show: the active ones (every loaded one
-// with --all) matching patterns, if any. what names the list in errors.
+// with --all) matching patterns, if any, and --state= and --type=, as
+// systemctl 257 filters them. what names the list in errors.
 func (c *ctl) eachListed(typ, what string, patterns []string, fn func(name string, ps []api.Property)) error {
 	var l api.UnitList
 	if err := c.t.client.Call(api.MethodListUnits, struct{}{}, &l); err != nil {
@@ -17,10 +18,7 @@ func (c *ctl) eachListed(typ, what string, patterns []string, fn func(name strin
 		if n, err := unit.ParseName(u.Name); err != nil || n.Type != typ {
 			continue
 		}
-		if !c.o.all && u.ActiveState == "inactive" || u.LoadState != "loaded" {
-			continue
-		}
-		if len(patterns) > 0 && !matchAny(patterns, u.Name) {
+		if u.LoadState != "loaded" || !c.o.listedUnit(u, patterns) {
 			continue
 		}
 		var ps api.Properties

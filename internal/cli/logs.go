@@ -37,7 +37,12 @@ func (c *ctl) logs(args, pos []string) error {
 	}
 	req := api.LogsRequest{Lines: -1, Follow: c.o.follow, Invocation: c.o.invocation}
 	for _, u := range c.o.units {
-		req.Units = append(req.Units, withSuffix(u))
+		// A pattern is matched by the manager against the units of the
+		// log lines, as journalctl -u matches those in the journal.
+		if !isGlob(u) {
+			u = withSuffix(u)
+		}
+		req.Units = append(req.Units, u)
 	}
 	if flagGiven(args, "n", "lines") || c.o.follow {
 		req.Lines = c.o.lines

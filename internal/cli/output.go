@@ -24,8 +24,9 @@ func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, 
 // reports (unit names, output, command lines, cgroup names).
 func printable(s string) string { return escape.Text(s) }
 
-// printUnitTable prints units the way systemctl list-units does.
-func printUnitTable(w io.Writer, units []api.Unit) {
+// printUnitTable prints units the way systemctl list-units does, the
+// legend only under a table with rows, then footer.
+func printUnitTable(w io.Writer, units []api.Unit, footer string) {
 	wName, wLoad, wActive, wSub := len("UNIT"), len("LOAD"), len("ACTIVE"), len("SUB")
 	shown := make([]api.Unit, len(units))
 	for i, u := range units {
@@ -49,10 +50,12 @@ func printUnitTable(w io.Writer, units []api.Unit) {
 		fmt.Fprintf(w, "%s %-*s %-*s %-*s %-*s %s\n", mark, wName, u.Name, wLoad, u.LoadState, wActive, u.ActiveState,
 			wSub, u.SubState, printable(u.Description))
 	}
-	fmt.Fprintf(w, "\nLegend: LOAD   → Reflects whether the unit definition was properly loaded.\n")
-	fmt.Fprintf(w, "        ACTIVE → The high-level unit activation state, i.e. generalization of SUB.\n")
-	fmt.Fprintf(w, "        SUB    → The low-level unit activation state, values depend on unit type.\n\n")
-	fmt.Fprintf(w, "%d loaded units listed.\n", len(units))
+	if len(units) > 0 {
+		fmt.Fprintf(w, "\nLegend: LOAD   → Reflects whether the unit definition was properly loaded.\n")
+		fmt.Fprintf(w, "        ACTIVE → The high-level unit activation state, i.e. generalization of SUB.\n")
+		fmt.Fprintf(w, "        SUB    → The low-level unit activation state, values depend on unit type.\n")
+	}
+	fmt.Fprintf(w, "\n%s", footer)
 }
 
 func printManager(w io.Writer, m *api.Manager) {

@@ -49,12 +49,15 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	fs := newFlagSet()
 	o.register(fs, true)
 	r.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return fail(exitUsage, "%v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if o.help {
 		fmt.Fprint(stdio.Stdout, usage)
 		return nil
+	}
+	if err := o.noUserManager(); err != nil {
+		return err
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {

@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
 // Query selects lines of a store.
 type Query struct {
-	Units []string // any of them; none: every line
+	Units []string // any of them, each a name or a pattern ("cr*"); none: every line
 	// Since and Until bound the time (inclusive); zero: unbounded.
 	Since, Until time.Time
 	MaxPriority  int    // lines at this level or more important
@@ -26,7 +28,7 @@ func NewQuery(n int) Query { return Query{N: n, MaxPriority: 7} }
 
 // Match reports whether l is selected by q (N aside).
 func (q Query) Match(l Line) bool {
-	if len(q.Units) > 0 && !slices.Contains(q.Units, l.Unit) {
+	if len(q.Units) > 0 && !q.unitMatches(l.Unit) {
 		return false
 	}
 	if !q.Since.IsZero() && l.Time.Before(q.Since) || !q.Until.IsZero() && l.Time.After(q.Until) {
@@ -35,12 +37,35 @@ func (q Query) Match(l Line) bool {
 	return l.Priority <= q.MaxPriority && (q.Invocation == "" || l.Invoc == q.Invocation)
 }
 
+// unitMatches reports whether unit is one of q.Units or matches one of
+// them that is a pattern, as journalctl -u matches (fnmatch).
+func (q Query) unitMatches(unit string) bool {
+	for _, u := range q.Units {
+		if u == unit {
+			return true
+		}
+		if IsPattern(u) {
+			if ok, _ := path.Match(u, unit); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IsPattern reports whether a unit name given to a query is a pattern: it
+// has "*", "?" or "[", as systemd's string_is_glob.
+func IsPattern(s string) bool { return strings.ContainsAny(s, "*?[") }
+
 // needles are byte strings one of which a stored line must contain to
 // match q: each unit's name as JSON writes it. A line without any cannot
 // match, so most are skipped without being decoded.
 func (q Query) needles() [][]byte {
 	var out [][]byte
 	for _, u := range q.Units {
+		if IsPattern(u) {
+			return nil // a pattern has no fixed bytes to look for
+		}
 		b, _ := json.Marshal(u)
 		out = append(out, b)
 	}
@@ -66,6 +91,11 @@ func (s *Store) Read(q Query) ([]Line, Follow, error) {
 	}
 	_, seq, added := s.recent.Follow(0)
 	pos := Follow{Seq: seq, Added: added}
+	if q.N == 0 {
+		// journalctl -n 0 (-f): no old line, only what comes next.
+		s.mu.Unlock()
+		return nil, pos, nil
+	}
 	if s.dir == "" {
 		all := s.recent.Tail(-1)
 		s.mu.Unlock()

@@ -117,6 +117,13 @@ func TestStoreQuery(t *testing.T) {
 		{"until", Query{N: -1, MaxPriority: 7, Until: base.Add(time.Second)}, "a0,b1"},
 		{"invocation", Query{N: -1, MaxPriority: 7, Invocation: "i1"}, "a0,a2"},
 		{"none", Query{Units: []string{"c.service"}, N: -1, MaxPriority: 7}, ""},
+		// journalctl -n 0: no old line (-f then shows only new ones).
+		{"newest 0", NewQuery(0), ""},
+		{"unit newest 0", Query{Units: []string{"a.service"}, N: 0, MaxPriority: 7}, ""},
+		// journalctl -u takes patterns (fnmatch on the unit's name).
+		{"pattern", Query{Units: []string{"a.*"}, N: -1, MaxPriority: 7}, "a0,a2,a3,other5"},
+		{"pattern and name", Query{Units: []string{"b.service", "a.s?rvice"}, N: -1, MaxPriority: 7}, "a0,b1,a2,a3"},
+		{"pattern class", Query{Units: []string{"[b-z].service"}, N: 2, MaxPriority: 7}, "b1"},
 	}
 	for _, tt := range tests {
 		got, _, err := s.Read(tt.q)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"slices"
 
 	"github.com/capsuled/capsuled/internal/logstore"
@@ -53,14 +54,23 @@ func (m *Manager) Logs(ctx context.Context, q LogQuery, follow bool, emit func([
 	newest := ""
 	m.mu.Lock()
 	for _, n := range q.Units {
-		u, ok := m.units[n]
-		if !ok {
-			continue
+		var us []*Unit
+		if logstore.IsPattern(n) {
+			// journalctl -u "cr*": every loaded unit matching it.
+			for name, u := range m.units {
+				if ok, _ := path.Match(n, name); ok {
+					us = append(us, u)
+				}
+			}
+		} else if u, ok := m.units[n]; ok {
+			us = append(us, u)
 		}
-		if newest == "" {
-			newest = u.invocation
+		for _, u := range us {
+			if newest == "" {
+				newest = u.invocation
+			}
+			mem = append(mem, u.log)
 		}
-		mem = append(mem, u.log)
 	}
 	m.mu.Unlock()
 	if q.Invocation == "0" {
