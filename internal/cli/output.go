@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,13 +115,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 		loaded = fmt.Sprintf("%s (%s; %s)", loaded, printable(u.Fragment), printable(u.UnitFileState))
 	}
 	fmt.Fprintf(w, "     Loaded: %s\n", loaded)
-	if len(u.DropIns) > 0 {
-		dropIns := make([]string, len(u.DropIns))
-		for i, d := range u.DropIns {
-			dropIns[i] = printable(d)
-		}
-		fmt.Fprintf(w, "    Drop-In: %s\n", strings.Join(dropIns, "\n             "))
-	}
+	printDropIns(w, u.DropIns)
 	if u.Transient {
 		fmt.Fprintf(w, "  Transient: yes\n")
 	}
@@ -258,4 +253,19 @@ func exitText(code string, status int) string {
 		return fmt.Sprintf("status=%d/%s", status, name)
 	}
 	return fmt.Sprintf("status=%d", status)
+}
+
+// printDropIns prints status's Drop-In: lines as systemctl 257 does: each
+// directory, then "└─" and the names of its files, comma-separated.
+func printDropIns(w io.Writer, paths []string) {
+	head := "    Drop-In: "
+	for i := 0; i < len(paths); {
+		dir := filepath.Dir(paths[i])
+		var names []string
+		for ; i < len(paths) && filepath.Dir(paths[i]) == dir; i++ {
+			names = append(names, printable(filepath.Base(paths[i])))
+		}
+		fmt.Fprintf(w, "%s%s\n             └─%s\n", head, printable(dir), strings.Join(names, ", "))
+		head = "             "
+	}
 }

@@ -25,8 +25,8 @@ func TestPrintStatus(t *testing.T) {
 			want: []string{
 				"● web.service - Web server",
 				"     Loaded: loaded (/etc/capsuled/web.service; static)",
-				"    Drop-In: /etc/a.conf",
-				"             /etc/b.conf",
+				"    Drop-In: /etc",
+				"             └─a.conf, b.conf",
 				"     Active: active (running)",
 				" Invocation: abc123",
 				"   Main PID: 12 (sleep)",
@@ -292,5 +292,31 @@ func TestEveryFieldEscaped(t *testing.T) {
 			tt.print(&b)
 			assertClean(t, tt.name, b.String())
 		})
+	}
+}
+
+func TestPrintDropIns(t *testing.T) {
+	// As systemctl 257 status prints them (observed): a directory, then
+	// its files after "└─", comma-separated.
+	tests := []struct {
+		paths []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"/etc/d/a.service.d/override.conf"},
+			"    Drop-In: /etc/d/a.service.d\n             └─override.conf\n"},
+		{[]string{"/etc/d/a.service.d/override.conf", "/etc/d/a.service.d/zz.conf"},
+			"    Drop-In: /etc/d/a.service.d\n             └─override.conf, zz.conf\n"},
+		{[]string{"/etc/d/service.d/10-x.conf", "/etc/d/a.service.d/override.conf", "/run/d/a.service.d/y.conf"},
+			"    Drop-In: /etc/d/service.d\n             └─10-x.conf\n" +
+				"             /etc/d/a.service.d\n             └─override.conf\n" +
+				"             /run/d/a.service.d\n             └─y.conf\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		printDropIns(&b, tt.paths)
+		if b.String() != tt.want {
+			t.Errorf("%q:\ngot\n%s\nwant\n%s", tt.paths, b.String(), tt.want)
+		}
 	}
 }

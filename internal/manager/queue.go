@@ -72,7 +72,7 @@ func (m *Manager) Queue(ctx context.Context, typ JobType, name, mode string) (*Q
 		m.mu.Unlock()
 		if state != loadLoaded {
 			// Refused now, also with --no-block, as systemd refuses it.
-			return nil, m.badFileError(name, loadErr, warnings)
+			return nil, m.badFileError(name, state, loadErr, warnings)
 		}
 	case JobStop:
 		if err := m.known(name, "loaded"); err != nil {

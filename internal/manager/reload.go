@@ -80,7 +80,9 @@ func (m *Manager) logLoad(u *Unit) {
 		for _, w := range u.warnings {
 			m.logf(u, "%s", w)
 		}
-		m.logf(u, "%s: %s", u.name, u.loadErr)
+		if u.loadState != loadMasked { // masking is no error: systemd logs nothing
+			m.logf(u, "%s: %s", u.name, u.loadErr)
+		}
 	}
 }
 

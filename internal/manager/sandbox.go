@@ -113,8 +113,12 @@ func (m *Manager) sandboxWarnings(u *Unit) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s: %s need the system manager; the unit runs in its capsule's namespaces and sandbox (read-only system, the capsule's own /tmp), system call filters applied.",
-		u.name, strings.Join(names, ", "))}
+	verb := "need"
+	if len(names) == 1 {
+		verb = "needs"
+	}
+	return []string{fmt.Sprintf("%s: %s %s the system manager; the unit runs in its capsule's namespaces and sandbox (read-only system, the capsule's own /tmp), system call filters applied.",
+		u.name, strings.Join(names, ", "), verb)}
 }
 
 // pathMount turns a path list entry ("-" and "+" prefixes; without a

@@ -243,10 +243,19 @@ func (m *Manager) ctlCommand() string {
 	return "capsulectl"
 }
 
+// maskedReason is why a masked unit (linked to /dev/null, or an empty
+// file) is not loaded, in systemd 257's words.
+func maskedReason(name string) string { return fmt.Sprintf("Unit %s is masked.", name) }
+
 // badFileError refuses a job for a unit that did not load: the reason,
 // where the lines ignored before it are (a refusal often follows from
-// them: OnCalendar=dialy leaves a timer with no trigger), and the fix.
-func (m *Manager) badFileError(name, loadErr string, warnings int) error {
+// them: OnCalendar=dialy leaves a timer with no trigger), and the fix. A
+// masked unit has nothing to fix: it is refused as systemd 257 refuses
+// it, "Unit X is masked.".
+func (m *Manager) badFileError(name string, state LoadState, loadErr string, warnings int) error {
+	if state == loadMasked {
+		return worded(errInvalid, "%s", loadErr)
+	}
 	more := ""
 	if warnings > 0 {
 		more = fmt.Sprintf("; %d line(s) ignored before it: see %s status %s", warnings, m.ctlCommand(), name)

@@ -123,7 +123,7 @@ func (m *Manager) brokenUnit(n unit.Name, f *unit.Unit, err error) *Unit {
 	var ref *unitconf.Refused
 	switch {
 	case errors.Is(err, unit.ErrMasked):
-		u.loadState, u.loadErr = loadMasked, "unit is masked"
+		u.loadState, u.loadErr = loadMasked, maskedReason(u.name)
 	case errors.As(err, &ref):
 		// Read, but refused for what it sets: systemd's bad-setting.
 		u.loadState = loadBadSetting
@@ -183,7 +183,7 @@ func (m *Manager) startJob(ctx context.Context, name string, t job.Type, mode jo
 		return nil, err
 	}
 	if u.loadState != loadLoaded {
-		return u, m.badFileError(name, u.loadErr, len(u.warnings))
+		return u, m.badFileError(name, u.loadState, u.loadErr, len(u.warnings))
 	}
 	err = m.runJob(ctx, JobRequest{Unit: name, Type: t, Mode: mode, Manual: manual})
 	// A reload may have forgotten u before the job was queued, which then

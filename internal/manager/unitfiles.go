@@ -47,6 +47,11 @@ func (m *Manager) Cat(name string) (files []UnitFileText, masked bool, err error
 	if _, err := unit.ParseName(name); err != nil {
 		return nil, false, fmt.Errorf("%w: %v", errInvalid, err)
 	}
+	if target, ok := m.loader.Alias(name); ok {
+		// An alias shows the unit's own files under their own paths, as
+		// systemctl cat shows a loaded unit's fragment.
+		name = target
+	}
 	f, err := m.loader.Load(name)
 	switch {
 	case errors.Is(err, unit.ErrNotFound):

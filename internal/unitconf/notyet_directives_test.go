@@ -24,6 +24,10 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 		{"a.target", "Install", "UpheldBy=b.target", "UpheldBy= is not supported yet, ignoring."},
 		{"a.service", "Service", "ExecRelaod=/bin/true", "Unknown key name 'ExecRelaod' in section 'Service', ignoring."},
 		{"a.slice", "Slice", "CPUWieght=1", "Unknown key name 'CPUWieght' in section 'Slice', ignoring."},
+		// Deprecated in systemd 257: its own words (observed), then ignored.
+		{"a.service", "Service", "MemoryLimit=1M", "Unit uses MemoryLimit=; please use MemoryMax= instead. Support for MemoryLimit= will be removed soon. Ignoring."},
+		{"a.slice", "Slice", "CPUShares=100", "Unit uses CPUShares=; please use CPUWeight= instead. Support for CPUShares= will be removed soon. Ignoring."},
+		{"a.service", "Service", "BlockIOReadBandwidth=/dev/sda 1M", "Unit uses BlockIOReadBandwidth=; please use IO*= settings instead. Support for BlockIOReadBandwidth= will be removed soon. Ignoring."},
 	} {
 		body := "[" + tt.section + "]\n" + tt.line + "\n"
 		switch tt.section {

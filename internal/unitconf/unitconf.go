@@ -209,6 +209,10 @@ func (st *state) entry(e unit.Entry, expand func(string) (string, error)) {
 		st.warn(e, "Unknown key name '%s' in section '%s', ignoring.", e.Key, e.Section)
 		return
 	}
+	if by, ok := deprecatedBy[e.Key]; ok && d.Status == Warn && d.Reason == reasonNotYet {
+		st.warn(e, "Unit uses %s=; please use %s instead. Support for %s= will be removed soon. Ignoring.", e.Key, by, e.Key)
+		return
+	}
 	if d.Status == Warn && d.Reason == reasonNotYet {
 		st.warn(e, "%s= is not supported yet, ignoring.", e.Key)
 		return
