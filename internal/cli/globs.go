@@ -11,12 +11,12 @@ import (
 
 // globVerbs are the verbs whose unit names may be patterns, matched
 // against the loaded units, as systemctl 257 expands them
-// (expand_unit_names); enable, disable, is-enabled, mask, unmask and edit
-// take unit files, never patterns.
+// (expand_unit_names); enable, disable, is-enabled, mask and unmask take
+// unit files, never patterns.
 var globVerbs = map[string]bool{"status": true, "show": true, "is-active": true, "is-failed": true,
 	"start": true, "stop": true, "restart": true, "try-restart": true, "reload": true,
 	"reload-or-restart": true, "try-reload-or-restart": true, "kill": true, "clean": true,
-	"reset-failed": true, "list-dependencies": true, "cat": true}
+	"reset-failed": true, "list-dependencies": true, "cat": true, "edit": true}
 
 // isGlob reports whether a name is a pattern, as systemd's
 // string_is_glob: it has "*", "?" or "[".
