@@ -42,6 +42,10 @@ func (m *Manager) environment(u *Unit, rs *runState, phase ...string) ([]string,
 	if notifies(svc) {
 		env.Set("NOTIFY_SOCKET", filepath.Join(m.cfg.RuntimeDir, "notify"))
 	}
+	if len(svc.ExecSearchPath) > 0 {
+		// The environment settings below may give their own PATH.
+		env.Set("PATH", strings.Join(svc.ExecSearchPath, ":"))
+	}
 	for _, name := range svc.PassEnvironment {
 		if v, ok := os.LookupEnv(name); ok {
 			env.Set(name, v)
@@ -104,8 +108,13 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		return nil, fmt.Errorf("empty command line")
 	}
 	// Bare names are found next to the manager binary first, so built-in
-	// units can run capsuled wherever it is installed.
-	path, err := process.LookPath(c.Path, process.SearchPath(m.cfg.BinDir, ""))
+	// units can run capsuled wherever it is installed; ExecSearchPath=
+	// alone is searched where it is set.
+	search := process.SearchPath(m.cfg.BinDir, "")
+	if len(u.svc.ExecSearchPath) > 0 {
+		search = process.SearchPath("", strings.Join(u.svc.ExecSearchPath, ":"))
+	}
+	path, err := process.LookPath(c.Path, search)
 	if err != nil {
 		// The executor fails it as systemd's does: 203/EXEC.
 		path = c.Path

@@ -42,7 +42,11 @@ type ExecAttrs struct {
 	SyslogIdentifier  string
 	// SupplementaryGroups are added to the user's own groups.
 	SupplementaryGroups []string
-	outputSet           bool // StandardOutput= was given
+	// ExecSearchPath is where bare command names are looked up instead
+	// of systemd's fixed list; it is also PATH unless the environment
+	// settings give one.
+	ExecSearchPath []string
+	outputSet      bool // StandardOutput= was given
 }
 
 // Rlimit is one resource limit; math.MaxUint64 is infinity.
@@ -401,6 +405,26 @@ func parseOutput(field func(*Service) *string, def string) func(c *parseCtx, v s
 	}
 }
 
+// parseExecSearchPath adds a line's colon-separated absolute paths; a
+// line with a relative one is ignored whole, an empty one resets, as in
+// systemd 257.
+func parseExecSearchPath(c *parseCtx, v string) error {
+	s := svc(c)
+	if v == "" {
+		s.ExecSearchPath = nil
+		return nil
+	}
+	dirs := strings.Split(v, ":")
+	for _, d := range dirs {
+		if !strings.HasPrefix(d, "/") {
+			c.warn("ExecSearchPath= path is not absolute, ignoring: %s", d)
+			return nil
+		}
+	}
+	s.ExecSearchPath = append(s.ExecSearchPath, dirs...)
+	return nil
+}
+
 func parseSupplementaryGroups(c *parseCtx, v string) error {
 	s := svc(c)
 	if v == "" {
@@ -448,6 +472,7 @@ func execAttrDirectives() []Directive {
 		{Key: "TTYPath", Props: []string{"TTYPath"}, Parse: parseTTYPath},
 		{Key: "SyslogIdentifier", Props: []string{"SyslogIdentifier"}, Parse: svcString(func(s *Service) *string { return &s.SyslogIdentifier })},
 		{Key: "SupplementaryGroups", Props: []string{"SupplementaryGroups"}, Parse: parseSupplementaryGroups},
+		{Key: "ExecSearchPath", Props: []string{"ExecSearchPath"}, Parse: parseExecSearchPath},
 		{Key: "TTYReset", Status: Warn, Reason: "capsuled does not reset terminals"},
 		{Key: "TTYVHangup", Status: Warn, Reason: "capsuled does not hang up terminals"},
 		{Key: "TTYVTDisallocate", Status: Warn, Reason: "capsuled allocates no virtual consoles"},
@@ -539,6 +564,7 @@ func execAttrProps() []Property {
 		p("TTYPath", func(s *Service) string { return s.TTYPath }),
 		p("SyslogIdentifier", func(s *Service) string { return s.SyslogIdentifier }),
 		p("SupplementaryGroups", func(s *Service) string { return strings.Join(s.SupplementaryGroups, " ") }),
+		p("ExecSearchPath", func(s *Service) string { return strings.Join(s.ExecSearchPath, " ") }),
 	}
 	for _, r := range rlimits {
 		get := func(s *Service) Rlimit {

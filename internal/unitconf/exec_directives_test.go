@@ -40,7 +40,9 @@ func init() {
 		"Service.LimitNICE":                {lines: "LimitNICE=-5", prop: "LimitNICE", want: "25"},
 		"Service.LimitRTPRIO":              {lines: "LimitRTPRIO=0", prop: "LimitRTPRIO", want: "0"},
 		"Service.SupplementaryGroups":      {lines: "SupplementaryGroups=audio video\nSupplementaryGroups=\nSupplementaryGroups=mail", prop: "SupplementaryGroups", want: "mail"},
-		"Service.LimitRTTIME":              {lines: "LimitRTTIME=1s", prop: "LimitRTTIME", want: "1000000"},
+		// systemd 257: lines add up, a line with a relative path is ignored.
+		"Service.ExecSearchPath": {lines: "ExecSearchPath=/x\nExecSearchPath=\nExecSearchPath=/opt/a:/opt/b\nExecSearchPath=rel:/c", prop: "ExecSearchPath", want: "/opt/a /opt/b"},
+		"Service.LimitRTTIME":    {lines: "LimitRTTIME=1s", prop: "LimitRTTIME", want: "1000000"},
 	} {
 		samples[k] = s
 	}

@@ -93,7 +93,6 @@ var notYetService = []string{
 	"RestrictFileSystems",
 	"ExecPaths",
 	"NoExecPaths",
-	"ExecSearchPath",
 	"NetworkNamespacePath",
 	"IPCNamespacePath",
 	"LogNamespace",
