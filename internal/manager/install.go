@@ -19,35 +19,47 @@ type Change struct {
 }
 
 // Enable adds the symlinks the unit's [Install] section asks for to the
-// manager's configuration directory, as systemctl enable does.
+// manager's configuration directory, as systemctl enable does. Every unit
+// of the Also= chain is checked before any link is made: as systemctl 257,
+// an Also= naming a missing unit leaves the unit asked for disabled.
 func (m *Manager) Enable(name string) ([]Change, error) {
-	changes, err := m.enable(name, false, map[string]bool{})
+	var links []installLink
+	if err := m.planEnable(name, false, map[string]bool{}, &links); err != nil {
+		return nil, err
+	}
+	changes, err := m.makeLinks(links)
 	if err == nil || len(changes) > 0 {
 		m.Reload()
 	}
 	return changes, err
 }
 
-// enable makes the links of one unit and of the units its Also= names;
-// done holds the units already enabled, so that units naming each other
-// in Also= end. A static unit named by Also= (no [Install] section) is
-// skipped, as systemctl 257 skips it without a word; only the unit asked
-// for must have something to install.
-func (m *Manager) enable(name string, byAlso bool, done map[string]bool) ([]Change, error) {
+// installLink is one symlink enable makes: dir (relative to the
+// configuration directory) holds name, which points to target.
+type installLink struct {
+	unit, dir, name, target string
+}
+
+// planEnable adds the links of one unit and of the units its Also= names
+// to links; done holds the units already planned, so that units naming
+// each other in Also= end. A static unit named by Also= (no [Install]
+// section) is skipped, as systemctl 257 skips it without a word; only the
+// unit asked for must have something to install.
+func (m *Manager) planEnable(name string, byAlso bool, done map[string]bool, links *[]installLink) error {
 	f, n, err := m.installable(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if done[n.String()] {
-		return nil, nil
+		return nil
 	}
 	done[n.String()] = true
 	wantedBy, requiredBy, also := f.Install()
 	if len(wantedBy)+len(requiredBy)+len(f.Aliases())+len(also) == 0 {
 		if byAlso {
-			return nil, nil
+			return nil
 		}
-		return nil, fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
+		return fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
 	}
 	exp := m.specifiers(n).Expand
 	// Every name is checked before any link is made: a name is a file
@@ -56,58 +68,54 @@ func (m *Manager) enable(name string, byAlso bool, done map[string]bool) ([]Chan
 	// outside it.
 	wantedBy, err = installTargets(wantedBy, exp)
 	if err != nil {
-		return nil, fmt.Errorf("enable %s: %w", name, err)
+		return fmt.Errorf("enable %s: %w", name, err)
 	}
 	requiredBy, err = installTargets(requiredBy, exp)
 	if err != nil {
-		return nil, fmt.Errorf("enable %s: %w", name, err)
+		return fmt.Errorf("enable %s: %w", name, err)
 	}
 	aliases, err := installAliases(n, f.Aliases(), exp)
 	if err != nil {
-		return nil, fmt.Errorf("enable %s: %w", name, err)
+		return fmt.Errorf("enable %s: %w", name, err)
 	}
 	target := f.Fragment
 	if strings.HasPrefix(target, unit.BuiltinPrefix) {
 		target = n.String() // built-in: the link's name is what counts
 	}
-	var changes []Change
-	link := func(dir, linkName string) error {
-		d := filepath.Join(m.cfg.ConfigDir, dir)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return notWritable(d, err)
-		}
-		p := filepath.Join(d, linkName)
-		if cur, err := os.Readlink(p); err == nil && cur == target {
-			return nil
-		}
-		os.Remove(p)
-		if err := os.Symlink(target, p); err != nil {
-			return notWritable(d, err)
-		}
-		changes = append(changes, Change{Type: "symlink", Path: p, Source: target})
-		return nil
-	}
 	for _, t := range wantedBy {
-		if err := link(t+".wants", n.String()); err != nil {
-			return changes, fmt.Errorf("enable %s: %w", name, err)
-		}
+		*links = append(*links, installLink{name, t + ".wants", n.String(), target})
 	}
 	for _, t := range requiredBy {
-		if err := link(t+".requires", n.String()); err != nil {
-			return changes, fmt.Errorf("enable %s: %w", name, err)
-		}
+		*links = append(*links, installLink{name, t + ".requires", n.String(), target})
 	}
 	for _, a := range aliases {
-		if err := link(".", a); err != nil {
-			return changes, fmt.Errorf("enable %s: %w", name, err)
-		}
+		*links = append(*links, installLink{name, ".", a, target})
 	}
 	for _, a := range also {
-		more, err := m.enable(a, true, done)
-		changes = append(changes, more...)
-		if err != nil {
-			return changes, err
+		if err := m.planEnable(a, true, done, links); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// makeLinks makes the planned links, leaving alone those already there.
+func (m *Manager) makeLinks(links []installLink) ([]Change, error) {
+	var changes []Change
+	for _, l := range links {
+		d := filepath.Join(m.cfg.ConfigDir, l.dir)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return changes, fmt.Errorf("enable %s: %w", l.unit, notWritable(d, err))
+		}
+		p := filepath.Join(d, l.name)
+		if cur, err := os.Readlink(p); err == nil && cur == l.target {
+			continue
+		}
+		os.Remove(p)
+		if err := os.Symlink(l.target, p); err != nil {
+			return changes, fmt.Errorf("enable %s: %w", l.unit, notWritable(d, err))
+		}
+		changes = append(changes, Change{Type: "symlink", Path: p, Source: l.target})
 	}
 	return changes, nil
 }

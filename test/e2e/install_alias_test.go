@@ -149,3 +149,23 @@ func TestInstallAlsoStaticSkipped(t *testing.T) {
 		t.Errorf("is-active after enable --now: %s", r)
 	}
 }
+
+// TestInstallAlsoMissingLinksNothing: an Also= naming a unit that does not
+// exist fails enable before any link is made, as systemctl 257 does
+// (observed: exit 1, the unit stays disabled). Before, the unit's own
+// links were made and it was left enabled by a failed enable.
+func TestInstallAlsoMissingLinksNothing(t *testing.T) {
+	c := startCapsule(t, "iam")
+	writeCapsuleFiles(t, c, map[string]string{
+		"iammain.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlso=iamnone.service\n",
+	})
+	if r := ctlRun(nil, "-C", c, "enable", "iammain.service"); r.code == 0 || !strings.HasPrefix(r.stderr, "Failed to enable unit: ") || r.stdout != "" {
+		t.Errorf("enable: %s", r)
+	}
+	if _, err := os.Lstat(filepath.Join(capsuleUnitDir(c), "default.target.wants/iammain.service")); err == nil {
+		t.Error("a failed enable made the unit's link")
+	}
+	if r := ctlRun(nil, "-C", c, "is-enabled", "iammain.service"); r.stdout != "disabled\n" {
+		t.Errorf("is-enabled: %s", r)
+	}
+}
