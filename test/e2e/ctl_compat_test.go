@@ -34,6 +34,7 @@ func TestCtlLikeSystemctl(t *testing.T) {
 		"fbfail.service":                "[Service]\nExecStart=/bin/false\n",
 		"fbempty.service":               "",
 		"fbold.service":                 sleeper + "MemoryLimit=1M\n",
+		"fbps.service":                  "[Service]\nType=oneshot\nExecStart=/bin/true\nProtectSystem=strict\n",
 	})
 	ctl(t, 0, "-C", c, "start", "fbsvc", "fbsv2", "fbfail")
 	for deadline := time.Now().Add(5 * time.Second); ctlRun(nil, "-C", c, "is-failed", "-q", "fbfail").code != 0; {
@@ -122,5 +123,19 @@ func TestCtlLikeSystemctl(t *testing.T) {
 	try(3, "-C", c, "status", "fbold")
 	if r := try(0, "-C", c, "logs", "-u", "fbold", "-o", "cat"); !strings.Contains(r.stdout, cfg+"fbold.service:3: Unit uses MemoryLimit=; please use MemoryMax= instead. Support for MemoryLimit= will be removed soon. Ignoring.\n") {
 		t.Errorf("MemoryLimit= warning:\n%s", r.stdout)
+	}
+	// One setting a capsule cannot act on: "needs", in the system
+	// manager's log of the capsule.
+	try(0, "-C", c, "start", "fbps")
+	want := "fbps.service: ProtectSystem= needs the system manager;"
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		logs := try(0, "logs", "-u", "capsule@"+c+".service", "-o", "cat").stdout
+		if strings.Contains(logs, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("no %q in the capsule's log:\n%s", want, logs)
+			break
+		}
 	}
 }
