@@ -149,19 +149,20 @@ func IsExecutor(args []string) bool {
 // Exit codes of the executor follow systemd's for the same failures, so
 // that status output reads the same.
 const (
-	exitExec      = 203
-	exitNamespace = 226
-	exitUser      = 217
-	exitNoNewPriv = 227
-	exitCaps      = 218
-	exitNetwork   = 225
-	exitChdir     = 200
-	exitSeccomp   = 228
-	exitKeyring   = 237
-	exitCgroup    = 219
-	exitOOMAdjust = 206
-	exitLandlock  = 1
-	exitFDs       = 202
+	exitExec       = 203
+	exitNamespace  = 226
+	exitUser       = 217
+	exitNoNewPriv  = 227
+	exitCaps       = 218
+	exitNetwork    = 225
+	exitChdir      = 200
+	exitSeccomp    = 228
+	exitKeyring    = 237
+	exitCgroup     = 219
+	exitOOMAdjust  = 206
+	exitLandlock   = 1
+	exitFDs        = 202
+	exitSignalMask = 207
 )
 
 type stepError struct {
@@ -434,6 +435,10 @@ func runExecutor(contextFD int) (err error) {
 			undo()
 			return step(exitSeccomp, err)
 		}
+	}
+	if err := resetIgnoredSignals(); err != nil {
+		undo()
+		return step(exitSignalMask, fmt.Errorf("reset signals: %w", err))
 	}
 	if !c.KeepSIGPIPE {
 		// An ignored signal stays ignored across execve; Go's own

@@ -34,7 +34,11 @@ func TestStopKillSettings(t *testing.T) {
 	loop := "echo ready; while :; do sleep 0.1; done"
 	writeUnits(t, c, map[string]string{
 		"rskterm.service": "[Service]\nTimeoutStopSec=1\nExecStart=/bin/sh -c 'trap \"echo got-TERM\" TERM; " + loop + "'\n",
-		"rskhup.service":  "[Service]\nSendSIGHUP=yes\nExecStart=/bin/sh -c 'trap \"echo got-HUP\" HUP; trap \"echo got-TERM; exit 0\" TERM; " + loop + "'\n",
+		// SIGHUP follows SIGTERM at once, but may be delivered after the
+		// TERM trap ran: the service waits for it (2 s at most) before it
+		// exits.
+		"rskhup.service": "[Service]\nSendSIGHUP=yes\nExecStart=/bin/sh -c 'trap \"echo got-HUP; h=1\" HUP; trap \"echo got-TERM; t=1\" TERM; echo ready; n=0; " +
+			"while :; do if [ -n \"$$t\" ]; then n=$$((n+1)); if [ -n \"$$h\" ] || [ $$n -gt 20 ]; then exit 0; fi; fi; sleep 0.1; done'\n",
 		"rskfinal.service": "[Service]\nTimeoutStopSec=1\nFinalKillSignal=SIGQUIT\n" +
 			"ExecStart=/bin/sh -c 'trap \"echo got-TERM\" TERM; trap \"echo got-QUIT; exit 0\" QUIT; " + loop + "'\n",
 		"rsknokill.service":  "[Service]\nKillSignal=SIGINT\nSendSIGKILL=no\nTimeoutStopSec=1\nExecStart=/bin/sh -c 'trap \"echo got-INT\" INT; " + loop + "'\n",
