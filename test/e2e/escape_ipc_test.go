@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"os"
 	osexec "os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -16,24 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hostileBuild compiles testdata/hostile.c once per test process.
-var hostileBuild = sync.OnceValues(func() (string, error) {
-	out := filepath.Join(e.bin, "hostile")
-	b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, "testdata/hostile.c").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("gcc: %v\n%s", err, b)
-	}
-	return out, nil
-})
-
 // hostileIn puts the hostile program into a capsule's home and returns its
 // path as the capsule sees it.
 func hostileIn(t *testing.T, capsule string) string {
 	t.Helper()
-	bin, err := hostileBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := staticProgram(t, "hostile")
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)

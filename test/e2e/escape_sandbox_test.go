@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,12 +86,7 @@ var ipcProbeBuild = sync.OnceValues(func() (string, error) {
 	if err := os.WriteFile(src, []byte(ipcProbeSource), 0o644); err != nil {
 		return "", err
 	}
-	out := filepath.Join(e.bin, "ipcprobe")
-	b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, src).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("gcc: %v\n%s", err, b)
-	}
-	return out, nil
+	return gccStatic(src, filepath.Join(e.bin, "ipcprobe"))
 })
 
 // ipcProbeIn puts the IPC probe into a capsule's home and returns its path

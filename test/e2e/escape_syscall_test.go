@@ -4,22 +4,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// uringBuild compiles testdata/uring_suid.c once per test process.
-var uringBuild = sync.OnceValues(func() (string, error) {
-	out := filepath.Join(e.bin, "uring_suid")
-	b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, "testdata/uring_suid.c").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("gcc: %v\n%s", err, b)
-	}
-	return out, nil
-})
 
 // setIDFiles lists what below dir has a set-user-ID or set-group-ID bit.
 func setIDFiles(t *testing.T, dir string) []string {
@@ -49,10 +37,7 @@ func setIDFiles(t *testing.T, dir string) []string {
 // never pass through it. A capsule must not get io_uring at all, and no
 // set-ID file may appear in its home.
 func TestEscapeSetuidViaIOUring(t *testing.T) {
-	bin, err := uringBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := staticProgram(t, "uring_suid")
 	name := startCapsule(t, "uring")
 	home := "/var/lib/private/capsules/" + name
 	data, err := os.ReadFile(bin)

@@ -1,24 +1,10 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
-	osexec "os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// notifyReloadBuild compiles testdata/notify_reload.c once per test process.
-var notifyReloadBuild = sync.OnceValues(func() (string, error) {
-	out := filepath.Join(e.bin, "notify_reload")
-	b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, "testdata/notify_reload.c").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("gcc: %v\n%s", err, b)
-	}
-	return out, nil
-})
 
 // TestNotifyReload: reload of a Type=notify-reload service sends it
 // ReloadSignal= (SIGHUP by default) and lasts until it answers RELOADING=1
@@ -28,10 +14,7 @@ var notifyReloadBuild = sync.OnceValues(func() (string, error) {
 // ReloadResult=timeout and keeps running, as in systemd 257. A RELOADING=1
 // the service sends unasked makes it reloading until its READY=1.
 func TestNotifyReload(t *testing.T) {
-	bin, err := notifyReloadBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := staticProgram(t, "notify_reload")
 	c := startCapsule(t, "xpn")
 	data, err := os.ReadFile(bin)
 	if err != nil {

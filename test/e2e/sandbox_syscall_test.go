@@ -3,11 +3,9 @@ package e2e
 import (
 	"fmt"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -68,25 +66,6 @@ func TestSystemCallFilterDirectives(t *testing.T) {
 	if r := runProbe(t, name, []string{"SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_UNIX"}, "41", "1", "1", "0"); r.code != 0 || !strings.HasSuffix(r.stdout, " errno=0\n") {
 		t.Errorf("socket(AF_UNIX) under @system-service and RestrictAddressFamilies=AF_UNIX: %s", r)
 	}
-}
-
-// staticProgram compiles testdata/NAME.c once per test process.
-var staticPrograms sync.Map
-
-func staticProgram(t *testing.T, name string) string {
-	t.Helper()
-	out := filepath.Join(e.bin, name)
-	once, _ := staticPrograms.LoadOrStore(name, sync.OnceValue(func() error {
-		b, err := osexec.Command("gcc", "-static", "-O2", "-o", out, "testdata/"+name+".c").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("gcc: %v\n%s", err, b)
-		}
-		return nil
-	}))
-	if err := once.(func() error)(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestEscapeSyscallFilterViaCompatABI: a 64-bit process can still make
