@@ -723,10 +723,10 @@ func (c *ctl) install(verb string, names []string) error {
 		name = withSuffix(name)
 		var r api.Changes
 		if err := c.t.client.Call(method, api.UnitName{Name: name}, &r); err != nil {
+			// A missing unit, or one Also= names, is a failure like any
+			// other here (exit 1, "Unit X does not exist"), as systemctl
+			// 257's.
 			code := exitFailure
-			if varlink.IsError(err, api.ErrNoSuchUnit) {
-				code = exitNoSuchUnit
-			}
 			if c.t.capsule != "" && strings.Contains(err.Error(), "not writable by this manager's user") {
 				// The home is ID-mapped: inside it nobody (65534) on disk
 				// is the capsule's user, whatever its UID this time.

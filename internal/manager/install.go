@@ -280,7 +280,7 @@ func (m *Manager) installable(name string) (*unit.Unit, unit.Name, error) {
 	f, err := m.loader.Load(name)
 	switch {
 	case errors.Is(err, unit.ErrNotFound):
-		return nil, n, fmt.Errorf("%w: unit %s not found", errNoSuchUnit, name)
+		return nil, n, fmt.Errorf("%w: Unit %s does not exist", errNoSuchUnit, name)
 	case err != nil:
 		return nil, n, err
 	}

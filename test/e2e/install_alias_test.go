@@ -159,8 +159,15 @@ func TestInstallAlsoMissingLinksNothing(t *testing.T) {
 	writeCapsuleFiles(t, c, map[string]string{
 		"iammain.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nWantedBy=default.target\nAlso=iamnone.service\n",
 	})
-	if r := ctlRun(nil, "-C", c, "enable", "iammain.service"); r.code == 0 || !strings.HasPrefix(r.stderr, "Failed to enable unit: ") || r.stdout != "" {
+	// systemctl 257: "Failed to enable unit: Unit X does not exist", exit 1,
+	// for a missing unit and for a missing unit its Also= names.
+	if r := ctlRun(nil, "-C", c, "enable", "iammain.service"); r.code != 1 || r.stderr != "Failed to enable unit: Unit iamnone.service does not exist\n" || r.stdout != "" {
 		t.Errorf("enable: %s", r)
+	}
+	for _, verb := range []string{"enable", "disable"} {
+		if r := ctlRun(nil, "-C", c, verb, "iamnosuch.service"); r.code != 1 || r.stderr != "Failed to "+verb+" unit: Unit iamnosuch.service does not exist\n" {
+			t.Errorf("%s of a missing unit: %s", verb, r)
+		}
 	}
 	if _, err := os.Lstat(filepath.Join(capsuleUnitDir(c), "default.target.wants/iammain.service")); err == nil {
 		t.Error("a failed enable made the unit's link")
