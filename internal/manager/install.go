@@ -224,7 +224,7 @@ func (m *Manager) UnitFileState(name string) (string, error) {
 	f, n, err := m.installable(name)
 	if err != nil {
 		if errors.Is(err, unit.ErrMasked) {
-			return "masked", nil
+			return m.maskedState(name), nil
 		}
 		return "", err
 	}
@@ -244,6 +244,22 @@ func (m *Manager) UnitFileState(name string) (string, error) {
 		return "enabled-runtime", nil
 	}
 	return "disabled", nil
+}
+
+// maskedState says masked-runtime for a unit masked in the runtime
+// directory (mask --runtime), as systemd's masks in /run, else masked. A
+// mask or file in the configuration directory comes first.
+func (m *Manager) maskedState(name string) string {
+	if m.cfg.RuntimeConfigDir == "" {
+		return "masked"
+	}
+	if _, err := os.Lstat(filepath.Join(m.cfg.ConfigDir, name)); err == nil {
+		return "masked"
+	}
+	if fi, err := os.Lstat(filepath.Join(m.cfg.RuntimeConfigDir, name)); err == nil && (fi.Mode()&fs.ModeSymlink != 0 || fi.Size() == 0) {
+		return "masked-runtime"
+	}
+	return "masked"
 }
 
 // linkedIn reports whether a symbolic link named name is in dir or below.

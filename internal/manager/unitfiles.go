@@ -162,6 +162,8 @@ func (m *Manager) ListUnitFiles() ([]UnitFileEntry, error) {
 	for name, f := range files {
 		st := ""
 		switch {
+		case f.link == "/dev/null" && f.dir == m.cfg.RuntimeConfigDir:
+			st = "masked-runtime"
 		case f.link == "/dev/null":
 			st = "masked"
 		case f.link != "" && filepath.Base(f.link) != name:

@@ -135,6 +135,17 @@ func TestCatListMaskInCapsule(t *testing.T) {
 	if r := ctl(t, 0, "-C", c, "unmask", "--runtime", "cms"); r.stderr != "Removed '/run/capsules/"+c+"/systemd/user/cms.service'.\n" {
 		t.Errorf("unmask --runtime: %s", r)
 	}
+	// A unit with no file in ~/.config masked in the runtime directory is
+	// masked-runtime, as systemctl 257 shows it (observed with dbus.socket
+	// in a capsule).
+	ctl(t, 0, "-C", c, "mask", "--runtime", "dbus.socket")
+	if r := ctlRun(nil, "-C", c, "is-enabled", "dbus.socket"); r.stdout != "masked-runtime\n" {
+		t.Errorf("is-enabled of a runtime-masked unit: %s", r)
+	}
+	if r := ctl(t, 0, "-C", c, "list-unit-files", "dbus.socket"); !strings.Contains(r.stdout, "dbus.socket masked-runtime") {
+		t.Errorf("list-unit-files of a runtime-masked unit: %s", r)
+	}
+	ctl(t, 0, "-C", c, "unmask", "--runtime", "dbus.socket")
 }
 
 // TestKillInCapsule: kill sends the chosen signal to the main process or
