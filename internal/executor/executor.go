@@ -395,8 +395,10 @@ func runExecutor(contextFD int) (err error) {
 	}
 	// SYSTEMD_EXEC_PID is the command's own PID, which only it knows.
 	env := append(c.Env[:len(c.Env):len(c.Env)], "SYSTEMD_EXEC_PID="+strconv.Itoa(os.Getpid()))
-	for fd := 3; c.NonBlocking && fd < 3+c.ListenFDs; fd++ {
-		if err := unix.SetNonblock(fd, true); err != nil {
+	// The passed sockets get O_NONBLOCK as NonBlocking= says, either way
+	// (the manager keeps its own listeners non-blocking until passed).
+	for fd := 3; fd < 3+c.ListenFDs; fd++ {
+		if err := unix.SetNonblock(fd, c.NonBlocking); err != nil {
 			return step(exitFDs, fmt.Errorf("set O_NONBLOCK on socket fd %d: %w", fd, err))
 		}
 	}

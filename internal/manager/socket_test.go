@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,14 +11,21 @@ import (
 
 func TestWaitReadable(t *testing.T) {
 	dir := t.TempDir()
-	var ls []*net.UnixListener
+	var ls []*os.File
+	var uls []*net.UnixListener
 	for _, n := range []string{"a", "b"} {
 		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: filepath.Join(dir, n), Net: "unix"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		ls = append(ls, l)
+		f, err := l.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		uls = append(uls, l)
+		ls = append(ls, f)
 	}
 	for round := 0; round < 2; round++ {
 		done := make(chan error, 1)
@@ -40,7 +48,7 @@ func TestWaitReadable(t *testing.T) {
 			t.Fatalf("round %d: a pending connection did not wake the waiter", round)
 		}
 		// Accept it, so the next round waits for a new one.
-		a, err := ls[1].Accept()
+		a, err := uls[1].Accept()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,9 +63,14 @@ func TestWaitReadableCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- waitReadable(ctx, []*net.UnixListener{l}) }()
+	go func() { done <- waitReadable(ctx, []*os.File{f}) }()
 	time.Sleep(20 * time.Millisecond)
 	cancel()
 	select {
