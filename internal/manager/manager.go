@@ -128,6 +128,7 @@ type Manager struct {
 	loading int
 
 	notify     *net.UnixConn
+	notifyR    *notifyReader
 	store      *logstore.Store
 	idmapCache map[string]bool
 	landlock   landlockProbe
@@ -272,6 +273,7 @@ func (m *Manager) Open() error {
 		return err
 	}
 	m.notify = nconn
+	m.notifyR = newNotifyReader(nconn, nil)
 	go m.readNotify()
 	return nil
 }

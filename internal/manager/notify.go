@@ -1,12 +1,12 @@
 package manager
 
 import (
-	"errors"
 	"fmt"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -43,45 +43,94 @@ func listenNotify(path string) (*net.UnixConn, error) {
 	return c, nil
 }
 
-func (m *Manager) readNotify() { m.readNotifyFrom(m.notify, nil) }
+// notifyReader reads one notify socket. Reading a datagram and acting on
+// it happen under mu, so drain, run when a unit's process has exited but
+// before it is reaped, sees every message the process sent: none is read
+// yet not acted on, and none is acted on after its sender's PID is free.
+type notifyReader struct {
+	conn *net.UnixConn
+	wait func() // called before each datagram is read, if set
+	mu   sync.Mutex
+	buf  []byte
+	oob  []byte
+}
+
+func newNotifyReader(conn *net.UnixConn, wait func()) *notifyReader {
+	return &notifyReader{conn: conn, wait: wait, buf: make([]byte, 4096),
+		oob: make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))}
+}
+
+// notifyDrainMax bounds what one exit reads at once, so a unit flooding its
+// socket cannot hold its reader: the rest waits for the paced reader.
+const notifyDrainMax = 64
+
+func (m *Manager) readNotify() { m.readNotifyFrom(m.notifyR) }
 
 // readNotifyFrom handles the datagrams of a notify socket until it is
-// closed; wait, if set, is called before each one is read.
-func (m *Manager) readNotifyFrom(conn *net.UnixConn, wait func()) {
-	buf := make([]byte, 4096)
-	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
+// closed.
+func (m *Manager) readNotifyFrom(r *notifyReader) {
+	rc, err := r.conn.SyscallConn()
+	if err != nil {
+		return
+	}
 	for {
-		if wait != nil {
-			wait()
+		if r.wait != nil {
+			r.wait()
 		}
-		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		pid := 0
-		msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
-		for _, cm := range msgs {
-			if cm.Header.Type == unix.SCM_CREDENTIALS {
-				if cred, err := unix.ParseUnixCredentials(&cm); err == nil {
-					pid = int(cred.Pid)
-				}
-			}
-			if cm.Header.Type == unix.SCM_RIGHTS {
-				// Descriptors for a store we do not have: close them.
-				if fds, err := unix.ParseUnixRights(&cm); err == nil {
-					for _, fd := range fds {
-						unix.Close(fd)
-					}
-				}
-			}
-		}
-		if pid > 0 {
-			m.handleNotify(pid, string(buf[:n]))
+		if err := rc.Read(func(fd uintptr) bool { return m.readOneNotify(r, int(fd)) }); err != nil {
+			return
 		}
 	}
+}
+
+// drainNotify acts on what r holds now, without waiting.
+func (m *Manager) drainNotify(r *notifyReader) {
+	if r == nil {
+		return
+	}
+	rc, err := r.conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		for i := 0; i < notifyDrainMax && m.readOneNotify(r, int(fd)); i++ {
+		}
+	})
+}
+
+// readOneNotify reads and acts on one datagram; false when none is queued.
+func (m *Manager) readOneNotify(r *notifyReader, fd int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, oobn, _, _, err := unix.Recvmsg(fd, r.buf, r.oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
+	if err == unix.EAGAIN || err == unix.EINTR {
+		return false
+	}
+	if err != nil {
+		// Not fatal (a truncated or odd datagram): go on with the next.
+		return true
+	}
+	pid := 0
+	msgs, _ := unix.ParseSocketControlMessage(r.oob[:oobn])
+	for _, cm := range msgs {
+		if cm.Header.Type == unix.SCM_CREDENTIALS {
+			if cred, err := unix.ParseUnixCredentials(&cm); err == nil {
+				pid = int(cred.Pid)
+			}
+		}
+		if cm.Header.Type == unix.SCM_RIGHTS {
+			// Descriptors for a store we do not have: close them.
+			if fds, err := unix.ParseUnixRights(&cm); err == nil {
+				for _, fd := range fds {
+					unix.Close(fd)
+				}
+			}
+		}
+	}
+	if pid > 0 {
+		m.handleNotify(pid, string(r.buf[:n]))
+	}
+	return true
 }
 
 // notifyUnit finds the invocation a message from pid belongs to: the one

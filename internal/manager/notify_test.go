@@ -1,7 +1,9 @@
 package manager
 
 import (
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -152,5 +154,37 @@ func TestNotifyAccess(t *testing.T) {
 		if got := isClosed(rs.ready); got != tt.want {
 			t.Errorf("%s: ready = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestDrainNotifyActsOnQueued: what a process queued on the notify socket
+// is acted on by drainNotify at once, before the process is reaped, so a
+// control process's STATUS= sent just before it exits is not lost to the
+// race between reading it and seeing the exit.
+func TestDrainNotifyActsOnQueued(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify")
+	conn, err := listenNotify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rs := newRun("", nil)
+	rs.control = liveProcess(os.Getpid())
+	m := notifyFixture(map[string]*runState{"x.service": rs})
+	m.units["x.service"].svc.NotifyAccess = "exec"
+	r := newNotifyReader(conn, nil)
+	out, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	for _, msg := range []string{"STATUS=one", "STATUS=post"} {
+		if _, err := out.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.drainNotify(r)
+	if got := m.units["x.service"].statusText; got != "post" {
+		t.Errorf("status after the drain: %q, want %q", got, "post")
 	}
 }

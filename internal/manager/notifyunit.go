@@ -21,8 +21,9 @@ const (
 
 // unitNotify is the notify socket of one invocation.
 type unitNotify struct {
-	conn *net.UnixConn
-	path string
+	conn   *net.UnixConn
+	path   string
+	reader *notifyReader
 }
 
 func (m *Manager) notifyDir() string { return filepath.Join(m.cfg.RuntimeDir, "notify.d") }
@@ -52,9 +53,9 @@ func (m *Manager) openUnitNotify(u *Unit, rs *runState) error {
 		os.Remove(path)
 		return fmt.Errorf("restrict notify socket %s: %w", path, err)
 	}
-	rs.notify = &unitNotify{conn: c, path: path}
 	lim := &notifyRate{rate: unitNotifyRate, burst: unitNotifyBurst}
-	go m.readNotifyFrom(c, lim.wait)
+	rs.notify = &unitNotify{conn: c, path: path, reader: newNotifyReader(c, lim.wait)}
+	go m.readNotifyFrom(rs.notify.reader)
 	return nil
 }
 

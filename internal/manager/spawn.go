@@ -134,6 +134,16 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		Cgroup: m.cfg.Cgroups.Path(rs.procGroup), Limiter: m.logLimiter(u),
 		Output: func(pid int, lines []string) { m.unitLog(u, rs.invocation, pid, ident, lines) },
 		Warn:   func(err error) { m.logf(u, "%s: %v", u.name, err) }}
+	if u.svc.EffectiveNotifyAccess() != "none" {
+		own := rs.notify
+		spec.BeforeReap = func() {
+			// What the process sent before it exited still counts.
+			m.drainNotify(m.notifyR)
+			if own != nil {
+				m.drainNotify(own.reader)
+			}
+		}
+	}
 
 	var toClose []*os.File // the invocation's stdio, ours once started
 	defer func() {

@@ -39,7 +39,7 @@ func (l *Local) Adopt(pid int) (*Process, error) {
 	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	p := New(pid, strings.TrimSpace(string(comm)), c.signal)
 	go func() {
-		ws, err := c.wait()
+		ws, err := c.wait(nil)
 		l.reaper.forget(pid)
 		if err != nil {
 			ws = 0

@@ -186,7 +186,7 @@ func (l *Local) Spawn(spec *Spec) (*Process, error) {
 		}()
 	}
 	go func() {
-		ws, err := c.wait()
+		ws, err := c.wait(spec.BeforeReap)
 		l.reaper.forget(pid)
 		if err != nil {
 			ws = 0

@@ -107,3 +107,44 @@ func TestLocalSpawnMissingProgram(t *testing.T) {
 		t.Errorf("Spawn = %v, want an error naming the program", err)
 	}
 }
+
+// TestBeforeReapSeesZombie: the hook runs after the exit and before the
+// reaping, so the PID still names the exited process (a zombie) and the
+// handle does not yet report the exit.
+func TestBeforeReapSeesZombie(t *testing.T) {
+	h, cg := testCgroup(t)
+	l := NewLocal("")
+	seen := make(chan string, 1)
+	var p *Process
+	ready := make(chan struct{})
+	spec := &Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "exit 3"}, Env: []string{"PATH=/usr/bin:/bin"},
+		Dir: "/", Cgroup: h.Path(cg)}
+	spec.BeforeReap = func() {
+		<-ready
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.PID))
+		state := "gone"
+		if err == nil {
+			if i := strings.LastIndexByte(string(stat), ')'); i > 0 && len(stat) > i+2 {
+				state = string(stat[i+2])
+			}
+		}
+		seen <- fmt.Sprintf("state %s, exited %v", state, p.HasExited())
+	}
+	p, err := l.Spawn(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	select {
+	case got := <-seen:
+		if got != "state Z, exited false" {
+			t.Errorf("before reaping: %s, want state Z, exited false", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("BeforeReap did not run")
+	}
+	<-p.Exited()
+	if ws := p.Status(); ws.ExitStatus() != 3 {
+		t.Errorf("exit status %d, want 3", ws.ExitStatus())
+	}
+}

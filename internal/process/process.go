@@ -64,6 +64,11 @@ type Spec struct {
 	Limiter *logstore.Limiter
 	// Warn, if set, receives problems that did not stop the start.
 	Warn func(error)
+	// BeforeReap, if set, runs once the process has exited and before it
+	// is reaped, while its PID cannot be taken by another process: a
+	// manager reads the messages it left in a notify socket then, and
+	// still knows their sender.
+	BeforeReap func()
 	// ExecReport asks for Process.Execed: whether the command's execve()
 	// succeeded (Type=exec). It needs Executor.
 	ExecReport bool

@@ -60,9 +60,15 @@ func (c *child) signal(sig syscall.Signal) error {
 }
 
 // wait waits until the child exits, reaps it and returns how it ended.
-func (c *child) wait() (syscall.WaitStatus, error) {
+// before, if set, runs between the exit and the reaping, while the PID
+// cannot be reused (without pidfd support: after the reaping).
+func (c *child) wait(before func()) (syscall.WaitStatus, error) {
 	if c.pidfd == nil {
-		return waitBlocking(c.proc)
+		ws, err := waitBlocking(c.proc)
+		if before != nil {
+			before()
+		}
+		return ws, err
 	}
 	defer c.pidfd.Close()
 	if rc, err := c.pidfd.SyscallConn(); err == nil {
@@ -71,6 +77,9 @@ func (c *child) wait() (syscall.WaitStatus, error) {
 			n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
 			return n > 0 || (err != nil && err != unix.EINTR)
 		})
+	}
+	if before != nil {
+		before()
 	}
 	var ws unix.WaitStatus
 	for {
@@ -91,7 +100,7 @@ func waitChild(proc *os.Process) (syscall.WaitStatus, error) {
 	if err != nil {
 		return 0, err
 	}
-	return c.wait()
+	return c.wait(nil)
 }
 
 // waitBlocking is wait without a pidfd.
