@@ -133,6 +133,8 @@ type Manager struct {
 	idmapCache map[string]bool
 	landlock   landlockProbe
 	trim       *time.Timer // returns memory to the system once idle
+	// jobSinceHangup: a job ended since the last client hung up.
+	jobSinceHangup bool
 	// freeOSMemory is the trim itself (trimHeap).
 	freeOSMemory func()
 	hooks        hooks

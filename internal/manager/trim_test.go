@@ -7,18 +7,20 @@ import (
 )
 
 // TestTrimWhenLastClientHangsUp: the last client hanging up trims an idle
-// manager (a second later), not one that runs a job, nor while clients
-// remain.
+// manager (a second later) that ran a job since, not one that runs a job,
+// nor while clients remain, nor after clients that only asked.
 func TestTrimWhenLastClientHangsUp(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		jobs    int
 		clients int
+		jobRan  bool
 		want    int32
 	}{
-		{"idle, last client gone", 0, 0, 1},
-		{"idle, a client left", 0, 1, 0},
-		{"running a job", 1, 0, 0},
+		{"idle, last client gone", 0, 0, true, 1},
+		{"idle, a client left", 0, 1, true, 0},
+		{"running a job", 1, 0, true, 0},
+		{"idle, no job since", 0, 0, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -27,6 +29,7 @@ func TestTrimWhenLastClientHangsUp(t *testing.T) {
 			m.freeOSMemory = func() { trims.Add(1) }
 			m.mu.Lock()
 			m.jobs = tc.jobs
+			m.jobSinceHangup = tc.jobRan
 			m.mu.Unlock()
 			m.SetClients(tc.clients)
 			// A trim that is due comes within the deadline; one that is
