@@ -209,6 +209,9 @@ type Change struct {
 // Changes is the reply of EnableUnit and DisableUnit.
 type Changes struct {
 	Changes []Change `json:"changes"`
+	// NoInstallInfo: the unit has nothing in its [Install] section
+	// (static); nothing was changed.
+	NoInstallInfo bool `json:"noInstallInfo,omitempty"`
 }
 
 // FileState is the reply of GetUnitFileState.

@@ -719,6 +719,9 @@ func (c *ctl) install(verb string, names []string) error {
 	if verb == "disable" {
 		method = api.MethodDisableUnit
 	}
+	// As systemctl 257: the hint comes only when no unit named has
+	// anything to install, and is no failure.
+	static := 0
 	for _, name := range names {
 		name = withSuffix(name)
 		var r api.Changes
@@ -734,11 +737,17 @@ func (c *ctl) install(verb string, names []string) error {
 			}
 			return fail(code, "Failed to %s unit: %v", verb, err)
 		}
+		if r.NoInstallInfo {
+			static++
+		}
 		if c.o.output == "json" {
 			c.json(r)
 		} else if !c.o.quiet {
 			printChanges(c.io.Stderr, r.Changes)
 		}
+	}
+	if static == len(names) && static > 0 && c.o.output != "json" {
+		fmt.Fprint(c.io.Stderr, noInstallInfoHint)
 	}
 	if c.o.now {
 		if verb == "enable" {

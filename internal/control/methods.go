@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -173,6 +174,9 @@ func install(c *varlink.Call, op func(string) ([]manager.Change, error)) error {
 		return err
 	}
 	changes, err := op(p.Name)
+	if errors.Is(err, manager.ErrNoInstallInfo) {
+		return c.Reply(api.Changes{NoInstallInfo: true})
+	}
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,13 @@ var (
 	ErrNothing = errNothing
 	// ErrUnsupported: a unit type or feature this manager cannot run yet.
 	ErrUnsupported = errUnsupported
+	// ErrNoInstallInfo: enable or disable of a unit with nothing in its
+	// [Install] section (a static unit); nothing was changed. Not a
+	// failure: systemctl 257 exits 0 with a hint.
+	ErrNoInstallInfo = errNoInstallInfo
 )
+
+var errNoInstallInfo = errors.New("unit has no installation config")
 
 var errExists = errors.New("unit exists")
 

@@ -59,7 +59,7 @@ func (m *Manager) planEnable(name string, byAlso bool, done map[string]bool, lin
 		if byAlso {
 			return nil
 		}
-		return fmt.Errorf("%w: unit %s has no [Install] section with WantedBy=, RequiredBy= or Alias=; it is static and cannot be enabled", errInvalid, name)
+		return fmt.Errorf("%w: %s", errNoInstallInfo, name)
 	}
 	exp := m.specifiers(n).Expand
 	// Every name is checked before any link is made: a name is a file
@@ -180,6 +180,9 @@ func (m *Manager) disable(name string, done map[string]bool) ([]Change, error) {
 		return nil, nil
 	}
 	done[n.String()] = true
+	if wantedBy, requiredBy, also := f.Install(); len(wantedBy)+len(requiredBy)+len(f.Aliases())+len(also) == 0 {
+		return nil, fmt.Errorf("%w: %s", errNoInstallInfo, name)
+	}
 	names := map[string]bool{n.String(): true}
 	for _, a := range f.Aliases() {
 		names[a] = true

@@ -324,10 +324,20 @@ EOF2`)
 	if _, err := os.Lstat("/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants/hello.service"); err == nil {
 		t.Error("link still there after disable")
 	}
-	// A unit without [Install] cannot be enabled.
-	if r := ctlRun(nil, "-C", name, "enable", "basic.target"); r.code == 0 || !strings.Contains(r.stderr, "static") {
-		t.Errorf("enable of a static unit: %s", r)
+	// A unit without [Install] has nothing to enable or disable: as
+	// systemctl 257, exit 0 with a hint, which a unit with something to
+	// install beside it silences.
+	const hint = "The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=,\n"
+	for _, verb := range []string{"enable", "disable"} {
+		if r := ctlRun(nil, "-C", name, verb, "basic.target"); r.code != 0 || !strings.HasPrefix(r.stderr, hint) ||
+			!strings.HasSuffix(r.stderr, "  instance name specified.\n") || r.stdout != "" {
+			t.Errorf("%s of a static unit: %s", verb, r)
+		}
 	}
+	if r := ctlRun(nil, "-C", name, "enable", "basic.target", "hello.service"); r.code != 0 || strings.Contains(r.stderr, "installation config") {
+		t.Errorf("enable of a static and an installable unit: %s", r)
+	}
+	ctl(t, 0, "-C", name, "disable", "hello.service")
 	// A .wants/ directory root made is not the capsule's: enable says how
 	// to hand it over, and works once that is done.
 	wants := "/var/lib/private/capsules/" + name + "/.config/systemd/user/capsule@.target.wants"
