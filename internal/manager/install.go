@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/unit"
@@ -238,12 +239,17 @@ func (m *Manager) UnitFileState(name string) (string, error) {
 	if len(wantedBy)+len(requiredBy)+len(f.Aliases()) == 0 {
 		return "static", nil
 	}
-	// Links in the runtime directory last until the next boot, as
-	// systemd's in /run.
+	// A link named after the unit or one of its aliases enables it, as
+	// systemctl 257 counts an Alias= link alone. Links in the runtime
+	// directory last until the next boot, as systemd's in /run.
+	names := []string{n.String()}
+	if aliases, err := installAliases(n, f.Aliases(), m.specifiers(n).Expand); err == nil {
+		names = append(names, aliases...)
+	}
 	switch {
-	case linkedIn(m.cfg.ConfigDir, n.String()):
+	case linkedIn(m.cfg.ConfigDir, names):
 		return "enabled", nil
-	case m.cfg.RuntimeConfigDir != "" && linkedIn(m.cfg.RuntimeConfigDir, n.String()):
+	case m.cfg.RuntimeConfigDir != "" && linkedIn(m.cfg.RuntimeConfigDir, names):
 		return "enabled-runtime", nil
 	}
 	return "disabled", nil
@@ -265,11 +271,12 @@ func (m *Manager) maskedState(name string) string {
 	return "masked"
 }
 
-// linkedIn reports whether a symbolic link named name is in dir or below.
-func linkedIn(dir, name string) bool {
+// linkedIn reports whether a symbolic link with one of names is in dir or
+// below.
+func linkedIn(dir string, names []string) bool {
 	found := false
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type()&fs.ModeSymlink != 0 && d.Name() == name {
+		if err == nil && d.Type()&fs.ModeSymlink != 0 && slices.Contains(names, d.Name()) {
 			found = true
 			return filepath.SkipAll
 		}

@@ -176,3 +176,28 @@ func TestInstallAlsoMissingLinksNothing(t *testing.T) {
 		t.Errorf("is-enabled: %s", r)
 	}
 }
+
+// TestInstallAliasOnlyEnabled: a unit whose [Install] has only Alias= is
+// enabled once its alias link exists, and so is one whose WantedBy= link
+// was removed while its alias link stays (observed in systemctl 257:
+// is-enabled "enabled" for both, the alias name "alias", status
+// "; enabled"). Before, both read "disabled".
+func TestInstallAliasOnlyEnabled(t *testing.T) {
+	c := startCapsule(t, "iao")
+	cfg := "/var/lib/capsules/" + c + "/.config/systemd/user/"
+	writeCapsuleFiles(t, c, map[string]string{
+		"iaoa.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nAlias=iaoa2.service\n",
+		"iaob.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nAlias=iaob2.service\nWantedBy=default.target\n",
+	})
+	ctl(t, 0, "-C", c, "enable", "iaoa.service", "iaob.service")
+	if err := os.Remove(cfg + "default.target.wants/iaob.service"); err != nil {
+		t.Fatal(err)
+	}
+	ctl(t, 0, "-C", c, "daemon-reload")
+	if r := ctlRun(nil, "-C", c, "is-enabled", "iaoa.service", "iaoa2.service", "iaob.service"); r.stdout != "enabled\nalias\nenabled\n" {
+		t.Errorf("is-enabled: %s", r)
+	}
+	if r := ctlRun(nil, "-C", c, "status", "iaoa.service"); !strings.Contains(r.stdout, "iaoa.service; enabled") {
+		t.Errorf("status: %s", r)
+	}
+}
