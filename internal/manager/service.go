@@ -79,6 +79,11 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	}
 	rs.listen, rs.fdNames = u.pendingListen, u.pendingNames
 	u.pendingListen, u.pendingNames = nil, nil
+	if rs.listen == nil {
+		// The listening sockets of the socket units that trigger u.
+		rs.listen, rs.fdNames = m.serviceListenersLocked(u)
+		defer closeFiles(rs.listen)
+	}
 	rs.extraEnv = slices.Concat(rs.extraEnv, m.monitorEnvLocked(u), u.activationEnv)
 	u.run = rs
 	u.invocation = rs.invocation

@@ -101,15 +101,22 @@ func (m *Manager) stopSocket(u *Unit) {
 	m.logf(u, "Closed %s.", u.ident())
 }
 
-// failSocket gives up on a socket whose service cannot be started.
-func (m *Manager) failSocket(u *Unit, st *socketState) {
+// failSocket gives up on a socket: it stops listening and fails with
+// result (trigger-limit-hit, service-start-limit-hit, resources).
+func (m *Manager) failSocket(u *Unit, st *socketState, result Result) {
+	m.mu.Lock()
+	current := u.socket == st
+	m.mu.Unlock()
+	if !current {
+		return
+	}
+	m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, result)
 	m.mu.Lock()
 	if u.socket == st {
 		u.socket = nil
-		u.result = resultTriggerLimitHit
+		u.result = result
 		u.setState(stateFailed, subFailed)
 	}
 	m.mu.Unlock()
 	st.close(u.sock)
-	m.logAt(u, logstore.PriorityWarning, "%s: Failed with result 'trigger-limit-hit'; its service keeps failing to start.", u.name)
 }

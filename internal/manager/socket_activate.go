@@ -7,69 +7,150 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/capsuled/capsuled/internal/job"
+	"github.com/capsuled/capsuled/internal/logstore"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
-// watchSocket waits for a connection, starts the service with the
-// listening sockets, and waits again once the service has ended.
+// watchSocket is a listening socket unit's life (Accept=no): it waits for
+// a connection, starts the service, which takes the listening sockets of
+// every socket unit that triggers it (serviceListenersLocked), and waits
+// for the service to end before it looks at the sockets again, so a
+// service that runs without accepting costs the manager nothing. As in
+// systemd 257, every wake-up counts against TriggerLimit*= (more fail the
+// socket with trigger-limit-hit), a service that ends at once is started
+// again while a connection waits, until its own start limit refuses it,
+// which fails the socket with service-start-limit-hit.
 func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
-	var failures []time.Time
+	limit := u.sock.TriggerLimit.Effective(u.sock.Accepts())
+	var triggers rateWindow
 	for {
+		if !m.followService(ctx, u, st) {
+			return
+		}
 		if err := waitReadable(ctx, st.listeners); err != nil {
 			return
 		}
+		if !triggers.allow(time.Now(), limit) {
+			m.logAt(u, logstore.PriorityWarning, "%s: Trigger limit hit, refusing further activation.", u.name)
+			m.failSocket(u, st, resultTriggerLimitHit)
+			return
+		}
 		svc, err := m.load(u.sock.Service)
+		if err == nil && svc.loadState != loadLoaded {
+			err = m.badFileError(svc.name, svc.loadState, svc.loadErr, len(svc.warnings))
+		}
 		if err != nil {
-			m.logf(u, "%s: cannot activate %s: %s", u.name, u.sock.Service, cleanMessage(err))
+			m.logAt(u, logstore.PriorityWarning, "%s: Failed to queue service startup job: %s", u.name, cleanMessage(err))
+			m.failSocket(u, st, resultResources)
 			return
 		}
-		files, err := listenerFiles(st.listeners)
-		if err != nil {
-			m.logf(u, "%s: %v", u.name, err)
-			return
-		}
-		names := make([]string, len(files))
-		for i := range names {
-			names[i] = u.sock.FDName
-		}
-		m.mu.Lock()
-		svc.pendingListen, svc.pendingNames = files, names
-		m.mu.Unlock()
-		svc, err = m.Start(ctx, u.sock.Service)
-		closeFiles(files)
-		m.mu.Lock()
-		svc.pendingListen, svc.pendingNames = nil, nil
-		m.mu.Unlock()
-		if err != nil {
-			// Try again after a pause, as the cause may go away; give up
-			// (closing the sockets) when it keeps failing.
-			failures = append(failures, time.Now())
-			if len(failures) > startLimitBurst {
-				failures = failures[1:]
-			}
-			m.logf(u, "%s: activation of %s failed: %s", u.name, u.sock.Service, cleanMessage(err))
-			if len(failures) == startLimitBurst && time.Since(failures[0]) < startLimitInterval {
-				m.failSocket(u, st)
+		m.setSocketSub(u, st, subRunning)
+		if _, err := m.Start(ctx, u.sock.Service); err != nil && ctx.Err() == nil {
+			m.mu.Lock()
+			refused := svc.startLimitHitLocked(time.Now())
+			m.mu.Unlock()
+			if refused {
+				m.failSocket(u, st, resultServiceStartLimitHit)
 				return
 			}
-			select {
-			case <-time.After(time.Second):
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		m.mu.Lock()
-		rs := svc.run
-		m.mu.Unlock()
-		if rs == nil {
-			continue
-		}
-		select {
-		case <-rs.done:
-		case <-ctx.Done():
-			return
+			// Any other failure leaves the socket listening, as in
+			// systemd: the next wake-up tries again, within the limits.
 		}
 	}
+}
+
+// followService waits while the socket's service runs (started by a
+// connection, by hand or by another socket unit): the sockets are the
+// service's then. It returns false when the socket unit stops.
+func (m *Manager) followService(ctx context.Context, u *Unit, st *socketState) bool {
+	for {
+		m.mu.Lock()
+		var done chan struct{}
+		if svc := m.units[u.sock.Service]; svc != nil && svc.run != nil && !svc.active.isInactiveOrFailed() {
+			done = svc.run.done
+		}
+		m.mu.Unlock()
+		if done == nil || isClosed(done) {
+			m.setSocketSub(u, st, subListening)
+			return ctx.Err() == nil
+		}
+		m.setSocketSub(u, st, subRunning)
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// setSocketSub shows whether the socket's service runs (running) or the
+// socket waits for a connection (listening).
+func (m *Manager) setSocketSub(u *Unit, st *socketState, sub SubState) {
+	m.mu.Lock()
+	if u.socket == st && u.active == stateActive && u.sub != sub {
+		u.setState(stateActive, sub)
+	}
+	m.mu.Unlock()
+}
+
+// startLimitHitLocked reports whether u's start limit refuses starts now
+// (systemd's start_limit_hit), whatever result the refusal left.
+func (u *Unit) startLimitHitLocked(now time.Time) bool {
+	if u.conf == nil {
+		return false
+	}
+	l, w := u.conf.Unit.StartLimit, u.startWindow
+	return l.Interval > 0 && l.Burst > 0 && !w.begin.IsZero() && now.Sub(w.begin) <= l.Interval && w.n > l.Burst
+}
+
+// rateWindow counts events as systemd's ratelimit does: a window opens
+// with an event and lasts the interval; up to Burst events in it are let
+// through. An interval or burst of 0 lets everything through.
+type rateWindow struct {
+	begin time.Time
+	n     uint
+}
+
+func (w *rateWindow) allow(now time.Time, l unitconf.RateLimit) bool {
+	if l.Interval <= 0 || l.Burst == 0 {
+		return true
+	}
+	if w.begin.IsZero() || now.Sub(w.begin) >= l.Interval {
+		w.begin, w.n = now, 0
+	}
+	if w.n < l.Burst {
+		w.n++
+		return true
+	}
+	return false
+}
+
+// serviceListenersLocked duplicates, for a start of svc, the listening
+// sockets of every socket unit that triggers it and listens now: the
+// units in TriggeredBy= order, each one's in its Listen*= order, named by
+// FileDescriptorName=, as systemd 257 passes them; a start by hand gets
+// them too. Callers hold m.mu.
+func (m *Manager) serviceListenersLocked(svc *Unit) ([]*os.File, []string) {
+	var files []*os.File
+	var names []string
+	for _, n := range m.graph.Deps(svc.name, job.TriggeredBy) {
+		su := m.units[n]
+		if su == nil || su.sock == nil || su.socket == nil || su.sock.Accepts() || su.sock.Service != svc.name {
+			continue
+		}
+		fs, err := listenerFiles(su.socket.listeners)
+		if err != nil {
+			m.logf(svc, "%s: %v", su.name, err)
+			continue
+		}
+		for range fs {
+			names = append(names, su.sock.FDName)
+		}
+		files = append(files, fs...)
+	}
+	return files, names
 }
 
 // waitReadable returns when one of ls has a pending connection, or ctx

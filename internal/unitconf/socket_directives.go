@@ -22,12 +22,16 @@ type Socket struct {
 	// KeepOnStop is RemoveOnStop=no: the socket nodes stay when the unit
 	// stops (capsuled removes them by default, unlike systemd).
 	KeepOnStop bool
+	// Accept is Accept=yes: a service instance per connection.
+	Accept bool
+	SocketRun
 }
 
 func newSocket(name string) *Socket {
 	// The file descriptor name defaults to the whole unit name, as in
 	// systemd 257 (FileDescriptorName=foo.socket).
-	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name}
+	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name,
+		SocketRun: newSocketRun()}
 }
 
 func sock(c *parseCtx) *Socket { return c.unit().Socket }

@@ -66,7 +66,8 @@ type section struct {
 func sectionTable() []section {
 	return []section{
 		{name: "Service", types: []string{"service"}, directives: serviceDirectives(), notYet: notYetService, props: serviceProps()},
-		{name: "Socket", types: []string{"socket"}, directives: socketDirectives(), notYet: notYetSocket, props: socketProps()},
+		{name: "Socket", types: []string{"socket"}, directives: slices.Concat(socketDirectives(), socketRunDirectives()), notYet: notYetSocket,
+			props: slices.Concat(socketProps(), socketRunProps())},
 		{name: "Timer", types: []string{"timer"}, directives: timerDirectives(), notYet: notYetTimer, props: timerProps()},
 		{name: "Path", types: []string{"path"}, directives: pathDirectives(), props: pathProps()},
 		{name: "Slice", types: []string{"slice"}, directives: sliceDirectives(), notYet: notYetSlice, props: sliceProps()},

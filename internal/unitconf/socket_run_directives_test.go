@@ -1,0 +1,46 @@
+package unitconf
+
+import (
+	"testing"
+)
+
+func init() {
+	for k, s := range map[string]sample{
+		"Socket.TriggerLimitIntervalSec": {lines: "ListenStream=/s\nTriggerLimitIntervalSec=500ms", prop: "TriggerLimitIntervalUSec", want: "500ms"},
+		"Socket.TriggerLimitBurst":       {lines: "ListenStream=/s\nTriggerLimitBurst=3", prop: "TriggerLimitBurst", want: "3"},
+		"Socket.PollLimitIntervalSec":    {lines: "ListenStream=/s\nPollLimitIntervalSec=5s", prop: "PollLimitIntervalUSec", want: "5s"},
+		"Socket.PollLimitBurst":          {lines: "ListenStream=/s\nPollLimitBurst=3", prop: "PollLimitBurst", want: "3"},
+	} {
+		samples[k] = s
+	}
+}
+
+// TestSocketLimits: the trigger and poll limits as systemd 257 shows them,
+// defaults depending on Accept=, an empty value back to the default.
+func TestSocketLimits(t *testing.T) {
+	tests := []struct {
+		body   string
+		accept bool
+		want   map[string]string
+	}{
+		{"", false, map[string]string{"TriggerLimitIntervalUSec": "2s", "TriggerLimitBurst": "20", "PollLimitIntervalUSec": "2s", "PollLimitBurst": "15"}},
+		{"", true, map[string]string{"TriggerLimitBurst": "200", "PollLimitBurst": "150"}},
+		{"TriggerLimitIntervalSec=10s\nTriggerLimitBurst=3", true, map[string]string{"TriggerLimitIntervalUSec": "10s", "TriggerLimitBurst": "3", "PollLimitBurst": "150"}},
+		{"TriggerLimitIntervalSec=0\nPollLimitBurst=0", false, map[string]string{"TriggerLimitIntervalUSec": "0", "PollLimitBurst": "0"}},
+		{"TriggerLimitBurst=3\nTriggerLimitBurst=", false, map[string]string{"TriggerLimitBurst": "20"}},
+		{"PollLimitIntervalSec=5s\nPollLimitIntervalSec=", false, map[string]string{"PollLimitIntervalUSec": "2s"}},
+	}
+	for _, tt := range tests {
+		u := mustParse(t, "foo.socket", "[Socket]\nListenStream=/run/foo.sock\n"+tt.body+"\n")
+		u.Socket.Accept = tt.accept
+		got := map[string]string{}
+		for _, p := range Properties(u) {
+			got[p.Name] = p.Value
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%q accept=%v: %s=%q, want %q", tt.body, tt.accept, k, got[k], v)
+			}
+		}
+	}
+}
