@@ -72,6 +72,7 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 		d.add(job.Requires, u.file.Requires...)
 		d.add(job.Upholds, u.file.Upholds...)
 	}
+	m.canonicalDeps(d)
 	if u.loadState != loadLoaded {
 		return d
 	}
@@ -353,5 +354,26 @@ func (m *Manager) loadClosure(name string) {
 			}
 		}
 		m.mu.Unlock()
+	}
+}
+
+// canonicalDeps names, in place, the unit behind each alias among the
+// declared dependencies: systemd merges a unit's names into one unit, so
+// Wants= on an alias pulls in the unit itself, not a copy of it.
+func (m *Manager) canonicalDeps(d unitDeps) {
+	if m.loader == nil {
+		return
+	}
+	for i := range d {
+		names := d[i].names[:0:0]
+		for _, n := range d[i].names {
+			if t, ok := m.loader.Alias(n); ok && t != n {
+				n = t
+			}
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		d[i].names = names
 	}
 }

@@ -410,6 +410,11 @@ func (m *Manager) load(name string) (*Unit, error) {
 	if ok {
 		return u, nil
 	}
+	if target, ok := m.loader.Alias(name); ok && target != name {
+		// A dependency on an alias is one on the unit itself, as in
+		// systemd, which merges a unit's names into one unit.
+		return m.load(target)
+	}
 	u, err = m.read(n)
 	if err != nil {
 		return nil, err

@@ -201,3 +201,27 @@ func TestInstallAliasOnlyEnabled(t *testing.T) {
 		t.Errorf("status: %s", r)
 	}
 }
+
+// TestWantsAliasIsTheUnit: a dependency naming an alias is one on the unit
+// itself, as systemd merges a unit's names: starting a unit that Wants= the
+// alias starts the unit once, and list-units shows no second unit. Before,
+// the alias loaded as a unit of its own, a second copy of the service.
+func TestWantsAliasIsTheUnit(t *testing.T) {
+	c := startCapsule(t, "iwa")
+	writeCapsuleFiles(t, c, map[string]string{
+		"iwamain.service": "[Service]\nExecStart=/bin/sleep 100\n[Install]\nAlias=iwaal.service\n",
+		"iwause.service":  "[Unit]\nWants=iwaal.service\nAfter=iwaal.service\n[Service]\nExecStart=/bin/sleep 100\n",
+	})
+	ctl(t, 0, "-C", c, "enable", "iwamain.service")
+	ctl(t, 0, "-C", c, "start", "iwause.service")
+	if r := ctlRun(nil, "-C", c, "is-active", "iwamain.service"); r.stdout != "active\n" {
+		t.Errorf("is-active iwamain.service: %s", r)
+	}
+	r := ctl(t, 0, "-C", c, "list-units", "--all", "--plain", "--no-legend", "iwa*")
+	if strings.Contains(r.stdout, "iwaal.service") || strings.Count(r.stdout, "sleep") > 0 {
+		t.Errorf("list-units shows the alias as a unit of its own:\n%s", r.stdout)
+	}
+	if r := ctl(t, 0, "-C", c, "show", "-p", "Wants,ActiveState", "iwause.service"); r.stdout != "Wants=iwamain.service\nActiveState=active\n" {
+		t.Errorf("show -p Wants: %s", r)
+	}
+}
