@@ -2,9 +2,12 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
@@ -65,6 +68,11 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	}
 	if err := r.timer.check(r); err != nil {
 		return err
+	}
+	if !o.capsuleSet {
+		if err := findExecutable(argv[0]); err != nil {
+			return err
+		}
 	}
 	if r.pty && r.pipe {
 		// As systemd-run: -t -P is -t if stdin, stdout and stderr all are
@@ -236,4 +244,48 @@ func exitStatusOf(r api.RunReply) error {
 		return nil
 	}
 	return fail(exitFailure, "Command failed with result %s.", printable(r.Result))
+}
+
+// findExecutable checks, as systemd-run does on the local machine, that
+// the command names a file before any unit is made: a path must exist and
+// not be a directory, a bare name must be found so in $PATH (execute
+// permission is left to the manager, as there). A capsule's commands are
+// found inside its sandbox, as systemd-run --capsule leaves them to the
+// manager.
+func findExecutable(cmd string) error {
+	cands := []string{cmd}
+	if !strings.Contains(cmd, "/") {
+		cands = cands[:0]
+		path, ok := os.LookupEnv("PATH")
+		if !ok {
+			path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"
+		}
+		for _, dir := range filepath.SplitList(path) {
+			if dir != "" {
+				cands = append(cands, filepath.Join(dir, cmd))
+			}
+		}
+	}
+	var first error
+	for _, c := range cands {
+		fi, err := os.Stat(c)
+		if err == nil && fi.IsDir() {
+			err = syscall.EISDIR
+		}
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil || !strings.Contains(cmd, "/") {
+		first = syscall.ENOENT
+	}
+	var errno syscall.Errno
+	if errors.As(first, &errno) {
+		msg := errno.Error()
+		return fail(exitFailure, "Failed to find executable %s: %s", cmd, strings.ToUpper(msg[:1])+msg[1:])
+	}
+	return fail(exitFailure, "Failed to find executable %s: %v", cmd, first)
 }

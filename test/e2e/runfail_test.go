@@ -32,3 +32,26 @@ func TestRunFailedStartKeepsUnit(t *testing.T) {
 		ctl(t, 4, on("status", unit)...)
 	}
 }
+
+// TestRunMissingExecutable: on the system manager, run checks the command
+// before making a unit, as systemd-run 257 does on the local machine
+// (observed: "Failed to find executable X: No such file or directory",
+// "Is a directory", "Not a directory", exit 1, no unit; a file without
+// execute permission is accepted). In a capsule the command is found inside
+// its sandbox, so the check is the manager's (203/EXEC).
+func TestRunMissingExecutable(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"/nonexistent/rme":   "Failed to find executable /nonexistent/rme: No such file or directory\n",
+		"/etc":               "Failed to find executable /etc: Is a directory\n",
+		"/etc/hostname/x":    "Failed to find executable /etc/hostname/x: Not a directory\n",
+		"rme-no-such-binary": "Failed to find executable rme-no-such-binary: No such file or directory\n",
+	} {
+		r := ctlRun(nil, "run", "-u", "rmemiss.service", cmd)
+		if r.code != 1 || r.stderr != want {
+			t.Errorf("run %s: %s\nwant exit 1 and %q", cmd, r, want)
+		}
+	}
+	if r := ctlRun(nil, "status", "rmemiss.service"); r.code != 4 {
+		t.Errorf("a refused run left a unit: %s", r)
+	}
+}
