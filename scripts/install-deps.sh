@@ -15,8 +15,10 @@ fi
 # bsdutils provide script(1), setsid and ipcmk; procps gives ps; keyutils
 # gives keyctl, with which the tests look at kernel keyrings. The tests'
 # hostile programs are shell, Python (python3) and small static C programs
-# (gcc, libc6-dev); libglib2.0-bin gives gdbus, a bus client they run.
-packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base keyutils python3 gcc libc6-dev libglib2.0-bin"
+# (gcc, libc6-dev); libglib2.0-bin gives gdbus, a bus client they run;
+# python3-dbus and python3-gi run the D-Bus services and clients of the bus
+# activation tests inside capsules (as /usr/bin/python3).
+packages="libnss-systemd dbus-daemon dbus-user-session systemd util-linux bsdutils procps perl-base keyutils python3 gcc libc6-dev libglib2.0-bin python3-dbus python3-gi"
 missing=
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

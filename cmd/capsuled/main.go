@@ -23,6 +23,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sys/unix"
 
+	"github.com/capsuled/capsuled/internal/busface"
 	"github.com/capsuled/capsuled/internal/cgroup"
 	"github.com/capsuled/capsuled/internal/control"
 	"github.com/capsuled/capsuled/internal/dynuser"
@@ -369,6 +370,11 @@ func serve(m *manager.Manager, ready, boot string, h hooks) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	served := make(chan error, 1)
 	go func() { served <- control.Serve(ctx, l, m) }()
+	bus := busface.New(m, func(line string) { fmt.Fprintln(os.Stderr, escape.Text(line)) })
+	if err := bus.Prepare(); err != nil {
+		fmt.Fprintf(os.Stderr, "bus: %s\n", escape.Text(err.Error()))
+	}
+	go bus.Run(ctx)
 	m.SetState("starting")
 	// Booting runs beside the signal wait, so a stop during a slow boot
 	// is acted on at once (Shutdown cancels the boot's start jobs). A boot

@@ -98,6 +98,7 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 			}
 			shutdown()
 		}
+		m.busDeps(u, &d)
 	case socketKind:
 		if u.sock != nil {
 			d.add(job.Before, u.sock.Service)

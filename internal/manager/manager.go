@@ -139,6 +139,7 @@ type Manager struct {
 	freeOSMemory func()
 	hooks        hooks
 	events       feed // every unit's state changes
+	bus          busState
 	timers       timerIndex
 	paths        pathRegistry
 	envBlock     envBlock

@@ -92,6 +92,7 @@ func (m *Manager) logLoad(u *Unit) {
 // once and keeps its state, processes and job: what runs keeps running,
 // and the new configuration applies from the next start.
 func (m *Manager) Reload() {
+	defer m.reloaded() // after the lock is let go
 	began := time.Now()
 	m.logf(nil, "Reloading...")
 	m.mu.Lock()

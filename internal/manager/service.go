@@ -183,7 +183,16 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		}
 		return m.enterRunning(u, rs, true)
 	}
-	notify := svc.Type == "notify" || svc.Type == "notify-reload"
+	// Type=dbus waits for its bus name as Type=notify waits for READY=1.
+	dbus := svc.Type == "dbus"
+	notify := svc.Type == "notify" || svc.Type == "notify-reload" || dbus
+	if dbus {
+		if _, err := m.busReadyNow(u); err != nil {
+			m.logAt(u, logstore.PriorityErr, "%s", cleanMessage(err))
+			m.finish(u, rs, resultResources)
+			return err
+		}
+	}
 	var timeout <-chan time.Time
 	if notify && svc.TimeoutStart > 0 {
 		// Armed before the spawn, as systemd arms it before it forks: an
@@ -206,12 +215,17 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	if err := m.awaitExec(ctx, u, rs, p); err != nil {
 		return err
 	}
+	if dbus {
+		if owned, _ := m.busReadyNow(u); owned {
+			rs.markReady()
+		}
+	}
 	if notify {
 		select {
 		case <-rs.ready:
 		case <-p.Exited():
 			res := m.exitResult(u, p, false)
-			if res == resultSuccess {
+			if res == resultSuccess && !dbus {
 				res = resultProtocol
 			}
 			m.finish(u, rs, res)

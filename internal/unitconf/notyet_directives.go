@@ -53,7 +53,6 @@ var notYetService = []string{
 	"RestartMode",
 	"RootDirectoryStartOnly",
 	"SysVStartPriority",
-	"BusName",
 	"FileDescriptorStoreMax",
 	"FileDescriptorStorePreserve",
 	"Sockets",

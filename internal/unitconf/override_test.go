@@ -24,13 +24,13 @@ func TestLaterAssignmentOverridesRefusedLine(t *testing.T) {
 			file: "[Service]\nType=dbus\nExecStart=/bin/true\n", dropIn: "[Service]\nType=simple\n",
 			prop: "Type", want: "simple",
 		},
-		"Type=dbus kept": {
+		"Type=dbus kept, no BusName=": {
 			file: "[Service]\nType=dbus\nExecStart=/bin/true\n", dropIn: "[Service]\nType=bogus\n",
-			refused: "/u/x.service:2: unsupported Type=dbus",
+			refused: "Service is of type D-Bus but no D-Bus service name has been specified. Refusing.",
 		},
-		"Type=dbus after Type=simple": {
+		"Type=dbus after Type=simple, no BusName=": {
 			file: "[Service]\nType=simple\nExecStart=/bin/true\n", dropIn: "[Service]\nType=dbus\n",
-			refused: "/d/x.conf:2: unsupported Type=dbus",
+			refused: "Service is of type D-Bus but no D-Bus service name has been specified. Refusing.",
 		},
 		"PrivateTmp=bogus fixed by a drop-in": {
 			file: "[Service]\nPrivateTmp=bogus\nExecStart=/bin/true\n", dropIn: "[Service]\nPrivateTmp=yes\n",

@@ -28,6 +28,7 @@ type Service struct {
 	ExecStopPost     []unit.Command
 	RemainAfterExit  bool
 	PIDFile          string // Type=forking's main PID comes from here; absolute
+	BusName          string // Type=dbus is ready once this name is owned on the bus
 	GuessMainPID     bool
 	User, Group      string
 	DynamicUser      bool
@@ -121,8 +122,7 @@ func svc(c *parseCtx) *Service { return c.unit().Service }
 // serviceTypes are the Type= values systemd knows; capsuled runs those
 // without a reason here.
 var serviceTypes = map[string]string{
-	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "", "idle": "", "forking": "",
-	"dbus": "it has no bus name tracking",
+	"simple": "", "exec": "", "notify": "", "notify-reload": "", "oneshot": "", "idle": "", "forking": "", "dbus": "",
 }
 
 // killModes, restarts: the values systemd takes.
@@ -408,6 +408,7 @@ func serviceDirectives() []Directive {
 		{Key: "ExecStop", Props: []string{"ExecStop"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStop })},
 		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: execLines(func(s *Service) *[]unit.Command { return &s.ExecStopPost })},
 		{Key: "PIDFile", Props: []string{"PIDFile"}, Parse: parsePIDFile},
+		{Key: "BusName", Props: []string{"BusName"}, Parse: parseBusName},
 		{Key: "GuessMainPID", Props: []string{"GuessMainPID"}, Parse: func(c *parseCtx, v string) error { return parseBoolInto(&svc(c).GuessMainPID, v, true) }},
 		{Key: "PermissionsStartOnly", Parse: svcBool(func(s *Service) *bool { return &s.PermissionsStartOnly })},
 		{Key: "RemainAfterExit", Props: []string{"RemainAfterExit"}, Parse: svcBool(func(s *Service) *bool { return &s.RemainAfterExit })},
@@ -462,9 +463,16 @@ func serviceDirectives() []Directive {
 // finish checks the service as a whole, as systemd does at load, and
 // applies what DynamicUser= implies.
 func (s *Service) finish() error {
-	if !s.typeSet && len(s.ExecStart) == 0 {
+	switch {
+	case !s.typeSet && s.BusName != "":
+		// As systemd: a service with a bus name and no type is Type=dbus.
+		s.Type = "dbus"
+	case !s.typeSet && len(s.ExecStart) == 0:
 		// As systemd: a service that runs nothing is a oneshot.
 		s.Type = "oneshot"
+	}
+	if s.Type == "dbus" && s.BusName == "" {
+		return refuse("Service is of type D-Bus but no D-Bus service name has been specified. Refusing.")
 	}
 	// The checks and texts of systemd 257 (SuccessAction= is not there
 	// yet, so it never saves a unit here).
@@ -539,6 +547,7 @@ func serviceProps() []Property {
 		str("Type", func(s *Service) string { return s.Type }),
 		str("Restart", func(s *Service) string { return s.Restart }),
 		str("PIDFile", func(s *Service) string { return s.PIDFile }),
+		str("BusName", func(s *Service) string { return s.BusName }),
 		str("NotifyAccess", func(s *Service) string { return s.EffectiveNotifyAccess() }),
 		str("RestartUSec", func(s *Service) string { return formatTimespan(s.RestartDelay) }),
 		str("TimeoutStartUSec", func(s *Service) string { return formatTimeout(s.TimeoutStart) }),

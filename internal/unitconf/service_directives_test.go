@@ -16,6 +16,7 @@ func init() {
 		"Service.ExecStartPre":  {lines: "ExecStartPre=/bin/a 1\nExecStartPre=/bin/b", prop: "ExecStartPre", want: "{ path=/bin/a ; argv[]=/bin/a 1 ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n{ path=/bin/b ; argv[]=/bin/b ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"},
 		"Service.ExecStartPost": {lines: "ExecStartPost=/bin/a", check: func(u *Unit) bool { return len(u.Service.ExecStartPost) == 1 }},
 		"Service.PIDFile":       {lines: "PIDFile=x.pid", prop: "PIDFile", want: "/run/x.pid"},
+		"Service.BusName":       {lines: "Type=dbus\nBusName=org.example.X-1", prop: "BusName", want: "org.example.X-1"},
 		"Service.GuessMainPID":  {lines: "GuessMainPID=no", prop: "GuessMainPID", want: "no"},
 		"Service.ExecReload": {lines: "ExecReload=/bin/kill -HUP $MAINPID", check: func(u *Unit) bool {
 			return len(u.Service.ExecReload) == 1 && u.Service.ExecReload[0].Argv[2] == "$MAINPID"
@@ -182,7 +183,9 @@ func TestServiceRefused(t *testing.T) {
 		{"oneshot two", "Type=oneshot\nExecStart=/bin/a\nExecStart=/bin/b\n", ""},
 		{"only bad ExecStart", "ExecStart=./run\n", "no ExecStart="},
 		{"forking", "Type=forking\nExecStart=/bin/a\n", ""},
-		{"dbus", "Type=dbus\nExecStart=/bin/a\n", "unsupported Type=dbus"},
+		{"dbus without BusName", "Type=dbus\nExecStart=/bin/a\n", "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."},
+		{"dbus", "Type=dbus\nBusName=org.example.A\nExecStart=/bin/a\n", ""},
+		{"BusName implies dbus", "BusName=org.example.A\nExecStart=/bin/a\n", ""},
 		{"KeyringMode bad", "ExecStart=/bin/a\nKeyringMode=none\n", "/u/x.service:3: invalid KeyringMode=none"},
 		{"bad bool", "ExecStart=/bin/a\nPrivateTmp=maybe\n", "invalid PrivateTmp=maybe"},
 		{"PrivateIPC bad", "ExecStart=/bin/a\nPrivateIPC=maybe\n", "invalid PrivateIPC=maybe"},

@@ -121,7 +121,7 @@ func TestBrokenUnitFile(t *testing.T) {
 		startMsg     string
 	}{
 		{"syntax.service", "Loaded: error", 1, "syntax.service:3"},
-		{"type.service", "Loaded: bad-setting", 1, "Type=dbus"},
+		{"type.service", "Loaded: bad-setting", 1, "no D-Bus service name has been specified"},
 		// As in systemd 257, a simple service's start succeeds, then its
 		// main process fails with 203/EXEC.
 		{"noexec.service", "Loaded: loaded", 0, "/nonexistent/binary"},
