@@ -259,6 +259,9 @@ func runExecutor(contextFD int) (err error) {
 	if attrs == nil {
 		attrs = &Attrs{}
 	}
+	if err := socketStdio(&c, attrs.Stdio); err != nil {
+		return err
+	}
 	var stdio *openedStdio
 	if attrs.Stdio != nil {
 		// In the host's view of the file system, before the sandbox, as

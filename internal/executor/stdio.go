@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 	"unsafe"
@@ -18,8 +19,10 @@ type Stdio struct {
 // Stream is one standard stream. Kind is "" to keep what the executor was
 // started with (the manager's data or /dev/null on input, the unit's log on
 // output), "null", "tty" (Path; on input it becomes the controlling
-// terminal, Force steals it), "file", "append", "truncate" (Path), or, for
-// output, "inherit": the descriptor of the stream before it.
+// terminal, Force steals it), "file", "append", "truncate" (Path), "socket"
+// (the one socket passed, a connection of Accept=yes, which is then not
+// passed at fd 3 too) or, for output, "inherit": the descriptor of the
+// stream before it.
 type Stream struct {
 	Kind  string `json:"kind,omitempty"`
 	Path  string `json:"path,omitempty"`
@@ -101,6 +104,8 @@ func openStream(i int, st Stream, o *openedStdio) (int, error) {
 		return syscall.Open(st.Path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND|flags, 0o666)
 	case "truncate":
 		return syscall.Open(st.Path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|flags, 0o666)
+	case "socket":
+		return unix.FcntlInt(uintptr(socketFD), unix.F_DUPFD_CLOEXEC, 3)
 	case "inherit":
 		if i == 0 {
 			return -1, fmt.Errorf("standard input cannot inherit")
@@ -112,6 +117,34 @@ func openStream(i int, st Stream, o *openedStdio) (int, error) {
 		return unix.FcntlInt(uintptr(prev), unix.F_DUPFD_CLOEXEC, 3)
 	}
 	return -1, fmt.Errorf("unknown stream kind %q", st.Kind)
+}
+
+// socketFD is where the one socket of a unit with a stream on its socket
+// is passed.
+const socketFD = 3
+
+// socketStdio checks that a unit with a stream on "socket" was passed
+// exactly one socket, and takes that socket out of the ones passed at fd 3
+// and up: it becomes the stream only, in blocking mode, with no
+// LISTEN_FDS, as systemd 257 passes a connection.
+func socketStdio(c *Context, s *Stdio) error {
+	if s == nil || (s.In.Kind != "socket" && s.Out.Kind != "socket" && s.Err.Kind != "socket") {
+		return nil
+	}
+	switch {
+	case c.ListenFDs > 1:
+		return step(exitStdin, errors.New("got more than one socket"))
+	case c.ListenFDs == 0:
+		return step(exitStdin, errors.New("got no socket"))
+	}
+	if err := unix.SetNonblock(socketFD, false); err != nil {
+		return step(exitStdin, fmt.Errorf("make the socket blocking: %w", err))
+	}
+	// Duplicated by openStdio before the executor's own descriptors
+	// are closed; the passed one goes at exec.
+	unix.CloseOnExec(socketFD)
+	c.ListenFDs, c.FDNames = 0, nil
+	return nil
 }
 
 func (o *openedStdio) close() {

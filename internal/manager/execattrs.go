@@ -63,6 +63,8 @@ func (m *Manager) stdioPlan(u *Unit) (*executor.Stdio, *os.File, error) {
 		st.In = executor.Stream{Kind: "file", Path: in[len("file:"):]}
 	case strings.HasPrefix(in, "tty"):
 		st.In = executor.Stream{Kind: "tty", Path: s.TTYPath, Force: in == "tty-force"}
+	case in == "socket":
+		st.In = executor.Stream{Kind: "socket"}
 	}
 	st.Out = m.outputStream(s.StandardOutput, s, st.In.Kind, false)
 	st.Err = m.outputStream(s.StandardError, s, st.Out.Kind, true)
@@ -80,6 +82,8 @@ func (m *Manager) outputStream(v string, s *unitconf.Service, prev string, isErr
 		return executor.Stream{Kind: "null"}
 	case v == "tty":
 		return executor.Stream{Kind: "tty", Path: s.TTYPath}
+	case v == "socket":
+		return executor.Stream{Kind: "socket"}
 	case v == "inherit":
 		switch {
 		case prev != "" && prev != "null":

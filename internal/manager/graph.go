@@ -100,7 +100,7 @@ func (m *Manager) forwardDeps(u *Unit, other func(string) *Unit) unitDeps {
 		}
 		m.busDeps(u, &d)
 	case socketKind:
-		if u.sock != nil {
+		if u.sock != nil && !u.sock.Accept {
 			d.add(job.Before, u.sock.Service)
 			d.add(job.Triggers, u.sock.Service)
 		}

@@ -166,6 +166,9 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 	switch typ {
 	case "service", "socket", "path":
 		add("Result", u.result.String())
+		if typ == "socket" {
+			out = append(out, acceptProperties(u.accept)...)
+		}
 	case "timer":
 		out = append(out, m.timerPropertiesLocked(u)...)
 	}

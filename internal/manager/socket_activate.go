@@ -23,6 +23,10 @@ import (
 // again while a connection waits, until its own start limit refuses it,
 // which fails the socket with service-start-limit-hit.
 func (m *Manager) watchSocket(ctx context.Context, u *Unit, st *socketState) {
+	if u.sock.Accept {
+		m.acceptConnections(ctx, u, st)
+		return
+	}
 	limit := u.sock.TriggerLimit.Effective(u.sock.Accepts())
 	var triggers rateWindow
 	for {

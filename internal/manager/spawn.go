@@ -190,7 +190,9 @@ func (m *Manager) spawn(u *Unit, rs *runState, c unit.Command, main bool, phase 
 		plan = nil
 	}
 	var listen []*os.File
-	if main {
+	if main || usesSocket(u.svc) {
+		// A command with a stream on the socket gets it, as systemd
+		// passes it to every command then.
 		listen = rs.listen
 	}
 	// Socket activation needs LISTEN_PID, which only the child can set, so

@@ -58,7 +58,8 @@ type Unit struct {
 	exitStatus int
 	statusText string
 	run        *runState
-	socket     *socketState // a started socket unit's listeners
+	socket     *socketState    // a started socket unit's listeners
+	accept     *acceptCounters // an Accept=yes socket's connections
 	timer      *timerState
 	path       *pathWatch // a started path unit's watches
 	// TRIGGER_UNIT= and the like of the last unit that triggered this

@@ -35,7 +35,8 @@ type ExecAttrs struct {
 	IOSchedClass    *int
 	IOSchedPriority int
 	CPUAffinity     []int
-	// StandardInput is null, tty, tty-force, tty-fail, data or file:PATH.
+	// StandardInput is null, tty, tty-force, tty-fail, data, socket or
+	// file:PATH.
 	StandardInput     string
 	StandardInputData []byte
 	TTYPath           string
@@ -319,7 +320,7 @@ func parseCPUAffinity(c *parseCtx, v string) error {
 }
 
 // inputKinds are StandardInput= values capsuled acts on.
-var inputKinds = []string{"null", "tty", "tty-force", "tty-fail", "data"}
+var inputKinds = []string{"null", "tty", "tty-force", "tty-fail", "data", "socket"}
 
 func parseStandardInput(c *parseCtx, v string) error {
 	s := svc(c)
@@ -333,8 +334,8 @@ func parseStandardInput(c *parseCtx, v string) error {
 			return fmt.Errorf("file: takes an absolute path")
 		}
 		s.StandardInput = v
-	case v == "socket" || strings.HasPrefix(v, "fd:"):
-		return unsupportedf("StandardInput=%s (no socket is passed to a service's standard input)", v)
+	case strings.HasPrefix(v, "fd:"):
+		return unsupportedf("StandardInput=%s (no named socket is passed to a service's standard input)", v)
 	default:
 		return fmt.Errorf("use null, tty, tty-force, tty-fail, data, file:PATH, socket or fd:NAME")
 	}
@@ -385,7 +386,7 @@ func parseOutput(field func(*Service) *string, def string) func(c *parseCtx, v s
 		switch {
 		case v == "":
 			*dst = def
-		case v == "journal" || v == "inherit" || v == "null" || v == "tty":
+		case v == "journal" || v == "inherit" || v == "null" || v == "tty" || v == "socket":
 			*dst = v
 		case v == "kmsg" || v == "journal+console" || v == "kmsg+console" || v == "syslog" || v == "syslog+console":
 			*dst = "journal"
@@ -396,8 +397,8 @@ func parseOutput(field func(*Service) *string, def string) func(c *parseCtx, v s
 				return fmt.Errorf("%s takes an absolute path", v[:strings.IndexByte(v, ':')+1])
 			}
 			*dst = v
-		case v == "socket" || strings.HasPrefix(v, "fd:"):
-			return unsupportedf("%s=%s (no socket is passed to a service's output)", c.key, v)
+		case strings.HasPrefix(v, "fd:"):
+			return unsupportedf("%s=%s (no named socket is passed to a service's output)", c.key, v)
 		default:
 			return fmt.Errorf("use journal, kmsg, null, inherit, tty, file:PATH, append:PATH, truncate:PATH, socket or fd:NAME")
 		}
@@ -591,7 +592,7 @@ func (s *Service) finishExecAttrs() error {
 	if s.StandardInput == "data" && s.StandardInputData == nil {
 		return refuse("StandardInput=data set but no data given via StandardInputText= or StandardInputData=. Refusing.")
 	}
-	if strings.HasPrefix(s.StandardInput, "tty") && !s.outputSet && s.StandardOutput == "journal" {
+	if (strings.HasPrefix(s.StandardInput, "tty") || s.StandardInput == "socket") && !s.outputSet && s.StandardOutput == "journal" {
 		s.StandardOutput = "inherit"
 	}
 	if s.TTYPath == "" {

@@ -201,8 +201,6 @@ var notYetSocket = []string{
 	"TimeoutSec",
 	"FlushPending",
 	"Writable",
-	"MaxConnections",
-	"MaxConnectionsPerSource",
 	"KeepAlive",
 	"KeepAliveTimeSec",
 	"KeepAliveIntervalSec",

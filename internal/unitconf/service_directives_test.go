@@ -86,7 +86,9 @@ func init() {
 		"Socket.RemoveOnStop":                {lines: "ListenStream=/s\nRemoveOnStop=no", prop: "RemoveOnStop", want: "no"},
 		"Socket.SocketUser":                  {lines: "ListenStream=/s\nSocketUser=www-data", prop: "SocketUser", want: "www-data"},
 		"Socket.SocketGroup":                 {lines: "ListenStream=/s\nSocketGroup=123", prop: "SocketGroup", want: "123"},
-		"Socket.Accept":                      {lines: "ListenStream=/s\nAccept=no", prop: "Accept", want: "no"},
+		"Socket.Accept":                      {lines: "ListenStream=/s\nAccept=yes", prop: "Accept", want: "yes"},
+		"Socket.MaxConnections":              {lines: "ListenStream=/s\nMaxConnections=2", prop: "MaxConnections", want: "2"},
+		"Socket.MaxConnectionsPerSource":     {lines: "ListenStream=/s\nMaxConnectionsPerSource=1", prop: "MaxConnectionsPerSource", want: "1"},
 		"Socket.Service":                     {lines: "ListenStream=/s\nService=other.service", prop: "Triggers", want: "other.service"},
 		"Socket.FileDescriptorName":          {lines: "ListenStream=/s\nFileDescriptorName=ctl", prop: "FileDescriptorName", want: "ctl"},
 		"Slice.MemoryMax":                    {lines: "MemoryMax=1K", prop: "MemoryMax", want: "1024"},
@@ -309,7 +311,7 @@ func TestSocket(t *testing.T) {
 	refused := []struct{ body, want string }{
 		{"", "socket unit has no ListenStream= setting"},
 		{"ListenStream=127.0.0.1:80", "/u/foo.socket:2: ListenStream=127.0.0.1:80: only file system sockets"},
-		{"ListenStream=/s\nAccept=yes", "unsupported Accept=yes"},
+		{"ListenStream=/s\nAccept=yes\nService=bar.service", "Explicit service configuration for accepting socket units not supported. Refusing."},
 	}
 	for _, tt := range refused {
 		if _, _, err := parse(t, "foo.socket", "[Socket]\n"+tt.body+"\n"); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -322,6 +324,7 @@ func TestSocket(t *testing.T) {
 		{"Service=bar.target", "/u/foo.socket:3: Failed to parse Service= value, ignoring: bar.target", "Triggers", "foo.service"},
 		{"FileDescriptorName=a:b", "/u/foo.socket:3: Failed to parse FileDescriptorName= value", "FileDescriptorName", "foo.socket"},
 		{"Accept=maybe", "/u/foo.socket:3: Failed to parse Accept= value", "Accept", "no"},
+		{"MaxConnections=-1", "/u/foo.socket:3: Failed to parse MaxConnections= value", "MaxConnections", "64"},
 		{"ListenDatagram=/x", "/u/foo.socket:3: ListenDatagram= is not supported yet, ignoring.", "Listen", "/s (Stream)"},
 	}
 	for _, tt := range warned {
@@ -336,6 +339,11 @@ func TestSocket(t *testing.T) {
 		if got := property(t, u, tt.prop); got != tt.want {
 			t.Errorf("%q: %s=%q, want %q", tt.body, tt.prop, got, tt.want)
 		}
+	}
+	// An accepting socket triggers its instances, none of them named.
+	u = mustParse(t, "foo.socket", "[Socket]\nListenStream=/s\nAccept=yes\n")
+	if got := property(t, u, "Triggers"); got != "" || !u.Socket.Accept || u.Socket.MaxConnections != 64 {
+		t.Errorf("Accept=yes: Triggers=%q, %+v", got, u.Socket)
 	}
 }
 

@@ -22,8 +22,13 @@ type Socket struct {
 	// KeepOnStop is RemoveOnStop=no: the socket nodes stay when the unit
 	// stops (capsuled removes them by default, unlike systemd).
 	KeepOnStop bool
-	// Accept is Accept=yes: a service instance per connection.
+	// Accept starts one instance of the NAME@.service template per
+	// connection, with the connection instead of the listening sockets.
 	Accept bool
+	// MaxConnections bounds the instances running at once, and
+	// MaxConnectionsPerSource those of one peer address (0: no bound).
+	MaxConnections, MaxConnectionsPerSource uint
+	serviceSet                              bool // Service= was given
 	SocketRun
 }
 
@@ -31,7 +36,7 @@ func newSocket(name string) *Socket {
 	// The file descriptor name defaults to the whole unit name, as in
 	// systemd 257 (FileDescriptorName=foo.socket).
 	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name,
-		SocketRun: newSocketRun()}
+		MaxConnections: 64, SocketRun: newSocketRun()}
 }
 
 func sock(c *parseCtx) *Socket { return c.unit().Socket }
@@ -67,19 +72,31 @@ func parseMode(field func(*Socket) *os.FileMode, def os.FileMode) func(c *parseC
 }
 
 func parseAccept(c *parseCtx, v string) error {
-	var accept bool
-	if err := parseBoolInto(&accept, v, false); err != nil {
-		return err
+	return parseBoolInto(&sock(c).Accept, v, false)
+}
+
+// parseConnections returns the parser of MaxConnections= or
+// MaxConnectionsPerSource=, an unsigned number.
+func parseConnections(field func(*Socket) *uint, def uint) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(sock(c))
+		if v == "" {
+			*dst = def
+			return nil
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return fmt.Errorf("not an unsigned number")
+		}
+		*dst = uint(n)
+		return nil
 	}
-	if accept {
-		return refuse("unsupported Accept=yes: services get the listening socket")
-	}
-	return nil
 }
 
 func parseSocketService(c *parseCtx, v string) error {
 	if v == "" {
 		sock(c).Service = newSocket(c.unit().Name).Service
+		sock(c).serviceSet = false
 		return nil
 	}
 	n, err := unit.ParseName(v)
@@ -87,6 +104,7 @@ func parseSocketService(c *parseCtx, v string) error {
 		return fmt.Errorf("not a service unit name")
 	}
 	sock(c).Service = v
+	sock(c).serviceSet = true
 	return nil
 }
 
@@ -114,6 +132,8 @@ func socketDirectives() []Directive {
 		{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
 		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
 		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
+		{Key: "MaxConnections", Props: []string{"MaxConnections"}, Raw: true, Parse: parseConnections(func(s *Socket) *uint { return &s.MaxConnections }, 64)},
+		{Key: "MaxConnectionsPerSource", Props: []string{"MaxConnectionsPerSource"}, Raw: true, Parse: parseConnections(func(s *Socket) *uint { return &s.MaxConnectionsPerSource }, 0)},
 		{Key: "Service", Props: []string{"Triggers"}, Parse: parseSocketService},
 		{Key: "FileDescriptorName", Props: []string{"FileDescriptorName"}, Raw: true, Parse: parseFDName},
 		{Key: "RemoveOnStop", Props: []string{"RemoveOnStop"}, Parse: func(c *parseCtx, v string) error {
@@ -163,7 +183,9 @@ func socketProps() []Property {
 		{Name: "SocketGroup", Format: func(u *Unit) string { return u.Socket.Group }},
 		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
 		{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
-		{Name: "Accept", Format: func(*Unit) string { return "no" }},
+		{Name: "Accept", Format: func(u *Unit) string { return FormatBool(u.Socket.Accept) }},
+		{Name: "MaxConnections", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Socket.MaxConnections), 10) }},
+		{Name: "MaxConnectionsPerSource", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Socket.MaxConnectionsPerSource), 10) }},
 		{Name: "Listen", Lines: func(u *Unit) []string {
 			var out []string
 			for _, p := range u.Socket.ListenStream {
@@ -172,7 +194,12 @@ func socketProps() []Property {
 			return out
 		}},
 		{Name: "FileDescriptorName", Format: func(u *Unit) string { return u.Socket.FDName }},
-		{Name: "Triggers", Format: func(u *Unit) string { return u.Socket.Service }},
+		{Name: "Triggers", Format: func(u *Unit) string {
+			if u.Socket.Accept {
+				return "" // the instances, started per connection
+			}
+			return u.Socket.Service
+		}},
 	}
 }
 
@@ -180,6 +207,9 @@ func socketProps() []Property {
 func (s *Socket) finish() error {
 	if len(s.ListenStream) == 0 {
 		return refuse("socket unit has no ListenStream= setting")
+	}
+	if s.Accept && s.serviceSet {
+		return refuse("Explicit service configuration for accepting socket units not supported. Refusing.")
 	}
 	return nil
 }

@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// acceptScript is an Accept=yes instance: it tells who it is, echoes a
+// line back and holds the connection until the peer closes it. Without
+// StandardInput=socket it finds the connection at fd 3 (LISTEN_FDS).
+const acceptScript = `#!/bin/sh
+if [ -n "$LISTEN_FDS" ]; then exec <&3 >&3; fi
+echo "uid=$(id -u) remote=${REMOTE_ADDR-none}:${REMOTE_PORT-none} fds=${LISTEN_FDS-none} names=${LISTEN_FDNAMES-none} inst=$1"
+read x
+echo "got $x"
+cat >/dev/null
+`
+
+// acceptConn is one client connection to an Accept=yes socket.
+type acceptConn struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dialAccept(t *testing.T, network, addr string) *acceptConn {
+	t.Helper()
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return &acceptConn{c: c, r: bufio.NewReader(c)}
+}
+
+// hello reads the instance's first line and has it echo a line back.
+func (a *acceptConn) hello(t *testing.T) string {
+	t.Helper()
+	first, err := a.r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the instance's first line: %v (got %q)", err, first)
+	}
+	fmt.Fprintf(a.c, "ping\n")
+	if got, err := a.r.ReadString('\n'); err != nil || got != "got ping\n" {
+		t.Fatalf("echo: got %q, %v", got, err)
+	}
+	return strings.TrimSpace(first)
+}
+
+func showSocket(t *testing.T, capsule, unit string) string {
+	t.Helper()
+	args := []string{"show", "-p", "Accept,MaxConnections,MaxConnectionsPerSource,NConnections,NAccepted,NRefused", unit}
+	if capsule != "" {
+		args = append([]string{"-C", capsule}, args...)
+	}
+	return ctl(t, 0, args...).stdout
+}
+
+// TestSocketAcceptUnix runs an Accept=yes socket on a unix path in the
+// system manager: each connection starts NAME@N-PID-UID.service (systemd
+// 257's name for a unix peer) with the connection on its standard input
+// and output, MaxConnections= accepts and drops the connection over the
+// limit and counts it in NRefused, and an instance that ended well is
+// gone from list-units while a template without StandardInput=socket gets
+// the connection at fd 3 with LISTEN_FDNAMES=connection.
+func TestSocketAcceptUnix(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "acc.sh")
+	if err := os.WriteFile(script, []byte(acceptScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.Itoa(os.Getpid()%100000) + "-" + strconv.FormatInt(counter.Add(1), 10)
+	sock, tmpl := "sa-u"+id+".socket", "sa-u"+id+"@.service"
+	path := filepath.Join(dir, "s.sock")
+	systemUnit(t, sock, "[Socket]\nListenStream="+path+"\nAccept=yes\nMaxConnections=2\n")
+	systemUnit(t, tmpl, "[Unit]\nDescription=Echo\n[Service]\nStandardInput=socket\nExecStart="+script+" %i\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", sock)
+
+	want := "Accept=yes\nMaxConnections=2\nMaxConnectionsPerSource=0\nNConnections=0\nNAccepted=0\nNRefused=0\n"
+	if got := showSocket(t, "", sock); got != want {
+		t.Errorf("show before: got\n%s\nwant\n%s", got, want)
+	}
+	self := strconv.Itoa(os.Getpid())
+	a := dialAccept(t, "unix", path)
+	if got, want := a.hello(t), "uid=0 remote=none:none fds=none names=none inst=0-"+self+"-0"; got != want {
+		t.Errorf("first instance: got %q, want %q", got, want)
+	}
+	b := dialAccept(t, "unix", path)
+	if got, want := b.hello(t), "inst=1-"+self+"-0"; !strings.HasSuffix(got, want) {
+		t.Errorf("second instance: got %q, want it to end in %q", got, want)
+	}
+	inst0 := "sa-u" + id + "@0-" + self + "-0.service"
+	r := ctl(t, 0, "show", "-p", "Description,ActiveState", inst0)
+	if want := "Description=Echo (PID " + self + "/UID 0)\nActiveState=active\n"; r.stdout != want {
+		t.Errorf("instance: got\n%s\nwant\n%s", r.stdout, want)
+	}
+
+	// Over MaxConnections=2: accepted, then closed unread.
+	c := dialAccept(t, "unix", path)
+	fmt.Fprintf(c.c, "ping\n")
+	if got, err := io.ReadAll(c.r); len(got) != 0 {
+		t.Errorf("third connection: want it dropped, read %q (%v)", got, err)
+	}
+	want = "Accept=yes\nMaxConnections=2\nMaxConnectionsPerSource=0\nNConnections=2\nNAccepted=2\nNRefused=1\n"
+	if got := showSocket(t, "", sock); got != want {
+		t.Errorf("show with two held and one refused: got\n%s\nwant\n%s", got, want)
+	}
+	if r := ctl(t, 0, "logs", "-u", sock); !strings.Contains(r.stdout, sock+": Too many incoming connections (2), dropping connection.") {
+		t.Errorf("no refusal line in the socket's log:\n%s", r.stdout)
+	}
+
+	// The instances end with their connections and are forgotten.
+	a.c.Close()
+	b.c.Close()
+	if !waitFor(5*time.Second, func() bool {
+		return strings.Contains(showSocket(t, "", sock), "NConnections=0\n")
+	}) {
+		t.Errorf("connections still counted after both closed:\n%s", showSocket(t, "", sock))
+	}
+	if r := ctl(t, 0, "list-units", "--all", "sa-u"+id+"@*"); strings.Contains(r.stdout, "sa-u"+id+"@") {
+		t.Errorf("instances still listed after they ended well:\n%s", r.stdout)
+	}
+
+	// The next one is number 2: the refused connection took no number.
+	// Without StandardInput=socket, the connection is fd 3.
+	systemUnit(t, tmpl, "[Service]\nExecStart="+script+" %i\n")
+	ctl(t, 0, "daemon-reload")
+	d := dialAccept(t, "unix", path)
+	if got, want := d.hello(t), "uid=0 remote=none:none fds=1 names=connection inst=2-"+self+"-0"; got != want {
+		t.Errorf("LISTEN_FDS instance: got %q, want %q", got, want)
+	}
+}
