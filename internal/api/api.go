@@ -314,6 +314,10 @@ type RunReply struct {
 	Result     string   `json:"result,omitempty"`
 	ExitCode   string   `json:"exitCode,omitempty"`
 	ExitStatus int      `json:"exitStatus,omitempty"`
+	// RuntimeUSec is from the unit's start to its end, CPUUsageNSec the
+	// CPU time its processes used; nil when not known.
+	RuntimeUSec  *int64 `json:"runtimeUSec,omitempty"`
+	CPUUsageNSec *int64 `json:"cpuUsageNSec,omitempty"`
 }
 
 // JobRef names one installed job.

@@ -5,14 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/capsuled/capsuled/internal/api"
+	"github.com/capsuled/capsuled/internal/exitstatus"
+	"github.com/capsuled/capsuled/internal/unitconf"
 )
 
 type runOptions struct {
@@ -213,8 +217,7 @@ func runCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 		return nil
 	}
 	if r.wait && !o.quiet {
-		fmt.Fprintf(stdio.Stderr, "Finished with result: %s\nMain processes terminated with: code=%s/status=%d\n",
-			printable(result.Result), printable(result.ExitCode), result.ExitStatus)
+		printRunSummary(stdio.Stderr, result)
 	}
 	return exitStatusOf(result)
 }
@@ -288,4 +291,19 @@ func findExecutable(cmd string) error {
 		return fail(exitFailure, "Failed to find executable %s: %s", cmd, strings.ToUpper(msg[:1])+msg[1:])
 	}
 	return fail(exitFailure, "Failed to find executable %s: %v", cmd, first)
+}
+
+// printRunSummary prints how a waited-for run ended, as systemd-run --wait
+// does.
+func printRunSummary(w io.Writer, r api.RunReply) {
+	fmt.Fprintf(w, "Finished with result: %s\n", printable(r.Result))
+	if r.ExitCode != "" {
+		fmt.Fprintf(w, "Main processes terminated with: code=%s, status=%s\n", printable(r.ExitCode), exitstatus.Text(r.ExitCode, r.ExitStatus))
+	}
+	if r.RuntimeUSec != nil {
+		fmt.Fprintf(w, "Service runtime: %s\n", unitconf.FormatTimespanAccuracy(time.Duration(*r.RuntimeUSec)*time.Microsecond, time.Millisecond))
+	}
+	if r.CPUUsageNSec != nil {
+		fmt.Fprintf(w, "CPU time consumed: %s\n", unitconf.FormatTimespanAccuracy(time.Duration(*r.CPUUsageNSec), time.Millisecond))
+	}
 }

@@ -295,5 +295,13 @@ func runTransient(ctx context.Context, m *manager.Manager, c *varlink.Call) erro
 	}
 	reply.Done = true
 	reply.Result, reply.ExitCode, reply.ExitStatus = exit.Result, exit.ExitCode, exit.ExitStatus
+	if exit.Runtime > 0 {
+		us := exit.Runtime.Microseconds()
+		reply.RuntimeUSec = &us
+	}
+	if exit.CPU >= 0 {
+		ns := exit.CPU.Nanoseconds()
+		reply.CPUUsageNSec = &ns
+	}
 	return c.Reply(reply)
 }

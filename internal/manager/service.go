@@ -41,6 +41,9 @@ type runState struct {
 	fdNames    []string
 	collect    bool
 	extraEnv   []string
+	// cpuNSec is the CPU time the invocation's cgroup used, read when
+	// it is removed (-1: not known); guarded by Manager.mu.
+	cpuNSec int64
 
 	main      *process.Process
 	ready     chan struct{}
@@ -100,7 +103,11 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	release()
 	var ce *credError
 	if errors.As(err, &ce) && len(svc.ExecStart)+len(svc.ExecStartPre) > 0 {
-		m.failCreds(u, rs, ce, slices.Concat(svc.ExecStartPre, svc.ExecStart)[0].Path)
+		argv0 := slices.Concat(svc.ExecStartPre, svc.ExecStart)[0].Path
+		if started, err := m.startFailingMain(u, rs, ce, argv0); started {
+			return err
+		}
+		m.failCreds(u, rs, ce, argv0)
 		m.closeStdio(rs)
 		return fmt.Errorf("start %s: User=%s Group=%s SupplementaryGroups=%s: %s", u.name, svc.User, svc.Group,
 			strings.Join(svc.SupplementaryGroups, " "), ce.msg)
@@ -114,6 +121,9 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 	if cmds := slices.Concat(svc.ExecCondition, svc.ExecStartPre, svc.ExecStart); len(cmds) > 0 {
 		var ce *credError
 		if errors.As(m.checkUserCreds(svc), &ce) {
+			if started, err := m.startFailingMain(u, rs, ce, cmds[0].Path); started {
+				return err
+			}
 			m.failCreds(u, rs, ce, cmds[0].Path)
 			m.closeStdio(rs)
 			return fmt.Errorf("start %s: %s (the user manager runs units only as its own user)", u.name, ce.msg)
@@ -514,6 +524,13 @@ func (m *Manager) awaitMainStatus(rs *runState) {
 func (m *Manager) release(u *Unit, rs *runState) {
 	keepUser := false
 	if rs.cgroup != "" {
+		cpu := int64(-1)
+		if v, ok := cgroupKey(m.cfg.Cgroups.Path(rs.cgroup)+"/cpu.stat", "usage_usec"); ok {
+			cpu = int64(v) * 1000
+		}
+		m.mu.Lock()
+		rs.cpuNSec = cpu
+		m.mu.Unlock()
 		if err := m.cfg.Cgroups.RemoveTree(rs.cgroup); err != nil {
 			// What is left may still run as the user, or be owned by it:
 			// the UID must not go to someone else.

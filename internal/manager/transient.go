@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/process"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -56,6 +57,11 @@ type TransientExit struct {
 	Result     string
 	ExitCode   string
 	ExitStatus int
+	// Runtime is from the unit's start to its end (0: not known); CPU
+	// the CPU time its processes used (-1: not known), as systemd-run's
+	// summary prints them.
+	Runtime time.Duration
+	CPU     time.Duration
 }
 
 // Wait returns how the run ended, once it has.
@@ -67,7 +73,14 @@ func (t *Transient) Wait(ctx context.Context) (TransientExit, error) {
 	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
-	return TransientExit{Result: t.u.result.String(), ExitCode: t.u.exitCode, ExitStatus: t.u.exitStatus}, nil
+	x := TransientExit{Result: t.u.result.String(), ExitCode: t.u.exitCode, ExitStatus: t.u.exitStatus, CPU: -1}
+	if st := t.u.stamps; st.inactiveEnter.mono > st.inactiveExit.mono && st.inactiveExit.mono > 0 {
+		x.Runtime = time.Duration(st.inactiveEnter.mono-st.inactiveExit.mono) * time.Microsecond
+	}
+	if t.rs.cpuNSec >= 0 && t.rs.cgroup != "" {
+		x.CPU = time.Duration(t.rs.cpuNSec)
+	}
+	return x, nil
 }
 
 // RunTransient writes a transient service from spec, starts it and returns

@@ -84,6 +84,9 @@ func (m *Manager) failCreds(u *Unit, rs *runState, ce *credError, argv0 string) 
 		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", u.name, exitstatus.Name(ce.status), argv0, ce.errno)}
 	cmd, isMain := failingCommand(u.svc, argv0)
 	p := m.spawnFailure(u, rs, argv0, ce.status, lines)
+	if p != nil {
+		<-p.Exited()
+	}
 	if p == nil {
 		for _, l := range lines {
 			m.logf(u, "%s", l)
@@ -121,8 +124,8 @@ func failingCommand(svc *serviceConfig, argv0 string) (*unit.Command, bool) {
 }
 
 // spawnFailure starts the process that fails the step with status,
-// writing lines to the unit's log, in the invocation's cgroup, and waits
-// for its end; nil if it could not be started.
+// writing lines to the unit's log, in the invocation's cgroup; nil if it
+// could not be started.
 func (m *Manager) spawnFailure(u *Unit, rs *runState, argv0 string, status int, lines []string) *process.Process {
 	if m.cfg.Exe == "" {
 		return nil
@@ -147,6 +150,30 @@ func (m *Manager) spawnFailure(u *Unit, rs *runState, argv0 string, status int, 
 	if err != nil {
 		return nil
 	}
-	<-p.Exited()
 	return p
+}
+
+// startFailingMain starts a simple or idle service whose main command's
+// credentials were refused as systemd does: the start succeeds, as it
+// does once the main process is forked, and the process then fails with
+// the step's status, which ends the unit as any main process's exit
+// (Restart= included). False if the failure process could not be started.
+func (m *Manager) startFailingMain(u *Unit, rs *runState, ce *credError, argv0 string) (bool, error) {
+	cmd, isMain := failingCommand(u.svc, argv0)
+	if !isMain || cmd == nil || (u.svc.Type != "simple" && u.svc.Type != "idle") {
+		return false, nil
+	}
+	lines := []string{u.name + ": " + ce.msg,
+		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", u.name, exitstatus.Name(ce.status), argv0, ce.errno)}
+	p := m.spawnFailure(u, rs, argv0, ce.status, lines)
+	if p == nil {
+		return false, nil
+	}
+	m.noteExec(u, rs, *cmd, p)
+	m.mu.Lock()
+	rs.main = p
+	u.stamps.mainStarted()
+	m.mu.Unlock()
+	p.AfterExit(func() { m.watchMain(u, rs, p) })
+	return true, m.enterRunning(u, rs, false)
 }

@@ -32,19 +32,24 @@ var timespanUnits = []struct {
 // (exact, largest unit first: "1min 30s", "100ms", "1.500000s"); spans
 // below a minute with a remainder use a decimal point, as systemd does.
 func formatTimespan(d time.Duration) string {
-	if d <= 0 {
-		return "0"
-	}
 	if d == math.MaxInt64 {
 		return "infinity"
 	}
-	t := uint64(d / time.Microsecond)
+	return FormatTimespanAccuracy(d, time.Microsecond)
+}
+
+// FormatTimespanAccuracy prints a span as systemd's format_timespan() does
+// with the given accuracy (a power of ten of microseconds): digits below it
+// are dropped, not rounded ("48ms", "1.234s" at 1ms).
+func FormatTimespanAccuracy(d, accuracy time.Duration) string {
+	t := uint64(max(d, 0) / time.Microsecond)
+	acc := max(uint64(accuracy/time.Microsecond), 1)
 	if t == 0 {
 		return "0"
 	}
 	var parts []string
 	for _, u := range timespanUnits {
-		if t == 0 {
+		if t == 0 || (t < acc && len(parts) > 0) {
 			break
 		}
 		if t < u.usec {
@@ -55,6 +60,10 @@ func formatTimespan(d time.Duration) string {
 			digits := 0
 			for c := u.usec; c > 1; c /= 10 {
 				digits++
+			}
+			for c := acc; c > 1 && digits > 0; c /= 10 {
+				b /= 10
+				digits--
 			}
 			if digits > 0 {
 				parts = append(parts, fmt.Sprintf("%d.%0*d%s", a, digits, b, u.suffix))

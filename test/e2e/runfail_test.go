@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,29 @@ func TestRunMissingExecutable(t *testing.T) {
 	}
 	if r := ctlRun(nil, "status", "rmemiss.service"); r.code != 4 {
 		t.Errorf("a refused run left a unit: %s", r)
+	}
+}
+
+// TestRunWaitSummary: run --wait ends with systemd-run 257's summary
+// (observed: "Finished with result: exit-code", "Main processes terminated
+// with: code=exited, status=3/NOTIMPLEMENTED", "code=killed,
+// status=9/KILL", "Service runtime: 37ms", "CPU time consumed: 6ms"), in
+// the system manager and a capsule. Before, the status line read
+// "code=exited/status=3" and the runtime and CPU lines were missing.
+func TestRunWaitSummary(t *testing.T) {
+	c := startCapsule(t, "rws")
+	span := `(\d+(\.\d+)?(us|ms|s)|\d+min( \d+(\.\d+)?s)?)`
+	for _, where := range [][]string{nil, {"-C", c}} {
+		for cmd, want := range map[string]string{
+			"exit 3":     `Finished with result: exit-code\nMain processes terminated with: code=exited, status=3/NOTIMPLEMENTED\n`,
+			"kill -9 $$": `Finished with result: signal\nMain processes terminated with: code=killed, status=9/KILL\n`,
+			"true":       `Finished with result: success\nMain processes terminated with: code=exited, status=0/SUCCESS\n`,
+		} {
+			r := ctlRun(nil, append(append([]string{}, where...), "run", "--wait", "sh", "-c", cmd)...)
+			re := regexp.MustCompile(`\n` + want + `Service runtime: ` + span + `\nCPU time consumed: ` + span + `\n$`)
+			if !re.MatchString(r.stderr) {
+				t.Errorf("%v run --wait sh -c %q: %s\nwant the summary matching %s", where, cmd, r, re)
+			}
+		}
 	}
 }
