@@ -144,6 +144,16 @@ type Unit struct {
 	Triggers    []string `json:"triggers,omitempty"`
 	TriggeredBy []string `json:"triggeredBy,omitempty"`
 	TimerNext   int64    `json:"timerNext,omitempty"`
+	// Accept is an Accept=yes socket's connections (status's
+	// "Accepted: N; Connected: N;"), nil for other units.
+	Accept *Accept `json:"accept,omitempty"`
+}
+
+// Accept counts an Accept=yes socket's connections: those accepted so far
+// and those whose instance still runs.
+type Accept struct {
+	Accepted  uint `json:"accepted"`
+	Connected uint `json:"connected"`
 }
 
 // ExecRun is an ended command: its setting (ExecStartPre, ...), command

@@ -132,6 +132,9 @@ func printStatus(w io.Writer, u *api.Unit) {
 		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
 	printTriggers(w, u)
+	if a := u.Accept; a != nil {
+		fmt.Fprintf(w, "   Accepted: %d; Connected: %d;\n", a.Accepted, a.Connected)
+	}
 	for _, e := range u.Execs {
 		fmt.Fprintf(w, "    Process: %d %s=%s (code=%s, %s)\n", e.PID, printable(e.Kind), printable(e.Argv),
 			printable(e.Code), exitText(e.Code, e.Status))

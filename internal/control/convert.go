@@ -13,6 +13,9 @@ func unitOf(s manager.UnitStatus) api.Unit {
 		MainPID: s.MainPID, ExecMainPID: s.ExecMainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
 		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log,
 		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy}
+	if a := s.Accept; a != nil {
+		u.Accept = &api.Accept{Accepted: a.Accepted, Connected: a.Connected}
+	}
 	if !s.TimerNext.IsZero() {
 		u.TimerNext = s.TimerNext.UnixMicro()
 	}

@@ -374,6 +374,22 @@ func usesSocket(s *serviceConfig) bool {
 	return s != nil && (s.StandardInput == "socket" || s.StandardOutput == "socket" || s.StandardError == "socket")
 }
 
+// AcceptStatus is what status shows of an Accept=yes socket: the
+// connections accepted so far and those whose instance runs.
+type AcceptStatus struct{ Accepted, Connected uint }
+
+// acceptStatusLocked is u's AcceptStatus, nil unless u is an Accept=yes
+// socket. Callers hold m.mu.
+func acceptStatusLocked(u *Unit) *AcceptStatus {
+	if u.sock == nil || !u.sock.Accept {
+		return nil
+	}
+	if u.accept == nil {
+		return &AcceptStatus{}
+	}
+	return &AcceptStatus{Accepted: u.accept.accepted, Connected: u.accept.connections}
+}
+
 // acceptProperties are an Accept=yes socket's counts, for show.
 func acceptProperties(c *acceptCounters) []Property {
 	if c == nil {

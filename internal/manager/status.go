@@ -67,6 +67,9 @@ type UnitStatus struct {
 	// by, and a timer's next elapse (zero: none).
 	Triggers, TriggeredBy []string
 	TimerNext             time.Time
+	// Only in full status: an Accept=yes socket's connections, nil for
+	// other units.
+	Accept *AcceptStatus
 }
 
 // Mode says whether this is the system manager or a capsule's.
@@ -150,6 +153,7 @@ func (m *Manager) status(u *Unit, lines int) UnitStatus {
 	if u.run != nil {
 		s.Execs = execRunsLocked(u.run)
 	}
+	s.Accept = acceptStatusLocked(u)
 	m.mu.Unlock()
 	if u.loadState == loadLoaded {
 		if st, err := m.UnitFileState(u.name); err == nil {

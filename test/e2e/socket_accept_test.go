@@ -21,6 +21,7 @@ if [ -n "$LISTEN_FDS" ]; then exec <&3 >&3; fi
 echo "uid=$(id -u) remote=${REMOTE_ADDR-none}:${REMOTE_PORT-none} fds=${LISTEN_FDS-none} names=${LISTEN_FDNAMES-none} inst=$1"
 read x
 echo "got $x"
+read x && echo "got $x"
 cat >/dev/null
 `
 
@@ -114,6 +115,9 @@ func TestSocketAcceptUnix(t *testing.T) {
 	if got := showSocket(t, "", sock); got != want {
 		t.Errorf("show with two held and one refused: got\n%s\nwant\n%s", got, want)
 	}
+	if r := ctl(t, 0, "status", "-n", "0", sock); !strings.Contains(r.stdout, "\n   Accepted: 2; Connected: 2;\n") {
+		t.Errorf("status: want systemd 257's Accepted: 2; Connected: 2; line, got\n%s", r.stdout)
+	}
 	if r := ctl(t, 0, "logs", "-u", sock); !strings.Contains(r.stdout, sock+": Too many incoming connections (2), dropping connection.") {
 		t.Errorf("no refusal line in the socket's log:\n%s", r.stdout)
 	}
@@ -137,5 +141,43 @@ func TestSocketAcceptUnix(t *testing.T) {
 	d := dialAccept(t, "unix", path)
 	if got, want := d.hello(t), "uid=0 remote=none:none fds=1 names=connection inst=2-"+self+"-0"; got != want {
 		t.Errorf("LISTEN_FDS instance: got %q, want %q", got, want)
+	}
+}
+
+// TestSocketAcceptCapsule runs an Accept=yes socket in a capsule: the
+// instance runs as the capsule's user, under its manager, with the
+// connection on its standard streams; stopping the socket leaves the
+// running instance and its connection alone, as systemd 257 does.
+func TestSocketAcceptCapsule(t *testing.T) {
+	name := startCapsule(t, "sa")
+	uid, ok := capsuleUID(t, name)
+	if !ok {
+		t.Fatalf("no user for capsule %s", name)
+	}
+	if err := os.WriteFile(homeOf(name)+"/acc.sh", []byte(acceptScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeUnits(t, name, map[string]string{
+		"sa.socket":   "[Socket]\nListenStream=%t/sa.sock\nAccept=yes\n",
+		"sa@.service": "[Service]\nStandardInput=socket\nExecStart=/bin/sh %h/acc.sh %i\n",
+	})
+	ctl(t, 0, "-C", name, "start", "sa.socket")
+	self := strconv.Itoa(os.Getpid())
+	a := dialAccept(t, "unix", "/run/capsules/"+name+"/sa.sock")
+	if got, want := a.hello(t), "uid="+strconv.Itoa(uid)+" remote=none:none fds=none names=none inst=0-"+self+"-0"; got != want {
+		t.Errorf("instance: got %q, want %q", got, want)
+	}
+	inst := "sa@0-" + self + "-0.service"
+	ctl(t, 0, "-C", name, "stop", "sa.socket")
+	r := ctl(t, 0, "-C", name, "show", "-p", "ActiveState,Description", inst)
+	if want := "Description=PID " + self + "/UID 0\nActiveState=active\n"; r.stdout != want {
+		t.Errorf("instance after the socket stopped: got\n%s\nwant\n%s", r.stdout, want)
+	}
+	fmt.Fprintf(a.c, "still\n")
+	if got, err := a.r.ReadString('\n'); err != nil || got != "got still\n" {
+		t.Errorf("connection after the socket stopped: got %q, %v", got, err)
+	}
+	if got := showSocket(t, name, "sa.socket"); got != "Accept=yes\nMaxConnections=64\nMaxConnectionsPerSource=0\nNConnections=1\nNAccepted=1\nNRefused=0\n" {
+		t.Errorf("show after the socket stopped:\n%s", got)
 	}
 }
