@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // busService is a D-Bus service for the tests, run by the capsule's
@@ -96,6 +97,25 @@ func TestBusActivation(t *testing.T) {
 	if got := states(t, c, "bmfail.service"); got != "Result=exit-code\nActiveState=failed\nSubState=failed\n" {
 		t.Errorf("bmfail.service:\n%s", got)
 	}
+	// UpdateActivationEnvironment reaches the manager's environment; a
+	// program calling SetEnvironment itself is refused.
+	r = inCapsule(t, c, 0, "busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus UpdateActivationEnvironment 'a{ss}' 1 BMVAR bmval; "+
+		"busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager SetEnvironment as 1 BMBAD=1 2>&1; true")
+	if !strings.Contains(r.stdout, "Call failed: Access denied") { // org.freedesktop.DBus.Error.AccessDenied
+		t.Errorf("direct SetEnvironment: %s", r)
+	}
+	waitFor(5*time.Second, func() bool { return strings.Contains(ctl(t, 0, "-C", c, "show-environment").stdout, "BMVAR=bmval\n") })
+	if env := ctl(t, 0, "-C", c, "show-environment").stdout; !strings.Contains(env, "BMVAR=bmval\n") || strings.Contains(env, "BMBAD") {
+		t.Errorf("show-environment:\n%s", env)
+	}
+	// The broker restarted: the manager joins it again and answers.
+	ctl(t, 0, "-C", c, "restart", "dbus.service")
+	// bmok.service's program ends with its connection.
+	waitFor(10*time.Second, func() bool { return showValue(t, c, "bmok.service", "ActiveState") != "active" })
+	r = inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.Ok")
+	if !strings.Contains(r.stdout, "org.bm.Ok reply hi x\n") {
+		t.Errorf("activation after the broker's restart:\n%s", r.stdout)
+	}
 	// Another capsule: its own bus, where nothing of the first is seen.
 	o := startCapsule(t, "bmb")
 	busHome(t, o, map[string]string{"client.py": busClient})
@@ -109,10 +129,12 @@ func TestBusActivation(t *testing.T) {
 // BusName= (here 1 s after it starts), then active; it requires and is
 // ordered after dbus.socket (observed in systemd 257: Requires=app.slice
 // basic.target dbus.socket); one that never takes its name fails when
-// its start times out, with systemd 257's result and log line.
+// its start times out, with systemd 257's result and log line, and the
+// caller that activated it gets "startup job failed".
 func TestBusTypeDbus(t *testing.T) {
 	c := startCapsule(t, "bmt")
-	busHome(t, c, map[string]string{"svc.py": busService})
+	busHome(t, c, map[string]string{"svc.py": busService, "client.py": busClient,
+		".local/share/dbus-1/services/org.bm.NoName.service": dbusServiceFile("org.bm.NoName", "bmnoname.service")})
 	writeUnits(t, c, map[string]string{
 		"bmslow.service":   "[Service]\nType=dbus\nBusName=org.bm.Slow\nExecStart=/usr/bin/python3 %h/svc.py org.bm.Slow 1\n",
 		"bmnoname.service": "[Service]\nType=dbus\nBusName=org.bm.NoName\nExecStart=/bin/sleep infinity\nTimeoutStartSec=1s\n",
@@ -127,7 +149,12 @@ func TestBusTypeDbus(t *testing.T) {
 	if r := inCapsule(t, c, 0, "busctl --user call org.bm.Slow /bm org.bm.Test Hello s y"); r.stdout != "s \"hi y\"\n" {
 		t.Errorf("call: %s", r)
 	}
-	r = ctl(t, 1, "-C", c, "start", "bmnoname.service")
+	// Activated by a call: the start job's timeout fails the caller with
+	// systemd 257's broker's words.
+	r = inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.NoName")
+	if want := "org.bm.NoName error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.NoName': startup job failed\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("want %q in:\n%s", want, r.stdout)
+	}
 	if got := states(t, c, "bmnoname.service"); got != "Result=timeout\nActiveState=failed\nSubState=failed\n" {
 		t.Errorf("bmnoname.service:\n%s", got)
 	}
