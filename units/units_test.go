@@ -1,6 +1,8 @@
 package units
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -52,5 +54,23 @@ func TestBuiltinUnitsLoad(t *testing.T) {
 		if tt.check != nil {
 			tt.check(t, u)
 		}
+	}
+}
+
+// TestHostDBusSocketNoSystemctl: the host's dbus.socket runs systemctl
+// --user set-environment, which cannot reach capsuled and would wait on
+// the socket being started; the built-in drop-in resets it.
+func TestHostDBusSocketNoSystemctl(t *testing.T) {
+	dir := t.TempDir()
+	host := "[Socket]\nListenStream=%t/bus\nExecStartPost=-/bin/systemctl --user set-environment DBUS_SESSION_BUS_ADDRESS=unix:path=%t/bus\n"
+	if err := os.WriteFile(filepath.Join(dir, "dbus.socket"), []byte(host), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u, err := (&unit.Loader{Paths: []string{dir}, Builtin: User()}).Load("dbus.socket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Options.List("Socket", "ExecStartPost"); len(got) != 0 {
+		t.Errorf("ExecStartPost=%q, drop-ins %q", got, u.DropIns)
 	}
 }

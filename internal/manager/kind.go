@@ -61,17 +61,17 @@ type socketKind struct{ m *Manager }
 
 func (socketKind) typeName() string { return "socket" }
 
-func (k socketKind) start(_ context.Context, u *Unit) error {
-	if err := k.m.startSocket(u); err != nil {
-		k.m.fail(u, resultResources)
-		return err
+func (k socketKind) start(ctx context.Context, u *Unit) error { return k.m.startSocketUnit(ctx, u) }
+
+func (k socketKind) stop(_ context.Context, u *Unit) { k.m.stopSocketUnit(u) }
+
+// cgroup: only a socket unit with commands to run has one.
+func (k socketKind) cgroup(u *Unit) string {
+	if u.svc == nil {
+		return ""
 	}
-	return nil
+	return filepath.Join(k.m.cfg.CgroupBase, slicePath(u.slice), u.name)
 }
-
-func (k socketKind) stop(_ context.Context, u *Unit) { k.m.stopSocket(u) }
-
-func (socketKind) cgroup(*Unit) string { return "" }
 
 type targetKind struct{ m *Manager }
 

@@ -115,7 +115,7 @@ func (m *Manager) unitChangedLocked(e Event) {
 func (m *Manager) absorbLocked(eff job.Effects) {
 	for _, f := range eff.Finished {
 		if f.Result != job.ResultDone {
-			if msg := job.DoneMessage(f.Job.Type, f.Result); msg != "" {
+			if msg := socketDoneMessage(f.Job.Unit, job.DoneMessage(f.Job.Type, f.Result)); msg != "" {
 				m.printed = append(m.printed, m.jobLineLocked(f.Job.Unit, msg, job.DoneLevel(f.Result)))
 			}
 		}

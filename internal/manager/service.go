@@ -396,7 +396,7 @@ func (m *Manager) waitExit(ctx context.Context, p *process.Process, timeout time
 	case <-p.Exited():
 		return nil
 	case <-tc:
-		return fmt.Errorf("timed out after %s", timeout)
+		return fmt.Errorf("%w after %s", errTimedOut, timeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

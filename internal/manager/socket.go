@@ -63,14 +63,7 @@ func (m *Manager) startSocket(u *Unit) error {
 			return fmt.Errorf("start %s: %w", u.name, err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	st.cancel = cancel
-	m.mu.Lock()
-	u.socket = st
-	u.setState(stateActive, subListening)
-	m.mu.Unlock()
-	m.logf(u, "Listening on %s.", u.ident())
-	go m.watchSocket(ctx, u, st)
+	m.socketBound(u, st)
 	return nil
 }
 
@@ -106,8 +99,13 @@ func (m *Manager) stopSocket(u *Unit) {
 func (m *Manager) failSocket(u *Unit, st *socketState, result Result) {
 	m.mu.Lock()
 	current := u.socket == st
+	rs := u.run
 	m.mu.Unlock()
 	if !current {
+		return
+	}
+	if u.svc != nil && rs != nil && !isClosed(rs.done) {
+		m.socketStopRun(u, rs, result, false)
 		return
 	}
 	m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, result)

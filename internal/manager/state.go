@@ -58,6 +58,7 @@ const (
 	subElapsed
 	subReloadSignal
 	subReloadNotify
+	subStopPre
 )
 
 var subStateNames = [...]string{
@@ -83,6 +84,7 @@ var subStateNames = [...]string{
 	subElapsed:      "elapsed",
 	subReloadSignal: "reload-signal",
 	subReloadNotify: "reload-notify",
+	subStopPre:      "stop-pre",
 }
 
 func (s SubState) String() string { return enumName(subStateNames[:], int(s)) }

@@ -111,6 +111,9 @@ func (m *Manager) newUnit(n unit.Name, f *unit.Unit) (*Unit, error) {
 		}
 	case "socket":
 		u.sock = conf.Socket
+		if socketRuns(u.sock) {
+			u.svc, u.slice = unitconf.SocketExecContext(u.sock), m.defaultSlice()
+		}
 	case "slice":
 		u.sliceRes = conf.Slice.Resources
 	}

@@ -18,7 +18,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 		{"a.service", "Service", "PrivateUsers=identity", "PrivateUsers= is not supported yet, ignoring."},
 		{"a.service", "Service", "LoadCredential=x:/y", "LoadCredential= is not supported yet, ignoring."},
 		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
-		{"a.socket", "Socket", "ExecStartPost=/bin/true", "ExecStartPost= is not supported yet, ignoring."},
+		{"a.socket", "Socket", "SmackLabel=x", "SmackLabel= is not supported yet, ignoring."},
 		{"a.socket", "Socket", "ListenDatagram=/x", "ListenDatagram= is not supported yet, ignoring."},
 		{"a.target", "Unit", "CollectMode=inactive", "CollectMode= is not supported yet, ignoring."},
 		{"a.target", "Install", "UpheldBy=b.target", "UpheldBy= is not supported yet, ignoring."},

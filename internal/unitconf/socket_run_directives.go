@@ -1,6 +1,7 @@
 package unitconf
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,39 @@ func newSocketRun() SocketRun {
 		PollLimit:    RateLimit{Interval: defaultSocketLimitInterval, defNo: 15, defYes: 150}}
 }
 
+func socketExecLines(field func(*SocketRun) *[]unit.Command) func(c *parseCtx, v string) error {
+	return func(c *parseCtx, v string) error {
+		dst := field(&sock(c).SocketRun)
+		if v == "" {
+			*dst = nil
+			return nil
+		}
+		cmd, err := unit.ParseCommandExpand(v, c.expandWord)
+		var spec *specifierError
+		if errors.As(err, &spec) {
+			c.warn("Failed to resolve unit specifiers in %s, ignoring: %v", v, spec.err)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		*dst = append(*dst, cmd)
+		return nil
+	}
+}
+
+func parseSocketTimeout(c *parseCtx, v string) error {
+	d := defaultTimeout
+	if strings.TrimSpace(v) != "" {
+		var err error
+		if d, err = unit.ParseTimespan(v); err != nil {
+			return err
+		}
+	}
+	sock(c).Timeout = d
+	return nil
+}
+
 func rateInterval(field func(*SocketRun) *RateLimit) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error {
 		d := defaultSocketLimitInterval
@@ -86,6 +120,11 @@ func socketRunDirectives() []Directive {
 	trig := func(r *SocketRun) *RateLimit { return &r.TriggerLimit }
 	poll := func(r *SocketRun) *RateLimit { return &r.PollLimit }
 	return []Directive{
+		{Key: "ExecStartPre", Props: []string{"ExecStartPre"}, Raw: true, Parse: socketExecLines(func(r *SocketRun) *[]unit.Command { return &r.ExecStartPre })},
+		{Key: "ExecStartPost", Props: []string{"ExecStartPost"}, Raw: true, Parse: socketExecLines(func(r *SocketRun) *[]unit.Command { return &r.ExecStartPost })},
+		{Key: "ExecStopPre", Props: []string{"ExecStopPre"}, Raw: true, Parse: socketExecLines(func(r *SocketRun) *[]unit.Command { return &r.ExecStopPre })},
+		{Key: "ExecStopPost", Props: []string{"ExecStopPost"}, Raw: true, Parse: socketExecLines(func(r *SocketRun) *[]unit.Command { return &r.ExecStopPost })},
+		{Key: "TimeoutSec", Props: []string{"TimeoutUSec"}, Parse: parseSocketTimeout},
 		{Key: "TriggerLimitIntervalSec", Props: []string{"TriggerLimitIntervalUSec"}, Raw: true, Parse: rateInterval(trig)},
 		{Key: "TriggerLimitBurst", Props: []string{"TriggerLimitBurst"}, Raw: true, Parse: rateBurst(trig)},
 		{Key: "PollLimitIntervalSec", Props: []string{"PollLimitIntervalUSec"}, Raw: true, Parse: rateInterval(poll)},
@@ -105,9 +144,28 @@ func socketRunProps() []Property {
 			}},
 		}
 	}
-	props := limit("TriggerLimit", func(r *SocketRun) RateLimit { return r.TriggerLimit })
+	exec := func(name string, f func(*SocketRun) []unit.Command) Property {
+		return Property{Name: name, Lines: func(u *Unit) []string { return formatExec(f(r(u))) }}
+	}
+	props := []Property{
+		{Name: "TimeoutUSec", Format: func(u *Unit) string { return formatTimeout(r(u).Timeout) }},
+		exec("ExecStartPre", func(r *SocketRun) []unit.Command { return r.ExecStartPre }),
+		exec("ExecStartPost", func(r *SocketRun) []unit.Command { return r.ExecStartPost }),
+		exec("ExecStopPre", func(r *SocketRun) []unit.Command { return r.ExecStopPre }),
+		exec("ExecStopPost", func(r *SocketRun) []unit.Command { return r.ExecStopPost }),
+	}
+	props = append(props, limit("TriggerLimit", func(r *SocketRun) RateLimit { return r.TriggerLimit })...)
 	return append(props, limit("PollLimit", func(r *SocketRun) RateLimit { return r.PollLimit })...)
 }
 
 // Accepts reports Accept=yes, on which the limits' defaults depend.
 func (s *Socket) Accepts() bool { return s.Accept }
+
+// SocketExecContext is the service configuration a socket unit's commands
+// run with: the defaults, as none of the [Socket] section's exec settings
+// is acted on yet; TimeoutSec= also bounds the end of what they leave.
+func SocketExecContext(s *Socket) *Service {
+	c := newService()
+	c.TimeoutStart, c.TimeoutStop = s.Timeout, s.Timeout
+	return c
+}

@@ -99,12 +99,13 @@ func TestSocketSeveralUnitsOneService(t *testing.T) {
 // TestSocketServiceStartLimit: a service that exits at once without
 // accepting is started again while the connection waits, five times, until
 // its start limit refuses it; the socket then fails with
-// service-start-limit-hit and stops listening, as in systemd 257. Before,
+// service-start-limit-hit and stops listening, running its ExecStopPost=,
+// as in systemd 257. Before,
 // such a service was started again as fast as it exited.
 func TestSocketServiceStartLimit(t *testing.T) {
 	c := startCapsule(t, "smsl")
 	writeUnits(t, c, map[string]string{
-		"sm-x.socket":  "[Socket]\nListenStream=%t/sm-x.sock\n",
+		"sm-x.socket":  "[Socket]\nListenStream=%t/sm-x.sock\nExecStopPost=/bin/echo sm-x StopPost\n",
 		"sm-x.service": "[Service]\nExecStart=/bin/true\n",
 	})
 	ctl(t, 0, "-C", c, "start", "sm-x.socket")
@@ -122,6 +123,9 @@ func TestSocketServiceStartLimit(t *testing.T) {
 			t.Errorf("no %q in the log:\n%s", l, logs)
 		}
 	}
+	// The failing socket runs its ExecStopPost=, as in systemd 257's
+	// capsule (its output may reach the log after the manager's lines).
+	waitLogN(t, c, "sm-x StopPost\n", 1)
 	if got := states(t, c, "sm-x.socket"); got != "Result=service-start-limit-hit\nActiveState=failed\nSubState=failed\n" {
 		t.Errorf("sm-x.socket:\n%s", got)
 	}
