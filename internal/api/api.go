@@ -33,7 +33,6 @@ const (
 	MethodDisableUnit        = Interface + ".DisableUnit"
 	MethodUnitFileState      = Interface + ".GetUnitFileState"
 	MethodGetLogs            = Interface + ".GetLogs"
-	MethodListBusNames       = Interface + ".ListBusNames"
 	MethodListJobs           = Interface + ".ListJobs"
 	MethodCancelJob          = Interface + ".CancelJob"
 	MethodGetEnvironment     = Interface + ".GetEnvironment"
@@ -260,20 +259,6 @@ type LogEntry struct {
 type LogLines struct {
 	Hostname string     `json:"hostname,omitempty"`
 	Entries  []LogEntry `json:"entries"`
-}
-
-// BusName is one name on a capsule's bus.
-type BusName struct {
-	Name        string `json:"name"`
-	PID         int    `json:"pid,omitempty"`
-	Process     string `json:"process,omitempty"`
-	Connection  string `json:"connection,omitempty"`
-	Activatable bool   `json:"activatable,omitempty"`
-}
-
-// BusNames is the reply of ListBusNames.
-type BusNames struct {
-	Names []BusName `json:"names"`
 }
 
 // Clean asks to remove a unit's resources.

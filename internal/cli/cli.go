@@ -217,7 +217,8 @@ Commands:
   is-enabled UNIT...           Print enabled, disabled, static, ...
   logs [-u UNIT...] [-f] [-n N] [--since=TIME] [--until=TIME] [-p PRIO] [-o json|cat|short]
        [--invocation=ID|0]     Log lines of units (or the whole manager); -f follows
-  bus [list]                   Names on a capsule's own D-Bus broker (with -C)
+  bus [busctl VERB [ARGS...]]  busctl's verbs on a capsule's own D-Bus broker (with -C;
+                               see capsulectl -C NAME bus --help)
   clean [--what=...] UNIT...   Remove a unit's directories (unit must be stopped)
   is-system-running            Print the manager's state (exit 0 if running)
   run [OPTIONS] COMMAND...     Run a command as a transient service
@@ -304,6 +305,9 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	if verb == "run" {
 		return runCommand(rest, o, raw, stdio, paths)
 	}
+	if verb == "bus" {
+		return busCommand(rest, o, raw, stdio, paths)
+	}
 	if verb == "calendar" {
 		return calendarCommand(rest, stdio, time.Local, time.Now())
 	}
@@ -335,7 +339,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		"is-enabled": true, "cat": true, "kill": true, "mask": true, "unmask": true, "edit": true}
 	need, known := needUnits[verb]
 	switch verb {
-	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "bus", "is-failed", "show",
+	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "is-failed", "show",
 		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths", "list-unit-files",
 		"show-environment", "set-environment", "unset-environment":
 		known = true
@@ -399,8 +403,6 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.edit(raw, pos)
 	case "logs":
 		return c.logs(args, pos)
-	case "bus":
-		return c.bus(pos)
 	case "reset-failed":
 		return c.resetFailed(pos)
 	case "show-environment":
@@ -796,43 +798,6 @@ func flagGiven(args []string, names ...string) bool {
 		}
 	}
 	return false
-}
-
-// bus lists the names on a capsule's bus, like busctl list.
-func (c *ctl) bus(args []string) error {
-	if len(args) > 1 || (len(args) == 1 && args[0] != "list") {
-		return fail(exitUsage, "bus knows only \"list\"; for more use busctl inside the capsule (capsulectl run -C NAME -P busctl --user ...)")
-	}
-	if c.t.capsule == "" {
-		return fail(exitUsage, "bus needs a capsule: capsulectl -C NAME bus")
-	}
-	var r api.BusNames
-	if err := c.t.client.Call(api.MethodListBusNames, struct{}{}, &r); err != nil {
-		return fail(exitFailure, "Failed to list bus names: %v", err)
-	}
-	if c.o.output == "json" {
-		return c.json(r)
-	}
-	w := len("NAME")
-	for i, n := range r.Names {
-		r.Names[i].Name, r.Names[i].Process, r.Names[i].Connection = printable(n.Name), printable(n.Process), printable(n.Connection)
-		w = max(w, len(r.Names[i].Name))
-	}
-	fmt.Fprintf(c.io.Stdout, "%-*s %7s %-15s %s\n", w, "NAME", "PID", "PROCESS", "CONNECTION")
-	for _, n := range r.Names {
-		pid, proc, conn := "-", "-", "-"
-		if n.PID > 0 {
-			pid, proc = fmt.Sprint(n.PID), n.Process
-		}
-		if n.Connection != "" {
-			conn = n.Connection
-		}
-		if n.Activatable {
-			conn = "(activatable)"
-		}
-		fmt.Fprintf(c.io.Stdout, "%-*s %7s %-15s %s\n", w, n.Name, pid, proc, conn)
-	}
-	return nil
 }
 
 func (c *ctl) resetFailed(names []string) error {

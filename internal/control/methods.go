@@ -35,7 +35,6 @@ func methods() map[string]method {
 		api.MethodEnableUnit:         enableUnit,
 		api.MethodDisableUnit:        disableUnit,
 		api.MethodUnitFileState:      unitFileState,
-		api.MethodListBusNames:       listBusNames,
 		api.MethodGetLogs:            getLogs,
 		api.MethodReload:             reload,
 		api.MethodRunTransient:       runTransient,
@@ -193,18 +192,6 @@ func unitFileState(_ context.Context, m *manager.Manager, c *varlink.Call) error
 		return err
 	}
 	return c.Reply(api.FileState{State: st})
-}
-
-func listBusNames(_ context.Context, m *manager.Manager, c *varlink.Call) error {
-	addr, err := m.BusAddress()
-	if err != nil {
-		return err
-	}
-	names, err := busNames(addr)
-	if err != nil {
-		return err
-	}
-	return c.Reply(names)
 }
 
 func reload(_ context.Context, m *manager.Manager, c *varlink.Call) error {
