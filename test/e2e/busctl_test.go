@@ -16,9 +16,9 @@ import (
 	"github.com/creack/pty"
 )
 
-// busService runs testdata/bussvc.py in the capsule as unit bc-svc,
+// bcService runs testdata/bussvc.py in the capsule as unit bc-svc,
 // owning name, and waits until the name is on the capsule's bus.
-func busService(t *testing.T, capsule, name string) {
+func bcService(t *testing.T, capsule, name string) {
 	t.Helper()
 	src, err := os.ReadFile("testdata/bussvc.py")
 	if err != nil {
@@ -88,7 +88,7 @@ func untilDone(wait func() result, poke func()) result {
 func TestCapsuleBusVerbs(t *testing.T) {
 	name := startCapsule(t, "bctl")
 	uid, _ := capsuleUID(t, name)
-	busService(t, name, "org.bc.Test")
+	bcService(t, name, "org.bc.Test")
 	bus := func(want int, args ...string) result {
 		t.Helper()
 		return ctl(t, want, append([]string{"-C", name, "bus"}, args...)...)
