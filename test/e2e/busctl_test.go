@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -332,5 +333,100 @@ func TestCapsuleBusRefusesPlantedSocket(t *testing.T) {
 	os.Lchown(dir+"/bus", uid, uid)
 	if r := bus(); r.code != 0 {
 		t.Errorf("restored: %s", r)
+	}
+}
+
+// TestEscapeBusConnectPtrace is a capsule that stalls capsulectl's
+// connect() to its bus (its own socket with a full backlog in place of
+// the bus) and, while one thread of capsulectl holds the capsule's UID,
+// tries to ptrace that thread and to read its memory. The kernel clears
+// the process's dumpable flag when that thread changes its effective UID
+// (fs.suid_dumpable=0), so both must fail.
+//
+// The capsule's Landlock domain (kernel 6.12 and later) denies ptrace
+// outside it too, so the attempt is made twice: from a service of the
+// capsule, and from a process with the capsule's UID but no sandbox, as
+// on a kernel without Landlock, where the dumpable flag is what stops it.
+func TestEscapeBusConnectPtrace(t *testing.T) {
+	name := startCapsule(t, "bcptr")
+	uid, _ := capsuleUID(t, name)
+	ctl(t, 0, "-C", name, "bus") // the broker runs; the hostile socket replaces its listener
+	bin := staticProgram(t, "busptrace")
+	dst := filepath.Join("/var/lib/capsules", name, "busptrace")
+	if b, err := os.ReadFile(bin); err != nil || os.WriteFile(dst, b, 0o755) != nil {
+		t.Fatalf("copy %s: %v", bin, err)
+	}
+	t.Run("from the capsule", func(t *testing.T) {
+		busPtrace(t, name, uid, bctlStart(t, "run", "-q", "-C", name, "-u", "bc-ptrace", "-P", dst))
+	})
+	t.Run("with the capsule's UID outside its sandbox", func(t *testing.T) {
+		// The capsule's home is behind root's /var/lib/private: run a copy
+		// from its runtime directory, which its UID may enter.
+		host := filepath.Join("/run/capsules", name, "busptrace")
+		if b, err := os.ReadFile(bin); err != nil || os.WriteFile(host, b, 0o755) != nil {
+			t.Fatalf("copy %s: %v", bin, err)
+		}
+		cmd := osexec.Command(host)
+		cmd.Env = []string{"XDG_RUNTIME_DIR=/run/capsules/" + name}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		busPtrace(t, name, uid, func() result {
+			cmd.Wait()
+			return result{stdout: out.String(), stderr: errb.String(), code: cmd.ProcessState.ExitCode()}
+		})
+	})
+}
+
+// busPtrace drives one attempt of TestEscapeBusConnectPtrace; hostile
+// waits for the hostile program's end.
+func busPtrace(t *testing.T, name string, uid int, hostile func() result) {
+	dir := filepath.Join("/run/capsules", name)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(dir + "/bc-ready"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hostile program not ready: %s", hostile())
+		}
+	}
+	cmd := osexec.Command(filepath.Join(e.bin, "capsulectl"), "-C", name, "bus", "list")
+	cmd.Env = append(os.Environ(), "CAPSULED_RUNTIME_DIR="+e.runtimeDir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	// capsulectl's connecting thread, as root sees it.
+	tid := 0
+	want := fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d\n", uid, uid, uid, uid)
+	for deadline := time.Now().Add(10 * time.Second); tid == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", cmd.Process.Pid))
+		for _, d := range tasks {
+			if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", cmd.Process.Pid, d.Name())); err == nil && strings.Contains(string(st), want) {
+				fmt.Sscan(d.Name(), &tid)
+			}
+		}
+	}
+	if tid == 0 {
+		t.Fatalf("capsulectl never had a thread with the capsule's UID %d", uid)
+	}
+	if err := os.WriteFile(dir+"/bc-go", []byte(fmt.Sprint(tid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := hostile()
+	if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 1 || !strings.HasPrefix(out.String(), "Failed to connect to system scope bus via capsule transport: ") {
+		t.Errorf("capsulectl against the stalling socket: %v %s", err, out.String())
+	}
+	if h.stdout != fmt.Sprintf("tried %d attach=EPERM vmread=EPERM\n", tid) {
+		t.Errorf("the capsule against capsulectl's thread %d: %s", tid, h)
+	}
+	if r := ctlRun(nil, "-C", name, "bus", "list"); r.code != 0 {
+		t.Errorf("bus after the attempt: %s", r)
 	}
 }
