@@ -2,7 +2,6 @@ package busctl
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -17,7 +16,7 @@ func ParseArgs(sig string, words []string) ([]Value, []string, error) {
 	}
 	types, err := splitSignature(sig)
 	if err != nil {
-		return nil, nil, fmt.Errorf("Invalid signature %q", sig)
+		return nil, nil, failf2("Invalid signature %q", sig)
 	}
 	var out []Value
 	for _, t := range types {
@@ -31,19 +30,19 @@ func ParseArgs(sig string, words []string) ([]Value, []string, error) {
 	return out, words, nil
 }
 
-var errTooFew = errors.New("Too few parameters for signature.")
+var errTooFew = failf("Too few parameters for signature.")
 
 func parseErr(word, what string, err error) error {
 	msg := "Invalid argument"
 	if errors.Is(err, strconv.ErrRange) {
 		msg = "Numerical result out of range"
 	}
-	return fmt.Errorf("Failed to parse '%s' as %s: %s", word, what, msg)
+	return failf2("Failed to parse '%s' as %s: %s", word, what, msg)
 }
 
 func parseArg(t string, words []string, depth int) (Value, []string, error) {
 	if depth > maxDepth {
-		return Value{}, nil, errors.New("Arguments nested too deeply.")
+		return Value{}, nil, failf("Arguments nested too deeply.")
 	}
 	v := Value{Sig: t}
 	switch t[0] {
@@ -70,7 +69,7 @@ func parseArg(t string, words []string, depth int) (Value, []string, error) {
 		case "0", "no", "n", "false", "f", "off":
 			v.V = false
 		default:
-			return v, nil, fmt.Errorf("Failed to parse '%s' as boolean: Invalid argument", w)
+			return v, nil, failf2("Failed to parse '%s' as boolean: Invalid argument", w)
 		}
 	case 'y', 'q', 'u', 't':
 		bits, what := map[byte]int{'y': 8, 'q': 16, 'u': 32, 't': 64}[t[0]], map[byte]string{
@@ -114,12 +113,12 @@ func parseArg(t string, words []string, depth int) (Value, []string, error) {
 		v.V = w
 	case 'o':
 		if !ValidObjectPath(w) {
-			return v, nil, fmt.Errorf("Failed to append '%s' as object path: Invalid argument", w)
+			return v, nil, failf2("Failed to append '%s' as object path: Invalid argument", w)
 		}
 		v.V = w
 	case 'g':
 		if _, err := splitSignature(w); err != nil {
-			return v, nil, fmt.Errorf("Failed to append '%s' as signature: Invalid argument", w)
+			return v, nil, failf2("Failed to append '%s' as signature: Invalid argument", w)
 		}
 		v.V = w
 	case 'a':
@@ -138,7 +137,7 @@ func parseArg(t string, words []string, depth int) (Value, []string, error) {
 		}
 	case 'v':
 		if n, err := typeLen(w); err != nil || n != len(w) {
-			return v, nil, fmt.Errorf("Failed to open variant of signature '%s': Invalid argument", w)
+			return v, nil, failf2("Failed to open variant of signature '%s': Invalid argument", w)
 		}
 		e, rest, err := parseArg(w, words, depth+1)
 		if err != nil {
@@ -147,9 +146,9 @@ func parseArg(t string, words []string, depth int) (Value, []string, error) {
 		v.Elems = []Value{e}
 		words = rest
 	case 'h':
-		return v, nil, errors.New("Passing file descriptors is not supported on a capsule's bus by capsulectl.")
+		return v, nil, failf("Passing file descriptors is not supported on a capsule's bus by capsulectl.")
 	default:
-		return v, nil, fmt.Errorf("Unknown signature type %c.", t[0])
+		return v, nil, failf2("Unknown signature type %c.", t[0])
 	}
 	return v, words, nil
 }

@@ -58,7 +58,7 @@ func parseIntrospection(data string) (*xmlNode, error) {
 	d := xml.NewDecoder(strings.NewReader(data))
 	d.Strict = false
 	if err := d.Decode(&n); err != nil {
-		return nil, fmt.Errorf("Failed to parse introspection data: %v", err)
+		return nil, failf2("Failed to parse introspection data: %v", err)
 	}
 	return &n, nil
 }
@@ -175,7 +175,7 @@ func (c *Conn) introspect(service, p string) (string, error) {
 		return "", err
 	}
 	if len(r.Body) != 1 || r.Body[0].Sig != "s" {
-		return "", fmt.Errorf("Failed to parse reply: Invalid argument")
+		return "", failf2("Failed to parse reply: Invalid argument")
 	}
 	return r.Body[0].String(), nil
 }

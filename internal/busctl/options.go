@@ -6,6 +6,7 @@ package busctl
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -51,6 +52,9 @@ type ExitError struct{ Msg string }
 func (e *ExitError) Error() string { return e.Msg }
 
 func failf(msg string) error { return &ExitError{Msg: msg} }
+
+// failf2 is failf with a format: busctl's messages are sentences.
+func failf2(format string, args ...any) error { return failf(fmt.Sprintf(format, args...)) }
 
 // errSilent is a failure whose message was already printed.
 var errSilent = errors.New("")

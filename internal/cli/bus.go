@@ -78,7 +78,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 		case "0", "no", "n", "false", "f", "off":
 			return false, nil
 		}
-		return false, fmt.Errorf("Failed to parse %s argument: %s", name, v)
+		return false, fail(exitFailure, "Failed to parse %s argument: %s", name, v)
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -100,7 +100,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 				return val, nil
 			}
 			if i+1 >= len(args) {
-				return "", fmt.Errorf("option requires an argument -- '%s'", strings.TrimLeft(name, "-"))
+				return "", fail(exitFailure, "option requires an argument -- '%s'", strings.TrimLeft(name, "-"))
 			}
 			i++
 			return args[i], nil
@@ -148,7 +148,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 				case "off":
 					opt.JSON = ""
 				default:
-					err = fmt.Errorf("Unknown argument to --json= switch: %s", v)
+					err = fail(exitFailure, "Unknown argument to --json= switch: %s", v)
 				}
 			}
 		case "--expect-reply", "--auto-start", "--allow-interactive-authorization", "--augment-creds":
@@ -170,7 +170,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 			var v string
 			if v, err = needVal(); err == nil && v != "" {
 				if opt.Timeout, err = unit.ParseTimespan(v); err != nil {
-					err = fmt.Errorf("Failed to parse --timeout= parameter '%s': Invalid argument", v)
+					err = fail(exitFailure, "Failed to parse --timeout= parameter '%s': Invalid argument", v)
 				}
 			}
 		case "--size":
@@ -178,7 +178,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 			if v, err = needVal(); err == nil {
 				n, perr := strconv.Atoi(v)
 				if perr != nil || n <= 0 {
-					err = fmt.Errorf("Failed to parse size '%s': Invalid argument", v)
+					err = fail(exitFailure, "Failed to parse size '%s': Invalid argument", v)
 				}
 				opt.Snaplen = n
 			}
@@ -189,17 +189,17 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 				case v == "" || v == "infinity":
 					opt.Limit = 0
 				case perr != nil:
-					err = fmt.Errorf("Failed to parse --limit-messages= parameter: %s", v)
+					err = fail(exitFailure, "Failed to parse --limit-messages= parameter: %s", v)
 				case n == 0:
-					err = fmt.Errorf("--limit-messages= parameter cannot be 0")
+					err = fail(exitFailure, "--limit-messages= parameter cannot be 0")
 				default:
 					opt.Limit = n
 				}
 			}
 		case "--system", "--address", "-H", "--host", "-M", "--machine", "--show-machine", "--watch-bind":
-			err = fmt.Errorf("%s is not supported: capsulectl bus talks to one capsule's bus (-C NAME)", name)
+			err = fail(exitFailure, "%s is not supported: capsulectl bus talks to one capsule's bus (-C NAME)", name)
 		default:
-			err = fmt.Errorf("unrecognized option '%s'", a)
+			err = fail(exitFailure, "unrecognized option '%s'", a)
 		}
 		if err != nil {
 			return nil, err
