@@ -18,7 +18,7 @@ import (
 // capsuled must act on (and exercise in a behavioural test), the excused
 // units' lines included. It only goes up: raise it to the figure the test
 // reports whenever more directives are acted on.
-const minActedPercent = 95.7
+const minActedPercent = 96.1
 
 // minMustLoadPercent is the share of the directive lines of the units that
 // must load (all but the excused kinds) capsuled must act on.
