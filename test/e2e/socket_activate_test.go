@@ -136,6 +136,25 @@ func TestSocketServiceStartLimit(t *testing.T) {
 		conn.Close()
 		t.Errorf("the failed socket still listens")
 	}
+
+	// A service that fails keeps its own result (exit-code, as systemd
+	// 257's); the socket still fails with service-start-limit-hit.
+	writeUnits(t, c, map[string]string{
+		"sm-y.socket":  "[Socket]\nListenStream=%t/sm-y.sock\n",
+		"sm-y.service": "[Service]\nExecStart=/bin/false\n",
+	})
+	ctl(t, 0, "-C", c, "start", "sm-y.socket")
+	connectHeld(t, "/run/capsules/"+c+"/sm-y.sock")
+	logs = waitLogN(t, c, "sm-y.socket: Failed with result 'service-start-limit-hit'.", 1)
+	if n := strings.Count(logs, "sm-y.service: Main process exited, code=exited, status=1/FAILURE"); n != 5 {
+		t.Errorf("sm-y.service failed %d times, want 5:\n%s", n, logs)
+	}
+	if got := states(t, c, "sm-y.service"); got != "Result=exit-code\nActiveState=failed\nSubState=failed\n" {
+		t.Errorf("sm-y.service:\n%s", got)
+	}
+	if got := states(t, c, "sm-y.socket"); got != "Result=service-start-limit-hit\nActiveState=failed\nSubState=failed\n" {
+		t.Errorf("sm-y.socket:\n%s", got)
+	}
 }
 
 // TestSocketTriggerLimit: with TriggerLimitBurst=3 (and no start limit on
