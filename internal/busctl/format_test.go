@@ -195,3 +195,15 @@ func TestCapList(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestMonitorJSON(t *testing.T) {
+	at := time.UnixMicro(1764485279416109)
+	m := &Message{Order: 'l', Type: TypeError, Flags: 1, Version: 1, Serial: 3, ReplySerial: 2, Sender: "org.freedesktop.DBus",
+		Destination: ":1.8", ErrorName: "org.freedesktop.DBus.Error.NameHasNoOwner", Signature: "s", Body: []Value{Str("x\x1b")}}
+	want := `{"type":"error","endian":"l","flags":1,"version":1,"cookie":3,"reply_cookie":2,"timestamp-realtime":1764485279416109,` +
+		`"sender":"org.freedesktop.DBus","destination":":1.8","realtime":1764485279416109,` +
+		`"error_name":"org.freedesktop.DBus.Error.NameHasNoOwner","payload":{"type":"s","data":["x\u001b"]}}` + "\n"
+	if got := jsonMessageHeader(m, at).Format(false); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

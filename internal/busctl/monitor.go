@@ -149,8 +149,11 @@ func jsonMessageHeader(m *Message, at time.Time) jnode {
 			o.elems = append(o.elems, jstr(f[0]), jstr(f[1]))
 		}
 	}
-	body := JSONMessage(m.Body)
-	o.elems = append(o.elems, jstr("payload"), body)
+	o.elems = append(o.elems, jstr("realtime"), jnode{kind: 'n', text: fmt.Sprint(at.UnixMicro())})
+	if m.ErrorName != "" {
+		o.elems = append(o.elems, jstr("error_name"), jstr(m.ErrorName))
+	}
+	o.elems = append(o.elems, jstr("payload"), JSONMessage(m.Body))
 	return o
 }
 
