@@ -181,6 +181,10 @@ func (e *stepError) describe() string {
 	case exitChdir:
 		return "Changing to the requested working directory failed: " + errnoText(e.err)
 	}
+	var w *wordedError
+	if errors.As(e.err, &w) {
+		return w.words
+	}
 	return "executor: " + e.err.Error()
 }
 

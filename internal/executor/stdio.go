@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"errors"
 	"fmt"
 	"syscall"
 	"unsafe"
@@ -131,11 +130,13 @@ func socketStdio(c *Context, s *Stdio) error {
 	if s == nil || (s.In.Kind != "socket" && s.Out.Kind != "socket" && s.Err.Kind != "socket") {
 		return nil
 	}
+	// systemd 257 fails the exec with EINVAL at its step "SUCCESS", so
+	// the command does not run and the unit ends as if it had, exit 0.
 	switch {
 	case c.ListenFDs > 1:
-		return step(exitStdin, errors.New("got more than one socket"))
+		return step(0, &wordedError{"Got more than one socket.", unix.EINVAL})
 	case c.ListenFDs == 0:
-		return step(exitStdin, errors.New("got no socket"))
+		return step(0, &wordedError{"Got no socket.", unix.EINVAL})
 	}
 	if err := unix.SetNonblock(socketFD, false); err != nil {
 		return step(exitStdin, fmt.Errorf("make the socket blocking: %w", err))
@@ -146,6 +147,16 @@ func socketStdio(c *Context, s *Stdio) error {
 	c.ListenFDs, c.FDNames = 0, nil
 	return nil
 }
+
+// wordedError is an error systemd's executor logs in words of its own
+// before its "Failed at step" line.
+type wordedError struct {
+	words string
+	errno unix.Errno
+}
+
+func (e *wordedError) Error() string { return e.words }
+func (e *wordedError) Unwrap() error { return e.errno }
 
 func (o *openedStdio) close() {
 	for i, fd := range o.fds {

@@ -181,3 +181,33 @@ func TestSocketAcceptCapsule(t *testing.T) {
 		t.Errorf("show after the socket stopped:\n%s", got)
 	}
 }
+
+// TestSocketStdinWithoutSocket starts a service with StandardInput=socket
+// that no socket activates: as in systemd 257, the executor logs "Got no
+// socket." and fails the exec at its step SUCCESS, so the command never
+// runs and the unit ends as if it had exited 0.
+func TestSocketStdinWithoutSocket(t *testing.T) {
+	name := fmt.Sprintf("sa-h%d.service", os.Getpid())
+	out := filepath.Join(t.TempDir(), "ran")
+	systemUnit(t, name, "[Service]\nStandardInput=socket\nExecStart=/bin/touch "+out+"\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", name)
+	if !waitFor(5*time.Second, func() bool {
+		return ctl(t, 0, "show", "-p", "ActiveState", name).stdout == "ActiveState=inactive\n"
+	}) {
+		t.Fatalf("still running:\n%s", ctl(t, 0, "status", name).stdout)
+	}
+	r := ctl(t, 0, "show", "-p", "Result,ExecMainStatus", name)
+	if r.stdout != "Result=success\nExecMainStatus=0\n" {
+		t.Errorf("show: got\n%s", r.stdout)
+	}
+	logs := ctl(t, 0, "logs", "-u", name).stdout
+	for _, l := range []string{name + ": Got no socket.", name + ": Failed at step SUCCESS spawning /bin/touch: Invalid argument"} {
+		if !strings.Contains(logs, l) {
+			t.Errorf("log lacks %q:\n%s", l, logs)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the command ran with no socket on its standard input")
+	}
+}
