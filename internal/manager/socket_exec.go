@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unit"
@@ -176,16 +180,56 @@ func (m *Manager) socketCommands(u *Unit, rs *runState, cmds []unit.Command, sub
 	}
 	m.mu.Unlock()
 	for _, c := range cmds {
-		err := m.runHelper(context.Background(), u, rs, c, u.sock.Timeout)
+		var fired atomic.Bool
+		stop := m.controlTimeout(u, rs, u.sock.Timeout, timedOut, &fired)
+		err := m.runHelper(context.Background(), u, rs, c, 0)
+		stop()
 		switch {
-		case errors.Is(err, errTimedOut):
-			m.logAt(u, logstore.PriorityWarning, "%s: %s", u.name, timedOut)
-			return resultTimeout, err
+		case fired.Load():
+			// A command that ran out of time fails its phase even with
+			// the "-" prefix, as in systemd 257.
+			return resultTimeout, fmt.Errorf("%s: %w after %s", c.Path, errTimedOut, u.sock.Timeout)
 		case err != nil:
 			return resultExitCode, err
 		}
 	}
 	return resultSuccess, nil
+}
+
+// controlTimeout ends the running command of rs once d passed as systemd
+// 257 ends a socket's: the line saying so, SIGTERM, and SIGKILL should it
+// still run after another d. fired tells the caller it happened; stop
+// disarms it.
+func (m *Manager) controlTimeout(u *Unit, rs *runState, d time.Duration, msg string, fired *atomic.Bool) (stop func()) {
+	if d <= 0 {
+		return func() {}
+	}
+	signal := func(sig syscall.Signal) {
+		m.mu.Lock()
+		p := rs.control
+		m.mu.Unlock()
+		if p != nil && !p.HasExited() {
+			p.Signal(sig)
+		}
+	}
+	var mu sync.Mutex
+	var kill *time.Timer
+	term := time.AfterFunc(d, func() {
+		fired.Store(true)
+		m.logAt(u, logstore.PriorityWarning, "%s: %s", u.name, msg)
+		signal(syscall.SIGTERM)
+		mu.Lock()
+		kill = time.AfterFunc(d, func() { signal(syscall.SIGKILL) })
+		mu.Unlock()
+	})
+	return func() {
+		term.Stop()
+		mu.Lock()
+		if kill != nil {
+			kill.Stop()
+		}
+		mu.Unlock()
+	}
 }
 
 // socketDoneMessage words a failed start of a socket unit as systemd 257
