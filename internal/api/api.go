@@ -146,6 +146,8 @@ type Unit struct {
 	// Accept is an Accept=yes socket's connections (status's
 	// "Accepted: N; Connected: N;"), nil for other units.
 	Accept *Accept `json:"accept,omitempty"`
+	// Listen is a socket's listeners as show -p Listen prints them.
+	Listen []string `json:"listen,omitempty"`
 }
 
 // Accept counts an Accept=yes socket's connections: those accepted so far

@@ -132,6 +132,7 @@ func printStatus(w io.Writer, u *api.Unit) {
 		fmt.Fprintf(w, " Invocation: %s\n", printable(u.InvocationID))
 	}
 	printTriggers(w, u)
+	printListen(w, u)
 	if a := u.Accept; a != nil {
 		fmt.Fprintf(w, "   Accepted: %d; Connected: %d;\n", a.Accepted, a.Connected)
 	}

@@ -12,7 +12,7 @@ func unitOf(s manager.UnitStatus) api.Unit {
 		Transient: s.Transient, NeedReload: s.NeedReload, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
 		MainPID: s.MainPID, ExecMainPID: s.ExecMainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
 		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log,
-		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy}
+		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy, Listen: s.Listen}
 	if a := s.Accept; a != nil {
 		u.Accept = &api.Accept{Accepted: a.Accepted, Connected: a.Connected}
 	}

@@ -38,7 +38,7 @@ func socketRuns(s *unitconf.Socket) bool {
 func (m *Manager) startSocketUnit(ctx context.Context, u *Unit) error {
 	if u.svc == nil {
 		if err := m.startSocket(u); err != nil {
-			m.fail(u, resultResources)
+			m.fail(u, socketStartResult(err))
 			return err
 		}
 		return nil
@@ -66,7 +66,7 @@ func (m *Manager) startSocketUnit(ctx context.Context, u *Unit) error {
 		return fmt.Errorf("start %s: ExecStartPre: %w", u.name, err)
 	}
 	if err := m.startSocket(u); err != nil {
-		m.socketStopRun(u, rs, resultResources, false)
+		m.socketStopRun(u, rs, socketStartResult(err), false)
 		return err
 	}
 	m.mu.Lock()

@@ -70,6 +70,7 @@ type UnitStatus struct {
 	// Only in full status: an Accept=yes socket's connections, nil for
 	// other units.
 	Accept *AcceptStatus
+	Listen []string // only in full status: a socket's listeners
 }
 
 // Mode says whether this is the system manager or a capsule's.

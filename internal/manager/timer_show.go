@@ -111,6 +111,7 @@ func (m *Manager) triggerStatus(u *Unit, s *UnitStatus) {
 	defer m.mu.Unlock()
 	s.Triggers = m.graph.Deps(u.name, job.Triggers)
 	s.TriggeredBy = m.graph.Deps(u.name, job.TriggeredBy)
+	s.Listen = socketListen(u)
 	ts := u.timer
 	if ts == nil || u.active != stateActive {
 		return

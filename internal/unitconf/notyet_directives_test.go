@@ -19,7 +19,7 @@ func TestNotYetDirectivesWarn(t *testing.T) {
 		{"a.service", "Service", "LoadCredential=x:/y", "LoadCredential= is not supported yet, ignoring."},
 		{"a.slice", "Slice", "CPUWeight=100", "CPUWeight= is not supported yet, ignoring."},
 		{"a.socket", "Socket", "SmackLabel=x", "SmackLabel= is not supported yet, ignoring."},
-		{"a.socket", "Socket", "ListenDatagram=/x", "ListenDatagram= is not supported yet, ignoring."},
+		{"a.socket", "Socket", "ListenUSBFunction=/x", "ListenUSBFunction= is not supported yet, ignoring."},
 		{"a.target", "Unit", "CollectMode=inactive", "CollectMode= is not supported yet, ignoring."},
 		{"a.target", "Install", "UpheldBy=b.target", "UpheldBy= is not supported yet, ignoring."},
 		{"a.service", "Service", "ExecRelaod=/bin/true", "Unknown key name 'ExecRelaod' in section 'Service', ignoring."},

@@ -305,12 +305,12 @@ func TestParseSignal(t *testing.T) {
 
 func TestSocket(t *testing.T) {
 	u := mustParse(t, "foo.socket", "[Socket]\nListenStream=/run/foo.sock\n")
-	if s := u.Socket; s.Service != "foo.service" || s.FDName != "foo.socket" || s.SocketMode != 0o666 || s.DirectoryMode != 0o755 {
+	if s := u.Socket; s.Service != "foo.service" || s.FDName != "foo.socket" || s.Opts.SocketMode != 0o666 || s.Opts.DirectoryMode != 0o755 {
 		t.Errorf("defaults: %+v", s)
 	}
 	refused := []struct{ body, want string }{
-		{"", "socket unit has no ListenStream= setting"},
-		{"ListenStream=127.0.0.1:80", "/u/foo.socket:2: ListenStream=127.0.0.1:80: only file system sockets"},
+		{"", "Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."},
+		{"ListenStream=0", "Unit has no Listen setting"},
 		{"ListenStream=/s\nAccept=yes\nService=bar.service", "Explicit service configuration for accepting socket units not supported. Refusing."},
 	}
 	for _, tt := range refused {
@@ -325,7 +325,7 @@ func TestSocket(t *testing.T) {
 		{"FileDescriptorName=a:b", "/u/foo.socket:3: Failed to parse FileDescriptorName= value", "FileDescriptorName", "foo.socket"},
 		{"Accept=maybe", "/u/foo.socket:3: Failed to parse Accept= value", "Accept", "no"},
 		{"MaxConnections=-1", "/u/foo.socket:3: Failed to parse MaxConnections= value", "MaxConnections", "64"},
-		{"ListenDatagram=/x", "/u/foo.socket:3: ListenDatagram= is not supported yet, ignoring.", "Listen", "/s (Stream)"},
+		{"ListenDatagram=x", "/u/foo.socket:3: Failed to parse address value in 'x', ignoring: Invalid argument", "Listen", "/s (Stream)"},
 	}
 	for _, tt := range warned {
 		u, w, err := parse(t, "foo.socket", "[Socket]\nListenStream=/s\n"+tt.body+"\n")

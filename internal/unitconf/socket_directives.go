@@ -6,16 +6,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/capsuled/capsuled/internal/listen"
 	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // Socket is the [Socket] section of a .socket unit.
 type Socket struct {
-	ListenStream  []string // file system paths
-	SocketMode    os.FileMode
-	DirectoryMode os.FileMode
-	Service       string // the unit started on the first connection
-	FDName        string // FileDescriptorName=
+	// Listen are the Listen*= listeners, in file order.
+	Listen []listen.Spec
+	// Opts are the settings of every listener (SocketMode=, Backlog=...).
+	Opts    listen.Options
+	Service string // the unit started on the first connection
+	FDName  string // FileDescriptorName=
 	// User and Group own the socket nodes (SocketUser=, SocketGroup=);
 	// "" leaves them the manager's.
 	User, Group string
@@ -30,34 +32,23 @@ type Socket struct {
 	MaxConnections, MaxConnectionsPerSource uint
 	serviceSet                              bool // Service= was given
 	SocketRun
+	// Symlinks are made to the unit's one file system socket or FIFO.
+	Symlinks []string
 }
 
 func newSocket(name string) *Socket {
 	// The file descriptor name defaults to the whole unit name, as in
 	// systemd 257 (FileDescriptorName=foo.socket).
-	return &Socket{SocketMode: 0o666, DirectoryMode: 0o755, Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name,
+	return &Socket{Opts: listen.Defaults(), Service: strings.TrimSuffix(name, ".socket") + ".service", FDName: name,
 		MaxConnections: 64, SocketRun: newSocketRun()}
 }
 
 func sock(c *parseCtx) *Socket { return c.unit().Socket }
 
-func parseListenStream(c *parseCtx, v string) error {
-	s := sock(c)
-	if v == "" {
-		s.ListenStream = nil
-		return nil
-	}
-	if !strings.HasPrefix(v, "/") {
-		return refuse("ListenStream=%s: only file system sockets (absolute paths) are supported", v)
-	}
-	s.ListenStream = append(s.ListenStream, v)
-	return nil
-}
-
 // parseMode returns the parser of an octal file mode.
-func parseMode(field func(*Socket) *os.FileMode, def os.FileMode) func(c *parseCtx, v string) error {
+func parseMode(field func(*listen.Options) *os.FileMode, def os.FileMode) func(c *parseCtx, v string) error {
 	return func(c *parseCtx, v string) error {
-		dst := field(sock(c))
+		dst := field(&sock(c).Opts)
 		if v == "" {
 			*dst = def
 			return nil
@@ -127,10 +118,16 @@ func parseFDName(c *parseCtx, v string) error {
 }
 
 func socketDirectives() []Directive {
-	return []Directive{
-		{Key: "ListenStream", Props: []string{"Listen"}, List: true, Parse: parseListenStream},
-		{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.SocketMode }, 0o666)},
-		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(s *Socket) *os.FileMode { return &s.DirectoryMode }, 0o755)},
+	return append([]Directive{
+		{Key: "ListenStream", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.Stream)},
+		{Key: "ListenDatagram", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.Datagram)},
+		{Key: "ListenSequentialPacket", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.SequentialPacket)},
+		{Key: "ListenFIFO", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.FIFO)},
+		{Key: "ListenSpecial", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.Special)},
+		{Key: "ListenNetlink", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.Netlink)},
+		{Key: "ListenMessageQueue", Props: []string{"Listen"}, List: true, Parse: parseListen(listen.MessageQueue)},
+		{Key: "SocketMode", Props: []string{"SocketMode"}, Raw: true, Parse: parseMode(func(o *listen.Options) *os.FileMode { return &o.SocketMode }, 0o666)},
+		{Key: "DirectoryMode", Props: []string{"DirectoryMode"}, Raw: true, Parse: parseMode(func(o *listen.Options) *os.FileMode { return &o.DirectoryMode }, 0o755)},
 		{Key: "Accept", Props: []string{"Accept"}, Raw: true, Parse: parseAccept},
 		{Key: "MaxConnections", Props: []string{"MaxConnections"}, Raw: true, Parse: parseConnections(func(s *Socket) *uint { return &s.MaxConnections }, 64)},
 		{Key: "MaxConnectionsPerSource", Props: []string{"MaxConnectionsPerSource"}, Raw: true, Parse: parseConnections(func(s *Socket) *uint { return &s.MaxConnectionsPerSource }, 0)},
@@ -146,7 +143,7 @@ func socketDirectives() []Directive {
 		}},
 		{Key: "SocketUser", Props: []string{"SocketUser"}, Parse: socketOwner(func(s *Socket) *string { return &s.User })},
 		{Key: "SocketGroup", Props: []string{"SocketGroup"}, Parse: socketOwner(func(s *Socket) *string { return &s.Group })},
-	}
+	}, socketOptionDirectives()...)
 }
 
 // socketOwner parses SocketUser= or SocketGroup=: a user or group name,
@@ -177,19 +174,19 @@ func validOwnerName(v string) bool {
 }
 
 func socketProps() []Property {
-	return []Property{
+	return append([]Property{
 		{Name: "RemoveOnStop", Format: func(u *Unit) string { return FormatBool(!u.Socket.KeepOnStop) }},
 		{Name: "SocketUser", Format: func(u *Unit) string { return u.Socket.User }},
 		{Name: "SocketGroup", Format: func(u *Unit) string { return u.Socket.Group }},
-		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.SocketMode) }},
-		{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.DirectoryMode) }},
+		{Name: "SocketMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.Opts.SocketMode) }},
+		{Name: "DirectoryMode", Format: func(u *Unit) string { return fmt.Sprintf("%04o", u.Socket.Opts.DirectoryMode) }},
 		{Name: "Accept", Format: func(u *Unit) string { return FormatBool(u.Socket.Accept) }},
 		{Name: "MaxConnections", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Socket.MaxConnections), 10) }},
 		{Name: "MaxConnectionsPerSource", Format: func(u *Unit) string { return strconv.FormatUint(uint64(u.Socket.MaxConnectionsPerSource), 10) }},
 		{Name: "Listen", Lines: func(u *Unit) []string {
 			var out []string
-			for _, p := range u.Socket.ListenStream {
-				out = append(out, p+" (Stream)")
+			for _, l := range u.Socket.Listen {
+				out = append(out, l.String())
 			}
 			return out
 		}},
@@ -200,13 +197,13 @@ func socketProps() []Property {
 			}
 			return u.Socket.Service
 		}},
-	}
+	}, socketOptionProps()...)
 }
 
 // finish checks the socket as a whole.
 func (s *Socket) finish() error {
-	if len(s.ListenStream) == 0 {
-		return refuse("socket unit has no ListenStream= setting")
+	if len(s.Listen) == 0 {
+		return refuse("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.")
 	}
 	if s.Accept && s.serviceSet {
 		return refuse("Explicit service configuration for accepting socket units not supported. Refusing.")
