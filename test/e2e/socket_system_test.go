@@ -36,7 +36,9 @@ func TestSocketListenSystem(t *testing.T) {
 	name := fmt.Sprintf("sl%d", os.Getpid())
 	unit := name + "-s.socket"
 	mq := "/" + name
-	t.Cleanup(func() { exec.Command("python3", "-c", "import ctypes,sys; ctypes.CDLL(None).mq_unlink(sys.argv[1].encode())", mq).Run() })
+	t.Cleanup(func() {
+		exec.Command("python3", "-c", "import ctypes,sys; ctypes.CDLL(None).mq_unlink(sys.argv[1].encode())", mq).Run()
+	})
 	systemUnit(t, unit, fmt.Sprintf(`[Socket]
 ListenStream=%[1]s/sub/stream.sock
 ListenFIFO=%[1]s/sub/fifo
