@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/capsuled/capsuled/internal/job"
 	"github.com/capsuled/capsuled/internal/logstore"
 	"github.com/capsuled/capsuled/internal/unitconf"
 )
@@ -217,6 +218,15 @@ func (m *Manager) startInstance(u *Unit, st *socketState, conn *os.File, p peer,
 	}
 	svc.pendingListen, svc.pendingNames = []*os.File{conn}, []string{"connection"}
 	svc.activationEnv = p.env
+	// As systemd 257 has it: the instance is ordered after its socket
+	// and triggered by it (show, status: TriggeredBy, the socket's
+	// Triggers); the edges go when the instance is unloaded.
+	f := m.graph.fwd[name]
+	for _, d := range []job.Dependency{job.After, job.TriggeredBy} {
+		f.add(d, u.name)
+		m.graph.edge(name, d, u.name)
+	}
+	m.graph.fwd[name] = f
 	m.mu.Unlock()
 	svc, err = m.Start(context.Background(), name)
 	m.mu.Lock()

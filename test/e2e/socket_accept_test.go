@@ -100,8 +100,8 @@ func TestSocketAcceptUnix(t *testing.T) {
 		t.Errorf("second instance: got %q, want it to end in %q", got, want)
 	}
 	inst0 := "sa-u" + id + "@0-" + self + "-0.service"
-	r := ctl(t, 0, "show", "-p", "Description,ActiveState", inst0)
-	if want := "Description=Echo (PID " + self + "/UID 0)\nActiveState=active\n"; r.stdout != want {
+	r := ctl(t, 0, "show", "-p", "Description,ActiveState,TriggeredBy", inst0)
+	if want := "TriggeredBy=" + sock + "\nDescription=Echo (PID " + self + "/UID 0)\nActiveState=active\n"; r.stdout != want {
 		t.Errorf("instance: got\n%s\nwant\n%s", r.stdout, want)
 	}
 
@@ -115,8 +115,9 @@ func TestSocketAcceptUnix(t *testing.T) {
 	if got := showSocket(t, "", sock); got != want {
 		t.Errorf("show with two held and one refused: got\n%s\nwant\n%s", got, want)
 	}
-	if r := ctl(t, 0, "status", "-n", "0", sock); !strings.Contains(r.stdout, "\n   Accepted: 2; Connected: 2;\n") {
-		t.Errorf("status: want systemd 257's Accepted: 2; Connected: 2; line, got\n%s", r.stdout)
+	if r := ctl(t, 0, "status", "-n", "0", sock); !strings.Contains(r.stdout, "\n   Accepted: 2; Connected: 2;\n") ||
+		!strings.Contains(r.stdout, "\n   Triggers: ● "+inst0+"\n") {
+		t.Errorf("status: want systemd 257's Triggers: and Accepted: 2; Connected: 2; lines, got\n%s", r.stdout)
 	}
 	if r := ctl(t, 0, "logs", "-u", sock); !strings.Contains(r.stdout, sock+": Too many incoming connections (2), dropping connection.") {
 		t.Errorf("no refusal line in the socket's log:\n%s", r.stdout)
