@@ -312,6 +312,8 @@ func TestSocket(t *testing.T) {
 		{"", "Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."},
 		{"ListenStream=0", "Unit has no Listen setting"},
 		{"ListenStream=/s\nAccept=yes\nService=bar.service", "Explicit service configuration for accepting socket units not supported. Refusing."},
+		{"ListenStream=/s\nListenDatagram=127.0.0.1:8210\nAccept=yes", "Unit configured for accepting sockets, but sockets are non-accepting. Refusing."},
+		{"ListenStream=/s\nAccept=yes\nMaxConnections=0", "MaxConnection= setting too small. Refusing."},
 	}
 	for _, tt := range refused {
 		if _, _, err := parse(t, "foo.socket", "[Socket]\n"+tt.body+"\n"); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -3,6 +3,7 @@ package unitconf
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -204,6 +205,12 @@ func socketProps() []Property {
 func (s *Socket) finish() error {
 	if len(s.Listen) == 0 {
 		return refuse("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.")
+	}
+	if s.Accept && slices.ContainsFunc(s.Listen, func(l listen.Spec) bool { return l.Kind != listen.Stream && l.Kind != listen.SequentialPacket }) {
+		return refuse("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.")
+	}
+	if s.Accept && s.MaxConnections == 0 {
+		return refuse("MaxConnection= setting too small. Refusing.")
 	}
 	if s.Accept && s.serviceSet {
 		return refuse("Explicit service configuration for accepting socket units not supported. Refusing.")

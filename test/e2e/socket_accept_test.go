@@ -212,3 +212,58 @@ func TestSocketStdinWithoutSocket(t *testing.T) {
 		t.Errorf("the command ran with no socket on its standard input")
 	}
 }
+
+// TestSocketAcceptTCP runs an Accept=yes socket on 127.0.0.1 and ::1: the
+// instance is NAME@N-127.0.0.1:PORT-127.0.0.1:PEERPORT.service, described
+// by the peer, with REMOTE_ADDR and REMOTE_PORT; MaxConnectionsPerSource=1
+// drops a second connection from 127.0.0.1 with systemd 257's log line;
+// an IPv6 instance is named without brackets and described with them.
+func TestSocketAcceptTCP(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "acc.sh")
+	if err := os.WriteFile(script, []byte(acceptScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.Itoa(os.Getpid()%100000) + "-" + strconv.FormatInt(counter.Add(1), 10)
+	sock, tmpl := "sa-t"+id+".socket", "sa-t"+id+"@.service"
+	port := strconv.Itoa(freePort(t))
+	systemUnit(t, sock, "[Socket]\nListenStream=127.0.0.1:"+port+"\nListenStream=[::1]:"+port+"\nAccept=yes\nMaxConnectionsPerSource=1\n")
+	systemUnit(t, tmpl, "[Service]\nStandardInput=socket\nExecStart="+script+" %i\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", sock)
+
+	a := dialAccept(t, "tcp", "127.0.0.1:"+port)
+	peer := strconv.Itoa(a.c.LocalAddr().(*net.TCPAddr).Port)
+	inst := "0-127.0.0.1:" + port + "-127.0.0.1:" + peer
+	if got, want := a.hello(t), "uid=0 remote=127.0.0.1:"+peer+" fds=none names=none inst="+inst; got != want {
+		t.Errorf("instance: got %q, want %q", got, want)
+	}
+	r := ctl(t, 0, "show", "-p", "Description,ActiveState", "sa-t"+id+"@"+inst+".service")
+	if want := "Description=127.0.0.1:" + peer + "\nActiveState=active\n"; r.stdout != want {
+		t.Errorf("instance: got\n%s\nwant\n%s", r.stdout, want)
+	}
+	b := dialAccept(t, "tcp", "127.0.0.1:"+port)
+	fmt.Fprintf(b.c, "ping\n")
+	if got, err := io.ReadAll(b.r); len(got) != 0 {
+		t.Errorf("second connection from 127.0.0.1: want it dropped, read %q (%v)", got, err)
+	}
+	if got, want := showSocket(t, "", sock), "Accept=yes\nMaxConnections=64\nMaxConnectionsPerSource=1\nNConnections=1\nNAccepted=1\nNRefused=1\n"; got != want {
+		t.Errorf("show: got\n%s\nwant\n%s", got, want)
+	}
+	if r := ctl(t, 0, "logs", "-u", sock); !strings.Contains(r.stdout, sock+": Too many incoming connections (2) from source 127.0.0.1, dropping connection.") {
+		t.Errorf("no refusal line in the socket's log:\n%s", r.stdout)
+	}
+
+	// IPv6: no brackets in the name, brackets in the description; the
+	// refused connection took no number.
+	c := dialAccept(t, "tcp", "[::1]:"+port)
+	peer = strconv.Itoa(c.c.LocalAddr().(*net.TCPAddr).Port)
+	inst = "1-::1:" + port + "-::1:" + peer
+	if got, want := c.hello(t), "uid=0 remote=::1:"+peer+" fds=none names=none inst="+inst; got != want {
+		t.Errorf("IPv6 instance: got %q, want %q", got, want)
+	}
+	r = ctl(t, 0, "show", "-p", "Description", "sa-t"+id+"@"+inst+".service")
+	if want := "Description=[::1]:" + peer + "\n"; r.stdout != want {
+		t.Errorf("IPv6 instance: got %s, want %s", r.stdout, want)
+	}
+}
