@@ -2,7 +2,6 @@ package manager
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -34,20 +33,4 @@ func (m *Manager) socketOwner(c *socketConfig) (uid, gid int, err error) {
 		}
 	}
 	return uid, gid, nil
-}
-
-// chownSocket gives the socket node at path the owner SocketUser= and
-// SocketGroup= name, if they do.
-func (m *Manager) chownSocket(path string, c *socketConfig) error {
-	if c.User == "" && c.Group == "" {
-		return nil
-	}
-	uid, gid, err := m.socketOwner(c)
-	if err != nil {
-		return err
-	}
-	if err := os.Lchown(path, uid, gid); err != nil {
-		return fmt.Errorf("SocketUser=/SocketGroup=: %w", err)
-	}
-	return nil
 }

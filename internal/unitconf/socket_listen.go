@@ -1,21 +1,21 @@
 package unitconf
 
 import (
-	"errors"
 	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/capsuled/capsuled/internal/listen"
+	"golang.org/x/sys/unix"
 )
 
 // Errors worded as systemd 257 words them when a Listen*= address cannot
 // be parsed ("Failed to parse address value in '0', ignoring: Invalid
 // argument").
 var (
-	errAddrInvalid = errors.New("Invalid argument")
-	errAddrRange   = errors.New("Numerical result out of range")
+	errAddrInvalid error = unix.EINVAL
+	errAddrRange   error = unix.ERANGE
 )
 
 // unixPathMax is sizeof(sockaddr_un.sun_path).
@@ -169,7 +169,7 @@ func parseListen(kind listen.Kind) func(c *parseCtx, v string) error {
 			spec = listen.Spec{Kind: kind, Path: v}
 		}
 		if err != nil {
-			c.warn("Failed to parse address value in '%s', ignoring: %v", v, err)
+			c.warn("Failed to parse address value in '%s', ignoring: %s", v, listen.ErrnoText(err))
 			return nil
 		}
 		s.Listen = append(s.Listen, spec)
