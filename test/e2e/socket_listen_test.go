@@ -62,6 +62,9 @@ for fd in range(3, 3 + int(os.environ["LISTEN_FDS"])):
     opts = []
     g = lambda lvl, o: s.getsockopt(lvl, o)
     if s.family in (socket.AF_INET, socket.AF_INET6):
+        opts += ["dev=%s" % s.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16).rstrip(b"\0").decode(),
+                 "reuseport=%d" % g(socket.SOL_SOCKET, socket.SO_REUSEPORT),
+                 "freebind=%d" % (g(socket.IPPROTO_IPV6, 78) if s.family == socket.AF_INET6 else g(socket.IPPROTO_IP, 15))]
         opts += ["keepalive=%d" % g(socket.SOL_SOCKET, socket.SO_KEEPALIVE), "prio=%d" % g(socket.SOL_SOCKET, socket.SO_PRIORITY),
                  "rcvbuf=%d" % g(socket.SOL_SOCKET, socket.SO_RCVBUF), "mark=%d" % g(socket.SOL_SOCKET, socket.SO_MARK)]
         if s.type == socket.SOCK_STREAM:
@@ -145,6 +148,7 @@ DirectoryMode=0700
 PipeSize=128K
 ReusePort=yes
 FreeBind=yes
+BindToDevice=lo
 FileDescriptorName=sl-web
 Service=sl-k.service
 `, port, port+1, name),
@@ -194,15 +198,15 @@ Listen=/sl-%[3]s (MessageQueue)
 	got := readWhenThere(t, filepath.Join(home, "report"), func() string { return ctlRun(nil, "-C", name, "logs").stdout })
 	// IP_TOS=low-delay sets an IPv4 socket's priority to 6 (interactive)
 	// after SO_PRIORITY, as it does after systemd's.
-	tcp4 := "keepalive=1 prio=6 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno tos=16 ttl=33"
-	tcp6 := "keepalive=1 prio=4 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno v6only=1 tclass=16 hops=33"
+	tcp4 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno tos=16 ttl=33"
+	tcp6 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=4 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno v6only=1 tclass=16 hops=33"
 	wantReport := strings.Repeat("sl-web:", 10) + "sl-web\n" + fmt.Sprintf(`3 AF_INET SOCK_STREAM 127.0.0.1:%[1]d %[5]s
 4 AF_INET6 SOCK_STREAM ::1:%[1]d %[6]s
 5 AF_INET6 SOCK_STREAM :::%[2]d %[6]s
 6 AF_UNIX SOCK_STREAM @sl-%[3]s passcred=1
 7 AF_UNIX SOCK_STREAM %[4]s/sl/stream.sock passcred=1
 8 AF_UNIX SOCK_DGRAM %[4]s/sl/dgram.sock passcred=1
-9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d keepalive=1 prio=6 rcvbuf=98304 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1
+9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1
 10 AF_UNIX SOCK_SEQPACKET %[4]s/sl/seq.sock passcred=1
 11 file %[4]s/sl/fifo
 12 AF_NETLINK SOCK_RAW groups=1 
@@ -227,6 +231,33 @@ Listen=/sl-%[3]s (MessageQueue)
 	wantOutput(t, 0, "Result=exit-code\nActiveState=failed\n", "-C", name, "show", "-p", "Result,ActiveState", "sl-user.socket")
 	waitCapsuleLog(t, name, "sl-user.socket", "sl-user.socket: Failed to chown(): Operation not permitted")
 	waitCapsuleLog(t, name, "sl-user.socket", "sl-user.socket: Control process exited, code=exited, status=235/CHOWN")
+
+	// The capsule's manager binds and links only where the capsule may
+	// write: a socket in the host's /etc fails the start, a link there is
+	// skipped with systemd's warning while the one in %t is made.
+	etc := "/etc/sl-" + name
+	t.Cleanup(func() { os.Remove(etc + ".sock"); os.Remove(etc) })
+	writeUnits(t, name, map[string]string{
+		"sl-etc.socket": "[Socket]\nListenStream=" + etc + ".sock\nService=sl-k.service\n",
+		"sl-sym.socket": "[Socket]\nListenStream=%t/sym.sock\nSymlinks=%t/sl/link " + etc + "\nService=sl-k.service\n",
+	})
+	ctl(t, 1, "-C", name, "start", "sl-etc.socket")
+	wantOutput(t, 0, "Result=resources\n", "-C", name, "show", "-p", "Result", "sl-etc.socket")
+	if _, err := os.Lstat(etc + ".sock"); err == nil {
+		t.Errorf("the capsule's manager bound %s.sock", etc)
+	}
+	ctl(t, 0, "-C", name, "start", "sl-sym.socket")
+	if got, err := os.Readlink(rt + "/sl/link"); err != nil || got != rt+"/sym.sock" {
+		t.Errorf("Symlinks= in the capsule's runtime directory: %q %v", got, err)
+	}
+	if _, err := os.Lstat(etc); err == nil {
+		t.Errorf("the capsule's manager made the link %s", etc)
+	}
+	waitCapsuleLog(t, name, "sl-sym.socket", "sl-sym.socket: Failed to create symlink "+etc+" → "+rt+"/sym.sock, ignoring: ")
+	ctl(t, 0, "-C", name, "stop", "sl-sym.socket")
+	if _, err := os.Lstat(rt + "/sl/link"); err == nil {
+		t.Error("Symlinks= left after stop")
+	}
 
 	// Stopped, the nodes go (RemoveOnStop= is capsuled's default).
 	ctl(t, 0, "-C", name, "stop", "sl-k.socket", "sl-k.service")
