@@ -267,3 +267,43 @@ func TestSocketAcceptTCP(t *testing.T) {
 		t.Errorf("IPv6 instance: got %s, want %s", r.stdout, want)
 	}
 }
+
+// TestEscapeAcceptFloodBounded opens more connections at once than an
+// Accept=yes socket's default MaxConnections= (64, as in systemd 257) and
+// holds them: the manager runs 64 instances, drops the rest, still
+// answers, and once the peers close, every instance ends and is forgotten.
+func TestEscapeAcceptFloodBounded(t *testing.T) {
+	id := strconv.Itoa(os.Getpid()%100000) + "-" + strconv.FormatInt(counter.Add(1), 10)
+	sock, tmpl := "sa-f"+id+".socket", "sa-f"+id+"@.service"
+	path := filepath.Join(t.TempDir(), "f.sock")
+	systemUnit(t, sock, "[Socket]\nListenStream="+path+"\nAccept=yes\n")
+	systemUnit(t, tmpl, "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", sock)
+	const n = 72
+	var conns []net.Conn
+	for range n {
+		c, err := net.DialTimeout("unix", path, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns = append(conns, c)
+	}
+	want := "Accept=yes\nMaxConnections=64\nMaxConnectionsPerSource=0\nNConnections=64\nNAccepted=64\nNRefused=8\n"
+	if !waitFor(20*time.Second, func() bool { return showSocket(t, "", sock) == want }) {
+		t.Fatalf("after %d connections: got\n%s\nwant\n%s", n, showSocket(t, "", sock), want)
+	}
+	if r := ctlRun(nil, "is-system-running"); r.code < 0 || r.code > 1 || r.stdout == "" {
+		t.Errorf("the manager does not answer: %s", r)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if !waitFor(20*time.Second, func() bool { return strings.Contains(showSocket(t, "", sock), "NConnections=0\n") }) {
+		t.Errorf("connections still counted after every peer closed:\n%s", showSocket(t, "", sock))
+	}
+	if r := ctl(t, 0, "list-units", "--all", "sa-f"+id+"@*"); strings.Contains(r.stdout, "sa-f"+id+"@") {
+		t.Errorf("instances still listed after they ended:\n%s", r.stdout)
+	}
+}
