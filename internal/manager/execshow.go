@@ -21,7 +21,7 @@ func execPropertiesLocked(u *Unit) []Property {
 		return nil
 	}
 	var out []Property
-	for k, cmds := range execLists(u.svc) {
+	for k, cmds := range execLists(u) {
 		if !slices.ContainsFunc(rs.execs, func(r execRecord) bool { return r.kind == k }) {
 			continue
 		}

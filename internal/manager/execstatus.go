@@ -30,21 +30,26 @@ type execRecord struct {
 
 // execKinds are the command settings in the order systemd lists their
 // runs.
-var execKinds = []string{"ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"}
+var execKinds = []string{"ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPre", "ExecStopPost"}
 
-func execLists(svc *serviceConfig) [][]unit.Command {
+func execLists(u *Unit) [][]unit.Command {
+	if u.sock != nil {
+		r := &u.sock.SocketRun
+		return [][]unit.Command{nil, r.ExecStartPre, nil, r.ExecStartPost, nil, nil, r.ExecStopPre, r.ExecStopPost}
+	}
+	svc := u.svc
 	return [][]unit.Command{svc.ExecCondition, svc.ExecStartPre, svc.ExecStart, svc.ExecStartPost,
-		svc.ExecReload, svc.ExecStop, svc.ExecStopPost}
+		svc.ExecReload, svc.ExecStop, nil, svc.ExecStopPost}
 }
 
 // execSlot finds which setting c is from: the very command value (its
 // argv shares the setting's array), so the same line in two settings is
 // told apart.
-func execSlot(svc *serviceConfig, c unit.Command) (kind, index int, ok bool) {
-	if svc == nil || len(c.Argv) == 0 {
+func execSlot(u *Unit, c unit.Command) (kind, index int, ok bool) {
+	if u.svc == nil || len(c.Argv) == 0 {
 		return 0, 0, false
 	}
-	for k, l := range execLists(svc) {
+	for k, l := range execLists(u) {
 		for i, x := range l {
 			if len(x.Argv) > 0 && &x.Argv[0] == &c.Argv[0] {
 				return k, i, true
@@ -57,7 +62,7 @@ func execSlot(svc *serviceConfig, c unit.Command) (kind, index int, ok bool) {
 // noteExec records that c of u's invocation rs runs as p, replacing an
 // earlier run of the same command (a reload's or a restart's).
 func (m *Manager) noteExec(u *Unit, rs *runState, c unit.Command, p *process.Process) {
-	kind, index, ok := execSlot(u.svc, c)
+	kind, index, ok := execSlot(u, c)
 	if !ok {
 		return
 	}

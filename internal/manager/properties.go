@@ -168,6 +168,7 @@ func (m *Manager) runtimeProperties(u *Unit) []Property {
 		add("Result", u.result.String())
 		if typ == "socket" {
 			out = append(out, acceptProperties(u.accept)...)
+			out = append(out, m.socketRunPropertiesLocked(u)...)
 		}
 	case "timer":
 		out = append(out, m.timerPropertiesLocked(u)...)

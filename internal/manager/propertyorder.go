@@ -95,7 +95,7 @@ var socketOwnProperties = []string{
 	"ReusePort", "SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "ControlPID", "Result",
 	"NConnections", "NAccepted", "NRefused", "FileDescriptorName", "SocketProtocol",
 	"TriggerLimitIntervalUSec", "TriggerLimitBurst", "PollLimitIntervalUSec", "PollLimitBurst", "UID",
-	"GID", "ExecStartPost",
+	"GID", "ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost",
 }
 
 // cgroupProperties are systemd's cgroup settings and counters, which

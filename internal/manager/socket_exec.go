@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,4 +240,28 @@ func socketDoneMessage(name, msg string) string {
 		return "Failed to listen on %s."
 	}
 	return msg
+}
+
+// socketRunPropertiesLocked are what show prints of a socket unit's
+// commands' runs: its slice and cgroup, the command running, and each
+// command's last run. Callers hold m.mu.
+func (m *Manager) socketRunPropertiesLocked(u *Unit) []Property {
+	slice := u.slice
+	if slice == "" {
+		slice = m.defaultSlice()
+	}
+	out := []Property{{"Slice", slice}}
+	rs := u.run
+	if u.svc == nil || rs == nil {
+		return out
+	}
+	cg, control := "", 0
+	if u.active != stateInactive && u.active != stateFailed {
+		cg = "/" + strings.TrimPrefix(rs.cgroup, "/")
+	}
+	if rs.control != nil && !rs.control.HasExited() {
+		control = rs.control.PID
+	}
+	out = append(out, Property{"ControlGroup", cg}, Property{"ControlPID", strconv.Itoa(control)})
+	return append(out, execPropertiesLocked(u)...)
 }

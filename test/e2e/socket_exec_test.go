@@ -34,6 +34,11 @@ func socketExecUnit(script, sock, fail string) string {
 
 var phaseLine = regexp.MustCompile(`== .*`)
 
+var processLines = regexp.MustCompile(`(?s)Process: \d+ ExecStartPre=/bin/sh \S+ StartPre \S+ \(code=exited, status=0/SUCCESS\)
+ *Process: \d+ ExecStartPost=/bin/sh \S+ StartPost .*
+ *Process: \d+ ExecStopPre=/bin/sh \S+ StopPre .*
+ *Process: \d+ ExecStopPost=/bin/sh \S+ StopPost `)
+
 // phases lists the phase lines of unit's log, with its cgroup and UID
 // fields checked and cut off.
 func phases(t *testing.T, logs, cg string, uid int) []string {
@@ -125,7 +130,18 @@ func socketExecCases(t *testing.T, write func(name, text string), logsOf func(na
 				t.Errorf("%s: %q in the log:\n%s", name, l, logs)
 			}
 		}
-		if tt.fail != "" {
+		if tt.fail == "" {
+			// status lists each command's run, show its PID, as
+			// systemctl 257 does for a socket.
+			st := ctl(t, 3, append(append([]string{}, ctlArgs...), "status", name)...).stdout
+			if !processLines.MatchString(st) {
+				t.Errorf("%s: status without the commands' Process: lines:\n%s", name, st)
+			}
+			sh := ctl(t, 0, append(append([]string{}, ctlArgs...), "show", "-p", "ExecStopPre,Slice", name)...).stdout
+			if !strings.Contains(sh, " ; pid=") || strings.Contains(sh, "pid=0 ;") || !strings.Contains(sh, "\nSlice=") {
+				t.Errorf("%s: show after the run:\n%s", name, sh)
+			}
+		} else {
 			ctl(t, 0, append(append([]string{}, ctlArgs...), "reset-failed", name)...)
 		}
 	}
