@@ -48,6 +48,12 @@ func openSocket(s Spec, o *Options) (*os.File, []Warning, error) {
 		proto = o.Protocol
 	}
 	fd, err := unix.Socket(family, s.sockType()|unix.SOCK_CLOEXEC, proto)
+	if errors.Is(err, unix.EAFNOSUPPORT) && s.AnyPort {
+		// A host without IPv6: a bare port is IPv4's any address, as in
+		// systemd.
+		sa, family = &unix.SockaddrInet4{Port: int(s.Addr.Port())}, unix.AF_INET
+		fd, err = unix.Socket(family, s.sockType()|unix.SOCK_CLOEXEC, proto)
+	}
 	if err != nil {
 		return nil, nil, fail(err)
 	}

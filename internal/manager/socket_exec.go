@@ -39,7 +39,9 @@ func socketRuns(s *unitconf.Socket) bool {
 func (m *Manager) startSocketUnit(ctx context.Context, u *Unit) error {
 	if u.svc == nil {
 		if err := m.startSocket(u); err != nil {
-			m.fail(u, socketStartResult(err))
+			res := socketStartResult(err)
+			m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, res)
+			m.fail(u, res)
 			return err
 		}
 		return nil

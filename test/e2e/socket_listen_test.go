@@ -227,10 +227,12 @@ Listen=/sl-%[3]s (MessageQueue)
 	wantOutput(t, 0, "Listen=[::]:1023 (Stream)\nResult=resources\nActiveState=failed\n", "-C", name, "show", "-p", "Listen,Result,ActiveState", "sl-low.socket")
 	waitCapsuleLog(t, name, "sl-low.socket", "sl-low.socket: Failed to create listening socket ([::]:1023): Permission denied")
 	waitCapsuleLog(t, name, "sl-low.socket", "sl-low.socket: Failed to listen on sockets: Permission denied")
+	waitCapsuleLog(t, name, "sl-low.socket", "sl-low.socket: Failed with result 'resources'.")
 	ctl(t, 1, "-C", name, "start", "sl-user.socket")
 	wantOutput(t, 0, "Result=exit-code\nActiveState=failed\n", "-C", name, "show", "-p", "Result,ActiveState", "sl-user.socket")
 	waitCapsuleLog(t, name, "sl-user.socket", "sl-user.socket: Failed to chown(): Operation not permitted")
 	waitCapsuleLog(t, name, "sl-user.socket", "sl-user.socket: Control process exited, code=exited, status=235/CHOWN")
+	waitCapsuleLog(t, name, "sl-user.socket", "sl-user.socket: Failed with result 'exit-code'.")
 
 	// The capsule's manager binds and links only where the capsule may
 	// write: a socket in the host's /etc fails the start, a link there is

@@ -91,6 +91,8 @@ Service=%[3]s.service
 	ctl(t, 1, "start", name+"-n.socket")
 	wantOutput(t, 0, "Result=resources\nActiveState=failed\n", "show", "-p", "Result,ActiveState", name+"-n.socket")
 	waitLog(t, name+"-n.socket", name+"-n.socket: Failed to watch listening fds: Operation not permitted")
+	waitLog(t, name+"-n.socket", name+"-n.socket: Failed to watch sockets: Operation not permitted")
+	waitLog(t, name+"-n.socket", name+"-n.socket: Failed with result 'resources'.")
 
 	ctl(t, 0, "stop", unit, name+"-l.socket")
 	for _, p := range []string{"sub/stream.sock", "sub/fifo", "links/a", "b", "l.sock"} {
