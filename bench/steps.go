@@ -42,6 +42,7 @@ func stepsFor(opts options) []step {
 			{what: "commands inside a capsule", setup: (*bench).inCapsuleSetup, round: (*bench).inCapsule,
 				teardown: (*bench).inCapsuleTeardown},
 			{what: "system manager query", round: (*bench).systemState},
+			{what: "the capsule's bus", round: (*bench).bus},
 			{what: "batches of 20 capsules", round: (*bench).batches},
 			{what: fmt.Sprintf("a capsule starting %d units", txUnits), setup: (*bench).txSetup,
 				round: (*bench).transaction, teardown: (*bench).txTeardown},

@@ -188,17 +188,15 @@ func (f *Face) fail(c *dbus.Conn, unitName, why string) {
 	f.log(fmt.Sprintf("bus: activation of %s failed: %s", unitName, why))
 }
 
-// managerObject is what the broker calls on org.freedesktop.systemd1.
-type managerObject struct{ f *Face }
-
-// SetEnvironment is the broker's forward of UpdateActivationEnvironment:
-// the assignments join the manager's environment block. Only the broker
-// may: another program of the capsule calling it directly is refused.
-func (o *managerObject) SetEnvironment(sender dbus.Sender, env []string) *dbus.Error {
+// setEnvironment answers SetEnvironment, the broker's forward of
+// UpdateActivationEnvironment: the assignments join the manager's
+// environment block. Only the broker may: another program of the capsule
+// calling it directly is refused.
+func (f *Face) setEnvironment(sender dbus.Sender, env []string) *dbus.Error {
 	if string(sender) != driverName {
 		return dbus.NewError("org.freedesktop.DBus.Error.AccessDenied", []any{"Only the bus may set the environment this way."})
 	}
-	if err := o.f.m.SetEnvironment(env); err != nil {
+	if err := f.m.SetEnvironment(env); err != nil {
 		return dbus.NewError("org.freedesktop.DBus.Error.InvalidArgs", []any{manager.Message(err)})
 	}
 	return nil

@@ -107,8 +107,8 @@ func (m *Manager) BusNameOwner(name, owner string) {
 
 // busNameChangedLocked acts on a name's new owner for the Type=dbus
 // services named after it: one starting is ready once the name is owned;
-// one running whose name goes away stops, as systemd stops it (its
-// result stays success). Callers hold m.mu.
+// one running whose name goes away stops, as systemd 257 stops it (its
+// result stays success; observed). Callers hold m.mu.
 func (m *Manager) busNameChangedLocked(name, owner string) {
 	for _, u := range m.units {
 		if u.svc == nil || u.svc.Type != "dbus" || u.svc.BusName != name || u.run == nil {
@@ -118,7 +118,6 @@ func (m *Manager) busNameChangedLocked(name, owner string) {
 		case owner != "" && u.active == stateActivating:
 			u.run.markReady()
 		case owner == "" && u.active == stateActive && u.sub == subRunning && !u.run.stopping:
-			m.logf(u, "%s: D-Bus name %s no longer owned, stopping.", u.name, name)
 			go m.Stop(context.Background(), u.name)
 		}
 	}

@@ -31,6 +31,7 @@ func TestTypeDbusReadiness(t *testing.T) {
 		{name: "name owned before", before: func(m *Manager) { m.BusNames(map[string]string{"org.x.A": ":1.2"}) }, state: stateActive},
 		{name: "main exits first", act: func(m *Manager, p *processtest.Proc) { p.ExitCode(1) },
 			wantErr: "main process exited before it was ready", state: stateFailed},
+		{name: "main exits 0 first", act: func(m *Manager, p *processtest.Proc) { p.ExitCode(0) }, state: stateInactive},
 		{name: "no bus", before: func(m *Manager) { m.SetBusCheck(func() error { return errors.New("no system bus") }) },
 			wantErr: "Type=dbus needs a bus to see org.x.A on: no system bus", state: stateFailed},
 	} {
@@ -59,9 +60,7 @@ func TestTypeDbusReadiness(t *testing.T) {
 			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("start: %v, want %q", err, tt.wantErr)
 			}
-			if a, _, _ := unitState(m, m.units["a.service"]); a != tt.state {
-				t.Errorf("state %s, want %s", a, tt.state)
-			}
+			waitState(t, m, m.units["a.service"], tt.state)
 		})
 	}
 	t.Run("name lost while running", func(t *testing.T) {

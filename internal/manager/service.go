@@ -235,7 +235,12 @@ func (m *Manager) startService(ctx context.Context, u *Unit) error {
 		case <-rs.ready:
 		case <-p.Exited():
 			res := m.exitResult(u, p, false)
-			if res == resultSuccess && !dbus {
+			if res == resultSuccess && dbus {
+				// As systemd 257 (observed): the start succeeds, and
+				// the ended main process then makes it inactive.
+				return m.enterRunning(u, rs, false)
+			}
+			if res == resultSuccess {
 				res = resultProtocol
 			}
 			m.finish(u, rs, res)

@@ -138,7 +138,12 @@ func TestBusTypeDbus(t *testing.T) {
 	writeUnits(t, c, map[string]string{
 		"bmslow.service":   "[Service]\nType=dbus\nBusName=org.bm.Slow\nExecStart=/usr/bin/python3 %h/svc.py org.bm.Slow 1\n",
 		"bmnoname.service": "[Service]\nType=dbus\nBusName=org.bm.NoName\nExecStart=/bin/sleep infinity\nTimeoutStartSec=1s\n",
+		"bmgone.service":   "[Service]\nType=dbus\nBusName=org.bm.Gone\nExecStart=/bin/true\n",
 	})
+	// Observed in systemd 257: a main process that ends cleanly before it
+	// takes its name lets the start succeed; the unit is inactive then.
+	ctl(t, 0, "-C", c, "start", "bmgone.service")
+	waitState(t, c, "bmgone.service", "Result=success\nActiveState=inactive\nSubState=dead\n")
 	r := ctl(t, 0, "-C", c, "show", "-p", "Type,BusName,Requires,After", "bmslow.service")
 	if r.stdout != "Type=dbus\nBusName=org.bm.Slow\nRequires=app.slice basic.target dbus.socket\nAfter=app.slice basic.target dbus.socket\n" {
 		t.Errorf("show:\n%s", r.stdout)
