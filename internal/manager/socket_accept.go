@@ -129,7 +129,7 @@ func (m *Manager) acceptFrom(ctx context.Context, u *Unit, st *socketState, l *o
 			// The peer gave up before it was accepted, or the manager is
 			// out of descriptors: the next connection may fare better.
 			if !errors.Is(aerr, unix.ECONNABORTED) && !errors.Is(aerr, unix.EINTR) {
-				m.logAt(u, logstore.PriorityWarning, "%s: Failed to accept socket: %v", u.name, aerr)
+				m.logAt(u, logstore.PriorityWarning, "%s: Failed to accept socket: %s", u.name, errnoText(aerr))
 			}
 			continue
 		}
