@@ -307,3 +307,32 @@ func TestEscapeAcceptFloodBounded(t *testing.T) {
 		t.Errorf("instances still listed after they ended:\n%s", r.stdout)
 	}
 }
+
+// TestSocketStdinListening activates an Accept=no service with
+// StandardInput=socket (inetd's "wait" style): its standard input is the
+// listening socket itself, blocking, and no LISTEN_FDS is set, as systemd
+// 257 passes it; the service accepts the connection from there.
+func TestSocketStdinListening(t *testing.T) {
+	dir := t.TempDir()
+	id := strconv.Itoa(os.Getpid()%100000) + "-" + strconv.FormatInt(counter.Add(1), 10)
+	sock, svc := "sa-w"+id+".socket", "sa-w"+id+".service"
+	path := filepath.Join(dir, "w.sock")
+	prog := `import os, socket, stat
+s = socket.socket(fileno=0)
+c, _ = s.accept()
+c.sendall(("listening=%d blocking=%s fds=%s\n" % (s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN), os.get_blocking(0), os.environ.get("LISTEN_FDS", "none"))).encode())
+c.close()
+`
+	if err := os.WriteFile(filepath.Join(dir, "w.py"), []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	systemUnit(t, sock, "[Socket]\nListenStream="+path+"\n")
+	systemUnit(t, svc, "[Service]\nStandardInput=socket\nStandardOutput=journal\nExecStart=/usr/bin/python3 "+filepath.Join(dir, "w.py")+"\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", sock)
+	c := dialAccept(t, "unix", path)
+	got, err := io.ReadAll(c.r)
+	if err != nil || string(got) != "listening=1 blocking=True fds=none\n" {
+		t.Errorf("service: got %q, %v", got, err)
+	}
+}
