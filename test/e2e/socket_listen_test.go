@@ -78,9 +78,12 @@ for fd in range(3, 3 + int(os.environ["LISTEN_FDS"])):
         else:
             opts += ["tos=%d" % g(socket.IPPROTO_IP, socket.IP_TOS), "ttl=%d" % g(socket.IPPROTO_IP, socket.IP_TTL)]
     if s.family == socket.AF_UNIX:
-        opts += ["passcred=%d" % g(socket.SOL_SOCKET, socket.SO_PASSCRED)]
+        opts += ["passcred=%d" % g(socket.SOL_SOCKET, socket.SO_PASSCRED), "passsec=%d" % g(socket.SOL_SOCKET, 34)]
+    if s.family == socket.AF_INET and os.environ.get("SYSTEM"):
+        opts += ["transparent=%d" % g(socket.IPPROTO_IP, 19)]
     if s.type == socket.SOCK_DGRAM and s.family == socket.AF_INET:
-        opts += ["broadcast=%d" % g(socket.SOL_SOCKET, socket.SO_BROADCAST), "timestamp=%d" % g(socket.SOL_SOCKET, 29)]
+        opts += ["broadcast=%d" % g(socket.SOL_SOCKET, socket.SO_BROADCAST), "timestamp=%d" % g(socket.SOL_SOCKET, 29),
+                 "pktinfo=%d" % g(socket.IPPROTO_IP, 8)]
     out.append("%d %s %s %s %s" % (fd, socket.AddressFamily(s.family).name, socket.SocketKind(s.type).name, name, " ".join(opts)))
     s.detach()
 open(sys.argv[1] + ".tmp", "w").write("\n".join(out) + "\n")
@@ -141,6 +144,8 @@ IPTOS=low-delay
 IPTTL=33
 TCPCongestion=reno
 PassCredentials=yes
+PassSecurity=yes
+PassPacketInfo=yes
 Broadcast=yes
 Timestamping=us
 SocketMode=0600
@@ -203,11 +208,11 @@ Listen=/sl-%[3]s (MessageQueue)
 	wantReport := strings.Repeat("sl-web:", 10) + "sl-web\n" + fmt.Sprintf(`3 AF_INET SOCK_STREAM 127.0.0.1:%[1]d %[5]s
 4 AF_INET6 SOCK_STREAM ::1:%[1]d %[6]s
 5 AF_INET6 SOCK_STREAM :::%[2]d %[6]s
-6 AF_UNIX SOCK_STREAM @sl-%[3]s passcred=1
-7 AF_UNIX SOCK_STREAM %[4]s/sl/stream.sock passcred=1
-8 AF_UNIX SOCK_DGRAM %[4]s/sl/dgram.sock passcred=1
-9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1
-10 AF_UNIX SOCK_SEQPACKET %[4]s/sl/seq.sock passcred=1
+6 AF_UNIX SOCK_STREAM @sl-%[3]s passcred=1 passsec=1
+7 AF_UNIX SOCK_STREAM %[4]s/sl/stream.sock passcred=1 passsec=1
+8 AF_UNIX SOCK_DGRAM %[4]s/sl/dgram.sock passcred=1 passsec=1
+9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1 pktinfo=1
+10 AF_UNIX SOCK_SEQPACKET %[4]s/sl/seq.sock passcred=1 passsec=1
 11 file %[4]s/sl/fifo
 12 AF_NETLINK SOCK_RAW groups=1 
 13 file /sl-%[3]s

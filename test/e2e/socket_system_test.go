@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,6 +88,27 @@ Service=%[3]s.service
 			t.Errorf("Symlinks= %s: %q %v", l, got, err)
 		}
 	}
+
+	// Options only root may set, read back by the activated service.
+	port := freePort(t)
+	if err := os.WriteFile(filepath.Join(dir, "report.py"), []byte(fdReport), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	systemUnit(t, name+"-r.socket", fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\nMark=7\nPriority=7\nTransparent=yes\nService=%s-r.service\n", port, name))
+	systemUnit(t, name+"-r.service", fmt.Sprintf("[Service]\nEnvironment=SYSTEM=1\nExecStart=/usr/bin/python3 %[1]s/report.py %[1]s/report\n", dir))
+	ctl(t, 0, "start", name+"-r.socket")
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	report := readWhenThere(t, filepath.Join(dir, "report"), func() string { return ctlRun(nil, "logs", "-u", name+"-r.service").stdout })
+	for _, want := range []string{fmt.Sprintf("3 AF_INET SOCK_STREAM 127.0.0.1:%d ", port), " prio=7 ", " mark=7 ", " transparent=1\n"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the service's socket: %q, want %q in it", report, want)
+		}
+	}
+	ctl(t, 0, "stop", name+"-r.socket", name+"-r.service")
 
 	ctl(t, 1, "start", name+"-n.socket")
 	wantOutput(t, 0, "Result=resources\nActiveState=failed\n", "show", "-p", "Result,ActiveState", name+"-n.socket")
