@@ -181,6 +181,13 @@ func TestSocketAcceptCapsule(t *testing.T) {
 	if got := showSocket(t, name, "sa.socket"); got != "Accept=yes\nMaxConnections=64\nMaxConnectionsPerSource=0\nNConnections=1\nNAccepted=1\nNRefused=0\n" {
 		t.Errorf("show after the socket stopped:\n%s", got)
 	}
+	// A reload forgets the link to the socket and the peer in the
+	// description, as systemd 257's does.
+	ctl(t, 0, "-C", name, "daemon-reload")
+	r = ctl(t, 0, "-C", name, "show", "-p", "ActiveState,Description,TriggeredBy", inst)
+	if want := "TriggeredBy=\nDescription=" + inst + "\nActiveState=active\n"; r.stdout != want {
+		t.Errorf("instance after a reload: got\n%s\nwant\n%s", r.stdout, want)
+	}
 }
 
 // TestSocketStdinWithoutSocket starts a service with StandardInput=socket
