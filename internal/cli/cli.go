@@ -68,7 +68,8 @@ type options struct {
 	plain      bool     // list-dependencies --plain
 	jobMode    string   // --job-mode=
 	noBlock    bool     // --no-block
-	noLegend   bool     // list-jobs --no-legend
+	noLegend   bool     // list-*: no header and footer
+	showTypes  bool     // list-sockets --show-types
 	signal     string   // kill -s
 	killWhom   string   // kill --kill-whom=
 	states     []string // list-units, list-unit-files, ... --state= (--failed: failed)
@@ -111,7 +112,8 @@ func (o *options) register(fs *flag.FlagSet, forRun bool) {
 	fs.BoolVar(&o.reverse, "reverse", o.reverse, "list-dependencies: show the units that depend on the unit")
 	fs.BoolVar(&o.after, "after", o.after, "list-dependencies: show the units the unit is ordered after; list-jobs: the jobs each job blocks")
 	fs.BoolVar(&o.before, "before", o.before, "list-dependencies: show the units the unit is ordered before; list-jobs: the jobs each job waits for")
-	fs.BoolVar(&o.noLegend, "no-legend", o.noLegend, "list-jobs: no header and footer")
+	fs.BoolVar(&o.noLegend, "no-legend", o.noLegend, "list-*: no header and footer")
+	fs.BoolVar(&o.showTypes, "show-types", o.showTypes, "list-sockets: show the socket types")
 	fs.BoolVar(&o.plain, "plain", o.plain, "list-dependencies: a flat list instead of a tree")
 	fs.StringVar(&o.jobMode, "job-mode", o.jobMode, "start/stop/restart: how the job deals with queued jobs (`MODE`)")
 	fs.BoolVar(&o.follow, "follow", o.follow, "logs: keep printing new lines")
@@ -203,6 +205,7 @@ Commands:
   list-jobs [PATTERN...]       List queued jobs (--after, --before: how they wait)
   list-timers [PATTERN...]     List active timers (--all: loaded inactive ones too)
   list-paths [PATTERN...]      List watched paths of active path units (--all: inactive ones too)
+  list-sockets [PATTERN...]    List listeners of active socket units (--all, --show-types)
   cancel [JOB...]              Cancel jobs by ID (without IDs: all jobs)
   daemon-reload                Re-read all unit files
   cat UNIT...                  Show the files and drop-ins of units
@@ -237,10 +240,12 @@ Options:
      --reverse                 list-dependencies: units that need the unit
      --after, --before         list-dependencies: ordering instead of requirements;
                                list-jobs: the jobs each job blocks / waits for
-     --no-legend               list-jobs: no header and footer
+     --no-legend               list-units, list-jobs, list-timers, list-paths,
+                               list-sockets, list-unit-files: no header and footer
+     --show-types              list-sockets: a TYPE column
      --plain                   list-dependencies: a flat list
      --no-block                start/stop/...: do not wait for the job
-  -t --type=TYPE[,TYPE]        list-units, list-unit-files, list-timers, list-paths:
+  -t --type=TYPE[,TYPE]        list-units, list-unit-files, list-timers, list-paths, list-sockets:
                                only units of these types
      --state=STATE[,STATE]     the same: only units in these states
      --failed                  same as --state=failed
@@ -340,7 +345,7 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 	need, known := needUnits[verb]
 	switch verb {
 	case "list-units", "is-system-running", "reset-failed", "daemon-reload", "logs", "is-failed", "show",
-		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths", "list-unit-files",
+		"list-dependencies", "list-jobs", "cancel", "list-timers", "list-paths", "list-sockets", "list-unit-files",
 		"show-environment", "set-environment", "unset-environment":
 		known = true
 	}
@@ -383,6 +388,8 @@ func run(args []string, raw, stdio IO, paths Paths) error {
 		return c.listTimers(pos)
 	case "list-paths":
 		return c.listPaths(pos)
+	case "list-sockets":
+		return c.listSockets(pos)
 	case "cancel":
 		return c.cancel(pos)
 	case "clean":
@@ -504,7 +511,7 @@ func (c *ctl) listUnits(patterns []string) error {
 	if c.o.output == "json" {
 		return c.json(shown)
 	}
-	printUnitTable(c.io.Stdout, shown, c.o.listFooter(len(shown)))
+	printUnitTable(c.io.Stdout, shown, c.o.listFooter(len(shown)), !c.o.noLegend)
 	return nil
 }
 

@@ -26,9 +26,13 @@ func matchGlob(pattern, name string) (bool, error) { return path.Match(pattern, 
 func printable(s string) string { return escape.Text(s) }
 
 // printUnitTable prints units the way systemctl list-units does, the
-// legend only under a table with rows, then footer.
-func printUnitTable(w io.Writer, units []api.Unit, footer string) {
+// legend only under a table with rows, then footer; with legend false
+// (--no-legend) only the rows, their columns as wide as their cells.
+func printUnitTable(w io.Writer, units []api.Unit, footer string, legend bool) {
 	wName, wLoad, wActive, wSub := len("UNIT"), len("LOAD"), len("ACTIVE"), len("SUB")
+	if !legend {
+		wName, wLoad, wActive, wSub = 0, 0, 0, 0
+	}
 	shown := make([]api.Unit, len(units))
 	for i, u := range units {
 		u.Name, u.LoadState, u.ActiveState, u.SubState = printable(u.Name), printable(u.LoadState),
@@ -42,7 +46,9 @@ func printUnitTable(w io.Writer, units []api.Unit, footer string) {
 		wActive = max(wActive, len(u.ActiveState))
 		wSub = max(wSub, len(u.SubState))
 	}
-	fmt.Fprintf(w, "  %-*s %-*s %-*s %-*s %s\n", wName, "UNIT", wLoad, "LOAD", wActive, "ACTIVE", wSub, "SUB", "DESCRIPTION")
+	if legend {
+		fmt.Fprintf(w, "  %-*s %-*s %-*s %-*s %s\n", wName, "UNIT", wLoad, "LOAD", wActive, "ACTIVE", wSub, "SUB", "DESCRIPTION")
+	}
 	for _, u := range units {
 		mark := " "
 		if u.ActiveState == "failed" {
@@ -50,6 +56,9 @@ func printUnitTable(w io.Writer, units []api.Unit, footer string) {
 		}
 		fmt.Fprintf(w, "%s %-*s %-*s %-*s %-*s %s\n", mark, wName, u.Name, wLoad, u.LoadState, wActive, u.ActiveState,
 			wSub, u.SubState, printable(u.Description))
+	}
+	if !legend {
+		return
 	}
 	if len(units) > 0 {
 		fmt.Fprintf(w, "\nLegend: LOAD   → Reflects whether the unit definition was properly loaded.\n")

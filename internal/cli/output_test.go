@@ -154,7 +154,7 @@ func TestPrintUnitTable(t *testing.T) {
 	printUnitTable(&b, []api.Unit{
 		{Name: "a.service", LoadState: "loaded", ActiveState: "active", SubState: "running", Description: "A"},
 		{Name: "long-name.service", LoadState: "loaded", ActiveState: "failed", SubState: "failed", Description: "B"},
-	}, "2 loaded units listed.\n")
+	}, "2 loaded units listed.\n", true)
 	want := "" +
 		"  UNIT              LOAD   ACTIVE SUB     DESCRIPTION\n" +
 		"  a.service         loaded active running A\n" +
@@ -166,8 +166,15 @@ func TestPrintUnitTable(t *testing.T) {
 		t.Errorf("missing count line:\n%s", b.String())
 	}
 
+	// --no-legend: the rows alone (observed in systemctl 257).
 	b.Reset()
-	printUnitTable(&b, nil, "0 loaded units listed.\n")
+	printUnitTable(&b, []api.Unit{{Name: "b.service", LoadState: "loaded", ActiveState: "failed", SubState: "failed", Description: "B"}}, "1 loaded units listed.\n", false)
+	if got := b.String(); got != "● b.service loaded failed failed B\n" {
+		t.Errorf("--no-legend: %q", got)
+	}
+
+	b.Reset()
+	printUnitTable(&b, nil, "0 loaded units listed.\n", true)
 	// systemctl 257 prints no legend under an empty table.
 	if b.String() != "  UNIT LOAD ACTIVE SUB DESCRIPTION\n\n0 loaded units listed.\n" {
 		t.Errorf("empty table:\n%s", b.String())
@@ -281,7 +288,7 @@ func TestEveryFieldEscaped(t *testing.T) {
 			f.ActiveState, f.MainPID, f.LoadError = "failed", 0, evil
 			printStatus(b, &f)
 		}},
-		{"list-units", func(b *bytes.Buffer) { printUnitTable(b, []api.Unit{u, u}, "") }},
+		{"list-units", func(b *bytes.Buffer) { printUnitTable(b, []api.Unit{u, u}, "", true) }},
 		{"manager", func(b *bytes.Buffer) {
 			printManager(b, &api.Manager{State: evil, Mode: evil, Capsule: evil, Version: evil, ControlGroup: evil})
 		}},

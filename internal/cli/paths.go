@@ -39,7 +39,7 @@ func (c *ctl) listPaths(patterns []string) error {
 		}
 		return c.json(out)
 	}
-	printPaths(c.io.Stdout, rows, c.o.all)
+	printPaths(c.io.Stdout, rows, c.o.all, !c.o.noLegend)
 	return nil
 }
 
@@ -67,28 +67,16 @@ func pathRowsOf(name string, ps []api.Property) []pathRow {
 	return rows
 }
 
-// printPaths prints the table, columns as wide as their widest cell.
-func printPaths(w io.Writer, rows []pathRow, all bool) {
-	cells := [][]string{{"PATH", "CONDITION", "UNIT", "ACTIVATES"}}
+// printPaths prints the table, columns as wide as their widest cell;
+// with legend false (--no-legend) only the rows.
+func printPaths(w io.Writer, rows []pathRow, all, legend bool) {
+	var cells [][]string
 	for _, r := range rows {
 		cells = append(cells, []string{printable(r.path), printable(r.condition), printable(r.name), printable(r.activates)})
 	}
-	width := make([]int, 4)
-	for _, row := range cells {
-		for i, c := range row {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	for _, row := range cells {
-		line := ""
-		for i, c := range row {
-			if i == len(row)-1 {
-				line += c
-			} else {
-				line += fmt.Sprintf("%-*s ", width[i], c)
-			}
-		}
-		fmt.Fprintln(w, line)
+	printListTable(w, []string{"PATH", "CONDITION", "UNIT", "ACTIVATES"}, cells, nil, legend)
+	if !legend {
+		return
 	}
 	fmt.Fprintf(w, "\n%d paths listed.\n", len(rows))
 	if !all {

@@ -18,7 +18,7 @@ func TestPrintPaths(t *testing.T) {
 		{Name: "MakeDirectory", Value: "yes"},
 	})...)
 	var b bytes.Buffer
-	printPaths(&b, rows, false)
+	printPaths(&b, rows, false, true)
 	want := "PATH                            CONDITION   UNIT      ACTIVATES\n" +
 		"/var/lib/capsules/obs7/pt/mkc/x PathChanged pmk2.path pmk2.service\n" +
 		"/var/lib/capsules/obs7/pt/mke/y PathExists  pmk2.path pmk2.service\n" +
@@ -27,7 +27,7 @@ func TestPrintPaths(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 	b.Reset()
-	printPaths(&b, nil, true)
+	printPaths(&b, nil, true, true)
 	if want := "PATH CONDITION UNIT ACTIVATES\n\n0 paths listed.\n"; b.String() != want {
 		t.Errorf("empty, --all: got\n%s\nwant\n%s", b.String(), want)
 	}

@@ -37,7 +37,7 @@ func (c *ctl) listTimers(patterns []string) error {
 	if c.o.output == "json" {
 		return c.json(timersJSON(rows))
 	}
-	printTimers(c.io.Stdout, rows, time.Now(), c.o.all)
+	printTimers(c.io.Stdout, rows, time.Now(), c.o.all, !c.o.noLegend)
 	return nil
 }
 
@@ -123,9 +123,9 @@ func timersJSON(rows []timerRow) []map[string]any {
 }
 
 // printTimers prints the table: columns as wide as their widest cell, "-"
-// for what is unknown.
-func printTimers(w io.Writer, rows []timerRow, now time.Time, all bool) {
-	cells := [][]string{{"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"}}
+// for what is unknown; with legend false (--no-legend) only the rows.
+func printTimers(w io.Writer, rows []timerRow, now time.Time, all, legend bool) {
+	var cells [][]string
 	stampOr := func(t time.Time, f func(time.Time) string) string {
 		if t.IsZero() {
 			return "-"
@@ -145,25 +145,10 @@ func printTimers(w io.Writer, rows []timerRow, now time.Time, all bool) {
 			printable(r.name), printable(r.activates),
 		})
 	}
-	width := make([]int, 6)
-	for _, row := range cells {
-		for i, c := range row {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	for _, row := range cells {
-		line := ""
-		for i, c := range row {
-			switch {
-			case i == len(row)-1:
-				line += c
-			case i == 1 || i == 3: // LEFT and PASSED are right-aligned
-				line += fmt.Sprintf("%*s ", width[i], c)
-			default:
-				line += fmt.Sprintf("%-*s ", width[i], c)
-			}
-		}
-		fmt.Fprintln(w, line)
+	// LEFT and PASSED are right-aligned.
+	printListTable(w, []string{"NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES"}, cells, map[int]bool{1: true, 3: true}, legend)
+	if !legend {
+		return
 	}
 	fmt.Fprintf(w, "\n%d timers listed.\n", len(rows))
 	if !all {

@@ -16,7 +16,7 @@ func TestPrintTimers(t *testing.T) {
 		{name: "never.timer", activates: "x.service"},
 	}
 	var b strings.Builder
-	printTimers(&b, rows, now, false)
+	printTimers(&b, rows, now, false, true)
 	// As systemd 257 aligns them: LEFT and PASSED to the right.
 	want := "NEXT                         LEFT LAST                             PASSED UNIT        ACTIVATES\n" +
 		"Mon 2026-11-30 12:10:00 UTC 10min Mon 2026-11-30 10:00:00 UTC 2h 0min ago a.timer     a.service\n" +
@@ -28,7 +28,7 @@ func TestPrintTimers(t *testing.T) {
 	}
 	// As systemctl --capsule=obs list-timers --all printed it with none.
 	b.Reset()
-	printTimers(&b, nil, now, true)
+	printTimers(&b, nil, now, true, true)
 	if want := "NEXT LEFT LAST PASSED UNIT ACTIVATES\n\n0 timers listed.\n"; b.String() != want {
 		t.Errorf("no timers: got %q, want %q", b.String(), want)
 	}
