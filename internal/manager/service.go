@@ -475,7 +475,9 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 		// The lines come before the state change, which ends a start
 		// job with its "Failed to start" line, as in systemd.
 		if result == resultSuccess {
-			if rs.main != nil && !rs.stopping {
+			// systemd's user manager logs this line at debug level, which
+			// its default level (info) leaves out (observed in 257).
+			if rs.main != nil && !rs.stopping && m.cfg.Mode == System {
 				m.logf(u, "%s: Deactivated successfully.", u.name)
 			}
 		} else {
