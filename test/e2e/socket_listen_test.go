@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -91,6 +92,17 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 os.execv("/bin/sleep", ["sleep", "600"])
 `
 
+// dialWrite connects (or addresses a datagram) to addr and sends a byte.
+func dialWrite(network, addr string) error {
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Write([]byte("x"))
+	return err
+}
+
 // readWhenThere waits for a file a service writes and returns its content.
 func readWhenThere(t *testing.T, path string, why func() string) string {
 	t.Helper()
@@ -118,7 +130,9 @@ func TestSocketListenKinds(t *testing.T) {
 	home := homeOf(name)
 	rt := "/run/capsules/" + name
 	writeUnits(t, name, map[string]string{
-		"sl-k.socket": fmt.Sprintf(`[Socket]
+		"sl-k.socket": fmt.Sprintf(`[Unit]
+StartLimitIntervalSec=0
+[Socket]
 ListenStream=127.0.0.1:%[1]d
 ListenStream=[::1]:%[1]d
 ListenStream=%[2]d
@@ -157,7 +171,7 @@ BindToDevice=lo
 FileDescriptorName=sl-web
 Service=sl-k.service
 `, port, port+1, name),
-		"sl-k.service": "[Service]\nExecStart=/usr/bin/python3 %h/report.py %h/report\n",
+		"sl-k.service": "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/usr/bin/python3 %h/report.py %h/report\n",
 	})
 	if port+1 > 60999 {
 		t.Skip("port range")
@@ -264,6 +278,43 @@ Listen=/sl-%[3]s (MessageQueue)
 	ctl(t, 0, "-C", name, "stop", "sl-sym.socket")
 	if _, err := os.Lstat(rt + "/sl/link"); err == nil {
 		t.Error("Symlinks= left after stop")
+	}
+
+	// Each kind activates the service on its own: a connection, a
+	// datagram, a write to the FIFO. The socket is started afresh each
+	// time, so nothing is left queued from the one before.
+	for _, tr := range []struct {
+		what    string
+		trigger func() error
+	}{
+		{"IPv6 stream", func() error { return dialWrite("tcp", fmt.Sprintf("[::1]:%d", port)) }},
+		{"bare port", func() error { return dialWrite("tcp", fmt.Sprintf("[::1]:%d", port+1)) }},
+		{"abstract", func() error { return dialWrite("unix", "@sl-"+name) }},
+		{"unix stream", func() error { return dialWrite("unix", rt+"/sl/stream.sock") }},
+		{"unix datagram", func() error { return dialWrite("unixgram", rt+"/sl/dgram.sock") }},
+		{"UDP", func() error { return dialWrite("udp", fmt.Sprintf("127.0.0.1:%d", port)) }},
+		{"sequential packet", func() error { return dialWrite("unixpacket", rt+"/sl/seq.sock") }},
+		{"FIFO", func() error {
+			f, err := os.OpenFile(rt+"/sl/fifo", os.O_WRONLY|syscall.O_NONBLOCK, 0)
+			if err == nil {
+				_, err = f.Write([]byte("x"))
+				f.Close()
+			}
+			return err
+		}},
+	} {
+		ctl(t, 0, "-C", name, "stop", "sl-k.socket", "sl-k.service")
+		os.Remove(filepath.Join(home, "report"))
+		if r := ctlRun(nil, "-C", name, "start", "sl-k.socket"); r.code != 0 {
+			t.Fatalf("%s: start: %s\n%s", tr.what, r, ctlRun(nil, "-C", name, "logs", "-u", "sl-k.socket").stdout)
+		}
+		if err := tr.trigger(); err != nil {
+			t.Errorf("%s: %v", tr.what, err)
+			continue
+		}
+		if got := readWhenThere(t, filepath.Join(home, "report"), func() string { return tr.what }); got != wantReport {
+			t.Errorf("%s: the service's descriptors:\n%s", tr.what, got)
+		}
 	}
 
 	// Stopped, the nodes go (RemoveOnStop= is capsuled's default).
