@@ -142,7 +142,12 @@ func socketDirectives() []Directive {
 			sock(c).KeepOnStop = !remove
 			return nil
 		}},
-		{Key: "SocketUser", Props: []string{"SocketUser"}, Parse: socketOwner(func(s *Socket) *string { return &s.User })},
+		{Key: "SocketUser", Props: []string{"SocketUser"}, Parse: func(c *parseCtx, v string) error {
+			if v == "nobody" {
+				c.warn("Special user nobody configured, this is not safe!")
+			}
+			return socketOwner(func(s *Socket) *string { return &s.User })(c, v)
+		}},
 		{Key: "SocketGroup", Props: []string{"SocketGroup"}, Parse: socketOwner(func(s *Socket) *string { return &s.Group })},
 	}, socketOptionDirectives()...)
 }

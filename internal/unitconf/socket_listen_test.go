@@ -123,6 +123,8 @@ func TestSocketOptions(t *testing.T) {
 		{"MessageQueueMessageSize=64", "MessageQueueMessageSize", "64", ""},
 		{"Symlinks=/run/a /run/b", "Symlinks", "/run/a /run/b", ""},
 		{"Symlinks=relative", "Symlinks", "", "Symlinks= path is not absolute, ignoring: relative"},
+		{"SocketUser=nobody", "SocketUser", "nobody", "Special user nobody configured, this is not safe!"},
+		{"SocketGroup=nogroup", "SocketGroup", "nogroup", ""},
 	}
 	for _, tt := range tests {
 		u, w, err := parse(t, "foo.socket", "[Socket]\nListenStream=/s\n"+tt.line+"\n")
