@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -67,7 +68,8 @@ for fd in range(3, 3 + int(os.environ["LISTEN_FDS"])):
                  "reuseport=%d" % g(socket.SOL_SOCKET, socket.SO_REUSEPORT),
                  "freebind=%d" % (g(socket.IPPROTO_IPV6, 78) if s.family == socket.AF_INET6 else g(socket.IPPROTO_IP, 15))]
         opts += ["keepalive=%d" % g(socket.SOL_SOCKET, socket.SO_KEEPALIVE), "prio=%d" % g(socket.SOL_SOCKET, socket.SO_PRIORITY),
-                 "rcvbuf=%d" % g(socket.SOL_SOCKET, socket.SO_RCVBUF), "mark=%d" % g(socket.SOL_SOCKET, socket.SO_MARK)]
+                 "rcvbuf=%d" % g(socket.SOL_SOCKET, socket.SO_RCVBUF),
+                 "sndbuf=%d" % g(socket.SOL_SOCKET, socket.SO_SNDBUF), "mark=%d" % g(socket.SOL_SOCKET, socket.SO_MARK)]
         if s.type == socket.SOCK_STREAM:
             opts += ["nodelay=%d" % g(socket.IPPROTO_TCP, socket.TCP_NODELAY), "keepidle=%d" % g(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
                      "keepintvl=%d" % g(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL), "keepcnt=%d" % g(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
@@ -154,6 +156,7 @@ NoDelay=yes
 DeferAcceptSec=3
 Priority=4
 ReceiveBuffer=48K
+SendBuffer=24K
 IPTOS=low-delay
 IPTTL=33
 TCPCongestion=reno
@@ -209,6 +212,10 @@ Listen=/sl-%[3]s (MessageQueue)
 		}
 	}
 
+	// Backlog=: a listening socket's Send-Q in ss is its backlog.
+	if out, err := exec.Command("ss", "-Hltn", fmt.Sprintf("sport = :%d", port)).Output(); err != nil || len(strings.Fields(string(out))) < 3 || strings.Fields(string(out))[2] != "7" {
+		t.Errorf("Backlog=7: ss shows %q (%v)", out, err)
+	}
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
@@ -217,15 +224,15 @@ Listen=/sl-%[3]s (MessageQueue)
 	got := readWhenThere(t, filepath.Join(home, "report"), func() string { return ctlRun(nil, "-C", name, "logs").stdout })
 	// IP_TOS=low-delay sets an IPv4 socket's priority to 6 (interactive)
 	// after SO_PRIORITY, as it does after systemd's.
-	tcp4 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno tos=16 ttl=33"
-	tcp6 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=4 rcvbuf=98304 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno v6only=1 tclass=16 hops=33"
+	tcp4 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 sndbuf=49152 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno tos=16 ttl=33"
+	tcp6 := "dev=lo reuseport=1 freebind=1 keepalive=1 prio=4 rcvbuf=98304 sndbuf=49152 mark=0 nodelay=1 keepidle=77 keepintvl=8 keepcnt=5 defer=3 cc=reno v6only=1 tclass=16 hops=33"
 	wantReport := strings.Repeat("sl-web:", 10) + "sl-web\n" + fmt.Sprintf(`3 AF_INET SOCK_STREAM 127.0.0.1:%[1]d %[5]s
 4 AF_INET6 SOCK_STREAM ::1:%[1]d %[6]s
 5 AF_INET6 SOCK_STREAM :::%[2]d %[6]s
 6 AF_UNIX SOCK_STREAM @sl-%[3]s passcred=1 passsec=1
 7 AF_UNIX SOCK_STREAM %[4]s/sl/stream.sock passcred=1 passsec=1
 8 AF_UNIX SOCK_DGRAM %[4]s/sl/dgram.sock passcred=1 passsec=1
-9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1 pktinfo=1
+9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 sndbuf=49152 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1 pktinfo=1
 10 AF_UNIX SOCK_SEQPACKET %[4]s/sl/seq.sock passcred=1 passsec=1
 11 file %[4]s/sl/fifo
 12 AF_NETLINK SOCK_RAW groups=1 
