@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/capsuled/capsuled/internal/job"
+	"github.com/capsuled/capsuled/internal/unit"
 )
 
 // busState is what a bus face tells the engine about the bus: which
@@ -41,11 +42,24 @@ func (m *Manager) ActiveState(name string) ActiveState {
 	return stateInactive
 }
 
-// UnitLoads reports whether name loads: its file is found and accepted.
+// UnitLoads reports whether name loads: its file is found and accepted. A
+// unit not loaded yet is read but not kept (nor its warnings logged), so
+// asking leaves no trace in list-units or the log.
 func (m *Manager) UnitLoads(name string) bool {
-	u, err := m.load(name)
-	if err != nil {
+	n, err := unit.ParseName(name)
+	if err != nil || n.IsTemplate() {
 		return false
+	}
+	m.mu.Lock()
+	u, ok := m.units[name]
+	m.mu.Unlock()
+	if !ok {
+		if target, alias := m.loader.Alias(name); alias && target != name {
+			return m.UnitLoads(target)
+		}
+		if u, err = m.read(n); err != nil {
+			return false
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -80,3 +80,21 @@ func TestTypeDbusReadiness(t *testing.T) {
 		}
 	})
 }
+
+// TestUnitLoads: a unit that loads, one refused, one missing; asking
+// keeps none of them loaded.
+func TestUnitLoads(t *testing.T) {
+	m, _, _ := fakeEngine(t, map[string]string{
+		"good.service": "[Service]\nExecStart=/bin/true\n",
+		"bad.service":  "[Service]\nType=dbus\nExecStart=/bin/true\n",
+	})
+	for name, want := range map[string]bool{"good.service": true, "bad.service": false, "missing.service": false,
+		"tmpl@.service": false, "not a unit": false} {
+		if got := m.UnitLoads(name); got != want {
+			t.Errorf("UnitLoads(%q) = %v, want %v", name, got, want)
+		}
+		if _, ok := m.units[name]; ok {
+			t.Errorf("%s stayed loaded", name)
+		}
+	}
+}
