@@ -46,13 +46,14 @@ func freePort(t *testing.T) int {
 // descriptor, what the service sees of it (family, type, address, the
 // options the unit set, read back with getsockopt), written to a file.
 const fdReport = `
-import os, socket, sys
+import fcntl, os, socket, sys
 out = [os.environ["LISTEN_FDNAMES"]]
 for fd in range(3, 3 + int(os.environ["LISTEN_FDS"])):
     try:
         s = socket.socket(fileno=fd)
     except OSError:
-        out.append("%d file %s" % (fd, os.readlink("/proc/self/fd/%d" % fd)))
+        acc = "rw" if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDWR else "ro"
+        out.append("%d file %s %s" % (fd, os.readlink("/proc/self/fd/%d" % fd), acc))
         continue
     name = s.getsockname()
     if isinstance(name, tuple) and s.family != socket.AF_NETLINK:
@@ -234,9 +235,9 @@ Listen=/sl-%[3]s (MessageQueue)
 8 AF_UNIX SOCK_DGRAM %[4]s/sl/dgram.sock passcred=1 passsec=1
 9 AF_INET SOCK_DGRAM 127.0.0.1:%[1]d dev=lo reuseport=1 freebind=1 keepalive=1 prio=6 rcvbuf=98304 sndbuf=49152 mark=0 tos=16 ttl=33 broadcast=1 timestamp=1 pktinfo=1
 10 AF_UNIX SOCK_SEQPACKET %[4]s/sl/seq.sock passcred=1 passsec=1
-11 file %[4]s/sl/fifo
+11 file %[4]s/sl/fifo rw
 12 AF_NETLINK SOCK_RAW groups=1 
-13 file /sl-%[3]s
+13 file /sl-%[3]s ro
 `, port, port+1, name, rt, tcp4, tcp6)
 	if got != wantReport {
 		t.Errorf("the service's descriptors:\n%s\nwant\n%s", got, wantReport)

@@ -90,11 +90,14 @@ Service=%[3]s.service
 	}
 
 	// Options only root may set, read back by the activated service.
-	port := freePort(t)
+	port, port2 := freePort(t), freePort(t)
+	for port2 == port {
+		port2 = freePort(t)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "report.py"), []byte(fdReport), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	systemUnit(t, name+"-r.socket", fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\nMark=7\nPriority=7\nTransparent=yes\nService=%s-r.service\n", port, name))
+	systemUnit(t, name+"-r.socket", fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%[1]d\nListenStream=[::]:%[3]d\nListenSpecial=/dev/random\nWritable=yes\nBindIPv6Only=both\nMark=7\nPriority=7\nTransparent=yes\nService=%[2]s-r.service\n", port, name, port2))
 	systemUnit(t, name+"-r.service", fmt.Sprintf("[Service]\nEnvironment=SYSTEM=1\nExecStart=/usr/bin/python3 %[1]s/report.py %[1]s/report\n", dir))
 	ctl(t, 0, "start", name+"-r.socket")
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -103,7 +106,8 @@ Service=%[3]s.service
 	}
 	defer c.Close()
 	report := readWhenThere(t, filepath.Join(dir, "report"), func() string { return ctlRun(nil, "logs", "-u", name+"-r.service").stdout })
-	for _, want := range []string{fmt.Sprintf("3 AF_INET SOCK_STREAM 127.0.0.1:%d ", port), " prio=7 ", " mark=7 ", " transparent=1\n"} {
+	for _, want := range []string{fmt.Sprintf("3 AF_INET SOCK_STREAM 127.0.0.1:%d ", port), " prio=7 ", " mark=7 ", " transparent=1\n",
+		fmt.Sprintf("4 AF_INET6 SOCK_STREAM :::%d ", port2), " v6only=0 ", "5 file /dev/random rw\n"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the service's socket: %q, want %q in it", report, want)
 		}
