@@ -114,6 +114,14 @@ Service=%[3]s.service
 	}
 	ctl(t, 0, "stop", name+"-r.socket", name+"-r.service")
 
+	// SocketProtocol=udplite: the datagram socket is a UDP-Lite one.
+	systemUnit(t, name+"-p.socket", fmt.Sprintf("[Socket]\nListenDatagram=127.0.0.1:%d\nSocketProtocol=udplite\nService=%s.service\n", port, name))
+	ctl(t, 0, "start", name+"-p.socket")
+	if b, err := os.ReadFile("/proc/net/udplite"); err != nil || !strings.Contains(string(b), fmt.Sprintf("0100007F:%04X ", port)) {
+		t.Errorf("SocketProtocol=udplite: no UDP-Lite socket on 127.0.0.1:%d in /proc/net/udplite (%v):\n%s", port, err, b)
+	}
+	ctl(t, 0, "stop", name+"-p.socket")
+
 	ctl(t, 1, "start", name+"-n.socket")
 	wantOutput(t, 0, "Result=resources\nActiveState=failed\n", "show", "-p", "Result,ActiveState", name+"-n.socket")
 	waitLog(t, name+"-n.socket", name+"-n.socket: Failed to watch listening fds: Operation not permitted")
