@@ -62,9 +62,10 @@ func dbusServiceFile(name, unit string) string {
 // TestBusActivation: a client's call to a name whose service file names a
 // unit starts the unit and gets the reply; a unit that fails fails the
 // caller at once with the error systemd 257's capsule broker gives
-// (NameHasNoOwner, "Could not activate remote peer 'N': unit failed"),
-// not after the broker's 25 s; a name whose unit does not load is not
-// activatable at all. A second capsule's bus is another bus.
+// (NameHasNoOwner, "Could not activate remote peer 'N': unit failed", or
+// "activation request failed: unknown unit" for a unit gone since the
+// last reload), not after the broker's 25 s; a name whose unit does not
+// load is not activatable at all. A second capsule's bus is another bus.
 func TestBusActivation(t *testing.T) {
 	c := startCapsule(t, "bma")
 	busHome(t, c, map[string]string{
@@ -73,22 +74,29 @@ func TestBusActivation(t *testing.T) {
 		".local/share/dbus-1/services/org.bm.Ok.service":      dbusServiceFile("org.bm.Ok", "bmok.service"),
 		".local/share/dbus-1/services/org.bm.Fail.service":    dbusServiceFile("org.bm.Fail", "bmfail.service"),
 		".local/share/dbus-1/services/org.bm.Missing.service": dbusServiceFile("org.bm.Missing", "bmmissing.service"),
+		".local/share/dbus-1/services/org.bm.Gone.service":    dbusServiceFile("org.bm.Gone", "bmgone.service"),
 	})
 	writeUnits(t, c, map[string]string{
 		"bmok.service":   "[Service]\nType=dbus\nBusName=org.bm.Ok\nExecStart=/usr/bin/python3 %h/svc.py org.bm.Ok 0\n",
 		"bmfail.service": "[Service]\nExecStart=/bin/false\n",
+		"bmgone.service": "[Service]\nExecStart=/bin/sleep infinity\n",
 	})
-	r := inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.Ok org.bm.Fail org.bm.Missing")
+	// Listed at the reload, removed since: the activation finds no unit.
+	if err := os.Remove("/var/lib/private/capsules/" + c + "/.config/systemd/user/bmgone.service"); err != nil {
+		t.Fatal(err)
+	}
+	r := inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.Ok org.bm.Fail org.bm.Missing org.bm.Gone")
 	for _, want := range []string{
 		"org.bm.Ok reply hi x\n",
 		"org.bm.Fail error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.Fail': unit failed\n",
 		"org.bm.Missing error org.freedesktop.DBus.Error.ServiceUnknown The name org.bm.Missing was not provided by any .service files\n",
+		"org.bm.Gone error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.Gone': activation request failed: unknown unit\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("want %q in:\n%s", want, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stdout, " org.bm.Fail org.bm.Ok org.freedesktop.DBus\n") || strings.Contains(r.stdout, "activatable org.bm.Missing") {
+	if !strings.Contains(r.stdout, " org.bm.Fail org.bm.Gone org.bm.Ok org.freedesktop.DBus\n") || strings.Contains(r.stdout, "activatable org.bm.Missing") {
 		t.Errorf("activatable names (only those whose unit loads):\n%s", r.stdout)
 	}
 	if got := states(t, c, "bmok.service"); got != "Result=success\nActiveState=active\nSubState=running\n" {
