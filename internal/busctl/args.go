@@ -126,6 +126,20 @@ func parseArg(t string, words []string, depth int) (Value, []string, error) {
 		if err != nil {
 			return v, nil, parseErr(w, "number of array entries", err)
 		}
+		if t == "ay" {
+			// Bytes are kept as the decoder keeps them (see Value).
+			b := []byte{}
+			for i := uint64(0); i < n; i++ {
+				e, rest, err := parseArg("y", words, depth+1)
+				if err != nil {
+					return v, nil, err
+				}
+				b = append(b, e.V.(uint8))
+				words = rest
+			}
+			v.V = b
+			break
+		}
 		v.Elems = []Value{}
 		for i := uint64(0); i < n; i++ {
 			e, rest, err := parseArg(t[1:], words, depth+1)

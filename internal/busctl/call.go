@@ -22,15 +22,19 @@ func checkNames(service, p, iface string) error {
 
 // printReply prints a reply's values as busctl does: the signature and
 // the values in argument syntax, or --verbose's dump, or JSON.
-func printReply(e *Env, values []Value) {
-	switch {
-	case e.Opt.JSON != "":
-		fmt.Fprint(e.Out, JSONMessage(values).Format(e.Opt.JSON == "pretty"))
-	case e.Opt.Verbose:
-		fmt.Fprint(e.Out, DumpBody(values))
-	default:
-		fmt.Fprintf(e.Out, "%s %s\n", Signature(values), FormatCmdline(values))
+func printReply(e *Env, values []Value) error {
+	if e.Opt.JSON != "" {
+		return JSONMessage(values).Print(e.Out, e.Opt.JSON == "pretty")
 	}
+	return writeOut(e.Out, func(w textSink) {
+		if e.Opt.Verbose {
+			writeDumpBody(w, values)
+			return
+		}
+		w.WriteString(Signature(values) + " ")
+		writeCmdline(w, values)
+		w.WriteString("\n")
+	})
 }
 
 func argsBody(sig string, words []string) ([]Value, error) {
@@ -88,8 +92,7 @@ func Call(c *Conn, e *Env, args []string) error {
 	if len(r.Body) == 0 || e.Opt.Quiet {
 		return nil
 	}
-	printReply(e, r.Body)
-	return nil
+	return printReply(e, r.Body)
 }
 
 // GetProperty prints properties: SERVICE OBJECT INTERFACE PROPERTY...
@@ -109,13 +112,22 @@ func GetProperty(c *Conn, e *Env, args []string) error {
 			return failf("Failed to parse reply: Invalid argument")
 		}
 		v := r.Body[0].Elems[0]
-		switch {
-		case e.Opt.JSON != "":
-			fmt.Fprint(e.Out, JSONVariant(v).Format(e.Opt.JSON == "pretty"))
-		case e.Opt.Verbose:
-			fmt.Fprint(e.Out, DumpSubtree(v))
-		default:
-			fmt.Fprintf(e.Out, "%s %s\n", v.Sig, FormatCmdline([]Value{v}))
+		var perr error
+		if e.Opt.JSON != "" {
+			perr = JSONVariant(v).Print(e.Out, e.Opt.JSON == "pretty")
+		} else {
+			perr = writeOut(e.Out, func(w textSink) {
+				if e.Opt.Verbose {
+					dumpValues(w, []Value{v}, 0, "")
+					return
+				}
+				w.WriteString(v.Sig + " ")
+				writeCmdline(w, []Value{v})
+				w.WriteString("\n")
+			})
+		}
+		if perr != nil {
+			return perr
 		}
 	}
 	return nil
@@ -232,7 +244,9 @@ func Wait(c *Conn, e *Env, args []string) error {
 			continue
 		}
 		if len(m.Body) > 0 && !e.Opt.Quiet {
-			printReply(e, m.Body)
+			if err := printReply(e, m.Body); err != nil {
+				return err
+			}
 		}
 		if limit--; limit == 0 {
 			return nil

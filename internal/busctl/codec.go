@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Value is one D-Bus value in wire order: a basic value in V (uint8, bool,
@@ -13,6 +14,8 @@ import (
 // and g, uint32 for the index of an h), or the elements of a container
 // (array elements, struct fields, the key and value of a dict entry, the
 // one value of a variant). Keeping wire order lets output follow busctl's.
+// An "ay" keeps its bytes in V as a []byte (Elems stays nil): a Value per
+// byte would cost 56 times the bytes a bus peer sends.
 type Value struct {
 	Sig   string
 	V     any
@@ -22,12 +25,45 @@ type Value struct {
 // maxArray bounds an array's size as the specification does (64 MiB).
 const maxArray = 64 << 20
 
+// maxDecoded bounds what decoding one message may allocate for its
+// values (every slot of a slice of Values as it grows, each value's
+// boxed basic value and each string's bytes), so that a message of many
+// tiny elements from a hostile bus cannot make its reader use many
+// times the message's size. Byte arrays cost nothing: they stay slices
+// of the message.
+const maxDecoded = 32 << 20
+
+// slotCost is what one slot of a slice of Values costs; boxCost what a
+// basic value costs in Value.V at most (a string or slice header).
+const (
+	slotCost = int(unsafe.Sizeof(Value{}))
+	boxCost  = int(unsafe.Sizeof([]byte{}))
+)
+
 var errShort = errors.New("message truncated")
+
+// errTooComplex is a message whose values would take more than
+// maxDecoded to hold.
+var errTooComplex = fmt.Errorf("message has more values than capsulectl decodes (more than %d MiB once decoded)", maxDecoded>>20)
 
 type decoder struct {
 	b     []byte
 	pos   int
 	order binary.ByteOrder
+	// budget is what may still be allocated for values; see maxDecoded.
+	budget *int
+}
+
+// spend charges n bytes of decoded values against the budget.
+func (d *decoder) spend(n int) error {
+	if d.budget == nil {
+		return nil
+	}
+	if *d.budget < n {
+		return errTooComplex
+	}
+	*d.budget -= n
+	return nil
 }
 
 func (d *decoder) align(n int) error {
@@ -84,13 +120,36 @@ func (d *decoder) str(lenBytes int) (string, error) {
 	if s[n] != 0 {
 		return "", errors.New("string not terminated")
 	}
+	if err := d.spend(n); err != nil {
+		return "", err
+	}
 	return string(s[:n]), nil
+}
+
+// grow makes room for one more element in *l, doubling its capacity and
+// charging the new slice against the budget, so that what append would
+// have allocated along the way is counted.
+func (d *decoder) grow(l *[]Value) error {
+	if len(*l) < cap(*l) {
+		return nil
+	}
+	n := max(4, 2*cap(*l))
+	if err := d.spend(n * slotCost); err != nil {
+		return err
+	}
+	g := make([]Value, len(*l), n)
+	copy(g, *l)
+	*l = g
+	return nil
 }
 
 // values decodes the complete types of sig.
 func (d *decoder) values(sig string) ([]Value, error) {
 	types, err := splitSignature(sig)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.spend(len(types) * slotCost); err != nil {
 		return nil, err
 	}
 	out := make([]Value, 0, len(types))
@@ -107,6 +166,9 @@ func (d *decoder) values(sig string) ([]Value, error) {
 func (d *decoder) value(sig string, depth int) (Value, error) {
 	if depth > maxDepth {
 		return Value{}, errors.New("values nested too deeply")
+	}
+	if err := d.spend(boxCost); err != nil {
+		return Value{}, err
 	}
 	v := Value{Sig: sig}
 	if err := d.align(alignOf(sig)); err != nil {
@@ -185,6 +247,9 @@ func (d *decoder) value(sig string, depth int) (Value, error) {
 		if n, err := typeLen(s); err != nil || n != len(s) {
 			return v, fmt.Errorf("variant: %w %q", errSignature, s)
 		}
+		if err := d.spend(slotCost); err != nil {
+			return v, err
+		}
 		inner, err := d.value(s, depth+1)
 		if err != nil {
 			return v, err
@@ -206,8 +271,16 @@ func (d *decoder) value(sig string, depth int) (Value, error) {
 		if end > len(d.b) {
 			return v, errShort
 		}
+		if elem == "y" {
+			v.V = d.b[d.pos:end:end]
+			d.pos = end
+			break
+		}
 		v.Elems = []Value{}
 		for d.pos < end {
+			if err := d.grow(&v.Elems); err != nil {
+				return v, err
+			}
 			e, err := d.value(elem, depth+1)
 			if err != nil {
 				return v, err
@@ -223,6 +296,10 @@ func (d *decoder) value(sig string, depth int) (Value, error) {
 		if err != nil {
 			return v, err
 		}
+		if err := d.spend(len(types) * slotCost); err != nil {
+			return v, err
+		}
+		v.Elems = make([]Value, 0, len(types))
 		for _, t := range types {
 			e, err := d.value(t, depth+1)
 			if err != nil {
@@ -304,6 +381,9 @@ func (e *encoder) value(v Value) error {
 		at := len(e.b) - 4
 		e.align(alignOf(v.Sig[1:]))
 		start := len(e.b)
+		if b, ok := v.V.([]byte); ok {
+			e.b = append(e.b, b...)
+		}
 		for _, el := range v.Elems {
 			if err := e.value(el); err != nil {
 				return err
@@ -320,6 +400,14 @@ func (e *encoder) value(v Value) error {
 		return fmt.Errorf("%w %q", errSignature, v.Sig)
 	}
 	return nil
+}
+
+// Len is the number of elements of an array.
+func (v Value) Len() int {
+	if b, ok := v.V.([]byte); ok {
+		return len(b)
+	}
+	return len(v.Elems)
 }
 
 // Str, ObjPath and U32 build basic values.

@@ -19,10 +19,13 @@ const DefaultTimeout = 25 * time.Second
 
 // Conn is a connection to a capsule's bus.
 type Conn struct {
-	f       *os.File
-	r       *bufio.Reader
-	serial  uint32
-	queue   []*Message
+	f      *os.File
+	r      *bufio.Reader
+	serial uint32
+	// queue holds the messages that came while a call waited for its
+	// reply, undecoded (see Call); queued is their size in bytes.
+	queue   [][]byte
+	queued  int
 	Unique  string // our unique name
 	GUID    string // the server's GUID from authentication
 	Address string // as busctl shows it
@@ -149,9 +152,11 @@ func (c *Conn) Send(m *Message) (uint32, error) {
 // (zero: forever).
 func (c *Conn) Next(deadline time.Time) (*Message, error) {
 	if len(c.queue) > 0 {
-		m := c.queue[0]
+		raw := c.queue[0]
+		c.queue[0] = nil
 		c.queue = c.queue[1:]
-		return m, nil
+		c.queued -= len(raw)
+		return ParseMessage(raw)
 	}
 	if err := c.f.SetReadDeadline(deadline); err != nil {
 		return nil, err
@@ -175,8 +180,18 @@ func (e *BusError) Error() string {
 	return e.Name
 }
 
+// maxQueued bounds the bytes of messages kept for Next while a call
+// waits for its reply: a bus that floods the connection instead of
+// replying makes the call fail rather than capsulectl's memory grow.
+const maxQueued = 16 << 20
+
+// errQueueFull is a call whose reply did not come before maxQueued bytes
+// of other messages did.
+var errQueueFull = fmt.Errorf("more than %d MiB of other messages arrived before the reply", maxQueued>>20)
+
 // Call sends a method call and waits for its reply; other messages are
-// kept for Next. An error reply comes back as *BusError.
+// kept for Next, undecoded and up to maxQueued bytes. An error reply
+// comes back as *BusError.
 func (c *Conn) Call(m *Message) (*Message, error) {
 	m.Type = TypeMethodCall
 	serial, err := c.Send(m)
@@ -188,19 +203,30 @@ func (c *Conn) Call(m *Message) (*Message, error) {
 		return nil, err
 	}
 	for {
-		r, err := ReadMessage(c.r)
+		raw, err := readRaw(c.r)
 		if err != nil {
 			return nil, wireErr(err)
 		}
+		// Only the header is decoded to find the reply; the rest waits.
+		budget := maxDecoded
+		r, body, err := parseHeader(raw, &budget)
+		if err != nil {
+			return nil, err
+		}
 		if (r.Type == TypeMethodReturn || r.Type == TypeError) && r.ReplySerial == serial {
+			if err := r.parseBody(body); err != nil {
+				return nil, err
+			}
 			if r.Type == TypeError {
 				return r, &BusError{Name: r.ErrorName, Message: r.ErrorMessage()}
 			}
 			return r, nil
 		}
-		if len(c.queue) < 4096 {
-			c.queue = append(c.queue, r)
+		if c.queued+len(raw) > maxQueued {
+			return nil, errQueueFull
 		}
+		c.queue = append(c.queue, raw)
+		c.queued += len(raw)
 	}
 }
 

@@ -71,33 +71,58 @@ func formatG(f float64) string {
 // their element count then the elements, variants as their signature
 // then the value, strings quoted and C-escaped.
 func FormatCmdline(values []Value) string {
-	var parts []string
+	return formatString(func(w textSink) { writeCmdline(w, values) })
+}
+
+// writeCmdline writes FormatCmdline's text to w.
+func writeCmdline(w textSink, values []Value) {
+	first := true
+	word := func(s string) {
+		if !first {
+			w.WriteString(" ")
+		}
+		first = false
+		w.WriteString(s)
+	}
 	var walk func(v Value)
 	walk = func(v Value) {
 		switch v.Sig[0] {
 		case 'a':
-			parts = append(parts, strconv.Itoa(len(v.Elems)))
+			word(strconv.Itoa(v.Len()))
+			if b, ok := v.V.([]byte); ok {
+				for _, c := range b {
+					word(byteText[c])
+				}
+			}
 			for _, e := range v.Elems {
 				walk(e)
 			}
 		case 'v':
-			parts = append(parts, v.Elems[0].Sig)
+			word(v.Elems[0].Sig)
 			walk(v.Elems[0])
 		case '(', '{':
 			for _, e := range v.Elems {
 				walk(e)
 			}
 		case 's', 'o', 'g':
-			parts = append(parts, `"`+CEscape(v.String())+`"`)
+			word(`"` + CEscape(v.String()) + `"`)
 		default:
-			parts = append(parts, basicText(v))
+			word(basicText(v))
 		}
 	}
 	for _, v := range values {
 		walk(v)
 	}
-	return strings.Join(parts, " ")
 }
+
+// byteText is each byte in decimal, so printing a byte array allocates
+// nothing per byte.
+var byteText = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
 
 // Signature is the concatenated signature of values.
 func Signature(values []Value) string {
@@ -115,9 +140,21 @@ var dumpNames = map[byte]string{'y': "BYTE", 'b': "BOOLEAN", 'n': "INT16", 'q': 
 // indent (in units of 8 spaces) plus pad spaces. Strings are escaped for
 // a terminal (busctl prints them raw; root's terminal must not see a
 // capsule's control characters or forged lines).
-func dumpValues(b *strings.Builder, values []Value, level int, pad string) {
+func dumpValues(b textSink, values []Value, level int, pad string) {
 	for _, v := range values {
 		prefix := pad + strings.Repeat(" ", 8*level)
+		if bytes, ok := v.V.([]byte); ok {
+			fmt.Fprintf(b, "%sARRAY \"y\" {\n", prefix)
+			inner := prefix + strings.Repeat(" ", 8)
+			for _, c := range bytes {
+				b.WriteString(inner)
+				b.WriteString("BYTE ")
+				b.WriteString(byteText[c])
+				b.WriteString(";\n")
+			}
+			fmt.Fprintf(b, "%s};\n", prefix)
+			continue
+		}
 		switch v.Sig[0] {
 		case 'a', 'v', '(', '{':
 			kind := map[byte]string{'a': "ARRAY", 'v': "VARIANT", '(': "STRUCT", '{': "DICT_ENTRY"}[v.Sig[0]]
@@ -141,17 +178,17 @@ func dumpValues(b *strings.Builder, values []Value, level int, pad string) {
 
 // DumpBody is a message body as busctl --verbose prints a reply.
 func DumpBody(values []Value) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "MESSAGE \"%s\" {\n", Signature(values))
-	dumpValues(&b, values, 1, "")
-	b.WriteString("};\n\n")
-	return b.String()
+	return formatString(func(w textSink) { writeDumpBody(w, values) })
+}
+
+func writeDumpBody(w textSink, values []Value) {
+	fmt.Fprintf(w, "MESSAGE \"%s\" {\n", Signature(values))
+	dumpValues(w, values, 1, "")
+	w.WriteString("};\n\n")
 }
 
 // DumpSubtree is the contents of a variant as busctl get-property
 // --verbose prints them.
 func DumpSubtree(v Value) string {
-	var b strings.Builder
-	dumpValues(&b, []Value{v}, 0, "")
-	return b.String()
+	return formatString(func(w textSink) { dumpValues(w, []Value{v}, 0, "") })
 }

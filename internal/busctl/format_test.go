@@ -52,6 +52,7 @@ func TestFormatCmdline(t *testing.T) {
 
 func TestDumpAndJSON(t *testing.T) {
 	logctl := dict(Str("LogLevel"), variant(Str("info")), Str("LogTarget"), variant(Str("journal")))
+	invocation := Value{Sig: "ay", V: []byte{174, 220, 0}}
 	tests := []struct {
 		name string
 		got  string
@@ -83,6 +84,17 @@ func TestDumpAndJSON(t *testing.T) {
 		{"json property", JSONVariant(strs("LANG=C.UTF-8", "PATH=/usr/bin")).Format(false), `{"type":"as","data":["LANG=C.UTF-8","PATH=/usr/bin"]}` + "\n"},
 		{"json pretty", JSONVariant(Str("257.13-1~deb13u1")).Format(true), "{\n\t\"type\" : \"s\",\n\t\"data\" : \"257.13-1~deb13u1\"\n}\n"},
 		{"json escapes controls", JSONVariant(Str("\x1b[2J")).Format(false), `{"type":"s","data":"\u001b[2J"}` + "\n"},
+		// A unit's InvocationID as busctl 257 prints it (observed-9-fbc.md).
+		{"ay", "ay " + FormatCmdline([]Value{invocation}), "ay 3 174 220 0"},
+		{"ay empty", "ay " + FormatCmdline([]Value{{Sig: "ay", V: []byte{}}}), "ay 0"},
+		{"verbose ay", DumpSubtree(invocation), "ARRAY \"y\" {\n        BYTE 174;\n        BYTE 220;\n        BYTE 0;\n};\n"},
+		{"verbose ay empty", DumpSubtree(Value{Sig: "ay", V: []byte{}}), "ARRAY \"y\" {\n};\n"},
+		{"verbose ay in a variant", DumpBody([]Value{variant(invocation)}), "MESSAGE \"v\" {\n        VARIANT \"ay\" {\n                ARRAY \"y\" {\n" +
+			"                        BYTE 174;\n                        BYTE 220;\n                        BYTE 0;\n                };\n        };\n};\n\n"},
+		{"json ay", JSONVariant(invocation).Format(false), `{"type":"ay","data":[174,220,0]}` + "\n"},
+		{"json ay in a variant", JSONMessage([]Value{variant(invocation)}).Format(false), `{"type":"v","data":[{"type":"ay","data":[174,220,0]}]}` + "\n"},
+		{"json pretty ay", JSONVariant(invocation).Format(true), "{\n\t\"type\" : \"ay\",\n\t\"data\" : [\n\t\t174,\n\t\t220,\n\t\t0\n\t]\n}\n"},
+		{"json pretty ay empty", JSONVariant(Value{Sig: "ay", V: []byte{}}).Format(true), "{\n\t\"type\" : \"ay\",\n\t\"data\" : []\n}\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

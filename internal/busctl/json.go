@@ -3,6 +3,7 @@ package busctl
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -11,8 +12,9 @@ import (
 // jnode is a JSON value with object keys kept in wire order, as sd-json
 // keeps them.
 type jnode struct {
-	kind  byte // 's' string, 'n' number or literal, 'a' array, 'o' object
+	kind  byte // 's' string, 'n' number or literal, 'a' array, 'o' object, 'y' byte array
 	text  string
+	bytes []byte  // 'y': the bytes, written as an array of numbers
 	elems []jnode // array elements; objects: key, value, key, value...
 }
 
@@ -27,6 +29,9 @@ func jsonValue(v Value) jnode {
 	case 'v':
 		return jobj(jstr("type"), jstr(v.Elems[0].Sig), jstr("data"), jsonValue(v.Elems[0]))
 	case 'a':
+		if b, ok := v.V.([]byte); ok {
+			return jnode{kind: 'y', bytes: b}
+		}
 		if v.Sig[1] == '{' {
 			o := jnode{kind: 'o'}
 			for _, e := range v.Elems {
@@ -82,20 +87,44 @@ func quoteJSON(s string) string {
 // Format writes n compactly (short) or as sd-json's pretty form (tabs,
 // " : " between key and value).
 func (n jnode) Format(pretty bool) string {
-	var b strings.Builder
-	n.write(&b, pretty, 0)
-	b.WriteByte('\n')
-	return b.String()
+	return formatString(func(w textSink) { n.writeLine(w, pretty) })
 }
 
-func (n jnode) write(b *strings.Builder, pretty bool, level int) {
+// Print writes n as Format does to w.
+func (n jnode) Print(w io.Writer, pretty bool) error {
+	return writeOut(w, func(s textSink) { n.writeLine(s, pretty) })
+}
+
+func (n jnode) writeLine(w textSink, pretty bool) {
+	n.write(w, pretty, 0)
+	w.WriteString("\n")
+}
+
+func (n jnode) write(b textSink, pretty bool, level int) {
 	nl := func(l int) {
 		if pretty {
-			b.WriteByte('\n')
+			b.WriteString("\n")
 			b.WriteString(strings.Repeat("\t", l))
 		}
 	}
 	switch n.kind {
+	case 'y':
+		b.WriteString("[")
+		indent := ""
+		if pretty {
+			indent = "\n" + strings.Repeat("\t", level+1)
+		}
+		for i, c := range n.bytes {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(indent)
+			b.WriteString(byteText[c])
+		}
+		if len(n.bytes) > 0 {
+			nl(level)
+		}
+		b.WriteString("]")
 	case 's':
 		b.WriteString(quoteJSON(n.text))
 	case 'n':
@@ -108,7 +137,7 @@ func (n jnode) write(b *strings.Builder, pretty bool, level int) {
 		b.WriteString(open)
 		for i := 0; i < len(n.elems); i += step {
 			if i > 0 {
-				b.WriteByte(',')
+				b.WriteString(",")
 			}
 			nl(level + 1)
 			if n.kind == 'o' {
@@ -116,7 +145,7 @@ func (n jnode) write(b *strings.Builder, pretty bool, level int) {
 				if pretty {
 					b.WriteString(" : ")
 				} else {
-					b.WriteByte(':')
+					b.WriteString(":")
 				}
 				n.elems[i+1].write(b, pretty, level+1)
 			} else {

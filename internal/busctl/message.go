@@ -55,6 +55,15 @@ func (m *Message) ErrorMessage() string {
 
 // ReadMessage reads one message from r.
 func ReadMessage(r io.Reader) (*Message, error) {
+	raw, err := readRaw(r)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMessage(raw)
+}
+
+// readRaw reads one message's bytes from r.
+func readRaw(r io.Reader) ([]byte, error) {
 	head := make([]byte, 16)
 	if _, err := io.ReadFull(r, head); err != nil {
 		return nil, err
@@ -81,16 +90,30 @@ func ReadMessage(r io.Reader) (*Message, error) {
 	if _, err := io.ReadFull(r, raw[16:]); err != nil {
 		return nil, err
 	}
-	return ParseMessage(raw)
+	return raw, nil
 }
 
 // ParseMessage decodes a complete message.
 func ParseMessage(raw []byte) (*Message, error) {
+	budget := maxDecoded
+	m, body, err := parseHeader(raw, &budget)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.parseBody(body); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseHeader decodes a message's header and returns its body's bytes,
+// not yet decoded.
+func parseHeader(raw []byte, budget *int) (*Message, *decoder, error) {
 	if len(raw) < 16 {
-		return nil, errShort
+		return nil, nil, errShort
 	}
 	m := &Message{Order: raw[0], Type: raw[1], Flags: raw[2], Version: raw[3], Raw: raw}
-	d := &decoder{b: raw, order: binary.LittleEndian}
+	d := &decoder{b: raw, order: binary.LittleEndian, budget: budget}
 	if raw[0] == 'B' {
 		d.order = binary.BigEndian
 	}
@@ -99,7 +122,7 @@ func ParseMessage(raw []byte) (*Message, error) {
 	d.pos = 12
 	fields, err := d.value("a(yv)", 0)
 	if err != nil {
-		return nil, fmt.Errorf("header fields: %w", err)
+		return nil, nil, fmt.Errorf("header fields: %w", err)
 	}
 	for _, f := range fields.Elems {
 		code, val := f.Elems[0].V.(uint8), f.Elems[1].Elems[0]
@@ -127,19 +150,24 @@ func ParseMessage(raw []byte) (*Message, error) {
 		}
 	}
 	if err := d.align(8); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(raw)-d.pos != bodyLen {
-		return nil, errors.New("body length mismatch")
+		return nil, nil, errors.New("body length mismatch")
 	}
-	body := &decoder{b: raw[d.pos:], order: d.order}
+	return m, &decoder{b: raw[d.pos:], order: d.order, budget: budget}, nil
+}
+
+// parseBody decodes the body that parseHeader left.
+func (m *Message) parseBody(body *decoder) error {
+	var err error
 	if m.Body, err = body.values(m.Signature); err != nil {
-		return nil, fmt.Errorf("body: %w", err)
+		return fmt.Errorf("body: %w", err)
 	}
 	if body.pos != len(body.b) {
-		return nil, errors.New("body longer than its signature")
+		return errors.New("body longer than its signature")
 	}
-	return m, nil
+	return nil
 }
 
 // Marshal encodes m little-endian with serial, setting m.Raw.

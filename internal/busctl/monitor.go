@@ -17,37 +17,39 @@ import (
 // DumpMessage writes m with its header as busctl monitor does. Every
 // string the bus delivered is escaped for a terminal, line breaks too.
 func DumpMessage(m *Message, at time.Time) string {
-	var b strings.Builder
+	return formatString(func(w textSink) { writeMessage(w, m, at) })
+}
+
+func writeMessage(b textSink, m *Message, at time.Time) {
 	cookie := fmt.Sprint(m.Serial)
 	if m.Serial == 0xffffffff {
 		cookie = "-1"
 	}
-	fmt.Fprintf(&b, "‣ Type=%s  Endian=%c  Flags=%d  Version=%d Cookie=%s", m.TypeName(), m.Order, m.Flags, m.Version, cookie)
+	fmt.Fprintf(b, "‣ Type=%s  Endian=%c  Flags=%d  Version=%d Cookie=%s", m.TypeName(), m.Order, m.Flags, m.Version, cookie)
 	if m.ReplySerial != 0 {
-		fmt.Fprintf(&b, "  ReplyCookie=%d", m.ReplySerial)
+		fmt.Fprintf(b, "  ReplyCookie=%d", m.ReplySerial)
 	}
-	fmt.Fprintf(&b, "  Timestamp=\"%s\"\n", at.UTC().Format("Mon 2006-01-02 15:04:05.000000 MST"))
+	fmt.Fprintf(b, "  Timestamp=\"%s\"\n", at.UTC().Format("Mon 2006-01-02 15:04:05.000000 MST"))
 	any := false
 	for _, f := range [][2]string{{"Sender", m.Sender}, {"Destination", m.Destination}, {"Path", m.Path},
 		{"Interface", m.Interface}, {"Member", m.Member}} {
 		if f[1] != "" {
-			fmt.Fprintf(&b, "  %s=%s", f[0], escape.Text(f[1]))
+			fmt.Fprintf(b, "  %s=%s", f[0], escape.Text(f[1]))
 			any = true
 		}
 	}
 	if any {
-		b.WriteByte('\n')
+		b.WriteString("\n")
 	}
 	if m.Type == TypeError {
-		fmt.Fprintf(&b, "  ErrorName=%s  ErrorMessage=\"%s\"\n", escape.Text(m.ErrorName), escape.Text(m.ErrorMessage()))
+		fmt.Fprintf(b, "  ErrorName=%s  ErrorMessage=\"%s\"\n", escape.Text(m.ErrorName), escape.Text(m.ErrorMessage()))
 	}
 	if strings.HasPrefix(m.Sender, ":") {
-		fmt.Fprintf(&b, "  UniqueName=%s\n", escape.Text(m.Sender))
+		fmt.Fprintf(b, "  UniqueName=%s\n", escape.Text(m.Sender))
 	}
-	fmt.Fprintf(&b, "  MESSAGE \"%s\" {\n", escape.Text(m.Signature))
-	dumpValues(&b, m.Body, 1, "  ")
+	fmt.Fprintf(b, "  MESSAGE \"%s\" {\n", escape.Text(m.Signature))
+	dumpValues(b, m.Body, 1, "  ")
 	b.WriteString("  };\n\n")
-	return b.String()
 }
 
 // becomeMonitor turns the connection into a monitor of the names (all
@@ -127,11 +129,9 @@ func monitor(c *Conn, e *Env, names []string, dump func(*Message, time.Time) err
 func Monitor(c *Conn, e *Env, names []string) error {
 	return monitor(c, e, names, func(m *Message, at time.Time) error {
 		if e.Opt.JSON != "" {
-			_, err := fmt.Fprint(e.Out, jsonMessageHeader(m, at).Format(e.Opt.JSON == "pretty"))
-			return err
+			return jsonMessageHeader(m, at).Print(e.Out, e.Opt.JSON == "pretty")
 		}
-		_, err := fmt.Fprint(e.Out, DumpMessage(m, at))
-		return err
+		return writeOut(e.Out, func(w textSink) { writeMessage(w, m, at) })
 	})
 }
 

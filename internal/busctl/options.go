@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/capsuled/capsuled/internal/escape"
 )
 
 // Options are busctl's options that change what a verb does.
@@ -62,10 +64,14 @@ var errSilent = errors.New("")
 // IsSilent reports whether err needs no message of its own.
 func IsSilent(err error) bool { return errors.Is(err, errSilent) }
 
+// busErrText is a failure's text for one line of output. The text of an
+// error reply comes from the capsule's bus: its line breaks and controls
+// are escaped so that it cannot forge lines on root's terminal (busctl
+// prints it raw).
 func busErrText(err error) string {
 	var be *BusError
 	if errors.As(err, &be) {
-		return be.Error()
+		return escape.Text(be.Error())
 	}
-	return ErrnoText(err)
+	return escape.Text(ErrnoText(err))
 }

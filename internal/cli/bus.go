@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -53,7 +54,7 @@ Options:
                            Allow interactive authorization for operation
      --timeout=SECS        Maximum time to wait for method call completion
      --json=MODE           Output as JSON (short, pretty)
-  -j                       Same as --json=pretty
+  -j                       Same as --json=pretty on tty, --json=short otherwise
      --destination=SERVICE Destination service of a signal
   -N --limit-messages=NUMBER
                            Stop monitor after receiving the specified number
@@ -65,6 +66,21 @@ Options:
 var busVerbs = map[string][2]int{
 	"list": {0, 0}, "status": {0, 1}, "monitor": {0, -1}, "capture": {0, -1}, "tree": {0, -1},
 	"introspect": {2, 3}, "call": {4, -1}, "emit": {3, -1}, "wait": {3, 4}, "get-property": {4, -1}, "set-property": {5, -1},
+}
+
+// jsonAuto is -j: pretty on a terminal, short otherwise, as busctl 257's
+// -j (SD_JSON_FORMAT_PRETTY_AUTO).
+const jsonAuto = "auto"
+
+// jsonMode resolves -j for output to out.
+func jsonMode(mode string, out io.Writer) string {
+	if mode != jsonAuto {
+		return mode
+	}
+	if busctl.IsTerminal(out) {
+		return "pretty"
+	}
+	return "short"
 }
 
 // parseBusArgs parses busctl's options anywhere before "--"; it returns
@@ -129,7 +145,7 @@ func parseBusArgs(args []string, opt *busctl.Options, capsule *string, help *boo
 		case "--xml-interface":
 			opt.XMLInterface = true
 		case "-j":
-			opt.JSON = "pretty"
+			opt.JSON = jsonAuto
 		case "-C", "--capsule":
 			*capsule, err = needVal()
 		case "--match":
@@ -221,6 +237,7 @@ func busCommand(args []string, o *options, raw, stdio IO, paths Paths) error {
 	if o.output == "json" && opt.JSON == "" {
 		opt.JSON = "short"
 	}
+	opt.JSON = jsonMode(opt.JSON, raw.Stdout)
 	if help || o.help {
 		fmt.Fprint(stdio.Stdout, busUsage)
 		return nil

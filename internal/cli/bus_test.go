@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"os"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/capsuled/capsuled/internal/busctl"
 )
@@ -21,7 +26,9 @@ func TestParseBusArgs(t *testing.T) {
 		{args: []string{"--json=pretty", "call", "a.b", "/", "a.b", "M", "s", "-x"}, pos: []string{"call", "a.b", "/", "a.b", "M", "s", "-x"},
 			err: "unrecognized option '-x'"},
 		{args: []string{"-j", "call", "a.b", "/", "a.b", "M", "i", "--", "-5"}, pos: []string{"call", "a.b", "/", "a.b", "M", "i", "-5"},
-			check: func(o busctl.Options) bool { return o.JSON == "pretty" }},
+			check: func(o busctl.Options) bool { return o.JSON == jsonAuto }},
+		{args: []string{"-j", "--json=short"}, check: func(o busctl.Options) bool { return o.JSON == "short" }},
+		{args: []string{"--json=pretty", "-j"}, check: func(o busctl.Options) bool { return o.JSON == jsonAuto }},
 		{args: []string{"wait", "--timeout=1", "/x", "a.b", "S"}, pos: []string{"wait", "/x", "a.b", "S"},
 			check: func(o busctl.Options) bool { return o.Timeout == time.Second }},
 		{args: []string{"--timeout", "500ms", "-N", "3", "monitor"}, pos: []string{"monitor"},
@@ -45,6 +52,40 @@ func TestParseBusArgs(t *testing.T) {
 		}
 		if err != nil || !reflect.DeepEqual(pos, tt.pos) || tt.check != nil && !tt.check(opt) || capsule != tt.capsule {
 			t.Errorf("%v: pos %q opt %+v capsule %q err %v", tt.args, pos, opt, capsule, err)
+		}
+	}
+}
+
+// busctl 257's -j is pretty on a terminal and short otherwise; --json=
+// is what it says either way.
+func TestJSONMode(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	tests := []struct {
+		mode string
+		out  io.Writer
+		want string
+	}{
+		{jsonAuto, tty, "pretty"},
+		{jsonAuto, w, "short"},
+		{jsonAuto, &bytes.Buffer{}, "short"},
+		{"short", tty, "short"},
+		{"pretty", w, "pretty"},
+		{"", tty, ""},
+	}
+	for _, tt := range tests {
+		if got := jsonMode(tt.mode, tt.out); got != tt.want {
+			t.Errorf("jsonMode(%q, %T) = %q, want %q", tt.mode, tt.out, got, tt.want)
 		}
 	}
 }
