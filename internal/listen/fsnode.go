@@ -20,9 +20,9 @@ import (
 const maxSymlinks = 40
 
 // openDir opens dir as an O_PATH descriptor, one component at a time.
-// A symbolic link is followed only if the manager's own user owns it (a
-// link of the host's, or of a capsule manager's own); any other makes it
-// fail with ELOOP. create makes missing directories with mode.
+// A symbolic link is followed only if the manager's own user owns it and
+// the directory it is in (a link of the host's, such as /var/run, or of a
+// capsule manager's own); any other makes it fail with ELOOP. create makes missing directories with mode.
 func openDir(dir string, create bool, mode os.FileMode) (int, error) {
 	fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -68,8 +68,14 @@ func openDir(dir string, create bool, mode os.FileMode) (int, error) {
 		case unix.S_IFLNK:
 			target, err := readlinkFD(nfd)
 			unix.Close(nfd)
-			if err == nil && int(st.Uid) != os.Geteuid() {
-				err = fmt.Errorf("refusing to follow the symbolic link %s, owned by UID %d: %w", c, st.Uid, unix.ELOOP)
+			var dst unix.Stat_t
+			if err == nil {
+				err = unix.Fstat(fd, &dst)
+			}
+			// The link must be the manager's user's, and so must the
+			// directory it is in: another user could have moved it there.
+			if err == nil && (int(st.Uid) != os.Geteuid() || int(dst.Uid) != os.Geteuid()) {
+				err = fmt.Errorf("refusing to follow the symbolic link %s (owner UID %d, its directory's %d): %w", c, st.Uid, dst.Uid, unix.ELOOP)
 			}
 			if links++; err == nil && links > maxSymlinks {
 				err = unix.ELOOP

@@ -28,6 +28,12 @@ func TestOpenDir(t *testing.T) {
 	mustLink(other, filepath.Join(root, "own"), os.Geteuid())
 	mustLink(other, filepath.Join(root, "foreign"), 65534)
 	mustLink("other", filepath.Join(root, "relative"), os.Geteuid())
+	// The manager's own link, in a directory someone else owns (moved
+	// there by that user).
+	theirs := filepath.Join(root, "theirs")
+	os.Mkdir(theirs, 0o755)
+	os.Chown(theirs, 65534, 65534)
+	mustLink(other, filepath.Join(theirs, "moved"), os.Geteuid())
 	tests := []struct {
 		dir     string
 		create  bool
@@ -40,6 +46,7 @@ func TestOpenDir(t *testing.T) {
 		{dir: "foreign", wantErr: unix.ELOOP},
 		{dir: "foreign/x", create: true, wantErr: unix.ELOOP},
 		{dir: "missing", wantErr: unix.ENOENT},
+		{dir: "theirs/moved", wantErr: unix.ELOOP},
 		{dir: "new/deeper", create: true, same: "new/deeper"},
 		{dir: "other/../other", wantErr: unix.EINVAL},
 	}
