@@ -43,6 +43,7 @@ func stepsFor(opts options) []step {
 				teardown: (*bench).inCapsuleTeardown},
 			{what: "system manager query", round: (*bench).systemState},
 			{what: "the capsule's bus", round: (*bench).bus},
+			{what: "socket activation in a capsule", round: (*bench).sockets, currentOnly: true},
 			{what: "batches of 20 capsules", round: (*bench).batches},
 			{what: fmt.Sprintf("a capsule starting %d units", txUnits), setup: (*bench).txSetup,
 				round: (*bench).transaction, teardown: (*bench).txTeardown},
