@@ -215,25 +215,3 @@ func (s Spec) nodeType() uint32 {
 	}
 	return unix.S_IFSOCK
 }
-
-// sameDir checks that path's directory, walked again, is still the one
-// held: bind(2) resolves the path itself, so a directory swapped for a
-// link between the walk and the bind is caught here.
-func (n node) sameDir(path string) error {
-	fd, err := openDir(filepath.Dir(path), false, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	var a, b unix.Stat_t
-	if err := unix.Fstat(fd, &a); err != nil {
-		return err
-	}
-	if err := unix.Fstat(n.dir, &b); err != nil {
-		return err
-	}
-	if a.Dev != b.Dev || a.Ino != b.Ino {
-		return fmt.Errorf("directory of %s replaced while binding: %w", path, unix.ELOOP)
-	}
-	return nil
-}

@@ -79,13 +79,14 @@ func openSocket(s Spec, o *Options) (*os.File, []Warning, error) {
 			return closeFail(err)
 		}
 	}
-	if err := unix.Bind(fd, sa); err != nil {
+	bind := func() error { return unix.Bind(fd, sa) }
+	if s.IsUnixPath() {
+		bind = func() error { return bindAt(fd, n, s.Path) }
+	}
+	if err := bind(); err != nil {
 		return closeFail(err)
 	}
 	if s.IsUnixPath() {
-		if err := n.sameDir(s.Path); err != nil {
-			return closeFail(err)
-		}
 		if err := n.setOwnerMode(unix.S_IFSOCK, o.SocketMode, o.UID, o.GID); err != nil {
 			f.Close()
 			var ce *ChownError
