@@ -41,7 +41,7 @@ func TestBindRaceSwappedDirectory(t *testing.T) {
 	s := Spec{Kind: Stream, Path: filepath.Join(base, "sub", "s.sock")}
 	o := Defaults()
 	bound := 0
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 1500; i++ {
 		f, _, err := Open(s, &o)
 		if err == nil {
 			bound++

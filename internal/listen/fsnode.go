@@ -41,14 +41,11 @@ func openDir(dir string, create bool, mode os.FileMode) (int, error) {
 			return -1, fmt.Errorf("%s: %w", dir, unix.EINVAL)
 		}
 		nfd, err := unix.Openat(fd, c, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		made := false
 		if errors.Is(err, unix.ENOENT) && create {
 			if err = unix.Mkdirat(fd, c, 0o700); err == nil || errors.Is(err, unix.EEXIST) {
+				made = err == nil
 				nfd, err = unix.Openat(fd, c, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-				if err == nil {
-					if err = chmodFD(nfd, mode); err != nil {
-						unix.Close(nfd)
-					}
-				}
 			}
 		}
 		if err != nil {
@@ -60,6 +57,16 @@ func openDir(dir string, create bool, mode os.FileMode) (int, error) {
 			unix.Close(nfd)
 			unix.Close(fd)
 			return -1, err
+		}
+		// What was opened is checked before it is given the mode: a
+		// name swapped after mkdir for someone else's node (a link, a
+		// file, their directory) keeps its mode.
+		if made && st.Mode&unix.S_IFMT == unix.S_IFDIR && int(st.Uid) == os.Geteuid() {
+			if err := chmodFD(nfd, mode); err != nil {
+				unix.Close(nfd)
+				unix.Close(fd)
+				return -1, err
+			}
 		}
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFDIR:
@@ -147,12 +154,19 @@ func (n node) setOwnerMode(ifmt uint32, mode os.FileMode, uid, gid int) error {
 		return err
 	}
 	defer unix.Close(fd)
+	return setOwnerModeFD(fd, n.name, ifmt, mode, uid, gid)
+}
+
+// setOwnerModeFD gives the node open as fd mode and owner, if it is of
+// type ifmt and the manager's: the node the manager made, not one
+// someone else put in its place.
+func setOwnerModeFD(fd int, name string, ifmt uint32, mode os.FileMode, uid, gid int) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return err
 	}
-	if st.Mode&unix.S_IFMT != ifmt {
-		return fmt.Errorf("%s changed type: %w", n.name, unix.EEXIST)
+	if st.Mode&unix.S_IFMT != ifmt || int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s was replaced: %w", name, unix.EEXIST)
 	}
 	if err := chmodFD(fd, mode); err != nil {
 		return err

@@ -79,15 +79,18 @@ func openFIFO(s Spec, o *Options) (*os.File, error) {
 		f.Close()
 		return nil, fail(err)
 	}
-	// A FIFO left from before is taken over only if it is the one this
-	// manager would make: a FIFO, its mode, the manager's (as systemd,
-	// which checks before SocketUser= changes the owner).
-	if st.Mode&unix.S_IFMT != unix.S_IFIFO || !created &&
-		(os.FileMode(st.Mode&0o7777) != o.SocketMode.Perm() || int(st.Uid) != os.Geteuid() || int(st.Gid) != os.Getegid()) {
+	// What was opened must be the manager's FIFO, every time: one made
+	// here can be swapped for someone else's between mkfifo and open.
+	// One left from before is taken over only if it is the one this
+	// manager would make, its mode included (as systemd, which checks
+	// before SocketUser= changes the owner).
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO || int(st.Uid) != os.Geteuid() ||
+		!created && (os.FileMode(st.Mode&0o7777) != o.SocketMode.Perm() || int(st.Gid) != os.Getegid()) {
 		f.Close()
 		return nil, fail(unix.EEXIST)
 	}
-	if err := n.setOwnerMode(unix.S_IFIFO, o.SocketMode, o.UID, o.GID); err != nil {
+	// Mode and owner go through the open FIFO, not its name again.
+	if err := setOwnerModeFD(fd, n.name, unix.S_IFIFO, o.SocketMode, o.UID, o.GID); err != nil {
 		f.Close()
 		var ce *ChownError
 		if errors.As(err, &ce) {
