@@ -82,9 +82,13 @@ func serviceDirs(getenv func(string) string) []string {
 }
 
 // activatable decides which service files the broker gets: a name is
-// activatable when its SystemdService= unit loads here or, failing that,
-// its Exec= program exists (then it is started by the broker itself, the
-// SystemdService= line dropped). The bus's own names are never listed.
+// activatable when its SystemdService= unit loads here or its Exec=
+// program exists. A file that names a unit keeps SystemdService= either
+// way, so the broker always asks the manager, which fails the callers at
+// once ("activation request failed: unknown unit", as systemd 257's
+// broker does) when the unit does not load: the broker never runs Exec=
+// outside any unit for such a file. Only a file without SystemdService=
+// is run by the broker itself. The bus's own names are never listed.
 type activatable struct {
 	unitLoads  func(string) bool
 	executable func(string) bool
@@ -97,11 +101,8 @@ func (a activatable) filter(f serviceFile) (serviceFile, bool) {
 	if f.SystemdService != "" && a.unitLoads(f.SystemdService) {
 		return f, true
 	}
-	f.SystemdService = ""
-	if prog, _, _ := strings.Cut(f.Exec, " "); filepath.IsAbs(prog) && a.executable(prog) {
-		return f, true
-	}
-	return f, false
+	prog, _, _ := strings.Cut(f.Exec, " ")
+	return f, filepath.IsAbs(prog) && a.executable(prog)
 }
 
 func executable(path string) bool {

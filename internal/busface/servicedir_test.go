@@ -40,9 +40,11 @@ func TestActivatableFilter(t *testing.T) {
 		want serviceFile
 		ok   bool
 	}{
-		"unit loads":         {serviceFile{Name: "org.a.B", SystemdService: "loads.service"}, serviceFile{Name: "org.a.B", SystemdService: "loads.service"}, true},
-		"unit missing":       {serviceFile{Name: "org.a.B", SystemdService: "missing.service"}, serviceFile{Name: "org.a.B"}, false},
-		"unit missing, exec": {serviceFile{Name: "org.a.B", SystemdService: "missing.service", Exec: "/bin/there -x"}, serviceFile{Name: "org.a.B", Exec: "/bin/there -x"}, true},
+		"unit loads":   {serviceFile{Name: "org.a.B", SystemdService: "loads.service"}, serviceFile{Name: "org.a.B", SystemdService: "loads.service"}, true},
+		"unit missing": {serviceFile{Name: "org.a.B", SystemdService: "missing.service"}, serviceFile{Name: "org.a.B", SystemdService: "missing.service"}, false},
+		// Kept with its unit: the broker asks the manager, which answers
+		// "unknown unit"; it never runs /bin/there outside any unit.
+		"unit missing, exec": {serviceFile{Name: "org.a.B", SystemdService: "missing.service", Exec: "/bin/there -x"}, serviceFile{Name: "org.a.B", SystemdService: "missing.service", Exec: "/bin/there -x"}, true},
 		"exec only":          {serviceFile{Name: "org.a.B", Exec: "/bin/there"}, serviceFile{Name: "org.a.B", Exec: "/bin/there"}, true},
 		"exec missing":       {serviceFile{Name: "org.a.B", Exec: "/bin/gone"}, serviceFile{Name: "org.a.B", Exec: "/bin/gone"}, false},
 		"exec relative":      {serviceFile{Name: "org.a.B", Exec: "there"}, serviceFile{Name: "org.a.B", Exec: "there"}, false},
@@ -94,7 +96,7 @@ func TestCollectAndWrite(t *testing.T) {
 	}
 	want := map[string]string{
 		"org.x.A.service": "[D-BUS Service]\nName=org.x.A\nExec=/bin/false\nSystemdService=loads.service\n",
-		"org.x.C.service": "[D-BUS Service]\nName=org.x.C\nExec=/bin/there\n",
+		"org.x.C.service": "[D-BUS Service]\nName=org.x.C\nExec=/bin/there\nSystemdService=missing.service\n",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("written:\n%q\nwant:\n%q", got, want)

@@ -75,6 +75,10 @@ func TestBusActivation(t *testing.T) {
 		".local/share/dbus-1/services/org.bm.Fail.service":    dbusServiceFile("org.bm.Fail", "bmfail.service"),
 		".local/share/dbus-1/services/org.bm.Missing.service": dbusServiceFile("org.bm.Missing", "bmmissing.service"),
 		".local/share/dbus-1/services/org.bm.Gone.service":    dbusServiceFile("org.bm.Gone", "bmgone.service"),
+		// Its unit does not load but its Exec= exists: listed, and the
+		// broker asks the manager, never running Exec= itself.
+		".local/share/dbus-1/services/org.bm.NoUnit.service": "[D-BUS Service]\nName=org.bm.NoUnit\nExec=/bin/touch /var/lib/capsules/" + c +
+			"/execran\nSystemdService=bmnounit.service\n",
 	})
 	writeUnits(t, c, map[string]string{
 		"bmok.service":   "[Service]\nType=dbus\nBusName=org.bm.Ok\nExecStart=/usr/bin/python3 %h/svc.py org.bm.Ok 0\n",
@@ -85,19 +89,23 @@ func TestBusActivation(t *testing.T) {
 	if err := os.Remove("/var/lib/private/capsules/" + c + "/.config/systemd/user/bmgone.service"); err != nil {
 		t.Fatal(err)
 	}
-	r := inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.Ok org.bm.Fail org.bm.Missing org.bm.Gone")
+	r := inCapsule(t, c, 0, "/usr/bin/python3 ~/client.py org.bm.Ok org.bm.Fail org.bm.Missing org.bm.Gone org.bm.NoUnit")
 	for _, want := range []string{
 		"org.bm.Ok reply hi x\n",
 		"org.bm.Fail error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.Fail': unit failed\n",
 		"org.bm.Missing error org.freedesktop.DBus.Error.ServiceUnknown The name org.bm.Missing was not provided by any .service files\n",
 		"org.bm.Gone error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.Gone': activation request failed: unknown unit\n",
+		"org.bm.NoUnit error org.freedesktop.DBus.Error.NameHasNoOwner Could not activate remote peer 'org.bm.NoUnit': activation request failed: unknown unit\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("want %q in:\n%s", want, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stdout, " org.bm.Fail org.bm.Gone org.bm.Ok org.freedesktop.DBus\n") || strings.Contains(r.stdout, "activatable org.bm.Missing") {
+	if !strings.Contains(r.stdout, " org.bm.Fail org.bm.Gone org.bm.NoUnit org.bm.Ok org.freedesktop.DBus\n") || strings.Contains(r.stdout, "activatable org.bm.Missing") {
 		t.Errorf("activatable names (only those whose unit loads):\n%s", r.stdout)
+	}
+	if _, err := os.Stat("/var/lib/private/capsules/" + c + "/execran"); err == nil {
+		t.Errorf("the broker ran org.bm.NoUnit's Exec= outside any unit")
 	}
 	if got := states(t, c, "bmok.service"); got != "Result=success\nActiveState=active\nSubState=running\n" {
 		t.Errorf("bmok.service:\n%s", got)
