@@ -41,8 +41,14 @@ type Face struct {
 	capsule bool   // a capsule's own bus (else the host's system bus)
 	rtDir   string // the capsule's XDG_RUNTIME_DIR
 
+	// dial is held while joining the bus: the event loop and a dropped
+	// connection's reader may both try, and only one connection may be
+	// made (each one more would stay open, a connection and an fd).
+	dial sync.Mutex
+
 	mu      sync.Mutex
 	conn    *dbus.Conn
+	ctx     context.Context   // Run's
 	owners  map[string]string // well-known names and their owners, as last seen
 	waiters map[string][]chan struct{}
 	units   map[string][]string // SystemdService= unit -> its bus names
@@ -104,6 +110,9 @@ func (f *Face) refreshServices() error {
 // joining the bus while it runs; in the system manager it joins the
 // host's system bus when a Type=dbus service first needs it.
 func (f *Face) Run(ctx context.Context) {
+	f.mu.Lock()
+	f.ctx = ctx
+	f.mu.Unlock()
 	if !f.capsule {
 		f.m.SetBusCheck(func() error { return f.ensureSystemBus(ctx) })
 		<-ctx.Done()
@@ -120,7 +129,7 @@ func (f *Face) Run(ctx context.Context) {
 		}
 	})
 	next := f.m.Watch(ctx)
-	if f.m.ActiveState(brokerUnit).String() == "active" {
+	if running(f.m.ActiveState(brokerUnit).String()) {
 		f.connectBroker(ctx)
 	}
 	for {
@@ -133,12 +142,28 @@ func (f *Face) Run(ctx context.Context) {
 			continue
 		}
 		switch {
-		case e.New.String() == "active":
+		case running(e.New.String()):
 			f.connectBroker(ctx)
-		case e.Old.String() == "active":
+		case running(e.Old.String()):
 			f.disconnect(nil)
 		}
 	}
+}
+
+// running tells the broker's active states in which it serves: it is
+// "reloading" while it rereads its configuration (on each daemon-reload),
+// with every connection kept.
+func running(state string) bool { return state == "active" || state == "reloading" }
+
+// runCtx is Run's context: a connection made again after a drop ends
+// with it.
+func (f *Face) runCtx() context.Context {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ctx == nil {
+		return context.Background()
+	}
+	return f.ctx
 }
 
 func (f *Face) current() *dbus.Conn {
@@ -150,6 +175,8 @@ func (f *Face) current() *dbus.Conn {
 // connectBroker joins the capsule's bus, a few tries apart while the
 // broker comes up; a later drop while it runs is joined again.
 func (f *Face) connectBroker(ctx context.Context) {
+	f.dial.Lock()
+	defer f.dial.Unlock()
 	if f.current() != nil {
 		return
 	}
@@ -163,7 +190,7 @@ func (f *Face) connectBroker(ctx context.Context) {
 			return
 		case <-time.After(time.Duration(50<<i) * time.Millisecond):
 		}
-		if f.m.ActiveState(brokerUnit).String() != "active" {
+		if !running(f.m.ActiveState(brokerUnit).String()) {
 			return
 		}
 	}
@@ -172,6 +199,8 @@ func (f *Face) connectBroker(ctx context.Context) {
 
 // ensureSystemBus joins the host's system bus unless joined already.
 func (f *Face) ensureSystemBus(ctx context.Context) error {
+	f.dial.Lock()
+	defer f.dial.Unlock()
 	if f.current() != nil {
 		return nil
 	}
@@ -200,7 +229,7 @@ func (f *Face) connect(ctx context.Context) error {
 		// can no longer drop unused ones), some 650 KiB more RSS for each
 		// capsule's manager.
 		methods := map[string]any{"SetEnvironment": f.setEnvironment}
-		if err := c.ExportMethodTable(methods, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager"); err != nil {
+		if err := c.ExportMethodTable(methods, managerPath, managerIface); err != nil {
 			c.Close()
 			return err
 		}
@@ -231,6 +260,11 @@ func (f *Face) connect(ctx context.Context) error {
 		}
 	}
 	f.mu.Lock()
+	if f.conn != nil { // callers hold dial, so this is a bug's guard only
+		f.mu.Unlock()
+		c.Close()
+		return nil
+	}
 	f.conn = c
 	f.owners = owners
 	f.mu.Unlock()
@@ -262,8 +296,8 @@ func (f *Face) read(c *dbus.Conn, sigs *driverSignals) {
 		f.disconnect(c)
 		// Dropped while the broker still runs (it was restarted under us,
 		// say): join again.
-		if f.capsule && f.m.ActiveState(brokerUnit).String() == "active" {
-			go f.connectBroker(context.Background())
+		if f.capsule && running(f.m.ActiveState(brokerUnit).String()) {
+			go f.connectBroker(f.runCtx())
 		}
 	}()
 	for {
