@@ -213,7 +213,7 @@ func (f *Face) ensureSystemBus(ctx context.Context) error {
 // connect dials the bus, learns its names and starts reading it.
 func (f *Face) connect(ctx context.Context) error {
 	sigs := newDriverSignals()
-	c, err := dbus.Connect(f.address, dbus.WithSignalHandler(sigs), dbus.WithContext(ctx))
+	c, err := dbus.Connect(f.address, dbus.WithSignalHandler(sigs), dbus.WithContext(ctx), dbus.WithIncomingInterceptor(peerCalls))
 	if err != nil {
 		return err
 	}
@@ -230,6 +230,10 @@ func (f *Face) connect(ctx context.Context) error {
 		// capsule's manager.
 		methods := map[string]any{"SetEnvironment": f.setEnvironment}
 		if err := c.ExportMethodTable(methods, managerPath, managerIface); err != nil {
+			c.Close()
+			return err
+		}
+		if err := exportObjects(c); err != nil {
 			c.Close()
 			return err
 		}

@@ -65,3 +65,32 @@ func TestBusFaceOneConnection(t *testing.T) {
 		t.Errorf("connections of the manager after the broker's restart: %s", got)
 	}
 }
+
+// TestBusFaceIntrospect: the manager's objects answer Introspect and Peer,
+// so busctl's tree and introspect work on org.freedesktop.systemd1 (they
+// failed with "Failed to introspect" before), listing what is implemented;
+// GetMachineId gives the machine's ID, as systemd's does.
+func TestBusFaceIntrospect(t *testing.T) {
+	c := startCapsule(t, "bmi")
+	id, err := os.ReadFile("/etc/machine-id")
+	if err != nil {
+		t.Skip("no machine ID here")
+	}
+	r := inCapsule(t, c, 0, "for i in $(seq 250); do busctl --user status org.freedesktop.systemd1 >/dev/null 2>&1 && break; sleep 0.02; done; "+
+		"busctl --user tree --list org.freedesktop.systemd1; busctl --user introspect --no-pager org.freedesktop.systemd1 /org/freedesktop/systemd1 | awk '{print $1, $2, $3, $4}'; "+
+		"busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer GetMachineId; "+
+		"busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.DBus.Peer Ping && echo pong")
+	want := "/\n/org\n/org/freedesktop\n/org/freedesktop/systemd1\n" +
+		"NAME TYPE SIGNATURE RESULT/VALUE\n" +
+		"org.freedesktop.DBus.Introspectable interface - -\n" +
+		".Introspect method - s\n" +
+		"org.freedesktop.DBus.Peer interface - -\n" +
+		".GetMachineId method - s\n" +
+		".Ping method - -\n" +
+		"org.freedesktop.systemd1.Manager interface - -\n" +
+		".SetEnvironment method as -\n" +
+		"s \"" + strings.TrimSpace(string(id)) + "\"\npong\n"
+	if r.stdout != want {
+		t.Errorf("got:\n%s\nwant:\n%s", r, want)
+	}
+}
