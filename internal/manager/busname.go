@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -153,13 +154,21 @@ func (m *Manager) busReadyNow(u *Unit) (bool, error) {
 	return m.bus.owners[u.svc.BusName] != "", nil
 }
 
-// busDeps adds what BusName= implies in a capsule: Requires= and After=
-// dbus.socket, the capsule's own bus, as systemd's user manager adds them.
-// The system manager's bus is the host's, which is no unit of its own.
+// busDeps adds what BusName= implies: Requires= and After= dbus.socket,
+// as systemd 257's user and system managers add them (observed). The
+// system manager's bus is the host's, which on a host without systemd is
+// no unit: there a missing dbus.socket would fail every such start ("Unit
+// dbus.socket not found."), so it is required only when the system
+// manager has one (it is then started first); After= is added either way.
 func (m *Manager) busDeps(u *Unit, d *unitDeps) {
-	if m.cfg.Mode == System || u.svc == nil || u.svc.BusName == "" {
+	if u.svc == nil || u.svc.BusName == "" {
 		return
 	}
-	d.add(job.Requires, "dbus.socket")
 	d.add(job.After, "dbus.socket")
+	if m.cfg.Mode == System {
+		if _, err := m.loader.Load("dbus.socket"); errors.Is(err, unit.ErrNotFound) {
+			return
+		}
+	}
+	d.add(job.Requires, "dbus.socket")
 }

@@ -91,6 +91,34 @@ func TestBusTypeDbusSystem(t *testing.T) {
 	}
 	ctlRunEnv(m.env, "stop", "bmsys.service")
 
+	// BusName= requires and follows dbus.socket in the system manager too
+	// (systemd 257: Requires=dbus.socket system.slice sysinit.target,
+	// After=dbus.socket ...): here only once the manager has such a unit,
+	// which the start then starts first; the host's bus is no unit.
+	deps := func() string {
+		return ctlRunEnv(m.env, "show", "-p", "Requires,After", "bmsys.service").stdout
+	}
+	if got := deps(); !strings.Contains(got, "After=") || !strings.Contains(strings.SplitN(got, "After=", 2)[1], "dbus.socket") ||
+		strings.Contains(strings.SplitN(got, "After=", 2)[0], "dbus.socket") {
+		t.Errorf("without a dbus.socket unit (After= only):\n%s", got)
+	}
+	sock := filepath.Join(t.TempDir(), "bus")
+	if err := os.WriteFile(filepath.Join(dir, "dbus.socket"), []byte("[Socket]\nListenStream="+sock+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctlRunEnv(m.env, "daemon-reload")
+	if got := deps(); !strings.Contains(got, "Requires=") || !strings.Contains(strings.SplitN(got, "After=", 2)[0], "dbus.socket") ||
+		!strings.Contains(strings.SplitN(got, "After=", 2)[1], "dbus.socket") {
+		t.Errorf("with a dbus.socket unit (Requires= and After=):\n%s", got)
+	}
+	if r := ctlRunEnv(m.env, "start", "bmsys.service"); r.code != 0 {
+		t.Errorf("start with dbus.socket: %s", r)
+	}
+	if got := ctlRunEnv(m.env, "is-active", "dbus.socket").stdout; got != "active\n" {
+		t.Errorf("dbus.socket after the start: %q", got)
+	}
+	ctlRunEnv(m.env, "stop", "bmsys.service", "dbus.socket")
+
 	// The shared manager has no bus: none listens at the default path here.
 	if _, err := os.Stat("/run/dbus/system_bus_socket"); err == nil {
 		t.Skip("this host has a system bus")
