@@ -86,6 +86,13 @@ func TestBusActivation(t *testing.T) {
 		"bmgone.service": "[Service]\nExecStart=/bin/sleep infinity\n",
 	})
 	// Listed at the reload, removed since: the activation finds no unit.
+	// The listing is written just after the reload: wait for it.
+	if !waitFor(5*time.Second, func() bool {
+		_, err := os.Stat("/run/capsules/" + c + "/dbus-1/activatable/org.bm.Gone.service")
+		return err == nil
+	}) {
+		t.Fatal("org.bm.Gone not listed after the reload")
+	}
 	if err := os.Remove("/var/lib/private/capsules/" + c + "/.config/systemd/user/bmgone.service"); err != nil {
 		t.Fatal(err)
 	}
