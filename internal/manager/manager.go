@@ -433,11 +433,12 @@ func (m *Manager) load(name string) (*Unit, error) {
 
 // unload forgets a unit that is inactive and not needed any more. While a
 // request is loading units it keeps them, as one may be among them; a dead
-// transient unit goes anyway (its file is gone).
+// transient unit goes anyway (its file is gone), and so does an Accept=yes
+// instance (its name is its connection's, nobody else's).
 func (m *Manager) unload(u *Unit) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.units[u.name] == u && u.job == nil && !m.queuedLocked(u.name) && (m.loading == 0 || u.transient) {
+	if m.units[u.name] == u && u.job == nil && !m.queuedLocked(u.name) && (m.loading == 0 || u.transient || u.collectDead) {
 		delete(m.units, u.name)
 		m.graph.remove(u.name)
 	}

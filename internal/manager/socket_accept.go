@@ -218,6 +218,9 @@ func (m *Manager) startInstance(u *Unit, st *socketState, conn *os.File, p peer,
 	}
 	svc.pendingListen, svc.pendingNames = []*os.File{conn}, []string{"connection"}
 	svc.activationEnv = p.env
+	// Once dead it is unloaded, also when its start job ends after it
+	// (a peer that hangs up at once).
+	svc.collectDead = true
 	// As systemd 257 has it: the instance is ordered after its socket
 	// and triggered by it (show, status: TriggeredBy, the socket's
 	// Triggers); the edges go when the instance is unloaded.

@@ -34,6 +34,9 @@ type Unit struct {
 	sock        *socketConfig
 	sliceRes    resources // MemoryMax=, TasksMax= of a slice
 	transient   bool
+	// collectDead: unload once dead, as a transient unit, but keep its
+	// file (an Accept=yes instance, whose file is its template's).
+	collectDead bool
 	nextConf    *Unit // read by a reload while u was busy; see settleConfigLocked
 	// log holds output of a unit running under a dynamic user, which is
 	// kept in memory only (see unitLog); the rest is in Manager.store.
@@ -262,20 +265,21 @@ func (m *Manager) endJob(u *Unit, ch chan struct{}) {
 	m.collect(u)
 }
 
-// collect unloads units nobody needs: transient units once they are dead.
+// collect unloads units nobody needs: transient units and Accept=yes
+// instances once they are dead.
 func (m *Manager) collect(u *Unit) {
 	m.mu.Lock()
 	dead := u.job == nil && (u.active == stateInactive || (u.active == stateFailed && u.run != nil && u.run.collect))
 	if m.queuedLocked(u.name) || len(m.timers.byTarget[u.name]) > 0 {
 		dead = false // a started timer starts it again
 	}
-	transient, file := u.transient, u.file
+	transient, file, instance := u.transient, u.file, u.collectDead
 	m.mu.Unlock()
-	if !dead || !transient {
+	if !dead || !(transient || instance) {
 		return
 	}
 	m.unload(u)
-	if file != nil {
+	if transient && file != nil {
 		os.Remove(file.Fragment)
 	}
 }
