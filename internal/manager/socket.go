@@ -38,7 +38,7 @@ func (m *Manager) startSocket(u *Unit) error {
 	if u.sock.User != "" || u.sock.Group != "" {
 		uid, gid, err := m.socketOwner(u.sock)
 		if err != nil {
-			return fmt.Errorf("start %s: %w", u.name, err)
+			return m.ownerFailed(u, err)
 		}
 		opts.UID, opts.GID = uid, gid
 	}
