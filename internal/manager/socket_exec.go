@@ -37,6 +37,9 @@ func socketRuns(s *unitconf.Socket) bool {
 
 // startSocketUnit is a socket unit's start job.
 func (m *Manager) startSocketUnit(ctx context.Context, u *Unit) error {
+	if err := m.refuseUnloadedService(u); err != nil {
+		return err
+	}
 	if u.svc == nil {
 		if err := m.startSocket(u); err != nil {
 			res := socketStartResult(err)

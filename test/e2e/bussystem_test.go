@@ -106,6 +106,10 @@ func TestBusTypeDbusSystem(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dbus.socket"), []byte("[Socket]\nListenStream="+sock+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A socket whose service does not load is refused at start.
+	if err := os.WriteFile(filepath.Join(dir, "dbus.service"), []byte("[Service]\nExecStart=/bin/sleep 60\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctlRunEnv(m.env, "daemon-reload")
 	if got := deps(); !strings.Contains(got, "Requires=") || !strings.Contains(strings.SplitN(got, "After=", 2)[0], "dbus.socket") ||
 		!strings.Contains(strings.SplitN(got, "After=", 2)[1], "dbus.socket") {

@@ -82,6 +82,7 @@ func TestSocketNodeOwnerAndModes(t *testing.T) {
 		n := counter.Add(1)
 		path := fmt.Sprintf("%s/d%d/s.sock", dir, n)
 		unit := fmt.Sprintf("cp-sock-%d-%d.socket", os.Getpid(), n)
+		systemUnit(t, strings.TrimSuffix(unit, ".socket")+".service", "[Service]\nExecStart=/bin/sleep 60\n")
 		systemUnit(t, unit, "[Socket]\nListenStream="+path+"\nSocketMode=0600\nDirectoryMode=0750\n"+tt.owner)
 		ctl(t, 0, "start", unit)
 		var st, dst syscall.Stat_t
@@ -159,6 +160,7 @@ func TestSocketRemoveOnStop(t *testing.T) {
 		n := counter.Add(1)
 		path := fmt.Sprintf("%s/r%d.sock", dir, n)
 		unit := fmt.Sprintf("cp-rm-%d-%d.socket", os.Getpid(), n)
+		systemUnit(t, strings.TrimSuffix(unit, ".socket")+".service", "[Service]\nExecStart=/bin/sleep 60\n")
 		systemUnit(t, unit, "[Socket]\nListenStream="+path+"\n"+tt.setting)
 		ctl(t, 0, "start", unit)
 		want := map[bool]string{true: "RemoveOnStop=no\n", false: "RemoveOnStop=yes\n"}[tt.stays]

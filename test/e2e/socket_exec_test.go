@@ -89,6 +89,8 @@ func socketExecCases(t *testing.T, write func(name, text string), logsOf func(na
 	for _, tt := range tests {
 		name := "sm-e" + strings.ToLower(tt.fail) + ".socket"
 		sock := filepath.Join(sockDir, "sm-e"+strings.ToLower(tt.fail)+".sock")
+		// A socket whose service does not load is refused at start.
+		write(strings.TrimSuffix(name, ".socket")+".service", "[Service]\nExecStart=/bin/sleep 60\n")
 		write(name, socketExecUnit(script, sock, tt.fail))
 		show := func() string {
 			return ctl(t, 0, append(append([]string{}, ctlArgs...), "show", "-p", "ActiveState,SubState,Result", name)...).stdout
@@ -169,7 +171,8 @@ func TestSocketExecCommands(t *testing.T) {
 		[]string{"-C", c}, "%h/sm-ph.sh", "/run/capsules/"+c, uid)
 
 	writeUnits(t, c, map[string]string{
-		"sm-w.socket": "[Socket]\nListenStream=%t/sm-w.sock\nTimeoutSec=1\nExecStartPre=/bin/sleep 30\n",
+		"sm-w.socket":  "[Socket]\nListenStream=%t/sm-w.sock\nTimeoutSec=1\nExecStartPre=/bin/sleep 30\n",
+		"sm-w.service": "[Service]\nExecStart=/bin/sleep 60\n",
 	})
 	ctl(t, 0, "-C", c, "start", "--no-block", "sm-w.socket")
 	if !waitFor(2*time.Second, func() bool {
