@@ -63,6 +63,7 @@ func openFIFO(s Spec, o *Options) (*os.File, error) {
 		return nil, fail(err)
 	}
 	defer n.close()
+	mode := o.SocketMode.Perm() &^ o.FIFOUmask
 	created := true
 	if err := unix.Mkfifoat(n.dir, n.name, 0o600); errors.Is(err, unix.EEXIST) {
 		created = false
@@ -85,12 +86,12 @@ func openFIFO(s Spec, o *Options) (*os.File, error) {
 	// manager would make, its mode included (as systemd, which checks
 	// before SocketUser= changes the owner).
 	if st.Mode&unix.S_IFMT != unix.S_IFIFO || int(st.Uid) != os.Geteuid() ||
-		!created && (os.FileMode(st.Mode&0o7777) != o.SocketMode.Perm() || int(st.Gid) != os.Getegid()) {
+		!created && (os.FileMode(st.Mode&0o7777) != mode || int(st.Gid) != os.Getegid()) {
 		f.Close()
 		return nil, fail(unix.EEXIST)
 	}
 	// Mode and owner go through the open FIFO, not its name again.
-	if err := setOwnerModeFD(fd, n.name, unix.S_IFIFO, o.SocketMode, o.UID, o.GID); err != nil {
+	if err := setOwnerModeFD(fd, n.name, unix.S_IFIFO, mode, o.UID, o.GID); err != nil {
 		f.Close()
 		var ce *ChownError
 		if errors.As(err, &ce) {

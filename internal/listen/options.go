@@ -45,6 +45,12 @@ type Options struct {
 	// UID and GID own the file system nodes (SocketUser=, SocketGroup=);
 	// -1 leaves the manager's.
 	UID, GID int
+
+	// FIFOUmask is the manager's umask, which systemd's mkfifo leaves in
+	// force (its sockets get SocketMode= exactly): 0 for the system
+	// manager, as PID 1 runs with none; 0022 for a capsule's, so that a
+	// FIFO made 0666 is 0644.
+	FIFOUmask os.FileMode
 }
 
 // Defaults are systemd 257's: Backlog=SOMAXCONN_DELUXE, modes 0666 and

@@ -35,6 +35,7 @@ func (m *Manager) startSocket(u *Unit) error {
 		}
 	}
 	opts := u.sock.Opts
+	opts.FIFOUmask = m.fifoUmask()
 	if u.sock.User != "" || u.sock.Group != "" {
 		uid, gid, err := m.socketOwner(u.sock)
 		if err != nil {
