@@ -148,6 +148,9 @@ type Unit struct {
 	Accept *Accept `json:"accept,omitempty"`
 	// Listen is a socket's listeners as show -p Listen prints them.
 	Listen []string `json:"listen,omitempty"`
+
+	// TriggeredByStates are the ActiveState of each TriggeredBy unit.
+	TriggeredByStates []string `json:"triggeredByStates,omitempty"`
 }
 
 // Accept counts an Accept=yes socket's connections: those accepted so far
@@ -155,6 +158,7 @@ type Unit struct {
 type Accept struct {
 	Accepted  uint `json:"accepted"`
 	Connected uint `json:"connected"`
+	Refused   uint `json:"refused,omitempty"`
 }
 
 // ExecRun is an ended command: its setting (ExecStartPre, ...), command

@@ -143,7 +143,12 @@ func printStatus(w io.Writer, u *api.Unit) {
 	printTriggers(w, u)
 	printListen(w, u)
 	if a := u.Accept; a != nil {
-		fmt.Fprintf(w, "   Accepted: %d; Connected: %d;\n", a.Accepted, a.Connected)
+		fmt.Fprintf(w, "   Accepted: %d; Connected: %d;", a.Accepted, a.Connected)
+		// As systemctl: refused connections only once there are some.
+		if a.Refused > 0 {
+			fmt.Fprintf(w, "   Refused: %d", a.Refused)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, e := range u.Execs {
 		fmt.Fprintf(w, "    Process: %d %s=%s (code=%s, %s)\n", e.PID, printable(e.Kind), printable(e.Argv),

@@ -194,16 +194,23 @@ func relativeSpan(d time.Duration) string {
 // printTriggers prints status's TriggeredBy:, a timer's Trigger: and
 // Triggers: lines, as systemctl does.
 func printTriggers(w io.Writer, u *api.Unit) {
-	list := func(label string, names []string) {
+	list := func(label string, names []string, glyph func(i int) string) {
 		for i, n := range names {
 			if i == 0 {
-				fmt.Fprintf(w, "%s ● %s\n", label, printable(n))
+				fmt.Fprintf(w, "%s %s %s\n", label, glyph(i), printable(n))
 			} else {
-				fmt.Fprintf(w, "%*s ● %s\n", len(label), "", printable(n))
+				fmt.Fprintf(w, "%*s %s %s\n", len(label), "", glyph(i), printable(n))
 			}
 		}
 	}
-	list("TriggeredBy:", u.TriggeredBy)
+	// systemctl 257 marks a triggering unit by its state (× failed, ○
+	// inactive) and a triggered one always with ●.
+	list("TriggeredBy:", u.TriggeredBy, func(i int) string {
+		if i < len(u.TriggeredByStates) {
+			return triggerGlyph(u.TriggeredByStates[i])
+		}
+		return "●"
+	})
 	if n, err := unit.ParseName(u.Name); err == nil && n.Type == "timer" {
 		trigger := "n/a"
 		if u.TimerNext != 0 {
@@ -212,5 +219,16 @@ func printTriggers(w io.Writer, u *api.Unit) {
 		}
 		fmt.Fprintf(w, "    Trigger: %s\n", trigger)
 	}
-	list("   Triggers:", u.Triggers)
+	list("   Triggers:", u.Triggers, func(int) string { return "●" })
+}
+
+// triggerGlyph is the mark of a unit in state (an ActiveState).
+func triggerGlyph(state string) string {
+	switch state {
+	case "failed":
+		return "×"
+	case "inactive", "maintenance":
+		return "○"
+	}
+	return "●"
 }

@@ -96,4 +96,21 @@ func TestPrintTriggers(t *testing.T) {
 	if want := "TriggeredBy: ● s.timer\n             ● s.path\n"; b.String() != want {
 		t.Errorf("service: %q, want %q", b.String(), want)
 	}
+	// Triggering units are marked by their state, as systemctl 257 does
+	// (× failed, ● active); triggered ones always with ●.
+	for _, tt := range []struct {
+		u    api.Unit
+		want string
+	}{
+		{api.Unit{Name: "s.service", TriggeredBy: []string{"a.socket", "b.socket", "c.socket", "d.socket"},
+			TriggeredByStates: []string{"failed", "active", "inactive", "activating"}},
+			"TriggeredBy: × a.socket\n             ● b.socket\n             ○ c.socket\n             ● d.socket\n"},
+		{api.Unit{Name: "a.socket", Triggers: []string{"s.service"}}, "   Triggers: ● s.service\n"},
+	} {
+		b.Reset()
+		printTriggers(&b, &tt.u)
+		if b.String() != tt.want {
+			t.Errorf("%s: %q, want %q", tt.u.Name, b.String(), tt.want)
+		}
+	}
 }

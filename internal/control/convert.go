@@ -12,9 +12,9 @@ func unitOf(s manager.UnitStatus) api.Unit {
 		Transient: s.Transient, NeedReload: s.NeedReload, UnitFileState: s.UnitFileState, InvocationID: s.InvocationID,
 		MainPID: s.MainPID, ExecMainPID: s.ExecMainPID, StatusText: s.StatusText, ControlGroup: s.ControlGroup, ProcsError: s.ProcsError,
 		Result: s.Result, ExitCode: s.ExitCode, ExitStatus: s.ExitStatus, User: s.User, UID: s.UID, Log: s.Log,
-		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy, Listen: s.Listen}
+		Triggers: s.Triggers, TriggeredBy: s.TriggeredBy, TriggeredByStates: s.TriggeredByStates, Listen: s.Listen}
 	if a := s.Accept; a != nil {
-		u.Accept = &api.Accept{Accepted: a.Accepted, Connected: a.Connected}
+		u.Accept = &api.Accept{Accepted: a.Accepted, Connected: a.Connected, Refused: a.Refused}
 	}
 	if !s.TimerNext.IsZero() {
 		u.TimerNext = s.TimerNext.UnixMicro()

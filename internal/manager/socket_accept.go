@@ -389,7 +389,7 @@ func usesSocket(s *serviceConfig) bool {
 
 // AcceptStatus is what status shows of an Accept=yes socket: the
 // connections accepted so far and those whose instance runs.
-type AcceptStatus struct{ Accepted, Connected uint }
+type AcceptStatus struct{ Accepted, Connected, Refused uint }
 
 // acceptStatusLocked is u's AcceptStatus, nil unless u is an Accept=yes
 // socket. Callers hold m.mu.
@@ -400,7 +400,7 @@ func acceptStatusLocked(u *Unit) *AcceptStatus {
 	if u.accept == nil {
 		return &AcceptStatus{}
 	}
-	return &AcceptStatus{Accepted: u.accept.accepted, Connected: u.accept.connections}
+	return &AcceptStatus{Accepted: u.accept.accepted, Connected: u.accept.connections, Refused: u.accept.refused}
 }
 
 // acceptProperties are an Accept=yes socket's counts, for show.

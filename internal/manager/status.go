@@ -66,7 +66,9 @@ type UnitStatus struct {
 	// Only in full status: the units this one triggers and is triggered
 	// by, and a timer's next elapse (zero: none).
 	Triggers, TriggeredBy []string
-	TimerNext             time.Time
+	// TriggeredByStates are the ActiveState of each TriggeredBy unit.
+	TriggeredByStates []string
+	TimerNext         time.Time
 	// Only in full status: an Accept=yes socket's connections, nil for
 	// other units.
 	Accept *AcceptStatus

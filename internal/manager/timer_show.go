@@ -111,6 +111,13 @@ func (m *Manager) triggerStatus(u *Unit, s *UnitStatus) {
 	defer m.mu.Unlock()
 	s.Triggers = m.graph.Deps(u.name, job.Triggers)
 	s.TriggeredBy = m.graph.Deps(u.name, job.TriggeredBy)
+	for _, n := range s.TriggeredBy {
+		state := stateInactive.String()
+		if t := m.units[n]; t != nil {
+			state = t.active.String()
+		}
+		s.TriggeredByStates = append(s.TriggeredByStates, state)
+	}
 	s.Listen = socketListen(u)
 	ts := u.timer
 	if ts == nil || u.active != stateActive {

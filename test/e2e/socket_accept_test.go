@@ -115,9 +115,9 @@ func TestSocketAcceptUnix(t *testing.T) {
 	if got := showSocket(t, "", sock); got != want {
 		t.Errorf("show with two held and one refused: got\n%s\nwant\n%s", got, want)
 	}
-	if r := ctl(t, 0, "status", "-n", "0", sock); !strings.Contains(r.stdout, "\n   Accepted: 2; Connected: 2;\n") ||
+	if r := ctl(t, 0, "status", "-n", "0", sock); !strings.Contains(r.stdout, "\n   Accepted: 2; Connected: 2;   Refused: 1\n") ||
 		!strings.Contains(r.stdout, "\n   Triggers: ● "+inst0+"\n") {
-		t.Errorf("status: want systemd 257's Triggers: and Accepted: 2; Connected: 2; lines, got\n%s", r.stdout)
+		t.Errorf("status: want systemd 257's Triggers: and Accepted: 2; Connected: 2;   Refused: 1 lines, got\n%s", r.stdout)
 	}
 	if r := ctl(t, 0, "logs", "-u", sock); !strings.Contains(r.stdout, sock+": Too many incoming connections (2), dropping connection.") {
 		t.Errorf("no refusal line in the socket's log:\n%s", r.stdout)
