@@ -45,6 +45,8 @@ type Face struct {
 	// connection's reader may both try, and only one connection may be
 	// made (each one more would stay open, a connection and an fd).
 	dial sync.Mutex
+	// refresh is held while the service directory is rewritten.
+	refresh sync.Mutex
 
 	mu      sync.Mutex
 	conn    *dbus.Conn
@@ -78,20 +80,37 @@ func ConfigPath(runtimeDir string) string { return filepath.Join(runtimeDir, "db
 
 func (f *Face) serviceDir() string { return filepath.Join(f.rtDir, "dbus-1", "activatable") }
 
-// Prepare writes the capsule broker's configuration and service files;
-// it runs before any unit starts.
+// Prepare writes the capsule broker's configuration before any unit
+// starts; its service files follow in the background: reading the units
+// they name takes milliseconds a capsule's start need not wait for, and the
+// broker, which watches the directory, takes them as they come (and is
+// told to reread it if it already runs).
 func (f *Face) Prepare() error {
 	if !f.capsule {
 		return nil
 	}
-	if err := f.refreshServices(); err != nil {
+	if err := os.MkdirAll(f.serviceDir(), 0o755); err != nil {
+		return fmt.Errorf("make %s: %w", f.serviceDir(), err)
+	}
+	if err := writeFile(ConfigPath(f.rtDir), brokerConfig(f.serviceDir())); err != nil {
 		return err
 	}
-	return writeFile(ConfigPath(f.rtDir), brokerConfig(f.serviceDir()))
+	go func() {
+		if err := f.refreshServices(); err != nil {
+			f.log("bus: " + err.Error())
+			return
+		}
+		if c := f.current(); c != nil {
+			c.BusObject().Go("org.freedesktop.DBus.ReloadConfig", 0, nil)
+		}
+	}()
+	return nil
 }
 
-// refreshServices rewrites the filtered service directory.
+// refreshServices rewrites the filtered service directory; one at a time.
 func (f *Face) refreshServices() error {
+	f.refresh.Lock()
+	defer f.refresh.Unlock()
 	a := activatable{unitLoads: f.m.UnitLoads, executable: executable}
 	files := a.collect(serviceDirs(os.Getenv))
 	units := map[string][]string{}
