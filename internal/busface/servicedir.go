@@ -127,7 +127,7 @@ func (a activatable) collect(dirs []string) map[string]serviceFile {
 			if !strings.HasSuffix(e.Name(), ".service") || !(e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0) {
 				continue
 			}
-			fh, err := os.Open(filepath.Join(dir, e.Name()))
+			fh, err := openRegular(filepath.Join(dir, e.Name()))
 			if err != nil {
 				continue
 			}
@@ -235,4 +235,21 @@ func brokerConfig(servicedir string) string {
   <limit name="max_replies_per_connection">50000</limit>
 </busconfig>
 `
+}
+
+// openRegular opens a service file (a link is followed, as the broker
+// follows it) only if it is a regular file: a capsule's FIFO or device in
+// its service directory must not block or feed the manager. O_NONBLOCK
+// keeps the open itself from waiting for a FIFO's writer.
+func openRegular(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }

@@ -1,11 +1,13 @@
 package busface
 
 import (
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseServiceFile(t *testing.T) {
@@ -109,5 +111,35 @@ func TestServiceDirsDefaults(t *testing.T) {
 	want := []string{"/h/.local/share/dbus-1/services", "/usr/local/share/dbus-1/services", "/usr/share/dbus-1/services"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestCollectSkipsFIFO: a FIFO in a service directory, also behind a link
+// (a capsule controls its own), is skipped at once; opening it blocked the
+// manager's refresh for good, and every reload after it queued behind.
+func TestCollectSkipsFIFO(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dbus-1/services")
+	os.MkdirAll(dir, 0o755)
+	fifo := filepath.Join(t.TempDir(), "ff")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(fifo, filepath.Join(dir, "a.service")); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(dir, "b.service"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "c.service"), []byte("[D-BUS Service]\nName=org.x.C\nExec=/bin/there\n"), 0o644)
+	a := activatable{unitLoads: func(string) bool { return false }, executable: func(p string) bool { return p == "/bin/there" }}
+	done := make(chan map[string]serviceFile, 1)
+	go func() { done <- a.collect([]string{dir}) }()
+	select {
+	case got := <-done:
+		if len(got) != 1 || got["org.x.C"].Name != "org.x.C" {
+			t.Errorf("collected %v, want org.x.C alone", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("collect blocked on a FIFO")
 	}
 }
