@@ -211,6 +211,19 @@ func (m *Manager) startInstance(u *Unit, st *socketState, conn *os.File, p peer,
 		return
 	}
 	m.mu.Lock()
+	// The name is taken by a unit that is not dead (another socket with
+	// the same prefix made it, or it was started by hand): as systemd's
+	// service_set_socket_fd(), refuse rather than hand it a second
+	// connection it would never read, and fail the socket as for any
+	// instance that cannot be started.
+	if svc.active != stateInactive || svc.job != nil || svc.pendingListen != nil || (svc.run != nil && !isClosed(svc.run.done)) {
+		m.mu.Unlock()
+		conn.Close()
+		m.releaseConnection(u, p)
+		m.logAt(u, logstore.PriorityWarning, "%s: Failed to queue service startup job (Maybe the service file is missing or not a template unit?): %s is not dead", u.name, name)
+		m.failSocket(u, st, resultResources)
+		return
+	}
 	if d := svc.conf.Unit.Description; d != "" {
 		svc.description = d + " (" + p.description + ")"
 	} else {

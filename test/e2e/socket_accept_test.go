@@ -346,3 +346,44 @@ c.close()
 		t.Errorf("service: got %q, %v", got, err)
 	}
 }
+
+// TestSocketAcceptInstanceNameTaken: two Accept=yes sockets with one
+// prefix (X.socket and X@b.socket) name their instances alike, so one
+// peer's connections to both make the same name. The second is refused
+// and its socket fails with resources, as systemd's
+// service_set_socket_fd() refuses a service that is not dead; the first
+// instance goes on. Before, the second connection was counted and held,
+// never answered, by the running instance of the other socket.
+func TestSocketAcceptInstanceNameTaken(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "acc.sh")
+	if err := os.WriteFile(script, []byte(acceptScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.Itoa(os.Getpid()%100000) + "-" + strconv.FormatInt(counter.Add(1), 10)
+	sockA, sockB := "sa-c"+id+".socket", "sa-c"+id+"@b.socket"
+	pathA, pathB := filepath.Join(dir, "a.sock"), filepath.Join(dir, "b.sock")
+	systemUnit(t, sockA, "[Socket]\nListenStream="+pathA+"\nAccept=yes\n")
+	systemUnit(t, sockB, "[Socket]\nListenStream="+pathB+"\nAccept=yes\n")
+	systemUnit(t, "sa-c"+id+"@.service", "[Service]\nStandardInput=socket\nExecStart="+script+" %i\n")
+	ctl(t, 0, "daemon-reload")
+	ctl(t, 0, "start", sockA, sockB)
+	self := strconv.Itoa(os.Getpid())
+	a := dialAccept(t, "unix", pathA)
+	if got, want := a.hello(t), "inst=0-"+self+"-0"; !strings.HasSuffix(got, want) {
+		t.Fatalf("first instance: got %q, want it to end in %q", got, want)
+	}
+	b := dialAccept(t, "unix", pathB)
+	if line, err := b.r.ReadString('\n'); err == nil {
+		t.Errorf("the second socket's connection was answered: %q", line)
+	}
+	if !waitFor(10*time.Second, func() bool {
+		return ctl(t, 0, "show", "-p", "ActiveState,Result", sockB).stdout == "Result=resources\nActiveState=failed\n"
+	}) {
+		t.Errorf("%s: %s", sockB, ctl(t, 0, "show", "-p", "ActiveState,Result", sockB).stdout)
+	}
+	fmt.Fprintf(a.c, "again\n")
+	if got, err := a.r.ReadString('\n'); err != nil || got != "got again\n" {
+		t.Errorf("the first instance after the refusal: %q, %v", got, err)
+	}
+}
