@@ -219,3 +219,25 @@ func TestMonitorJSON(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestTableWidthBounded: a cell longer than maxColumnWidth (a name only a
+// hostile broker sends) is printed whole but pads no other row to its
+// width; before, one 8 MiB name in a list of 100,000 asked for 800 GB.
+func TestTableWidthBounded(t *testing.T) {
+	tab := &table{header: []string{"NAME", "PID"}}
+	tab.add(strings.Repeat("n", 100000), "1")
+	for i := 0; i < 1000; i++ {
+		tab.add("a", "2")
+	}
+	var b strings.Builder
+	if err := tab.renderTo(&b, true); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if want := "a" + strings.Repeat(" ", maxColumnWidth) + "2"; lines[2] != want {
+		t.Errorf("a short row is %d bytes, want %d", len(lines[2]), len(want))
+	}
+	if len(lines[1]) != 100000+2 {
+		t.Errorf("the long cell's row is %d bytes, want it whole", len(lines[1]))
+	}
+}

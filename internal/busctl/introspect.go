@@ -63,19 +63,27 @@ func parseIntrospection(data string) (*xmlNode, error) {
 	return &n, nil
 }
 
-// childPaths are the object paths below p that the node lists.
-func (n *xmlNode) childPaths(p string) []string {
+// childPaths are the object paths below p that the node lists; false
+// once their bytes would pass budget (each relative name is joined to p,
+// so a long p listed with many children makes many long paths).
+func (n *xmlNode) childPaths(p string, budget int) ([]string, bool) {
 	var out []string
 	for _, c := range n.Nodes {
 		child := c.Name
 		if !strings.HasPrefix(child, "/") {
+			if len(p)+1+len(child) > budget {
+				return out, false
+			}
 			child = path.Join(p, child)
 		}
 		if ValidObjectPath(child) && strings.HasPrefix(child, strings.TrimSuffix(p, "/")+"/") {
+			if budget -= len(child); budget < 0 {
+				return out, false
+			}
 			out = append(out, child)
 		}
 	}
-	return out
+	return out, true
 }
 
 func flagsOf(ann []xmlAnnotation, flags map[string]bool) {
@@ -239,6 +247,8 @@ func Introspect(c *Conn, e *Env, args []string) error {
 		}
 		t.add(name, m.Type, m.Signature, res, strings.Join(m.Flags, " "))
 	}
-	fmt.Fprint(e.Out, t.render(!e.Opt.NoLegend))
+	if err := t.renderTo(e.Out, !e.Opt.NoLegend); err != nil {
+		return err
+	}
 	return nil
 }

@@ -73,7 +73,9 @@ func List(c *Conn, e *Env) error {
 		fmt.Fprint(e.Out, jnode{kind: 'a', elems: rows}.Format(o.JSON == "pretty"))
 		return nil
 	}
-	fmt.Fprint(e.Out, t.render(!o.NoLegend))
+	if err := t.renderTo(e.Out, !o.NoLegend); err != nil {
+		return err
+	}
 	return nil
 }
 

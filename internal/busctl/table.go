@@ -1,6 +1,8 @@
 package busctl
 
 import (
+	"bufio"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -28,7 +30,20 @@ func (t *table) add(cells ...string) {
 	t.rows = append(t.rows, cells)
 }
 
+// maxColumnWidth bounds how wide one cell can make its column: a longer
+// cell (a name only a hostile broker sends) is printed whole but does not
+// pad every other row to its width.
+const maxColumnWidth = 256
+
 func (t *table) render(legend bool) string {
+	var b strings.Builder
+	t.renderTo(&b, legend)
+	return b.String()
+}
+
+// renderTo writes the table row by row, so what is printed is never held
+// whole.
+func (t *table) renderTo(w io.Writer, legend bool) error {
 	rows := t.rows
 	if legend {
 		rows = append([][]string{t.header}, rows...)
@@ -36,17 +51,18 @@ func (t *table) render(legend bool) string {
 	width := make([]int, len(t.header))
 	for _, r := range rows {
 		for i, c := range r {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
+			width[i] = max(width[i], min(utf8.RuneCountInString(c), maxColumnWidth))
 		}
 	}
-	var b strings.Builder
+	bw := bufio.NewWriter(w)
+	var line strings.Builder
 	for _, r := range rows {
-		var line strings.Builder
+		line.Reset()
 		for i, c := range r {
 			if i > 0 {
 				line.WriteByte(' ')
 			}
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			pad := strings.Repeat(" ", max(width[i]-utf8.RuneCountInString(c), 0))
 			switch {
 			case t.right[i]:
 				line.WriteString(pad + c)
@@ -56,8 +72,10 @@ func (t *table) render(legend bool) string {
 				line.WriteString(c + pad)
 			}
 		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
+		bw.WriteString(strings.TrimRight(line.String(), " "))
+		if err := bw.WriteByte('\n'); err != nil {
+			return err
+		}
 	}
-	return b.String()
+	return bw.Flush()
 }

@@ -6,6 +6,14 @@ import (
 	"strings"
 )
 
+// maxTreeObjects and maxTreeBytes bound the objects tree walks and the
+// bytes of their paths: a hostile broker can list any number of children,
+// each with a long name, and every path found is kept until printed.
+const (
+	maxTreeObjects = 100000
+	maxTreeBytes   = 16 << 20
+)
+
 // treeOne introspects service from "/" down and prints its objects;
 // failures are printed inline as busctl does and make the result an error.
 func treeOne(c *Conn, e *Env, service string) error {
@@ -13,18 +21,29 @@ func treeOne(c *Conn, e *Env, service string) error {
 	done := map[string]bool{}
 	todo := []string{"/"}
 	seen := map[string]bool{"/": true}
-	for len(todo) > 0 && len(done) < 100000 {
+	held := 1
+	for len(todo) > 0 && len(done) < maxTreeObjects {
 		p := todo[0]
 		todo = todo[1:]
 		data, err := c.introspect(service, p)
 		if err == nil {
 			var n *xmlNode
 			if n, err = parseIntrospection(data); err == nil {
-				for _, ch := range n.childPaths(p) {
-					if !seen[ch] {
-						seen[ch] = true
-						todo = append(todo, ch)
+				children, ok := n.childPaths(p, maxTreeBytes-held)
+				tooMany := failf2("Failed to introspect service %s: more than %d objects or %d MiB of object paths.", service, maxTreeObjects, maxTreeBytes>>20)
+				if !ok {
+					return tooMany
+				}
+				for _, ch := range children {
+					if seen[ch] {
+						continue
 					}
+					if len(seen) >= maxTreeObjects || held+len(ch) > maxTreeBytes {
+						return tooMany
+					}
+					seen[ch] = true
+					held += len(ch)
+					todo = append(todo, ch)
 				}
 			}
 		}

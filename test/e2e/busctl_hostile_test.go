@@ -99,6 +99,19 @@ func TestEscapeBusHostileBrokerMemory(t *testing.T) {
 		}
 		t.Logf("peak RSS under a flood: %d KiB", rss)
 	})
+	// One child with a 1 MiB name that lists 2,000 children: every path
+	// kept by tree once came to 2 GB; it now stops at 16 MiB of paths.
+	t.Run("tree of long paths", func(t *testing.T) {
+		var out headCounter
+		stderr, code, rss := busAsRoot(t, name, &out, "tree", "org.x")
+		if code != 1 || !strings.Contains(stderr, "Failed to introspect service org.x: more than 100000 objects or 16 MiB of object paths.") {
+			t.Errorf("tree: %d %q %q", code, stderr, out.head)
+		}
+		if rss > 8*size>>10 {
+			t.Errorf("tree took capsulectl to %d KiB", rss)
+		}
+		t.Logf("peak RSS for tree: %d KiB", rss)
+	})
 }
 
 // TestEscapeBusErrorForgesLine is a capsule's bus answering root's call

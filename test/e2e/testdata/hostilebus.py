@@ -2,7 +2,9 @@
 # capsulectl bus's tests: it authenticates anyone, answers Hello, and
 # answers a call by its member name: Big with an "ay" of argv[1] bytes,
 # Flood with 40 MiB of signals before the reply, Err with an error whose
-# text forges a line and carries terminal controls, Ping with "pong".
+# text forges a line and carries terminal controls, Ping with "pong";
+# Introspect of "/" lists one child with a 1 MiB name, whose Introspect
+# lists 2,000 children (2 GB of object paths if all were kept).
 import os
 import socket
 import struct
@@ -75,6 +77,12 @@ def serve(c):
             for _ in range(40):
                 c.sendall(signal)
             c.sendall(message(2, n, serial, 's', string('late')))
+        elif b'Introspect' in raw:
+            if b'L' * 64 in raw:
+                xml = '<node>' + ''.join('<node name="c%d"/>' % i for i in range(2000)) + '</node>'
+            else:
+                xml = '<node><node name="%s"/></node>' % ('L' * (1 << 20))
+            c.sendall(message(2, n, serial, 's', string(xml)))
         elif b'Err' in raw:
             c.sendall(message(3, n, serial, 's', string('denied\nfake: line\x1b[31m'), error='org.x.Error'))
         else:
