@@ -303,6 +303,19 @@ func (m *Manager) enterRunning(u *Unit, rs *runState, exited bool) error {
 	return nil
 }
 
+// settleResult records how an invocation ended: inactive after success,
+// failed otherwise.
+func (m *Manager) settleResult(u *Unit, result Result) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u.result = result
+	if result == resultSuccess {
+		u.setState(stateInactive, subDead)
+	} else {
+		u.setState(stateFailed, subFailed)
+	}
+}
+
 // startsSlowly reports whether a start of svc has a phase in which its
 // job waits (a helper command, a oneshot's run, readiness); systemd logs
 // "Starting ..." only then, as a simple service is started at once.
@@ -490,14 +503,7 @@ func (m *Manager) finish(u *Unit, rs *runState, result Result) {
 			}
 			m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, result)
 		}
-		m.mu.Lock()
-		u.result = result
-		if result == resultSuccess {
-			u.setState(stateInactive, subDead)
-		} else {
-			u.setState(stateFailed, subFailed)
-		}
-		m.mu.Unlock()
+		m.settleResult(u, result)
 		if rs.stopping {
 			m.logf(u, "Stopped %s.", u.ident())
 		}

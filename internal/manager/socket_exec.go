@@ -157,14 +157,7 @@ func (m *Manager) endSocketRun(u *Unit, rs *runState, result Result, byJob bool)
 	if result != resultSuccess {
 		m.logAt(u, logstore.PriorityWarning, "%s: Failed with result '%s'.", u.name, result)
 	}
-	m.mu.Lock()
-	u.result = result
-	if result == resultSuccess {
-		u.setState(stateInactive, subDead)
-	} else {
-		u.setState(stateFailed, subFailed)
-	}
-	m.mu.Unlock()
+	m.settleResult(u, result)
 	if byJob {
 		m.logf(u, "Closed %s.", u.ident())
 	}

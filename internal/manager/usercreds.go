@@ -80,8 +80,7 @@ func (m *Manager) resolveID(name, db string) (int, error) {
 // failure is a process of its own, so status shows its PID; where it
 // cannot be started (no cgroup yet), the manager writes its lines.
 func (m *Manager) failCreds(u *Unit, rs *runState, ce *credError, argv0 string) {
-	lines := []string{u.name + ": " + ce.msg,
-		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", u.name, exitstatus.Name(ce.status), argv0, ce.errno)}
+	lines := ce.lines(u.name, argv0)
 	cmd, isMain := failingCommand(u.svc, argv0)
 	p := m.spawnFailure(u, rs, argv0, ce.status, lines)
 	if p != nil {
@@ -163,8 +162,7 @@ func (m *Manager) startFailingMain(u *Unit, rs *runState, ce *credError, argv0 s
 	if !isMain || cmd == nil || (u.svc.Type != "simple" && u.svc.Type != "idle") {
 		return false, nil
 	}
-	lines := []string{u.name + ": " + ce.msg,
-		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", u.name, exitstatus.Name(ce.status), argv0, ce.errno)}
+	lines := ce.lines(u.name, argv0)
 	p := m.spawnFailure(u, rs, argv0, ce.status, lines)
 	if p == nil {
 		return false, nil
@@ -176,4 +174,10 @@ func (m *Manager) startFailingMain(u *Unit, rs *runState, ce *credError, argv0 s
 	m.mu.Unlock()
 	p.AfterExit(func() { m.watchMain(u, rs, p) })
 	return true, m.enterRunning(u, rs, false)
+}
+
+// lines are what systemd's executor logs for the refused step.
+func (ce *credError) lines(unit, argv0 string) []string {
+	return []string{unit + ": " + ce.msg,
+		fmt.Sprintf("%s: Failed at step %s spawning %s: %s", unit, exitstatus.Name(ce.status), argv0, ce.errno)}
 }
